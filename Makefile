@@ -1,0 +1,158 @@
+# Keel: one entry point. `make run` boots to the shell, `make check` runs
+# every test layer, `make bench` prints instruction counts. Set-up (apt
+# packages, newlib) happens by itself on a fresh machine.
+
+SMP ?= 4
+MEM ?= 256M
+CROSS := riscv64-unknown-elf-
+CC := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+QEMU := qemu-system-riscv64
+B := build
+NEWLIB := .cache/newlib/riscv64-unknown-elf
+SETUP_STAMP := $(NEWLIB)/.built-v2
+
+ARCH_FLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+# The multilib lookup does not match the _zicsr_zifencei spelling: name
+# the rv64imac/lp64 libgcc explicitly.
+LIBGCC = $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name)
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+KCFLAGS := -std=gnu11 -O2 -g $(ARCH_FLAGS) $(WARN) -ffreestanding -nostdlib \
+	-fno-builtin -fno-omit-frame-pointer -fno-stack-protector \
+	-fno-pie -no-pie -DKEEL_KERNEL -I. -MMD -MP
+KLDFLAGS := -nostdlib -static -T linker.ld -Wl,--no-warn-rwx-segments
+UCFLAGS := -std=gnu11 -O2 -g $(ARCH_FLAGS) $(WARN) -ffreestanding \
+	-Ilibc/include -isystem $(NEWLIB)/include -MMD -MP
+ULDFLAGS := -nostdlib -nostartfiles -static -T libc/user.ld
+ULIBS := -Wl,--start-group $(B)/libc/libkeel.a $(NEWLIB)/lib/libc.a \
+	$(NEWLIB)/lib/libm.a $(LIBGCC) -Wl,--end-group
+
+# Kernel sources: everything under kernel/ and board/ except the in-kernel
+# tests, which only the test build links.
+KSRCS := $(filter-out kernel/test/%,$(wildcard kernel/*/*.c kernel/*/*.S board/*.c))
+KTSRCS := $(wildcard kernel/test/*.c)
+KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
+KTOBJS := $(patsubst %,$(B)/kt/%.o,$(basename $(KSRCS) $(KTSRCS)))
+
+LIBC_SRCS := $(wildcard libc/src/*.c libc/src/*.S)
+LIBC_OBJS := $(patsubst %,$(B)/libc/%.o,$(basename $(filter-out libc/src/crt0.S,$(LIBC_SRCS))))
+CRT0 := $(B)/libc/libc/src/crt0.o
+
+UPROGS := $(basename $(notdir $(wildcard user/*.c)))
+UTEST_SRCS := $(wildcard user/tests/*.c)
+UELFS := $(addprefix $(B)/user/,$(addsuffix .elf,$(UPROGS))) $(B)/user/utest.elf
+BIN_ENTRIES = $(foreach p,$(UPROGS) utest,/bin/$(p)=$(B)/user/$(p).elf)
+
+QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) \
+	-nographic -monitor none -serial stdio
+TIMEOUT ?= 600
+
+.PHONY: all setup run check bench debug exec clean host-test ktest utest
+all: $(B)/keel.elf $(B)/initrd.img
+
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP):
+	@bash scripts/setup.sh
+
+# ---- kernel ----
+$(B)/k/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) -c $< -o $@
+$(B)/k/%.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) -c $< -o $@
+$(B)/kt/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_KTEST -c $< -o $@
+$(B)/kt/%.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_KTEST -c $< -o $@
+$(B)/keel.elf: $(KOBJS) linker.ld
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) $(KLDFLAGS) $(KOBJS) $(LIBGCC) -o $@
+$(B)/keel-ktest.elf: $(KTOBJS) linker.ld
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) $(KLDFLAGS) $(KTOBJS) $(LIBGCC) -o $@
+
+# ---- libc and user programs ----
+$(B)/libc/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(UCFLAGS) -c $< -o $@
+$(B)/libc/%.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(UCFLAGS) -c $< -o $@
+$(B)/libc/libkeel.a: $(LIBC_OBJS)
+	@rm -f $@; echo "  AR      $@"; $(CROSS)ar rcs $@ $^
+$(B)/uobj/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(UCFLAGS) -c $< -o $@
+$(B)/user/%.elf: $(B)/uobj/user/%.o $(CRT0) $(B)/libc/libkeel.a libc/user.ld
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $< $(ULIBS) -o $@
+$(B)/user/utest.elf: $(patsubst %.c,$(B)/uobj/%.o,$(UTEST_SRCS)) $(CRT0) $(B)/libc/libkeel.a libc/user.ld
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $(filter %.o,$^) $(ULIBS) -o $@
+
+# ---- boot images ----
+$(B)/mkinitrd: scripts/mkinitrd.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"; cc -O2 -Wall -o $@ $<
+$(B)/initrd.img: $(B)/mkinitrd $(UELFS)
+	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES)
+$(B)/autorun-utest:
+	@mkdir -p $(@D)
+	echo "/bin/utest" > $@
+$(B)/initrd-utest.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-utest
+	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES) /etc/autorun=$(B)/autorun-utest
+$(B)/autorun-bench:
+	@mkdir -p $(@D)
+	echo "/bin/bench" > $@
+$(B)/initrd-bench.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-bench
+	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES) /etc/autorun=$(B)/autorun-bench
+
+run: $(B)/keel.elf $(B)/initrd.img
+	$(QEMU_BASE) -kernel $(B)/keel.elf -initrd $(B)/initrd.img
+
+debug: $(B)/keel.elf $(B)/initrd.img
+	@echo "QEMU waits for gdb on :1234; in another terminal: gdb-multiarch -x scripts/gdbinit"
+	$(QEMU_BASE) -kernel $(B)/keel.elf -initrd $(B)/initrd.img -s -S
+
+# make exec APP=path/to/prog.c: build one program, boot, run it, exit with
+# its status.
+exec: $(B)/keel.elf $(B)/mkinitrd $(UELFS) $(CRT0) $(B)/libc/libkeel.a
+	@test -n "$(APP)" || { echo "usage: make exec APP=path/to/prog.c"; exit 2; }
+	@mkdir -p $(B)/exec
+	@echo "  CC      $@"; $(CC) $(UCFLAGS) -c $(APP) -o $(B)/exec/app.o
+	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $(B)/exec/app.o $(ULIBS) -o $(B)/exec/app.elf
+	@name=$$(basename $(APP) .c); echo "/bin/$$name" > $(B)/exec/autorun; \
+	$(B)/mkinitrd $(B)/exec/initrd.img /bin/init=$(B)/user/init.elf \
+		/bin/$$name=$(B)/exec/app.elf /etc/autorun=$(B)/exec/autorun
+	$(QEMU_BASE) -kernel $(B)/keel.elf -initrd $(B)/exec/initrd.img
+
+# ---- tests ----
+include tests/host/host.mk
+
+ktest: $(B)/keel-ktest.elf $(B)/initrd.img
+	@bash scripts/run-qemu.sh "kernel suite (SMP=4)" $(TIMEOUT) \
+		$(QEMU) -machine virt -bios default -m $(MEM) -smp 4 -nographic \
+		-monitor none -serial stdio -kernel $(B)/keel-ktest.elf -initrd $(B)/initrd.img
+
+utest: $(B)/keel.elf $(B)/initrd-utest.img
+	@bash scripts/run-qemu.sh "user suite (SMP=$(SMP))" $(TIMEOUT) \
+		$(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) -nographic \
+		-monitor none -serial stdio -kernel $(B)/keel.elf -initrd $(B)/initrd-utest.img
+
+check: $(SETUP_STAMP)
+	@$(MAKE) --no-print-directory host-test
+	@$(MAKE) --no-print-directory ktest
+	@$(MAKE) --no-print-directory utest SMP=4
+	@$(MAKE) --no-print-directory utest SMP=1
+
+bench: $(B)/keel.elf $(B)/initrd-bench.img
+	@$(QEMU) -machine virt -bios default -m $(MEM) -smp 1 -nographic \
+		-monitor none -serial stdio -icount shift=0 \
+		-kernel $(B)/keel.elf -initrd $(B)/initrd-bench.img | tr -d '\r' | \
+		awk '/^BENCH /{print $$2, $$3}'
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,44 @@
+/*
+ * Minimal flattened-devicetree (FDT v17) reader: just what Keel needs
+ * from the QEMU virt board's DTB. Every read is bounds-checked against
+ * the blob, so a malformed blob yields -EINVAL and never a stray read.
+ */
+#ifndef KEEL_FDT_H
+#define KEEL_FDT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FDT_MAGIC 0xd00dfeedu
+#define FDT_BEGIN_NODE 1u
+#define FDT_END_NODE 2u
+#define FDT_PROP 3u
+#define FDT_NOP 4u
+#define FDT_END 9u
+
+#define FDT_MAX_HARTS 8
+
+struct fdt_info {
+    uint64_t mem_base, mem_size;       /* first region of the memory node */
+    uint64_t initrd_start, initrd_end; /* [start, end); both 0 if none */
+    int nharts;                        /* usable cpus found, <= FDT_MAX_HARTS */
+    uint32_t hart_ids[FDT_MAX_HARTS];  /* in devicetree order */
+    uint64_t timebase_freq;            /* /cpus timebase-frequency, 0 if none */
+};
+
+/* Parse the blob at dtb, of which at most max_size bytes may be read.
+ * Returns 0 with *out filled, -EINVAL for a malformed blob (bad header,
+ * a block or token outside the blob, bad nesting, bad property sizes),
+ * or -ENOENT for a well-formed blob lacking a memory region or a usable
+ * cpu (*out then holds what was found; after -EINVAL it is all zero).
+ * Reads:
+ *   - the root's #address-cells / #size-cells (default 2 / 2);
+ *   - the first "reg" entry of the first memory node (named "memory" or
+ *     "memory@..." or with device_type "memory") under the root;
+ *   - /chosen linux,initrd-start and linux,initrd-end (4 or 8 bytes each);
+ *   - /cpus timebase-frequency (4 or 8 bytes);
+ *   - the "reg" (hart id) of each /cpus child whose device_type is "cpu"
+ *     and whose status is absent, "okay" or "ok"; the first 8 are kept. */
+int fdt_parse(const void *dtb, size_t max_size, struct fdt_info *out);
+
+#endif

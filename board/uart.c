@@ -1,0 +1,49 @@
+/* ns16550a UART: polled output, interrupt-driven input. */
+#include "../kernel/include/kernel.h"
+#include "uart.h"
+#include "virt.h"
+
+#define RHR 0 /* receive holding */
+#define THR 0 /* transmit holding */
+#define IER 1 /* interrupt enable */
+#define FCR 2 /* FIFO control */
+#define LCR 3 /* line control */
+#define LSR 5 /* line status */
+#define LSR_RX_READY 0x01
+#define LSR_TX_IDLE 0x20
+
+static inline volatile uint8_t *uart_reg(int r)
+{
+    return (volatile uint8_t *)(VIRT_UART0_BASE + r);
+}
+
+void uart_init(void)
+{
+    *uart_reg(IER) = 0x00;
+    *uart_reg(LCR) = 0x03; /* 8n1 */
+    *uart_reg(FCR) = 0x07; /* enable and clear FIFOs */
+    *uart_reg(IER) = 0x01; /* receive interrupts */
+}
+
+void uart_putc_sync(char c)
+{
+    while (!(*uart_reg(LSR) & LSR_TX_IDLE))
+        ;
+    *uart_reg(THR) = (uint8_t)c;
+}
+
+int uart_getc(void)
+{
+    if (*uart_reg(LSR) & LSR_RX_READY)
+        return *uart_reg(RHR);
+    return -1;
+}
+
+void console_input(int c);
+
+void uart_irq(void)
+{
+    int c;
+    while ((c = uart_getc()) >= 0)
+        console_input(c);
+}

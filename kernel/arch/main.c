@@ -1,0 +1,125 @@
+/*
+ * Boot: the first hart reads the device tree, sets up memory, the
+ * console, the file system and the first process, then starts the other
+ * harts through SBI HSM. Every hart then enters its idle loop.
+ */
+#include "../include/mm.h"
+#include "../include/proc.h"
+#include "../include/riscv.h"
+#include "../include/vfs.h"
+#include "../../board/fdt.h"
+#include "../../board/plic.h"
+#include "../../board/uart.h"
+#include "../../board/virt.h"
+#include "sbi.h"
+
+extern char trap_vector[];
+extern char _start_secondary[];
+static struct thread idle_threads[MAX_HARTS];
+static int boot_hart;
+
+void ktest_run_all(void);
+
+static void hart_setup(int id)
+{
+    struct hart *h = &harts[id];
+    __asm__ volatile("mv tp, %0" ::"r"(h));
+    struct thread *idle = &idle_threads[id];
+    idle->is_idle = true;
+    idle->state = T_RUNNING;
+    idle->on_cpu = 1;
+    idle->hart = id;
+    idle->prio = 0;
+    h->idle = idle;
+    h->cur = idle;
+    csr_write(stvec, (uint64_t)trap_vector);
+    csr_write(sscratch, 0);
+    vm_kernel_enable();
+    /* Let U-mode read cycle, time and instret (for benchmarks). */
+    csr_write(scounteren, 0x7);
+    csr_set(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
+    plic_init_hart(id, id == boot_hart);
+}
+
+void kmain(uint64_t hartid, const void *dtb)
+{
+    boot_hart = (int)hartid;
+    for (int i = 0; i < MAX_HARTS; i++)
+        sched_init_hart(&harts[i], i);
+    __asm__ volatile("mv tp, %0" ::"r"(&harts[hartid]));
+    uart_init();
+    printk("\nKeel booting on hart %lu\n", hartid);
+    struct fdt_info info;
+    int err = fdt_parse(dtb, 1 << 20, &info);
+    if (err)
+        panic("device tree unreadable (%d)", err);
+    timebase_hz = info.timebase_freq ? info.timebase_freq : 10000000;
+    nharts = info.nharts;
+    uint64_t ram_end = info.mem_base + info.mem_size;
+    printk("keel: %lu MiB RAM, %d harts, timebase %lu Hz\n",
+           info.mem_size >> 20, nharts, timebase_hz);
+
+    thread_init(); /* carves the kernel stacks first */
+    vm_kernel_init(ram_end);
+    uint64_t rd_start = ALIGN_DOWN(info.initrd_start, PAGE_SIZE);
+    uint64_t rd_end = ALIGN_UP(info.initrd_end, PAGE_SIZE);
+    if (rd_start && rd_end > rd_start) {
+        page_init(0, rd_start);
+        page_init(rd_end, ram_end);
+    } else {
+        page_init(0, ram_end);
+    }
+    proc_init();
+    file_init();
+    ramfs_init();
+    devfs_init();
+    if (info.initrd_end > info.initrd_start)
+        initrd_load((const uint8_t *)info.initrd_start,
+                    info.initrd_end - info.initrd_start);
+    else
+        printk("keel: no initrd\n");
+    plic_init();
+    hart_setup((int)hartid);
+    printk("keel: hart %lu online, %lu pages free\n", hartid,
+           page_free_count());
+    for (int i = 0; i < nharts; i++) {
+        int id = (int)info.hart_ids[i];
+        if (id != (int)hartid && id < MAX_HARTS)
+            sbi_hart_start(id, (uint64_t)_start_secondary, 0);
+    }
+#ifdef KEEL_KTEST
+    ktest_run_all();
+#else
+    proc_start_init();
+#endif
+    sched_start();
+}
+
+void kmain_secondary(uint64_t hartid)
+{
+    hart_setup((int)hartid);
+    printk("keel: hart %lu online\n", hartid);
+    sched_start();
+}
+
+void proc_start_init(void)
+{
+    struct proc *p = proc_alloc("init");
+    struct file *con[3];
+    KASSERT(p);
+    init_proc = p;
+    for (int i = 0; i < 3; i++) {
+        int err = vfs_open("/dev/console", i == 0 ? KEEL_O_RDONLY : KEEL_O_WRONLY,
+                           &con[i]);
+        KASSERT(err == 0);
+        unsigned rights =
+            CAP_RIGHT_GRANT | (i == 0 ? CAP_RIGHT_READ : CAP_RIGHT_WRITE);
+        KASSERT(cap_fd_install(p, con[i], rights, false, i) == i);
+    }
+    char *argv[] = {"/bin/init", NULL};
+    struct thread *t;
+    int err = proc_load(p, "/bin/init", argv, 1, &t);
+    if (err)
+        panic("cannot start /bin/init (%d)", err);
+    sched_enqueue_new(t);
+}

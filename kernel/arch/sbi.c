@@ -1,0 +1,33 @@
+/* SBI calls: TIME, IPI and HSM extensions (SBI v0.2+). */
+#include "sbi.h"
+
+#define SBI_EXT_TIME 0x54494D45
+#define SBI_EXT_IPI 0x735049
+#define SBI_EXT_HSM 0x48534D
+
+struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2)
+{
+    register long r_a0 __asm__("a0") = a0;
+    register long r_a1 __asm__("a1") = a1;
+    register long r_a2 __asm__("a2") = a2;
+    register long r_a6 __asm__("a6") = fid;
+    register long r_a7 __asm__("a7") = ext;
+    __asm__ volatile("ecall"
+                     : "+r"(r_a0), "+r"(r_a1)
+                     : "r"(r_a2), "r"(r_a6), "r"(r_a7)
+                     : "memory");
+    return (struct sbiret){r_a0, r_a1};
+}
+
+void sbi_set_timer(uint64_t stime) { sbi_call(SBI_EXT_TIME, 0, (long)stime, 0, 0); }
+
+void sbi_send_ipi(int hart)
+{
+    /* hart_mask = 1 << hart relative to hart_mask_base 0 */
+    sbi_call(SBI_EXT_IPI, 0, 1l << hart, 0, 0);
+}
+
+long sbi_hart_start(int hart, uint64_t start, uint64_t opaque)
+{
+    return sbi_call(SBI_EXT_HSM, 0, hart, (long)start, (long)opaque).error;
+}

@@ -1,0 +1,140 @@
+/*
+ * Trap dispatch. User traps arrive in trap_user with the trapframe; the
+ * syscall path is kept short: bump sepc, index the table, store a0.
+ * Kernel traps (trap_kernel) are interrupts taken in the idle loop and
+ * faults in the user-copy routines; anything else is a kernel bug.
+ */
+#include "../include/kernel.h"
+#include "../include/proc.h"
+#include "../include/riscv.h"
+#include "../include/syscall.h"
+#include "../../board/plic.h"
+#include "../../board/uart.h"
+#include "../../board/virt.h"
+
+struct ktrapframe {
+    uint64_t regs[32];
+    uint64_t sepc;
+    uint64_t pad;
+};
+
+extern char uaccess_start[], uaccess_end[], uaccess_fault[];
+
+static void handle_interrupt(uint64_t cause)
+{
+    struct hart *h = this_hart();
+    switch (cause & ~SCAUSE_INTR) {
+    case IRQ_S_TIMER:
+        sched_tick();
+        break;
+    case IRQ_S_SOFT:
+        csr_clear(sip, SIP_SSIP);
+        h->need_resched = 1;
+        h->need_resched_preempt = 1;
+        break;
+    case IRQ_S_EXT: {
+        int irq = plic_claim(h->id);
+        if (irq == VIRT_UART0_IRQ)
+            uart_irq();
+        if (irq)
+            plic_complete(h->id, irq);
+        break;
+    }
+    default:
+        printk("keel: unexpected interrupt %lx\n", cause);
+        break;
+    }
+}
+
+/* Checks made on every way back to user mode. */
+void user_return_prepare(struct trapframe *tf)
+{
+    (void)tf;
+    struct hart *h = this_hart();
+    for (;;) {
+        struct thread *t = h->cur;
+        if (unlikely(t->killed))
+            thread_exit(0);
+        if (likely(!h->need_resched))
+            break;
+        h->need_resched = 0;
+        sched_preempt();
+        h = this_hart(); /* may have moved to another hart */
+    }
+    /* sret to U-mode with interrupts enabled there. */
+    csr_clear(sstatus, SSTATUS_SPP);
+    csr_set(sstatus, SSTATUS_SPIE);
+}
+
+void trap_user(struct trapframe *tf)
+{
+    uint64_t cause = csr_read(scause);
+    if (likely(cause == EXC_ECALL_U)) {
+        uint64_t *r = tf->regs;
+        uint64_t n = r[TF_A7];
+        tf->sepc += 4;
+        if (unlikely(n >= SYS_NR))
+            n = 0;
+        r[TF_A0] = syscall_table[n](r[10], r[11], r[12], r[13], r[14], r[15]);
+    } else if (cause & SCAUSE_INTR) {
+        handle_interrupt(cause);
+    } else {
+        uint64_t stval = csr_read(stval);
+        const char *what;
+        int sig = KEEL_SIGSEGV;
+        switch (cause) {
+        case EXC_ILLEGAL:
+            what = "illegal instruction";
+            sig = KEEL_SIGILL;
+            break;
+        case EXC_INST_MISALIGNED:
+        case EXC_LOAD_MISALIGNED:
+        case EXC_STORE_MISALIGNED:
+            what = "misaligned access";
+            sig = KEEL_SIGBUS;
+            break;
+        case EXC_INST_PAGE:
+        case EXC_INST_ACCESS:
+            what = "instruction fault";
+            break;
+        case EXC_LOAD_PAGE:
+        case EXC_LOAD_ACCESS:
+            what = "load fault";
+            break;
+        case EXC_STORE_PAGE:
+        case EXC_STORE_ACCESS:
+            what = "store fault";
+            break;
+        case EXC_BREAKPOINT:
+            what = "breakpoint";
+            sig = 5; /* SIGTRAP */
+            break;
+        default:
+            what = "unknown exception";
+            break;
+        }
+        struct proc *p = current()->proc;
+        printk("keel: pid %d (%s) killed by signal %d: %s at %lx, pc %lx\n",
+               p->pid, p->name, sig, what, stval, tf->sepc);
+        proc_kill(p, sig);
+    }
+    user_return_prepare(tf);
+}
+
+void trap_kernel(struct ktrapframe *kf)
+{
+    uint64_t cause = csr_read(scause);
+    if (cause & SCAUSE_INTR) {
+        handle_interrupt(cause);
+        return;
+    }
+    uint64_t pc = kf->sepc;
+    bool fault = cause == EXC_LOAD_PAGE || cause == EXC_STORE_PAGE ||
+                 cause == EXC_LOAD_ACCESS || cause == EXC_STORE_ACCESS;
+    if (fault && pc >= (uint64_t)uaccess_start && pc < (uint64_t)uaccess_end) {
+        kf->sepc = (uint64_t)uaccess_fault;
+        return;
+    }
+    panic("kernel trap: scause %lx stval %lx sepc %lx hart %d", cause,
+          csr_read(stval), pc, this_hart()->id);
+}

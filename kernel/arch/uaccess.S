@@ -1,0 +1,65 @@
+/*
+ * Checked user copies. SUM is set only between the two csr instructions
+ * of each routine. A fault at any pc in [uaccess_start, uaccess_end) is
+ * redirected by trap_kernel to uaccess_fault, which returns -EFAULT.
+ * Callers have already checked that the range lies in user space.
+ */
+#define SUM (1 << 18)
+    .text
+    .globl uaccess_start, uaccess_end, uaccess_fault
+    .globl __copy_user, __strncpy_user
+uaccess_start:
+/* long __copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
+__copy_user:
+    li t6, SUM
+    csrs sstatus, t6
+    or t0, a0, a1
+    andi t0, t0, 7
+    bnez t0, 2f
+1:  li t1, 8
+    bltu a2, t1, 2f
+    ld t0, 0(a1)
+    sd t0, 0(a0)
+    addi a0, a0, 8
+    addi a1, a1, 8
+    addi a2, a2, -8
+    j 1b
+2:  beqz a2, 3f
+    lbu t0, 0(a1)
+    sb t0, 0(a0)
+    addi a0, a0, 1
+    addi a1, a1, 1
+    addi a2, a2, -1
+    j 2b
+3:  csrc sstatus, t6
+    li a0, 0
+    ret
+
+/* long __strncpy_user(char *dst, const char *src, size_t max):
+ * length without the NUL, -ENAMETOOLONG (-91) if none in max bytes,
+ * or -EFAULT */
+__strncpy_user:
+    li t6, SUM
+    csrs sstatus, t6
+    li t1, 0
+1:  beq t1, a2, 2f
+    add t2, a1, t1
+    lbu t0, 0(t2)
+    add t2, a0, t1
+    sb t0, 0(t2)
+    beqz t0, 3f
+    addi t1, t1, 1
+    j 1b
+2:  csrc sstatus, t6
+    li a0, -91
+    ret
+3:  csrc sstatus, t6
+    mv a0, t1
+    ret
+uaccess_end:
+
+uaccess_fault:
+    li t6, SUM
+    csrc sstatus, t6
+    li a0, -14
+    ret

@@ -1,0 +1,85 @@
+/* File objects: a fixed pool (file_pool_lock guards the pool); each file
+ * counts its references atomically. */
+#include "../include/vfs.h"
+#include "../mm/pool.h"
+
+static spinlock_t file_pool_lock = SPINLOCK_INIT("file_pool");
+static struct file file_storage[MAX_FILES];
+static uint32_t file_links[MAX_FILES];
+static struct pool file_pool;
+
+void file_init(void)
+{
+    pool_init(&file_pool, "file", file_storage, file_links,
+              sizeof(struct file), MAX_FILES);
+}
+
+struct file *file_alloc(const struct file_ops *ops)
+{
+    spin_lock(&file_pool_lock);
+    struct file *f = pool_alloc(&file_pool);
+    spin_unlock(&file_pool_lock);
+    if (!f)
+        return NULL;
+    f->refs = 1;
+    f->ops = ops;
+    spin_init(&f->lock, "file");
+    return f;
+}
+
+void file_get(struct file *f)
+{
+    __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+    if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (f->ops->release)
+        f->ops->release(f);
+    spin_lock(&file_pool_lock);
+    pool_free(&file_pool, f);
+    spin_unlock(&file_pool_lock);
+}
+
+uint32_t file_index(struct file *f) { return pool_index(&file_pool, f); }
+
+struct file *file_by_index(uint32_t idx) { return pool_at(&file_pool, idx); }
+
+uint32_t file_count(void) { return READ_ONCE(file_pool.in_use); }
+
+int vfs_open(const char *path, int oflags, struct file **out)
+{
+    int err = 0;
+    bool create = oflags & KEEL_O_CREAT;
+    int acc = oflags & KEEL_O_ACCMODE;
+    if (acc == 3)
+        return -EINVAL;
+    spin_lock(&ramfs_lock);
+    struct inode *ip = ramfs_lookup(path, create, &err);
+    if (!ip) {
+        spin_unlock(&ramfs_lock);
+        return err;
+    }
+    if (ip->kind == KEEL_NODE_DIR && acc != KEEL_O_RDONLY) {
+        spin_unlock(&ramfs_lock);
+        return -EISDIR;
+    }
+    uint8_t **old = NULL;
+    if (ip->kind == KEEL_NODE_FILE && (oflags & KEEL_O_TRUNC) &&
+        acc != KEEL_O_RDONLY)
+        old = ramfs_truncate(ip);
+    spin_unlock(&ramfs_lock);
+    ramfs_free_pages(old);
+    const struct file_ops *ops = ip->kind == KEEL_NODE_CHAR ? ip->dev
+                                 : ip->kind == KEEL_NODE_DIR ? &ramfs_dir_ops
+                                                             : &ramfs_file_ops;
+    struct file *f = file_alloc(ops);
+    if (!f)
+        return -ENFILE;
+    f->ip = ip;
+    f->oflags = oflags & (KEEL_O_ACCMODE | KEEL_O_APPEND);
+    *out = f;
+    return 0;
+}

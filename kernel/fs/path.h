@@ -1,0 +1,33 @@
+/*
+ * Path handling. Keel has no current directory: every path is resolved
+ * from the root, so "bin/sh" and "/bin/sh" name the same node. Pure
+ * string code, no VFS state.
+ */
+#ifndef KEEL_PATH_H
+#define KEEL_PATH_H
+
+#include <stddef.h>
+
+#include "../../libc/include/keel/abi.h"
+
+#define PATH_MAX_DEPTH 8
+
+/* Skip leading '/' and "." components, copy the next component into name
+ * (NUL-terminated) and advance *cursor past it. Returns the component
+ * length, 0 when no components are left (name is then ""), or
+ * -ENAMETOOLONG when the component is longer than KEEL_NAME_MAX or does
+ * not fit in name_size bytes (then *cursor is left at the bad component).
+ * ".." is returned like any other name. */
+int path_next(const char **cursor, char *name, size_t name_size);
+
+/* 0 if path is a NUL-terminated string of fewer than max_len bytes
+ * (max_len counts the NUL), non-empty, and with every component at most
+ * KEEL_NAME_MAX characters. -ENAMETOOLONG if it or a component is too
+ * long, -ENOENT if it is empty (or NULL). Reads at most max_len bytes. */
+int path_check(const char *path, size_t max_len);
+
+/* The last component: the text after the last '/' ("" for "/" and for a
+ * path ending in '/'), or the whole path if it has no '/'. */
+const char *path_basename(const char *path);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * The ramfs: a tree of inodes in a fixed pool. Files from the boot image
+ * point at the image (read-only, contiguous, so programs load straight
+ * from it); a write first copies such a file into pages. ramfs_lock
+ * guards the whole tree and every file's data. Files hold at most
+ * 512 pages (2 MiB): the pointer array is one page.
+ */
+#include "../include/mm.h"
+#include "../include/vfs.h"
+#include "../mm/pool.h"
+#include "path.h"
+
+#define FILE_MAX_PAGES (PAGE_SIZE / sizeof(uint8_t *))
+#define FILE_MAX_SIZE (FILE_MAX_PAGES * PAGE_SIZE)
+
+spinlock_t ramfs_lock = SPINLOCK_INIT("ramfs");
+static struct inode inode_storage[MAX_INODES];
+static uint32_t inode_links[MAX_INODES];
+static struct pool inode_pool;
+static struct inode *root;
+
+static struct inode *inode_new(struct inode *dir, const char *name, int kind)
+{
+    struct inode *ip = pool_alloc(&inode_pool);
+    if (!ip)
+        return NULL;
+    ip->kind = kind;
+    ip->ino = pool_index(&inode_pool, ip) + 1;
+    strlcpy(ip->name, name, sizeof(ip->name));
+    list_init(&ip->children);
+    list_init(&ip->sibling);
+    ip->parent = dir ? dir : ip;
+    if (dir)
+        list_push_back(&dir->children, &ip->sibling);
+    return ip;
+}
+
+void ramfs_init(void)
+{
+    pool_init(&inode_pool, "inode", inode_storage, inode_links,
+              sizeof(struct inode), MAX_INODES);
+    root = inode_new(NULL, "", KEEL_NODE_DIR);
+}
+
+static struct inode *dir_find(struct inode *dir, const char *name)
+{
+    if (!strcmp(name, ".."))
+        return dir->parent;
+    list_for_each(it, &dir->children)
+    {
+        struct inode *c = list_entry(it, struct inode, sibling);
+        if (!strcmp(c->name, name))
+            return c;
+    }
+    return NULL;
+}
+
+/* ramfs_lock held. create_file: make a missing final component a file;
+ * mkdirs: make every other missing component a directory. */
+static struct inode *walk(const char *path, bool create_file, bool mkdirs,
+                          int *err)
+{
+    char name[KEEL_NAME_MAX + 1];
+    const char *cur = path;
+    struct inode *ip = root;
+    int n;
+    while ((n = path_next(&cur, name, sizeof(name))) > 0) {
+        if (ip->kind != KEEL_NODE_DIR) {
+            *err = -ENOTDIR;
+            return NULL;
+        }
+        struct inode *next = dir_find(ip, name);
+        if (!next) {
+            const char *rest = cur;
+            char tmp[KEEL_NAME_MAX + 1];
+            bool last = path_next(&rest, tmp, sizeof(tmp)) == 0;
+            if (last && create_file)
+                next = inode_new(ip, name, KEEL_NODE_FILE);
+            else if (mkdirs)
+                next = inode_new(ip, name, KEEL_NODE_DIR);
+            else {
+                *err = -ENOENT;
+                return NULL;
+            }
+            if (!next) {
+                *err = -ENOSPC;
+                return NULL;
+            }
+        }
+        ip = next;
+    }
+    if (n < 0) {
+        *err = n;
+        return NULL;
+    }
+    return ip;
+}
+
+struct inode *ramfs_lookup(const char *path, bool create, int *err)
+{
+    return walk(path, create, false, err);
+}
+
+int ramfs_add_image(const char *path, const uint8_t *data, uint64_t size)
+{
+    int err = 0;
+    spin_lock(&ramfs_lock);
+    struct inode *ip = walk(path, true, true, &err);
+    if (ip) {
+        ip->image = data;
+        ip->size = size;
+    }
+    spin_unlock(&ramfs_lock);
+    return ip ? 0 : err;
+}
+
+struct inode *ramfs_mknod(const char *dir, const char *name,
+                          const struct file_ops *ops)
+{
+    int err;
+    spin_lock(&ramfs_lock);
+    struct inode *d = walk(dir, false, true, &err);
+    struct inode *ip = d ? inode_new(d, name, KEEL_NODE_CHAR) : NULL;
+    if (ip)
+        ip->dev = ops;
+    spin_unlock(&ramfs_lock);
+    return ip;
+}
+
+int ramfs_readdir(const char *path, int index, struct keel_dirent *out)
+{
+    int err = 0;
+    spin_lock(&ramfs_lock);
+    struct inode *dir = walk(path, false, false, &err);
+    if (dir && dir->kind != KEEL_NODE_DIR)
+        err = -ENOTDIR;
+    int r = 0;
+    if (dir && !err) {
+        int i = 0;
+        list_for_each(it, &dir->children)
+        {
+            if (i++ != index)
+                continue;
+            struct inode *c = list_entry(it, struct inode, sibling);
+            memset(out, 0, sizeof(*out));
+            out->kind = c->kind;
+            out->ino = c->ino;
+            out->size = c->size;
+            strlcpy(out->name, c->name, sizeof(out->name));
+            r = 1;
+            break;
+        }
+    }
+    spin_unlock(&ramfs_lock);
+    return err ? err : r;
+}
+
+/* ramfs_lock held: give the file its own pages (copying image data). */
+static int make_writable(struct inode *ip)
+{
+    if (ip->pages)
+        return 0;
+    uint8_t **pages = page_alloc();
+    if (!pages)
+        return -ENOSPC;
+    for (uint64_t off = 0; off < ip->size; off += PAGE_SIZE) {
+        uint8_t *pg = page_alloc();
+        if (!pg) {
+            for (uint64_t i = 0; i < off / PAGE_SIZE; i++)
+                page_free(pages[i]);
+            page_free(pages);
+            return -ENOSPC;
+        }
+        memcpy(pg, ip->image + off, MIN(PAGE_SIZE, ip->size - off));
+        pages[off / PAGE_SIZE] = pg;
+    }
+    ip->pages = pages;
+    ip->image = NULL;
+    return 0;
+}
+
+uint8_t **ramfs_truncate(struct inode *ip)
+{
+    uint8_t **pages = ip->pages;
+    ip->pages = NULL;
+    ip->image = NULL;
+    ip->size = 0;
+    return pages;
+}
+
+void ramfs_free_pages(uint8_t **pages)
+{
+    if (!pages)
+        return;
+    for (uint64_t i = 0; i < FILE_MAX_PAGES; i++)
+        if (pages[i])
+            page_free(pages[i]);
+    page_free(pages);
+}
+
+static long file_read(struct file *f, uint64_t ubuf, size_t n)
+{
+    struct inode *ip = f->ip;
+    spin_lock(&f->lock);
+    spin_lock(&ramfs_lock);
+    uint64_t off = f->off;
+    long done = 0;
+    while (n > 0 && off < ip->size) {
+        size_t chunk = MIN(n, ip->size - off);
+        const uint8_t *src;
+        if (ip->image) {
+            src = ip->image + off;
+        } else {
+            chunk = MIN(chunk, PAGE_SIZE - off % PAGE_SIZE);
+            uint8_t *pg = ip->pages ? ip->pages[off / PAGE_SIZE] : NULL;
+            if (!pg) {
+                static const uint8_t zero[PAGE_SIZE];
+                src = zero;
+            } else {
+                src = pg + off % PAGE_SIZE;
+            }
+        }
+        if (copy_to_user(ubuf + done, src, chunk) < 0) {
+            if (!done)
+                done = -EFAULT;
+            break;
+        }
+        done += chunk;
+        off += chunk;
+        n -= chunk;
+    }
+    if (done > 0)
+        f->off = off;
+    spin_unlock(&ramfs_lock);
+    spin_unlock(&f->lock);
+    return done;
+}
+
+static long file_write(struct file *f, uint64_t ubuf, size_t n)
+{
+    struct inode *ip = f->ip;
+    spin_lock(&f->lock);
+    spin_lock(&ramfs_lock);
+    long done = make_writable(ip);
+    uint64_t off = (f->oflags & KEEL_O_APPEND) ? ip->size : f->off;
+    if (done == 0 && off >= FILE_MAX_SIZE && n > 0)
+        done = -EFBIG;
+    while (done >= 0 && n > 0 && off < FILE_MAX_SIZE) {
+        size_t chunk = MIN(n, PAGE_SIZE - off % PAGE_SIZE);
+        uint8_t **slot = &ip->pages[off / PAGE_SIZE];
+        if (!*slot && !(*slot = page_alloc())) {
+            if (!done)
+                done = -ENOSPC;
+            break;
+        }
+        if (copy_from_user(*slot + off % PAGE_SIZE, ubuf + done, chunk) < 0) {
+            if (!done)
+                done = -EFAULT;
+            break;
+        }
+        done += chunk;
+        off += chunk;
+        n -= chunk;
+        if (off > ip->size)
+            ip->size = off;
+    }
+    if (done > 0)
+        f->off = off;
+    spin_unlock(&ramfs_lock);
+    spin_unlock(&f->lock);
+    return done;
+}
+
+static long dir_read(struct file *f, uint64_t ubuf, size_t n)
+{
+    (void)f, (void)ubuf, (void)n;
+    return -EISDIR;
+}
+
+const struct file_ops ramfs_file_ops = {
+    .read = file_read, .write = file_write, .seekable = true};
+const struct file_ops ramfs_dir_ops = {.read = dir_read, .write = NULL};

@@ -1,0 +1,65 @@
+/* Physical pages and Sv39 address spaces. */
+#ifndef KEEL_MM_H
+#define KEEL_MM_H
+
+#include "kernel.h"
+
+typedef uint64_t pte_t;
+typedef pte_t *pagetable_t; /* one 4 KiB page of 512 PTEs */
+
+#define PTE_V (1ul << 0)
+#define PTE_R (1ul << 1)
+#define PTE_W (1ul << 2)
+#define PTE_X (1ul << 3)
+#define PTE_U (1ul << 4)
+#define PTE_G (1ul << 5)
+#define PTE_A (1ul << 6)
+#define PTE_D (1ul << 7)
+#define PTE_PPN_SHIFT 10
+#define PTE_TO_PA(p) (((p) >> PTE_PPN_SHIFT) << PAGE_SHIFT)
+#define PA_TO_PTE(pa) ((((uint64_t)(pa)) >> PAGE_SHIFT) << PTE_PPN_SHIFT)
+
+/* Physical page allocator: O(1) free list, pages come back zeroed. */
+void page_init(uint64_t start, uint64_t end);
+void *page_alloc(void);
+void page_free(void *pa);
+uint64_t page_free_count(void);
+/* Carve `n` contiguous pages before page_init hands memory out (boot). */
+void *page_alloc_boot(uint64_t n);
+
+/* Kernel address space: identity map of devices and RAM, W^X. */
+void vm_kernel_init(uint64_t ram_end);
+void vm_kernel_enable(void); /* on each hart */
+extern pagetable_t kernel_pagetable;
+
+/* User address spaces. */
+pagetable_t vm_user_create(void);
+void vm_user_destroy(pagetable_t pt);
+/* Map fresh zeroed pages over [va, va+len) with PTE_* perm (U added). */
+int vm_user_alloc(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm);
+/* Unmap and free the pages of [va, va+len) (those present). */
+void vm_user_free(pagetable_t pt, uint64_t va, uint64_t len);
+/* Physical address backing user va, or 0 when not mapped. */
+uint64_t vm_user_translate(pagetable_t pt, uint64_t va);
+/* Copy into a (possibly inactive) user address space through its table. */
+int vm_copy_out(pagetable_t pt, uint64_t va, const void *src, size_t n);
+#define SATP_SV39_MODE (8ul << 60)
+static inline uint64_t vm_satp(pagetable_t pt)
+{
+    return SATP_SV39_MODE | ((uint64_t)pt >> PAGE_SHIFT);
+}
+
+/* Checked user access. Each returns 0 or -EFAULT and never faults the
+ * kernel: the range must lie inside user space, and a fault inside the
+ * copy loop is caught by the trap handler's fixup. */
+int copy_from_user(void *dst, uint64_t usrc, size_t n);
+int copy_to_user(uint64_t udst, const void *src, size_t n);
+/* Copies a NUL-terminated string of at most max bytes (NUL included):
+ * returns its length, -EFAULT, or -ENAMETOOLONG when no NUL was found. */
+long strncpy_from_user(char *dst, uint64_t usrc, size_t max);
+static inline bool user_range_ok(uint64_t va, size_t n)
+{
+    return va >= USER_BASE && va <= USER_TOP && n <= USER_TOP - va;
+}
+
+#endif

@@ -1,0 +1,28 @@
+/* Kernel sizing. Pools are fixed at build time so allocation is O(1) and
+ * exhaustion is a clean error, never a crash. */
+#ifndef KEEL_PARAM_H
+#define KEEL_PARAM_H
+
+#define MAX_HARTS 8
+#define MAX_PROCS 64
+#define MAX_THREADS 256
+#define MAX_FILES 512
+#define MAX_PIPES 64
+#define MAX_INODES 256
+
+#define PAGE_SIZE 4096ul
+#define PAGE_SHIFT 12
+#define KSTACK_SIZE 16384ul
+
+/* User address space: everything below 4 GiB belongs to the kernel's
+ * identity map (devices, RAM), user space is [USER_BASE, USER_TOP). */
+#define USER_BASE 0x100000000ul
+#define USER_TOP 0x4000000000ul
+/* Each thread slot t owns a stack of USTACK_SIZE below a guard page:
+ * stack top = USER_TOP - t * (USTACK_SIZE + PAGE_SIZE). */
+#define USTACK_SIZE (64 * 1024ul)
+#define USER_HEAP_MAX (64ul << 20) /* sbrk limit per process */
+
+#define TIME_SLICE_US 10000 /* SCHED_RR quantum */
+
+#endif

@@ -1,0 +1,74 @@
+/* Processes. */
+#ifndef KEEL_PROC_H
+#define KEEL_PROC_H
+
+#include "cap.h"
+#include "mm.h"
+#include "sched.h"
+
+enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE };
+
+/*
+ * A process. Locks:
+ *  - proc_tree_lock (global): parent, children, sibling, state,
+ *    exit_status, and the pid table.
+ *  - lock: threads[], nthreads, exiting.
+ *  - vm_lock: the page table and brk.
+ *  - caps.lock: the cap_space (the "cap lock").
+ * Two process locks of the same kind are taken in ascending pid order.
+ */
+struct proc {
+    int pid;
+    int state;
+    char name[KEEL_NAME_MAX + 1];
+    struct proc *parent;
+    struct list children;
+    struct list sibling;
+    int exit_status; /* wait status encoding */
+
+    spinlock_t lock;
+    struct thread *threads[CAP_THREAD_SLOTS];
+    uint64_t thread_retval[CAP_THREAD_SLOTS];
+    uint32_t thread_done; /* bit t: slot t exited, not yet joined */
+    int nthreads;
+    bool exiting;
+    struct waitq join_wq; /* thread_join waiters */
+
+    spinlock_t vm_lock;
+    pagetable_t pagetable;
+    uint64_t heap_base, brk;
+
+    struct cap_space caps;
+    struct waitq child_wq; /* waitpid waiters (this process as parent) */
+};
+
+extern spinlock_t proc_tree_lock;
+extern struct proc *init_proc;
+
+void proc_init(void);
+struct proc *proc_alloc(const char *name);
+void proc_free(struct proc *p);
+struct proc *proc_find_locked(int pid); /* proc_tree_lock held */
+/* Load ELF `path` into a fresh address space of p with argv; creates the
+ * main thread (not yet runnable). */
+int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
+              struct thread **main_out);
+void proc_exit(int status) __attribute__((noreturn)); /* whole process */
+void proc_kill(struct proc *p, int sig);
+void proc_fault(const char *what, uint64_t addr) __attribute__((noreturn));
+void proc_start_init(void);
+uint32_t proc_count(void);
+
+/* Threads. */
+void thread_init(void);
+struct thread *thread_alloc(struct proc *p);
+void thread_release(struct thread *t);   /* after it left its hart */
+uint32_t thread_pool_index(struct thread *t);
+struct thread *thread_by_index(uint32_t idx);
+uint32_t thread_count(void);
+void thread_exit(uint64_t retval) __attribute__((noreturn));
+void thread_user_entry(void); /* first return to user (arch) */
+void user_return(struct trapframe *tf) __attribute__((noreturn));
+uint64_t thread_stack_top(int tslot);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * Harts, threads and the scheduler: per-hart run queues, fixed priorities
+ * (higher runs first), SCHED_FIFO and SCHED_RR, timer preemption.
+ */
+#ifndef KEEL_SCHED_H
+#define KEEL_SCHED_H
+
+#include "kernel.h"
+#include "list.h"
+#include "spinlock.h"
+#include "../../libc/include/keel/abi.h"
+
+#define NPRIO 64
+
+/* Saved by swtch: the callee-saved registers. */
+struct context {
+    uint64_t ra, sp;
+    uint64_t s[12];
+};
+
+/* User registers saved on a trap from U-mode; lives at the top of the
+ * thread's kernel stack. Offsets are used by arch/trap.S. */
+struct trapframe {
+    uint64_t regs[32]; /* x0..x31; regs[0] unused */
+    uint64_t sepc;     /* 256 */
+    uint64_t hart;     /* 264: struct hart * to load into tp on entry */
+};
+#define TF_RA 1
+#define TF_SP 2
+#define TF_TP 4
+#define TF_A0 10
+#define TF_A7 17
+
+enum thread_state {
+    T_FREE = 0,
+    T_READY,   /* on a run queue */
+    T_RUNNING, /* on a hart */
+    T_BLOCKED, /* waiting; only sched_wake makes it READY */
+    T_DEAD,    /* exited; freed once off its hart */
+};
+
+struct proc;
+struct waitq;
+
+/*
+ * A thread. state, hart and rq_node are guarded by the run queue lock of
+ * `hart` (state may also be set RUNNING->BLOCKED by the thread itself,
+ * and BLOCKED->READY by a waker with an atomic compare-and-swap).
+ */
+struct thread {
+    struct context ctx;
+    struct trapframe *tf;
+    uint8_t *kstack;
+    volatile int state;
+    volatile int on_cpu; /* still running on some hart's stack */
+    int prio;
+    int policy;
+    int hart;        /* run queue this thread belongs to */
+    struct list rq_node;
+    struct list wait_node;  /* on a waitq, guarded by that waitq's lock */
+    struct list sleep_node; /* on a hart's sleep list */
+    uint64_t wake_time;     /* sleep deadline in timer ticks */
+    int sleep_hart;         /* whose sleep list holds it, -1 if none */
+    struct proc *proc;
+    int tslot;       /* 0..CAP_THREAD_SLOTS-1 within the process */
+    int tid;
+    volatile int killed;
+    bool is_idle;
+    uint64_t retval; /* thread_exit value */
+};
+
+struct runqueue {
+    spinlock_t lock;
+    uint64_t bitmap; /* bit p set: queue[p] non-empty */
+    struct list queue[NPRIO];
+    int nr_ready;
+};
+
+/* Per-hart state, reached through tp while in the kernel. */
+struct hart {
+    struct thread *cur;
+    int id;
+    volatile int need_resched;
+    volatile int need_resched_preempt; /* resched is a preemption */
+    struct runqueue rq;
+    struct thread *idle;
+    struct thread *prev; /* switched away from; finish_switch releases */
+    spinlock_t sleep_lock;
+    struct list sleepers; /* sorted by wake_time */
+    uint64_t slice_end;   /* timer tick when the RR slice ends */
+    volatile bool online;
+    bool ran_user;
+    uint64_t ticks_idle;
+};
+
+extern struct hart harts[MAX_HARTS];
+extern int nharts;
+extern uint64_t timebase_hz;
+
+static inline struct hart *this_hart(void)
+{
+    struct hart *h;
+    __asm__ volatile("mv %0, tp" : "=r"(h));
+    return h;
+}
+static inline struct thread *current(void) { return this_hart()->cur; }
+
+void sched_init_hart(struct hart *h, int id);
+void sched_start(void) __attribute__((noreturn)); /* enter the idle loop */
+void sched_enqueue_new(struct thread *t);         /* place a new thread */
+void schedule(void);        /* switch away; current state decides how */
+void sched_preempt(void); /* on the way back to user: need_resched */
+bool sched_wake(struct thread *t); /* BLOCKED -> READY; false if not blocked */
+void sched_set_prio(struct thread *t, int policy, int prio);
+void sched_tick(void);      /* timer interrupt */
+void sched_ipi(int hart);
+void sched_finish_switch(void);
+void sched_block(struct thread *t);
+
+/* Wait queues: the waiter adds itself under the object's lock, then
+ * sleeps; wakers remove and wake. */
+struct waitq {
+    spinlock_t lock;
+    struct list waiters;
+};
+void waitq_init(struct waitq *wq, const char *name);
+/* Called with `held` locked: queues the current thread, unlocks `held`,
+ * sleeps, relocks `held`. Returns -EINTR if the thread is being killed. */
+int waitq_wait(struct waitq *wq, spinlock_t *held);
+void waitq_wake_all(struct waitq *wq);
+void waitq_wake_one(struct waitq *wq);
+
+/* Timers and sleep. */
+uint64_t time_now_ticks(void);
+uint64_t time_now_ns(void);
+uint64_t ns_to_ticks(uint64_t ns);
+int sleep_until(uint64_t ticks); /* -EINTR when killed */
+void timer_program(void);       /* arm this hart's next timer event */
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * Files and the in-memory file system. A struct file is the object an fd
+ * slot names; it is reference counted: one reference per cap slot that
+ * holds it and one per syscall that has it pinned (cap_fd_get). The last
+ * file_put releases it.
+ */
+#ifndef KEEL_VFS_H
+#define KEEL_VFS_H
+
+#include "kernel.h"
+#include "list.h"
+#include "sched.h"
+#include "spinlock.h"
+
+struct file;
+struct inode;
+
+struct file_ops {
+    long (*read)(struct file *f, uint64_t ubuf, size_t n);
+    long (*write)(struct file *f, uint64_t ubuf, size_t n);
+    void (*release)(struct file *f);
+    bool seekable;
+};
+
+/* An inode of the ramfs or a device node. Namespace and data are guarded
+ * by ramfs_lock. */
+struct inode {
+    int kind; /* KEEL_NODE_* */
+    uint32_t ino;
+    char name[KEEL_NAME_MAX + 1];
+    struct inode *parent;
+    struct list children; /* directories */
+    struct list sibling;
+    uint64_t size;
+    const uint8_t *image;     /* file data in the boot image, read-only */
+    uint8_t **pages;          /* else: page of page pointers, or NULL */
+    const struct file_ops *dev; /* device nodes */
+};
+
+struct file {
+    uint32_t refs; /* atomic */
+    uint32_t oflags; /* KEEL_O_* (access mode, append) */
+    spinlock_t lock; /* off */
+    uint64_t off;
+    const struct file_ops *ops;
+    struct inode *ip;
+    struct pipe *pipe;
+};
+
+void file_init(void);
+struct file *file_alloc(const struct file_ops *ops);
+void file_get(struct file *f);
+void file_put(struct file *f);
+uint32_t file_index(struct file *f);
+struct file *file_by_index(uint32_t idx);
+uint32_t file_count(void);
+
+extern spinlock_t ramfs_lock;
+void ramfs_init(void);
+/* Resolve a kernel path; returns the inode or NULL with *err set. With
+ * create, makes a missing final file (and fails with ENOENT when the
+ * parent is missing). */
+struct inode *ramfs_lookup(const char *path, bool create, int *err);
+int ramfs_add_image(const char *path, const uint8_t *data, uint64_t size);
+struct inode *ramfs_mknod(const char *dir, const char *name,
+                          const struct file_ops *ops);
+int ramfs_readdir(const char *path, int index, struct keel_dirent *out);
+extern const struct file_ops ramfs_file_ops;
+extern const struct file_ops ramfs_dir_ops;
+/* ramfs_lock held: empty the file; free the result with ramfs_free_pages
+ * after dropping the lock. */
+uint8_t **ramfs_truncate(struct inode *ip);
+void ramfs_free_pages(uint8_t **pages);
+
+/* Open a path with KEEL_O_* flags, returning a new file (1 ref). */
+int vfs_open(const char *path, int oflags, struct file **out);
+
+void devfs_init(void);
+void console_input(int c);
+
+int pipe_create(struct file **rd, struct file **wr);
+uint32_t pipe_count(void);
+
+void initrd_load(const uint8_t *start, uint64_t size);
+
+#endif

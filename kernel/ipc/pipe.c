@@ -1,0 +1,157 @@
+/*
+ * Pipes: a one-page ring per pipe, from a fixed pool. p->lock guards the
+ * ring and the end counts; readers and writers sleep on their waitqs.
+ * A pipe is freed when both ends' files are released.
+ */
+#include "../include/mm.h"
+#include "../include/vfs.h"
+#include "../mm/pool.h"
+
+#define PIPE_BUF_SIZE PAGE_SIZE
+
+struct pipe {
+    spinlock_t lock;
+    uint8_t *buf;
+    uint32_t r, w; /* free-running indexes */
+    int readers, writers;
+    struct waitq rq, wq;
+};
+
+static spinlock_t pipe_pool_lock = SPINLOCK_INIT("pipe_pool");
+static struct pipe pipe_storage[MAX_PIPES];
+static uint32_t pipe_links[MAX_PIPES];
+static struct pool pipe_pool;
+static bool pipe_pool_ready;
+
+uint32_t pipe_count(void) { return READ_ONCE(pipe_pool.in_use); }
+
+static long pipe_read(struct file *f, uint64_t ubuf, size_t n)
+{
+    struct pipe *p = f->pipe;
+    if (n == 0)
+        return 0;
+    spin_lock(&p->lock);
+    while (p->r == p->w) {
+        if (p->writers == 0) {
+            spin_unlock(&p->lock);
+            return 0;
+        }
+        int err = waitq_wait(&p->rq, &p->lock);
+        if (err < 0) {
+            spin_unlock(&p->lock);
+            return err;
+        }
+    }
+    size_t avail = p->w - p->r;
+    size_t todo = MIN(n, avail);
+    size_t done = 0;
+    while (done < todo) {
+        size_t idx = p->r % PIPE_BUF_SIZE;
+        size_t chunk = MIN(todo - done, PIPE_BUF_SIZE - idx);
+        if (copy_to_user(ubuf + done, p->buf + idx, chunk) < 0)
+            break;
+        p->r += chunk;
+        done += chunk;
+    }
+    spin_unlock(&p->lock);
+    waitq_wake_all(&p->wq);
+    return done ? (long)done : -EFAULT;
+}
+
+static long pipe_write(struct file *f, uint64_t ubuf, size_t n)
+{
+    struct pipe *p = f->pipe;
+    size_t done = 0;
+    spin_lock(&p->lock);
+    while (done < n) {
+        if (p->readers == 0) {
+            spin_unlock(&p->lock);
+            return done ? (long)done : -EPIPE;
+        }
+        size_t space = PIPE_BUF_SIZE - (p->w - p->r);
+        if (space == 0) {
+            waitq_wake_all(&p->rq);
+            int err = waitq_wait(&p->wq, &p->lock);
+            if (err < 0) {
+                spin_unlock(&p->lock);
+                return done ? (long)done : err;
+            }
+            continue;
+        }
+        size_t idx = p->w % PIPE_BUF_SIZE;
+        size_t chunk = MIN(MIN(n - done, space), PIPE_BUF_SIZE - idx);
+        if (copy_from_user(p->buf + idx, ubuf + done, chunk) < 0) {
+            spin_unlock(&p->lock);
+            return done ? (long)done : -EFAULT;
+        }
+        p->w += chunk;
+        done += chunk;
+    }
+    spin_unlock(&p->lock);
+    waitq_wake_all(&p->rq);
+    return (long)done;
+}
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = f->pipe;
+    if (!p)
+        return; /* creation failed before the pipe was attached */
+    bool reader = (f->oflags & KEEL_O_ACCMODE) == KEEL_O_RDONLY;
+    spin_lock(&p->lock);
+    if (reader)
+        p->readers--;
+    else
+        p->writers--;
+    bool last = p->readers == 0 && p->writers == 0;
+    spin_unlock(&p->lock);
+    if (!last) {
+        waitq_wake_all(reader ? &p->wq : &p->rq);
+        return;
+    }
+    page_free(p->buf);
+    spin_lock(&pipe_pool_lock);
+    pool_free(&pipe_pool, p);
+    spin_unlock(&pipe_pool_lock);
+}
+
+static const struct file_ops pipe_read_ops = {.read = pipe_read,
+                                              .release = pipe_release};
+static const struct file_ops pipe_write_ops = {.write = pipe_write,
+                                               .release = pipe_release};
+
+int pipe_create(struct file **rd, struct file **wr)
+{
+    spin_lock(&pipe_pool_lock);
+    if (!pipe_pool_ready) {
+        pool_init(&pipe_pool, "pipe", pipe_storage, pipe_links,
+                  sizeof(struct pipe), MAX_PIPES);
+        pipe_pool_ready = true;
+    }
+    struct pipe *p = pool_alloc(&pipe_pool);
+    spin_unlock(&pipe_pool_lock);
+    if (!p)
+        return -ENFILE;
+    p->buf = page_alloc();
+    *rd = p->buf ? file_alloc(&pipe_read_ops) : NULL;
+    *wr = *rd ? file_alloc(&pipe_write_ops) : NULL;
+    if (!*wr) {
+        if (*rd)
+            file_put(*rd); /* pipe not attached yet: release is a no-op */
+        if (p->buf)
+            page_free(p->buf);
+        spin_lock(&pipe_pool_lock);
+        pool_free(&pipe_pool, p);
+        spin_unlock(&pipe_pool_lock);
+        return -ENFILE;
+    }
+    spin_init(&p->lock, "pipe");
+    waitq_init(&p->rq, "pipe_readers");
+    waitq_init(&p->wq, "pipe_writers");
+    p->readers = p->writers = 1;
+    (*rd)->pipe = p;
+    (*rd)->oflags = KEEL_O_RDONLY;
+    (*wr)->pipe = p;
+    (*wr)->oflags = KEEL_O_WRONLY;
+    return 0;
+}

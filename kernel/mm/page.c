@@ -1,0 +1,66 @@
+/* Physical page allocator: a free list threaded through the free pages
+ * themselves, O(1) both ways. page_lock guards the list and the count. */
+#include "../include/kernel.h"
+#include "../include/mm.h"
+#include "../include/spinlock.h"
+
+struct free_page {
+    struct free_page *next;
+};
+
+static spinlock_t page_lock = SPINLOCK_INIT("page");
+static struct free_page *free_list;
+static uint64_t free_count;
+static uint64_t boot_next; /* bump pointer before page_init */
+
+void *page_alloc_boot(uint64_t n)
+{
+    extern char __kernel_end[];
+    if (!boot_next)
+        boot_next = ALIGN_UP((uint64_t)__kernel_end, PAGE_SIZE);
+    void *p = (void *)boot_next;
+    boot_next += n * PAGE_SIZE;
+    memset(p, 0, n * PAGE_SIZE);
+    return p;
+}
+
+void page_init(uint64_t start, uint64_t end)
+{
+    if (boot_next > start)
+        start = boot_next;
+    start = ALIGN_UP(start, PAGE_SIZE);
+    for (uint64_t pa = ALIGN_DOWN(end, PAGE_SIZE) - PAGE_SIZE; pa >= start;
+         pa -= PAGE_SIZE) {
+        struct free_page *fp = (struct free_page *)pa;
+        fp->next = free_list;
+        free_list = fp;
+        free_count++;
+    }
+}
+
+void *page_alloc(void)
+{
+    spin_lock(&page_lock);
+    struct free_page *fp = free_list;
+    if (fp) {
+        free_list = fp->next;
+        free_count--;
+    }
+    spin_unlock(&page_lock);
+    if (fp)
+        memset(fp, 0, PAGE_SIZE);
+    return fp;
+}
+
+void page_free(void *pa)
+{
+    KASSERT(((uint64_t)pa & (PAGE_SIZE - 1)) == 0);
+    struct free_page *fp = pa;
+    spin_lock(&page_lock);
+    fp->next = free_list;
+    free_list = fp;
+    free_count++;
+    spin_unlock(&page_lock);
+}
+
+uint64_t page_free_count(void) { return READ_ONCE(free_count); }

@@ -1,0 +1,207 @@
+/*
+ * Sv39 page tables. The kernel identity-maps the board's devices and all
+ * of RAM below 4 GiB (root entries 0..3) without the U bit, text RX,
+ * rodata R, everything else RW: W^X. Every user page table shares those
+ * root entries, so a trap needs no satp switch. User space is
+ * [USER_BASE, USER_TOP), root entries 4..255.
+ */
+#include "../include/kernel.h"
+#include "../include/mm.h"
+#include "../include/riscv.h"
+#include "../../board/virt.h"
+
+#define VPN(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
+#define KERNEL_ROOT_ENTRIES 4 /* root entries 0..3 cover [0, 4 GiB) */
+/* RSW bit: marks pages vm_user_alloc mapped in the current call. */
+#define PTE_NEW (1ul << 8)
+
+pagetable_t kernel_pagetable;
+
+/* Walk to the level-0 PTE for va, allocating tables when `alloc`.
+ * `boot` allocates from the boot bump allocator. */
+static pte_t *walk(pagetable_t pt, uint64_t va, bool alloc, bool boot)
+{
+    for (int level = 2; level > 0; level--) {
+        pte_t *pte = &pt[VPN(va, level)];
+        if (*pte & PTE_V) {
+            if (*pte & (PTE_R | PTE_W | PTE_X))
+                return NULL; /* a superpage: no level-0 entry */
+            pt = (pagetable_t)PTE_TO_PA(*pte);
+        } else {
+            if (!alloc)
+                return NULL;
+            pagetable_t next = boot ? page_alloc_boot(1) : page_alloc();
+            if (!next)
+                return NULL;
+            *pte = PA_TO_PTE(next) | PTE_V;
+            pt = next;
+        }
+    }
+    return &pt[VPN(va, 0)];
+}
+
+/* Kernel map: 2 MiB pages where aligned, else 4 KiB. Boot only. */
+static void kmap(uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
+{
+    uint64_t end = va + size;
+    while (va < end) {
+        if ((va & 0x1fffff) == 0 && end - va >= 0x200000) {
+            pte_t *l1 = &kernel_pagetable[VPN(va, 2)];
+            if (!(*l1 & PTE_V))
+                *l1 = PA_TO_PTE(page_alloc_boot(1)) | PTE_V;
+            pagetable_t t = (pagetable_t)PTE_TO_PA(*l1);
+            t[VPN(va, 1)] = PA_TO_PTE(pa) | perm | PTE_V | PTE_A | PTE_D | PTE_G;
+            va += 0x200000;
+            pa += 0x200000;
+            continue;
+        }
+        pte_t *pte = walk(kernel_pagetable, va, true, true);
+        KASSERT(pte);
+        *pte = PA_TO_PTE(pa) | perm | PTE_V | PTE_A | PTE_D | PTE_G;
+        va += PAGE_SIZE;
+        pa += PAGE_SIZE;
+    }
+}
+
+void vm_kernel_init(uint64_t ram_end)
+{
+    extern char __kernel_start[], __text_end[], __rodata_end[];
+    kernel_pagetable = page_alloc_boot(1);
+    KASSERT(ram_end <= 4ul << 30);
+    kmap(VIRT_TEST_BASE, VIRT_TEST_BASE, PAGE_SIZE, PTE_R | PTE_W);
+    kmap(VIRT_PLIC_BASE, VIRT_PLIC_BASE, VIRT_PLIC_SIZE, PTE_R | PTE_W);
+    kmap(VIRT_UART0_BASE, VIRT_UART0_BASE, PAGE_SIZE, PTE_R | PTE_W);
+    uint64_t ks = (uint64_t)__kernel_start, te = (uint64_t)__text_end,
+             re = (uint64_t)__rodata_end;
+    kmap(ks, ks, te - ks, PTE_R | PTE_X);
+    kmap(te, te, re - te, PTE_R);
+    /* Data, bss and every page the allocators hand out: RW, never X.
+     * The tables for this range are carved before it is mapped. */
+    uint64_t data_end = ALIGN_UP(re, 0x200000);
+    kmap(re, re, data_end - re, PTE_R | PTE_W);
+    kmap(data_end, data_end, ram_end - data_end, PTE_R | PTE_W);
+}
+
+void vm_kernel_enable(void)
+{
+    sfence_vma();
+    csr_write(satp, vm_satp(kernel_pagetable));
+    sfence_vma();
+}
+
+pagetable_t vm_user_create(void)
+{
+    pagetable_t pt = page_alloc();
+    if (!pt)
+        return NULL;
+    for (int i = 0; i < KERNEL_ROOT_ENTRIES; i++)
+        pt[i] = kernel_pagetable[i];
+    return pt;
+}
+
+static void free_table(pagetable_t t, int level)
+{
+    for (int i = 0; i < 512; i++) {
+        pte_t pte = t[i];
+        if (!(pte & PTE_V))
+            continue;
+        if (pte & (PTE_R | PTE_W | PTE_X))
+            page_free((void *)PTE_TO_PA(pte)); /* a leaf: user page */
+        else
+            free_table((pagetable_t)PTE_TO_PA(pte), level - 1);
+    }
+    page_free(t);
+}
+
+/* The caller has switched away from pt. */
+void vm_user_destroy(pagetable_t pt)
+{
+    for (int i = KERNEL_ROOT_ENTRIES; i < 512; i++) {
+        if (pt[i] & PTE_V)
+            free_table((pagetable_t)PTE_TO_PA(pt[i]), 1);
+    }
+    page_free(pt);
+}
+
+int vm_user_alloc(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm)
+{
+    KASSERT((va & (PAGE_SIZE - 1)) == 0);
+    if (!user_range_ok(va, len))
+        return -EFAULT;
+    /* Pass 1: pages already mapped (segments sharing a page) may only be
+     * widened, never to W+X. Nothing changes if this fails. */
+    for (uint64_t a = va; a < va + len; a += PAGE_SIZE) {
+        pte_t *pte = walk(pt, a, false, false);
+        if (pte && (*pte & PTE_V)) {
+            uint64_t p = (*pte | perm) & (PTE_W | PTE_X);
+            if (p == (PTE_W | PTE_X))
+                return -EACCES;
+        }
+    }
+    /* Pass 2: map. On running out of memory, unmap what this call added. */
+    uint64_t a;
+    for (a = va; a < va + len; a += PAGE_SIZE) {
+        pte_t *pte = walk(pt, a, true, false);
+        if (!pte)
+            goto fail;
+        if (*pte & PTE_V) {
+            *pte |= perm;
+            continue;
+        }
+        void *page = page_alloc();
+        if (!page)
+            goto fail;
+        *pte = PA_TO_PTE(page) | perm | PTE_U | PTE_V | PTE_A | PTE_D;
+        *pte |= PTE_NEW;
+    }
+    for (a = va; a < va + len; a += PAGE_SIZE)
+        *walk(pt, a, false, false) &= ~PTE_NEW;
+    return 0;
+fail:
+    for (uint64_t b = va; b < a; b += PAGE_SIZE) {
+        pte_t *pte = walk(pt, b, false, false);
+        if (pte && (*pte & PTE_NEW)) {
+            page_free((void *)PTE_TO_PA(*pte));
+            *pte = 0;
+        }
+    }
+    return -ENOMEM;
+}
+
+void vm_user_free(pagetable_t pt, uint64_t va, uint64_t len)
+{
+    for (uint64_t a = va; a < va + len; a += PAGE_SIZE) {
+        pte_t *pte = walk(pt, a, false, false);
+        if (pte && (*pte & PTE_V)) {
+            page_free((void *)PTE_TO_PA(*pte));
+            *pte = 0;
+        }
+    }
+    sfence_vma();
+}
+
+uint64_t vm_user_translate(pagetable_t pt, uint64_t va)
+{
+    if (!user_range_ok(va, 1))
+        return 0;
+    pte_t *pte = walk(pt, va, false, false);
+    if (!pte || !(*pte & PTE_V) || !(*pte & PTE_U))
+        return 0;
+    return PTE_TO_PA(*pte) | (va & (PAGE_SIZE - 1));
+}
+
+int vm_copy_out(pagetable_t pt, uint64_t va, const void *src, size_t n)
+{
+    const uint8_t *s = src;
+    while (n > 0) {
+        uint64_t pa = vm_user_translate(pt, va);
+        if (!pa)
+            return -EFAULT;
+        size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        memcpy((void *)pa, s, chunk);
+        va += chunk;
+        s += chunk;
+        n -= chunk;
+    }
+    return 0;
+}

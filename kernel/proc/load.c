@@ -1,0 +1,152 @@
+/*
+ * Program loading: map the PT_LOAD segments of an ELF file from the boot
+ * image into a fresh address space (W^X enforced by elf_parse and
+ * vm_user_alloc), give the main thread its stack (with a guard page below
+ * it: the page under each stack is never mapped) and lay out argv.
+ */
+#include "../include/proc.h"
+#include "../include/vfs.h"
+#include "elf.h"
+
+#define MAX_SEGS 8
+
+static uint64_t seg_perm(uint32_t flags)
+{
+    uint64_t perm = 0;
+    if (flags & ELF_PF_R)
+        perm |= PTE_R;
+    if (flags & ELF_PF_W)
+        perm |= PTE_W | PTE_R;
+    if (flags & ELF_PF_X)
+        perm |= PTE_X;
+    return perm;
+}
+
+/* Push argv onto the new stack: strings at the top, then the pointer
+ * array, sp 16-byte aligned. Returns the argv address or -errno. */
+static int64_t push_args(pagetable_t pt, uint64_t top, char *const kargv[],
+                         int argc, uint64_t *sp_out)
+{
+    uint64_t ptrs[KEEL_SPAWN_ARGV_MAX + 1];
+    uint64_t sp = top;
+    for (int i = argc - 1; i >= 0; i--) {
+        size_t len = strlen(kargv[i]) + 1;
+        sp -= len;
+        if (vm_copy_out(pt, sp, kargv[i], len) < 0)
+            return -E2BIG;
+        ptrs[i] = sp;
+    }
+    ptrs[argc] = 0;
+    sp = ALIGN_DOWN(sp - (uint64_t)(argc + 1) * 8, 16);
+    if (top - sp > USTACK_SIZE / 2 ||
+        vm_copy_out(pt, sp, ptrs, (uint64_t)(argc + 1) * 8) < 0)
+        return -E2BIG;
+    *sp_out = sp;
+    return (int64_t)sp;
+}
+
+int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
+              struct thread **main_out)
+{
+    int err = 0;
+    spin_lock(&ramfs_lock);
+    struct inode *ip = ramfs_lookup(path, false, &err);
+    const uint8_t *image = NULL;
+    uint64_t size = 0;
+    if (ip && ip->kind == KEEL_NODE_FILE) {
+        image = ip->image;
+        size = ip->size;
+    } else if (ip) {
+        err = -EACCES;
+    }
+    spin_unlock(&ramfs_lock);
+    if (err)
+        return err;
+    if (!image)
+        return -ENOEXEC; /* only boot-image programs are executable */
+
+    struct elf_segment segs[MAX_SEGS];
+    int nsegs;
+    uint64_t entry;
+    err = elf_parse(image, size, USER_BASE, thread_stack_top(CAP_THREAD_SLOTS),
+                    segs, MAX_SEGS, &nsegs, &entry);
+    if (err)
+        return err;
+    pagetable_t pt = vm_user_create();
+    if (!pt)
+        return -ENOMEM;
+    uint64_t heap = USER_BASE;
+    for (int i = 0; i < nsegs; i++) {
+        uint64_t va = ALIGN_DOWN(segs[i].vaddr, PAGE_SIZE);
+        uint64_t end = ALIGN_UP(segs[i].vaddr + segs[i].memsz, PAGE_SIZE);
+        err = vm_user_alloc(pt, va, end - va, seg_perm(segs[i].flags));
+        if (!err)
+            err = vm_copy_out(pt, segs[i].vaddr, image + segs[i].offset,
+                              segs[i].filesz);
+        if (err)
+            goto fail;
+        heap = MAX(heap, end);
+    }
+    uint64_t top = thread_stack_top(0);
+    err = vm_user_alloc(pt, top - USTACK_SIZE, USTACK_SIZE, PTE_R | PTE_W);
+    if (err)
+        goto fail;
+    uint64_t sp;
+    int64_t argv = push_args(pt, top, kargv, argc, &sp);
+    if (argv < 0) {
+        err = (int)argv;
+        goto fail;
+    }
+    struct thread *t = thread_alloc(p);
+    if (!t) {
+        err = -EAGAIN;
+        goto fail;
+    }
+    p->pagetable = pt;
+    p->heap_base = p->brk = heap;
+    t->tslot = 0;
+    t->tf->sepc = entry;
+    t->tf->regs[TF_SP] = sp;
+    t->tf->regs[TF_A0] = (uint64_t)argc;
+    t->tf->regs[TF_A0 + 1] = (uint64_t)argv;
+    p->threads[0] = t;
+    p->nthreads = 1;
+    cap_thread_install(p, 0, thread_pool_index(t));
+    *main_out = t;
+    return 0;
+fail:
+    vm_user_destroy(pt);
+    return err;
+}
+
+long sys_brk(uint64_t new_brk)
+{
+    struct proc *p = current()->proc;
+    spin_lock(&p->vm_lock);
+    uint64_t cur = p->brk;
+    long r = (long)cur;
+    if (new_brk == 0 || new_brk == cur)
+        goto out;
+    if (new_brk < p->heap_base || new_brk > p->heap_base + USER_HEAP_MAX) {
+        r = -ENOMEM;
+        goto out;
+    }
+    uint64_t old_end = ALIGN_UP(cur, PAGE_SIZE);
+    uint64_t new_end = ALIGN_UP(new_brk, PAGE_SIZE);
+    /* Shrinking keeps the pages mapped (no cross-hart TLB shootdown);
+     * growing maps fresh zeroed pages. */
+    if (new_end > old_end &&
+        vm_user_alloc(p->pagetable, old_end, new_end - old_end,
+                      PTE_R | PTE_W) < 0) {
+        r = -ENOMEM;
+        goto out;
+    }
+    if (new_brk > cur || new_end >= old_end)
+        p->brk = new_brk;
+    else
+        p->brk = MAX(new_brk, old_end - PAGE_SIZE); /* pages stay mapped */
+    r = (long)p->brk;
+out:
+    spin_unlock(&p->vm_lock);
+    return r;
+}

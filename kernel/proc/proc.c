@@ -1,0 +1,248 @@
+/*
+ * Processes: a fixed pool, monotonically increasing pids (so a child's
+ * pid is always above its parent's, which keeps pid-ordered locking
+ * simple), the process tree under proc_tree_lock, exit, kill and wait.
+ */
+#include "../include/proc.h"
+#include "../include/riscv.h"
+#include "../include/vfs.h"
+#include "../mm/pool.h"
+
+spinlock_t proc_tree_lock = SPINLOCK_INIT("proc_tree");
+struct proc *init_proc;
+static struct proc proc_storage[MAX_PROCS];
+static uint32_t proc_links[MAX_PROCS];
+static struct pool proc_pool; /* guarded by proc_tree_lock */
+static int next_pid = 1;
+static uint32_t gen_seed = 0x2545f491u;
+
+void proc_init(void)
+{
+    pool_init(&proc_pool, "proc", proc_storage, proc_links,
+              sizeof(struct proc), MAX_PROCS);
+}
+
+uint32_t proc_count(void) { return READ_ONCE(proc_pool.in_use); }
+
+struct proc *proc_alloc(const char *name)
+{
+    spin_lock(&proc_tree_lock);
+    struct proc *p = pool_alloc(&proc_pool);
+    if (p) {
+        p->pid = next_pid++;
+        /* xorshift step mixed with the time: generation bases differ
+         * between processes, including a later one with a reused slot. */
+        gen_seed ^= gen_seed << 13;
+        gen_seed ^= gen_seed >> 17;
+        gen_seed ^= gen_seed << 5;
+        gen_seed += (uint32_t)time_now_ticks();
+    }
+    uint32_t seed = gen_seed;
+    spin_unlock(&proc_tree_lock);
+    if (!p)
+        return NULL;
+    p->state = P_ALIVE;
+    strlcpy(p->name, name, sizeof(p->name));
+    list_init(&p->children);
+    list_init(&p->sibling);
+    spin_init(&p->lock, "proc");
+    spin_init(&p->vm_lock, "proc_vm");
+    waitq_init(&p->join_wq, "join");
+    waitq_init(&p->child_wq, "child");
+    cap_space_init(&p->caps, seed);
+    return p;
+}
+
+/* Free a process that never ran, or a reaped zombie. */
+void proc_free(struct proc *p)
+{
+    if (p->pagetable)
+        vm_user_destroy(p->pagetable);
+    spin_lock(&proc_tree_lock);
+    p->state = P_FREE;
+    pool_free(&proc_pool, p);
+    spin_unlock(&proc_tree_lock);
+}
+
+struct proc *proc_find_locked(int pid)
+{
+    for (uint32_t i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = &proc_storage[i];
+        if (p->state != P_FREE && p->pid == pid)
+            return p;
+    }
+    return NULL;
+}
+
+/* The last thread of p is leaving: drop every capability now (so pipe
+ * readers see EOF at once), free the address space, become a zombie. */
+void proc_teardown(struct proc *p)
+{
+    cap_space_teardown(p);
+    csr_write(satp, vm_satp(kernel_pagetable));
+    sfence_vma();
+    spin_lock(&p->vm_lock);
+    pagetable_t pt = p->pagetable;
+    p->pagetable = NULL;
+    spin_unlock(&p->vm_lock);
+    if (pt)
+        vm_user_destroy(pt);
+
+    spin_lock(&proc_tree_lock);
+    bool wake_init = false;
+    list_for_each_safe(it, tmp, &p->children)
+    {
+        struct proc *c = list_entry(it, struct proc, sibling);
+        list_remove(&c->sibling);
+        c->parent = init_proc;
+        list_push_back(&init_proc->children, &c->sibling);
+        wake_init |= c->state == P_ZOMBIE;
+    }
+    p->state = P_ZOMBIE;
+    struct proc *parent = p->parent;
+    spin_unlock(&proc_tree_lock);
+    if (parent)
+        waitq_wake_all(&parent->child_wq);
+    if (wake_init)
+        waitq_wake_all(&init_proc->child_wq);
+    if (p == init_proc) {
+        printk("keel: init exited, status %x\n", p->exit_status);
+        board_poweroff(p->exit_status ? 1 : 0);
+    }
+}
+
+/* Mark every thread of p killed and make it notice: blocked threads are
+ * woken, running ones get an IPI. */
+void proc_kill(struct proc *p, int sig)
+{
+    uint32_t ipi = 0;
+    spin_lock(&p->lock);
+    if (!p->exiting) {
+        p->exiting = true;
+        p->exit_status = sig ? KEEL_WSTATUS_SIGNALED(sig) : p->exit_status;
+    }
+    for (int i = 0; i < CAP_THREAD_SLOTS; i++) {
+        struct thread *t = p->threads[i];
+        if (!t)
+            continue;
+        t->killed = 1;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (!sched_wake(t) && t->state == T_RUNNING)
+            ipi |= 1u << t->hart;
+    }
+    spin_unlock(&p->lock);
+    for (int h = 0; h < nharts; h++)
+        if (ipi & (1u << h))
+            sched_ipi(h);
+}
+
+void proc_exit(int status)
+{
+    struct proc *p = current()->proc;
+    spin_lock(&p->lock);
+    if (!p->exiting)
+        p->exit_status = KEEL_WSTATUS_EXITED(status);
+    spin_unlock(&p->lock);
+    proc_kill(p, 0);
+    thread_exit(0);
+}
+
+long sys_exit(int status) { proc_exit(status); }
+
+long sys_getpid(void) { return current()->proc->pid; }
+
+long sys_getppid(void)
+{
+    struct proc *p = current()->proc;
+    spin_lock(&proc_tree_lock);
+    int pid = p->parent ? p->parent->pid : 0;
+    spin_unlock(&proc_tree_lock);
+    return pid;
+}
+
+long sys_waitpid(int pid, uint64_t ustatus, int options)
+{
+    struct proc *self = current()->proc;
+    if (options & ~KEEL_WNOHANG)
+        return -EINVAL;
+    spin_lock(&proc_tree_lock);
+    for (;;) {
+        bool any = false;
+        struct proc *found = NULL;
+        list_for_each(it, &self->children)
+        {
+            struct proc *c = list_entry(it, struct proc, sibling);
+            if (pid > 0 && c->pid != pid)
+                continue;
+            any = true;
+            if (c->state == P_ZOMBIE) {
+                found = c;
+                break;
+            }
+        }
+        if (found) {
+            list_remove(&found->sibling);
+            int cpid = found->pid, st = found->exit_status;
+            spin_unlock(&proc_tree_lock);
+            proc_free(found);
+            if (ustatus && copy_to_user(ustatus, &st, sizeof(st)) < 0)
+                return -EFAULT;
+            return cpid;
+        }
+        if (!any) {
+            spin_unlock(&proc_tree_lock);
+            return -ECHILD;
+        }
+        if (options & KEEL_WNOHANG) {
+            spin_unlock(&proc_tree_lock);
+            return 0;
+        }
+        int err = waitq_wait(&self->child_wq, &proc_tree_lock);
+        if (err < 0) {
+            spin_unlock(&proc_tree_lock);
+            return err;
+        }
+    }
+}
+
+long sys_kill(int pid, int sig)
+{
+    struct proc *self = current()->proc;
+    if (sig < 0 || sig > 64)
+        return -EINVAL;
+    spin_lock(&proc_tree_lock);
+    struct proc *p = proc_find_locked(pid);
+    long r = 0;
+    if (!p || p->state != P_ALIVE)
+        r = -ESRCH;
+    else if (p != self && p->parent != self)
+        r = -EPERM; /* no ambient authority over other processes */
+    if (r == 0 && sig != 0)
+        proc_kill(p, sig);
+    spin_unlock(&proc_tree_lock);
+    return r;
+}
+
+long sys_procinfo(int index, uint64_t uout)
+{
+    struct keel_procinfo info;
+    int seen = 0;
+    bool found = false;
+    spin_lock(&proc_tree_lock);
+    for (uint32_t i = 0; i < MAX_PROCS && !found; i++) {
+        struct proc *p = &proc_storage[i];
+        if (p->state == P_FREE || seen++ != index)
+            continue;
+        memset(&info, 0, sizeof(info));
+        info.pid = p->pid;
+        info.ppid = p->parent ? p->parent->pid : 0;
+        info.state = p->state == P_ZOMBIE;
+        info.nthreads = p->nthreads;
+        strlcpy(info.name, p->name, sizeof(info.name));
+        found = true;
+    }
+    spin_unlock(&proc_tree_lock);
+    if (!found)
+        return 0;
+    return copy_to_user(uout, &info, sizeof(info)) < 0 ? -EFAULT : 1;
+}

@@ -1,0 +1,235 @@
+/*
+ * posix_spawn in the kernel. Order: every argument (path, argv, file
+ * actions) is copied into the kernel once, then validated, then used:
+ *  (a) GRANT-gated inheritance: each parent fd with GRANT goes to the
+ *      same slot in the child with GRANT stripped; close-on-exec fds are
+ *      skipped; any other fd fails the spawn with EACCES;
+ *  (b) the file actions, in the caller's order, on the child's table (an
+ *      open action mints with GRANT);
+ *  (c) the program is loaded and the child's main thread made runnable.
+ * Any failure undoes everything: no child, no leaked object.
+ */
+#include "../include/proc.h"
+#include "../include/vfs.h"
+#include "../fs/path.h"
+
+struct spawn_args {
+    struct keel_spawn_req req;
+    char path[KEEL_PATH_MAX];
+    char *argv[KEEL_SPAWN_ARGV_MAX + 1];
+    int argc;
+    char *argbuf;           /* one page: the argument strings */
+    struct keel_spawn_action acts[KEEL_SPAWN_ACTIONS_MAX];
+    char (*apath)[KEEL_PATH_MAX]; /* one page: the open actions' paths */
+};
+
+static int copy_path(char *dst, uint64_t usrc)
+{
+    long n = strncpy_from_user(dst, usrc, KEEL_PATH_MAX);
+    if (n < 0)
+        return (int)n;
+    return n == 0 ? -ENOENT : 0;
+}
+
+static int spawn_copyin(struct spawn_args *a, uint64_t ureq)
+{
+    if (copy_from_user(&a->req, ureq, sizeof(a->req)) < 0)
+        return -EFAULT;
+    int err = copy_path(a->path, a->req.path);
+    if (err)
+        return err;
+    if (!a->req.argv) {
+        a->argv[0] = a->path;
+        a->argc = 1;
+    } else {
+        size_t used = 0;
+        for (a->argc = 0;; a->argc++) {
+            uint64_t uptr;
+            if (copy_from_user(&uptr, a->req.argv + 8ull * a->argc, 8) < 0)
+                return -EFAULT;
+            if (!uptr)
+                break;
+            if (a->argc == KEEL_SPAWN_ARGV_MAX)
+                return -E2BIG;
+            long n = strncpy_from_user(a->argbuf + used, uptr,
+                                       KEEL_SPAWN_ARGS_BYTES - used);
+            if (n < 0)
+                return n == -ENAMETOOLONG ? -E2BIG : (int)n;
+            a->argv[a->argc] = a->argbuf + used;
+            used += (size_t)n + 1;
+        }
+        if (a->argc == 0) {
+            a->argv[0] = a->path;
+            a->argc = 1;
+        }
+    }
+    a->argv[a->argc] = NULL;
+    if (a->req.nactions > KEEL_SPAWN_ACTIONS_MAX)
+        return -E2BIG;
+    if (a->req.nactions &&
+        copy_from_user(a->acts, a->req.actions,
+                       a->req.nactions * sizeof(a->acts[0])) < 0)
+        return -EFAULT;
+    for (uint32_t i = 0; i < a->req.nactions; i++) {
+        if (a->acts[i].kind == KEEL_FA_OPEN) {
+            err = copy_path(a->apath[i], a->acts[i].path);
+            if (err)
+                return err;
+        }
+    }
+    return 0;
+}
+
+static bool slot_ok(int fd) { return fd >= 0 && fd < CAP_FD_SLOTS; }
+
+static int spawn_validate(struct spawn_args *a, struct thread *self)
+{
+    for (uint32_t i = 0; i < a->req.nactions; i++) {
+        struct keel_spawn_action *x = &a->acts[i];
+        switch (x->kind) {
+        case KEEL_FA_OPEN:
+            if ((x->oflags & KEEL_O_ACCMODE) == 3)
+                return -EINVAL;
+            /* fallthrough */
+        case KEEL_FA_CLOSE:
+            if (!slot_ok(x->fd))
+                return -EBADF;
+            break;
+        case KEEL_FA_DUP2:
+            if (!slot_ok(x->fd) || !slot_ok(x->src_fd))
+                return -EBADF;
+            break;
+        default:
+            return -EINVAL;
+        }
+    }
+    if (a->req.flags & ~KEEL_SPAWN_SETSCHED)
+        return -EINVAL;
+    if (a->req.flags & KEEL_SPAWN_SETSCHED) {
+        if (a->req.policy != KEEL_SCHED_FIFO && a->req.policy != KEEL_SCHED_RR)
+            return -EINVAL;
+        if (a->req.priority < KEEL_PRIO_MIN || a->req.priority > KEEL_PRIO_MAX)
+            return -EINVAL;
+        if (a->req.priority > self->prio)
+            return -EPERM;
+    }
+    return 0;
+}
+
+/* (a) Parent's cap lock, then the child's: the child's pid is higher. */
+static int spawn_inherit(struct proc *parent, struct proc *child)
+{
+    int err = 0;
+    cap_lock_pair(parent, child);
+    for (int fd = 0; fd < CAP_FD_SLOTS; fd++) {
+        cap_word_t w = parent->caps.words[fd];
+        if (!capw_valid(w) || capw_type(w) != CAP_TYPE_FD ||
+            (w & CAPW_CLOEXEC))
+            continue;
+        if (!(capw_rights(w) & CAP_RIGHT_GRANT)) {
+            err = -EACCES;
+            break;
+        }
+        cap_word_t cw =
+            capw_make(CAP_TYPE_FD, capw_rights(w) & ~CAP_RIGHT_GRANT,
+                      capw_obj(w), 0) |
+            (w & CAPW_DELEGATED);
+        file_get(file_by_index(capw_obj(w)));
+        cap_slot_install_locked(&child->caps, fd, cw);
+    }
+    cap_unlock_pair(parent, child);
+    return err; /* on error the caller tears the child's table down */
+}
+
+/* (b) One file action on the child's table. */
+static int spawn_action(struct proc *child, struct keel_spawn_action *x,
+                        const char *path)
+{
+    switch (x->kind) {
+    case KEEL_FA_OPEN: {
+        struct file *f;
+        int err = vfs_open(path, x->oflags, &f);
+        if (err)
+            return err;
+        int acc = x->oflags & KEEL_O_ACCMODE;
+        unsigned rights = CAP_RIGHT_GRANT;
+        if (acc != KEEL_O_WRONLY)
+            rights |= CAP_RIGHT_READ;
+        if (acc != KEEL_O_RDONLY)
+            rights |= CAP_RIGHT_WRITE;
+        cap_fd_close(child, x->fd); /* replaces whatever was there */
+        int slot = cap_fd_install(child, f, rights,
+                                  x->oflags & KEEL_O_CLOEXEC, x->fd);
+        if (slot != x->fd) {
+            if (slot >= 0)
+                cap_fd_close(child, slot);
+            file_put(f);
+            return slot < 0 ? slot : -EMFILE;
+        }
+        return 0;
+    }
+    case KEEL_FA_CLOSE:
+        return cap_fd_close(child, x->fd);
+    case KEEL_FA_DUP2:
+        return cap_fd_dup2(child, x->src_fd, x->fd) < 0 ? -EBADF : 0;
+    }
+    return -EINVAL;
+}
+
+long sys_spawn(uint64_t ureq)
+{
+    struct thread *self = current();
+    struct proc *parent = self->proc;
+    struct spawn_args *a = page_alloc();
+    char *argbuf = page_alloc();
+    void *apath = page_alloc();
+    struct proc *child = NULL;
+    long err = -ENOMEM;
+    if (!a || !argbuf || !apath)
+        goto out;
+    KASSERT(sizeof(*a) <= PAGE_SIZE);
+    a->argbuf = argbuf;
+    a->apath = apath;
+    err = spawn_copyin(a, ureq);
+    if (!err)
+        err = spawn_validate(a, self);
+    if (err)
+        goto out;
+    child = proc_alloc(path_basename(a->path));
+    if (!child) {
+        err = -EAGAIN;
+        goto out;
+    }
+    err = spawn_inherit(parent, child);
+    for (uint32_t i = 0; !err && i < a->req.nactions; i++)
+        err = spawn_action(child, &a->acts[i], a->apath[i]);
+    struct thread *t = NULL;
+    if (!err)
+        err = proc_load(child, a->path, a->argv, a->argc, &t);
+    if (err) {
+        cap_space_teardown(child);
+        proc_free(child);
+        goto out;
+    }
+    if (a->req.flags & KEEL_SPAWN_SETSCHED) {
+        t->policy = a->req.policy;
+        t->prio = a->req.priority;
+    } else {
+        t->policy = self->policy;
+        t->prio = self->prio;
+    }
+    spin_lock(&proc_tree_lock);
+    child->parent = parent;
+    list_push_back(&parent->children, &child->sibling);
+    spin_unlock(&proc_tree_lock);
+    err = child->pid;
+    sched_enqueue_new(t);
+out:
+    if (a)
+        page_free(a);
+    if (argbuf)
+        page_free(argbuf);
+    if (apath)
+        page_free(apath);
+    return err;
+}

@@ -1,0 +1,229 @@
+/*
+ * Threads: a fixed pool with a kernel stack each (thread_pool_lock guards
+ * the pool). A thread's trapframe sits at the top of its kernel stack.
+ */
+#include "../include/cap.h"
+#include "../include/proc.h"
+#include "../include/riscv.h"
+#include "../mm/pool.h"
+
+static spinlock_t thread_pool_lock = SPINLOCK_INIT("thread_pool");
+static struct thread thread_storage[MAX_THREADS];
+static uint32_t thread_links[MAX_THREADS];
+static struct pool thread_pool;
+static uint8_t *kstacks;
+static int next_tid = 1;
+
+void thread_init(void)
+{
+    pool_init(&thread_pool, "thread", thread_storage, thread_links,
+              sizeof(struct thread), MAX_THREADS);
+    kstacks = page_alloc_boot(MAX_THREADS * KSTACK_SIZE / PAGE_SIZE);
+}
+
+uint64_t thread_stack_top(int tslot)
+{
+    return USER_TOP - (uint64_t)tslot * (USTACK_SIZE + PAGE_SIZE);
+}
+
+struct thread *thread_alloc(struct proc *p)
+{
+    spin_lock(&thread_pool_lock);
+    struct thread *t = pool_alloc(&thread_pool);
+    int tid = next_tid++;
+    spin_unlock(&thread_pool_lock);
+    if (!t)
+        return NULL;
+    uint32_t idx = pool_index(&thread_pool, t);
+    t->kstack = kstacks + (uint64_t)idx * KSTACK_SIZE;
+    t->tf = (struct trapframe *)(t->kstack + KSTACK_SIZE -
+                                 sizeof(struct trapframe));
+    memset(t->tf, 0, sizeof(*t->tf));
+    t->ctx.ra = (uint64_t)thread_user_entry;
+    t->ctx.sp = (uint64_t)t->tf;
+    t->proc = p;
+    t->tid = tid;
+    t->prio = KEEL_PRIO_DEFAULT;
+    t->policy = KEEL_SCHED_RR;
+    t->hart = this_hart()->id;
+    t->sleep_hart = -1;
+    list_init(&t->rq_node);
+    list_init(&t->wait_node);
+    list_init(&t->sleep_node);
+    return t;
+}
+
+void thread_release(struct thread *t)
+{
+    spin_lock(&thread_pool_lock);
+    t->state = T_FREE;
+    pool_free(&thread_pool, t);
+    spin_unlock(&thread_pool_lock);
+}
+
+uint32_t thread_pool_index(struct thread *t)
+{
+    return pool_index(&thread_pool, t);
+}
+
+struct thread *thread_by_index(uint32_t idx) { return pool_at(&thread_pool, idx); }
+
+uint32_t thread_count(void) { return READ_ONCE(thread_pool.in_use); }
+
+void proc_teardown(struct proc *p);
+
+/* Ends the calling thread; the last thread out tears the process down. */
+void thread_exit(uint64_t retval)
+{
+    struct thread *t = current();
+    struct proc *p = t->proc;
+    cap_thread_remove(p, t->tslot);
+    spin_lock(&p->lock);
+    p->threads[t->tslot] = NULL;
+    p->thread_retval[t->tslot] = retval;
+    p->thread_done |= 1u << t->tslot;
+    bool last = --p->nthreads == 0;
+    spin_unlock(&p->lock);
+    waitq_wake_all(&p->join_wq);
+    if (last)
+        proc_teardown(p);
+    t->state = T_DEAD;
+    schedule();
+    panic("dead thread ran again");
+}
+
+/* Syscalls. */
+long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
+{
+    struct proc *p = current()->proc;
+    if (!user_range_ok(entry, 4))
+        return -EFAULT;
+    struct thread *t = thread_alloc(p);
+    if (!t)
+        return -EAGAIN;
+    spin_lock(&p->lock);
+    int slot = -1;
+    for (int i = 1; i < CAP_THREAD_SLOTS; i++) {
+        if (!p->threads[i] && !(p->thread_done & (1u << i))) {
+            slot = i;
+            break;
+        }
+    }
+    if (slot < 0 || p->exiting) {
+        spin_unlock(&p->lock);
+        thread_release(t);
+        return -EAGAIN;
+    }
+    p->threads[slot] = t; /* reserve the slot */
+    spin_unlock(&p->lock);
+    t->tslot = slot;
+    uint64_t top = thread_stack_top(slot);
+    int err = 0;
+    spin_lock(&p->vm_lock);
+    if (!vm_user_translate(p->pagetable, top - PAGE_SIZE))
+        err = vm_user_alloc(p->pagetable, top - USTACK_SIZE, USTACK_SIZE,
+                            PTE_R | PTE_W);
+    spin_unlock(&p->vm_lock);
+    if (err) {
+        spin_lock(&p->lock);
+        p->threads[slot] = NULL;
+        spin_unlock(&p->lock);
+        thread_release(t);
+        return -EAGAIN;
+    }
+    struct thread *self = current();
+    t->prio = self->prio;
+    t->policy = self->policy;
+    t->tf->sepc = entry;
+    t->tf->regs[TF_A0] = arg;
+    t->tf->regs[TF_SP] = top;
+    t->tf->regs[TF_TP] = tls;
+    cap_thread_install(p, slot, thread_pool_index(t));
+    spin_lock(&p->lock);
+    p->nthreads++;
+    spin_unlock(&p->lock);
+    sched_enqueue_new(t);
+    return CAP_THREAD_SLOT_BASE + slot;
+}
+
+long sys_thread_exit(uint64_t retval)
+{
+    thread_exit(retval);
+}
+
+long sys_thread_join(int64_t slot, uint64_t uretval)
+{
+    struct thread *self = current();
+    struct proc *p = self->proc;
+    int ts = (int)(slot - CAP_THREAD_SLOT_BASE);
+    if (slot < CAP_THREAD_SLOT_BASE || slot >= CAP_SLOTS)
+        return -ESRCH;
+    if (ts == self->tslot)
+        return -EDEADLK;
+    spin_lock(&p->lock);
+    for (;;) {
+        if (p->thread_done & (1u << ts))
+            break;
+        if (!p->threads[ts]) {
+            spin_unlock(&p->lock);
+            return -ESRCH;
+        }
+        int err = waitq_wait(&p->join_wq, &p->lock);
+        if (err < 0) {
+            spin_unlock(&p->lock);
+            return err;
+        }
+    }
+    uint64_t rv = p->thread_retval[ts];
+    p->thread_done &= ~(1u << ts);
+    spin_unlock(&p->lock);
+    if (uretval && copy_to_user(uretval, &rv, sizeof(rv)) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+long sys_thread_self(void) { return CAP_THREAD_SLOT_BASE + current()->tslot; }
+
+long sys_sched_yield(void)
+{
+    schedule();
+    return 0;
+}
+
+struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok);
+
+long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
+{
+    struct thread *self = current();
+    struct proc *p = self->proc;
+    if (policy != KEEL_SCHED_FIFO && policy != KEEL_SCHED_RR)
+        return -EINVAL;
+    if (prio < KEEL_PRIO_MIN || prio > KEEL_PRIO_MAX)
+        return -EINVAL;
+    spin_lock(&p->caps.lock);
+    struct thread *t = cap_thread_lookup_locked(p, tok);
+    long r = 0;
+    if (!t)
+        r = -ESRCH;
+    else if (prio > self->prio)
+        r = -EPERM; /* no raising anyone above the caller */
+    else
+        sched_set_prio(t, policy, prio);
+    spin_unlock(&p->caps.lock);
+    return r;
+}
+
+long sys_thread_getschedparam(uint64_t tok, uint64_t upolicy, uint64_t uprio)
+{
+    struct proc *p = current()->proc;
+    spin_lock(&p->caps.lock);
+    struct thread *t = cap_thread_lookup_locked(p, tok);
+    int policy = t ? t->policy : 0, prio = t ? t->prio : 0;
+    spin_unlock(&p->caps.lock);
+    if (!t)
+        return -ESRCH;
+    if (copy_to_user(upolicy, &policy, sizeof(int)) < 0 ||
+        copy_to_user(uprio, &prio, sizeof(int)) < 0)
+        return -EFAULT;
+    return 0;
+}

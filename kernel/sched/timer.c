@@ -1,0 +1,104 @@
+/*
+ * Time, sleeping and the timer interrupt. Each hart keeps its own sorted
+ * list of sleeping threads (guarded by its sleep_lock) and programs its
+ * one-shot timer for the earliest of: the first sleeper's deadline and
+ * the running RR thread's slice end. An idle hart with no sleepers arms
+ * no timer at all.
+ */
+#include "../include/proc.h"
+#include "../include/riscv.h"
+#include "../include/sched.h"
+#include "../arch/sbi.h"
+
+uint64_t timebase_hz = 10000000; /* from the device tree */
+
+uint64_t time_now_ticks(void) { return rdtime(); }
+
+uint64_t time_now_ns(void)
+{
+    uint64_t t = rdtime();
+    return t / timebase_hz * 1000000000ull +
+           t % timebase_hz * 1000000000ull / timebase_hz;
+}
+
+uint64_t ns_to_ticks(uint64_t ns)
+{
+    return ns / 1000000000ull * timebase_hz +
+           (ns % 1000000000ull) * timebase_hz / 1000000000ull;
+}
+
+void timer_program(void)
+{
+    struct hart *h = this_hart();
+    uint64_t next = UINT64_MAX;
+    struct thread *cur = h->cur;
+    if (cur && !cur->is_idle && cur->policy == KEEL_SCHED_RR)
+        next = h->slice_end;
+    spin_lock(&h->sleep_lock);
+    if (!list_empty(&h->sleepers)) {
+        struct thread *t =
+            list_entry(h->sleepers.next, struct thread, sleep_node);
+        next = MIN(next, t->wake_time);
+    }
+    spin_unlock(&h->sleep_lock);
+    sbi_set_timer(next);
+    csr_set(sie, SIE_STIE);
+}
+
+void sched_tick(void)
+{
+    struct hart *h = this_hart();
+    uint64_t now = time_now_ticks();
+    spin_lock(&h->sleep_lock);
+    while (!list_empty(&h->sleepers)) {
+        struct thread *t =
+            list_entry(h->sleepers.next, struct thread, sleep_node);
+        if (t->wake_time > now)
+            break;
+        list_remove(&t->sleep_node);
+        t->sleep_hart = -1;
+        sched_wake(t);
+    }
+    spin_unlock(&h->sleep_lock);
+    struct thread *cur = h->cur;
+    if (!cur->is_idle && cur->policy == KEEL_SCHED_RR && now >= h->slice_end)
+        h->need_resched = 1;
+    timer_program();
+}
+
+int sleep_until(uint64_t deadline)
+{
+    struct hart *h = this_hart();
+    struct thread *t = h->cur;
+    if (t->killed)
+        return -EINTR;
+    if (deadline <= time_now_ticks())
+        return 0;
+    spin_lock(&h->sleep_lock);
+    struct list *pos = &h->sleepers;
+    list_for_each(it, &h->sleepers)
+    {
+        if (list_entry(it, struct thread, sleep_node)->wake_time > deadline) {
+            pos = it;
+            break;
+        }
+    }
+    t->wake_time = deadline;
+    t->sleep_hart = h->id;
+    list_insert_between(&t->sleep_node, pos->prev, pos);
+    t->state = T_BLOCKED;
+    spin_unlock(&h->sleep_lock);
+    timer_program();
+    sched_block(t);
+    /* Woken by the timer (already off the list) or by a kill. */
+    int sh = READ_ONCE(t->sleep_hart);
+    if (sh >= 0) {
+        spin_lock(&harts[sh].sleep_lock);
+        if (t->sleep_hart == sh) {
+            list_remove(&t->sleep_node);
+            t->sleep_hart = -1;
+        }
+        spin_unlock(&harts[sh].sleep_lock);
+    }
+    return t->killed ? -EINTR : 0;
+}

@@ -1,0 +1,45 @@
+/* Time, power and kernel counters. */
+#include "../include/proc.h"
+#include "../include/vfs.h"
+
+long sys_nanosleep(uint64_t ureq)
+{
+    struct keel_timespec ts;
+    if (copy_from_user(&ts, ureq, sizeof(ts)) < 0)
+        return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+        return -EINVAL;
+    uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return sleep_until(time_now_ticks() + ns_to_ticks(ns));
+}
+
+long sys_clock_gettime(int clock, uint64_t uout)
+{
+    if (clock != 1 && clock != 4) /* CLOCK_REALTIME, CLOCK_MONOTONIC */
+        return -EINVAL;
+    uint64_t ns = time_now_ns();
+    struct keel_timespec ts = {(int64_t)(ns / 1000000000ull),
+                               (int64_t)(ns % 1000000000ull)};
+    return copy_to_user(uout, &ts, sizeof(ts));
+}
+
+long sys_poweroff(int status)
+{
+    printk("keel: poweroff, status %d\n", status);
+    board_poweroff(status);
+}
+
+long sys_kstat(uint64_t uout)
+{
+    struct keel_kstat k = {0};
+    k.free_pages = page_free_count();
+    k.procs_in_use = proc_count();
+    k.threads_in_use = thread_count();
+    k.files_in_use = file_count();
+    k.pipes_in_use = pipe_count();
+    for (int h = 0; h < nharts; h++) {
+        k.harts_online += harts[h].online;
+        k.nharts_ran_user += harts[h].ran_user;
+    }
+    return copy_to_user(uout, &k, sizeof(k));
+}

@@ -1,0 +1,131 @@
+/* In-kernel tests: the cap_space slot table and fd operations. */
+#include "../include/cap.h"
+#include "../include/proc.h"
+#include "../include/vfs.h"
+#include "ktest.h"
+
+static struct cap_space cs;
+
+KTEST(cap_slot_alloc_lowest_and_quota)
+{
+    cap_space_init(&cs, 1234);
+    spin_lock(&cs.lock);
+    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 0), 0);
+    cap_slot_install_locked(&cs, 0, capw_make(CAP_TYPE_FD, 1, 0, 0));
+    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 0), 1);
+    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 70), 70);
+    cs.quota = 1;
+    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 0), -EMFILE);
+    cs.quota = CAP_DEFAULT_QUOTA;
+    cap_slot_clear_locked(&cs, 0);
+    KT_CHECK_EQ(cs.used, 0);
+    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 0), 0);
+    spin_unlock(&cs.lock);
+}
+
+KTEST(cap_clear_bumps_generation)
+{
+    cap_space_init(&cs, 99);
+    spin_lock(&cs.lock);
+    cap_slot_install_locked(&cs, 3, capw_make(CAP_TYPE_FD, 3, 7, 0));
+    cap_word_t w = cs.words[3];
+    cap_token_t tok = cap_token_make(3, w);
+    KT_CHECK(cap_token_matches(tok, cs.words[3]));
+    KT_CHECK((int64_t)tok >= 0);
+    cap_slot_clear_locked(&cs, 3);
+    KT_CHECK_EQ(capw_gen(cs.words[3]), capw_gen(w) + 1);
+    KT_CHECK(!cap_token_matches(tok, cs.words[3]));
+    /* Reinstalled: a new token for the same slot, the old one stays dead. */
+    cap_slot_install_locked(&cs, 3, capw_make(CAP_TYPE_FD, 3, 7, 0));
+    KT_CHECK(!cap_token_matches(tok, cs.words[3]));
+    KT_CHECK(cap_token_matches(cap_token_make(3, cs.words[3]), cs.words[3]));
+    spin_unlock(&cs.lock);
+}
+
+KTEST(cap_generation_retires_slot)
+{
+    cap_space_init(&cs, 5);
+    spin_lock(&cs.lock);
+    cs.words[9] = (cap_word_t)(CAP_GEN_RETIRED - 1) << CAPW_GEN_SHIFT;
+    cap_slot_install_locked(&cs, 9, capw_make(CAP_TYPE_FD, 1, 0, 0));
+    cap_slot_clear_locked(&cs, 9);
+    KT_CHECK(capw_retired(cs.words[9]));
+    /* The slot is never handed out again. */
+    int s = cap_slot_alloc_locked(&cs, 9);
+    KT_CHECK(s != 9);
+    spin_unlock(&cs.lock);
+}
+
+KTEST(cap_generation_seeds_differ)
+{
+    static struct cap_space a, b;
+    cap_space_init(&a, 1);
+    cap_space_init(&b, 2);
+    KT_CHECK(capw_gen(a.words[0]) != capw_gen(b.words[0]));
+    KT_CHECK(capw_gen(a.words[0]) < CAP_GEN_RETIRED / 2 + 1);
+}
+
+KTEST(cap_fd_dup_close_refcounts)
+{
+    struct proc *p = proc_alloc("ktest");
+    KT_CHECK(p);
+    uint32_t files = file_count();
+    struct file *f;
+    KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDWR, &f), 0);
+    int fd = cap_fd_install(p, f, CAP_RIGHT_READ | CAP_RIGHT_WRITE, true, 0);
+    KT_CHECK_EQ(fd, 0);
+    KT_CHECK_EQ(cap_fd_getflags(p, fd), KEEL_FD_CLOEXEC);
+    int d = cap_fd_dup(p, fd, 0);
+    KT_CHECK_EQ(d, 1);
+    KT_CHECK_EQ(cap_fd_getflags(p, d), 0); /* dup clears close-on-exec */
+    KT_CHECK_EQ(f->refs, 2);
+    struct file *g;
+    KT_CHECK_EQ(cap_fd_get(p, d, CAP_RIGHT_WRITE, &g), 0); /* a pin */
+    KT_CHECK_EQ(f->refs, 3);
+    KT_CHECK_EQ(cap_fd_close(p, fd), 0);
+    KT_CHECK_EQ(cap_fd_close(p, d), 0);
+    KT_CHECK_EQ(f->refs, 1); /* the pin keeps it alive */
+    KT_CHECK_EQ(file_count(), files + 1);
+    file_put(g);
+    KT_CHECK_EQ(file_count(), files);
+    KT_CHECK_EQ(cap_fd_close(p, d), -EBADF);
+    KT_CHECK_EQ(cap_fd_get(p, 200, 0, &g), -EBADF);
+    KT_CHECK_EQ(cap_fd_get(p, -1, 0, &g), -EBADF);
+    cap_space_teardown(p);
+    proc_free(p);
+}
+
+KTEST(cap_dup2_never_destroys_non_fd)
+{
+    struct proc *p = proc_alloc("ktest");
+    struct file *f;
+    KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDONLY, &f), 0);
+    KT_CHECK_EQ(cap_fd_install(p, f, CAP_RIGHT_READ, false, 0), 0);
+    spin_lock(&p->caps.lock);
+    cap_slot_install_locked(&p->caps, 5,
+                            capw_make(CAP_TYPE_PROCESS, CAP_RIGHT_READ, 1, 0));
+    cap_word_t w = p->caps.words[5];
+    spin_unlock(&p->caps.lock);
+    KT_CHECK_EQ(cap_fd_dup2(p, 0, 5), -EBADF);
+    KT_CHECK_EQ(p->caps.words[5], w);
+    KT_CHECK_EQ(cap_fd_dup2(p, 0, 0), 0);
+    KT_CHECK_EQ(cap_fd_dup2(p, 0, 200), -EBADF);
+    spin_lock(&p->caps.lock);
+    cap_slot_clear_locked(&p->caps, 5);
+    spin_unlock(&p->caps.lock);
+    cap_space_teardown(p);
+    proc_free(p);
+}
+
+KTEST(cap_rights_checked_on_lookup)
+{
+    struct proc *p = proc_alloc("ktest");
+    struct file *f, *g;
+    KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDONLY, &f), 0);
+    KT_CHECK_EQ(cap_fd_install(p, f, CAP_RIGHT_READ, false, 0), 0);
+    KT_CHECK_EQ(cap_fd_get(p, 0, CAP_RIGHT_WRITE, &g), -EBADF);
+    KT_CHECK_EQ(cap_fd_get(p, 0, CAP_RIGHT_READ, &g), 0);
+    file_put(g);
+    cap_space_teardown(p);
+    proc_free(p);
+}

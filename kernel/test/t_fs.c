@@ -1,0 +1,109 @@
+/* In-kernel tests: ramfs, pipes, ELF loading, process teardown. */
+#include "../include/mm.h"
+#include "../include/proc.h"
+#include "../include/vfs.h"
+#include "../proc/elf.h"
+#include "ktest.h"
+
+KTEST(ramfs_boot_image_present)
+{
+    int err = 0;
+    spin_lock(&ramfs_lock);
+    struct inode *ip = ramfs_lookup("/bin/init", false, &err);
+    struct inode *dev = ramfs_lookup("/dev/console", false, &err);
+    struct inode *missing = ramfs_lookup("/bin/nope", false, &err);
+    spin_unlock(&ramfs_lock);
+    KT_CHECK(ip && ip->kind == KEEL_NODE_FILE && ip->image);
+    KT_CHECK(dev && dev->kind == KEEL_NODE_CHAR);
+    KT_CHECK(!missing && err == -ENOENT);
+    struct keel_dirent d;
+    KT_CHECK_EQ(ramfs_readdir("/", 0, &d), 1);
+    KT_CHECK_EQ(ramfs_readdir("/", 1000, &d), 0);
+    KT_CHECK_EQ(ramfs_readdir("/bin/init", 0, &d), -ENOTDIR);
+}
+
+KTEST(ramfs_path_errors)
+{
+    int err = 0;
+    spin_lock(&ramfs_lock);
+    KT_CHECK(!ramfs_lookup("/bin/init/x", false, &err));
+    KT_CHECK_EQ(err, -ENOTDIR);
+    KT_CHECK(!ramfs_lookup("/0123456789012345678901234567890123456789", false,
+                           &err));
+    KT_CHECK_EQ(err, -ENAMETOOLONG);
+    KT_CHECK(ramfs_lookup("/bin/../dev/./null", false, &err));
+    spin_unlock(&ramfs_lock);
+}
+
+KTEST(pipe_create_release)
+{
+    uint32_t pipes = pipe_count(), files = file_count();
+    struct file *r, *w;
+    KT_CHECK_EQ(pipe_create(&r, &w), 0);
+    KT_CHECK_EQ(pipe_count(), pipes + 1);
+    file_put(w);
+    KT_CHECK_EQ(pipe_count(), pipes + 1);
+    file_put(r);
+    KT_CHECK_EQ(pipe_count(), pipes);
+    KT_CHECK_EQ(file_count(), files);
+}
+
+KTEST(file_pool_exhaustion)
+{
+    static struct file *fs[MAX_FILES];
+    int n = 0;
+    uint32_t before = file_count();
+    while (n < MAX_FILES && (fs[n] = file_alloc(&ramfs_file_ops)))
+        n++;
+    KT_CHECK_EQ(file_count(), MAX_FILES);
+    KT_CHECK(file_alloc(&ramfs_file_ops) == NULL);
+    for (int i = 0; i < n; i++)
+        file_put(fs[i]);
+    KT_CHECK_EQ(file_count(), before);
+}
+
+KTEST(elf_parse_boot_programs)
+{
+    int err = 0;
+    spin_lock(&ramfs_lock);
+    struct inode *ip = ramfs_lookup("/bin/hello", false, &err);
+    spin_unlock(&ramfs_lock);
+    KT_CHECK(ip);
+    if (!ip)
+        return;
+    struct elf_segment segs[8];
+    int n = 0;
+    uint64_t entry = 0;
+    KT_CHECK_EQ(elf_parse(ip->image, ip->size, USER_BASE, USER_TOP, segs, 8,
+                          &n, &entry),
+                0);
+    KT_CHECK(n >= 1);
+    KT_CHECK(entry >= USER_BASE);
+    for (int i = 0; i < n; i++)
+        KT_CHECK(!((segs[i].flags & ELF_PF_W) && (segs[i].flags & ELF_PF_X)));
+    /* A truncated image is refused. */
+    KT_CHECK_EQ(elf_parse(ip->image, 40, USER_BASE, USER_TOP, segs, 8, &n,
+                          &entry),
+                -ENOEXEC);
+}
+
+KTEST(proc_load_and_free_no_leak)
+{
+    uint64_t pages = page_free_count();
+    uint32_t threads = thread_count(), procs = proc_count();
+    struct proc *p = proc_alloc("ktest");
+    char *argv[] = {"/bin/hello", "a", NULL};
+    struct thread *t;
+    KT_CHECK_EQ(proc_load(p, "/bin/hello", argv, 2, &t), 0);
+    KT_CHECK(p->pagetable != NULL);
+    KT_CHECK_EQ(t->tf->regs[TF_A0], 2);
+    KT_CHECK_EQ(proc_load(p, "/bin/nope", argv, 1, &t), -ENOENT);
+    KT_CHECK_EQ(proc_load(p, "/dev", argv, 1, &t), -EACCES);
+    cap_thread_remove(p, 0);
+    thread_release(p->threads[0]);
+    cap_space_teardown(p);
+    proc_free(p);
+    KT_CHECK_EQ(page_free_count(), pages);
+    KT_CHECK_EQ(thread_count(), threads);
+    KT_CHECK_EQ(proc_count(), procs);
+}

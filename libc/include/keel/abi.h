@@ -1,0 +1,173 @@
+/*
+ * The kernel/user ABI: syscall numbers, flag values and the structures
+ * passed across the boundary. Shared verbatim by the kernel and libc, so
+ * it uses only fixed-width types and no libc headers.
+ *
+ * Convention: ecall with the number in a7 and arguments in a0..a5; the
+ * result comes back in a0, a negative errno on failure.
+ */
+#ifndef KEEL_ABI_H
+#define KEEL_ABI_H
+
+#include <stdint.h>
+
+enum keel_syscall {
+    SYS_getpid = 1,
+    SYS_getppid = 2,
+    SYS_exit = 3,
+    SYS_spawn = 4,
+    SYS_waitpid = 5,
+    SYS_kill = 6,
+    SYS_read = 10,
+    SYS_write = 11,
+    SYS_open = 12,
+    SYS_close = 13,
+    SYS_lseek = 14,
+    SYS_dup = 15,
+    SYS_dup2 = 16,
+    SYS_pipe = 17,
+    SYS_fcntl = 18,
+    SYS_fstat = 19,
+    SYS_readdir = 20,
+    SYS_brk = 25,
+    SYS_thread_create = 30,
+    SYS_thread_exit = 31,
+    SYS_thread_join = 32,
+    SYS_thread_self = 33,
+    SYS_sched_yield = 34,
+    SYS_thread_setschedparam = 35,
+    SYS_thread_getschedparam = 36,
+    SYS_nanosleep = 40,
+    SYS_clock_gettime = 41,
+    SYS_cap_get_token = 50,
+    SYS_cap_drop = 51,
+    SYS_cap_transfer = 52,
+    SYS_cap_revoke_delegate = 53,
+    SYS_cap_info = 54,
+    SYS_proc_handle = 55,
+    SYS_procinfo = 60,
+    SYS_poweroff = 61,
+    SYS_kstat = 62,
+    SYS_NR = 64, /* table size: numbers at or above give ENOSYS */
+};
+
+/* open() flags: the same values as newlib's <fcntl.h>. */
+#define KEEL_O_ACCMODE 0x3
+#define KEEL_O_RDONLY 0x0
+#define KEEL_O_WRONLY 0x1
+#define KEEL_O_RDWR 0x2
+#define KEEL_O_APPEND 0x0008
+#define KEEL_O_CREAT 0x0200
+#define KEEL_O_TRUNC 0x0400
+#define KEEL_O_EXCL 0x0800
+#define KEEL_O_CLOEXEC 0x40000
+
+/* fcntl commands (newlib values) */
+#define KEEL_F_DUPFD 0
+#define KEEL_F_GETFD 1
+#define KEEL_F_SETFD 2
+#define KEEL_F_GETFL 3
+#define KEEL_FD_CLOEXEC 1
+
+/* lseek whence */
+#define KEEL_SEEK_SET 0
+#define KEEL_SEEK_CUR 1
+#define KEEL_SEEK_END 2
+
+/* Node kinds reported by fstat/readdir. */
+#define KEEL_NODE_FILE 1
+#define KEEL_NODE_DIR 2
+#define KEEL_NODE_CHAR 3
+#define KEEL_NODE_PIPE 4
+
+struct keel_stat {
+    uint32_t kind;   /* KEEL_NODE_* */
+    uint32_t ino;
+    uint64_t size;
+};
+
+#define KEEL_NAME_MAX 31
+#define KEEL_PATH_MAX 256
+
+struct keel_dirent {
+    uint32_t kind; /* KEEL_NODE_* */
+    uint32_t ino;
+    uint64_t size;
+    char name[KEEL_NAME_MAX + 1];
+};
+
+/* Scheduling: fixed priorities, higher runs first. */
+#define KEEL_PRIO_MIN 1
+#define KEEL_PRIO_MAX 63
+#define KEEL_PRIO_DEFAULT 20
+#define KEEL_SCHED_FIFO 1 /* newlib SCHED_FIFO */
+#define KEEL_SCHED_RR 2   /* newlib SCHED_RR */
+
+/* Spawn: the whole request is one structure, copied in once. */
+#define KEEL_SPAWN_ARGV_MAX 32      /* argument strings */
+#define KEEL_SPAWN_ARGS_BYTES 4096  /* all argument strings together */
+#define KEEL_SPAWN_ACTIONS_MAX 16   /* file actions */
+
+enum keel_spawn_action_kind {
+    KEEL_FA_OPEN = 1,
+    KEEL_FA_CLOSE = 2,
+    KEEL_FA_DUP2 = 3,
+};
+
+struct keel_spawn_action {
+    int32_t kind;      /* KEEL_FA_* */
+    int32_t fd;        /* open/close: target slot; dup2: new fd */
+    int32_t src_fd;    /* dup2: old fd */
+    int32_t oflags;    /* open: KEEL_O_* */
+    uint64_t path;     /* open: user pointer to a NUL-terminated path */
+};
+
+#define KEEL_SPAWN_SETSCHED 0x1 /* apply policy/priority below */
+
+struct keel_spawn_req {
+    uint64_t path;     /* user pointer: program path */
+    uint64_t argv;     /* user pointer: NULL-terminated char *[] */
+    uint64_t actions;  /* user pointer: struct keel_spawn_action[] */
+    uint32_t nactions;
+    uint32_t flags;    /* KEEL_SPAWN_* */
+    int32_t policy;
+    int32_t priority;
+};
+
+/* waitpid status: the usual encoding (newlib's <sys/wait.h> reads it). */
+#define KEEL_WSTATUS_EXITED(code) (((code)&0xff) << 8)
+#define KEEL_WSTATUS_SIGNALED(sig) ((sig)&0x7f)
+#define KEEL_WNOHANG 1
+
+#define KEEL_SIGKILL 9
+#define KEEL_SIGSEGV 11
+#define KEEL_SIGILL 4
+#define KEEL_SIGBUS 7
+#define KEEL_SIGTERM 15
+
+struct keel_timespec {
+    int64_t tv_sec;
+    int64_t tv_nsec;
+};
+
+/* procinfo: one row of `ps`. */
+struct keel_procinfo {
+    int32_t pid;
+    int32_t ppid;
+    int32_t state;    /* 0 running, 1 zombie */
+    int32_t nthreads;
+    char name[KEEL_NAME_MAX + 1];
+};
+
+/* kstat: kernel counters, for leak checks in tests. */
+struct keel_kstat {
+    uint64_t free_pages;
+    uint32_t procs_in_use;
+    uint32_t threads_in_use;
+    uint32_t files_in_use;
+    uint32_t pipes_in_use;
+    uint32_t harts_online;
+    uint32_t nharts_ran_user; /* harts that have run a user thread */
+};
+
+#endif

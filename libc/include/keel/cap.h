@@ -1,0 +1,84 @@
+/*
+ * Keel capability API. A process reaches kernel objects only through the
+ * slots of its cap_space; a POSIX fd is the index of a CAP_TYPE_FD slot.
+ * A token names one slot at one generation and is valid only while that
+ * slot still holds the same capability (see docs/capabilities.md).
+ */
+#ifndef KEEL_CAP_H
+#define KEEL_CAP_H
+
+#include <stdint.h>
+#ifdef KEEL_KERNEL
+typedef int pid_t;
+#else
+#include <sys/types.h>
+#endif
+
+typedef uint64_t cap_token_t;
+
+/* Capability types (4 bits in slots and tokens). */
+#define CAP_TYPE_NONE 0
+#define CAP_TYPE_FD 1
+#define CAP_TYPE_THREAD 2
+#define CAP_TYPE_PROCESS 3
+#define CAP_TYPE_DELEGATE 4
+#define CAP_TYPE_TIMER 5
+#define CAP_TYPE_MUTEX 6
+#define CAP_TYPE_CONDVAR 7
+#define CAP_TYPE_SEMAPHORE 8
+#define CAP_TYPE_BARRIER 9
+#define CAP_TYPE_RWLOCK 10
+#define CAP_TYPE_MQUEUE 11
+#define CAP_TYPE_ENDPOINT 12
+#define CAP_TYPE_MAX 12
+
+/* Rights (4 bits). Rights only shrink: transfer and inheritance may drop
+ * rights but never add them. */
+#define CAP_RIGHT_READ 0x1u
+#define CAP_RIGHT_WRITE 0x2u
+#define CAP_RIGHT_EXEC 0x4u
+#define CAP_RIGHT_GRANT 0x8u
+#define CAP_RIGHTS_ALL 0xfu
+
+/* Slot numbers: 0..CAP_FD_SLOTS-1 hold fds and other caps; the top
+ * CAP_THREAD_SLOTS are reserved for the process's thread caps. */
+#define CAP_SLOTS 128
+#define CAP_THREAD_SLOTS 32
+#define CAP_FD_SLOTS (CAP_SLOTS - CAP_THREAD_SLOTS)
+#define CAP_THREAD_SLOT_BASE CAP_FD_SLOTS
+
+/* Token layout (bit 63 is always 0, so a token is a non-negative int64):
+ *   bits  0..9   slot index
+ *   bits 10..13  type
+ *   bits 14..17  rights
+ *   bits 18..49  generation snapshot
+ *   bits 50..63  zero */
+#define CAP_TOK_SLOT_SHIFT 0
+#define CAP_TOK_SLOT_MASK 0x3ffull
+#define CAP_TOK_TYPE_SHIFT 10
+#define CAP_TOK_TYPE_MASK 0xfull
+#define CAP_TOK_RIGHTS_SHIFT 14
+#define CAP_TOK_RIGHTS_MASK 0xfull
+#define CAP_TOK_GEN_SHIFT 18
+#define CAP_TOK_GEN_MASK 0xffffffffull
+#define CAP_TOK_RESERVED_MASK (~((1ull << 50) - 1))
+
+struct cap_info {
+    int type;            /* CAP_TYPE_* */
+    unsigned rights;     /* CAP_RIGHT_* bits */
+    uint32_t generation; /* the slot's current generation */
+    int delegated;       /* 1 if it arrived by cap_transfer or is a copy of
+                            such a slot */
+    int cloexec;         /* 1 if marked close-on-exec */
+    uint32_t object;     /* index of the object in its kernel pool */
+};
+
+int cap_get_token(int slot, int type, cap_token_t *out);
+int cap_drop(cap_token_t tok);
+int cap_transfer(pid_t dst, cap_token_t tok, unsigned rights,
+                 cap_token_t *delegate, int *dst_slot);
+int cap_revoke_delegate(cap_token_t delegate);
+int cap_info(int slot, struct cap_info *out);
+int proc_handle(pid_t pid);
+
+#endif

@@ -1,0 +1,20 @@
+/* Keel-specific system calls that have no POSIX name. */
+#ifndef KEEL_SYS_H
+#define KEEL_SYS_H
+
+#include <keel/abi.h>
+
+/* Fills *out with entry `index` of directory `path`; returns 1 when an
+ * entry was stored, 0 past the last entry, -1 with errno on error. */
+int keel_readdir(const char *path, int index, struct keel_dirent *out);
+/* Fills *out with the index-th live process; 1, 0 past the end, or -1. */
+int keel_procinfo(int index, struct keel_procinfo *out);
+/* Powers the machine off; QEMU exits with `status`. Does not return. */
+void keel_poweroff(int status) __attribute__((noreturn));
+/* Kernel counters for leak checks. */
+int keel_kstat(struct keel_kstat *out);
+/* The raw syscall, for tests that need to pass arbitrary arguments. */
+long keel_syscall6(long n, long a0, long a1, long a2, long a3, long a4,
+                   long a5);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * Private to libc/src: the raw ecall, the per-thread control block and
+ * small helpers shared by the runtime's files. Not installed for users.
+ */
+#ifndef KEEL_LIBC_INTERNAL_H
+#define KEEL_LIBC_INTERNAL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/reent.h>
+
+#include <keel/abi.h>
+
+/*
+ * The raw system call: number in a7, arguments in a0..a5, result in a0
+ * (negative errno on failure). "memory" because the kernel reads and
+ * writes user buffers behind the compiler's back.
+ */
+static inline long keel_sc6(long n, long a0, long a1, long a2, long a3, long a4,
+                            long a5)
+{
+    register long r0 __asm__("a0") = a0;
+    register long r1 __asm__("a1") = a1;
+    register long r2 __asm__("a2") = a2;
+    register long r3 __asm__("a3") = a3;
+    register long r4 __asm__("a4") = a4;
+    register long r5 __asm__("a5") = a5;
+    register long r7 __asm__("a7") = n;
+    __asm__ volatile("ecall"
+                     : "+r"(r0)
+                     : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
+                     : "memory");
+    return r0;
+}
+
+static inline long keel_sc0(long n)
+{
+    register long r0 __asm__("a0");
+    register long r7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "=r"(r0) : "r"(r7) : "memory");
+    return r0;
+}
+
+static inline long keel_sc1(long n, long a0)
+{
+    register long r0 __asm__("a0") = a0;
+    register long r7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "+r"(r0) : "r"(r7) : "memory");
+    return r0;
+}
+
+static inline long keel_sc2(long n, long a0, long a1)
+{
+    register long r0 __asm__("a0") = a0;
+    register long r1 __asm__("a1") = a1;
+    register long r7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "+r"(r0) : "r"(r1), "r"(r7) : "memory");
+    return r0;
+}
+
+static inline long keel_sc3(long n, long a0, long a1, long a2)
+{
+    register long r0 __asm__("a0") = a0;
+    register long r1 __asm__("a1") = a1;
+    register long r2 __asm__("a2") = a2;
+    register long r7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r7) : "memory");
+    return r0;
+}
+
+static inline long keel_sc5(long n, long a0, long a1, long a2, long a3, long a4)
+{
+    return keel_sc6(n, a0, a1, a2, a3, a4, 0);
+}
+
+/* POSIX convention: a negative kernel result becomes -1 and errno. */
+static inline long keel_ret(long r)
+{
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+/* pthread convention: the errno value itself, 0 on success. */
+static inline int keel_err(long r)
+{
+    return r < 0 ? (int)-r : 0;
+}
+
+/*
+ * Per-thread control block; tp points at it in every thread. The first
+ * member is what __getreent() returns, so it must stay first.
+ */
+struct keel_tcb {
+    struct _reent *reent; /* this thread's newlib state (errno, ...) */
+    uint32_t id;          /* lock owner id: the thread slot; never 0 */
+    int32_t slot;         /* thread slot from SYS_thread_self, or -1 */
+};
+
+/* The main thread's block; crt0 points tp at it before any C runs. */
+extern struct keel_tcb __keel_main_tcb;
+
+static inline struct keel_tcb *keel_tcb(void)
+{
+    struct keel_tcb *t;
+    __asm__("mv %0, tp" : "=r"(t));
+    return t;
+}
+
+/* The owner id locks record: never 0 and never the free markers. */
+static inline uint32_t keel_self_id(void)
+{
+    struct keel_tcb *t = keel_tcb();
+    return t ? t->id : __keel_main_tcb.id;
+}
+
+/* Fills t->slot and t->id for the calling thread (start of each thread). */
+void __keel_tcb_identify(struct keel_tcb *t);
+
+/*
+ * One step of waiting for a lock or flag held by another thread: spins
+ * first, then yields, then sleeps briefly so that a lower-priority holder
+ * on the same hart gets to run (sched_yield alone never lets it).
+ */
+void __keel_backoff(unsigned iteration);
+
+/* malloc's lock (lock.c); _sbrk takes it too. */
+extern struct __lock __lock___malloc_recursive_mutex;
+
+/* Thread entry trampoline (thread_entry.S). */
+void __keel_thread_entry(void);
+
+#endif

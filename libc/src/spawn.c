@@ -1,0 +1,289 @@
+/*
+ * posix_spawn on SYS_spawn: the program path, argv, file actions and
+ * scheduling attributes go to the kernel in one struct keel_spawn_req.
+ * The environment is not passed (Keel processes have none).
+ *
+ * newlib's <spawn.h> leaves the attribute and file-action types opaque
+ * pointers; the structures behind them are defined here and allocated by
+ * the _init functions.
+ */
+#include <sched.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+ * More actions than the kernel takes (KEEL_SPAWN_ACTIONS_MAX) can be
+ * recorded, so that the kernel's own limit check is what callers see.
+ */
+#define FA_CAP 64
+
+struct __posix_spawn_file_actions {
+    uint32_t n;
+    struct keel_spawn_action act[FA_CAP]; /* open paths are strdup'ed */
+};
+
+struct __posix_spawnattr {
+    short flags;  /* POSIX_SPAWN_* */
+    int policy;   /* used with POSIX_SPAWN_SETSCHEDULER */
+    int priority; /* used with either sched flag */
+};
+
+#define SPAWN_KNOWN_FLAGS                                                      \
+    (POSIX_SPAWN_RESETIDS | POSIX_SPAWN_SETPGROUP |                            \
+     POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_SETSCHEDULER |                    \
+     POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+
+/* ---- file actions ---- */
+
+int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)
+{
+    if (!fa)
+        return EINVAL;
+    *fa = calloc(1, sizeof(**fa));
+    return *fa ? 0 : ENOMEM;
+}
+
+int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)
+{
+    if (!fa || !*fa)
+        return EINVAL;
+    for (uint32_t i = 0; i < (*fa)->n; i++) {
+        if ((*fa)->act[i].kind == KEEL_FA_OPEN)
+            free((void *)(uintptr_t)(*fa)->act[i].path);
+    }
+    free(*fa);
+    *fa = NULL;
+    return 0;
+}
+
+/* The next free action slot, or NULL (with *err set). */
+static struct keel_spawn_action *fa_next(posix_spawn_file_actions_t *fa,
+                                         int *err)
+{
+    if (!fa || !*fa) {
+        *err = EINVAL;
+        return NULL;
+    }
+    if ((*fa)->n >= FA_CAP) {
+        *err = ENOMEM;
+        return NULL;
+    }
+    struct keel_spawn_action *a = &(*fa)->act[(*fa)->n];
+    memset(a, 0, sizeof(*a));
+    return a;
+}
+
+/* mode is ignored: Keel's file systems have no permissions. */
+int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int fd,
+                                     const char *path, int oflag, mode_t mode)
+{
+    (void)mode;
+    int err = 0;
+    if (fd < 0)
+        return EBADF;
+    if (!path)
+        return EINVAL;
+    struct keel_spawn_action *a = fa_next(fa, &err);
+    if (!a)
+        return err;
+    char *copy = strdup(path); /* POSIX: the caller may reuse path */
+    if (!copy)
+        return ENOMEM;
+    a->kind = KEEL_FA_OPEN;
+    a->fd = fd;
+    a->src_fd = -1;
+    a->oflags = oflag; /* newlib's O_* equal KEEL_O_* */
+    a->path = (uint64_t)(uintptr_t)copy;
+    (*fa)->n++;
+    return 0;
+}
+
+int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd)
+{
+    int err = 0;
+    if (fd < 0)
+        return EBADF;
+    struct keel_spawn_action *a = fa_next(fa, &err);
+    if (!a)
+        return err;
+    a->kind = KEEL_FA_CLOSE;
+    a->fd = fd;
+    a->src_fd = -1;
+    (*fa)->n++;
+    return 0;
+}
+
+int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd,
+                                     int newfd)
+{
+    int err = 0;
+    if (fd < 0 || newfd < 0)
+        return EBADF;
+    struct keel_spawn_action *a = fa_next(fa, &err);
+    if (!a)
+        return err;
+    a->kind = KEEL_FA_DUP2;
+    a->fd = newfd;
+    a->src_fd = fd;
+    (*fa)->n++;
+    return 0;
+}
+
+/* ---- attributes ---- */
+
+int posix_spawnattr_init(posix_spawnattr_t *attr)
+{
+    if (!attr)
+        return EINVAL;
+    *attr = calloc(1, sizeof(**attr));
+    if (!*attr)
+        return ENOMEM;
+    (*attr)->policy = SCHED_RR; /* what the kernel gives new processes */
+    (*attr)->priority = KEEL_PRIO_DEFAULT;
+    return 0;
+}
+
+int posix_spawnattr_destroy(posix_spawnattr_t *attr)
+{
+    if (!attr || !*attr)
+        return EINVAL;
+    free(*attr);
+    *attr = NULL;
+    return 0;
+}
+
+/* Flags for ids, process groups and signals are accepted and have no
+ * effect: Keel has none of those. */
+int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)
+{
+    if (!attr || !*attr || (flags & ~SPAWN_KNOWN_FLAGS))
+        return EINVAL;
+    (*attr)->flags = flags;
+    return 0;
+}
+
+int posix_spawnattr_getflags(const posix_spawnattr_t *attr, short *flags)
+{
+    if (!attr || !*attr || !flags)
+        return EINVAL;
+    *flags = (*attr)->flags;
+    return 0;
+}
+
+int posix_spawnattr_setschedparam(posix_spawnattr_t *attr,
+                                  const struct sched_param *param)
+{
+    if (!attr || !*attr || !param)
+        return EINVAL;
+    (*attr)->priority = param->sched_priority;
+    return 0;
+}
+
+int posix_spawnattr_getschedparam(const posix_spawnattr_t *attr,
+                                  struct sched_param *param)
+{
+    if (!attr || !*attr || !param)
+        return EINVAL;
+    memset(param, 0, sizeof(*param));
+    param->sched_priority = (*attr)->priority;
+    return 0;
+}
+
+int posix_spawnattr_setschedpolicy(posix_spawnattr_t *attr, int policy)
+{
+    if (!attr || !*attr || (policy != SCHED_FIFO && policy != SCHED_RR))
+        return EINVAL;
+    (*attr)->policy = policy;
+    return 0;
+}
+
+int posix_spawnattr_getschedpolicy(const posix_spawnattr_t *attr, int *policy)
+{
+    if (!attr || !*attr || !policy)
+        return EINVAL;
+    *policy = (*attr)->policy;
+    return 0;
+}
+
+/* ---- spawning ---- */
+
+/* The policy the child gets with SETSCHEDPARAM alone: the caller's. */
+static int caller_policy(void)
+{
+    int policy, prio;
+    if (keel_sc3(SYS_thread_getschedparam, 0, (long)&policy, (long)&prio) < 0)
+        return SCHED_FIFO;
+    return policy;
+}
+
+static int do_spawn(pid_t *pid, const char *path,
+                    const posix_spawn_file_actions_t *fa,
+                    const posix_spawnattr_t *attr, char *const argv[])
+{
+    char *const default_argv[2] = {(char *)path, NULL};
+    struct keel_spawn_req req;
+    memset(&req, 0, sizeof(req));
+    req.path = (uint64_t)(uintptr_t)path;
+    req.argv = (uint64_t)(uintptr_t)(argv ? argv : default_argv);
+    if (fa && *fa) {
+        req.actions = (uint64_t)(uintptr_t)(*fa)->act;
+        req.nactions = (*fa)->n;
+    }
+    if (attr && *attr) {
+        short flags = (*attr)->flags;
+        if (flags & POSIX_SPAWN_SETSCHEDULER) {
+            req.flags |= KEEL_SPAWN_SETSCHED;
+            req.policy = (*attr)->policy;
+            req.priority = (*attr)->priority;
+        } else if (flags & POSIX_SPAWN_SETSCHEDPARAM) {
+            req.flags |= KEEL_SPAWN_SETSCHED;
+            req.policy = caller_policy();
+            req.priority = (*attr)->priority;
+        }
+    }
+    long r = keel_sc1(SYS_spawn, (long)&req);
+    if (r < 0) {
+        errno = (int)-r;
+        return (int)-r;
+    }
+    if (pid)
+        *pid = (pid_t)r;
+    return 0;
+}
+
+int posix_spawn(pid_t *pid, const char *path,
+                const posix_spawn_file_actions_t *fa,
+                const posix_spawnattr_t *attr, char *const argv[],
+                char *const envp[])
+{
+    (void)envp;
+    return do_spawn(pid, path, fa, attr, argv);
+}
+
+/* Without a '/', the program is looked for in /bin only (no PATH). */
+int posix_spawnp(pid_t *pid, const char *file,
+                 const posix_spawn_file_actions_t *fa,
+                 const posix_spawnattr_t *attr, char *const argv[],
+                 char *const envp[])
+{
+    (void)envp;
+    if (!file || strchr(file, '/'))
+        return do_spawn(pid, file, fa, attr, argv);
+    static const char dir[] = "/bin/";
+    char path[KEEL_PATH_MAX];
+    size_t len = strlen(file);
+    if (len == 0) {
+        errno = ENOENT;
+        return ENOENT;
+    }
+    if (sizeof(dir) - 1 + len >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return ENAMETOOLONG;
+    }
+    memcpy(path, dir, sizeof(dir) - 1);
+    memcpy(path + sizeof(dir) - 1, file, len + 1);
+    return do_spawn(pid, path, fa, attr, argv);
+}

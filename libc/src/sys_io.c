@@ -1,0 +1,173 @@
+/*
+ * File-descriptor calls: the plain system layer newlib's reentrant
+ * wrappers call (_read, _write, _open, ...), and the POSIX calls newlib
+ * does not provide (dup, dup2, pipe, fcntl). newlib's own read(), write(),
+ * open(), close(), lseek(), fstat() and isatty() reach the ones here.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* abi.h promises newlib's values, so flags pass through unchanged. */
+_Static_assert(O_RDONLY == KEEL_O_RDONLY && O_WRONLY == KEEL_O_WRONLY &&
+                   O_RDWR == KEEL_O_RDWR && O_ACCMODE == KEEL_O_ACCMODE,
+               "open access modes");
+_Static_assert(O_APPEND == KEEL_O_APPEND && O_CREAT == KEEL_O_CREAT &&
+                   O_TRUNC == KEEL_O_TRUNC && O_EXCL == KEEL_O_EXCL &&
+                   O_CLOEXEC == KEEL_O_CLOEXEC,
+               "open flags");
+_Static_assert(F_DUPFD == KEEL_F_DUPFD && F_GETFD == KEEL_F_GETFD &&
+                   F_SETFD == KEEL_F_SETFD && F_GETFL == KEEL_F_GETFL &&
+                   FD_CLOEXEC == KEEL_FD_CLOEXEC,
+               "fcntl commands");
+_Static_assert(SEEK_SET == KEEL_SEEK_SET && SEEK_CUR == KEEL_SEEK_CUR &&
+                   SEEK_END == KEEL_SEEK_END,
+               "lseek whence");
+
+_ssize_t _read(int fd, void *buf, size_t n)
+{
+    return keel_ret(keel_sc3(SYS_read, fd, (long)buf, (long)n));
+}
+
+_ssize_t _write(int fd, const void *buf, size_t n)
+{
+    return keel_ret(keel_sc3(SYS_write, fd, (long)buf, (long)n));
+}
+
+/* The mode argument is ignored: Keel's file systems have no permissions. */
+int _open(const char *path, int flags, ...)
+{
+    return (int)keel_ret(keel_sc2(SYS_open, (long)path, flags));
+}
+
+int _close(int fd)
+{
+    return (int)keel_ret(keel_sc1(SYS_close, fd));
+}
+
+_off_t _lseek(int fd, _off_t off, int whence)
+{
+    return keel_ret(keel_sc3(SYS_lseek, fd, off, whence));
+}
+
+/* Converts the kernel's node description into a struct stat. */
+static void fill_stat(struct stat *st, const struct keel_stat *ks)
+{
+    memset(st, 0, sizeof(*st));
+    switch (ks->kind) {
+    case KEEL_NODE_FILE:
+        st->st_mode = S_IFREG | 0644;
+        break;
+    case KEEL_NODE_DIR:
+        st->st_mode = S_IFDIR | 0755;
+        break;
+    case KEEL_NODE_CHAR:
+        st->st_mode = S_IFCHR | 0666;
+        break;
+    case KEEL_NODE_PIPE:
+        st->st_mode = S_IFIFO | 0600;
+        break;
+    default:
+        break;
+    }
+    st->st_ino = (ino_t)ks->ino;
+    st->st_nlink = 1;
+    st->st_size = (off_t)ks->size;
+}
+
+int _fstat(int fd, struct stat *st)
+{
+    struct keel_stat ks;
+    long r = keel_sc2(SYS_fstat, fd, (long)&ks);
+    if (r < 0)
+        return (int)keel_ret(r);
+    fill_stat(st, &ks);
+    return 0;
+}
+
+/* stat() by opening the path: Keel has no path-based stat call. */
+int _stat(const char *path, struct stat *st)
+{
+    long fd = keel_sc2(SYS_open, (long)path, KEEL_O_RDONLY);
+    if (fd < 0)
+        return (int)keel_ret(fd);
+    struct keel_stat ks;
+    long r = keel_sc2(SYS_fstat, fd, (long)&ks);
+    keel_sc1(SYS_close, fd);
+    if (r < 0)
+        return (int)keel_ret(r);
+    fill_stat(st, &ks);
+    return 0;
+}
+
+/* newlib's stdio asks this to pick line buffering for the console. */
+int _isatty(int fd)
+{
+    struct keel_stat ks;
+    long r = keel_sc2(SYS_fstat, fd, (long)&ks);
+    if (r < 0) {
+        keel_ret(r);
+        return 0;
+    }
+    if (ks.kind != KEEL_NODE_CHAR) {
+        errno = ENOTTY;
+        return 0;
+    }
+    return 1;
+}
+
+/* Keel's file systems have no links, renames or directories to make. */
+int _link(const char *oldpath, const char *newpath)
+{
+    (void)oldpath;
+    (void)newpath;
+    errno = ENOSYS;
+    return -1;
+}
+
+int _unlink(const char *path)
+{
+    (void)path;
+    errno = ENOSYS;
+    return -1;
+}
+
+int _mkdir(const char *path, mode_t mode)
+{
+    (void)path;
+    (void)mode;
+    errno = ENOSYS;
+    return -1;
+}
+
+int dup(int fd)
+{
+    return (int)keel_ret(keel_sc1(SYS_dup, fd));
+}
+
+int dup2(int oldfd, int newfd)
+{
+    return (int)keel_ret(keel_sc2(SYS_dup2, oldfd, newfd));
+}
+
+int pipe(int fds[2])
+{
+    return (int)keel_ret(keel_sc1(SYS_pipe, (long)fds));
+}
+
+/* Replaces newlib's fcntl, which only answers ENOSYS on this target. */
+int fcntl(int fd, int cmd, ...)
+{
+    long arg = 0;
+    if (cmd != F_GETFD && cmd != F_GETFL) { /* only these take no arg */
+        va_list ap;
+        va_start(ap, cmd);
+        arg = va_arg(ap, int);
+        va_end(ap);
+    }
+    return (int)keel_ret(keel_sc3(SYS_fcntl, fd, cmd, arg));
+}

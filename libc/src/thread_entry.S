@@ -1,0 +1,20 @@
+/*
+ * Entry of every thread made by pthread_create. SYS_thread_create starts
+ * it with a0 = tp = its struct keel_thread (a keel_tcb first) and sp = the
+ * top of a stack the kernel mapped. gp is not inherited, so set it here.
+ */
+    .text
+    .globl __keel_thread_entry
+    .type __keel_thread_entry, @function
+    .p2align 2
+__keel_thread_entry:
+    .option push
+    .option norelax
+    la gp, __global_pointer$
+    .option pop
+    andi sp, sp, -16
+    li ra, 0
+    li s0, 0
+    call __keel_thread_main /* (struct keel_thread *): never returns */
+1:  j 1b
+    .size __keel_thread_entry, . - __keel_thread_entry

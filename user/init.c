@@ -1,0 +1,160 @@
+/*
+ * /bin/init: the first process. Runs the program named in /etc/autorun
+ * (and powers off with its status), or else an interactive /bin/sh.
+ * Reaps every child, including orphans re-parented to it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <keel/sys.h>
+
+#define AUTORUN "/etc/autorun"
+#define CONSOLE "/dev/console"
+#define SHELL "/bin/sh"
+#define MAX_ARGS 32
+
+/* Reads the first line of /etc/autorun into buf; -1 if there is none. */
+static int read_autorun(char *buf, size_t size)
+{
+    int fd = open(AUTORUN, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    size_t len = 0;
+    while (len < size - 1) {
+        ssize_t n = read(fd, buf + len, size - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd); /* must not be open at spawn: it has no GRANT */
+    buf[len] = '\0';
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = '\0';
+    return 0;
+}
+
+/* Splits line in place on whitespace; returns the word count. */
+static int split(char *line, char **argv, int max)
+{
+    int argc = 0;
+    char *p = line;
+    while (*p && argc < max) {
+        while (*p == ' ' || *p == '\t' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        argv[argc++] = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\r')
+            p++;
+        if (*p)
+            *p++ = '\0';
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+/*
+ * Spawns path with stdio opened afresh on the console by file actions, so
+ * the child gets fds 0-2 with GRANT. Returns 0 or an errno value.
+ */
+static int spawn_on_console(pid_t *pid, const char *path, char **argv)
+{
+    posix_spawn_file_actions_t fa;
+    int err = posix_spawn_file_actions_init(&fa);
+    if (err)
+        return err;
+    err = posix_spawn_file_actions_addopen(&fa, 0, CONSOLE, O_RDONLY, 0);
+    if (!err)
+        err = posix_spawn_file_actions_addopen(&fa, 1, CONSOLE, O_WRONLY, 0);
+    if (!err)
+        err = posix_spawn_file_actions_addopen(&fa, 2, CONSOLE, O_WRONLY, 0);
+    if (!err) {
+        fflush(NULL); /* nothing buffered may be written twice */
+        err = posix_spawn(pid, path, &fa, NULL, argv, environ);
+        if (err < 0) /* tolerate a libc that returns -1 and sets errno */
+            err = errno;
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    return err;
+}
+
+/* Waits for `child`, reaping any other child meanwhile; returns status. */
+static int wait_for(pid_t child, int *status)
+{
+    for (;;) {
+        int st = 0;
+        pid_t p = waitpid(-1, &st, 0);
+        if (p == child) {
+            *status = st;
+            return 0;
+        }
+        if (p > 0)
+            continue; /* an orphan or other child: reaped, keep going */
+        if (errno == EINTR)
+            continue;
+        /* waitpid(-1) failed: fall back to waiting on the child itself. */
+        p = waitpid(child, &st, 0);
+        if (p == child) {
+            *status = st;
+            return 0;
+        }
+        if (p < 0 && errno == EINTR)
+            continue;
+        return -1;
+    }
+}
+
+/* The machine's exit status for a waitpid status. */
+static int exit_code(int st)
+{
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return 255;
+}
+
+int main(void)
+{
+    static char line[1024];
+    char *argv[MAX_ARGS + 1];
+    int autorun = 0;
+
+    if (read_autorun(line, sizeof(line)) == 0) {
+        if (split(line, argv, MAX_ARGS) > 0)
+            autorun = 1;
+        else
+            printf("init: %s is empty\n", AUTORUN);
+    }
+    if (!autorun) {
+        static char sh[] = SHELL;
+        argv[0] = sh;
+        argv[1] = NULL;
+        printf("init: starting %s\n", SHELL);
+    }
+
+    pid_t child;
+    int err = spawn_on_console(&child, argv[0], argv);
+    if (err) {
+        printf("init: cannot run %s: %s\n", argv[0], strerror(err));
+        fflush(stdout);
+        keel_poweroff(127);
+    }
+
+    int st;
+    if (wait_for(child, &st) < 0) {
+        printf("init: waitpid: %s\n", strerror(errno));
+        fflush(stdout);
+        keel_poweroff(255);
+    }
+    fflush(stdout);
+    keel_poweroff(autorun ? exit_code(st) : 0);
+}
