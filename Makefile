@@ -18,7 +18,7 @@ ARCH_FLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 LIBGCC = $(shell $(CC) -march=rv64imac -mabi=lp64 -print-libgcc-file-name)
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 KCFLAGS := -std=gnu11 -O2 -g $(ARCH_FLAGS) $(WARN) -ffreestanding -nostdlib \
-	-fno-builtin -fno-omit-frame-pointer -fno-stack-protector \
+	-fno-builtin -fno-stack-protector \
 	-fno-pie -no-pie -DKEEL_KERNEL -I. -MMD -MP
 KLDFLAGS := -nostdlib -static -T linker.ld -Wl,--no-warn-rwx-segments
 UCFLAGS := -std=gnu11 -O2 -g $(ARCH_FLAGS) $(WARN) -ffreestanding \
@@ -63,10 +63,10 @@ $(B)/k/%.o: %.S | $(SETUP_STAMP)
 	@echo "  CC      $@"; $(CC) $(KCFLAGS) -c $< -o $@
 $(B)/kt/%.o: %.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_KTEST -c $< -o $@
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_KTEST -DKEEL_LOCKCHECK -c $< -o $@
 $(B)/kt/%.o: %.S | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_KTEST -c $< -o $@
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_KTEST -DKEEL_LOCKCHECK -c $< -o $@
 $(B)/keel.elf: $(KOBJS) linker.ld
 	@echo "  CC      $@"; $(CC) $(KCFLAGS) $(KLDFLAGS) $(KOBJS) $(LIBGCC) -o $@
 $(B)/keel-ktest.elf: $(KTOBJS) linker.ld

@@ -34,6 +34,10 @@ static void hart_setup(int id)
     h->cur = idle;
     csr_write(stvec, (uint64_t)trap_vector);
     csr_write(sscratch, 0);
+    /* The invariant user_return_prepare relies on: sret goes to U-mode
+     * with interrupts enabled there. */
+    csr_clear(sstatus, SSTATUS_SPP);
+    csr_set(sstatus, SSTATUS_SPIE);
     vm_kernel_enable();
     /* Let U-mode read cycle, time and instret (for benchmarks). */
     csr_write(scounteren, 0x7);

@@ -61,9 +61,9 @@ void user_return_prepare(struct trapframe *tf)
         sched_preempt();
         h = this_hart(); /* may have moved to another hart */
     }
-    /* sret to U-mode with interrupts enabled there. */
-    csr_clear(sstatus, SSTATUS_SPP);
-    csr_set(sstatus, SSTATUS_SPIE);
+    /* sstatus needs no update: SPP = U and SPIE = 1 hold whenever kernel
+     * code runs outside a trap handler (a user trap sets them so, and so
+     * does the sret ending a kernel trap; hart_setup sets them at boot). */
 }
 
 void trap_user(struct trapframe *tf)

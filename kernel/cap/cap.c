@@ -1,120 +1,165 @@
 /*
- * The cap_space: slot allocation, fd slots and the get_token/drop/info
- * syscalls. Every function here that touches a cap_space holds its lock
- * (the process's cap lock); objects named by a slot are pinned (file
- * refcount) before the lock is dropped, so a concurrent close or exit
- * never frees an object a syscall is using.
+ * The cap_space in the kernel: the cap lock (with the pid-order check),
+ * object references, fd operations and process/thread caps. Lookups that
+ * hand an object to a syscall pin it (cap_fd_get takes a file reference
+ * under the cap lock), so a concurrent close, revoke or exit never frees
+ * an object in use: the last reference frees it.
  */
 #include "../include/cap.h"
 #include "../include/mm.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
-#include "../lib/bitmap.h"
 
 void cap_space_init(struct cap_space *cs, uint32_t gen_seed)
 {
     spin_init(&cs->lock, "cap");
-    cs->used = 0;
-    cs->quota = CAP_DEFAULT_QUOTA;
-    cs->dead = false;
-    for (int i = 0; i < CAP_SLOTS; i++) {
-        /* Starting generations differ per process and per slot, and stay
-         * far from the retirement value. */
-        uint32_t gen = (gen_seed + (uint32_t)i * 0x9e3779b9u) & 0x7fffffffu;
-        cs->words[i] = (cap_word_t)gen << CAPW_GEN_SHIFT;
-    }
-    for (unsigned w = 0; w < ARRAY_SIZE(cs->free_map); w++)
-        cs->free_map[w] = 0;
-    for (int i = 0; i < CAP_FD_SLOTS; i++)
-        bitmap_set(cs->free_map, i);
+    cap_table_init(&cs->t, gen_seed, CAP_QUOTA_SLOTS);
+    cs->ndeleg = 0;
 }
 
-int cap_slot_alloc_locked(struct cap_space *cs, int min)
+/*
+ * Lock-order check: each hart remembers the pid whose cap lock it took
+ * last (at most two are ever held). Taking another one with a pid not
+ * above it is the deadlock the ordering rule forbids.
+ */
+#ifdef KEEL_LOCKCHECK
+static int held_pid[MAX_HARTS][2];
+static int nheld[MAX_HARTS];
+int lockcheck_expect_violation; /* tests: count instead of panicking */
+int lockcheck_violations;
+
+static void lockcheck_acquire(struct proc *p)
 {
-    if (cs->dead || cs->used >= cs->quota)
-        return -EMFILE;
-    if (min < 0 || min >= CAP_FD_SLOTS)
-        return -EINVAL;
-    /* Lowest free slot at or above min: mask the words below it. */
-    for (unsigned w = (unsigned)min / 64; w < ARRAY_SIZE(cs->free_map); w++) {
-        uint64_t bits = cs->free_map[w];
-        if (w == (unsigned)min / 64)
-            bits &= ~0ull << (min % 64);
-        if (bits) {
-            int slot = (int)(w * 64 + __builtin_ctzll(bits));
-            return slot < CAP_FD_SLOTS ? slot : -EMFILE;
+    int h = this_hart()->id;
+    if (nheld[h] > 0 && held_pid[h][nheld[h] - 1] >= p->pid) {
+        if (lockcheck_expect_violation) {
+            lockcheck_violations++;
+        } else {
+            panic("lock order: cap lock of pid %d taken while holding cap "
+                  "lock of pid %d",
+                  p->pid, held_pid[h][nheld[h] - 1]);
         }
     }
-    return -EMFILE;
+    KASSERT(nheld[h] < 2);
+    held_pid[h][nheld[h]++] = p->pid;
 }
 
-void cap_slot_install_locked(struct cap_space *cs, int slot, cap_word_t w)
+static void lockcheck_release(struct proc *p)
 {
-    KASSERT(!capw_valid(cs->words[slot]));
-    /* Keep the slot's generation: a token minted now names this use. */
-    cs->words[slot] = w | ((cap_word_t)capw_gen(cs->words[slot])
-                           << CAPW_GEN_SHIFT);
-    if (slot < CAP_FD_SLOTS) {
-        bitmap_clear(cs->free_map, slot);
-        cs->used++;
+    int h = this_hart()->id;
+    for (int i = nheld[h] - 1; i >= 0; i--) {
+        if (held_pid[h][i] == p->pid) {
+            held_pid[h][i] = held_pid[h][nheld[h] - 1];
+            nheld[h]--;
+            return;
+        }
+    }
+    panic("cap lock of pid %d released but not held", p->pid);
+}
+#else
+static inline void lockcheck_acquire(struct proc *p) { (void)p; }
+static inline void lockcheck_release(struct proc *p) { (void)p; }
+#endif
+
+void cap_lock(struct proc *p)
+{
+    spin_lock(&p->caps.lock);
+    lockcheck_acquire(p);
+}
+
+void cap_unlock(struct proc *p)
+{
+    lockcheck_release(p);
+    spin_unlock(&p->caps.lock);
+}
+
+void cap_lock_pair(struct proc *a, struct proc *b)
+{
+    if (a == b) {
+        cap_lock(a);
+        return;
+    }
+    struct proc *lo = a->pid < b->pid ? a : b;
+    cap_lock(lo);
+    cap_lock(lo == a ? b : a);
+}
+
+void cap_unlock_pair(struct proc *a, struct proc *b)
+{
+    if (a != b)
+        cap_unlock(b);
+    cap_unlock(a);
+}
+
+void cap_obj_get(cap_word_t w)
+{
+    uint32_t idx = capw_obj(w);
+    switch (capw_type(w)) {
+    case CAP_TYPE_FD:
+        file_get(file_by_index(idx));
+        break;
+    case CAP_TYPE_PROCESS:
+        proc_get(proc_by_index(idx));
+        break;
+    case CAP_TYPE_THREAD:
+        thread_get(thread_by_index(idx));
+        break;
     }
 }
 
-cap_word_t cap_slot_clear_locked(struct cap_space *cs, int slot)
+void cap_obj_put(cap_word_t w)
 {
-    cap_word_t old = cs->words[slot];
-    KASSERT(capw_valid(old));
-    cap_word_t next;
-    bool live = capw_next_empty(old, &next);
-    cs->words[slot] = next;
-    if (slot < CAP_FD_SLOTS) {
-        cs->used--;
-        if (live) /* a retired slot never comes back */
-            bitmap_set(cs->free_map, slot);
+    uint32_t idx = capw_obj(w);
+    switch (capw_type(w)) {
+    case CAP_TYPE_FD:
+        file_put(file_by_index(idx));
+        break;
+    case CAP_TYPE_PROCESS:
+        proc_put(proc_by_index(idx));
+        break;
+    case CAP_TYPE_THREAD:
+        thread_put(thread_by_index(idx));
+        break;
+    case CAP_TYPE_DELEGATE:
+        cap_deleg_free(idx);
+        break;
     }
-    return old;
 }
 
-/* Release what a cleared word referenced. Called without the cap lock. */
-static void cap_release_object(cap_word_t w)
+static bool fd_ok(int fd) { return fd >= 0 && fd < CAP_FD_SLOTS; }
+
+static bool is_fd(cap_word_t w)
 {
-    if (capw_type(w) == CAP_TYPE_FD)
-        file_put(file_by_index(capw_obj(w)));
+    return capw_valid(w) && capw_type(w) == CAP_TYPE_FD;
 }
 
 int cap_fd_install(struct proc *p, struct file *f, unsigned rights,
                    bool cloexec, int min_slot)
 {
-    struct cap_space *cs = &p->caps;
-    spin_lock(&cs->lock);
-    int slot = cap_slot_alloc_locked(cs, min_slot);
+    cap_lock(p);
+    int slot = cap_table_alloc(&p->caps.t, min_slot);
     if (slot >= 0) {
         cap_word_t w = capw_make(CAP_TYPE_FD, rights, file_index(f), 0);
-        if (cloexec)
-            w |= CAPW_CLOEXEC;
-        cap_slot_install_locked(cs, slot, w);
+        cap_table_install(&p->caps.t, slot, cloexec ? w | CAPW_CLOEXEC : w,
+                          0);
     }
-    spin_unlock(&cs->lock);
+    cap_unlock(p);
     return slot;
 }
-
-static bool fd_ok(int fd) { return fd >= 0 && fd < CAP_FD_SLOTS; }
 
 int cap_fd_get(struct proc *p, int fd, unsigned rights, struct file **out)
 {
     if (unlikely(!fd_ok(fd)))
         return -EBADF;
-    struct cap_space *cs = &p->caps;
-    spin_lock(&cs->lock);
-    cap_word_t w = cs->words[fd];
-    if (unlikely(!capw_valid(w) || capw_type(w) != CAP_TYPE_FD ||
-                 (capw_rights(w) & rights) != rights)) {
-        spin_unlock(&cs->lock);
+    cap_lock(p);
+    cap_word_t w = p->caps.t.words[fd];
+    if (unlikely(!is_fd(w) || (capw_rights(w) & rights) != rights)) {
+        cap_unlock(p);
         return -EBADF;
     }
     struct file *f = file_by_index(capw_obj(w));
     file_get(f);
-    spin_unlock(&cs->lock);
+    cap_unlock(p);
     *out = f;
     return 0;
 }
@@ -123,43 +168,42 @@ int cap_fd_close(struct proc *p, int fd)
 {
     if (!fd_ok(fd))
         return -EBADF;
-    struct cap_space *cs = &p->caps;
-    spin_lock(&cs->lock);
-    cap_word_t w = cs->words[fd];
-    if (!capw_valid(w) || capw_type(w) != CAP_TYPE_FD) {
-        spin_unlock(&cs->lock);
+    cap_lock(p);
+    cap_word_t w = p->caps.t.words[fd];
+    if (!is_fd(w)) {
+        cap_unlock(p);
         return -EBADF;
     }
-    cap_slot_clear_locked(cs, fd);
-    spin_unlock(&cs->lock);
-    cap_release_object(w);
+    cap_table_clear(&p->caps.t, fd);
+    cap_unlock(p);
+    file_put(file_by_index(capw_obj(w)));
     return 0;
 }
 
-/* The word a dup makes: same object and rights, delegation mark kept,
- * close-on-exec cleared. */
+/* The word a dup makes: same object and rights (never more), delegation
+ * mark kept, close-on-exec cleared. */
 static cap_word_t dup_word(cap_word_t w)
 {
-    cap_word_t n = capw_make(capw_type(w), capw_rights(w), capw_obj(w), 0);
-    return n | (w & CAPW_DELEGATED);
+    return capw_make(capw_type(w), capw_rights(w), capw_obj(w), 0) |
+           (w & CAPW_DELEGATED);
 }
 
 int cap_fd_dup(struct proc *p, int fd, int min_slot)
 {
     if (!fd_ok(fd))
         return -EBADF;
-    struct cap_space *cs = &p->caps;
-    spin_lock(&cs->lock);
-    cap_word_t w = cs->words[fd];
+    cap_lock(p);
+    struct cap_table *t = &p->caps.t;
+    cap_word_t w = t->words[fd];
     int slot = -EBADF;
-    if (capw_valid(w) && capw_type(w) == CAP_TYPE_FD) {
-        slot = cap_slot_alloc_locked(cs, min_slot);
+    if (is_fd(w)) {
+        slot = cap_table_alloc(t, min_slot);
         if (slot >= 0) {
             file_get(file_by_index(capw_obj(w)));
-            cap_slot_install_locked(cs, slot, dup_word(w));
+            cap_table_install(t, slot, dup_word(w), t->deleg[fd]);
         }
     }
-    spin_unlock(&cs->lock);
+    cap_unlock(p);
     return slot;
 }
 
@@ -167,12 +211,12 @@ int cap_fd_dup2(struct proc *p, int oldfd, int newfd)
 {
     if (!fd_ok(oldfd) || !fd_ok(newfd))
         return -EBADF;
-    struct cap_space *cs = &p->caps;
-    spin_lock(&cs->lock);
-    cap_word_t w = cs->words[oldfd];
-    cap_word_t victim = cs->words[newfd];
+    cap_lock(p);
+    struct cap_table *t = &p->caps.t;
+    cap_word_t w = t->words[oldfd];
+    cap_word_t victim = t->words[newfd];
     int r = newfd;
-    if (!capw_valid(w) || capw_type(w) != CAP_TYPE_FD) {
+    if (!is_fd(w)) {
         r = -EBADF;
     } else if (oldfd == newfd) {
         victim = 0;
@@ -180,19 +224,17 @@ int cap_fd_dup2(struct proc *p, int oldfd, int newfd)
         r = -EBADF; /* never destroy a non-fd capability */
     } else if (capw_retired(victim)) {
         r = -EMFILE;
+    } else if (!capw_valid(victim) && (t->dead || t->used >= t->quota)) {
+        r = -EMFILE;
     } else {
         if (capw_valid(victim))
-            cap_slot_clear_locked(cs, newfd);
-        else if (cs->used >= cs->quota)
-            r = -EMFILE;
-        if (r >= 0) {
-            file_get(file_by_index(capw_obj(w)));
-            cap_slot_install_locked(cs, newfd, dup_word(w));
-        }
+            cap_table_clear(t, newfd);
+        file_get(file_by_index(capw_obj(w)));
+        cap_table_install(t, newfd, dup_word(w), t->deleg[oldfd]);
     }
-    spin_unlock(&cs->lock);
+    cap_unlock(p);
     if (r >= 0 && capw_valid(victim))
-        cap_release_object(victim);
+        file_put(file_by_index(capw_obj(victim)));
     return r;
 }
 
@@ -200,23 +242,20 @@ int cap_fd_getflags(struct proc *p, int fd)
 {
     if (!fd_ok(fd))
         return -EBADF;
-    spin_lock(&p->caps.lock);
-    cap_word_t w = p->caps.words[fd];
-    int r = (capw_valid(w) && capw_type(w) == CAP_TYPE_FD)
-                ? ((w & CAPW_CLOEXEC) ? KEEL_FD_CLOEXEC : 0)
-                : -EBADF;
-    spin_unlock(&p->caps.lock);
-    return r;
+    cap_word_t w = READ_ONCE(p->caps.t.words[fd]);
+    if (!is_fd(w))
+        return -EBADF;
+    return (w & CAPW_CLOEXEC) ? KEEL_FD_CLOEXEC : 0;
 }
 
 int cap_fd_setflags(struct proc *p, int fd, int flags)
 {
     if (!fd_ok(fd))
         return -EBADF;
-    spin_lock(&p->caps.lock);
-    cap_word_t *w = &p->caps.words[fd];
+    cap_lock(p);
+    cap_word_t *w = &p->caps.t.words[fd];
     int r = 0;
-    if (capw_valid(*w) && capw_type(*w) == CAP_TYPE_FD) {
+    if (is_fd(*w)) {
         if (flags & KEEL_FD_CLOEXEC)
             *w |= CAPW_CLOEXEC;
         else
@@ -224,137 +263,116 @@ int cap_fd_setflags(struct proc *p, int fd, int flags)
     } else {
         r = -EBADF;
     }
-    spin_unlock(&p->caps.lock);
+    cap_unlock(p);
     return r;
 }
 
-void cap_space_teardown(struct proc *p)
+int cap_proc_install(struct proc *p, struct proc *target)
 {
-    struct cap_space *cs = &p->caps;
-    for (int slot = 0; slot < CAP_SLOTS; slot++) {
-        spin_lock(&cs->lock);
-        cs->dead = true;
-        cap_word_t w = cs->words[slot];
-        if (capw_valid(w))
-            cap_slot_clear_locked(cs, slot);
-        spin_unlock(&cs->lock);
-        if (capw_valid(w))
-            cap_release_object(w);
+    cap_lock(p);
+    int slot = cap_table_alloc(&p->caps.t, 0);
+    if (slot >= 0) {
+        proc_get(target);
+        cap_table_install(&p->caps.t, slot,
+                          capw_make(CAP_TYPE_PROCESS, CAP_RIGHTS_ALL,
+                                    proc_index(target), 0),
+                          0);
     }
+    cap_unlock(p);
+    return slot;
 }
 
-void cap_thread_install(struct proc *p, int tslot, uint32_t thread_idx)
+/* The slot of p's first process cap naming pid, or -1. Cap lock held. */
+static int find_proc_slot(struct proc *p, int pid)
 {
-    spin_lock(&p->caps.lock);
-    cap_slot_install_locked(
-        &p->caps, CAP_THREAD_SLOT_BASE + tslot,
-        capw_make(CAP_TYPE_THREAD,
-                  CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT,
-                  thread_idx, 0));
-    spin_unlock(&p->caps.lock);
+    for (int s = 0; s < CAP_FD_SLOTS; s++) {
+        cap_word_t w = p->caps.t.words[s];
+        if (capw_valid(w) && capw_type(w) == CAP_TYPE_PROCESS &&
+            proc_by_index(capw_obj(w))->pid == pid)
+            return s;
+    }
+    return -1;
+}
+
+struct proc *cap_proc_lookup(struct proc *p, int pid, int *err)
+{
+    cap_lock(p);
+    int s = find_proc_slot(p, pid);
+    struct proc *target = NULL;
+    if (s >= 0) {
+        target = proc_by_index(capw_obj(p->caps.t.words[s]));
+        proc_get(target);
+    }
+    cap_unlock(p);
+    if (!target) {
+        spin_lock(&proc_tree_lock);
+        bool exists = proc_find_locked(pid) != NULL; /* alive or zombie */
+        spin_unlock(&proc_tree_lock);
+        *err = exists ? -EPERM : -ESRCH;
+        return NULL;
+    }
+    if (READ_ONCE(target->state) != P_ALIVE) {
+        proc_put(target);
+        *err = -ESRCH;
+        return NULL;
+    }
+    return target;
+}
+
+long sys_proc_handle(int pid)
+{
+    struct proc *p = current()->proc;
+    cap_lock(p);
+    int s = find_proc_slot(p, pid);
+    cap_unlock(p);
+    return s >= 0 ? s : -ESRCH;
+}
+
+void cap_proc_forget(struct proc *p, struct proc *target)
+{
+    cap_word_t dropped[CAP_FD_SLOTS];
+    int n = 0;
+    cap_lock(p);
+    for (int s; (s = find_proc_slot(p, target->pid)) >= 0;)
+        dropped[n++] = cap_table_clear(&p->caps.t, s);
+    cap_unlock(p);
+    for (int i = 0; i < n; i++)
+        cap_obj_put(dropped[i]);
+}
+
+void cap_thread_install(struct proc *p, int tslot, struct thread *t)
+{
+    thread_get(t);
+    cap_lock(p);
+    cap_table_install(&p->caps.t, CAP_THREAD_SLOT_BASE + tslot,
+                      capw_make(CAP_TYPE_THREAD,
+                                CAP_RIGHT_READ | CAP_RIGHT_WRITE |
+                                    CAP_RIGHT_GRANT,
+                                thread_pool_index(t), 0),
+                      0);
+    cap_unlock(p);
 }
 
 void cap_thread_remove(struct proc *p, int tslot)
 {
-    spin_lock(&p->caps.lock);
-    if (capw_valid(p->caps.words[CAP_THREAD_SLOT_BASE + tslot]))
-        cap_slot_clear_locked(&p->caps, CAP_THREAD_SLOT_BASE + tslot);
-    spin_unlock(&p->caps.lock);
+    int slot = CAP_THREAD_SLOT_BASE + tslot;
+    cap_lock(p);
+    cap_word_t w = p->caps.t.words[slot];
+    if (capw_valid(w))
+        cap_table_clear(&p->caps.t, slot);
+    cap_unlock(p);
+    if (capw_valid(w))
+        cap_obj_put(w);
 }
 
-/* Resolve a thread token (0 = the caller) to a thread; the caller holds
- * the cap lock while it uses the thread, which keeps it from exiting. */
 struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok)
 {
     if (tok == 0)
         return current();
-    unsigned slot = cap_token_slot(tok);
-    if (slot >= CAP_SLOTS)
+    cap_word_t w;
+    if (cap_table_lookup(&p->caps.t, tok, &w) < 0 ||
+        capw_type(w) != CAP_TYPE_THREAD)
         return NULL;
-    cap_word_t w = p->caps.words[slot];
-    if (!cap_token_matches(tok, w) || capw_type(w) != CAP_TYPE_THREAD)
-        return NULL;
-    return thread_by_index(capw_obj(w));
-}
-
-long sys_cap_get_token(int slot, int type, uint64_t uout)
-{
-    struct proc *p = current()->proc;
-    if (slot < 0 || slot >= CAP_SLOTS)
-        return -EBADF;
-    spin_lock(&p->caps.lock);
-    cap_word_t w = p->caps.words[slot];
-    long r = 0;
-    if (!capw_valid(w))
-        r = -EBADF;
-    else if ((int)capw_type(w) != type)
-        r = -EINVAL;
-    spin_unlock(&p->caps.lock);
-    if (r < 0)
-        return r;
-    cap_token_t tok = cap_token_make((unsigned)slot, w);
-    return copy_to_user(uout, &tok, sizeof(tok));
-}
-
-long sys_cap_drop(uint64_t tok)
-{
-    struct proc *p = current()->proc;
-    unsigned slot = cap_token_slot(tok);
-    if (slot >= CAP_SLOTS)
-        return -EBADF;
-    spin_lock(&p->caps.lock);
-    cap_word_t w = p->caps.words[slot];
-    if (!cap_token_matches(tok, w) || capw_type(w) == CAP_TYPE_THREAD) {
-        /* thread caps go away with their thread, not by drop */
-        spin_unlock(&p->caps.lock);
-        return capw_type(w) == CAP_TYPE_THREAD && cap_token_matches(tok, w)
-                   ? -EPERM
-                   : -EBADF;
-    }
-    cap_slot_clear_locked(&p->caps, (int)slot);
-    spin_unlock(&p->caps.lock);
-    cap_release_object(w);
-    return 0;
-}
-
-long sys_cap_info(int slot, uint64_t uout)
-{
-    struct proc *p = current()->proc;
-    if (slot < 0 || slot >= CAP_SLOTS)
-        return -EBADF;
-    spin_lock(&p->caps.lock);
-    cap_word_t w = p->caps.words[slot];
-    spin_unlock(&p->caps.lock);
-    if (!capw_valid(w))
-        return -EBADF;
-    struct cap_info info = {
-        .type = (int)capw_type(w),
-        .rights = capw_rights(w),
-        .generation = capw_gen(w),
-        .delegated = (w & CAPW_DELEGATED) ? 1 : 0,
-        .cloexec = (w & CAPW_CLOEXEC) ? 1 : 0,
-        .object = capw_obj(w),
-    };
-    return copy_to_user(uout, &info, sizeof(info));
-}
-
-/* Lock two processes' cap spaces in ascending pid order (the one rule
- * that makes concurrent A->B and B->A operations deadlock-free). */
-void cap_lock_pair(struct proc *a, struct proc *b)
-{
-    if (a == b) {
-        spin_lock(&a->caps.lock);
-        return;
-    }
-    struct proc *lo = a->pid < b->pid ? a : b;
-    struct proc *hi = a->pid < b->pid ? b : a;
-    spin_lock(&lo->caps.lock);
-    spin_lock(&hi->caps.lock);
-}
-
-void cap_unlock_pair(struct proc *a, struct proc *b)
-{
-    spin_unlock(&a->caps.lock);
-    if (a != b)
-        spin_unlock(&b->caps.lock);
+    struct thread *t = thread_by_index(capw_obj(w));
+    return t->state == T_DEAD || t->state == T_FREE ? NULL : t;
 }

@@ -1,39 +1,53 @@
 /*
- * The per-process capability space: the only fd table. Slot words are
- * packed (kernel/cap/cap_word.h); objects live in fixed pools and are
- * named in the word by their pool index.
+ * The per-process capability space: the only fd table. The slot table
+ * itself is pure logic (cap/cap_table.c); this layer adds the process's
+ * cap lock, object references and the cross-process operations.
+ *
+ * Lock rules: a cap_space is guarded by its `lock` (the "cap lock").
+ * Two cap locks are only taken through cap_lock_pair, in ascending pid
+ * order; with KEEL_LOCKCHECK a violation panics naming both locks.
+ * Object references are dropped (cap_obj_put) after the lock is released.
  */
 #ifndef KEEL_KCAP_H
 #define KEEL_KCAP_H
 
 #include "kernel.h"
 #include "spinlock.h"
-#include "../cap/cap_word.h"
+#include "../cap/cap_table.h"
 
-#define CAP_DEFAULT_QUOTA 64 /* slots in use per process, thread slots excluded */
+/* Per-process quotas (compile-time; see docs/capabilities.md). */
+#ifndef CAP_QUOTA_SLOTS
+#define CAP_QUOTA_SLOTS 64 /* slots in use, thread slots excluded */
+#endif
+#ifndef CAP_QUOTA_DELEGATIONS
+#define CAP_QUOTA_DELEGATIONS 16 /* outstanding cap_transfer delegations */
+#endif
+#define MAX_DELEGATIONS 256 /* the shared pool */
 
-/* Guarded by `lock` (the process's cap lock). */
 struct cap_space {
     spinlock_t lock;
-    uint64_t free_map[(CAP_SLOTS + 63) / 64]; /* bit set: slot free */
-    cap_word_t words[CAP_SLOTS];
-    uint32_t used;  /* slots in use below CAP_FD_SLOTS */
-    uint32_t quota;
-    bool dead;      /* torn down at exit: no new slots */
+    struct cap_table t;
+    uint32_t ndeleg; /* outstanding delegations made by this process */
 };
 
 struct file;
 struct proc;
+struct thread;
 
 void cap_space_init(struct cap_space *cs, uint32_t gen_seed);
-/* Lowest free slot in [0, CAP_FD_SLOTS) at or above `min`; caller holds
- * the lock. -EMFILE when the quota or the table is exhausted. */
-int cap_slot_alloc_locked(struct cap_space *cs, int min);
-void cap_slot_install_locked(struct cap_space *cs, int slot, cap_word_t w);
-/* Empty the slot and bump its generation; returns the old word. */
-cap_word_t cap_slot_clear_locked(struct cap_space *cs, int slot);
+void cap_deleg_free(uint32_t idx);
 
-/* fd operations on the current process. */
+/* Lock helpers (with the lock-order check). */
+void cap_lock(struct proc *p);
+void cap_unlock(struct proc *p);
+void cap_lock_pair(struct proc *a, struct proc *b);
+void cap_unlock_pair(struct proc *a, struct proc *b);
+
+/* References held by slots: one per slot naming the object. */
+void cap_obj_get(cap_word_t w);
+void cap_obj_put(cap_word_t w);
+
+/* fd operations on a process. */
 int cap_fd_install(struct proc *p, struct file *f, unsigned rights,
                    bool cloexec, int min_slot);
 /* Pin the file behind fd (needing `rights`); pair with file_put. */
@@ -43,18 +57,25 @@ int cap_fd_dup(struct proc *p, int fd, int min_slot);
 int cap_fd_dup2(struct proc *p, int oldfd, int newfd);
 int cap_fd_getflags(struct proc *p, int fd);
 int cap_fd_setflags(struct proc *p, int fd, int flags);
-/* Drop every slot (exit): files lose their references. */
-void cap_space_teardown(struct proc *p);
-void cap_lock_pair(struct proc *a, struct proc *b);
-void cap_unlock_pair(struct proc *a, struct proc *b);
+
+/* Mint a process cap for `target` in p (spawn): slot or -EMFILE. */
+int cap_proc_install(struct proc *p, struct proc *target);
+/* The process named by pid through one of p's process caps, with a
+ * reference (proc_put it), or NULL: -EPERM no cap, -ESRCH no process. */
+struct proc *cap_proc_lookup(struct proc *p, int pid, int *err);
+/* Drop p's process caps for `target` (after reaping it). */
+void cap_proc_forget(struct proc *p, struct proc *target);
 
 /* Thread caps in the reserved slots. */
-void cap_thread_install(struct proc *p, int tslot, uint32_t thread_idx);
+void cap_thread_install(struct proc *p, int tslot, struct thread *t);
 void cap_thread_remove(struct proc *p, int tslot);
+/* Resolve a thread token (0 = the caller) with the cap lock held. */
+struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok);
 
-/* Syscalls. */
-long sys_cap_get_token(int slot, int type, uint64_t uout);
-long sys_cap_drop(uint64_t tok);
-long sys_cap_info(int slot, uint64_t uout);
+/* Exit: revoke p's outstanding delegations, then drop every slot. */
+void cap_space_teardown(struct proc *p);
+/* Revoke one delegation (the DELEGATE slot `slot` of p). */
+int cap_revoke_slot(struct proc *p, cap_token_t tok);
+uint32_t cap_delegations_in_use(void);
 
 #endif

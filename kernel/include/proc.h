@@ -6,7 +6,7 @@
 #include "mm.h"
 #include "sched.h"
 
-enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE };
+enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
 
 /*
  * A process. Locks:
@@ -20,6 +20,7 @@ enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE };
 struct proc {
     int pid;
     int state;
+    uint32_t refs; /* atomic: 1 until reaped + one per process cap */
     char name[KEEL_NAME_MAX + 1];
     struct proc *parent;
     struct list children;
@@ -48,6 +49,10 @@ extern struct proc *init_proc;
 void proc_init(void);
 struct proc *proc_alloc(const char *name);
 void proc_free(struct proc *p);
+void proc_get(struct proc *p);
+void proc_put(struct proc *p);
+uint32_t proc_index(struct proc *p);
+struct proc *proc_by_index(uint32_t idx);
 struct proc *proc_find_locked(int pid); /* proc_tree_lock held */
 /* Load ELF `path` into a fresh address space of p with argv; creates the
  * main thread (not yet runnable). */
@@ -63,6 +68,8 @@ uint32_t proc_count(void);
 void thread_init(void);
 struct thread *thread_alloc(struct proc *p);
 void thread_release(struct thread *t);   /* after it left its hart */
+void thread_get(struct thread *t);
+void thread_put(struct thread *t);
 uint32_t thread_pool_index(struct thread *t);
 struct thread *thread_by_index(uint32_t idx);
 uint32_t thread_count(void);

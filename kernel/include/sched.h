@@ -67,6 +67,7 @@ struct thread {
     volatile int killed;
     bool is_idle;
     uint64_t retval; /* thread_exit value */
+    uint32_t refs;   /* atomic: caps naming it + 1 while it lives */
 };
 
 struct runqueue {

@@ -111,7 +111,7 @@ int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
     t->tf->regs[TF_A0 + 1] = (uint64_t)argv;
     p->threads[0] = t;
     p->nthreads = 1;
-    cap_thread_install(p, 0, thread_pool_index(t));
+    cap_thread_install(p, 0, t);
     *main_out = t;
     return 0;
 fail:

@@ -42,6 +42,7 @@ struct proc *proc_alloc(const char *name)
     if (!p)
         return NULL;
     p->state = P_ALIVE;
+    p->refs = 1;
     strlcpy(p->name, name, sizeof(p->name));
     list_init(&p->children);
     list_init(&p->sibling);
@@ -53,22 +54,40 @@ struct proc *proc_alloc(const char *name)
     return p;
 }
 
-/* Free a process that never ran, or a reaped zombie. */
+/* Retire a process that never ran, or a reaped zombie: the struct itself
+ * stays while process caps still name it (they then answer ESRCH). */
 void proc_free(struct proc *p)
 {
     if (p->pagetable)
         vm_user_destroy(p->pagetable);
+    p->pagetable = NULL;
+    spin_lock(&proc_tree_lock);
+    p->state = P_REAPED;
+    spin_unlock(&proc_tree_lock);
+    proc_put(p);
+}
+
+void proc_get(struct proc *p) { __atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED); }
+
+void proc_put(struct proc *p)
+{
+    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
     spin_lock(&proc_tree_lock);
     p->state = P_FREE;
     pool_free(&proc_pool, p);
     spin_unlock(&proc_tree_lock);
 }
 
+uint32_t proc_index(struct proc *p) { return pool_index(&proc_pool, p); }
+
+struct proc *proc_by_index(uint32_t idx) { return pool_at(&proc_pool, idx); }
+
 struct proc *proc_find_locked(int pid)
 {
     for (uint32_t i = 0; i < MAX_PROCS; i++) {
         struct proc *p = &proc_storage[i];
-        if (p->state != P_FREE && p->pid == pid)
+        if (p->state != P_FREE && p->state != P_REAPED && p->pid == pid)
             return p;
     }
     return NULL;
@@ -165,6 +184,18 @@ long sys_waitpid(int pid, uint64_t ustatus, int options)
     struct proc *self = current()->proc;
     if (options & ~KEEL_WNOHANG)
         return -EINVAL;
+    if (pid == 0 || pid < -1)
+        return -EINVAL; /* no process groups */
+    if (pid > 0) {
+        /* Waiting on one process needs a process cap for it. */
+        int err;
+        struct proc *target = cap_proc_lookup(self, pid, &err);
+        if (!target && err == -EPERM)
+            return err;
+        if (target)
+            proc_put(target);
+        /* A reaped or exited-and-reaped child: ECHILD below. */
+    }
     spin_lock(&proc_tree_lock);
     for (;;) {
         bool any = false;
@@ -184,6 +215,7 @@ long sys_waitpid(int pid, uint64_t ustatus, int options)
             list_remove(&found->sibling);
             int cpid = found->pid, st = found->exit_status;
             spin_unlock(&proc_tree_lock);
+            cap_proc_forget(self, found);
             proc_free(found);
             if (ustatus && copy_to_user(ustatus, &st, sizeof(st)) < 0)
                 return -EFAULT;
@@ -210,17 +242,20 @@ long sys_kill(int pid, int sig)
     struct proc *self = current()->proc;
     if (sig < 0 || sig > 64)
         return -EINVAL;
-    spin_lock(&proc_tree_lock);
-    struct proc *p = proc_find_locked(pid);
-    long r = 0;
-    if (!p || p->state != P_ALIVE)
-        r = -ESRCH;
-    else if (p != self && p->parent != self)
-        r = -EPERM; /* no ambient authority over other processes */
-    if (r == 0 && sig != 0)
+    if (pid == self->pid) {
+        if (sig)
+            proc_kill(self, sig);
+        return 0;
+    }
+    /* No ambient authority: signalling another process needs a cap. */
+    int err;
+    struct proc *p = cap_proc_lookup(self, pid, &err);
+    if (!p)
+        return err;
+    if (sig)
         proc_kill(p, sig);
-    spin_unlock(&proc_tree_lock);
-    return r;
+    proc_put(p);
+    return 0;
 }
 
 long sys_procinfo(int index, uint64_t uout)
@@ -231,7 +266,7 @@ long sys_procinfo(int index, uint64_t uout)
     spin_lock(&proc_tree_lock);
     for (uint32_t i = 0; i < MAX_PROCS && !found; i++) {
         struct proc *p = &proc_storage[i];
-        if (p->state == P_FREE || seen++ != index)
+        if (p->state == P_FREE || p->state == P_REAPED || seen++ != index)
             continue;
         memset(&info, 0, sizeof(info));
         info.pid = p->pid;

@@ -122,7 +122,7 @@ static int spawn_inherit(struct proc *parent, struct proc *child)
     int err = 0;
     cap_lock_pair(parent, child);
     for (int fd = 0; fd < CAP_FD_SLOTS; fd++) {
-        cap_word_t w = parent->caps.words[fd];
+        cap_word_t w = parent->caps.t.words[fd];
         if (!capw_valid(w) || capw_type(w) != CAP_TYPE_FD ||
             (w & CAPW_CLOEXEC))
             continue;
@@ -135,7 +135,7 @@ static int spawn_inherit(struct proc *parent, struct proc *child)
                       capw_obj(w), 0) |
             (w & CAPW_DELEGATED);
         file_get(file_by_index(capw_obj(w)));
-        cap_slot_install_locked(&child->caps, fd, cw);
+        cap_table_install(&child->caps.t, fd, cw, 0);
     }
     cap_unlock_pair(parent, child);
     return err; /* on error the caller tears the child's table down */
@@ -206,8 +206,13 @@ long sys_spawn(uint64_t ureq)
     struct thread *t = NULL;
     if (!err)
         err = proc_load(child, a->path, a->argv, a->argc, &t);
+    /* The parent's handle on the child: waitpid, kill, cap_transfer. */
+    if (!err && (err = cap_proc_install(parent, child)) >= 0)
+        err = 0;
     if (err) {
-        cap_space_teardown(child);
+        cap_space_teardown(child); /* also drops the main thread's cap */
+        if (t)
+            thread_release(t);
         proc_free(child);
         goto out;
     }

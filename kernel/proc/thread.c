@@ -42,6 +42,7 @@ struct thread *thread_alloc(struct proc *p)
     t->ctx.ra = (uint64_t)thread_user_entry;
     t->ctx.sp = (uint64_t)t->tf;
     t->proc = p;
+    t->refs = 1;
     t->tid = tid;
     t->prio = KEEL_PRIO_DEFAULT;
     t->policy = KEEL_SCHED_RR;
@@ -53,13 +54,25 @@ struct thread *thread_alloc(struct proc *p)
     return t;
 }
 
-void thread_release(struct thread *t)
+/* A thread struct lives while it runs and while any thread cap names
+ * it: refs counts the caps plus one for the running thread, dropped by
+ * thread_release once it is off its hart. */
+void thread_get(struct thread *t)
 {
+    __atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+void thread_put(struct thread *t)
+{
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
     spin_lock(&thread_pool_lock);
     t->state = T_FREE;
     pool_free(&thread_pool, t);
     spin_unlock(&thread_pool_lock);
 }
+
+void thread_release(struct thread *t) { thread_put(t); }
 
 uint32_t thread_pool_index(struct thread *t)
 {
@@ -138,7 +151,7 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
     t->tf->regs[TF_A0] = arg;
     t->tf->regs[TF_SP] = top;
     t->tf->regs[TF_TP] = tls;
-    cap_thread_install(p, slot, thread_pool_index(t));
+    cap_thread_install(p, slot, t);
     spin_lock(&p->lock);
     p->nthreads++;
     spin_unlock(&p->lock);
@@ -190,8 +203,6 @@ long sys_sched_yield(void)
     return 0;
 }
 
-struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok);
-
 long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
 {
     struct thread *self = current();
@@ -200,7 +211,7 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
         return -EINVAL;
     if (prio < KEEL_PRIO_MIN || prio > KEEL_PRIO_MAX)
         return -EINVAL;
-    spin_lock(&p->caps.lock);
+    cap_lock(p);
     struct thread *t = cap_thread_lookup_locked(p, tok);
     long r = 0;
     if (!t)
@@ -209,17 +220,17 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
         r = -EPERM; /* no raising anyone above the caller */
     else
         sched_set_prio(t, policy, prio);
-    spin_unlock(&p->caps.lock);
+    cap_unlock(p);
     return r;
 }
 
 long sys_thread_getschedparam(uint64_t tok, uint64_t upolicy, uint64_t uprio)
 {
     struct proc *p = current()->proc;
-    spin_lock(&p->caps.lock);
+    cap_lock(p);
     struct thread *t = cap_thread_lookup_locked(p, tok);
     int policy = t ? t->policy : 0, prio = t ? t->prio : 0;
-    spin_unlock(&p->caps.lock);
+    cap_unlock(p);
     if (!t)
         return -ESRCH;
     if (copy_to_user(upolicy, &policy, sizeof(int)) < 0 ||

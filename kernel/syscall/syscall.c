@@ -19,7 +19,8 @@
     X(fstat) X(readdir) X(brk) X(thread_create) X(thread_exit)                 \
     X(thread_join) X(thread_self) X(sched_yield) X(thread_setschedparam)       \
     X(thread_getschedparam) X(nanosleep) X(clock_gettime) X(cap_get_token)    \
-    X(cap_drop) X(cap_info) X(procinfo) X(poweroff) X(kstat)
+    X(cap_drop) X(cap_transfer) X(cap_revoke_delegate) X(cap_info)       \
+    X(proc_handle) X(procinfo) X(poweroff) X(kstat)
 
 /* Handlers take their own argument types; the table calls them through
  * the common six-register signature (the RISC-V ABI passes each argument

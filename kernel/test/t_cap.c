@@ -4,63 +4,59 @@
 #include "../include/vfs.h"
 #include "ktest.h"
 
-static struct cap_space cs;
+static struct cap_table cs;
 
 KTEST(cap_slot_alloc_lowest_and_quota)
 {
-    cap_space_init(&cs, 1234);
-    spin_lock(&cs.lock);
-    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 0), 0);
-    cap_slot_install_locked(&cs, 0, capw_make(CAP_TYPE_FD, 1, 0, 0));
-    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 0), 1);
-    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 70), 70);
+    cap_table_init(&cs, 1234, CAP_QUOTA_SLOTS);
+    KT_CHECK_EQ(cap_table_alloc(&cs, 0), 0);
+    cap_table_install(&cs, 0, capw_make(CAP_TYPE_FD, 1, 0, 0), 0);
+    KT_CHECK_EQ(cap_table_alloc(&cs, 0), 1);
+    KT_CHECK_EQ(cap_table_alloc(&cs, 70), 70);
     cs.quota = 1;
-    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 0), -EMFILE);
-    cs.quota = CAP_DEFAULT_QUOTA;
-    cap_slot_clear_locked(&cs, 0);
+    KT_CHECK_EQ(cap_table_alloc(&cs, 0), -EMFILE);
+    cs.quota = CAP_QUOTA_SLOTS;
+    cap_table_clear(&cs, 0);
     KT_CHECK_EQ(cs.used, 0);
-    KT_CHECK_EQ(cap_slot_alloc_locked(&cs, 0), 0);
-    spin_unlock(&cs.lock);
+    KT_CHECK_EQ(cap_table_alloc(&cs, 0), 0);
+    KT_CHECK_EQ(cap_table_check(&cs), 0);
 }
 
 KTEST(cap_clear_bumps_generation)
 {
-    cap_space_init(&cs, 99);
-    spin_lock(&cs.lock);
-    cap_slot_install_locked(&cs, 3, capw_make(CAP_TYPE_FD, 3, 7, 0));
+    cap_table_init(&cs, 99, CAP_QUOTA_SLOTS);
+    cap_table_install(&cs, 3, capw_make(CAP_TYPE_FD, 3, 7, 0), 0);
     cap_word_t w = cs.words[3];
     cap_token_t tok = cap_token_make(3, w);
     KT_CHECK(cap_token_matches(tok, cs.words[3]));
     KT_CHECK((int64_t)tok >= 0);
-    cap_slot_clear_locked(&cs, 3);
+    cap_table_clear(&cs, 3);
     KT_CHECK_EQ(capw_gen(cs.words[3]), capw_gen(w) + 1);
     KT_CHECK(!cap_token_matches(tok, cs.words[3]));
     /* Reinstalled: a new token for the same slot, the old one stays dead. */
-    cap_slot_install_locked(&cs, 3, capw_make(CAP_TYPE_FD, 3, 7, 0));
+    cap_table_install(&cs, 3, capw_make(CAP_TYPE_FD, 3, 7, 0), 0);
     KT_CHECK(!cap_token_matches(tok, cs.words[3]));
     KT_CHECK(cap_token_matches(cap_token_make(3, cs.words[3]), cs.words[3]));
-    spin_unlock(&cs.lock);
 }
 
 KTEST(cap_generation_retires_slot)
 {
-    cap_space_init(&cs, 5);
-    spin_lock(&cs.lock);
+    cap_table_init(&cs, 5, CAP_QUOTA_SLOTS);
     cs.words[9] = (cap_word_t)(CAP_GEN_RETIRED - 1) << CAPW_GEN_SHIFT;
-    cap_slot_install_locked(&cs, 9, capw_make(CAP_TYPE_FD, 1, 0, 0));
-    cap_slot_clear_locked(&cs, 9);
+    cap_table_install(&cs, 9, capw_make(CAP_TYPE_FD, 1, 0, 0), 0);
+    cap_table_clear(&cs, 9);
     KT_CHECK(capw_retired(cs.words[9]));
     /* The slot is never handed out again. */
-    int s = cap_slot_alloc_locked(&cs, 9);
+    int s = cap_table_alloc(&cs, 9);
     KT_CHECK(s != 9);
-    spin_unlock(&cs.lock);
+    KT_CHECK_EQ(cap_table_check(&cs), 0);
 }
 
 KTEST(cap_generation_seeds_differ)
 {
-    static struct cap_space a, b;
-    cap_space_init(&a, 1);
-    cap_space_init(&b, 2);
+    static struct cap_table a, b;
+    cap_table_init(&a, 1, CAP_QUOTA_SLOTS);
+    cap_table_init(&b, 2, CAP_QUOTA_SLOTS);
     KT_CHECK(capw_gen(a.words[0]) != capw_gen(b.words[0]));
     KT_CHECK(capw_gen(a.words[0]) < CAP_GEN_RETIRED / 2 + 1);
 }
@@ -101,18 +97,15 @@ KTEST(cap_dup2_never_destroys_non_fd)
     struct file *f;
     KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDONLY, &f), 0);
     KT_CHECK_EQ(cap_fd_install(p, f, CAP_RIGHT_READ, false, 0), 0);
-    spin_lock(&p->caps.lock);
-    cap_slot_install_locked(&p->caps, 5,
-                            capw_make(CAP_TYPE_PROCESS, CAP_RIGHT_READ, 1, 0));
-    cap_word_t w = p->caps.words[5];
-    spin_unlock(&p->caps.lock);
-    KT_CHECK_EQ(cap_fd_dup2(p, 0, 5), -EBADF);
-    KT_CHECK_EQ(p->caps.words[5], w);
+    KT_CHECK_EQ(cap_proc_install(p, p), 1);
+    KT_CHECK_EQ(cap_fd_dup(p, 0, 0), 2);
+    KT_CHECK_EQ(cap_fd_close(p, 2), 0);
+    cap_word_t w = p->caps.t.words[1];
+    KT_CHECK_EQ(cap_fd_dup2(p, 0, 1), -EBADF);
+    KT_CHECK_EQ(p->caps.t.words[1], w);
+    KT_CHECK_EQ(cap_fd_close(p, 1), -EBADF); /* close is for fds only */
     KT_CHECK_EQ(cap_fd_dup2(p, 0, 0), 0);
     KT_CHECK_EQ(cap_fd_dup2(p, 0, 200), -EBADF);
-    spin_lock(&p->caps.lock);
-    cap_slot_clear_locked(&p->caps, 5);
-    spin_unlock(&p->caps.lock);
     cap_space_teardown(p);
     proc_free(p);
 }

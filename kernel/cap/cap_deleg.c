@@ -1,0 +1,210 @@
+/*
+ * Delegation: cap_transfer, cap_revoke_delegate and exit teardown.
+ *
+ * A transfer copies a capability into another process with GRANT
+ * stripped and marks the new slot with a delegation id; dup and dup2
+ * carry the id to every copy. The sender receives a DELEGATE slot naming
+ * a delegation record (a fixed pool, guarded by deleg_lock), which holds
+ * a reference to the destination process, so revoke works even after the
+ * destination exited. Revoke clears every slot of the destination with
+ * that id: its cost is bounded by the destination's slot count.
+ *
+ * Revoke protocol (correct against a concurrent drop, dup or exit):
+ *  1. under the caller's cap lock: validate the DELEGATE token and
+ *     snapshot the record (destination pinned by a reference);
+ *  2. release; 3. take both cap locks in pid order;
+ *  4. re-validate the token (a concurrent revoke or drop wins cleanly);
+ *  5. invalidate the matching slots and the DELEGATE slot; release the
+ *     objects after unlocking.
+ */
+#include "../include/cap.h"
+#include "../include/mm.h"
+#include "../include/proc.h"
+#include "../include/vfs.h"
+#include "../mm/pool.h"
+
+struct delegation {
+    uint32_t id;       /* nonzero, unique: marks the delegated slots */
+    struct proc *dst;  /* referenced */
+};
+
+static spinlock_t deleg_lock = SPINLOCK_INIT("deleg_pool");
+static struct delegation deleg_storage[MAX_DELEGATIONS];
+static uint32_t deleg_links[MAX_DELEGATIONS];
+static struct pool deleg_pool;
+static bool deleg_ready;
+static uint32_t next_deleg_id = 1;
+
+uint32_t cap_delegations_in_use(void) { return READ_ONCE(deleg_pool.in_use); }
+
+static struct delegation *deleg_alloc(struct proc *dst)
+{
+    spin_lock(&deleg_lock);
+    if (!deleg_ready) {
+        pool_init(&deleg_pool, "deleg", deleg_storage, deleg_links,
+                  sizeof(struct delegation), MAX_DELEGATIONS);
+        deleg_ready = true;
+    }
+    struct delegation *d = pool_alloc(&deleg_pool);
+    if (d) {
+        d->id = next_deleg_id++;
+        if (next_deleg_id == 0)
+            next_deleg_id = 1;
+        d->dst = dst;
+        proc_get(dst);
+    }
+    spin_unlock(&deleg_lock);
+    return d;
+}
+
+/* The DELEGATE slot naming record idx went away (drop, revoke, exit). */
+void cap_deleg_free(uint32_t idx)
+{
+    struct delegation *d = pool_at(&deleg_pool, idx);
+    struct proc *dst = d->dst;
+    spin_lock(&deleg_lock);
+    pool_free(&deleg_pool, d);
+    spin_unlock(&deleg_lock);
+    proc_put(dst);
+}
+
+long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
+                      uint64_t udelegate, uint64_t udst_slot)
+{
+    struct proc *self = current()->proc;
+    if (!user_range_ok(udelegate, sizeof(cap_token_t)) || !udelegate ||
+        (udst_slot && !user_range_ok(udst_slot, sizeof(int))))
+        return -EFAULT;
+    /* The source: a live token with GRANT, rights only shrinking. */
+    cap_word_t w;
+    cap_lock(self);
+    int err = cap_table_lookup(&self->caps.t, tok, &w);
+    cap_unlock(self);
+    if (err)
+        return err;
+    if (capw_type(w) == CAP_TYPE_DELEGATE)
+        return -EINVAL;
+    if (!(capw_rights(w) & CAP_RIGHT_GRANT))
+        return -EACCES;
+    if ((rights & ~capw_rights(w)) || (rights & CAP_RIGHT_GRANT))
+        return -EINVAL;
+    struct proc *dst = cap_proc_lookup(self, dst_pid, &err);
+    if (!dst)
+        return err;
+    struct delegation *d = NULL;
+    if (__atomic_add_fetch(&self->caps.ndeleg, 1, __ATOMIC_RELAXED) >
+            CAP_QUOTA_DELEGATIONS ||
+        !(d = deleg_alloc(dst))) {
+        __atomic_sub_fetch(&self->caps.ndeleg, 1, __ATOMIC_RELAXED);
+        proc_put(dst);
+        return -ENOSPC;
+    }
+    uint32_t didx = pool_index(&deleg_pool, d);
+    int dslot = -1, sslot = -1;
+    cap_lock_pair(self, dst);
+    /* Re-validate: the source may have been dropped meanwhile. */
+    err = cap_table_lookup(&self->caps.t, tok, &w);
+    if (!err && dst->caps.t.dead)
+        err = -ESRCH;
+    if (!err && (dslot = cap_table_alloc(&dst->caps.t, 0)) < 0)
+        err = -ENOSPC;
+    if (!err) {
+        /* Reserve the destination slot so the sender's allocation below
+         * cannot take it when self == dst. */
+        cap_word_t nw =
+            capw_make(capw_type(w), rights, capw_obj(w), 0) | CAPW_DELEGATED;
+        cap_table_install(&dst->caps.t, dslot, nw, d->id);
+        if ((sslot = cap_table_alloc(&self->caps.t, 0)) < 0) {
+            cap_table_clear(&dst->caps.t, dslot);
+            err = -ENOSPC;
+        } else {
+            cap_obj_get(w);
+            cap_table_install(&self->caps.t, sslot,
+                              capw_make(CAP_TYPE_DELEGATE,
+                                        CAP_RIGHT_READ | CAP_RIGHT_WRITE,
+                                        didx, 0),
+                              0);
+        }
+    }
+    cap_token_t dtok =
+        err ? 0 : cap_token_make((unsigned)sslot, self->caps.t.words[sslot]);
+    cap_unlock_pair(self, dst);
+    proc_put(dst);
+    if (err) {
+        __atomic_sub_fetch(&self->caps.ndeleg, 1, __ATOMIC_RELAXED);
+        cap_deleg_free(didx);
+        return err;
+    }
+    if (copy_to_user(udelegate, &dtok, sizeof(dtok)) < 0 ||
+        (udst_slot && copy_to_user(udst_slot, &dslot, sizeof(int)) < 0))
+        return -EFAULT; /* the transfer stands; the token is in the table */
+    return 0;
+}
+
+int cap_revoke_slot(struct proc *self, cap_token_t tok)
+{
+    /* 1. Snapshot under the caller's lock. */
+    cap_word_t w;
+    cap_lock(self);
+    int err = cap_table_lookup(&self->caps.t, tok, &w);
+    if (!err && capw_type(w) != CAP_TYPE_DELEGATE)
+        err = -EINVAL;
+    struct delegation *d = err ? NULL : pool_at(&deleg_pool, capw_obj(w));
+    struct proc *dst = d ? d->dst : NULL;
+    uint32_t id = d ? d->id : 0;
+    if (dst)
+        proc_get(dst); /* 2. pinned while unlocked */
+    cap_unlock(self);
+    if (err)
+        return err;
+    /* 3-5. Both locks in pid order, re-validate, invalidate. */
+    cap_word_t dropped[CAP_SLOTS];
+    int n = 0;
+    cap_lock_pair(self, dst);
+    err = cap_table_lookup(&self->caps.t, tok, &w);
+    if (!err) {
+        for (int s = 0; (s = cap_table_find_deleg(&dst->caps.t, id, s)) >= 0;
+             s++)
+            dropped[n++] = cap_table_clear(&dst->caps.t, s);
+        dropped[n++] = cap_table_clear(&self->caps.t, (int)cap_token_slot(tok));
+    }
+    cap_unlock_pair(self, dst);
+    proc_put(dst);
+    if (err)
+        return err; /* lost a race with another revoke or a drop */
+    __atomic_sub_fetch(&self->caps.ndeleg, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < n; i++)
+        cap_obj_put(dropped[i]);
+    return 0;
+}
+
+long sys_cap_revoke_delegate(uint64_t tok)
+{
+    return cap_revoke_slot(current()->proc, tok);
+}
+
+/* Exit: first revoke what p delegated (so no process keeps authority p
+ * handed out), then drop every slot. Nothing outlives its last holder. */
+void cap_space_teardown(struct proc *p)
+{
+    cap_lock(p);
+    p->caps.t.dead = true; /* no new slots from here on */
+    cap_unlock(p);
+    for (int s = 0; s < CAP_SLOTS; s++) {
+        cap_word_t w = READ_ONCE(p->caps.t.words[s]);
+        if (capw_valid(w) && capw_type(w) == CAP_TYPE_DELEGATE)
+            cap_revoke_slot(p, cap_token_make((unsigned)s, w));
+    }
+    for (int s = 0; s < CAP_SLOTS; s++) {
+        cap_lock(p);
+        cap_word_t w = p->caps.t.words[s];
+        if (capw_valid(w)) {
+            cap_table_clear(&p->caps.t, s);
+            if (capw_type(w) == CAP_TYPE_DELEGATE)
+                p->caps.ndeleg--;
+        }
+        cap_unlock(p);
+        if (capw_valid(w))
+            cap_obj_put(w);
+    }
+}

@@ -1,0 +1,228 @@
+/* In-kernel tests: transfer, revoke, delegation quotas, process caps and
+ * the lock-order check. The test thread borrows a process identity
+ * (current()->proc) and a scratch user page for the syscalls' out
+ * arguments. */
+#include "../include/cap.h"
+#include "../include/proc.h"
+#include "../include/riscv.h"
+#include "../include/vfs.h"
+#include "ktest.h"
+
+long sys_cap_get_token(int slot, int type);
+long sys_cap_drop(uint64_t tok);
+long sys_cap_transfer(int dst, uint64_t tok, unsigned rights, uint64_t ud,
+                      uint64_t us);
+long sys_cap_revoke_delegate(uint64_t tok);
+
+struct world {
+    struct proc *a, *b;
+    pagetable_t pt;
+    uint64_t old_satp;
+    struct file *f;
+    uint64_t pages;
+    uint32_t files, procs, delegs;
+};
+
+#define UD USER_BASE       /* delegate token out */
+#define US (USER_BASE + 8) /* destination slot out */
+
+static void world_begin(struct world *w)
+{
+    w->pages = page_free_count();
+    w->files = file_count();
+    w->procs = proc_count();
+    w->delegs = cap_delegations_in_use();
+    w->a = proc_alloc("ktA");
+    w->b = proc_alloc("ktB");
+    w->pt = vm_user_create();
+    vm_user_alloc(w->pt, USER_BASE, PAGE_SIZE, PTE_R | PTE_W);
+    w->old_satp = csr_read(satp);
+    csr_write(satp, vm_satp(w->pt));
+    sfence_vma();
+    KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDWR, &w->f), 0);
+    KT_CHECK_EQ(cap_fd_install(w->a, w->f,
+                               CAP_RIGHT_READ | CAP_RIGHT_WRITE |
+                                   CAP_RIGHT_GRANT,
+                               false, 0),
+                0);
+    KT_CHECK_EQ(cap_proc_install(w->a, w->b), 1);
+    current()->proc = w->a;
+}
+
+static void world_end(struct world *w)
+{
+    current()->proc = NULL;
+    cap_space_teardown(w->a);
+    cap_space_teardown(w->b);
+    proc_free(w->a);
+    proc_free(w->b);
+    csr_write(satp, w->old_satp);
+    sfence_vma();
+    vm_user_destroy(w->pt);
+    KT_CHECK_EQ(file_count(), w->files);
+    KT_CHECK_EQ(proc_count(), w->procs);
+    KT_CHECK_EQ(cap_delegations_in_use(), w->delegs);
+    KT_CHECK_EQ(page_free_count(), w->pages);
+}
+
+
+static uint64_t read_u64(struct world *w, uint64_t va)
+{
+    return *(uint64_t *)vm_user_translate(w->pt, va);
+}
+
+KTEST(transfer_then_revoke_copies)
+{
+    struct world w;
+    world_begin(&w);
+    long tok = sys_cap_get_token(0, CAP_TYPE_FD);
+    KT_CHECK(tok >= 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    uint64_t dtok = read_u64(&w, UD);
+    int ds = (int)(uint32_t)read_u64(&w, US);
+    cap_word_t bw = w.b->caps.t.words[ds];
+    KT_CHECK(capw_valid(bw) && capw_type(bw) == CAP_TYPE_FD);
+    KT_CHECK_EQ(capw_rights(bw), CAP_RIGHT_READ); /* GRANT stripped */
+    KT_CHECK(bw & CAPW_DELEGATED);
+    KT_CHECK(w.b->caps.t.deleg[ds] != 0);
+    KT_CHECK_EQ(cap_token_type(dtok), CAP_TYPE_DELEGATE);
+    KT_CHECK_EQ(w.f->refs, 2);
+    /* The receiver copies it: every copy is revoked with the original. */
+    int d1 = cap_fd_dup(w.b, ds, 0);
+    KT_CHECK_EQ(cap_fd_dup2(w.b, ds, 40), 40);
+    KT_CHECK(w.b->caps.t.words[d1] & CAPW_DELEGATED);
+    KT_CHECK_EQ(w.f->refs, 4);
+    KT_CHECK_EQ(sys_cap_revoke_delegate(dtok), 0);
+    KT_CHECK(!capw_valid(w.b->caps.t.words[ds]));
+    KT_CHECK(!capw_valid(w.b->caps.t.words[d1]));
+    KT_CHECK(!capw_valid(w.b->caps.t.words[40]));
+    KT_CHECK_EQ(w.f->refs, 1);
+    KT_CHECK_EQ(w.a->caps.ndeleg, 0);
+    KT_CHECK_EQ(sys_cap_revoke_delegate(dtok), -EBADF); /* stale now */
+    KT_CHECK_EQ(cap_table_check(&w.a->caps.t), 0);
+    KT_CHECK_EQ(cap_table_check(&w.b->caps.t), 0);
+    world_end(&w);
+}
+
+KTEST(transfer_errors)
+{
+    struct world w;
+    world_begin(&w);
+    long tok = sys_cap_get_token(0, CAP_TYPE_FD);
+    /* Rights may only shrink, and never carry GRANT. */
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_EXEC, UD, US),
+                -EINVAL);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok,
+                                 CAP_RIGHT_READ | CAP_RIGHT_GRANT, UD, US),
+                -EINVAL);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok ^ (1ull << 20), CAP_RIGHT_READ,
+                                 UD, US),
+                -EBADF); /* forged generation */
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, 0, US),
+                -EFAULT);
+    /* No process cap for the destination, or no such process. */
+    KT_CHECK_EQ(sys_cap_transfer(w.a->pid, tok, CAP_RIGHT_READ, UD, US),
+                -EPERM);
+    KT_CHECK_EQ(sys_cap_transfer(99999, tok, CAP_RIGHT_READ, UD, US), -ESRCH);
+    /* No GRANT on the source. */
+    struct file *g;
+    KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDONLY, &g), 0);
+    int fd = cap_fd_install(w.a, g, CAP_RIGHT_READ, false, 0);
+    long t2 = sys_cap_get_token(fd, CAP_TYPE_FD);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, t2, CAP_RIGHT_READ, UD, US),
+                -EACCES);
+    /* The destination's quota: a full table answers ENOSPC. */
+    w.b->caps.t.quota = 0;
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US),
+                -ENOSPC);
+    w.b->caps.t.quota = CAP_QUOTA_SLOTS;
+    /* The delegation quota. */
+    for (int i = 0; i < CAP_QUOTA_DELEGATIONS; i++)
+        KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US),
+                    0);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US),
+                -ENOSPC);
+    KT_CHECK_EQ(w.a->caps.ndeleg, CAP_QUOTA_DELEGATIONS);
+    /* Revoking one frees one unit of quota. */
+    KT_CHECK_EQ(sys_cap_revoke_delegate(read_u64(&w, UD)), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    world_end(&w);
+}
+
+KTEST(revoke_after_receiver_exit_or_drop)
+{
+    struct world w;
+    world_begin(&w);
+    long tok = sys_cap_get_token(0, CAP_TYPE_FD);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    uint64_t d1 = read_u64(&w, UD);
+    int s1 = (int)(uint32_t)read_u64(&w, US);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_WRITE, UD, US), 0);
+    uint64_t d2 = read_u64(&w, UD);
+    /* The receiver drops the first copy itself, then exits. */
+    KT_CHECK_EQ(cap_fd_close(w.b, s1), 0);
+    KT_CHECK_EQ(sys_cap_revoke_delegate(d1), 0);
+    cap_space_teardown(w.b);
+    KT_CHECK_EQ(sys_cap_revoke_delegate(d2), 0);
+    KT_CHECK_EQ(w.f->refs, 1);
+    world_end(&w);
+}
+
+KTEST(exit_revokes_outstanding_delegations)
+{
+    struct world w;
+    world_begin(&w);
+    long tok = sys_cap_get_token(0, CAP_TYPE_FD);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    int s = (int)(uint32_t)read_u64(&w, US);
+    KT_CHECK(capw_valid(w.b->caps.t.words[s]));
+    cap_space_teardown(w.a); /* the sender exits */
+    KT_CHECK(!capw_valid(w.b->caps.t.words[s]));
+    KT_CHECK_EQ(cap_delegations_in_use(), w.delegs);
+    world_end(&w);
+}
+
+KTEST(process_cap_outlives_reap)
+{
+    struct world w;
+    world_begin(&w);
+    int err = 0;
+    struct proc *b = cap_proc_lookup(w.a, w.b->pid, &err);
+    KT_CHECK(b == w.b);
+    proc_put(b);
+    KT_CHECK(!cap_proc_lookup(w.b, w.a->pid, &err));
+    KT_CHECK_EQ(err, -EPERM); /* b holds no cap for a */
+    /* b is reaped while a still names it: the struct stays, as ESRCH. */
+    struct proc *keep = w.b;
+    cap_space_teardown(keep);
+    proc_free(keep);
+    KT_CHECK_EQ(keep->state, P_REAPED);
+    KT_CHECK(!cap_proc_lookup(w.a, keep->pid, &err));
+    KT_CHECK_EQ(err, -ESRCH);
+    cap_proc_forget(w.a, keep); /* the last reference: now it is free */
+    KT_CHECK_EQ(keep->state, P_FREE);
+    w.b = proc_alloc("ktB2"); /* world_end frees a b */
+    world_end(&w);
+}
+
+#ifdef KEEL_LOCKCHECK
+extern int lockcheck_expect_violation, lockcheck_violations;
+
+KTEST(lock_order_check_catches_inversion)
+{
+    struct proc *a = proc_alloc("lo"), *b = proc_alloc("hi");
+    lockcheck_expect_violation = 1;
+    lockcheck_violations = 0;
+    cap_lock_pair(b, a); /* the helper orders them: fine */
+    cap_unlock_pair(b, a);
+    KT_CHECK_EQ(lockcheck_violations, 0);
+    cap_lock(b);
+    cap_lock(a); /* higher pid first, then lower: the forbidden order */
+    cap_unlock(a);
+    cap_unlock(b);
+    KT_CHECK_EQ(lockcheck_violations, 1);
+    lockcheck_expect_violation = 0;
+    proc_free(a);
+    proc_free(b);
+}
+#endif
