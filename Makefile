@@ -89,7 +89,7 @@ $(B)/user/%.elf: $(B)/uobj/user/%.o $(CRT0) $(B)/libc/libkeel.a libc/user.ld
 	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $< $(ULIBS) -o $@
 $(B)/user/utest.elf: $(patsubst %.c,$(B)/uobj/%.o,$(UTEST_SRCS)) $(CRT0) $(B)/libc/libkeel.a libc/user.ld
 	@mkdir -p $(@D)
-	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $(filter %.o,$^) $(ULIBS) -o $@
+	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $(filter-out $(CRT0),$(filter %.o,$^)) $(ULIBS) -o $@
 
 # ---- boot images ----
 $(B)/mkinitrd: scripts/mkinitrd.c

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run host unit-test binaries and aggregate their results.
 # Usage: scripts/host-test.sh BIN...
+# A BIN ending in .sh is a script, run with sh (tests/host/fuzz.sh).
 # Each binary ends its output with "P passed, F failed". A binary that
 # crashes or exits without that line counts as one failure. Prints the
 # summed "P passed, F failed" last; exits non-zero on any failure.
@@ -9,7 +10,10 @@ failed=0
 status=0
 for bin in "$@"; do
     out=$(mktemp)
-    "$bin" >"$out" 2>&1
+    case $bin in
+    *.sh) sh "$bin" >"$out" 2>&1 ;;
+    *) "$bin" >"$out" 2>&1 ;;
+    esac
     rc=$?
     cat "$out"
     last=$(tail -n 1 "$out")

@@ -5,7 +5,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache="$top/.cache"
 newlib_prefix="$cache/newlib"
-pkgs="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch newlib-source"
+pkgs="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch newlib-source gcc make clang libclang-rt-14-dev"
 
 need=""
 for p in $pkgs; do

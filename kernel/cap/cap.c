@@ -57,8 +57,14 @@ static void lockcheck_release(struct proc *p)
     panic("cap lock of pid %d released but not held", p->pid);
 }
 #else
-static inline void lockcheck_acquire(struct proc *p) { (void)p; }
-static inline void lockcheck_release(struct proc *p) { (void)p; }
+static inline void lockcheck_acquire(struct proc *p)
+{
+    (void)p;
+}
+static inline void lockcheck_release(struct proc *p)
+{
+    (void)p;
+}
 #endif
 
 void cap_lock(struct proc *p)
@@ -126,7 +132,10 @@ void cap_obj_put(cap_word_t w)
     }
 }
 
-static bool fd_ok(int fd) { return fd >= 0 && fd < CAP_FD_SLOTS; }
+static bool fd_ok(int fd)
+{
+    return fd >= 0 && fd < CAP_FD_SLOTS;
+}
 
 static bool is_fd(cap_word_t w)
 {
@@ -140,8 +149,7 @@ int cap_fd_install(struct proc *p, struct file *f, unsigned rights,
     int slot = cap_table_alloc(&p->caps.t, min_slot);
     if (slot >= 0) {
         cap_word_t w = capw_make(CAP_TYPE_FD, rights, file_index(f), 0);
-        cap_table_install(&p->caps.t, slot, cloexec ? w | CAPW_CLOEXEC : w,
-                          0);
+        cap_table_install(&p->caps.t, slot, cloexec ? w | CAPW_CLOEXEC : w, 0);
     }
     cap_unlock(p);
     return slot;
@@ -273,10 +281,10 @@ int cap_proc_install(struct proc *p, struct proc *target)
     int slot = cap_table_alloc(&p->caps.t, 0);
     if (slot >= 0) {
         proc_get(target);
-        cap_table_install(&p->caps.t, slot,
-                          capw_make(CAP_TYPE_PROCESS, CAP_RIGHTS_ALL,
-                                    proc_index(target), 0),
-                          0);
+        cap_table_install(
+            &p->caps.t, slot,
+            capw_make(CAP_TYPE_PROCESS, CAP_RIGHTS_ALL, proc_index(target), 0),
+            0);
     }
     cap_unlock(p);
     return slot;
@@ -344,12 +352,13 @@ void cap_thread_install(struct proc *p, int tslot, struct thread *t)
 {
     thread_get(t);
     cap_lock(p);
-    cap_table_install(&p->caps.t, CAP_THREAD_SLOT_BASE + tslot,
-                      capw_make(CAP_TYPE_THREAD,
-                                CAP_RIGHT_READ | CAP_RIGHT_WRITE |
-                                    CAP_RIGHT_GRANT,
-                                thread_pool_index(t), 0),
-                      0);
+    KASSERT(cap_table_usable(&p->caps.t, CAP_THREAD_SLOT_BASE + tslot));
+    cap_table_install(
+        &p->caps.t, CAP_THREAD_SLOT_BASE + tslot,
+        capw_make(CAP_TYPE_THREAD,
+                  CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT,
+                  thread_pool_index(t), 0),
+        0);
     cap_unlock(p);
 }
 

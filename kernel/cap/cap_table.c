@@ -2,7 +2,10 @@
 #include "cap_table.h"
 #include "../include/errno.h"
 
-static inline void map_set(uint64_t *m, int i) { m[i / 64] |= 1ull << (i % 64); }
+static inline void map_set(uint64_t *m, int i)
+{
+    m[i / 64] |= 1ull << (i % 64);
+}
 static inline void map_clear(uint64_t *m, int i)
 {
     m[i / 64] &= ~(1ull << (i % 64));
@@ -49,6 +52,12 @@ int cap_table_alloc(const struct cap_table *t, int min)
     }
 }
 
+bool cap_table_usable(const struct cap_table *t, int slot)
+{
+    cap_word_t w = t->words[slot];
+    return !capw_valid(w) && !capw_retired(w);
+}
+
 void cap_table_install(struct cap_table *t, int slot, cap_word_t w,
                        uint32_t deleg)
 {
@@ -77,8 +86,7 @@ cap_word_t cap_table_clear(struct cap_table *t, int slot)
     return old;
 }
 
-int cap_table_lookup(const struct cap_table *t, cap_token_t tok,
-                     cap_word_t *w)
+int cap_table_lookup(const struct cap_table *t, cap_token_t tok, cap_word_t *w)
 {
     unsigned slot = cap_token_slot(tok);
     if (slot >= CAP_SLOTS)
@@ -92,6 +100,8 @@ int cap_table_lookup(const struct cap_table *t, cap_token_t tok,
 
 int cap_table_find_deleg(const struct cap_table *t, uint32_t id, int from)
 {
+    if (id == 0)
+        return -1; /* 0 means "not delegated", never an id */
     for (int s = from < 0 ? 0 : from; s < CAP_SLOTS; s++)
         if (t->deleg[s] == id && capw_valid(t->words[s]))
             return s;
@@ -105,7 +115,7 @@ int cap_table_check(const struct cap_table *t)
         cap_word_t w = t->words[s];
         bool free_bit = s < CAP_FD_SLOTS && map_test(t->free_map, s);
         if (capw_valid(w)) {
-            if (free_bit)
+            if (free_bit || capw_gen(w) == CAP_GEN_RETIRED)
                 return -__LINE__;
             if (s < CAP_FD_SLOTS)
                 used++;
@@ -122,8 +132,8 @@ int cap_table_check(const struct cap_table *t)
     }
     if (used != t->used || used > CAP_FD_SLOTS)
         return -__LINE__;
-    if (CAP_FD_SLOTS % 64 && (t->free_map[CAP_FD_SLOTS / 64] >>
-                              (CAP_FD_SLOTS % 64)))
+    if (CAP_FD_SLOTS % 64 &&
+        (t->free_map[CAP_FD_SLOTS / 64] >> (CAP_FD_SLOTS % 64)))
         return -__LINE__;
     return 0;
 }

@@ -10,8 +10,8 @@ static struct pool file_pool;
 
 void file_init(void)
 {
-    pool_init(&file_pool, "file", file_storage, file_links,
-              sizeof(struct file), MAX_FILES);
+    pool_init(&file_pool, "file", file_storage, file_links, sizeof(struct file),
+              MAX_FILES);
 }
 
 struct file *file_alloc(const struct file_ops *ops)
@@ -43,11 +43,20 @@ void file_put(struct file *f)
     spin_unlock(&file_pool_lock);
 }
 
-uint32_t file_index(struct file *f) { return pool_index(&file_pool, f); }
+uint32_t file_index(struct file *f)
+{
+    return pool_index(&file_pool, f);
+}
 
-struct file *file_by_index(uint32_t idx) { return pool_at(&file_pool, idx); }
+struct file *file_by_index(uint32_t idx)
+{
+    return pool_at(&file_pool, idx);
+}
 
-uint32_t file_count(void) { return READ_ONCE(file_pool.in_use); }
+uint32_t file_count(void)
+{
+    return READ_ONCE(file_pool.in_use);
+}
 
 int vfs_open(const char *path, int oflags, struct file **out)
 {
@@ -57,7 +66,13 @@ int vfs_open(const char *path, int oflags, struct file **out)
     if (acc == 3)
         return -EINVAL;
     spin_lock(&ramfs_lock);
-    struct inode *ip = ramfs_lookup(path, create, &err);
+    struct inode *ip = ramfs_lookup(path, false, &err);
+    if (ip && create && (oflags & KEEL_O_EXCL)) {
+        spin_unlock(&ramfs_lock);
+        return -EEXIST;
+    }
+    if (!ip && create && err == -ENOENT)
+        ip = ramfs_lookup(path, true, &err);
     if (!ip) {
         spin_unlock(&ramfs_lock);
         return err;
@@ -72,7 +87,7 @@ int vfs_open(const char *path, int oflags, struct file **out)
         old = ramfs_truncate(ip);
     spin_unlock(&ramfs_lock);
     ramfs_free_pages(old);
-    const struct file_ops *ops = ip->kind == KEEL_NODE_CHAR ? ip->dev
+    const struct file_ops *ops = ip->kind == KEEL_NODE_CHAR  ? ip->dev
                                  : ip->kind == KEEL_NODE_DIR ? &ramfs_dir_ops
                                                              : &ramfs_file_ops;
     struct file *f = file_alloc(ops);

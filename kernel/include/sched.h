@@ -36,6 +36,7 @@ enum thread_state {
     T_READY,   /* on a run queue */
     T_RUNNING, /* on a hart */
     T_BLOCKED, /* waiting; only sched_wake makes it READY */
+    T_WAKING,  /* claimed by a waker, about to be queued */
     T_DEAD,    /* exited; freed once off its hart */
 };
 
@@ -55,14 +56,14 @@ struct thread {
     volatile int on_cpu; /* still running on some hart's stack */
     int prio;
     int policy;
-    int hart;        /* run queue this thread belongs to */
+    int hart; /* run queue this thread belongs to */
     struct list rq_node;
     struct list wait_node;  /* on a waitq, guarded by that waitq's lock */
     struct list sleep_node; /* on a hart's sleep list */
     uint64_t wake_time;     /* sleep deadline in timer ticks */
     int sleep_hart;         /* whose sleep list holds it, -1 if none */
     struct proc *proc;
-    int tslot;       /* 0..CAP_THREAD_SLOTS-1 within the process */
+    int tslot; /* 0..CAP_THREAD_SLOTS-1 within the process */
     int tid;
     volatile int killed;
     bool is_idle;
@@ -104,16 +105,19 @@ static inline struct hart *this_hart(void)
     __asm__ volatile("mv %0, tp" : "=r"(h));
     return h;
 }
-static inline struct thread *current(void) { return this_hart()->cur; }
+static inline struct thread *current(void)
+{
+    return this_hart()->cur;
+}
 
 void sched_init_hart(struct hart *h, int id);
 void sched_start(void) __attribute__((noreturn)); /* enter the idle loop */
 void sched_enqueue_new(struct thread *t);         /* place a new thread */
-void schedule(void);        /* switch away; current state decides how */
-void sched_preempt(void); /* on the way back to user: need_resched */
+void schedule(void);               /* switch away; current state decides how */
+void sched_preempt(void);          /* on the way back to user: need_resched */
 bool sched_wake(struct thread *t); /* BLOCKED -> READY; false if not blocked */
 void sched_set_prio(struct thread *t, int policy, int prio);
-void sched_tick(void);      /* timer interrupt */
+void sched_tick(void); /* timer interrupt */
 void sched_ipi(int hart);
 void sched_finish_switch(void);
 void sched_block(struct thread *t);
@@ -136,6 +140,6 @@ uint64_t time_now_ticks(void);
 uint64_t time_now_ns(void);
 uint64_t ns_to_ticks(uint64_t ns);
 int sleep_until(uint64_t ticks); /* -EINTR when killed */
-void timer_program(void);       /* arm this hart's next timer event */
+void timer_program(void);        /* arm this hart's next timer event */
 
 #endif

@@ -32,15 +32,18 @@ static int64_t push_args(pagetable_t pt, uint64_t top, char *const kargv[],
     for (int i = argc - 1; i >= 0; i--) {
         size_t len = strlen(kargv[i]) + 1;
         sp -= len;
-        if (vm_copy_out(pt, sp, kargv[i], len) < 0)
+        if (top - sp > USTACK_SIZE / 2)
             return -E2BIG;
+        if (vm_copy_out(pt, sp, kargv[i], len) < 0)
+            return -EFAULT;
         ptrs[i] = sp;
     }
     ptrs[argc] = 0;
     sp = ALIGN_DOWN(sp - (uint64_t)(argc + 1) * 8, 16);
-    if (top - sp > USTACK_SIZE / 2 ||
-        vm_copy_out(pt, sp, ptrs, (uint64_t)(argc + 1) * 8) < 0)
+    if (top - sp > USTACK_SIZE / 2)
         return -E2BIG;
+    if (vm_copy_out(pt, sp, ptrs, (uint64_t)(argc + 1) * 8) < 0)
+        return -EFAULT;
     *sp_out = sp;
     return (int64_t)sp;
 }
@@ -136,8 +139,8 @@ long sys_brk(uint64_t new_brk)
     /* Shrinking keeps the pages mapped (no cross-hart TLB shootdown);
      * growing maps fresh zeroed pages. */
     if (new_end > old_end &&
-        vm_user_alloc(p->pagetable, old_end, new_end - old_end,
-                      PTE_R | PTE_W) < 0) {
+        vm_user_alloc(p->pagetable, old_end, new_end - old_end, PTE_R | PTE_W) <
+            0) {
         r = -ENOMEM;
         goto out;
     }

@@ -72,16 +72,25 @@ void thread_put(struct thread *t)
     spin_unlock(&thread_pool_lock);
 }
 
-void thread_release(struct thread *t) { thread_put(t); }
+void thread_release(struct thread *t)
+{
+    thread_put(t);
+}
 
 uint32_t thread_pool_index(struct thread *t)
 {
     return pool_index(&thread_pool, t);
 }
 
-struct thread *thread_by_index(uint32_t idx) { return pool_at(&thread_pool, idx); }
+struct thread *thread_by_index(uint32_t idx)
+{
+    return pool_at(&thread_pool, idx);
+}
 
-uint32_t thread_count(void) { return READ_ONCE(thread_pool.in_use); }
+uint32_t thread_count(void)
+{
+    return READ_ONCE(thread_pool.in_use);
+}
 
 void proc_teardown(struct proc *p);
 
@@ -117,7 +126,10 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
     spin_lock(&p->lock);
     int slot = -1;
     for (int i = 1; i < CAP_THREAD_SLOTS; i++) {
-        if (!p->threads[i] && !(p->thread_done & (1u << i))) {
+        /* A thread slot whose cap slot retired (generations exhausted)
+         * is skipped for good. */
+        if (!p->threads[i] && !(p->thread_done & (1u << i)) &&
+            cap_table_usable(&p->caps.t, CAP_THREAD_SLOT_BASE + i)) {
             slot = i;
             break;
         }
@@ -195,7 +207,10 @@ long sys_thread_join(int64_t slot, uint64_t uretval)
     return 0;
 }
 
-long sys_thread_self(void) { return CAP_THREAD_SLOT_BASE + current()->tslot; }
+long sys_thread_self(void)
+{
+    return CAP_THREAD_SLOT_BASE + current()->tslot;
+}
 
 long sys_sched_yield(void)
 {

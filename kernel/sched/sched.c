@@ -2,10 +2,12 @@
  * Per-hart run queues with fixed priorities: a 64-bit bitmap of non-empty
  * priority levels makes pick-next O(1). Thread states move by a small
  * protocol: the running thread sets itself BLOCKED and calls schedule();
- * a waker moves BLOCKED -> READY with a compare-and-swap and enqueues it,
- * so a wake that races with the block is never lost. A thread that is
- * READY may still be finishing its switch on its old hart (on_cpu): the
- * hart that picks it waits for on_cpu to clear before switching to it.
+ * a waker claims it with a compare-and-swap BLOCKED -> WAKING, waits until
+ * it is off its old hart (on_cpu clear), then makes it READY on a run
+ * queue; so a wake that races with the block is never lost. Only a thread
+ * that yields is queued while still on its hart; a hart stealing it waits
+ * in switch_to for on_cpu to clear, which cannot cycle (a hart whose own
+ * queue holds its outgoing thread never steals).
  *
  * Lock order: waitq lock -> sleep_lock -> rq lock; never two rq locks
  * (stealing uses trylock).
@@ -39,13 +41,17 @@ static void rq_del(struct runqueue *rq, struct thread *t)
     rq->nr_ready--;
 }
 
-static struct thread *rq_pop(struct runqueue *rq)
+/* Take the best thread off rq (lock held) for hart `self`. It is marked
+ * RUNNING at once, so nothing treats it as queued once it is off. */
+static struct thread *rq_pop(struct runqueue *rq, struct hart *self)
 {
     if (!rq->bitmap)
         return NULL;
     int p = 63 - __builtin_clzll(rq->bitmap);
     struct thread *t = list_entry(rq->queue[p].next, struct thread, rq_node);
     rq_del(rq, t);
+    t->state = T_RUNNING;
+    t->hart = self->id;
     return t;
 }
 
@@ -114,16 +120,21 @@ void sched_enqueue_new(struct thread *t)
 
 bool sched_wake(struct thread *t)
 {
-    if (READ_ONCE(t->state) != T_BLOCKED)
+    /* Claim the wake-up first (BLOCKED -> WAKING): only one waker wins,
+     * and the thread's own schedule() leaves a WAKING thread alone. */
+    int expected = T_BLOCKED;
+    if (!__atomic_compare_exchange_n(&t->state, &expected, T_WAKING, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return false;
+    /* Let it finish switching out on its old hart before anyone may pick
+     * it: then a thread on a run queue is never still on a hart's stack,
+     * and no two harts can each wait for the other's outgoing thread.
+     * No run-queue lock is held here. */
+    while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+        cpu_relax();
     struct hart *h = pick_hart(t);
     spin_lock(&h->rq.lock);
-    int expected = T_BLOCKED;
-    if (!__atomic_compare_exchange_n(&t->state, &expected, T_READY, false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        spin_unlock(&h->rq.lock);
-        return false;
-    }
+    t->state = T_READY;
     make_ready(t, h);
     spin_unlock(&h->rq.lock);
     kick(h, t->prio);
@@ -137,12 +148,17 @@ static struct thread *steal(struct hart *self)
         struct hart *o = &harts[(self->id + i) % nharts];
         if (!READ_ONCE(o->rq.nr_ready) || !spin_trylock(&o->rq.lock))
             continue;
-        struct thread *t = rq_pop(&o->rq);
+        struct thread *t = rq_pop(&o->rq, self);
         spin_unlock(&o->rq.lock);
         if (t)
             return t;
     }
     return NULL;
+}
+
+static void slice_start(struct hart *h)
+{
+    h->slice_end = time_now_ticks() + ns_to_ticks(TIME_SLICE_US * 1000ull);
 }
 
 static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
@@ -160,7 +176,7 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
         sfence_vma();
     }
     if (next->policy == KEEL_SCHED_RR)
-        h->slice_end = time_now_ticks() + ns_to_ticks(TIME_SLICE_US * 1000ull);
+        slice_start(h);
     if (!next->is_idle) {
         h->ran_user = true;
         timer_program();
@@ -193,7 +209,7 @@ static void schedule_common(bool requeue_front)
         cur->hart = h->id;
         rq_add(&h->rq, cur, requeue_front);
     }
-    struct thread *next = rq_pop(&h->rq);
+    struct thread *next = rq_pop(&h->rq, h);
     spin_unlock(&h->rq.lock);
     if (!next)
         next = steal(h);
@@ -203,13 +219,22 @@ static void schedule_common(bool requeue_front)
         next = h->idle;
     }
     if (next == cur) {
-        cur->state = T_RUNNING;
+        /* Still the best choice (rq_pop marked it RUNNING again). An RR
+         * thread whose slice ran out starts a new one, and the timer is
+         * re-armed past it, or its expired deadline would fire forever. */
+        if (cur->policy == KEEL_SCHED_RR && time_now_ticks() >= h->slice_end) {
+            slice_start(h);
+            timer_program();
+        }
         return;
     }
     switch_to(h, cur, next);
 }
 
-void schedule(void) { schedule_common(false); }
+void schedule(void)
+{
+    schedule_common(false);
+}
 
 void sched_preempt(void)
 {
@@ -217,8 +242,8 @@ void sched_preempt(void)
     struct thread *cur = h->cur;
     /* A preempted FIFO thread (or RR within its slice) keeps its place at
      * the head of its level; a yield or an expired slice goes last. */
-    bool front = cur->policy == KEEL_SCHED_FIFO ||
-                 time_now_ticks() < h->slice_end;
+    bool front =
+        cur->policy == KEEL_SCHED_FIFO || time_now_ticks() < h->slice_end;
     schedule_common(front && h->need_resched_preempt);
     h->need_resched_preempt = 0;
 }
@@ -283,9 +308,8 @@ void sched_block(struct thread *t)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (READ_ONCE(t->killed)) {
         int expected = T_BLOCKED;
-        if (__atomic_compare_exchange_n(&t->state, &expected, T_RUNNING,
-                                        false, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE))
+        if (__atomic_compare_exchange_n(&t->state, &expected, T_RUNNING, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             return;
     }
     schedule();

@@ -14,6 +14,8 @@ static long copy_path_in(char *dst, uint64_t upath)
 long sys_read(int fd, uint64_t ubuf, uint64_t n)
 {
     struct file *f;
+    if (unlikely(!user_range_ok(ubuf, n)))
+        return -EFAULT; /* the whole buffer, before any byte moves */
     int err = cap_fd_get(current()->proc, fd, CAP_RIGHT_READ, &f);
     if (unlikely(err))
         return err;
@@ -25,6 +27,8 @@ long sys_read(int fd, uint64_t ubuf, uint64_t n)
 long sys_write(int fd, uint64_t ubuf, uint64_t n)
 {
     struct file *f;
+    if (unlikely(!user_range_ok(ubuf, n)))
+        return -EFAULT;
     int err = cap_fd_get(current()->proc, fd, CAP_RIGHT_WRITE, &f);
     if (unlikely(err))
         return err;
@@ -53,14 +57,17 @@ long sys_open(uint64_t upath, int oflags)
         rights |= CAP_RIGHT_READ;
     if (acc != KEEL_O_RDONLY)
         rights |= CAP_RIGHT_WRITE;
-    int fd = cap_fd_install(current()->proc, f, rights,
-                            oflags & KEEL_O_CLOEXEC, 0);
+    int fd =
+        cap_fd_install(current()->proc, f, rights, oflags & KEEL_O_CLOEXEC, 0);
     if (fd < 0)
         file_put(f);
     return fd;
 }
 
-long sys_close(int fd) { return cap_fd_close(current()->proc, fd); }
+long sys_close(int fd)
+{
+    return cap_fd_close(current()->proc, fd);
+}
 
 long sys_lseek(int fd, int64_t off, int whence)
 {
@@ -88,7 +95,10 @@ long sys_lseek(int fd, int64_t off, int whence)
     return r;
 }
 
-long sys_dup(int fd) { return cap_fd_dup(current()->proc, fd, 0); }
+long sys_dup(int fd)
+{
+    return cap_fd_dup(current()->proc, fd, 0);
+}
 
 long sys_dup2(int oldfd, int newfd)
 {
@@ -107,9 +117,10 @@ long sys_pipe(uint64_t ufds)
     /* Pipe ends carry GRANT: they are meant to be handed to children. */
     int fds[2];
     fds[0] = cap_fd_install(p, rd, CAP_RIGHT_READ | CAP_RIGHT_GRANT, false, 0);
-    fds[1] = fds[0] < 0 ? fds[0]
-                        : cap_fd_install(p, wr, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT,
-                                         false, 0);
+    fds[1] = fds[0] < 0
+                 ? fds[0]
+                 : cap_fd_install(p, wr, CAP_RIGHT_WRITE | CAP_RIGHT_GRANT,
+                                  false, 0);
     if (fds[1] < 0 || copy_to_user(ufds, fds, sizeof(fds)) < 0) {
         err = fds[1] < 0 ? fds[1] : -EFAULT;
         if (fds[0] >= 0)

@@ -32,9 +32,15 @@ int keel_kstat(struct keel_kstat *out)
     return (int)keel_ret(keel_sc1(SYS_kstat, (long)out));
 }
 
+/* SYS_cap_get_token(slot, type) returns the token itself: tokens are
+ * non-negative as int64_t, so a negative result is an errno. */
 int cap_get_token(int slot, int type, cap_token_t *out)
 {
-    return (int)keel_ret(keel_sc3(SYS_cap_get_token, slot, type, (long)out));
+    long r = keel_sc2(SYS_cap_get_token, slot, type);
+    if (r < 0)
+        return (int)keel_ret(r);
+    *out = (cap_token_t)r;
+    return 0;
 }
 
 int cap_drop(cap_token_t tok)
@@ -42,24 +48,14 @@ int cap_drop(cap_token_t tok)
     return (int)keel_ret(keel_sc1(SYS_cap_drop, (long)tok));
 }
 
-/*
- * The kernel always gets somewhere to write the delegate token and the
- * destination slot; the caller may pass NULL for either.
- */
+/* The kernel writes *delegate (required) and *dst_slot (may be NULL)
+ * itself, so bad pointers get EFAULT. */
 int cap_transfer(pid_t dst, cap_token_t tok, unsigned rights,
                  cap_token_t *delegate, int *dst_slot)
 {
-    cap_token_t d = 0;
-    int s = -1;
-    long r = keel_sc5(SYS_cap_transfer, dst, (long)tok, (long)rights, (long)&d,
-                      (long)&s);
-    if (r < 0)
-        return (int)keel_ret(r);
-    if (delegate)
-        *delegate = d;
-    if (dst_slot)
-        *dst_slot = s;
-    return 0;
+    return (int)keel_ret(keel_sc5(SYS_cap_transfer, dst, (long)tok,
+                                  (long)rights, (long)delegate,
+                                  (long)dst_slot));
 }
 
 int cap_revoke_delegate(cap_token_t delegate)

@@ -58,12 +58,14 @@ void __keel_thread_main(struct keel_thread *t)
 void pthread_exit(void *retval)
 {
     struct keel_tcb *tc = keel_tcb();
+    /* free() takes malloc's lock, which needs a control block; this one
+     * outlives the block being freed (function scope: tp keeps pointing
+     * at it until the thread is gone). */
+    struct keel_tcb last;
     if (tc != &__keel_main_tcb) {
         struct keel_thread *t = (struct keel_thread *)tc;
         _reclaim_reent(&t->reent);
-        /* free() takes malloc's lock, which needs a control block; this
-         * one outlives the block being freed. */
-        struct keel_tcb last = {_global_impure_ptr, tc->id, tc->slot};
+        last = (struct keel_tcb){_global_impure_ptr, tc->id, tc->slot};
         __asm__ volatile("mv tp, %0" : : "r"(&last) : "memory");
         free(t);
     }
@@ -92,8 +94,11 @@ static int thread_token(pthread_t th, cap_token_t *tok)
         *tok = 0;
         return 0;
     }
-    long r = keel_sc3(SYS_cap_get_token, (long)th, CAP_TYPE_THREAD, (long)tok);
-    return r < 0 ? ESRCH : 0;
+    long r = keel_sc2(SYS_cap_get_token, (long)th, CAP_TYPE_THREAD);
+    if (r < 0)
+        return ESRCH;
+    *tok = (cap_token_t)r;
+    return 0;
 }
 
 /* Waits for thread slot th; retries if interrupted, as POSIX wants. */
@@ -144,10 +149,9 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     if (explicit) {
         /* Set from here, not by the thread, so errors reach the caller;
          * the thread waits so that fn never runs with the wrong priority. */
-        cap_token_t tok;
-        long r = keel_sc3(SYS_cap_get_token, slot, CAP_TYPE_THREAD, (long)&tok);
-        if (r >= 0)
-            r = keel_sc3(SYS_thread_setschedparam, (long)tok, policy, prio);
+        long r = keel_sc2(SYS_cap_get_token, slot, CAP_TYPE_THREAD);
+        if (r >= 0) /* r is the thread's token */
+            r = keel_sc3(SYS_thread_setschedparam, r, policy, prio);
         if (r < 0) {
             __atomic_store_n(&t->go, GO_ABANDON, __ATOMIC_RELEASE);
             join_slot(slot, NULL);

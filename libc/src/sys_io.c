@@ -79,12 +79,21 @@ static void fill_stat(struct stat *st, const struct keel_stat *ks)
     st->st_size = (off_t)ks->size;
 }
 
+/*
+ * The kernel writes its struct keel_stat into the head of the caller's
+ * struct stat, so that a bad pointer gets EFAULT from the kernel's checked
+ * copy rather than a fault here; then the struct stat is filled in.
+ */
+_Static_assert(sizeof(struct stat) >= sizeof(struct keel_stat),
+               "struct stat must hold a struct keel_stat");
+
 int _fstat(int fd, struct stat *st)
 {
-    struct keel_stat ks;
-    long r = keel_sc2(SYS_fstat, fd, (long)&ks);
+    long r = keel_sc2(SYS_fstat, fd, (long)st);
     if (r < 0)
         return (int)keel_ret(r);
+    struct keel_stat ks;
+    memcpy(&ks, st, sizeof(ks));
     fill_stat(st, &ks);
     return 0;
 }

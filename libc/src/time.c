@@ -3,6 +3,7 @@
  * it reports for both CLOCK_REALTIME and CLOCK_MONOTONIC, and a relative
  * sleep.
  */
+#include <stddef.h>
 #include <sys/time.h>
 #include <sys/times.h>
 #include <time.h>
@@ -12,30 +13,30 @@
 
 #define NSEC_PER_SEC 1000000000L
 
+/*
+ * struct timespec has keel_timespec's layout on lp64, so the caller's
+ * pointers go to the kernel as they are: a bad one gets EFAULT from the
+ * kernel's checked copy instead of faulting here.
+ */
+_Static_assert(sizeof(struct timespec) == sizeof(struct keel_timespec) &&
+                   offsetof(struct timespec, tv_sec) ==
+                       offsetof(struct keel_timespec, tv_sec) &&
+                   offsetof(struct timespec, tv_nsec) ==
+                       offsetof(struct keel_timespec, tv_nsec) &&
+                   sizeof(time_t) == sizeof(int64_t) &&
+                   sizeof(long) == sizeof(int64_t),
+               "struct timespec must match struct keel_timespec");
+
 int clock_gettime(clockid_t clock, struct timespec *tp)
 {
-    struct keel_timespec ks;
-    long r = keel_sc2(SYS_clock_gettime, (long)clock, (long)&ks);
-    if (r < 0)
-        return (int)keel_ret(r);
-    tp->tv_sec = (time_t)ks.tv_sec;
-    tp->tv_nsec = (long)ks.tv_nsec;
-    return 0;
+    return (int)keel_ret(keel_sc2(SYS_clock_gettime, (long)clock, (long)tp));
 }
 
-/* rem is only ever zeroed: the kernel reports no remaining time. */
+/* The kernel checks the range (EINVAL) and the pointer (EFAULT). rem is
+ * only ever zeroed: the kernel reports no remaining time. */
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
-    if (!req) {
-        errno = EFAULT;
-        return -1;
-    }
-    if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= NSEC_PER_SEC) {
-        errno = EINVAL;
-        return -1;
-    }
-    struct keel_timespec ks = {req->tv_sec, req->tv_nsec};
-    long r = keel_sc1(SYS_nanosleep, (long)&ks);
+    long r = keel_sc1(SYS_nanosleep, (long)req);
     if (r < 0)
         return (int)keel_ret(r);
     if (rem) {
@@ -62,13 +63,13 @@ int usleep(useconds_t usec)
 int _gettimeofday(struct timeval *tv, void *tz)
 {
     (void)tz;
+    if (!tv)
+        return 0;
     struct timespec ts;
     if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
         return -1;
-    if (tv) {
-        tv->tv_sec = ts.tv_sec;
-        tv->tv_usec = (suseconds_t)(ts.tv_nsec / 1000);
-    }
+    tv->tv_sec = ts.tv_sec;
+    tv->tv_usec = (suseconds_t)(ts.tv_nsec / 1000);
     return 0;
 }
 

@@ -1,0 +1,441 @@
+/*
+ * /bin/utest: the user-level test suite. Without arguments it runs every
+ * test, prints "ok NAME" or "FAIL NAME: reason" per test and ends with
+ * "N passed, N failed"; it exits 0 only if nothing failed.
+ *
+ * With arguments it is a helper process for a test:
+ *   utest --run NAME FD   runs the isolated test NAME, reporting on FD
+ *   utest MODE ARGS...    runs child mode MODE (see the ut_*_modes tables)
+ *
+ * The runner checks after each test that it left no fd open and no child
+ * behind (and cleans up if it did, so one failure does not cascade: an
+ * fd without GRANT left open would make every later spawn fail). A
+ * watchdog thread ends the run with a report if one test hangs.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "utest.h"
+
+/* A test still running after this long is reported as hung. This is a
+ * safety net against hangs, not a performance check. */
+#ifndef WATCHDOG_LIMIT_S
+#define WATCHDOG_LIMIT_S 150
+#endif
+/* Free pages the process itself may use up during the suite besides its
+ * heap growth (malloc never trims: see warm_up): page-table pages for new
+ * heap ranges. */
+#define LEAK_PAGE_SLACK 8
+
+const char *ut_self = "/bin/utest";
+
+static const struct utest *const tables[] = {
+    ut_fs_tests,     ut_fd_tests,    ut_pipe_tests,   ut_proc_tests,
+    ut_spawn_tests,  ut_fault_tests, ut_thread_tests, ut_time_tests,
+    ut_badptr_tests, ut_cap_tests,
+};
+
+static const struct ut_mode *const mode_tables[] = {
+    ut_proc_modes,   ut_pipe_modes,  ut_spawn_modes,
+    ut_thread_modes, ut_fault_modes, ut_cap_modes,
+};
+
+/* ---- failure state of the running test ---- */
+
+static int fail_flag;
+static char fail_msg[512];
+static const char *volatile cur_step;
+static const char *volatile cur_test;
+static volatile uint64_t cur_start_ns;
+static int msg_fd = -1; /* isolated child: the pipe to the parent */
+static int npassed, nfailed;
+
+/* Records the first failure of the running test: prefix, then fmt. */
+static void fail_v(const char *prefix, const char *fmt, va_list ap)
+{
+    if (__atomic_exchange_n(&fail_flag, 1, __ATOMIC_ACQ_REL))
+        return; /* keep the first failure only */
+    int n = snprintf(fail_msg, sizeof(fail_msg), "%s", prefix);
+    if (n < 0 || (size_t)n >= sizeof(fail_msg))
+        n = 0;
+    vsnprintf(fail_msg + n, sizeof(fail_msg) - (size_t)n, fmt, ap);
+}
+
+void ut_fail(const char *file, int line, const char *fmt, ...)
+{
+    const char *base = strrchr(file, '/');
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "%s:%d: ", base ? base + 1 : file, line);
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v(prefix, fmt, ap);
+    va_end(ap);
+}
+
+/* A failure found by the runner itself: no file:line. */
+static void runner_fail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static void runner_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_v("", fmt, ap);
+    va_end(ap);
+}
+
+int ut_failed(void)
+{
+    return __atomic_load_n(&fail_flag, __ATOMIC_ACQUIRE);
+}
+
+void ut_step(const char *what)
+{
+    cur_step = what;
+    if (msg_fd >= 0) {
+        char line[160];
+        int n = snprintf(line, sizeof(line), "step %s\n", what);
+        if (n > 0)
+            ut_write_full(msg_fd, line,
+                          (size_t)n < sizeof(line) ? (size_t)n
+                                                   : sizeof(line) - 1);
+    }
+}
+
+/* ---- helpers ---- */
+
+/* Calls fn(pid, state) for each child; returns how many there were. */
+static int for_each_child(void (*fn)(const struct keel_procinfo *))
+{
+    pid_t me = getpid();
+    struct keel_procinfo pi[64];
+    int n = 0;
+    /* Collect first: acting on a child changes the process list. */
+    for (int i = 0; i < 256 && n < 64; i++) {
+        struct keel_procinfo info;
+        int r = keel_procinfo(i, &info);
+        if (r <= 0)
+            break;
+        if (info.ppid == me && info.pid != me)
+            pi[n++] = info;
+    }
+    for (int i = 0; fn && i < n; i++)
+        fn(&pi[i]);
+    return n;
+}
+
+int ut_count_children(void)
+{
+    return for_each_child(NULL);
+}
+
+static void kill_and_reap(const struct keel_procinfo *c)
+{
+    if (c->state == 0)
+        kill(c->pid, SIGKILL);
+    int st;
+    if (waitpid(c->pid, &st, 0) < 0)
+        waitpid(-1, &st, 0); /* no process cap left for it: reap any */
+}
+
+/* ---- isolated tests: the child side ---- */
+
+static const struct utest *find_test(const char *name)
+{
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        for (const struct utest *u = tables[t]; u->name; u++)
+            if (!strcmp(u->name, name))
+                return u;
+    return NULL;
+}
+
+static int run_isolated_child(int argc, char **argv)
+{
+    if (argc < 4)
+        return 126;
+    msg_fd = atoi(argv[3]);
+    const struct utest *u = find_test(argv[2]);
+    if (!u)
+        return 125;
+    /* Inherited fds have no GRANT here: mark them close-on-exec so the
+     * test may still spawn. */
+    for (int fd = 0; fd < CAP_FD_SLOTS; fd++)
+        if (ut_fd_open(fd))
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+    u->fn();
+    fflush(NULL);
+    if (ut_failed()) {
+        char line[600];
+        int n = snprintf(line, sizeof(line), "fail %s\n", fail_msg);
+        if (n > 0)
+            ut_write_full(msg_fd, line,
+                          (size_t)n < sizeof(line) ? (size_t)n
+                                                   : sizeof(line) - 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- isolated tests: the parent side ---- */
+
+static void run_isolated(const struct utest *u)
+{
+    static char buf[4096];
+    int p[2];
+    if (pipe(p) < 0) {
+        runner_fail("isolation: pipe: %s", ut_errname(errno));
+        return;
+    }
+    char fdstr[16];
+    snprintf(fdstr, sizeof(fdstr), "%d", p[1]);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addclose(&fa, p[0]);
+    pid_t pid = -1;
+    int rc = ut_spawn_self(&pid, &fa, NULL, "--run", u->name, fdstr, NULL);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    if (rc) {
+        close(p[0]);
+        runner_fail("isolation: spawning the test process: %s", ut_errname(rc));
+        return;
+    }
+    long n = ut_read_full(p[0], buf, sizeof(buf) - 1);
+    close(p[0]);
+    buf[n < 0 ? 0 : n] = '\0';
+    int st = ut_wait(pid);
+    /* The last "step" line and the "fail" line, if any. */
+    const char *step = NULL, *fail = NULL;
+    for (char *line = buf; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (!strncmp(line, "step ", 5))
+            step = line + 5;
+        else if (!strncmp(line, "fail ", 5))
+            fail = line + 5;
+        line = nl ? nl + 1 : NULL;
+    }
+    if (fail)
+        runner_fail("%s", fail);
+    else if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        runner_fail("test process %s, last step: %s", ut_status_str(st),
+                    step ? step : "(none)");
+}
+
+/* ---- the runner ---- */
+
+static uint64_t initial_fds[2]; /* bit set: fd open at suite start */
+
+static void watchdog_report(void)
+{
+    char line[400];
+    const char *t = cur_test;
+    const char *s = cur_step;
+    int n = snprintf(line, sizeof(line),
+                     "FAIL %s: still running after %d s (hung?), last "
+                     "step: %s\n%d passed, %d failed\n",
+                     t ? t : "?", WATCHDOG_LIMIT_S, s ? s : "(none)", npassed,
+                     nfailed + 1);
+    if (n > 0)
+        ut_write_full(1, line,
+                      (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    keel_poweroff(1);
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        ut_sleep_ms(500);
+        uint64_t start = cur_start_ns;
+        uint64_t now = ut_now_ns();
+        if (start && now > start &&
+            now - start > (uint64_t)WATCHDOG_LIMIT_S * 1000000000ull)
+            watchdog_report();
+    }
+    return NULL;
+}
+
+/* Empties every /ut_* file, so a failed test does not keep pages. */
+static void scrub_test_files(void)
+{
+    struct keel_dirent d;
+    for (int i = 0; i < 256 && keel_readdir("/", i, &d) == 1; i++) {
+        if (d.kind == KEEL_NODE_FILE && d.size > 0 &&
+            !strncmp(d.name, "ut_", 3)) {
+            char path[KEEL_NAME_MAX + 2] = "/";
+            strcat(path, d.name);
+            ut_scrub(path);
+        }
+    }
+}
+
+static void after_test(void)
+{
+    for (int fd = 0; fd < CAP_FD_SLOTS; fd++) {
+        int was = (initial_fds[fd / 64] >> (fd % 64)) & 1;
+        int is = ut_fd_open(fd);
+        if (was && !is)
+            runner_fail("runner: the test closed the suite's fd %d", fd);
+        if (!was && is) {
+            runner_fail("runner: the test left fd %d open", fd);
+            close(fd);
+        }
+    }
+    int n = for_each_child(kill_and_reap);
+    if (n)
+        runner_fail("runner: the test left %d child process(es) unreaped", n);
+    scrub_test_files();
+}
+
+static void run_one(const struct utest *u)
+{
+    fail_flag = 0;
+    fail_msg[0] = '\0';
+    cur_step = NULL;
+    cur_test = u->name;
+    cur_start_ns = ut_now_ns();
+    errno = 0;
+    if (u->flags & UT_F_ISOLATED)
+        run_isolated(u);
+    else
+        u->fn();
+    after_test();
+    cur_start_ns = 0;
+#ifdef UT_TRACE_PAGES /* debugging aid: -DUT_TRACE_PAGES traces memory */
+    struct keel_kstat kt;
+    keel_kstat(&kt);
+    printf("# free pages %lu brk %p threads %u\n", (unsigned long)kt.free_pages,
+           sbrk(0), (unsigned)kt.threads_in_use);
+#endif
+    if (ut_failed()) {
+        nfailed++;
+        printf("FAIL %s: %s\n", u->name, fail_msg);
+    } else {
+        npassed++;
+        printf("ok %s\n", u->name);
+    }
+    fflush(stdout);
+}
+
+/* ---- leak check ---- */
+
+static struct keel_kstat k_before;
+static uintptr_t brk_before;
+
+static void *warm_thread(void *arg)
+{
+    return arg;
+}
+
+/* Grows what the process keeps for good (heap, thread stacks) before the
+ * first snapshot, so the final comparison sees only real leaks. */
+static void warm_up(void)
+{
+    /* The kernel keeps heap pages mapped when the break shrinks, so a
+     * trimmed heap would look like a leak: never give memory back. */
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+    void *big = malloc(256 * 1024);
+    free(big);
+    pthread_t th[40];
+    int n = 0;
+    while (n < 40 && pthread_create(&th[n], NULL, warm_thread, NULL) == 0)
+        n++;
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+}
+
+static void kstat_settle(struct keel_kstat *k)
+{
+    /* Exited threads are freed once off their hart: give that a moment
+     * (bounded; the comparison below decides). */
+    for (int i = 0; i < 200; i++) {
+        if (keel_kstat(k) < 0)
+            return;
+        if (k->procs_in_use == k_before.procs_in_use &&
+            k->threads_in_use == k_before.threads_in_use &&
+            k->files_in_use == k_before.files_in_use &&
+            k->pipes_in_use == k_before.pipes_in_use)
+            return;
+        ut_sleep_ms(10);
+    }
+}
+
+TEST(leak_check)
+{
+    struct keel_kstat k;
+    CHECK_OK(keel_kstat(&k));
+    kstat_settle(&k);
+    CHECK_EQ(k.procs_in_use, k_before.procs_in_use);
+    CHECK_EQ(k.threads_in_use, k_before.threads_in_use);
+    CHECK_EQ(k.files_in_use, k_before.files_in_use);
+    CHECK_EQ(k.pipes_in_use, k_before.pipes_in_use);
+    uintptr_t brk_after = (uintptr_t)sbrk(0);
+    long heap_pages = (long)((brk_after - brk_before + 4095) / 4096);
+    long used = (long)k_before.free_pages - (long)k.free_pages;
+    CHECKF(used <= heap_pages + LEAK_PAGE_SLACK,
+           "free pages went from %lu to %lu (%ld used); the heap grew by "
+           "%ld pages, allowed %ld",
+           (unsigned long)k_before.free_pages, (unsigned long)k.free_pages,
+           used, heap_pages, heap_pages + LEAK_PAGE_SLACK);
+}
+
+static const struct utest leak_test = UT_CASE(leak_check);
+
+static int run_suite(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (int fd = 0; fd < CAP_FD_SLOTS; fd++)
+        if (ut_fd_open(fd))
+            initial_fds[fd / 64] |= 1ull << (fd % 64);
+    struct keel_kstat k;
+    if (keel_kstat(&k) == 0)
+        printf("utest: pid %d, %u harts online\n", (int)getpid(),
+               (unsigned)k.harts_online);
+    pthread_t wd;
+    if (pthread_create(&wd, NULL, watchdog, NULL) != 0)
+        printf("utest: no watchdog thread: a hang is caught by the outer "
+               "timeout only\n");
+    cur_test = "(warm-up before the first test)";
+    cur_start_ns = ut_now_ns();
+    warm_up();
+    cur_start_ns = 0;
+    keel_kstat(&k_before);
+    brk_before = (uintptr_t)sbrk(0);
+
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        for (const struct utest *u = tables[t]; u->name; u++)
+            run_one(u);
+    run_one(&leak_test);
+
+    printf("%d passed, %d failed\n", npassed, nfailed);
+    fflush(stdout);
+    return nfailed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 0 && argv[0] && argv[0][0] == '/')
+        ut_self = argv[0];
+    if (argc >= 2) {
+        if (!strcmp(argv[1], "--run"))
+            return run_isolated_child(argc, argv);
+        for (size_t t = 0; t < sizeof(mode_tables) / sizeof(mode_tables[0]);
+             t++)
+            for (const struct ut_mode *m = mode_tables[t]; m->name; m++)
+                if (!strcmp(m->name, argv[1]))
+                    return m->fn(argc, argv);
+        fprintf(stderr, "utest: unknown mode %s\n", argv[1]);
+        return 127;
+    }
+    return run_suite();
+}

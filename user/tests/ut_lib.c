@@ -1,0 +1,171 @@
+/*
+ * utest helpers shared by the test files: error names, wait statuses,
+ * spawning utest itself, full reads and writes, time, fds.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "utest.h"
+
+const char *ut_errname(int e)
+{
+    static const struct {
+        int e;
+        const char *name;
+    } names[] = {
+        {0, "no error"},
+        {EPERM, "EPERM"},
+        {ENOENT, "ENOENT"},
+        {ESRCH, "ESRCH"},
+        {EINTR, "EINTR"},
+        {EIO, "EIO"},
+        {E2BIG, "E2BIG"},
+        {ENOEXEC, "ENOEXEC"},
+        {EBADF, "EBADF"},
+        {ECHILD, "ECHILD"},
+        {EAGAIN, "EAGAIN"},
+        {ENOMEM, "ENOMEM"},
+        {EACCES, "EACCES"},
+        {EFAULT, "EFAULT"},
+        {EBUSY, "EBUSY"},
+        {EEXIST, "EEXIST"},
+        {ENOTDIR, "ENOTDIR"},
+        {EISDIR, "EISDIR"},
+        {EINVAL, "EINVAL"},
+        {ENFILE, "ENFILE"},
+        {EMFILE, "EMFILE"},
+        {ENOTTY, "ENOTTY"},
+        {EFBIG, "EFBIG"},
+        {ENOSPC, "ENOSPC"},
+        {ESPIPE, "ESPIPE"},
+        {EPIPE, "EPIPE"},
+        {ERANGE, "ERANGE"},
+        {EDEADLK, "EDEADLK"},
+        {ENOSYS, "ENOSYS"},
+        {ENOTSUP, "ENOTSUP"},
+        {ENAMETOOLONG, "ENAMETOOLONG"},
+        {ETIMEDOUT, "ETIMEDOUT"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].e == e)
+            return names[i].name;
+    return "?";
+}
+
+const char *ut_status_str(int st)
+{
+    static char bufs[4][48];
+    static unsigned next;
+    char *b = bufs[__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % 4];
+    if (st == -1)
+        snprintf(b, sizeof(bufs[0]), "waitpid failed (%s)", ut_errname(errno));
+    else if (WIFEXITED(st))
+        snprintf(b, sizeof(bufs[0]), "exited %d", WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        snprintf(b, sizeof(bufs[0]), "killed by signal %d", WTERMSIG(st));
+    else
+        snprintf(b, sizeof(bufs[0]), "status 0x%x", st);
+    return b;
+}
+
+int ut_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+             const posix_spawnattr_t *attr, char *const argv[])
+{
+    fflush(stdout);
+    return posix_spawn(pid, path, fa, attr, argv, NULL);
+}
+
+int ut_spawn_self(pid_t *pid, const posix_spawn_file_actions_t *fa,
+                  const posix_spawnattr_t *attr, const char *mode,
+                  const char *a1, const char *a2, const char *a3)
+{
+    char *argv[6] = {(char *)ut_self, (char *)mode, NULL, NULL, NULL, NULL};
+    const char *extra[3] = {a1, a2, a3};
+    for (int i = 0; i < 3 && extra[i]; i++)
+        argv[2 + i] = (char *)extra[i];
+    return ut_spawn(pid, ut_self, fa, attr, argv);
+}
+
+int ut_wait(pid_t pid)
+{
+    for (;;) {
+        int st = 0;
+        pid_t r = waitpid(pid, &st, 0);
+        if (r == pid)
+            return st;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r >= 0)
+            errno = ECHILD; /* some other pid: never expected */
+        return -1;
+    }
+}
+
+long ut_read_full(int fd, void *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        long n = read(fd, (char *)buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (long)got;
+}
+
+long ut_write_full(int fd, const void *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        long w = write(fd, (const char *)buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return (long)n;
+}
+
+uint64_t ut_now_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void ut_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+void ut_scrub(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    if (fd >= 0)
+        close(fd);
+}
+
+int ut_fd_open(int fd)
+{
+    int saved = errno;
+    int r = fcntl(fd, F_GETFD);
+    errno = saved;
+    return r >= 0;
+}
+
+int ut_count_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < CAP_FD_SLOTS; fd++)
+        n += ut_fd_open(fd);
+    return n;
+}
