@@ -3,6 +3,11 @@
  * thread's trapframe pointer while the hart runs user code and 0 while it
  * runs the kernel, so one vector serves both: swap sp with sscratch, and a
  * zero means the trap came from the kernel.
+ *
+ * The callee-saved registers s0-s11 are not saved in the trapframe: the
+ * C code preserves them, so they still hold the user's values when the
+ * trap returns (a thread that blocks keeps them in its swtch context).
+ * A new thread starts with them as swtch left them (zero).
  */
 #define TF_SEPC 256
 #define TF_HART 264
@@ -21,8 +26,6 @@ trap_vector:
     sd t0, 40(sp)
     sd t1, 48(sp)
     sd t2, 56(sp)
-    sd s0, 64(sp)
-    sd s1, 72(sp)
     sd a0, 80(sp)
     sd a1, 88(sp)
     sd a2, 96(sp)
@@ -31,16 +34,6 @@ trap_vector:
     sd a5, 120(sp)
     sd a6, 128(sp)
     sd a7, 136(sp)
-    sd s2, 144(sp)
-    sd s3, 152(sp)
-    sd s4, 160(sp)
-    sd s5, 168(sp)
-    sd s6, 176(sp)
-    sd s7, 184(sp)
-    sd s8, 192(sp)
-    sd s9, 200(sp)
-    sd s10, 208(sp)
-    sd s11, 216(sp)
     sd t3, 224(sp)
     sd t4, 232(sp)
     sd t5, 240(sp)
@@ -72,8 +65,6 @@ trap_return_user:
     ld t0, 40(sp)
     ld t1, 48(sp)
     ld t2, 56(sp)
-    ld s0, 64(sp)
-    ld s1, 72(sp)
     ld a0, 80(sp)
     ld a1, 88(sp)
     ld a2, 96(sp)
@@ -82,16 +73,6 @@ trap_return_user:
     ld a5, 120(sp)
     ld a6, 128(sp)
     ld a7, 136(sp)
-    ld s2, 144(sp)
-    ld s3, 152(sp)
-    ld s4, 160(sp)
-    ld s5, 168(sp)
-    ld s6, 176(sp)
-    ld s7, 184(sp)
-    ld s8, 192(sp)
-    ld s9, 200(sp)
-    ld s10, 208(sp)
-    ld s11, 216(sp)
     ld t3, 224(sp)
     ld t4, 232(sp)
     ld t5, 240(sp)

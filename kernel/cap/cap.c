@@ -378,7 +378,7 @@ struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok)
 {
     if (tok == 0)
         return current();
-    cap_word_t w;
+    cap_word_t w = 0;
     if (cap_table_lookup(&p->caps.t, tok, &w) < 0 ||
         capw_type(w) != CAP_TYPE_THREAD)
         return NULL;

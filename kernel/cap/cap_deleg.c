@@ -76,7 +76,7 @@ long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
         (udst_slot && !user_range_ok(udst_slot, sizeof(int))))
         return -EFAULT;
     /* The source: a live token with GRANT, rights only shrinking. */
-    cap_word_t w;
+    cap_word_t w = 0;
     cap_lock(self);
     int err = cap_table_lookup(&self->caps.t, tok, &w);
     cap_unlock(self);
@@ -144,7 +144,7 @@ long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
 int cap_revoke_slot(struct proc *self, cap_token_t tok)
 {
     /* 1. Snapshot under the caller's lock. */
-    cap_word_t w;
+    cap_word_t w = 0;
     cap_lock(self);
     int err = cap_table_lookup(&self->caps.t, tok, &w);
     if (!err && capw_type(w) != CAP_TYPE_DELEGATE)

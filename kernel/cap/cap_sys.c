@@ -22,7 +22,7 @@ long sys_cap_get_token(int slot, int type)
 long sys_cap_drop(uint64_t tok)
 {
     struct proc *p = current()->proc;
-    cap_word_t w;
+    cap_word_t w = 0;
     cap_lock(p);
     int err = cap_table_lookup(&p->caps.t, tok, &w);
     if (!err) {

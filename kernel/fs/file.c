@@ -4,7 +4,7 @@
 #include "../mm/pool.h"
 
 static spinlock_t file_pool_lock = SPINLOCK_INIT("file_pool");
-static struct file file_storage[MAX_FILES];
+struct file file_storage[MAX_FILES];
 static uint32_t file_links[MAX_FILES];
 static struct pool file_pool;
 
@@ -27,11 +27,6 @@ struct file *file_alloc(const struct file_ops *ops)
     return f;
 }
 
-void file_get(struct file *f)
-{
-    __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
-}
-
 void file_put(struct file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
@@ -46,11 +41,6 @@ void file_put(struct file *f)
 uint32_t file_index(struct file *f)
 {
     return pool_index(&file_pool, f);
-}
-
-struct file *file_by_index(uint32_t idx)
-{
-    return pool_at(&file_pool, idx);
 }
 
 uint32_t file_count(void)

@@ -17,7 +17,7 @@
 
 /* Per-process quotas (compile-time; see docs/capabilities.md). */
 #ifndef CAP_QUOTA_SLOTS
-#define CAP_QUOTA_SLOTS 64 /* slots in use, thread slots excluded */
+#define CAP_QUOTA_SLOTS 80 /* slots in use, thread slots excluded */
 #endif
 #ifndef CAP_QUOTA_DELEGATIONS
 #define CAP_QUOTA_DELEGATIONS 16 /* outstanding cap_transfer delegations */

@@ -11,16 +11,35 @@
 
 typedef struct spinlock {
     volatile uint32_t locked;
-    int32_t owner; /* hart id holding it, -1 when free (debug aid) */
+    uintptr_t owner; /* tp (struct hart *) of the holder, 0 when free */
     const char *name;
 } spinlock_t;
 
-#define SPINLOCK_INIT(n) {0, -1, n}
+#define SPINLOCK_INIT(n)                                                       \
+    {                                                                          \
+        0, 0, n                                                                \
+    }
 
 void spin_init(spinlock_t *l, const char *name);
-void spin_lock(spinlock_t *l);
 bool spin_trylock(spinlock_t *l);
-void spin_unlock(spinlock_t *l);
 bool spin_held(const spinlock_t *l); /* held by this hart */
+
+/* Test-and-test-and-set with acquire/release ordering; inline because
+ * every syscall's cap lookup takes one. */
+static inline void spin_lock(spinlock_t *l)
+{
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+            ;
+    uintptr_t tp;
+    __asm__("mv %0, tp" : "=r"(tp));
+    l->owner = tp;
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+    l->owner = 0;
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
 
 #endif

@@ -32,13 +32,13 @@ struct inode {
     struct list children; /* directories */
     struct list sibling;
     uint64_t size;
-    const uint8_t *image;     /* file data in the boot image, read-only */
-    uint8_t **pages;          /* else: page of page pointers, or NULL */
+    const uint8_t *image;       /* file data in the boot image, read-only */
+    uint8_t **pages;            /* else: page of page pointers, or NULL */
     const struct file_ops *dev; /* device nodes */
 };
 
 struct file {
-    uint32_t refs; /* atomic */
+    uint32_t refs;   /* atomic */
     uint32_t oflags; /* KEEL_O_* (access mode, append) */
     spinlock_t lock; /* off */
     uint64_t off;
@@ -49,10 +49,20 @@ struct file {
 
 void file_init(void);
 struct file *file_alloc(const struct file_ops *ops);
-void file_get(struct file *f);
 void file_put(struct file *f);
 uint32_t file_index(struct file *f);
-struct file *file_by_index(uint32_t idx);
+
+/* Inline: every fd syscall goes through these. An index taken from a
+ * live cap slot is always in range. */
+extern struct file file_storage[MAX_FILES];
+static inline struct file *file_by_index(uint32_t idx)
+{
+    return &file_storage[idx];
+}
+static inline void file_get(struct file *f)
+{
+    __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+}
 uint32_t file_count(void);
 
 extern spinlock_t ramfs_lock;

@@ -1,7 +1,9 @@
-/* The kernel's own string functions (freestanding: no libc here). */
+/* The kernel's own string functions (freestanding: no libc here). The
+ * compiler may emit calls to memset/memcpy itself: `used` keeps them
+ * through link-time optimisation. */
 #include "../include/kernel.h"
 
-void *memset(void *d, int c, size_t n)
+__attribute__((used)) void *memset(void *d, int c, size_t n)
 {
     uint8_t *p = d;
     while (n && ((uintptr_t)p & 7)) {
@@ -16,7 +18,7 @@ void *memset(void *d, int c, size_t n)
     return d;
 }
 
-void *memcpy(void *d, const void *s, size_t n)
+__attribute__((used)) void *memcpy(void *d, const void *s, size_t n)
 {
     uint8_t *dp = d;
     const uint8_t *sp = s;
@@ -29,7 +31,7 @@ void *memcpy(void *d, const void *s, size_t n)
     return d;
 }
 
-void *memmove(void *d, const void *s, size_t n)
+__attribute__((used)) void *memmove(void *d, const void *s, size_t n)
 {
     uint8_t *dp = d;
     const uint8_t *sp = s;
@@ -40,7 +42,7 @@ void *memmove(void *d, const void *s, size_t n)
     return d;
 }
 
-int memcmp(const void *a, const void *b, size_t n)
+__attribute__((used)) int memcmp(const void *a, const void *b, size_t n)
 {
     const uint8_t *x = a, *y = b;
     for (size_t i = 0; i < n; i++)
