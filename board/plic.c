@@ -11,7 +11,10 @@
 
 #define REG32(a) (*(volatile uint32_t *)(a))
 
-void plic_init(void) { REG32(PLIC_PRIORITY(VIRT_UART0_IRQ)) = 1; }
+void plic_init(void)
+{
+    REG32(PLIC_PRIORITY(VIRT_UART0_IRQ)) = 1;
+}
 
 void plic_init_hart(int hart, int enable_uart)
 {
@@ -19,6 +22,12 @@ void plic_init_hart(int hart, int enable_uart)
     REG32(PLIC_SPRIORITY(hart)) = 0;
 }
 
-int plic_claim(int hart) { return (int)REG32(PLIC_SCLAIM(hart)); }
+int plic_claim(int hart)
+{
+    return (int)REG32(PLIC_SCLAIM(hart));
+}
 
-void plic_complete(int hart, int irq) { REG32(PLIC_SCLAIM(hart)) = (uint32_t)irq; }
+void plic_complete(int hart, int irq)
+{
+    REG32(PLIC_SCLAIM(hart)) = (uint32_t)irq;
+}

@@ -5,6 +5,6 @@
 void uart_init(void);
 void uart_putc_sync(char c);
 int uart_getc(void); /* -1 when no byte is waiting */
-void uart_irq(void);  /* PLIC interrupt: feed received bytes to the console */
+void uart_irq(void); /* PLIC interrupt: feed received bytes to the console */
 
 #endif

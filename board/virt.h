@@ -3,7 +3,7 @@
 #ifndef KEEL_BOARD_VIRT_H
 #define KEEL_BOARD_VIRT_H
 
-#define VIRT_TEST_BASE 0x00100000ul  /* sifive test device: exit QEMU */
+#define VIRT_TEST_BASE 0x00100000ul /* sifive test device: exit QEMU */
 #define VIRT_PLIC_BASE 0x0c000000ul
 #define VIRT_PLIC_SIZE 0x04000000ul
 #define VIRT_UART0_BASE 0x10000000ul

@@ -15,8 +15,7 @@ static void pad(FILE *out, uint64_t n)
     fwrite(zero, 1, (8 - n % 8) % 8, out);
 }
 
-static void record(FILE *out, const char *name, const void *data,
-                   uint64_t size)
+static void record(FILE *out, const char *name, const void *data, uint64_t size)
 {
     uint32_t name_len = name ? (uint32_t)strlen(name) + 1 : 0;
     fwrite("KRD1", 1, 4, out);

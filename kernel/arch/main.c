@@ -113,8 +113,8 @@ void proc_start_init(void)
     KASSERT(p);
     init_proc = p;
     for (int i = 0; i < 3; i++) {
-        int err = vfs_open("/dev/console", i == 0 ? KEEL_O_RDONLY : KEEL_O_WRONLY,
-                           &con[i]);
+        int err = vfs_open("/dev/console",
+                           i == 0 ? KEEL_O_RDONLY : KEEL_O_WRONLY, &con[i]);
         KASSERT(err == 0);
         unsigned rights =
             CAP_RIGHT_GRANT | (i == 0 ? CAP_RIGHT_READ : CAP_RIGHT_WRITE);

@@ -19,7 +19,10 @@ struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2)
     return (struct sbiret){r_a0, r_a1};
 }
 
-void sbi_set_timer(uint64_t stime) { sbi_call(SBI_EXT_TIME, 0, (long)stime, 0, 0); }
+void sbi_set_timer(uint64_t stime)
+{
+    sbi_call(SBI_EXT_TIME, 0, (long)stime, 0, 0);
+}
 
 void sbi_send_ipi(int hart)
 {

@@ -24,8 +24,8 @@
 #include "../mm/pool.h"
 
 struct delegation {
-    uint32_t id;       /* nonzero, unique: marks the delegated slots */
-    struct proc *dst;  /* referenced */
+    uint32_t id;      /* nonzero, unique: marks the delegated slots */
+    struct proc *dst; /* referenced */
 };
 
 static spinlock_t deleg_lock = SPINLOCK_INIT("deleg_pool");
@@ -35,7 +35,10 @@ static struct pool deleg_pool;
 static bool deleg_ready;
 static uint32_t next_deleg_id = 1;
 
-uint32_t cap_delegations_in_use(void) { return READ_ONCE(deleg_pool.in_use); }
+uint32_t cap_delegations_in_use(void)
+{
+    return READ_ONCE(deleg_pool.in_use);
+}
 
 static struct delegation *deleg_alloc(struct proc *dst)
 {
@@ -121,8 +124,8 @@ long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
             cap_obj_get(w);
             cap_table_install(&self->caps.t, sslot,
                               capw_make(CAP_TYPE_DELEGATE,
-                                        CAP_RIGHT_READ | CAP_RIGHT_WRITE,
-                                        didx, 0),
+                                        CAP_RIGHT_READ | CAP_RIGHT_WRITE, didx,
+                                        0),
                               0);
         }
     }

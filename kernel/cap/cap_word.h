@@ -35,8 +35,8 @@ typedef uint64_t cap_word_t;
 /* A generation of this value may not be bumped again: the slot retires. */
 #define CAP_GEN_RETIRED 0xffffffffu
 
-static inline cap_word_t capw_make(unsigned type, unsigned rights,
-                                   uint32_t obj, uint32_t gen)
+static inline cap_word_t capw_make(unsigned type, unsigned rights, uint32_t obj,
+                                   uint32_t gen)
 {
     return CAPW_VALID | ((cap_word_t)(type & 0xf) << CAPW_TYPE_SHIFT) |
            ((cap_word_t)(rights & 0xf) << CAPW_RIGHTS_SHIFT) |
@@ -44,7 +44,10 @@ static inline cap_word_t capw_make(unsigned type, unsigned rights,
            ((cap_word_t)gen << CAPW_GEN_SHIFT);
 }
 
-static inline bool capw_valid(cap_word_t w) { return w & CAPW_VALID; }
+static inline bool capw_valid(cap_word_t w)
+{
+    return w & CAPW_VALID;
+}
 static inline unsigned capw_type(cap_word_t w)
 {
     return (w >> CAPW_TYPE_SHIFT) & 0xf;

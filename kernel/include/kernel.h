@@ -26,12 +26,13 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintk(const char *fmt, va_list ap);
 int snprintk(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void panic(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
 
 #define KASSERT(c)                                                             \
     do {                                                                       \
         if (unlikely(!(c)))                                                    \
-            panic("assertion failed: %s at %s:%d", #c, __FILE__, __LINE__);   \
+            panic("assertion failed: %s at %s:%d", #c, __FILE__, __LINE__);    \
     } while (0)
 
 void *memset(void *d, int c, size_t n);

@@ -8,10 +8,19 @@ struct list {
     struct list *next, *prev;
 };
 
-#define LIST_INIT(name) {&(name), &(name)}
+#define LIST_INIT(name)                                                        \
+    {                                                                          \
+        &(name), &(name)                                                       \
+    }
 
-static inline void list_init(struct list *l) { l->next = l->prev = l; }
-static inline bool list_empty(const struct list *l) { return l->next == l; }
+static inline void list_init(struct list *l)
+{
+    l->next = l->prev = l;
+}
+static inline bool list_empty(const struct list *l)
+{
+    return l->next == l;
+}
 static inline void list_insert_between(struct list *n, struct list *prev,
                                        struct list *next)
 {

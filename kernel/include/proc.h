@@ -67,7 +67,7 @@ uint32_t proc_count(void);
 /* Threads. */
 void thread_init(void);
 struct thread *thread_alloc(struct proc *p);
-void thread_release(struct thread *t);   /* after it left its hart */
+void thread_release(struct thread *t); /* after it left its hart */
 void thread_get(struct thread *t);
 void thread_put(struct thread *t);
 uint32_t thread_pool_index(struct thread *t);

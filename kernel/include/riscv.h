@@ -48,10 +48,25 @@
 
 #define SATP_SV39 (8ul << 60)
 
-static inline void intr_off(void) { csr_clear(sstatus, SSTATUS_SIE); }
-static inline void intr_on(void) { csr_set(sstatus, SSTATUS_SIE); }
-static inline uint64_t rdtime(void) { return csr_read(time); }
-static inline void sfence_vma(void) { __asm__ volatile("sfence.vma" ::: "memory"); }
-static inline void cpu_relax(void) { __asm__ volatile("nop" ::: "memory"); }
+static inline void intr_off(void)
+{
+    csr_clear(sstatus, SSTATUS_SIE);
+}
+static inline void intr_on(void)
+{
+    csr_set(sstatus, SSTATUS_SIE);
+}
+static inline uint64_t rdtime(void)
+{
+    return csr_read(time);
+}
+static inline void sfence_vma(void)
+{
+    __asm__ volatile("sfence.vma" ::: "memory");
+}
+static inline void cpu_relax(void)
+{
+    __asm__ volatile("nop" ::: "memory");
+}
 
 #endif

@@ -23,7 +23,10 @@ static uint32_t pipe_links[MAX_PIPES];
 static struct pool pipe_pool;
 static bool pipe_pool_ready;
 
-uint32_t pipe_count(void) { return READ_ONCE(pipe_pool.in_use); }
+uint32_t pipe_count(void)
+{
+    return READ_ONCE(pipe_pool.in_use);
+}
 
 static long pipe_read(struct file *f, uint64_t ubuf, size_t n)
 {

@@ -19,8 +19,8 @@ static void out_ch(struct outbuf *o, char c)
     o->len++;
 }
 
-static void out_num(struct outbuf *o, uint64_t v, int base, int width,
-                    char pad, bool neg)
+static void out_num(struct outbuf *o, uint64_t v, int base, int width, char pad,
+                    bool neg)
 {
     char tmp[24];
     int n = 0;
@@ -130,8 +130,14 @@ void printk(const char *fmt, ...)
 }
 
 /* Console writes from user space share the same lock as printk. */
-void console_write_locked_begin(void) { spin_lock(&console_out_lock); }
-void console_write_locked_end(void) { spin_unlock(&console_out_lock); }
+void console_write_locked_begin(void)
+{
+    spin_lock(&console_out_lock);
+}
+void console_write_locked_end(void)
+{
+    spin_unlock(&console_out_lock);
+}
 
 void panic(const char *fmt, ...)
 {

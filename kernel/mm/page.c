@@ -63,4 +63,7 @@ void page_free(void *pa)
     spin_unlock(&page_lock);
 }
 
-uint64_t page_free_count(void) { return READ_ONCE(free_count); }
+uint64_t page_free_count(void)
+{
+    return READ_ONCE(free_count);
+}

@@ -50,7 +50,8 @@ static void kmap(uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
             if (!(*l1 & PTE_V))
                 *l1 = PA_TO_PTE(page_alloc_boot(1)) | PTE_V;
             pagetable_t t = (pagetable_t)PTE_TO_PA(*l1);
-            t[VPN(va, 1)] = PA_TO_PTE(pa) | perm | PTE_V | PTE_A | PTE_D | PTE_G;
+            t[VPN(va, 1)] =
+                PA_TO_PTE(pa) | perm | PTE_V | PTE_A | PTE_D | PTE_G;
             va += 0x200000;
             pa += 0x200000;
             continue;

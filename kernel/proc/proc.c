@@ -18,11 +18,14 @@ static uint32_t gen_seed = 0x2545f491u;
 
 void proc_init(void)
 {
-    pool_init(&proc_pool, "proc", proc_storage, proc_links,
-              sizeof(struct proc), MAX_PROCS);
+    pool_init(&proc_pool, "proc", proc_storage, proc_links, sizeof(struct proc),
+              MAX_PROCS);
 }
 
-uint32_t proc_count(void) { return READ_ONCE(proc_pool.in_use); }
+uint32_t proc_count(void)
+{
+    return READ_ONCE(proc_pool.in_use);
+}
 
 struct proc *proc_alloc(const char *name)
 {
@@ -67,7 +70,10 @@ void proc_free(struct proc *p)
     proc_put(p);
 }
 
-void proc_get(struct proc *p) { __atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED); }
+void proc_get(struct proc *p)
+{
+    __atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
+}
 
 void proc_put(struct proc *p)
 {
@@ -79,9 +85,15 @@ void proc_put(struct proc *p)
     spin_unlock(&proc_tree_lock);
 }
 
-uint32_t proc_index(struct proc *p) { return pool_index(&proc_pool, p); }
+uint32_t proc_index(struct proc *p)
+{
+    return pool_index(&proc_pool, p);
+}
 
-struct proc *proc_by_index(uint32_t idx) { return pool_at(&proc_pool, idx); }
+struct proc *proc_by_index(uint32_t idx)
+{
+    return pool_at(&proc_pool, idx);
+}
 
 struct proc *proc_find_locked(int pid)
 {
@@ -166,9 +178,15 @@ void proc_exit(int status)
     thread_exit(0);
 }
 
-long sys_exit(int status) { proc_exit(status); }
+long sys_exit(int status)
+{
+    proc_exit(status);
+}
 
-long sys_getpid(void) { return current()->proc->pid; }
+long sys_getpid(void)
+{
+    return current()->proc->pid;
+}
 
 long sys_getppid(void)
 {

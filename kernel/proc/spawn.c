@@ -18,7 +18,7 @@ struct spawn_args {
     char path[KEEL_PATH_MAX];
     char *argv[KEEL_SPAWN_ARGV_MAX + 1];
     int argc;
-    char *argbuf;           /* one page: the argument strings */
+    char *argbuf; /* one page: the argument strings */
     struct keel_spawn_action acts[KEEL_SPAWN_ACTIONS_MAX];
     char (*apath)[KEEL_PATH_MAX]; /* one page: the open actions' paths */
 };
@@ -80,7 +80,10 @@ static int spawn_copyin(struct spawn_args *a, uint64_t ureq)
     return 0;
 }
 
-static bool slot_ok(int fd) { return fd >= 0 && fd < CAP_FD_SLOTS; }
+static bool slot_ok(int fd)
+{
+    return fd >= 0 && fd < CAP_FD_SLOTS;
+}
 
 static int spawn_validate(struct spawn_args *a, struct thread *self)
 {
@@ -123,8 +126,7 @@ static int spawn_inherit(struct proc *parent, struct proc *child)
     cap_lock_pair(parent, child);
     for (int fd = 0; fd < CAP_FD_SLOTS; fd++) {
         cap_word_t w = parent->caps.t.words[fd];
-        if (!capw_valid(w) || capw_type(w) != CAP_TYPE_FD ||
-            (w & CAPW_CLOEXEC))
+        if (!capw_valid(w) || capw_type(w) != CAP_TYPE_FD || (w & CAPW_CLOEXEC))
             continue;
         if (!(capw_rights(w) & CAP_RIGHT_GRANT)) {
             err = -EACCES;
@@ -158,8 +160,8 @@ static int spawn_action(struct proc *child, struct keel_spawn_action *x,
         if (acc != KEEL_O_RDONLY)
             rights |= CAP_RIGHT_WRITE;
         cap_fd_close(child, x->fd); /* replaces whatever was there */
-        int slot = cap_fd_install(child, f, rights,
-                                  x->oflags & KEEL_O_CLOEXEC, x->fd);
+        int slot =
+            cap_fd_install(child, f, rights, x->oflags & KEEL_O_CLOEXEC, x->fd);
         if (slot != x->fd) {
             if (slot >= 0)
                 cap_fd_close(child, slot);

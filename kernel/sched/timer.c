@@ -12,7 +12,10 @@
 
 uint64_t timebase_hz = 10000000; /* from the device tree */
 
-uint64_t time_now_ticks(void) { return rdtime(); }
+uint64_t time_now_ticks(void)
+{
+    return rdtime();
+}
 
 uint64_t time_now_ns(void)
 {

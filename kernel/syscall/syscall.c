@@ -14,13 +14,15 @@
 #include "../../libc/include/keel/abi.h"
 
 #define SYSCALL_LIST(X)                                                        \
-    X(getpid) X(getppid) X(exit) X(spawn) X(waitpid) X(kill) X(read)           \
-    X(write) X(open) X(close) X(lseek) X(dup) X(dup2) X(pipe) X(fcntl)         \
-    X(fstat) X(readdir) X(brk) X(thread_create) X(thread_exit)                 \
-    X(thread_join) X(thread_self) X(sched_yield) X(thread_setschedparam)       \
-    X(thread_getschedparam) X(nanosleep) X(clock_gettime) X(cap_get_token)    \
-    X(cap_drop) X(cap_transfer) X(cap_revoke_delegate) X(cap_info)       \
-    X(proc_handle) X(procinfo) X(poweroff) X(kstat)
+    X(getpid)                                                                  \
+    X(getppid) X(exit) X(spawn) X(waitpid) X(kill) X(read) X(write) X(open)    \
+        X(close) X(lseek) X(dup) X(dup2) X(pipe) X(fcntl) X(fstat) X(readdir)  \
+            X(brk) X(thread_create) X(thread_exit) X(thread_join)              \
+                X(thread_self) X(sched_yield) X(thread_setschedparam)          \
+                    X(thread_getschedparam) X(nanosleep) X(clock_gettime)      \
+                        X(cap_get_token) X(cap_drop) X(cap_transfer)           \
+                            X(cap_revoke_delegate) X(cap_info) X(proc_handle)  \
+                                X(procinfo) X(poweroff) X(kstat)
 
 /* Handlers take their own argument types; the table calls them through
  * the common six-register signature (the RISC-V ABI passes each argument
@@ -28,10 +30,11 @@
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)
 
-static long sys_enosys() { return -ENOSYS; }
+static long sys_enosys()
+{
+    return -ENOSYS;
+}
 
 #define ENTRY(name) [SYS_##name] = (syscall_fn)sys_##name,
 const syscall_fn syscall_table[SYS_NR] = {
-    [0 ... SYS_NR - 1] = (syscall_fn)sys_enosys,
-    SYSCALL_LIST(ENTRY)
-};
+    [0 ... SYS_NR - 1] = (syscall_fn)sys_enosys, SYSCALL_LIST(ENTRY)};

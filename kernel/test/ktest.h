@@ -15,9 +15,8 @@ struct ktest {
 
 #define KTEST(tname)                                                           \
     static void ktest_fn_##tname(void);                                        \
-    static const struct ktest ktest_##tname                                    \
-        __attribute__((section(".ktests"), used, aligned(8))) = {             \
-            #tname, ktest_fn_##tname};                                         \
+    static const struct ktest ktest_##tname __attribute__((                    \
+        section(".ktests"), used, aligned(8))) = {#tname, ktest_fn_##tname};   \
     static void ktest_fn_##tname(void)
 
 void ktest_fail(const char *file, int line, const char *what);
@@ -31,7 +30,7 @@ void ktest_fail(const char *file, int line, const char *what);
     do {                                                                       \
         long __a = (long)(a), __b = (long)(b);                                 \
         if (__a != __b) {                                                      \
-            printk("    %s = %ld, expected %ld\n", #a, __a, __b);             \
+            printk("    %s = %ld, expected %ld\n", #a, __a, __b);              \
             ktest_fail(__FILE__, __LINE__, #a " == " #b);                      \
         }                                                                      \
     } while (0)

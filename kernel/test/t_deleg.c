@@ -40,11 +40,11 @@ static void world_begin(struct world *w)
     csr_write(satp, vm_satp(w->pt));
     sfence_vma();
     KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDWR, &w->f), 0);
-    KT_CHECK_EQ(cap_fd_install(w->a, w->f,
-                               CAP_RIGHT_READ | CAP_RIGHT_WRITE |
-                                   CAP_RIGHT_GRANT,
-                               false, 0),
-                0);
+    KT_CHECK_EQ(
+        cap_fd_install(w->a, w->f,
+                       CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT,
+                       false, 0),
+        0);
     KT_CHECK_EQ(cap_proc_install(w->a, w->b), 1);
     current()->proc = w->a;
 }
@@ -64,7 +64,6 @@ static void world_end(struct world *w)
     KT_CHECK_EQ(cap_delegations_in_use(), w->delegs);
     KT_CHECK_EQ(page_free_count(), w->pages);
 }
-
 
 static uint64_t read_u64(struct world *w, uint64_t va)
 {
@@ -115,9 +114,9 @@ KTEST(transfer_errors)
     KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok,
                                  CAP_RIGHT_READ | CAP_RIGHT_GRANT, UD, US),
                 -EINVAL);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok ^ (1ull << 20), CAP_RIGHT_READ,
-                                 UD, US),
-                -EBADF); /* forged generation */
+    KT_CHECK_EQ(
+        sys_cap_transfer(w.b->pid, tok ^ (1ull << 20), CAP_RIGHT_READ, UD, US),
+        -EBADF); /* forged generation */
     KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, 0, US),
                 -EFAULT);
     /* No process cap for the destination, or no such process. */
@@ -138,8 +137,7 @@ KTEST(transfer_errors)
     w.b->caps.t.quota = CAP_QUOTA_SLOTS;
     /* The delegation quota. */
     for (int i = 0; i < CAP_QUOTA_DELEGATIONS; i++)
-        KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US),
-                    0);
+        KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US),
                 -ENOSPC);
     KT_CHECK_EQ(w.a->caps.ndeleg, CAP_QUOTA_DELEGATIONS);

@@ -74,17 +74,17 @@ KTEST(elf_parse_boot_programs)
     struct elf_segment segs[8];
     int n = 0;
     uint64_t entry = 0;
-    KT_CHECK_EQ(elf_parse(ip->image, ip->size, USER_BASE, USER_TOP, segs, 8,
-                          &n, &entry),
+    KT_CHECK_EQ(elf_parse(ip->image, ip->size, USER_BASE, USER_TOP, segs, 8, &n,
+                          &entry),
                 0);
     KT_CHECK(n >= 1);
     KT_CHECK(entry >= USER_BASE);
     for (int i = 0; i < n; i++)
         KT_CHECK(!((segs[i].flags & ELF_PF_W) && (segs[i].flags & ELF_PF_X)));
     /* A truncated image is refused. */
-    KT_CHECK_EQ(elf_parse(ip->image, 40, USER_BASE, USER_TOP, segs, 8, &n,
-                          &entry),
-                -ENOEXEC);
+    KT_CHECK_EQ(
+        elf_parse(ip->image, 40, USER_BASE, USER_TOP, segs, 8, &n, &entry),
+        -ENOEXEC);
 }
 
 KTEST(proc_load_and_free_no_leak)

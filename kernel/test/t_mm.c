@@ -34,12 +34,11 @@ KTEST(vm_user_map_translate_destroy)
     /* W^X: a page may not become writable and executable. */
     KT_CHECK_EQ(vm_user_alloc(pt, USER_BASE, PAGE_SIZE, PTE_X), -EACCES);
     KT_CHECK(vm_user_translate(pt, USER_BASE) != 0); /* left intact */
-    KT_CHECK_EQ(vm_user_alloc(pt, USER_TOP - PAGE_SIZE, 2 * PAGE_SIZE,
-                              PTE_R), -EFAULT);
+    KT_CHECK_EQ(vm_user_alloc(pt, USER_TOP - PAGE_SIZE, 2 * PAGE_SIZE, PTE_R),
+                -EFAULT);
     uint32_t v = 0x12345678;
     KT_CHECK_EQ(vm_copy_out(pt, USER_BASE + 4094, &v, 4), 0);
-    KT_CHECK_EQ(vm_copy_out(pt, USER_BASE + 3 * PAGE_SIZE - 2, &v, 4),
-                -EFAULT);
+    KT_CHECK_EQ(vm_copy_out(pt, USER_BASE + 3 * PAGE_SIZE - 2, &v, 4), -EFAULT);
     vm_user_destroy(pt);
     KT_CHECK_EQ(page_free_count(), before);
 }
@@ -69,8 +68,8 @@ KTEST(uaccess_bad_pointers)
     uint64_t before = page_free_count();
     pagetable_t pt = vm_user_create();
     KT_CHECK_EQ(vm_user_alloc(pt, USER_BASE, PAGE_SIZE, PTE_R | PTE_W), 0);
-    KT_CHECK_EQ(vm_user_alloc(pt, USER_TOP - PAGE_SIZE, PAGE_SIZE,
-                              PTE_R | PTE_W), 0);
+    KT_CHECK_EQ(
+        vm_user_alloc(pt, USER_TOP - PAGE_SIZE, PAGE_SIZE, PTE_R | PTE_W), 0);
     uint64_t old = csr_read(satp);
     csr_write(satp, vm_satp(pt));
     sfence_vma();
@@ -79,8 +78,8 @@ KTEST(uaccess_bad_pointers)
     char back[8];
     KT_CHECK_EQ(copy_from_user(back, USER_BASE, 6), 0);
     KT_CHECK(!strcmp(back, "hello"));
-    KT_CHECK_EQ(copy_from_user(buf, 0, 4), -EFAULT);           /* null */
-    KT_CHECK_EQ(copy_from_user(buf, 0x80200000, 4), -EFAULT);  /* kernel */
+    KT_CHECK_EQ(copy_from_user(buf, 0, 4), -EFAULT);          /* null */
+    KT_CHECK_EQ(copy_from_user(buf, 0x80200000, 4), -EFAULT); /* kernel */
     KT_CHECK_EQ(copy_from_user(buf, USER_BASE + PAGE_SIZE, 4), -EFAULT);
     KT_CHECK_EQ(copy_to_user(USER_BASE + PAGE_SIZE - 2, buf, 4), -EFAULT);
     KT_CHECK_EQ(copy_from_user(buf, USER_TOP - 8, 16), -EFAULT); /* end */

@@ -81,7 +81,7 @@ enum keel_syscall {
 #define KEEL_NODE_PIPE 4
 
 struct keel_stat {
-    uint32_t kind;   /* KEEL_NODE_* */
+    uint32_t kind; /* KEEL_NODE_* */
     uint32_t ino;
     uint64_t size;
 };
@@ -104,9 +104,9 @@ struct keel_dirent {
 #define KEEL_SCHED_RR 2   /* newlib SCHED_RR */
 
 /* Spawn: the whole request is one structure, copied in once. */
-#define KEEL_SPAWN_ARGV_MAX 32      /* argument strings */
-#define KEEL_SPAWN_ARGS_BYTES 4096  /* all argument strings together */
-#define KEEL_SPAWN_ACTIONS_MAX 16   /* file actions */
+#define KEEL_SPAWN_ARGV_MAX 32     /* argument strings */
+#define KEEL_SPAWN_ARGS_BYTES 4096 /* all argument strings together */
+#define KEEL_SPAWN_ACTIONS_MAX 16  /* file actions */
 
 enum keel_spawn_action_kind {
     KEEL_FA_OPEN = 1,
@@ -115,21 +115,21 @@ enum keel_spawn_action_kind {
 };
 
 struct keel_spawn_action {
-    int32_t kind;      /* KEEL_FA_* */
-    int32_t fd;        /* open/close: target slot; dup2: new fd */
-    int32_t src_fd;    /* dup2: old fd */
-    int32_t oflags;    /* open: KEEL_O_* */
-    uint64_t path;     /* open: user pointer to a NUL-terminated path */
+    int32_t kind;   /* KEEL_FA_* */
+    int32_t fd;     /* open/close: target slot; dup2: new fd */
+    int32_t src_fd; /* dup2: old fd */
+    int32_t oflags; /* open: KEEL_O_* */
+    uint64_t path;  /* open: user pointer to a NUL-terminated path */
 };
 
 #define KEEL_SPAWN_SETSCHED 0x1 /* apply policy/priority below */
 
 struct keel_spawn_req {
-    uint64_t path;     /* user pointer: program path */
-    uint64_t argv;     /* user pointer: NULL-terminated char *[] */
-    uint64_t actions;  /* user pointer: struct keel_spawn_action[] */
+    uint64_t path;    /* user pointer: program path */
+    uint64_t argv;    /* user pointer: NULL-terminated char *[] */
+    uint64_t actions; /* user pointer: struct keel_spawn_action[] */
     uint32_t nactions;
-    uint32_t flags;    /* KEEL_SPAWN_* */
+    uint32_t flags; /* KEEL_SPAWN_* */
     int32_t policy;
     int32_t priority;
 };
@@ -154,7 +154,7 @@ struct keel_timespec {
 struct keel_procinfo {
     int32_t pid;
     int32_t ppid;
-    int32_t state;    /* 0 running, 1 zombie */
+    int32_t state; /* 0 running, 1 zombie */
     int32_t nthreads;
     char name[KEEL_NAME_MAX + 1];
 };
