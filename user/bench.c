@@ -6,6 +6,8 @@
 #include <keel/abi.h>
 #include <keel/cap.h>
 #include <keel/sys.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
@@ -140,6 +142,132 @@ static void bench_dup_close(void)
     report("dup_close", instret() - t0, n);
 }
 
+static void bench_cap_drop(void)
+{
+    const int n = 5000;
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        int fd = dup(0);
+        cap_token_t tok;
+        uint64_t t0 = instret();
+        cap_get_token(fd, CAP_TYPE_FD, &tok);
+        cap_drop(tok);
+        total += instret() - t0;
+    }
+    report("cap_drop", total, n);
+}
+
+/* A child that holds delegated caps: on "d<slot><count>" it dups the
+ * slot count times and answers one byte; it exits at EOF. */
+static int hold_loop(void)
+{
+    unsigned char cmd[3];
+    while (read(0, cmd, 3) == 3) {
+        for (int i = 0; i < cmd[2]; i++)
+            dup(cmd[1]);
+        write(1, "k", 1);
+    }
+    return 0;
+}
+
+struct holder {
+    pid_t pid;
+    int cmd, ack;
+};
+
+static int holder_start(const char *self, struct holder *h)
+{
+    int to[2], from[2];
+    if (pipe(to) || pipe(from))
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, to[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, from[1], 1);
+    posix_spawn_file_actions_addclose(&fa, to[1]);
+    posix_spawn_file_actions_addclose(&fa, from[0]);
+    char *argv[] = {(char *)self, "hold", NULL};
+    int err = posix_spawn(&h->pid, self, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(to[0]);
+    close(from[1]);
+    h->cmd = to[1];
+    h->ack = from[0];
+    return err ? -1 : 0;
+}
+
+static void holder_stop(struct holder *h)
+{
+    close(h->cmd);
+    close(h->ack);
+    waitpid(h->pid, NULL, 0);
+}
+
+static void bench_cap_transfer(const char *self)
+{
+    const int n = 2000;
+    struct holder h;
+    int p[2];
+    if (holder_start(self, &h) || pipe(p)) {
+        printf("bench: holder failed\n");
+        return;
+    }
+    cap_token_t tok, del;
+    cap_get_token(p[1], CAP_TYPE_FD, &tok);
+    uint64_t t0 = instret();
+    for (int i = 0; i < n; i++) {
+        cap_transfer(h.pid, tok, CAP_RIGHT_WRITE, &del, NULL);
+        cap_revoke_delegate(del);
+    }
+    report("cap_transfer", instret() - t0, n);
+    /* revoke_n: one delegated slot plus n-1 copies the receiver made. */
+    static const int ns[] = {1, 16, 64};
+    for (unsigned k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+        const int rounds = 20;
+        uint64_t total = 0;
+        for (int r = 0; r < rounds; r++) {
+            int slot;
+            if (cap_transfer(h.pid, tok, CAP_RIGHT_WRITE, &del, &slot)) {
+                printf("bench: transfer: %s\n", strerror(errno));
+                break;
+            }
+            unsigned char cmd[3] = {'d', (unsigned char)slot,
+                                    (unsigned char)(ns[k] - 1)};
+            char ack;
+            write(h.cmd, cmd, 3);
+            read(h.ack, &ack, 1);
+            uint64_t t1 = instret();
+            cap_revoke_delegate(del);
+            total += instret() - t1;
+        }
+        char name[32];
+        snprintf(name, sizeof(name), "revoke_%d", ns[k]);
+        report(name, total, rounds);
+    }
+    close(p[0]);
+    close(p[1]);
+    holder_stop(&h);
+}
+
+static void bench_spawn_fa3(void)
+{
+    const int n = 50;
+    char *argv[] = {"/bin/true", NULL};
+    uint64_t t0 = instret();
+    for (int i = 0; i < n; i++) {
+        pid_t pid;
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);
+        posix_spawn_file_actions_addclose(&fa, 0);
+        if (posix_spawn(&pid, "/bin/true", &fa, NULL, argv, environ) == 0)
+            waitpid(pid, NULL, 0);
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    report("spawn_fa3", instret() - t0, n);
+}
+
 /* Child side of the ping-pong: echo bytes until EOF. */
 static int echo_loop(void)
 {
@@ -153,11 +281,16 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "echo"))
         return echo_loop();
+    if (argc > 1 && !strcmp(argv[1], "hold"))
+        return hold_loop();
     bench_null_syscall();
     bench_yield_switch();
     bench_pipe_pingpong(argv[0]);
     bench_spawn_wait();
     bench_cap_get_token();
+    bench_cap_drop();
     bench_dup_close();
+    bench_cap_transfer(argv[0]);
+    bench_spawn_fa3();
     return 0;
 }
