@@ -39,6 +39,9 @@ static void world_begin(struct world *w)
     w->old_satp = csr_read(satp);
     csr_write(satp, vm_satp(w->pt));
     sfence_vma();
+    /* The scheduler restores a thread's satp from its process: while the
+     * test thread borrows a, the scratch table is that process's. */
+    w->a->pagetable = w->pt;
     KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDWR, &w->f), 0);
     KT_CHECK_EQ(
         cap_fd_install(w->a, w->f,
@@ -52,6 +55,7 @@ static void world_begin(struct world *w)
 static void world_end(struct world *w)
 {
     current()->proc = NULL;
+    w->a->pagetable = NULL;
     cap_space_teardown(w->a);
     cap_space_teardown(w->b);
     proc_free(w->a);
