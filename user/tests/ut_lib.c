@@ -169,3 +169,18 @@ int ut_count_fds(void)
         n += ut_fd_open(fd);
     return n;
 }
+
+int ut_kstat_settle(const struct keel_kstat *want, struct keel_kstat *got)
+{
+    for (int i = 0; i < 200; i++) {
+        if (keel_kstat(got) < 0)
+            return -1;
+        if (got->procs_in_use == want->procs_in_use &&
+            got->threads_in_use == want->threads_in_use &&
+            got->files_in_use == want->files_in_use &&
+            got->pipes_in_use == want->pipes_in_use)
+            return 0;
+        ut_sleep_ms(10);
+    }
+    return -1;
+}

@@ -216,6 +216,27 @@ void ut_sleep_ms(unsigned ms);
  */
 void ut_step(const char *what);
 
+/* Fields of a capability token. */
+static inline unsigned ut_tok_slot(cap_token_t t)
+{
+    return (unsigned)((t >> CAP_TOK_SLOT_SHIFT) & CAP_TOK_SLOT_MASK);
+}
+static inline unsigned ut_tok_type(cap_token_t t)
+{
+    return (unsigned)((t >> CAP_TOK_TYPE_SHIFT) & CAP_TOK_TYPE_MASK);
+}
+static inline unsigned ut_tok_rights(cap_token_t t)
+{
+    return (unsigned)((t >> CAP_TOK_RIGHTS_SHIFT) & CAP_TOK_RIGHTS_MASK);
+}
+/*
+ * Samples keel_kstat into *got until procs, threads, files and pipes in
+ * use equal want's (exited threads and processes are freed once off
+ * their hart, a moment after waitpid returns); gives up after ~2 s.
+ * Returns 0 when they matched, -1 otherwise (*got holds the last sample).
+ */
+int ut_kstat_settle(const struct keel_kstat *want, struct keel_kstat *got);
+
 /* ---- the test tables, one per file ---- */
 
 extern const struct utest ut_fs_tests[];
@@ -228,6 +249,8 @@ extern const struct utest ut_time_tests[];
 extern const struct utest ut_badptr_tests[];
 extern const struct utest ut_fault_tests[];
 extern const struct utest ut_cap_tests[];
+extern const struct utest ut_deleg_tests[];
+extern const struct utest ut_stress_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
@@ -235,5 +258,7 @@ extern const struct ut_mode ut_spawn_modes[];
 extern const struct ut_mode ut_thread_modes[];
 extern const struct ut_mode ut_cap_modes[];
 extern const struct ut_mode ut_fault_modes[];
+extern const struct ut_mode ut_peer_modes[];
+extern const struct ut_mode ut_stress_modes[];
 
 #endif
