@@ -33,6 +33,11 @@ KSRCS := $(filter-out kernel/test/%,$(wildcard kernel/*/*.c kernel/*/*.S board/*
 KTSRCS := $(wildcard kernel/test/*.c)
 KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
 KTOBJS := $(patsubst %,$(B)/kt/%.o,$(basename $(KSRCS) $(KTSRCS)))
+# The debug kernel (lock-order checks on) runs the user suite; `make run
+# DEBUG=1` boots it too.
+KDOBJS := $(patsubst %,$(B)/kd/%.o,$(basename $(KSRCS)))
+DEBUG ?= 0
+RUN_KERNEL := $(if $(filter 1,$(DEBUG)),$(B)/keel-debug.elf,$(B)/keel.elf)
 
 LIBC_SRCS := $(wildcard libc/src/*.c libc/src/*.S)
 LIBC_OBJS := $(patsubst %,$(B)/libc/%.o,$(basename $(filter-out libc/src/crt0.S,$(LIBC_SRCS))))
@@ -67,6 +72,14 @@ $(B)/kt/%.o: %.c | $(SETUP_STAMP)
 $(B)/kt/%.o: %.S | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_KTEST -DKEEL_LOCKCHECK -c $< -o $@
+$(B)/kd/%.o: %.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_LOCKCHECK -c $< -o $@
+$(B)/kd/%.o: %.S | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) -DKEEL_LOCKCHECK -c $< -o $@
+$(B)/keel-debug.elf: $(KDOBJS) linker.ld
+	@echo "  CC      $@"; $(CC) $(KCFLAGS) $(KLDFLAGS) $(KDOBJS) $(LIBGCC) -o $@
 $(B)/keel.elf: $(KOBJS) linker.ld
 	@echo "  CC      $@"; $(CC) $(KCFLAGS) $(KLDFLAGS) $(KOBJS) $(LIBGCC) -o $@
 $(B)/keel-ktest.elf: $(KTOBJS) linker.ld
@@ -108,8 +121,8 @@ $(B)/autorun-bench:
 $(B)/initrd-bench.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-bench
 	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES) /etc/autorun=$(B)/autorun-bench
 
-run: $(B)/keel.elf $(B)/initrd.img
-	$(QEMU_BASE) -kernel $(B)/keel.elf -initrd $(B)/initrd.img
+run: $(RUN_KERNEL) $(B)/initrd.img
+	$(QEMU_BASE) -kernel $(RUN_KERNEL) -initrd $(B)/initrd.img
 
 debug: $(B)/keel.elf $(B)/initrd.img
 	@echo "QEMU waits for gdb on :1234; in another terminal: gdb-multiarch -x scripts/gdbinit"
@@ -135,10 +148,10 @@ ktest: $(B)/keel-ktest.elf $(B)/initrd.img
 		$(QEMU) -machine virt -bios default -m $(MEM) -smp 4 -nographic \
 		-monitor none -serial stdio -kernel $(B)/keel-ktest.elf -initrd $(B)/initrd.img
 
-utest: $(B)/keel.elf $(B)/initrd-utest.img
+utest: $(B)/keel-debug.elf $(B)/initrd-utest.img
 	@bash scripts/run-qemu.sh "user suite (SMP=$(SMP))" $(TIMEOUT) \
 		$(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) -nographic \
-		-monitor none -serial stdio -kernel $(B)/keel.elf -initrd $(B)/initrd-utest.img
+		-monitor none -serial stdio -kernel $(B)/keel-debug.elf -initrd $(B)/initrd-utest.img
 
 check: $(SETUP_STAMP)
 	@$(MAKE) --no-print-directory host-test
