@@ -68,42 +68,58 @@ static void bench_yield_switch(void)
     report("yield_switch", total, 2ull * n); /* two switches per round */
 }
 
+struct holder {
+    pid_t pid;
+    int cmd, ack;
+};
+
+/* Spawn this program in `mode` with its stdin and stdout on two pipes. */
+static int holder_start(const char *self, const char *mode, struct holder *h)
+{
+    int to[2], from[2];
+    if (pipe(to) || pipe(from))
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, to[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, from[1], 1);
+    posix_spawn_file_actions_addclose(&fa, to[1]);
+    posix_spawn_file_actions_addclose(&fa, from[0]);
+    char *argv[] = {(char *)self, (char *)mode, NULL};
+    int err = posix_spawn(&h->pid, self, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(to[0]);
+    close(from[1]);
+    h->cmd = to[1];
+    h->ack = from[0];
+    return err ? -1 : 0;
+}
+
+static void holder_stop(struct holder *h)
+{
+    close(h->cmd);
+    close(h->ack);
+    waitpid(h->pid, NULL, 0);
+}
+
 static void bench_pipe_pingpong(const char *self)
 {
     const int n = 2000;
-    int to_child[2], to_parent[2];
-    if (pipe(to_child) || pipe(to_parent)) {
-        perror("pipe");
+    struct holder h;
+    if (holder_start(self, "echo", &h)) {
+        printf("bench: spawn failed\n");
         return;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, to_child[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, to_parent[1], 1);
-    posix_spawn_file_actions_addclose(&fa, to_child[1]);
-    posix_spawn_file_actions_addclose(&fa, to_parent[0]);
-    char *argv[] = {(char *)self, "echo", NULL};
-    pid_t pid;
-    int err = posix_spawn(&pid, self, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (err) {
-        printf("bench: spawn: %s\n", strerror(err));
-        return;
-    }
-    close(to_child[0]);
-    close(to_parent[1]);
     char c = 'x';
-    write(to_child[1], &c, 1); /* warm up */
-    read(to_parent[0], &c, 1);
+    write(h.cmd, &c, 1); /* warm up */
+    read(h.ack, &c, 1);
     uint64_t t0 = instret();
     for (int i = 0; i < n; i++) {
-        write(to_child[1], &c, 1);
-        read(to_parent[0], &c, 1);
+        write(h.cmd, &c, 1);
+        read(h.ack, &c, 1);
     }
     uint64_t total = instret() - t0;
-    close(to_child[1]);
-    close(to_parent[0]);
-    waitpid(pid, NULL, 0);
+    holder_stop(&h);
     report("pipe_pingpong", total, n);
 }
 
@@ -170,45 +186,12 @@ static int hold_loop(void)
     return 0;
 }
 
-struct holder {
-    pid_t pid;
-    int cmd, ack;
-};
-
-static int holder_start(const char *self, struct holder *h)
-{
-    int to[2], from[2];
-    if (pipe(to) || pipe(from))
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, to[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, from[1], 1);
-    posix_spawn_file_actions_addclose(&fa, to[1]);
-    posix_spawn_file_actions_addclose(&fa, from[0]);
-    char *argv[] = {(char *)self, "hold", NULL};
-    int err = posix_spawn(&h->pid, self, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(to[0]);
-    close(from[1]);
-    h->cmd = to[1];
-    h->ack = from[0];
-    return err ? -1 : 0;
-}
-
-static void holder_stop(struct holder *h)
-{
-    close(h->cmd);
-    close(h->ack);
-    waitpid(h->pid, NULL, 0);
-}
-
 static void bench_cap_transfer(const char *self)
 {
     const int n = 2000;
     struct holder h;
     int p[2];
-    if (holder_start(self, &h) || pipe(p)) {
+    if (holder_start(self, "hold", &h) || pipe(p)) {
         printf("bench: holder failed\n");
         return;
     }

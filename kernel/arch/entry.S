@@ -2,9 +2,9 @@
  * a1 = device tree; the first hart clears .bss and runs kmain, the others
  * arrive at _start_secondary through SBI HSM and run kmain_secondary. */
 #define BOOT_STACK 16384
-    .section .text.entry
-    .globl _start
-_start:
+
+/* gp for the kernel, interrupts masked, sp = top of boot_stacks[a0]. */
+.macro boot_hart_setup
     .option push
     .option norelax
     la gp, __global_pointer$
@@ -16,6 +16,12 @@ _start:
     addi t1, a0, 1
     mul t0, t0, t1
     add sp, sp, t0
+.endm
+
+    .section .text.entry
+    .globl _start
+_start:
+    boot_hart_setup
     la t0, __bss_start
     la t1, __bss_end
 1:  bgeu t0, t1, 2f
@@ -28,17 +34,7 @@ _start:
 
     .globl _start_secondary
 _start_secondary:
-    .option push
-    .option norelax
-    la gp, __global_pointer$
-    .option pop
-    csrw sie, zero
-    csrw sscratch, zero
-    la sp, boot_stacks
-    li t0, BOOT_STACK
-    addi t1, a0, 1
-    mul t0, t0, t1
-    add sp, sp, t0
+    boot_hart_setup
     call kmain_secondary
 4:  wfi
     j 4b

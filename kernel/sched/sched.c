@@ -95,27 +95,23 @@ static struct hart *pick_hart(struct thread *t)
     return last->online ? last : this_hart();
 }
 
-static void make_ready(struct thread *t, struct hart *h)
+/* Queue a thread that is on no hart, and interrupt that hart if the
+ * thread outranks what it runs. */
+static void make_ready(struct thread *t)
 {
-    /* h->rq.lock held, t->state already READY */
+    struct hart *h = pick_hart(t);
+    spin_lock(&h->rq.lock);
+    t->state = T_READY;
     t->hart = h->id;
     rq_add(&h->rq, t, false);
-}
-
-static void kick(struct hart *h, int prio)
-{
-    if (prio > hart_cur_prio(h))
+    spin_unlock(&h->rq.lock);
+    if (t->prio > hart_cur_prio(h))
         sched_ipi(h->id);
 }
 
 void sched_enqueue_new(struct thread *t)
 {
-    struct hart *h = pick_hart(t);
-    spin_lock(&h->rq.lock);
-    t->state = T_READY;
-    make_ready(t, h);
-    spin_unlock(&h->rq.lock);
-    kick(h, t->prio);
+    make_ready(t);
 }
 
 bool sched_wake(struct thread *t)
@@ -132,12 +128,7 @@ bool sched_wake(struct thread *t)
      * No run-queue lock is held here. */
     while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
         cpu_relax();
-    struct hart *h = pick_hart(t);
-    spin_lock(&h->rq.lock);
-    t->state = T_READY;
-    make_ready(t, h);
-    spin_unlock(&h->rq.lock);
-    kick(h, t->prio);
+    make_ready(t);
     return true;
 }
 
