@@ -155,8 +155,9 @@ int ramfs_readdir(const char *path, int index, struct keel_dirent *out)
     return err ? err : r;
 }
 
-/* ramfs_lock held: give the file its own pages (copying image data). */
-static int make_writable(struct inode *ip)
+/* ramfs_lock held: give the file its own pages (copying image data). On
+ * failure, *undo gets the partial page array to free after unlocking. */
+static int make_writable(struct inode *ip, uint8_t ***undo)
 {
     if (ip->pages)
         return 0;
@@ -166,9 +167,7 @@ static int make_writable(struct inode *ip)
     for (uint64_t off = 0; off < ip->size; off += PAGE_SIZE) {
         uint8_t *pg = page_alloc();
         if (!pg) {
-            for (uint64_t i = 0; i < off / PAGE_SIZE; i++)
-                page_free(pages[i]);
-            page_free(pages);
+            *undo = pages; /* freed by the caller after unlocking */
             return -ENOSPC;
         }
         memcpy(pg, ip->image + off, MIN(PAGE_SIZE, ip->size - off));
@@ -240,8 +239,9 @@ static long file_write(struct file *f, uint64_t ubuf, size_t n)
 {
     struct inode *ip = f->ip;
     spin_lock(&f->lock);
+    uint8_t **undo = NULL;
     spin_lock(&ramfs_lock);
-    long done = make_writable(ip);
+    long done = make_writable(ip, &undo);
     uint64_t off = (f->oflags & KEEL_O_APPEND) ? ip->size : f->off;
     if (done == 0 && off >= FILE_MAX_SIZE && n > 0)
         done = -EFBIG;
@@ -268,6 +268,7 @@ static long file_write(struct file *f, uint64_t ubuf, size_t n)
         f->off = off;
     spin_unlock(&ramfs_lock);
     spin_unlock(&f->lock);
+    ramfs_free_pages(undo);
     return done;
 }
 

@@ -35,8 +35,15 @@ extern pagetable_t kernel_pagetable;
 /* User address spaces. */
 pagetable_t vm_user_create(void);
 void vm_user_destroy(pagetable_t pt);
-/* Map fresh zeroed pages over [va, va+len) with PTE_* perm (U added). */
+/* Map fresh zeroed pages over [va, va+len) with PTE_* perm (U added).
+ * On failure nothing this call mapped stays mapped. */
 int vm_user_alloc(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm);
+/* The same for callers holding a spinlock (the process's vm_lock): pages
+ * to give back are chained on *undo; page_free_list(*undo) after
+ * unlocking. */
+int vm_user_alloc_undo(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm,
+                       void **undo);
+void page_free_list(void *list);
 /* Unmap and free the pages of [va, va+len) (those present). */
 void vm_user_free(pagetable_t pt, uint64_t va, uint64_t len);
 /* Physical address backing user va, or 0 when not mapped. */

@@ -124,7 +124,8 @@ void vm_user_destroy(pagetable_t pt)
     page_free(pt);
 }
 
-int vm_user_alloc(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm)
+int vm_user_alloc_undo(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm,
+                       void **undo)
 {
     KASSERT((va & (PAGE_SIZE - 1)) == 0);
     if (!user_range_ok(va, len))
@@ -159,14 +160,36 @@ int vm_user_alloc(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm)
         *walk(pt, a, false, false) &= ~PTE_NEW;
     return 0;
 fail:
+    /* Unmap what this call added; the pages go on the caller's undo list
+     * (threaded through the pages) to be freed once its lock is dropped. */
     for (uint64_t b = va; b < a; b += PAGE_SIZE) {
         pte_t *pte = walk(pt, b, false, false);
         if (pte && (*pte & PTE_NEW)) {
-            page_free((void *)PTE_TO_PA(*pte));
+            void **page = (void **)PTE_TO_PA(*pte);
+            *page = *undo;
+            *undo = page;
             *pte = 0;
         }
     }
+    sfence_vma();
     return -ENOMEM;
+}
+
+void page_free_list(void *list)
+{
+    while (list) {
+        void *next = *(void **)list;
+        page_free(list);
+        list = next;
+    }
+}
+
+int vm_user_alloc(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm)
+{
+    void *undo = NULL;
+    int err = vm_user_alloc_undo(pt, va, len, perm, &undo);
+    page_free_list(undo);
+    return err;
 }
 
 void vm_user_free(pagetable_t pt, uint64_t va, uint64_t len)

@@ -125,6 +125,7 @@ fail:
 long sys_brk(uint64_t new_brk)
 {
     struct proc *p = current()->proc;
+    void *undo = NULL;
     spin_lock(&p->vm_lock);
     uint64_t cur = p->brk;
     long r = (long)cur;
@@ -139,8 +140,8 @@ long sys_brk(uint64_t new_brk)
     /* Shrinking keeps the pages mapped (no cross-hart TLB shootdown);
      * growing maps fresh zeroed pages. */
     if (new_end > old_end &&
-        vm_user_alloc(p->pagetable, old_end, new_end - old_end, PTE_R | PTE_W) <
-            0) {
+        vm_user_alloc_undo(p->pagetable, old_end, new_end - old_end,
+                           PTE_R | PTE_W, &undo) < 0) {
         r = -ENOMEM;
         goto out;
     }
@@ -151,5 +152,6 @@ long sys_brk(uint64_t new_brk)
     r = (long)p->brk;
 out:
     spin_unlock(&p->vm_lock);
+    page_free_list(undo);
     return r;
 }

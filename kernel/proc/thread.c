@@ -144,11 +144,13 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
     t->tslot = slot;
     uint64_t top = thread_stack_top(slot);
     int err = 0;
+    void *undo = NULL;
     spin_lock(&p->vm_lock);
     if (!vm_user_translate(p->pagetable, top - PAGE_SIZE))
-        err = vm_user_alloc(p->pagetable, top - USTACK_SIZE, USTACK_SIZE,
-                            PTE_R | PTE_W);
+        err = vm_user_alloc_undo(p->pagetable, top - USTACK_SIZE, USTACK_SIZE,
+                                 PTE_R | PTE_W, &undo);
     spin_unlock(&p->vm_lock);
+    page_free_list(undo);
     if (err) {
         spin_lock(&p->lock);
         p->threads[slot] = NULL;
