@@ -4,7 +4,7 @@
 #define KEEL_PARAM_H
 
 #define MAX_HARTS 8
-#define MAX_PROCS 64
+#define MAX_PROCS 128 /* above the per-parent child limit (80) */
 #define MAX_THREADS 256
 #define MAX_FILES 512
 #define MAX_PIPES 64

@@ -178,6 +178,18 @@ static int spawn_action(struct proc *child, struct keel_spawn_action *x,
     return -EINVAL;
 }
 
+static int count_children(struct proc *p)
+{
+    int n = 0;
+    spin_lock(&proc_tree_lock);
+    list_for_each(it, &p->children)
+    {
+        n++;
+    }
+    spin_unlock(&proc_tree_lock);
+    return n;
+}
+
 long sys_spawn(uint64_t ureq)
 {
     struct thread *self = current();
@@ -197,8 +209,11 @@ long sys_spawn(uint64_t ureq)
         err = spawn_validate(a, self);
     if (err)
         goto out;
-    child = proc_alloc(path_basename(a->path));
-    if (!child) {
+    /* Each child (zombies included) holds a process-pool entry: a
+     * parent may have at most CAP_QUOTA_SLOTS, fewer than the pool, so
+     * no single process can exhaust it. */
+    if (count_children(parent) >= CAP_QUOTA_SLOTS ||
+        !(child = proc_alloc(path_basename(a->path)))) {
         err = -EAGAIN;
         goto out;
     }
