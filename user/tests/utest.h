@@ -250,6 +250,7 @@ extern const struct utest ut_badptr_tests[];
 extern const struct utest ut_fault_tests[];
 extern const struct utest ut_cap_tests[];
 extern const struct utest ut_deleg_tests[];
+extern const struct utest ut_revoke_tests[];
 extern const struct utest ut_stress_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
