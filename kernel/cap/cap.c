@@ -290,28 +290,38 @@ int cap_proc_install(struct proc *p, struct proc *target)
     return slot;
 }
 
-/* The slot of p's first process cap naming pid, or -1. Cap lock held. */
-static int find_proc_slot(struct proc *p, int pid)
+/* The slot of p's first process cap naming pid that carries `need`:
+ * -1 when p holds none for pid, -2 when it holds only weaker ones.
+ * Cap lock held. */
+static int find_proc_slot(struct proc *p, int pid, unsigned need)
 {
+    int r = -1;
     for (int s = 0; s < CAP_FD_SLOTS; s++) {
         cap_word_t w = p->caps.t.words[s];
         if (capw_valid(w) && capw_type(w) == CAP_TYPE_PROCESS &&
-            proc_by_index(capw_obj(w))->pid == pid)
-            return s;
+            proc_by_index(capw_obj(w))->pid == pid) {
+            if ((capw_rights(w) & need) == need)
+                return s;
+            r = -2;
+        }
     }
-    return -1;
+    return r;
 }
 
-struct proc *cap_proc_lookup(struct proc *p, int pid, int *err)
+struct proc *cap_proc_lookup(struct proc *p, int pid, unsigned need, int *err)
 {
     cap_lock(p);
-    int s = find_proc_slot(p, pid);
+    int s = find_proc_slot(p, pid, need);
     struct proc *target = NULL;
     if (s >= 0) {
         target = proc_by_index(capw_obj(p->caps.t.words[s]));
         proc_get(target);
     }
     cap_unlock(p);
+    if (s == -2) {
+        *err = -EPERM; /* a cap without the right this call needs */
+        return NULL;
+    }
     if (!target) {
         spin_lock(&proc_tree_lock);
         bool exists = proc_find_locked(pid) != NULL; /* alive or zombie */
@@ -331,7 +341,7 @@ long sys_proc_handle(int pid)
 {
     struct proc *p = current()->proc;
     cap_lock(p);
-    int s = find_proc_slot(p, pid);
+    int s = find_proc_slot(p, pid, 0);
     cap_unlock(p);
     return s >= 0 ? s : -ESRCH;
 }
@@ -341,7 +351,7 @@ void cap_proc_forget(struct proc *p, struct proc *target)
     cap_word_t dropped[CAP_FD_SLOTS];
     int n = 0;
     cap_lock(p);
-    for (int s; (s = find_proc_slot(p, target->pid)) >= 0;)
+    for (int s; (s = find_proc_slot(p, target->pid, 0)) >= 0;)
         dropped[n++] = cap_table_clear(&p->caps.t, s);
     cap_unlock(p);
     for (int i = 0; i < n; i++)
@@ -374,14 +384,20 @@ void cap_thread_remove(struct proc *p, int tslot)
         cap_obj_put(w);
 }
 
-struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok)
+struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok,
+                                        unsigned need, int *err)
 {
+    *err = -ESRCH;
     if (tok == 0)
         return current();
     cap_word_t w = 0;
     if (cap_table_lookup(&p->caps.t, tok, &w) < 0 ||
         capw_type(w) != CAP_TYPE_THREAD)
         return NULL;
+    if ((capw_rights(w) & need) != need) {
+        *err = -EPERM;
+        return NULL;
+    }
     struct thread *t = thread_by_index(capw_obj(w));
     return t->state == T_DEAD || t->state == T_FREE ? NULL : t;
 }

@@ -91,7 +91,7 @@ long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
         return -EACCES;
     if ((rights & ~capw_rights(w)) || (rights & CAP_RIGHT_GRANT))
         return -EINVAL;
-    struct proc *dst = cap_proc_lookup(self, dst_pid, &err);
+    struct proc *dst = cap_proc_lookup(self, dst_pid, CAP_RIGHT_WRITE, &err);
     if (!dst)
         return err;
     struct delegation *d = NULL;
@@ -204,7 +204,7 @@ void cap_space_teardown(struct proc *p)
         if (capw_valid(w)) {
             cap_table_clear(&p->caps.t, s);
             if (capw_type(w) == CAP_TYPE_DELEGATE)
-                p->caps.ndeleg--;
+                __atomic_sub_fetch(&p->caps.ndeleg, 1, __ATOMIC_RELAXED);
         }
         cap_unlock(p);
         if (capw_valid(w))

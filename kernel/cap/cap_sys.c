@@ -28,7 +28,9 @@ long sys_cap_drop(uint64_t tok)
     if (!err) {
         cap_table_clear(&p->caps.t, (int)cap_token_slot(tok));
         if (capw_type(w) == CAP_TYPE_DELEGATE)
-            p->caps.ndeleg--; /* the delegation stays, unrevocable */
+            /* the delegation stays, unrevocable; ndeleg is also updated
+             * outside the lock (transfer), so atomically */
+            __atomic_sub_fetch(&p->caps.ndeleg, 1, __ATOMIC_RELAXED);
     }
     cap_unlock(p);
     if (!err)

@@ -60,17 +60,22 @@ int cap_fd_setflags(struct proc *p, int fd, int flags);
 
 /* Mint a process cap for `target` in p (spawn): slot or -EMFILE. */
 int cap_proc_install(struct proc *p, struct proc *target);
-/* The process named by pid through one of p's process caps, with a
- * reference (proc_put it), or NULL: -EPERM no cap, -ESRCH no process. */
-struct proc *cap_proc_lookup(struct proc *p, int pid, int *err);
+/* The process named by pid through one of p's process caps carrying the
+ * rights `need` (kill and transfer need WRITE, waitpid READ), with a
+ * reference (proc_put it), or NULL: -EPERM no such cap, -ESRCH no live
+ * process. */
+struct proc *cap_proc_lookup(struct proc *p, int pid, unsigned need, int *err);
 /* Drop p's process caps for `target` (after reaping it). */
 void cap_proc_forget(struct proc *p, struct proc *target);
 
 /* Thread caps in the reserved slots. */
 void cap_thread_install(struct proc *p, int tslot, struct thread *t);
 void cap_thread_remove(struct proc *p, int tslot);
-/* Resolve a thread token (0 = the caller) with the cap lock held. */
-struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok);
+/* Resolve a thread token (0 = the caller) needing `need` rights (set
+ * needs WRITE, get READ), with the cap lock held; NULL and *err = -ESRCH
+ * (bad token, dead thread) or -EPERM (missing right). */
+struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok,
+                                        unsigned need, int *err);
 
 /* Exit: revoke p's outstanding delegations, then drop every slot. */
 void cap_space_teardown(struct proc *p);

@@ -207,7 +207,7 @@ long sys_waitpid(int pid, uint64_t ustatus, int options)
     if (pid > 0) {
         /* Waiting on one process needs a process cap for it. */
         int err;
-        struct proc *target = cap_proc_lookup(self, pid, &err);
+        struct proc *target = cap_proc_lookup(self, pid, CAP_RIGHT_READ, &err);
         if (!target && err == -EPERM)
             return err;
         if (target)
@@ -267,7 +267,7 @@ long sys_kill(int pid, int sig)
     }
     /* No ambient authority: signalling another process needs a cap. */
     int err;
-    struct proc *p = cap_proc_lookup(self, pid, &err);
+    struct proc *p = cap_proc_lookup(self, pid, CAP_RIGHT_WRITE, &err);
     if (!p)
         return err;
     if (sig)

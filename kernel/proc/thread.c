@@ -229,10 +229,11 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
     if (prio < KEEL_PRIO_MIN || prio > KEEL_PRIO_MAX)
         return -EINVAL;
     cap_lock(p);
-    struct thread *t = cap_thread_lookup_locked(p, tok);
+    int err;
+    struct thread *t = cap_thread_lookup_locked(p, tok, CAP_RIGHT_WRITE, &err);
     long r = 0;
     if (!t)
-        r = -ESRCH;
+        r = err;
     else if (prio > self->prio)
         r = -EPERM; /* no raising anyone above the caller */
     else
@@ -245,11 +246,12 @@ long sys_thread_getschedparam(uint64_t tok, uint64_t upolicy, uint64_t uprio)
 {
     struct proc *p = current()->proc;
     cap_lock(p);
-    struct thread *t = cap_thread_lookup_locked(p, tok);
+    int err;
+    struct thread *t = cap_thread_lookup_locked(p, tok, CAP_RIGHT_READ, &err);
     int policy = t ? t->policy : 0, prio = t ? t->prio : 0;
     cap_unlock(p);
     if (!t)
-        return -ESRCH;
+        return err;
     if (copy_to_user(upolicy, &policy, sizeof(int)) < 0 ||
         copy_to_user(uprio, &prio, sizeof(int)) < 0)
         return -EFAULT;

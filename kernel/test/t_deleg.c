@@ -189,21 +189,44 @@ KTEST(process_cap_outlives_reap)
     struct world w;
     world_begin(&w);
     int err = 0;
-    struct proc *b = cap_proc_lookup(w.a, w.b->pid, &err);
+    struct proc *b = cap_proc_lookup(w.a, w.b->pid, CAP_RIGHT_WRITE, &err);
     KT_CHECK(b == w.b);
     proc_put(b);
-    KT_CHECK(!cap_proc_lookup(w.b, w.a->pid, &err));
+    KT_CHECK(!cap_proc_lookup(w.b, w.a->pid, 0, &err));
     KT_CHECK_EQ(err, -EPERM); /* b holds no cap for a */
     /* b is reaped while a still names it: the struct stays, as ESRCH. */
     struct proc *keep = w.b;
     cap_space_teardown(keep);
     proc_free(keep);
     KT_CHECK_EQ(keep->state, P_REAPED);
-    KT_CHECK(!cap_proc_lookup(w.a, keep->pid, &err));
+    KT_CHECK(!cap_proc_lookup(w.a, keep->pid, 0, &err));
     KT_CHECK_EQ(err, -ESRCH);
     cap_proc_forget(w.a, keep); /* the last reference: now it is free */
     KT_CHECK_EQ(keep->state, P_FREE);
     w.b = proc_alloc("ktB2"); /* world_end frees a b */
+    world_end(&w);
+}
+
+KTEST(process_cap_rights_are_enforced)
+{
+    struct world w;
+    world_begin(&w);
+    /* a -> b with READ only: waitpid-style lookups pass, kill- and
+     * transfer-style (WRITE) ones are refused. */
+    long ptok = sys_cap_get_token(1, CAP_TYPE_PROCESS);
+    KT_CHECK(ptok >= 0);
+    struct proc *c = proc_alloc("ktC");
+    KT_CHECK_EQ(cap_proc_install(w.a, c), 2);
+    KT_CHECK_EQ(sys_cap_transfer(c->pid, ptok, CAP_RIGHT_READ, UD, US), 0);
+    int err = 0;
+    struct proc *r = cap_proc_lookup(c, w.b->pid, CAP_RIGHT_READ, &err);
+    KT_CHECK(r == w.b);
+    if (r)
+        proc_put(r);
+    KT_CHECK(!cap_proc_lookup(c, w.b->pid, CAP_RIGHT_WRITE, &err));
+    KT_CHECK_EQ(err, -EPERM);
+    cap_space_teardown(c);
+    proc_free(c);
     world_end(&w);
 }
 

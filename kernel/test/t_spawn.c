@@ -111,7 +111,7 @@ KTEST(spawn_inherits_grant_fds_stripped)
     KT_CHECK(pid > 0);
     /* The parent holds a process cap (all rights) for the child. */
     int err = 0;
-    struct proc *c = cap_proc_lookup(w.p, (int)pid, &err);
+    struct proc *c = cap_proc_lookup(w.p, (int)pid, CAP_RIGHTS_ALL, &err);
     KT_CHECK(c != NULL);
     if (c) {
         cap_word_t w0 = c->caps.t.words[0];

@@ -243,6 +243,30 @@ TEST(deleg_process_cap_transfer)
     CHECK_KSTAT_BACK(k0); /* b's process struct went with the last cap */
 }
 
+TEST(deleg_process_cap_rights)
+{
+    ut_revoke_all();
+    struct peer a, b;
+    struct prep o;
+    CHECK_RC(peer_start(&a), 0);
+    CHECK_RC(peer_start(&b), 0);
+    cap_token_t tb, d;
+    CHECK_OK(cap_get_token(proc_handle(b.pid), CAP_TYPE_PROCESS, &tb));
+    /* READ only: a may wait (b is not its child: ECHILD) but not signal
+     * or transfer into b. Rights on process caps mean something. */
+    int s = -1;
+    CHECK_OK(cap_transfer(a.pid, tb, R, &d, &s));
+    CHECK_ERRNO(PC(&a, P_KILL, b.pid, 0), EPERM);
+    CHECK_ERRNO(PC(&a, P_WAIT, b.pid, WNOHANG), ECHILD);
+    CHECK_OK(cap_revoke_delegate(d));
+    /* WRITE: signalling works. */
+    CHECK_OK(cap_transfer(a.pid, tb, W, &d, &s));
+    CHECK_OK(PC(&a, P_KILL, b.pid, 0));
+    CHECK_OK(cap_revoke_delegate(d));
+    CHECK_EXITED(peer_stop(&a), 0);
+    CHECK_EXITED(peer_stop(&b), 0);
+}
+
 TEST(deleg_transfer_to_self)
 {
     ut_revoke_all();
@@ -463,6 +487,7 @@ const struct utest ut_deleg_tests[] = {
     UT_CASE(deleg_rights_only_shrink),
     UT_CASE(deleg_process_caps),
     UT_CASE(deleg_process_cap_transfer),
+    UT_CASE(deleg_process_cap_rights),
     UT_CASE(deleg_transfer_to_self),
     UT_CASE(deleg_thread_cap_transfer),
     UT_CASE(spawn_zero_and_sixteen_open_actions),
