@@ -6,10 +6,6 @@ static inline void map_set(uint64_t *m, int i)
 {
     m[i / 64] |= 1ull << (i % 64);
 }
-static inline void map_clear(uint64_t *m, int i)
-{
-    m[i / 64] &= ~(1ull << (i % 64));
-}
 static inline bool map_test(const uint64_t *m, int i)
 {
     return (m[i / 64] >> (i % 64)) & 1;
