@@ -2,10 +2,6 @@
 #include "cap_table.h"
 #include "../include/errno.h"
 
-static inline void map_set(uint64_t *m, int i)
-{
-    m[i / 64] |= 1ull << (i % 64);
-}
 static inline bool map_test(const uint64_t *m, int i)
 {
     return (m[i / 64] >> (i % 64)) & 1;
@@ -25,7 +21,7 @@ void cap_table_init(struct cap_table *t, uint32_t gen_seed, uint32_t quota)
         t->words[i] = (cap_word_t)gen << CAPW_GEN_SHIFT;
         t->deleg[i] = 0;
         if (i < CAP_FD_SLOTS)
-            map_set(t->free_map, i);
+            capt_map_set(t->free_map, i);
     }
 }
 

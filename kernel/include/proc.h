@@ -60,7 +60,6 @@ int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
               struct thread **main_out);
 void proc_exit(int status) __attribute__((noreturn)); /* whole process */
 void proc_kill(struct proc *p, int sig);
-void proc_fault(const char *what, uint64_t addr) __attribute__((noreturn));
 void proc_start_init(void);
 uint32_t proc_count(void);
 
@@ -75,7 +74,6 @@ struct thread *thread_by_index(uint32_t idx);
 uint32_t thread_count(void);
 void thread_exit(uint64_t retval) __attribute__((noreturn));
 void thread_user_entry(void); /* first return to user (arch) */
-void user_return(struct trapframe *tf) __attribute__((noreturn));
 uint64_t thread_stack_top(int tslot);
 
 #endif
