@@ -230,6 +230,45 @@ KTEST(process_cap_rights_are_enforced)
     world_end(&w);
 }
 
+long sys_thread_setschedparam(uint64_t tok, int policy, int prio);
+long sys_thread_getschedparam(uint64_t tok, uint64_t upolicy, uint64_t uprio);
+
+KTEST(thread_cap_rights_are_enforced)
+{
+    struct world w;
+    world_begin(&w);
+    /* A thread of a (not started) in its reserved slot 1, handed to b
+     * with READ only: b may read its parameters but not set them. */
+    struct thread *t = thread_alloc(w.a);
+    KT_CHECK(t != NULL);
+    t->tslot = 1;
+    t->state = T_BLOCKED; /* parked: a live thread nobody will wake */
+    cap_thread_install(w.a, 1, t);
+    long ttok = sys_cap_get_token(CAP_THREAD_SLOT_BASE + 1, CAP_TYPE_THREAD);
+    KT_CHECK(ttok >= 0);
+    KT_CHECK_EQ(cap_proc_install(w.b, w.a), 0); /* so b may transfer back */
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, ttok, CAP_RIGHT_READ, UD, US), 0);
+    int bs = (int)(uint32_t)read_u64(&w, US);
+    current()->proc = w.b;
+    w.a->pagetable = NULL;
+    w.b->pagetable = w.pt;
+    long btok = sys_cap_get_token(bs, CAP_TYPE_THREAD);
+    KT_CHECK_EQ(sys_thread_setschedparam(btok, KEEL_SCHED_RR, 5), -EPERM);
+    KT_CHECK_EQ(sys_thread_getschedparam(btok, UD, US), 0);
+    KT_CHECK_EQ(sys_thread_setschedparam(btok + 1, KEEL_SCHED_RR, 5), -ESRCH);
+    current()->proc = w.a;
+    w.b->pagetable = NULL;
+    w.a->pagetable = w.pt;
+    /* The thread's own cap has WRITE: setting works through it. */
+    KT_CHECK_EQ(sys_thread_setschedparam(ttok, KEEL_SCHED_RR, 5), 0);
+    KT_CHECK_EQ(t->prio, 5);
+    t->state = T_DEAD;
+    cap_thread_remove(w.a, 1);
+    cap_space_teardown(w.b); /* drops b's copy: the last cap reference */
+    thread_release(t);       /* the "alive" reference */
+    world_end(&w);
+}
+
 #ifdef KEEL_LOCKCHECK
 extern int lockcheck_expect_violation, lockcheck_violations;
 
