@@ -235,8 +235,9 @@ void sched_preempt(void)
      * the head of its level; a yield or an expired slice goes last. */
     bool front =
         cur->policy == KEEL_SCHED_FIFO || time_now_ticks() < h->slice_end;
-    schedule_common(front && h->need_resched_preempt);
-    h->need_resched_preempt = 0;
+    bool preempted = h->need_resched_preempt;
+    h->need_resched_preempt = 0; /* before: we may resume on another hart */
+    schedule_common(front && preempted);
 }
 
 void sched_set_prio(struct thread *t, int policy, int prio)
