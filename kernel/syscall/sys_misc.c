@@ -1,4 +1,5 @@
 /* Time, power and kernel counters. */
+#include "../include/cap.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
 
@@ -37,6 +38,7 @@ long sys_kstat(uint64_t uout)
     k.threads_in_use = thread_count();
     k.files_in_use = file_count();
     k.pipes_in_use = pipe_count();
+    k.delegations_in_use = cap_delegations_in_use();
     for (int h = 0; h < nharts; h++) {
         k.harts_online += harts[h].online;
         k.nharts_ran_user += harts[h].ran_user;

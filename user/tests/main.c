@@ -380,6 +380,7 @@ TEST(leak_check)
     CHECK_EQ(k.threads_in_use, k_before.threads_in_use);
     CHECK_EQ(k.files_in_use, k_before.files_in_use);
     CHECK_EQ(k.pipes_in_use, k_before.pipes_in_use);
+    CHECK_EQ(k.delegations_in_use, k_before.delegations_in_use);
     uintptr_t brk_after = (uintptr_t)sbrk(0);
     long heap_pages = (long)((brk_after - brk_before + 4095) / 4096);
     long used = (long)k_before.free_pages - (long)k.free_pages;

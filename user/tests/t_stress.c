@@ -252,6 +252,7 @@ TEST(stress_cap_smp)
     CHECK_EQ(k1.threads_in_use, k0.threads_in_use);
     CHECK_EQ(k1.files_in_use, k0.files_in_use);
     CHECK_EQ(k1.pipes_in_use, k0.pipes_in_use);
+    CHECK_EQ(k1.delegations_in_use, k0.delegations_in_use);
     long heap = (long)(((uintptr_t)sbrk(0) - brk0 + 4095) / 4096);
     long used = (long)k0.free_pages - (long)k1.free_pages;
     CHECKF(used <= heap + 2,

@@ -167,7 +167,9 @@ struct keel_kstat {
     uint32_t files_in_use;
     uint32_t pipes_in_use;
     uint32_t harts_online;
-    uint32_t nharts_ran_user; /* harts that have run a user thread */
+    uint32_t nharts_ran_user;    /* harts that have run a user thread */
+    uint32_t delegations_in_use; /* cap_transfer records outstanding */
+    uint32_t pad;
 };
 
 #endif
