@@ -107,11 +107,13 @@ static void pipe_release(struct file *f)
     else
         p->writers--;
     bool last = p->readers == 0 && p->writers == 0;
-    spin_unlock(&p->lock);
-    if (!last) {
+    /* Wake the other end before unlocking: once unlocked, its own last
+     * release may free the pipe. */
+    if (!last)
         waitq_wake_all(reader ? &p->wq : &p->rq);
+    spin_unlock(&p->lock);
+    if (!last)
         return;
-    }
     page_free(p->buf);
     spin_lock(&pipe_pool_lock);
     pool_free(&pipe_pool, p);

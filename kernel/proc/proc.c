@@ -131,9 +131,13 @@ void proc_teardown(struct proc *p)
     }
     p->state = P_ZOMBIE;
     struct proc *parent = p->parent;
-    spin_unlock(&proc_tree_lock);
     if (parent)
+        proc_get(parent); /* it may be reaped once the lock drops */
+    spin_unlock(&proc_tree_lock);
+    if (parent) {
         waitq_wake_all(&parent->child_wq);
+        proc_put(parent);
+    }
     if (wake_init)
         waitq_wake_all(&init_proc->child_wq);
     if (p == init_proc) {

@@ -99,6 +99,14 @@ void thread_exit(uint64_t retval)
 {
     struct thread *t = current();
     struct proc *p = t->proc;
+    /* Leave the process's address space now: once nthreads drops, the
+     * last thread may free the page table while this hart is still on
+     * its way out. Nothing below touches user memory. */
+    csr_write(satp, vm_satp(kernel_pagetable));
+    sfence_vma();
+    /* Keep p's struct alive until we are done with its wait queue: the
+     * last thread's teardown and a reap could otherwise free it. */
+    proc_get(p);
     cap_thread_remove(p, t->tslot);
     spin_lock(&p->lock);
     p->threads[t->tslot] = NULL;
@@ -109,6 +117,7 @@ void thread_exit(uint64_t retval)
     waitq_wake_all(&p->join_wq);
     if (last)
         proc_teardown(p);
+    proc_put(p);
     t->state = T_DEAD;
     schedule();
     panic("dead thread ran again");
@@ -155,6 +164,7 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
         spin_lock(&p->lock);
         p->threads[slot] = NULL;
         spin_unlock(&p->lock);
+        waitq_wake_all(&p->join_wq); /* a join on this slot: ESRCH now */
         thread_release(t);
         return -EAGAIN;
     }
@@ -165,6 +175,9 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
     t->tf->regs[TF_A0] = arg;
     t->tf->regs[TF_SP] = top;
     t->tf->regs[TF_TP] = tls;
+    /* Its cap becomes visible now: until it is queued, a concurrent
+     * setschedparam must wait (WAKING), not race the enqueue. */
+    t->state = T_WAKING;
     cap_thread_install(p, slot, t);
     spin_lock(&p->lock);
     p->nthreads++;

@@ -101,9 +101,10 @@ static void make_ready(struct thread *t)
 {
     struct hart *h = pick_hart(t);
     spin_lock(&h->rq.lock);
-    t->state = T_READY;
-    t->hart = h->id;
+    t->hart = h->id; /* before READY is published: sched_set_prio reads
+                        state, then trusts hart */
     rq_add(&h->rq, t, false);
+    __atomic_store_n(&t->state, T_READY, __ATOMIC_RELEASE);
     spin_unlock(&h->rq.lock);
     if (t->prio > hart_cur_prio(h))
         sched_ipi(h->id);
@@ -243,9 +244,13 @@ void sched_preempt(void)
 void sched_set_prio(struct thread *t, int policy, int prio)
 {
     for (;;) {
-        struct hart *h = &harts[t->hart];
+        /* A thread being woken (or just created) is between queues:
+         * wait until make_ready has placed it. */
+        while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == T_WAKING)
+            cpu_relax();
+        struct hart *h = &harts[READ_ONCE(t->hart)];
         spin_lock(&h->rq.lock);
-        if (t->hart != h->id) {
+        if (t->hart != h->id || t->state == T_WAKING) {
             spin_unlock(&h->rq.lock);
             continue;
         }
@@ -265,6 +270,8 @@ void sched_set_prio(struct thread *t, int policy, int prio)
         if (t == current() && prio < old) {
             h->need_resched = 1; /* someone may now outrank us */
             h->need_resched_preempt = 1;
+        } else if (t->state == T_RUNNING && prio < old) {
+            sched_ipi(t->hart); /* running elsewhere: let it re-check */
         }
         return;
     }

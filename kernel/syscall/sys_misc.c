@@ -10,8 +10,14 @@ long sys_nanosleep(uint64_t ureq)
         return -EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
         return -EINVAL;
-    uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-    return sleep_until(time_now_ticks() + ns_to_ticks(ns));
+    /* Saturate: a huge request sleeps "forever", it does not wrap. */
+    uint64_t now = time_now_ticks(), ticks;
+    if ((uint64_t)ts.tv_sec > UINT64_MAX / 1000000000ull / 2)
+        ticks = UINT64_MAX - now;
+    else
+        ticks = ns_to_ticks((uint64_t)ts.tv_sec * 1000000000ull +
+                            (uint64_t)ts.tv_nsec);
+    return sleep_until(ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks);
 }
 
 long sys_clock_gettime(int clock, uint64_t uout)

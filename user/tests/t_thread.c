@@ -15,7 +15,35 @@
 
 #include "utest.h"
 
+/* Mode "threads-exit-together": four threads (main included) meet, then
+ * all pthread_exit at once, so the process ends with several threads
+ * leaving their harts at the same moment. */
+static volatile int exit_arrived;
+
+static void *exit_together(void *arg)
+{
+    (void)arg;
+    __atomic_add_fetch(&exit_arrived, 1, __ATOMIC_SEQ_CST);
+    for (long i = 0;
+         i < 1000000 && __atomic_load_n(&exit_arrived, __ATOMIC_SEQ_CST) < 4;
+         i++)
+        if (i > 1000)
+            sched_yield();
+    pthread_exit(NULL);
+}
+
+static int mode_threads_exit_together(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    pthread_t t;
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t, NULL, exit_together, NULL);
+    exit_together(NULL);
+    return 0;
+}
+
 const struct ut_mode ut_thread_modes[] = {
+    {"threads-exit-together", mode_threads_exit_together},
     UT_MODE_END,
 };
 
@@ -507,7 +535,24 @@ TEST(thread_pipe_handoff)
     CHECKF(bad < 0, "write %ld failed", bad);
 }
 
+/* Regression: a process whose threads all exit at once (its last thread
+ * frees the address space while the others are still leaving their
+ * harts). Repeated so the race gets a chance; any panic ends the suite. */
+TEST(threads_exit_together_storm)
+{
+    for (int round = 0; round < 60; round++) {
+        pid_t pids[3];
+        for (int k = 0; k < 3; k++)
+            CHECK_RC(ut_spawn_self(&pids[k], NULL, NULL,
+                                   "threads-exit-together", NULL, NULL, NULL),
+                     0);
+        for (int k = 0; k < 3; k++)
+            CHECK_EXITED(ut_wait(pids[k]), 0);
+    }
+}
+
 const struct utest ut_thread_tests[] = {
+    UT_CASE(threads_exit_together_storm),
     UT_CASE(compute_longer_than_a_time_slice),
     UT_CASE(thread_create_join_values),
     UT_CASE(thread_exit_value),
