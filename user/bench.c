@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +124,9 @@ static void bench_pipe_pingpong(const char *self)
     report("pipe_pingpong", total, n);
 }
 
-static void bench_spawn_wait(void)
+/* Spawn /bin/true and wait for it, n times; with_actions adds three
+ * file actions (open, dup2, close). */
+static void bench_spawn(const char *name, bool with_actions)
 {
     const int n = 50;
     char *argv[] = {"/bin/true", NULL};
@@ -132,11 +135,16 @@ static void bench_spawn_wait(void)
         pid_t pid;
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
+        if (with_actions) {
+            posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+            posix_spawn_file_actions_adddup2(&fa, 1, 2);
+            posix_spawn_file_actions_addclose(&fa, 0);
+        }
         if (posix_spawn(&pid, "/bin/true", &fa, NULL, argv, environ) == 0)
             waitpid(pid, NULL, 0);
         posix_spawn_file_actions_destroy(&fa);
     }
-    report("spawn_wait", instret() - t0, n);
+    report(name, instret() - t0, n);
 }
 
 static void bench_cap_get_token(void)
@@ -232,25 +240,6 @@ static void bench_cap_transfer(const char *self)
     holder_stop(&h);
 }
 
-static void bench_spawn_fa3(void)
-{
-    const int n = 50;
-    char *argv[] = {"/bin/true", NULL};
-    uint64_t t0 = instret();
-    for (int i = 0; i < n; i++) {
-        pid_t pid;
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, 1, 2);
-        posix_spawn_file_actions_addclose(&fa, 0);
-        if (posix_spawn(&pid, "/bin/true", &fa, NULL, argv, environ) == 0)
-            waitpid(pid, NULL, 0);
-        posix_spawn_file_actions_destroy(&fa);
-    }
-    report("spawn_fa3", instret() - t0, n);
-}
-
 /* Child side of the ping-pong: echo bytes until EOF. */
 static int echo_loop(void)
 {
@@ -269,11 +258,11 @@ int main(int argc, char **argv)
     bench_null_syscall();
     bench_yield_switch();
     bench_pipe_pingpong(argv[0]);
-    bench_spawn_wait();
+    bench_spawn("spawn_wait", false);
     bench_cap_get_token();
     bench_cap_drop();
     bench_dup_close();
     bench_cap_transfer(argv[0]);
-    bench_spawn_fa3();
+    bench_spawn("spawn_fa3", true);
     return 0;
 }
