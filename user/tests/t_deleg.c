@@ -209,9 +209,7 @@ TEST(deleg_process_caps)
 
 TEST(deleg_process_cap_transfer)
 {
-    ut_revoke_all();
-    struct keel_kstat k0;
-    CHECK_OK(keel_kstat(&k0));
+    DELEG_TEST_BEGIN(k0);
     struct peer a, b;
     struct prep o;
     CHECK_RC(peer_start(&a), 0);
@@ -269,9 +267,7 @@ TEST(deleg_process_cap_rights)
 
 TEST(deleg_transfer_to_self)
 {
-    ut_revoke_all();
-    struct keel_kstat k0;
-    CHECK_OK(keel_kstat(&k0));
+    DELEG_TEST_BEGIN(k0);
     struct peer a;
     struct prep o;
     CHECK_RC(peer_start(&a), 0);

@@ -70,9 +70,7 @@ TEST(deleg_revoke_reaches_copies)
 
 TEST(deleg_revoke_after_close_drop_exit)
 {
-    ut_revoke_all();
-    struct keel_kstat k0;
-    CHECK_OK(keel_kstat(&k0));
+    DELEG_TEST_BEGIN(k0);
     struct peer c;
     struct prep o;
     CHECK_RC(peer_start(&c), 0);
@@ -125,9 +123,7 @@ TEST(deleg_revoke_after_close_drop_exit)
 
 TEST(deleg_revoke_blocked_reader)
 {
-    ut_revoke_all();
-    struct keel_kstat k0;
-    CHECK_OK(keel_kstat(&k0));
+    DELEG_TEST_BEGIN(k0);
     struct peer c;
     struct prep o;
     CHECK_RC(peer_start(&c), 0);
@@ -213,9 +209,7 @@ TEST(deleg_stale_tokens)
 
 TEST(deleg_quota)
 {
-    ut_revoke_all();
-    struct keel_kstat k0;
-    CHECK_OK(keel_kstat(&k0));
+    DELEG_TEST_BEGIN(k0);
     struct peer c;
     struct prep o;
     CHECK_RC(peer_start(&c), 0);
@@ -280,9 +274,7 @@ TEST(deleg_quota)
 
 TEST(deleg_exit_revokes_outstanding)
 {
-    ut_revoke_all();
-    struct keel_kstat k0;
-    CHECK_OK(keel_kstat(&k0));
+    DELEG_TEST_BEGIN(k0);
     struct peer a, b;
     struct prep o;
     CHECK_RC(peer_start(&a), 0);

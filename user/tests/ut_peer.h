@@ -112,4 +112,12 @@ static inline int fd_token(int fd, cap_token_t *t)
         CHECK_EQ(k1_.pipes_in_use, (k0).pipes_in_use);                         \
     } while (0)
 
+/* Every delegation test starts clean (no delegation an earlier failed
+ * test left behind) and snapshots the kernel counters into `k` so it
+ * can check they come back. */
+#define DELEG_TEST_BEGIN(k)                                                    \
+    ut_revoke_all();                                                           \
+    struct keel_kstat k;                                                       \
+    CHECK_OK(keel_kstat(&k))
+
 #endif
