@@ -10,7 +10,7 @@ OBJCOPY := $(CROSS)objcopy
 QEMU := qemu-system-riscv64
 B := build
 NEWLIB := .cache/newlib/riscv64-unknown-elf
-SETUP_STAMP := $(NEWLIB)/.built-v2
+SETUP_STAMP := .cache/newlib/.built-v2
 
 ARCH_FLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 # The multilib lookup does not match the _zicsr_zifencei spelling: name
