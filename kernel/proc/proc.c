@@ -259,13 +259,32 @@ long sys_waitpid(int pid, uint64_t ustatus, int options)
     }
 }
 
+/* The default action of sig: true when it ends the process. There are
+ * no signal handlers yet, so the default action is the only one; POSIX
+ * ignores SIGCHLD, SIGURG, SIGWINCH and SIGCONT by default (SIGCONT
+ * continues a stopped process, and nothing stops), and signal 0 only
+ * checks that the target exists and may be signalled. */
+static bool sig_terminates(int sig)
+{
+    switch (sig) {
+    case 0:
+    case KEEL_SIGURG:
+    case KEEL_SIGCONT:
+    case KEEL_SIGCHLD:
+    case KEEL_SIGWINCH:
+        return false;
+    default:
+        return true;
+    }
+}
+
 long sys_kill(int pid, int sig)
 {
     struct proc *self = current()->proc;
     if (sig < 0 || sig > 64)
         return -EINVAL;
     if (pid == self->pid) {
-        if (sig)
+        if (sig_terminates(sig))
             proc_kill(self, sig);
         return 0;
     }
@@ -274,7 +293,7 @@ long sys_kill(int pid, int sig)
     struct proc *p = cap_proc_lookup(self, pid, CAP_RIGHT_WRITE, &err);
     if (!p)
         return err;
-    if (sig)
+    if (sig_terminates(sig))
         proc_kill(p, sig);
     proc_put(p);
     return 0;

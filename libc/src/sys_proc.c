@@ -15,6 +15,10 @@
 _Static_assert(WNOHANG == KEEL_WNOHANG, "waitpid options");
 _Static_assert(SCHED_FIFO == KEEL_SCHED_FIFO && SCHED_RR == KEEL_SCHED_RR,
                "scheduling policies");
+_Static_assert(SIGURG == KEEL_SIGURG && SIGCONT == KEEL_SIGCONT &&
+                   SIGCHLD == KEEL_SIGCHLD && SIGWINCH == KEEL_SIGWINCH &&
+                   SIGTERM == KEEL_SIGTERM && SIGKILL == KEEL_SIGKILL,
+               "signal numbers");
 
 void _exit(int status)
 {

@@ -252,6 +252,7 @@ extern const struct utest ut_cap_tests[];
 extern const struct utest ut_deleg_tests[];
 extern const struct utest ut_revoke_tests[];
 extern const struct utest ut_stress_tests[];
+extern const struct utest ut_small_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
@@ -261,5 +262,6 @@ extern const struct ut_mode ut_cap_modes[];
 extern const struct ut_mode ut_fault_modes[];
 extern const struct ut_mode ut_peer_modes[];
 extern const struct ut_mode ut_stress_modes[];
+extern const struct ut_mode ut_small_modes[];
 
 #endif

@@ -144,6 +144,12 @@ struct keel_spawn_req {
 #define KEEL_SIGILL 4
 #define KEEL_SIGBUS 7
 #define KEEL_SIGTERM 15
+/* Ignored by default (POSIX): kill() with one of these is a no-op until
+ * signal handlers exist. */
+#define KEEL_SIGURG 16
+#define KEEL_SIGCONT 19
+#define KEEL_SIGCHLD 20
+#define KEEL_SIGWINCH 28
 
 struct keel_timespec {
     int64_t tv_sec;
