@@ -48,13 +48,23 @@ uint32_t file_count(void)
     return READ_ONCE(file_pool.in_use);
 }
 
+int vfs_check_oflags(int oflags)
+{
+    if (oflags & ~(KEEL_O_ACCMODE | KEEL_O_APPEND | KEEL_O_CREAT |
+                   KEEL_O_TRUNC | KEEL_O_EXCL | KEEL_O_CLOEXEC))
+        return -EINVAL;
+    if ((oflags & KEEL_O_ACCMODE) == 3)
+        return -EINVAL;
+    return 0;
+}
+
 int vfs_open(const char *path, int oflags, struct file **out)
 {
-    int err = 0;
+    int err = vfs_check_oflags(oflags);
+    if (err)
+        return err;
     bool create = oflags & KEEL_O_CREAT;
     int acc = oflags & KEEL_O_ACCMODE;
-    if (acc == 3)
-        return -EINVAL;
     spin_lock(&ramfs_lock);
     struct inode *ip = ramfs_lookup(path, false, &err);
     if (ip && create && (oflags & KEEL_O_EXCL)) {

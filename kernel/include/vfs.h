@@ -82,6 +82,9 @@ extern const struct file_ops ramfs_dir_ops;
 uint8_t **ramfs_truncate(struct inode *ip);
 void ramfs_free_pages(uint8_t **pages);
 
+/* The open flags open() and spawn open actions accept (one check for
+ * both): 0, or -EINVAL for unknown bits or access mode 3. */
+int vfs_check_oflags(int oflags);
 /* Open a path with KEEL_O_* flags, returning a new file (1 ref). */
 int vfs_open(const char *path, int oflags, struct file **out);
 

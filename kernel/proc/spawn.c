@@ -87,12 +87,14 @@ static bool slot_ok(int fd)
 
 static int spawn_validate(struct spawn_args *a, struct thread *self)
 {
+    int err;
     for (uint32_t i = 0; i < a->req.nactions; i++) {
         struct keel_spawn_action *x = &a->acts[i];
         switch (x->kind) {
         case KEEL_FA_OPEN:
-            if ((x->oflags & KEEL_O_ACCMODE) == 3)
-                return -EINVAL;
+            err = vfs_check_oflags(x->oflags); /* the same check as open() */
+            if (err)
+                return err;
             /* fallthrough */
         case KEEL_FA_CLOSE:
             if (!slot_ok(x->fd))

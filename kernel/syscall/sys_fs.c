@@ -43,11 +43,8 @@ long sys_open(uint64_t upath, int oflags)
     long err = copy_path_in(path, upath);
     if (err)
         return err;
-    if (oflags & ~(KEEL_O_ACCMODE | KEEL_O_APPEND | KEEL_O_CREAT |
-                   KEEL_O_TRUNC | KEEL_O_EXCL | KEEL_O_CLOEXEC))
-        return -EINVAL;
     struct file *f;
-    err = vfs_open(path, oflags, &f);
+    err = vfs_open(path, oflags, &f); /* checks oflags first */
     if (err)
         return err;
     /* Plain open never mints GRANT: only spawn actions and pipe do. */

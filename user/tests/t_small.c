@@ -109,8 +109,32 @@ TEST(signal_default_ignored_other)
     CHECK_OK(close(wr));
 }
 
+/* ---- c: spawn open actions take exactly open()'s flags ---- */
+
+TEST(spawn_open_action_flags_as_open)
+{
+    static const char path[] = "/ut_small_flags";
+    const int bad[] = {O_RDWR | O_CREAT | O_NONBLOCK,
+                       O_WRONLY | O_CREAT | 0x10000000, O_ACCMODE | O_CREAT};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_ERRNO(open(path, bad[i]), EINVAL);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        CHECK_RC(posix_spawn_file_actions_addopen(&fa, 5, path, bad[i], 0), 0);
+        pid_t pid;
+        int rc = ut_spawn_self(&pid, &fa, NULL, "raise", "0", NULL, NULL);
+        posix_spawn_file_actions_destroy(&fa);
+        if (rc == 0)
+            ut_wait(pid);
+        CHECK_RC(rc, EINVAL);
+        /* Neither call created the file. */
+        CHECK_ERRNO(open(path, O_RDONLY), ENOENT);
+    }
+}
+
 const struct utest ut_small_tests[] = {
     UT_CASE(signal_default_ignored_self),
     UT_CASE(signal_default_ignored_other),
+    UT_CASE(spawn_open_action_flags_as_open),
     UT_END,
 };
