@@ -3,6 +3,8 @@
 #ifndef KEEL_PARAM_H
 #define KEEL_PARAM_H
 
+#include "../../libc/include/keel/abi.h"
+
 #define MAX_HARTS 8
 #define MAX_PROCS 128 /* above the per-parent child limit (80) */
 #define MAX_THREADS 256
@@ -18,9 +20,11 @@
  * identity map (devices, RAM), user space is [USER_BASE, USER_TOP). */
 #define USER_BASE 0x100000000ul
 #define USER_TOP 0x4000000000ul
-/* Each thread slot t owns a stack of USTACK_SIZE below a guard page:
- * stack top = USER_TOP - t * (USTACK_SIZE + PAGE_SIZE). */
-#define USTACK_SIZE (64 * 1024ul)
+/* Each thread slot t reserves USTACK_MAX of stack above a guard page:
+ * stack top = USER_TOP - t * (USTACK_MAX + PAGE_SIZE). A thread maps
+ * USTACK_SIZE of it by default, or what thread_create asks for. */
+#define USTACK_SIZE ((uint64_t)KEEL_THREAD_STACK_DEFAULT)
+#define USTACK_MAX ((uint64_t)KEEL_THREAD_STACK_MAX)
 #define USER_HEAP_MAX (64ul << 20) /* sbrk limit per process */
 
 #define TIME_SLICE_US 10000 /* SCHED_RR quantum */

@@ -12,8 +12,9 @@ enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
  * A process. Locks:
  *  - proc_tree_lock (global): parent, children, sibling, state,
  *    exit_status, and the pid table.
- *  - lock: threads[], nthreads, exiting.
- *  - vm_lock: the page table and brk.
+ *  - lock: threads[], thread_retval[], thread_done, thread_detached,
+ *    nthreads, exiting.
+ *  - vm_lock: the page table, brk and stack_mapped[].
  *  - caps.lock: the cap_space (the "cap lock").
  * Two process locks of the same kind are taken in ascending pid order.
  */
@@ -30,7 +31,8 @@ struct proc {
     spinlock_t lock;
     struct thread *threads[CAP_THREAD_SLOTS];
     uint64_t thread_retval[CAP_THREAD_SLOTS];
-    uint32_t thread_done; /* bit t: slot t exited, not yet joined */
+    uint32_t thread_done;     /* bit t: slot t exited, not yet joined */
+    uint32_t thread_detached; /* bit t: slot t's thread is detached */
     int nthreads;
     bool exiting;
     struct waitq join_wq; /* thread_join waiters */
@@ -38,6 +40,9 @@ struct proc {
     spinlock_t vm_lock;
     pagetable_t pagetable;
     uint64_t heap_base, brk;
+    /* Bytes of thread slot t's stack mapped (from its top down); they
+     * stay mapped for the next thread in the slot. */
+    uint64_t stack_mapped[CAP_THREAD_SLOTS];
 
     struct cap_space caps;
     struct waitq child_wq; /* waitpid waiters (this process as parent) */

@@ -107,6 +107,7 @@ int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
     }
     p->pagetable = pt;
     p->heap_base = p->brk = heap;
+    p->stack_mapped[0] = USTACK_SIZE;
     t->tslot = 0;
     t->tf->sepc = entry;
     t->tf->regs[TF_SP] = sp;

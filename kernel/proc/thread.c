@@ -23,7 +23,7 @@ void thread_init(void)
 
 uint64_t thread_stack_top(int tslot)
 {
-    return USER_TOP - (uint64_t)tslot * (USTACK_SIZE + PAGE_SIZE);
+    return USER_TOP - (uint64_t)tslot * (USTACK_MAX + PAGE_SIZE);
 }
 
 struct thread *thread_alloc(struct proc *p)
@@ -109,9 +109,14 @@ void thread_exit(uint64_t retval)
     proc_get(p);
     cap_thread_remove(p, t->tslot);
     spin_lock(&p->lock);
+    uint32_t bit = 1u << t->tslot;
     p->threads[t->tslot] = NULL;
-    p->thread_retval[t->tslot] = retval;
-    p->thread_done |= 1u << t->tslot;
+    if (p->thread_detached & bit) {
+        p->thread_detached &= ~bit; /* nobody joins: the slot is free */
+    } else {
+        p->thread_retval[t->tslot] = retval;
+        p->thread_done |= bit;
+    }
     bool last = --p->nthreads == 0;
     spin_unlock(&p->lock);
     waitq_wake_all(&p->join_wq);
@@ -123,12 +128,36 @@ void thread_exit(uint64_t retval)
     panic("dead thread ran again");
 }
 
+/* Maps the stack of thread slot `slot` down to `size` bytes below its
+ * top, unless an earlier thread in the slot mapped that much already. */
+static int thread_map_stack(struct proc *p, int slot, uint64_t size)
+{
+    uint64_t top = thread_stack_top(slot);
+    int err = 0;
+    void *undo = NULL;
+    spin_lock(&p->vm_lock);
+    uint64_t have = p->stack_mapped[slot];
+    if (size > have) {
+        err = vm_user_alloc_undo(p->pagetable, top - size, size - have,
+                                 PTE_R | PTE_W, &undo);
+        if (!err)
+            p->stack_mapped[slot] = size;
+    }
+    spin_unlock(&p->vm_lock);
+    page_free_list(undo);
+    return err;
+}
+
 /* Syscalls. */
-long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
+long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
+                       uint64_t stack_size, unsigned flags)
 {
     struct proc *p = current()->proc;
     if (!user_range_ok(entry, 4))
         return -EFAULT;
+    if ((flags & ~KEEL_THREAD_DETACHED) || stack_size > USTACK_MAX)
+        return -EINVAL;
+    stack_size = stack_size ? ALIGN_UP(stack_size, PAGE_SIZE) : USTACK_SIZE;
     struct thread *t = thread_alloc(p);
     if (!t)
         return -EAGAIN;
@@ -152,14 +181,7 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
     spin_unlock(&p->lock);
     t->tslot = slot;
     uint64_t top = thread_stack_top(slot);
-    int err = 0;
-    void *undo = NULL;
-    spin_lock(&p->vm_lock);
-    if (!vm_user_translate(p->pagetable, top - PAGE_SIZE))
-        err = vm_user_alloc_undo(p->pagetable, top - USTACK_SIZE, USTACK_SIZE,
-                                 PTE_R | PTE_W, &undo);
-    spin_unlock(&p->vm_lock);
-    page_free_list(undo);
+    int err = thread_map_stack(p, slot, stack_size);
     if (err) {
         spin_lock(&p->lock);
         p->threads[slot] = NULL;
@@ -181,6 +203,8 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls)
     cap_thread_install(p, slot, t);
     spin_lock(&p->lock);
     p->nthreads++;
+    if (flags & KEEL_THREAD_DETACHED)
+        p->thread_detached |= 1u << slot;
     spin_unlock(&p->lock);
     sched_enqueue_new(t);
     return CAP_THREAD_SLOT_BASE + slot;
@@ -204,6 +228,10 @@ long sys_thread_join(int64_t slot, uint64_t uretval)
     for (;;) {
         if (p->thread_done & (1u << ts))
             break;
+        if (p->thread_detached & (1u << ts)) {
+            spin_unlock(&p->lock);
+            return -EINVAL; /* not joinable */
+        }
         if (!p->threads[ts]) {
             spin_unlock(&p->lock);
             return -ESRCH;
@@ -220,6 +248,30 @@ long sys_thread_join(int64_t slot, uint64_t uretval)
     if (uretval && copy_to_user(uretval, &rv, sizeof(rv)) < 0)
         return -EFAULT;
     return 0;
+}
+
+/* Detach thread slot `slot`: its slot is freed when it exits (at once
+ * if it has exited already), and it can no longer be joined. */
+long sys_thread_detach(int64_t slot)
+{
+    struct proc *p = current()->proc;
+    if (slot < CAP_THREAD_SLOT_BASE || slot >= CAP_SLOTS)
+        return -ESRCH;
+    uint32_t bit = 1u << (slot - CAP_THREAD_SLOT_BASE);
+    long r = 0;
+    spin_lock(&p->lock);
+    if (p->thread_done & bit)
+        p->thread_done &= ~bit; /* exited, never joined: free it now */
+    else if (!p->threads[slot - CAP_THREAD_SLOT_BASE])
+        r = -ESRCH;
+    else if (p->thread_detached & bit)
+        r = -EINVAL;
+    else
+        p->thread_detached |= bit;
+    spin_unlock(&p->lock);
+    if (r == 0)
+        waitq_wake_all(&p->join_wq); /* joiners of it: EINVAL now */
+    return r;
 }
 
 long sys_thread_self(void)

@@ -20,6 +20,7 @@
     X(read)    X(write)    X(open)   X(close)  X(lseek)    X(dup)   X(dup2)    \
     X(pipe)    X(fcntl)    X(fstat)  X(readdir) X(brk)                         \
     X(thread_create) X(thread_exit) X(thread_join) X(thread_self)              \
+    X(thread_detach)                                                           \
     X(sched_yield) X(thread_setschedparam) X(thread_getschedparam)             \
     X(nanosleep) X(clock_gettime)                                              \
     X(cap_get_token) X(cap_drop) X(cap_transfer) X(cap_revoke_delegate)        \

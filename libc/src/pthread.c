@@ -9,6 +9,11 @@
  * The stdio streams are shared: every thread's reent points at the main
  * thread's stdin/stdout/stderr, as POSIX has one stdout per process.
  * The thread frees the block itself when it exits.
+ *
+ * Stacks: the kernel reserves KEEL_THREAD_STACK_MAX (1 MiB) of address
+ * space per thread slot above a guard page and maps the attribute's
+ * stack size (64 KiB by default), so sizes from PTHREAD_STACK_MIN to
+ * that maximum are honoured and others refused with EINVAL.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -137,8 +142,12 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     t->arg = arg;
     t->go = explicit ? GO_WAIT : GO_RUN;
 
-    long slot = keel_sc3(SYS_thread_create, (long)__keel_thread_entry, (long)t,
-                         (long)t);
+    long stack = attr ? attr->stacksize : 0; /* 0: the kernel's default */
+    long flags = attr && attr->detachstate == PTHREAD_CREATE_DETACHED
+                     ? KEEL_THREAD_DETACHED
+                     : 0;
+    long slot = keel_sc5(SYS_thread_create, (long)__keel_thread_entry, (long)t,
+                         (long)t, stack, flags);
     if (slot < 0) {
         _reclaim_reent(&t->reent);
         free(t);
@@ -154,7 +163,8 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
             r = keel_sc3(SYS_thread_setschedparam, r, policy, prio);
         if (r < 0) {
             __atomic_store_n(&t->go, GO_ABANDON, __ATOMIC_RELEASE);
-            join_slot(slot, NULL);
+            if (!flags) /* a detached one frees its slot itself */
+                join_slot(slot, NULL);
             return keel_err(r);
         }
         __atomic_store_n(&t->go, GO_RUN, __ATOMIC_RELEASE);
@@ -172,6 +182,11 @@ int pthread_join(pthread_t thread, void **retval)
     if (retval)
         *retval = (void *)(uintptr_t)v;
     return 0;
+}
+
+int pthread_detach(pthread_t thread)
+{
+    return keel_err(keel_sc1(SYS_thread_detach, (long)thread));
 }
 
 pthread_t pthread_self(void)
@@ -233,6 +248,7 @@ int pthread_attr_init(pthread_attr_t *attr)
     attr->schedpolicy = SCHED_RR; /* the kernel's default policy */
     attr->schedparam.sched_priority = KEEL_PRIO_DEFAULT;
     attr->detachstate = PTHREAD_CREATE_JOINABLE;
+    attr->stacksize = KEEL_THREAD_STACK_DEFAULT;
     return 0;
 }
 
@@ -244,10 +260,11 @@ int pthread_attr_destroy(pthread_attr_t *attr)
     return 0;
 }
 
-/* Recorded but unused: the kernel picks every thread's stack. */
+/* The kernel maps this much (rounded up to pages) for the thread. */
 int pthread_attr_setstacksize(pthread_attr_t *attr, size_t size)
 {
-    if (!attr || !attr->is_initialized || size > INT_MAX)
+    if (!attr || !attr->is_initialized || size < PTHREAD_STACK_MIN ||
+        size > KEEL_THREAD_STACK_MAX)
         return EINVAL;
     attr->stacksize = (int)size;
     return 0;
@@ -261,10 +278,16 @@ int pthread_attr_getstacksize(const pthread_attr_t *attr, size_t *size)
     return 0;
 }
 
+/* The priority must be valid for the attribute's policy. */
 int pthread_attr_setschedparam(pthread_attr_t *attr,
                                const struct sched_param *param)
 {
     if (!attr || !attr->is_initialized || !param)
+        return EINVAL;
+    int lo = sched_get_priority_min(attr->schedpolicy);
+    int hi = sched_get_priority_max(attr->schedpolicy);
+    if (lo < 0 || hi < 0 || param->sched_priority < lo ||
+        param->sched_priority > hi)
         return EINVAL;
     attr->schedparam = *param;
     return 0;
@@ -311,5 +334,22 @@ int pthread_attr_getinheritsched(const pthread_attr_t *attr, int *inherit)
     if (!attr || !attr->is_initialized || !inherit)
         return EINVAL;
     *inherit = attr->inheritsched;
+    return 0;
+}
+
+int pthread_attr_setdetachstate(pthread_attr_t *attr, int state)
+{
+    if (!attr || !attr->is_initialized ||
+        (state != PTHREAD_CREATE_JOINABLE && state != PTHREAD_CREATE_DETACHED))
+        return EINVAL;
+    attr->detachstate = state;
+    return 0;
+}
+
+int pthread_attr_getdetachstate(const pthread_attr_t *attr, int *state)
+{
+    if (!attr || !attr->is_initialized || !state)
+        return EINVAL;
+    *state = attr->detachstate;
     return 0;
 }

@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,9 +133,180 @@ TEST(spawn_open_action_flags_as_open)
     }
 }
 
+/* ---- f: detached threads ---- */
+
+static volatile int detached_ran;
+
+static void *count_and_exit(void *arg)
+{
+    (void)arg;
+    __atomic_add_fetch(&detached_ran, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* pthread_create, retrying (bounded) while every slot is still held by
+ * a detached thread on its way out. */
+static int create_retrying(pthread_t *t, const pthread_attr_t *attr)
+{
+    int rc = EAGAIN;
+    for (int i = 0; i < 2000 && rc == EAGAIN; i++) {
+        rc = pthread_create(t, attr, count_and_exit, NULL);
+        if (rc == EAGAIN)
+            ut_sleep_ms(1);
+    }
+    return rc;
+}
+
+#define DETACH_ROUNDS (3 * CAP_THREAD_SLOTS)
+
+TEST(thread_detach_frees_slot)
+{
+    struct keel_kstat before, after;
+    CHECK_OK(keel_kstat(&before));
+    detached_ran = 0;
+    for (int i = 0; i < DETACH_ROUNDS; i++) {
+        pthread_t t;
+        CHECKF(create_retrying(&t, NULL) == 0, "create %d failed", i);
+        CHECK_RC(pthread_detach(t), 0);
+    }
+    pthread_attr_t attr;
+    CHECK_RC(pthread_attr_init(&attr), 0);
+    CHECK_RC(pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED), 0);
+    int st = -1;
+    CHECK_RC(pthread_attr_getdetachstate(&attr, &st), 0);
+    CHECK_EQ(st, PTHREAD_CREATE_DETACHED);
+    CHECK_RC(pthread_attr_setdetachstate(&attr, 42), EINVAL);
+    for (int i = 0; i < DETACH_ROUNDS; i++) {
+        pthread_t t;
+        CHECKF(create_retrying(&t, &attr) == 0, "attr create %d failed", i);
+    }
+    pthread_attr_destroy(&attr);
+    for (int i = 0; i < 5000 && detached_ran < 2 * DETACH_ROUNDS; i++)
+        ut_sleep_ms(1);
+    CHECK_EQ(detached_ran, 2 * DETACH_ROUNDS);
+    CHECK_EQ(ut_kstat_settle(&before, &after), 0);
+}
+
+static volatile int hold_release;
+
+static void *hold(void *arg)
+{
+    for (int i = 0; i < 20000 && !hold_release; i++)
+        ut_sleep_ms(1);
+    return arg;
+}
+
+TEST(thread_detach_errors)
+{
+    struct keel_kstat before, after;
+    CHECK_OK(keel_kstat(&before));
+    /* An exited, never joined thread: detach frees its slot at once. */
+    pthread_t u;
+    CHECK_RC(pthread_create(&u, NULL, count_and_exit, NULL), 0);
+    CHECK_EQ(ut_kstat_settle(&before, &after), 0); /* it has exited */
+    CHECK_RC(pthread_detach(u), 0);
+    CHECK_RC(pthread_join(u, NULL), ESRCH);
+    CHECK_RC(pthread_detach(u), ESRCH);
+    /* A running one. */
+    pthread_t t;
+    hold_release = 0;
+    CHECK_RC(pthread_create(&t, NULL, hold, NULL), 0);
+    CHECK_RC(pthread_detach(t), 0);
+    CHECK_RC(pthread_detach(t), EINVAL);     /* already detached */
+    CHECK_RC(pthread_join(t, NULL), EINVAL); /* not joinable */
+    hold_release = 1;
+    CHECK_RC(pthread_detach((pthread_t)5), ESRCH); /* not a thread slot */
+    CHECK_EQ(ut_kstat_settle(&before, &after), 0); /* t is gone too */
+}
+
+/* ---- a: thread stack sizes, attribute checks ---- */
+
+#define BIG_STACK (200 * 1024)
+
+/* Touches every page of a local array of arg bytes: faults unless the
+ * stack really is that large. */
+static void *use_stack(void *arg)
+{
+    size_t n = (size_t)(uintptr_t)arg;
+    volatile char *buf = __builtin_alloca(n);
+    for (size_t i = 0; i < n; i += 512)
+        buf[i] = (char)i;
+    long sum = 0;
+    for (size_t i = 0; i < n; i += 512)
+        sum += buf[i] == (char)i;
+    return (void *)(uintptr_t)sum;
+}
+
+static int run_with_stack(size_t stack, size_t use)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    int rc = pthread_attr_setstacksize(&attr, stack);
+    pthread_t t;
+    if (!rc)
+        rc = pthread_create(&t, &attr, use_stack, (void *)(uintptr_t)use);
+    pthread_attr_destroy(&attr);
+    void *ret = NULL;
+    if (!rc)
+        rc = pthread_join(t, &ret);
+    if (!rc && (uintptr_t)ret != (use + 511) / 512)
+        rc = -1;
+    return rc;
+}
+
+TEST(thread_stacksize_honoured)
+{
+    /* Default first, so the slot it leaves has only 64 KiB mapped and
+     * the big one that reuses it must grow the mapping. */
+    CHECK_RC(run_with_stack(KEEL_THREAD_STACK_DEFAULT, 32 * 1024), 0);
+    CHECK_RC(run_with_stack(BIG_STACK, BIG_STACK - 16 * 1024), 0);
+    CHECK_RC(run_with_stack(KEEL_THREAD_STACK_MAX,
+                            KEEL_THREAD_STACK_MAX - 16 * 1024),
+             0);
+    CHECK_RC(run_with_stack(BIG_STACK + 100, BIG_STACK), 0); /* rounded up */
+}
+
+TEST(thread_attr_checks)
+{
+    pthread_attr_t attr;
+    CHECK_RC(pthread_attr_init(&attr), 0);
+    size_t sz = 0;
+    CHECK_RC(pthread_attr_getstacksize(&attr, &sz), 0);
+    CHECK_EQ(sz, KEEL_THREAD_STACK_DEFAULT);
+    CHECK_RC(pthread_attr_setstacksize(&attr, KEEL_THREAD_STACK_MAX + 1),
+             EINVAL);
+    CHECK_RC(pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN - 1), EINVAL);
+    CHECK_RC(pthread_attr_setstacksize(&attr, BIG_STACK), 0);
+    CHECK_RC(pthread_attr_getstacksize(&attr, &sz), 0);
+    CHECK_EQ(sz, BIG_STACK);
+    /* The kernel refuses too large a stack and unknown flags itself. */
+    CHECK_EQ(keel_syscall6(SYS_thread_create, 0x100000000l, 0, 0,
+                           KEEL_THREAD_STACK_MAX + 1, 0, 0),
+             -EINVAL);
+    CHECK_EQ(keel_syscall6(SYS_thread_create, 0x100000000l, 0, 0, 0, 0x80, 0),
+             -EINVAL);
+    /* Priorities outside the policy's range. */
+    CHECK_RC(pthread_attr_setschedpolicy(&attr, SCHED_RR), 0);
+    struct sched_param sp;
+    sp.sched_priority = sched_get_priority_min(SCHED_RR) - 1;
+    CHECK_RC(pthread_attr_setschedparam(&attr, &sp), EINVAL);
+    sp.sched_priority = sched_get_priority_max(SCHED_RR) + 1;
+    CHECK_RC(pthread_attr_setschedparam(&attr, &sp), EINVAL);
+    sp.sched_priority = sched_get_priority_max(SCHED_RR);
+    CHECK_RC(pthread_attr_setschedparam(&attr, &sp), 0);
+    struct sched_param back;
+    CHECK_RC(pthread_attr_getschedparam(&attr, &back), 0);
+    CHECK_EQ(back.sched_priority, sp.sched_priority);
+    CHECK_RC(pthread_attr_destroy(&attr), 0);
+}
+
 const struct utest ut_small_tests[] = {
     UT_CASE(signal_default_ignored_self),
     UT_CASE(signal_default_ignored_other),
     UT_CASE(spawn_open_action_flags_as_open),
+    UT_CASE(thread_detach_frees_slot),
+    UT_CASE(thread_detach_errors),
+    UT_ISOLATED(thread_stacksize_honoured),
+    UT_CASE(thread_attr_checks),
     UT_END,
 };

@@ -29,6 +29,7 @@ enum keel_syscall {
     SYS_fcntl = 18,
     SYS_fstat = 19,
     SYS_readdir = 20,
+    SYS_thread_detach = 26,
     SYS_brk = 25,
     SYS_thread_create = 30,
     SYS_thread_exit = 31,
@@ -102,6 +103,12 @@ struct keel_dirent {
 #define KEEL_PRIO_DEFAULT 20
 #define KEEL_SCHED_FIFO 1 /* newlib SCHED_FIFO */
 #define KEEL_SCHED_RR 2   /* newlib SCHED_RR */
+
+/* Threads: thread_create's stack size (0: the 64 KiB default) is rounded
+ * up to whole pages and may be at most KEEL_THREAD_STACK_MAX; its flags. */
+#define KEEL_THREAD_STACK_DEFAULT (64 * 1024)
+#define KEEL_THREAD_STACK_MAX (1024 * 1024)
+#define KEEL_THREAD_DETACHED 0x1 /* the slot is freed at exit, no join */
 
 /* Spawn: the whole request is one structure, copied in once. */
 #define KEEL_SPAWN_ARGV_MAX 32     /* argument strings */

@@ -33,5 +33,14 @@
 #ifndef _POSIX_SPAWN
 #define _POSIX_SPAWN 1
 #endif
+#ifndef _POSIX_THREAD_ATTR_STACKSIZE
+#define _POSIX_THREAD_ATTR_STACKSIZE 1
+#endif
+/* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
+ * <pthread.h> both include this file. One page: the kernel maps stacks in
+ * whole pages (pthread_attr_setstacksize accepts up to 1 MiB). */
+#ifndef PTHREAD_STACK_MIN
+#define PTHREAD_STACK_MIN 4096
+#endif
 
 #endif
