@@ -120,6 +120,7 @@ void proc_start_init(void)
             CAP_RIGHT_GRANT | (i == 0 ? CAP_RIGHT_READ : CAP_RIGHT_WRITE);
         KASSERT(cap_fd_install(p, con[i], rights, false, i) == i);
     }
+    quota_init_root(p); /* init's tree may have what is left of each pool */
     char *argv[] = {"/bin/init", NULL};
     struct thread *t;
     int err = proc_load(p, "/bin/init", argv, 1, &t);

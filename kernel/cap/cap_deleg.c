@@ -24,7 +24,13 @@
 #include "../mm/pool.h"
 
 struct delegation {
-    uint32_t id;      /* nonzero, unique: marks the delegated slots */
+    uint32_t id; /* nonzero, unique: marks the delegated slots */
+    /* The sender's proc index: it is charged for the record. Not
+     * referenced: DELEGATE slots cannot be transferred, so the record is
+     * freed by its sender's own drop, revoke or exit teardown, while the
+     * sender's struct lives. (An index fills the padding: the record
+     * stays 16 bytes.) */
+    uint32_t acct;
     struct proc *dst; /* referenced */
 };
 
@@ -40,8 +46,12 @@ uint32_t cap_delegations_in_use(void)
     return READ_ONCE(deleg_pool.in_use);
 }
 
-static struct delegation *deleg_alloc(struct proc *dst)
+/* A record charged to the sender's quota (NULL when that or the pool is
+ * used up). */
+static struct delegation *deleg_alloc(struct proc *self, struct proc *dst)
 {
+    if (quota_charge(self, KEEL_POOL_DELEGS, 1) < 0)
+        return NULL;
     spin_lock(&deleg_lock);
     if (!deleg_ready) {
         pool_init(&deleg_pool, "deleg", deleg_storage, deleg_links,
@@ -55,8 +65,11 @@ static struct delegation *deleg_alloc(struct proc *dst)
             next_deleg_id = 1;
         d->dst = dst;
         proc_get(dst);
+        d->acct = proc_slot_of(self);
     }
     spin_unlock(&deleg_lock);
+    if (!d)
+        quota_uncharge(self, KEEL_POOL_DELEGS, 1);
     return d;
 }
 
@@ -64,11 +77,12 @@ static struct delegation *deleg_alloc(struct proc *dst)
 void cap_deleg_free(uint32_t idx)
 {
     struct delegation *d = pool_at(&deleg_pool, idx);
-    struct proc *dst = d->dst;
+    struct proc *dst = d->dst, *acct = proc_at_slot(d->acct);
     spin_lock(&deleg_lock);
     pool_free(&deleg_pool, d);
     spin_unlock(&deleg_lock);
     proc_put(dst);
+    quota_uncharge(acct, KEEL_POOL_DELEGS, 1);
 }
 
 long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
@@ -97,7 +111,7 @@ long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
     struct delegation *d = NULL;
     if (__atomic_add_fetch(&self->caps.ndeleg, 1, __ATOMIC_RELAXED) >
             CAP_QUOTA_DELEGATIONS ||
-        !(d = deleg_alloc(dst))) {
+        !(d = deleg_alloc(self, dst))) {
         __atomic_sub_fetch(&self->caps.ndeleg, 1, __ATOMIC_RELAXED);
         proc_put(dst);
         return -ENOSPC;

@@ -1,5 +1,6 @@
 /* File objects: a fixed pool (file_pool_lock guards the pool); each file
  * counts its references atomically. */
+#include "../include/proc.h"
 #include "../include/vfs.h"
 #include "../mm/pool.h"
 
@@ -16,26 +17,43 @@ void file_init(void)
 
 struct file *file_alloc(const struct file_ops *ops)
 {
+    struct thread *self = current();
+    struct proc *acct = self ? self->proc : NULL; /* NULL: the kernel */
+    if (quota_charge(acct, KEEL_POOL_FILES, 1) < 0)
+        return NULL;
     spin_lock(&file_pool_lock);
     struct file *f = pool_alloc(&file_pool);
     spin_unlock(&file_pool_lock);
-    if (!f)
+    if (!f) {
+        quota_uncharge(acct, KEEL_POOL_FILES, 1);
         return NULL;
+    }
+    if (acct)
+        proc_get(acct);
+    f->acct = acct;
     f->refs = 1;
     f->ops = ops;
     spin_init(&f->lock, "file");
     return f;
 }
 
-void file_put(struct file *f)
+static __attribute__((noinline)) void file_free(struct file *f)
 {
-    if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
     if (f->ops->release)
         f->ops->release(f);
+    struct proc *acct = f->acct;
     spin_lock(&file_pool_lock);
     pool_free(&file_pool, f);
     spin_unlock(&file_pool_lock);
+    quota_uncharge(acct, KEEL_POOL_FILES, 1);
+    if (acct)
+        proc_put(acct);
+}
+
+void file_put(struct file *f)
+{
+    if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        file_free(f);
 }
 
 uint32_t file_index(struct file *f)
@@ -92,7 +110,7 @@ int vfs_open(const char *path, int oflags, struct file **out)
                                                              : &ramfs_file_ops;
     struct file *f = file_alloc(ops);
     if (!f)
-        return -ENFILE;
+        return -EMFILE; /* the caller's file quota */
     f->ip = ip;
     f->oflags = oflags & (KEEL_O_ACCMODE | KEEL_O_APPEND);
     *out = f;

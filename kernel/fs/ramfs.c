@@ -35,6 +35,11 @@ static struct inode *inode_new(struct inode *dir, const char *name, int kind)
     return ip;
 }
 
+uint32_t inode_count(void)
+{
+    return READ_ONCE(inode_pool.in_use);
+}
+
 void ramfs_init(void)
 {
     pool_init(&inode_pool, "inode", inode_storage, inode_links,

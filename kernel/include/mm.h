@@ -24,6 +24,7 @@ void page_init(uint64_t start, uint64_t end);
 void *page_alloc(void);
 void page_free(void *pa);
 uint64_t page_free_count(void);
+uint64_t page_total_count(void);
 /* Carve `n` contiguous pages before page_init hands memory out (boot). */
 void *page_alloc_boot(uint64_t n);
 

@@ -4,6 +4,7 @@
 
 #include "cap.h"
 #include "mm.h"
+#include "quota.h"
 #include "sched.h"
 
 enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
@@ -16,12 +17,16 @@ enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
  *    nthreads, exiting.
  *  - vm_lock: the page table, brk and stack_mapped[].
  *  - caps.lock: the cap_space (the "cap lock").
+ *  - creator and quota.limit are set once at spawn; quota.used is
+ *    atomic (include/quota.h).
  * Two process locks of the same kind are taken in ascending pid order.
  */
 struct proc {
     int pid;
     int state;
-    uint32_t refs; /* atomic: 1 until reaped + one per process cap */
+    /* atomic: 1 until reaped, + one per process cap, per object charged
+     * to this account, per process it created that is still allocated */
+    uint32_t refs;
     char name[KEEL_NAME_MAX + 1];
     struct proc *parent;
     struct list children;
@@ -46,6 +51,9 @@ struct proc {
 
     struct cap_space caps;
     struct waitq child_wq; /* waitpid waiters (this process as parent) */
+
+    struct proc *creator; /* referenced; charged for this struct */
+    struct quota quota;
 };
 
 extern spinlock_t proc_tree_lock;
@@ -57,6 +65,16 @@ void proc_free(struct proc *p);
 void proc_get(struct proc *p);
 void proc_put(struct proc *p);
 uint32_t proc_index(struct proc *p);
+/* The same as proc_index/proc_by_index, inline, for hot paths. */
+extern struct proc proc_storage[MAX_PROCS];
+static inline uint32_t proc_slot_of(const struct proc *p)
+{
+    return (uint32_t)(p - proc_storage);
+}
+static inline struct proc *proc_at_slot(uint32_t idx)
+{
+    return &proc_storage[idx];
+}
 struct proc *proc_by_index(uint32_t idx);
 struct proc *proc_find_locked(int pid); /* proc_tree_lock held */
 /* Load ELF `path` into a fresh address space of p with argv; creates the

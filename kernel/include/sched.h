@@ -63,7 +63,8 @@ struct thread {
     uint64_t wake_time;     /* sleep deadline in timer ticks */
     int sleep_hart;         /* whose sleep list holds it, -1 if none */
     struct proc *proc;
-    int tslot; /* 0..CAP_THREAD_SLOTS-1 within the process */
+    struct proc *acct; /* charged for this struct; referenced */
+    int tslot;         /* 0..CAP_THREAD_SLOTS-1 within the process */
     int tid;
     volatile int killed;
     bool is_idle;

@@ -45,9 +45,12 @@ struct file {
     const struct file_ops *ops;
     struct inode *ip;
     struct pipe *pipe;
+    struct proc *acct; /* charged for this struct (quota.h); referenced */
 };
 
 void file_init(void);
+/* A new file charged to the calling process's quota; NULL when its
+ * quota (or the pool) is used up: callers answer EMFILE. */
 struct file *file_alloc(const struct file_ops *ops);
 void file_put(struct file *f);
 uint32_t file_index(struct file *f);
@@ -64,6 +67,7 @@ static inline void file_get(struct file *f)
     __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
 }
 uint32_t file_count(void);
+uint32_t inode_count(void);
 
 extern spinlock_t ramfs_lock;
 void ramfs_init(void);

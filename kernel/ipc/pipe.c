@@ -4,6 +4,7 @@
  * A pipe is freed when both ends' files are released.
  */
 #include "../include/mm.h"
+#include "../include/proc.h"
 #include "../include/vfs.h"
 #include "../mm/pool.h"
 
@@ -15,6 +16,7 @@ struct pipe {
     uint32_t r, w; /* free-running indexes */
     int readers, writers;
     struct waitq rq, wq;
+    struct proc *acct; /* charged for the pipe (quota.h); referenced */
 };
 
 static spinlock_t pipe_pool_lock = SPINLOCK_INIT("pipe_pool");
@@ -26,6 +28,17 @@ static bool pipe_pool_ready;
 uint32_t pipe_count(void)
 {
     return READ_ONCE(pipe_pool.in_use);
+}
+
+static void pipe_free(struct pipe *p)
+{
+    struct proc *acct = p->acct;
+    spin_lock(&pipe_pool_lock);
+    pool_free(&pipe_pool, p);
+    spin_unlock(&pipe_pool_lock);
+    quota_uncharge(acct, KEEL_POOL_PIPES, 1);
+    if (acct)
+        proc_put(acct);
 }
 
 static long pipe_read(struct file *f, uint64_t ubuf, size_t n)
@@ -115,9 +128,7 @@ static void pipe_release(struct file *f)
     if (!last)
         return;
     page_free(p->buf);
-    spin_lock(&pipe_pool_lock);
-    pool_free(&pipe_pool, p);
-    spin_unlock(&pipe_pool_lock);
+    pipe_free(p);
 }
 
 static const struct file_ops pipe_read_ops = {.read = pipe_read,
@@ -125,8 +136,13 @@ static const struct file_ops pipe_read_ops = {.read = pipe_read,
 static const struct file_ops pipe_write_ops = {.write = pipe_write,
                                                .release = pipe_release};
 
+/* The pipe is charged to the caller's quota, its two files too (EMFILE
+ * when either says no). */
 int pipe_create(struct file **rd, struct file **wr)
 {
+    struct proc *acct = current()->proc;
+    if (quota_charge(acct, KEEL_POOL_PIPES, 1) < 0)
+        return -EMFILE;
     spin_lock(&pipe_pool_lock);
     if (!pipe_pool_ready) {
         pool_init(&pipe_pool, "pipe", pipe_storage, pipe_links,
@@ -135,20 +151,24 @@ int pipe_create(struct file **rd, struct file **wr)
     }
     struct pipe *p = pool_alloc(&pipe_pool);
     spin_unlock(&pipe_pool_lock);
-    if (!p)
-        return -ENFILE;
+    if (!p) {
+        quota_uncharge(acct, KEEL_POOL_PIPES, 1);
+        return -EMFILE;
+    }
+    p->acct = acct;
+    if (acct)
+        proc_get(acct);
     p->buf = page_alloc();
     *rd = p->buf ? file_alloc(&pipe_read_ops) : NULL;
     *wr = *rd ? file_alloc(&pipe_write_ops) : NULL;
     if (!*wr) {
         if (*rd)
             file_put(*rd); /* pipe not attached yet: release is a no-op */
+        int err = p->buf ? -EMFILE : -ENOMEM;
         if (p->buf)
             page_free(p->buf);
-        spin_lock(&pipe_pool_lock);
-        pool_free(&pipe_pool, p);
-        spin_unlock(&pipe_pool_lock);
-        return -ENFILE;
+        pipe_free(p);
+        return err;
     }
     spin_init(&p->lock, "pipe");
     waitq_init(&p->rq, "pipe_readers");

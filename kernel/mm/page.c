@@ -11,7 +11,8 @@ struct free_page {
 static spinlock_t page_lock = SPINLOCK_INIT("page");
 static struct free_page *free_list;
 static uint64_t free_count;
-static uint64_t boot_next; /* bump pointer before page_init */
+static uint64_t total_count; /* pages page_init handed over */
+static uint64_t boot_next;   /* bump pointer before page_init */
 
 void *page_alloc_boot(uint64_t n)
 {
@@ -35,6 +36,7 @@ void page_init(uint64_t start, uint64_t end)
         fp->next = free_list;
         free_list = fp;
         free_count++;
+        total_count++;
     }
 }
 
@@ -66,4 +68,9 @@ void page_free(void *pa)
 uint64_t page_free_count(void)
 {
     return READ_ONCE(free_count);
+}
+
+uint64_t page_total_count(void)
+{
+    return READ_ONCE(total_count);
 }

@@ -10,7 +10,7 @@
 
 spinlock_t proc_tree_lock = SPINLOCK_INIT("proc_tree");
 struct proc *init_proc;
-static struct proc proc_storage[MAX_PROCS];
+struct proc proc_storage[MAX_PROCS];
 static uint32_t proc_links[MAX_PROCS];
 static struct pool proc_pool; /* guarded by proc_tree_lock */
 static int next_pid = 1;
@@ -54,6 +54,7 @@ struct proc *proc_alloc(const char *name)
     waitq_init(&p->join_wq, "join");
     waitq_init(&p->child_wq, "child");
     cap_space_init(&p->caps, seed);
+    quota_init_root(p); /* a root account; spawn derives a child's */
     return p;
 }
 
@@ -75,14 +76,36 @@ void proc_get(struct proc *p)
     __atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
 }
 
+/* The last reference frees the struct and gives its pool entry back to
+ * the creator's account; that drops the reference the struct held on its
+ * creator, which may free that one too (a loop, not recursion). */
+static __attribute__((noinline)) void proc_release(struct proc *p)
+{
+    for (;;) {
+        struct proc *creator = p->creator;
+#ifdef KEEL_LOCKCHECK
+        for (int i = 0; i < QUOTA_NPOOLS; i++)
+            if (p->quota.used[i])
+                panic("proc %d freed with %lu units of pool %d charged", p->pid,
+                      (unsigned long)p->quota.used[i], i);
+#endif
+        spin_lock(&proc_tree_lock);
+        p->state = P_FREE;
+        pool_free(&proc_pool, p);
+        spin_unlock(&proc_tree_lock);
+        if (!creator)
+            return;
+        quota_uncharge(creator, KEEL_POOL_PROCS, 1);
+        p = creator;
+        if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
+            return;
+    }
+}
+
 void proc_put(struct proc *p)
 {
-    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
-    spin_lock(&proc_tree_lock);
-    p->state = P_FREE;
-    pool_free(&proc_pool, p);
-    spin_unlock(&proc_tree_lock);
+    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        proc_release(p);
 }
 
 uint32_t proc_index(struct proc *p)

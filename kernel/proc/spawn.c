@@ -180,18 +180,6 @@ static int spawn_action(struct proc *child, struct keel_spawn_action *x,
     return -EINVAL;
 }
 
-static int count_children(struct proc *p)
-{
-    int n = 0;
-    spin_lock(&proc_tree_lock);
-    list_for_each(it, &p->children)
-    {
-        n++;
-    }
-    spin_unlock(&proc_tree_lock);
-    return n;
-}
-
 long sys_spawn(uint64_t ureq)
 {
     struct thread *self = current();
@@ -211,14 +199,22 @@ long sys_spawn(uint64_t ureq)
         err = spawn_validate(a, self);
     if (err)
         goto out;
-    /* Each child (zombies included) holds a process-pool entry: a
-     * parent may have at most CAP_QUOTA_SLOTS, fewer than the pool, so
-     * no single process can exhaust it. */
-    if (count_children(parent) >= CAP_QUOTA_SLOTS ||
-        !(child = proc_alloc(path_basename(a->path)))) {
+    /* The child's pool entry is charged to the parent's creator chain
+     * before it exists (atomically: concurrent spawns cannot overshoot),
+     * and given back when the struct is freed (proc_put), however long
+     * caps keep it after the reap. */
+    if (quota_charge(parent, KEEL_POOL_PROCS, 1) < 0) {
         err = -EAGAIN;
         goto out;
     }
+    if (!(child = proc_alloc(path_basename(a->path)))) {
+        quota_uncharge(parent, KEEL_POOL_PROCS, 1);
+        err = -EAGAIN;
+        goto out;
+    }
+    child->creator = parent;
+    proc_get(parent);
+    quota_init_child(child, parent);
     err = spawn_inherit(parent, child);
     for (uint32_t i = 0; !err && i < a->req.nactions; i++)
         err = spawn_action(child, &a->acts[i], a->apath[i]);

@@ -26,14 +26,23 @@ uint64_t thread_stack_top(int tslot)
     return USER_TOP - (uint64_t)tslot * (USTACK_MAX + PAGE_SIZE);
 }
 
+/* The entry is charged to p's account (quota.h) until thread_put frees
+ * it: NULL when the quota or the pool says no. */
 struct thread *thread_alloc(struct proc *p)
 {
+    if (quota_charge(p, KEEL_POOL_THREADS, 1) < 0)
+        return NULL;
     spin_lock(&thread_pool_lock);
     struct thread *t = pool_alloc(&thread_pool);
     int tid = next_tid++;
     spin_unlock(&thread_pool_lock);
-    if (!t)
+    if (!t) {
+        quota_uncharge(p, KEEL_POOL_THREADS, 1);
         return NULL;
+    }
+    t->acct = p;
+    if (p)
+        proc_get(p);
     uint32_t idx = pool_index(&thread_pool, t);
     t->kstack = kstacks + (uint64_t)idx * KSTACK_SIZE;
     t->tf = (struct trapframe *)(t->kstack + KSTACK_SIZE -
@@ -62,14 +71,22 @@ void thread_get(struct thread *t)
     __atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
 }
 
-void thread_put(struct thread *t)
+static __attribute__((noinline)) void thread_free(struct thread *t)
 {
-    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
+    struct proc *acct = t->acct;
     spin_lock(&thread_pool_lock);
     t->state = T_FREE;
     pool_free(&thread_pool, t);
     spin_unlock(&thread_pool_lock);
+    quota_uncharge(acct, KEEL_POOL_THREADS, 1);
+    if (acct)
+        proc_put(acct);
+}
+
+void thread_put(struct thread *t)
+{
+    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        thread_free(t);
 }
 
 void thread_release(struct thread *t)

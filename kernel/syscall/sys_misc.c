@@ -45,6 +45,23 @@ long sys_kstat(uint64_t uout)
     k.files_in_use = file_count();
     k.pipes_in_use = pipe_count();
     k.delegations_in_use = cap_delegations_in_use();
+    k.pool_used[KEEL_POOL_PROCS] = k.procs_in_use;
+    k.pool_used[KEEL_POOL_THREADS] = k.threads_in_use;
+    k.pool_used[KEEL_POOL_FILES] = k.files_in_use;
+    k.pool_used[KEEL_POOL_PIPES] = k.pipes_in_use;
+    k.pool_used[KEEL_POOL_INODES] = inode_count();
+    k.pool_used[KEEL_POOL_DELEGS] = k.delegations_in_use;
+    k.pool_max[KEEL_POOL_PROCS] = MAX_PROCS;
+    k.pool_max[KEEL_POOL_THREADS] = MAX_THREADS;
+    k.pool_max[KEEL_POOL_FILES] = MAX_FILES;
+    k.pool_max[KEEL_POOL_PIPES] = MAX_PIPES;
+    k.pool_max[KEEL_POOL_INODES] = MAX_INODES;
+    k.pool_max[KEEL_POOL_DELEGS] = MAX_DELEGATIONS;
+    k.pool_max[KEEL_POOL_PAGES] = page_total_count();
+    k.pool_used[KEEL_POOL_PAGES] = k.pool_max[KEEL_POOL_PAGES] -
+                                   (k.free_pages < k.pool_max[KEEL_POOL_PAGES]
+                                        ? k.free_pages
+                                        : k.pool_max[KEEL_POOL_PAGES]);
     for (int h = 0; h < nharts; h++) {
         k.harts_online += harts[h].online;
         k.nharts_ran_user += harts[h].ran_user;

@@ -32,6 +32,11 @@ int keel_kstat(struct keel_kstat *out)
     return (int)keel_ret(keel_sc1(SYS_kstat, (long)out));
 }
 
+int keel_quota_info(int pid, struct keel_quota *out)
+{
+    return (int)keel_ret(keel_sc2(SYS_quota_info, pid, (long)out));
+}
+
 /* SYS_cap_get_token(slot, type) returns the token itself: tokens are
  * non-negative as int64_t, so a negative result is an errno. */
 int cap_get_token(int slot, int type, cap_token_t *out)

@@ -42,13 +42,13 @@ static const struct utest *const tables[] = {
     ut_fs_tests,     ut_fd_tests,    ut_pipe_tests,   ut_proc_tests,
     ut_spawn_tests,  ut_fault_tests, ut_thread_tests, ut_time_tests,
     ut_badptr_tests, ut_cap_tests,   ut_deleg_tests,  ut_revoke_tests,
-    ut_stress_tests, ut_small_tests,
+    ut_stress_tests, ut_small_tests, ut_quota_tests,
 };
 
 static const struct ut_mode *const mode_tables[] = {
-    ut_proc_modes,   ut_pipe_modes,   ut_spawn_modes,
-    ut_thread_modes, ut_fault_modes,  ut_cap_modes,
-    ut_peer_modes,   ut_stress_modes, ut_small_modes,
+    ut_proc_modes,  ut_pipe_modes,  ut_spawn_modes, ut_thread_modes,
+    ut_fault_modes, ut_cap_modes,   ut_peer_modes,  ut_stress_modes,
+    ut_small_modes, ut_quota_modes,
 };
 
 /* ---- failure state of the running test ---- */
@@ -356,17 +356,59 @@ static void warm_up(void)
         pthread_join(th[i], NULL);
 }
 
-static void kstat_settle(struct keel_kstat *k)
+/* The pools the leak check compares: every pool but pages (compared
+ * with the heap's growth below) and inodes (test files stay until they
+ * are removed; their pages are scrubbed after every test). */
+static int leak_pool_checked(int pool)
+{
+    return pool != KEEL_POOL_PAGES && pool != KEEL_POOL_INODES;
+}
+
+static int kstat_same(const struct keel_kstat *a, const struct keel_kstat *b)
+{
+    for (int p = 0; p < KEEL_POOL_N; p++)
+        if (leak_pool_checked(p) && a->pool_used[p] != b->pool_used[p])
+            return 0;
+    return 1;
+}
+
+static int quota_same(const struct keel_quota *a, const struct keel_quota *b)
+{
+    for (int p = 0; p < KEEL_POOL_N; p++)
+        if (leak_pool_checked(p) && a->used[p] != b->used[p])
+            return 0;
+    return 1;
+}
+
+static struct keel_quota q_before;
+
+/* The baseline: threads that were joined are freed once off their hart,
+ * so sample until two samples 20 ms apart agree (bounded). */
+static void kstat_baseline(void)
+{
+    struct keel_kstat k;
+    keel_kstat(&k_before);
+    keel_quota_info(0, &q_before);
+    for (int i = 0; i < 100; i++) {
+        ut_sleep_ms(20);
+        if (keel_kstat(&k) < 0)
+            return;
+        int same = kstat_same(&k, &k_before);
+        k_before = k;
+        keel_quota_info(0, &q_before);
+        if (same)
+            return;
+    }
+}
+
+static void kstat_settle(struct keel_kstat *k, struct keel_quota *q)
 {
     /* Exited threads are freed once off their hart: give that a moment
      * (bounded; the comparison below decides). */
     for (int i = 0; i < 200; i++) {
-        if (keel_kstat(k) < 0)
+        if (keel_kstat(k) < 0 || keel_quota_info(0, q) < 0)
             return;
-        if (k->procs_in_use == k_before.procs_in_use &&
-            k->threads_in_use == k_before.threads_in_use &&
-            k->files_in_use == k_before.files_in_use &&
-            k->pipes_in_use == k_before.pipes_in_use)
+        if (kstat_same(k, &k_before) && quota_same(q, &q_before))
             return;
         ut_sleep_ms(10);
     }
@@ -374,14 +416,29 @@ static void kstat_settle(struct keel_kstat *k)
 
 TEST(leak_check)
 {
+    static const char *const names[KEEL_POOL_N] = {
+        "procs", "threads", "files", "pipes", "inodes", "delegations", "pages"};
     struct keel_kstat k;
+    struct keel_quota q;
     CHECK_OK(keel_kstat(&k));
-    kstat_settle(&k);
+    CHECK_OK(keel_quota_info(0, &q));
+    kstat_settle(&k, &q);
     CHECK_EQ(k.procs_in_use, k_before.procs_in_use);
     CHECK_EQ(k.threads_in_use, k_before.threads_in_use);
     CHECK_EQ(k.files_in_use, k_before.files_in_use);
     CHECK_EQ(k.pipes_in_use, k_before.pipes_in_use);
     CHECK_EQ(k.delegations_in_use, k_before.delegations_in_use);
+    for (int p = 0; p < KEEL_POOL_N; p++) {
+        if (!leak_pool_checked(p))
+            continue;
+        CHECKF(k.pool_used[p] == k_before.pool_used[p],
+               "pool %s: %lu in use, %lu at the start", names[p],
+               (unsigned long)k.pool_used[p],
+               (unsigned long)k_before.pool_used[p]);
+        CHECKF(q.used[p] == q_before.used[p],
+               "quota %s: %lu charged to utest, %lu at the start", names[p],
+               (unsigned long)q.used[p], (unsigned long)q_before.used[p]);
+    }
     uintptr_t brk_after = (uintptr_t)sbrk(0);
     long heap_pages = (long)((brk_after - brk_before + 4095) / 4096);
     long used = (long)k_before.free_pages - (long)k.free_pages;
@@ -390,11 +447,20 @@ TEST(leak_check)
            "%ld pages, allowed %ld",
            (unsigned long)k_before.free_pages, (unsigned long)k.free_pages,
            used, heap_pages, heap_pages + LEAK_PAGE_SLACK);
+    long charged =
+        (long)q.used[KEEL_POOL_PAGES] - (long)q_before.used[KEEL_POOL_PAGES];
+    CHECKF(charged <= heap_pages + LEAK_PAGE_SLACK,
+           "pages charged to utest went from %lu to %lu; the heap grew by "
+           "%ld pages",
+           (unsigned long)q_before.used[KEEL_POOL_PAGES],
+           (unsigned long)q.used[KEEL_POOL_PAGES], heap_pages);
 }
 
 static const struct utest leak_test = UT_CASE(leak_check);
 
-static int run_suite(void)
+/* run_suite(prefix): every test, or with a prefix (utest --only PREFIX,
+ * a development aid) only the tests whose names start with it. */
+static int run_suite(const char *only)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int fd = 0; fd < CAP_FD_SLOTS; fd++)
@@ -412,12 +478,13 @@ static int run_suite(void)
     cur_start_ns = ut_now_ns();
     warm_up();
     cur_start_ns = 0;
-    keel_kstat(&k_before);
+    kstat_baseline();
     brk_before = (uintptr_t)sbrk(0);
 
     for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
         for (const struct utest *u = tables[t]; u->name; u++)
-            run_one(u);
+            if (!only || !strncmp(u->name, only, strlen(only)))
+                run_one(u);
     run_one(&leak_test);
 
     printf("%d passed, %d failed\n", npassed, nfailed);
@@ -429,6 +496,8 @@ int main(int argc, char **argv)
 {
     if (argc > 0 && argv[0] && argv[0][0] == '/')
         ut_self = argv[0];
+    if (argc >= 3 && !strcmp(argv[1], "--only"))
+        return run_suite(argv[2]);
     if (argc >= 2) {
         if (!strcmp(argv[1], "--run"))
             return run_isolated_child(argc, argv);
@@ -440,5 +509,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "utest: unknown mode %s\n", argv[1]);
         return 127;
     }
-    return run_suite();
+    return run_suite(NULL);
 }

@@ -253,6 +253,7 @@ extern const struct utest ut_deleg_tests[];
 extern const struct utest ut_revoke_tests[];
 extern const struct utest ut_stress_tests[];
 extern const struct utest ut_small_tests[];
+extern const struct utest ut_quota_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
@@ -263,5 +264,6 @@ extern const struct ut_mode ut_fault_modes[];
 extern const struct ut_mode ut_peer_modes[];
 extern const struct ut_mode ut_stress_modes[];
 extern const struct ut_mode ut_small_modes[];
+extern const struct ut_mode ut_quota_modes[];
 
 #endif

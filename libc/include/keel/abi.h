@@ -46,6 +46,7 @@ enum keel_syscall {
     SYS_cap_revoke_delegate = 53,
     SYS_cap_info = 54,
     SYS_proc_handle = 55,
+    SYS_quota_info = 56,
     SYS_procinfo = 60,
     SYS_poweroff = 61,
     SYS_kstat = 62,
@@ -172,6 +173,20 @@ struct keel_procinfo {
     char name[KEEL_NAME_MAX + 1];
 };
 
+/* The shared pools a user program can fill, each guarded by the
+ * hierarchical quota (docs/capabilities.md "Quotas"). Index of the
+ * used/max and used/limit arrays below. */
+enum keel_pool {
+    KEEL_POOL_PROCS = 0,   /* struct proc, live, zombie or cap-pinned */
+    KEEL_POOL_THREADS = 1, /* struct thread (with its kernel stack) */
+    KEEL_POOL_FILES = 2,   /* struct file (open file descriptions) */
+    KEEL_POOL_PIPES = 3,   /* pipes */
+    KEEL_POOL_INODES = 4,  /* ramfs inodes */
+    KEEL_POOL_DELEGS = 5,  /* cap_transfer delegation records */
+    KEEL_POOL_PAGES = 6,   /* physical pages */
+    KEEL_POOL_N = 7,
+};
+
 /* kstat: kernel counters, for leak checks in tests. */
 struct keel_kstat {
     uint64_t free_pages;
@@ -183,6 +198,17 @@ struct keel_kstat {
     uint32_t nharts_ran_user;    /* harts that have run a user thread */
     uint32_t delegations_in_use; /* cap_transfer records outstanding */
     uint32_t pad;
+    /* Every pool: objects in use and the pool's size (pages: pages in
+     * use by anyone, and all pages the allocator manages). */
+    uint64_t pool_used[KEEL_POOL_N];
+    uint64_t pool_max[KEEL_POOL_N];
+};
+
+/* quota_info: a process's quota account. used counts what the process
+ * and its creator-descendants hold (or keep alive), limit bounds it. */
+struct keel_quota {
+    uint64_t used[KEEL_POOL_N];
+    uint64_t limit[KEEL_POOL_N];
 };
 
 #endif

@@ -13,6 +13,10 @@ int keel_procinfo(int index, struct keel_procinfo *out);
 void keel_poweroff(int status) __attribute__((noreturn));
 /* Kernel counters for leak checks. */
 int keel_kstat(struct keel_kstat *out);
+/* The quota account of the caller (pid 0) or of a process the caller
+ * holds a process cap with READ for: 0, or -1 with errno (EPERM without
+ * such a cap, ESRCH when it is gone, EFAULT). */
+int keel_quota_info(int pid, struct keel_quota *out);
 /* The raw syscall, for tests that need to pass arbitrary arguments. */
 long keel_syscall6(long n, long a0, long a1, long a2, long a3, long a4,
                    long a5);

@@ -1,0 +1,596 @@
+/*
+ * Hierarchical quotas (issue 6, item 6): no process and no tree of
+ * processes can exhaust a shared pool. Each test builds the reported
+ * attack as a tree of helper processes under the test, checks the
+ * precise errno the attackers get, then checks that a process outside
+ * that tree can still spawn and use every pool, and that every unit
+ * comes back to the test's own account (keel_quota_info) once the tree
+ * is gone.
+ *
+ * Helper protocol: a helper's fd 0 is the read end of a pipe from its
+ * parent (EOF: clean up and exit), fd 1 the write end of a report pipe
+ * (one int per report).
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "utest.h"
+
+#define Q_FANOUT_MAX 20
+
+/* The errno a process gets once a pool's quota (or its own per-process
+ * limit) is used up. */
+static int q_expected_errno(int pool)
+{
+    switch (pool) {
+    case KEEL_POOL_PROCS:
+    case KEEL_POOL_THREADS:
+        return EAGAIN;
+    case KEEL_POOL_FILES:
+    case KEEL_POOL_PIPES:
+        return EMFILE;
+    case KEEL_POOL_INODES:
+    case KEEL_POOL_DELEGS:
+        return ENOSPC;
+    default:
+        return ENOMEM;
+    }
+}
+
+/* A helper child: utest MODE A1 A2 A3 with fd 0 <- *cmd, fd 1 -> *rep.
+ * Our ends are close-on-exec, so later children do not inherit them. */
+static int q_spawn(pid_t *pid, int *cmd, int *rep, const char *mode,
+                   const char *a1, const char *a2, const char *a3)
+{
+    int c[2], r[2];
+    if (pipe(c) < 0)
+        return errno;
+    if (pipe(r) < 0) {
+        int e = errno;
+        close(c[0]);
+        close(c[1]);
+        return e;
+    }
+    fcntl(c[1], F_SETFD, FD_CLOEXEC);
+    fcntl(r[0], F_SETFD, FD_CLOEXEC);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, c[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, r[1], 1);
+    posix_spawn_file_actions_addclose(&fa, c[0]);
+    posix_spawn_file_actions_addclose(&fa, r[1]);
+    int rc = ut_spawn_self(pid, &fa, NULL, mode, a1, a2, a3);
+    posix_spawn_file_actions_destroy(&fa);
+    close(c[0]);
+    close(r[1]);
+    if (rc) {
+        close(c[1]);
+        close(r[0]);
+        return rc;
+    }
+    *cmd = c[1];
+    *rep = r[0];
+    return 0;
+}
+
+static int q_report(int v)
+{
+    return write(1, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
+}
+
+/* One int from a helper, or -1000 - errno when it sent none. */
+static int q_read_report(int fd)
+{
+    int v;
+    long n = ut_read_full(fd, &v, sizeof(v));
+    return n == sizeof(v) ? v : -1000 - (n < 0 ? errno : 0);
+}
+
+/* A helper's inherited fds carry no GRANT: close-on-exec keeps them out
+ * of its own children (spawn would refuse them with EACCES). */
+static void q_child_init(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static void q_wait_eof(void)
+{
+    char c;
+    while (read(0, &c, 1) > 0)
+        ;
+}
+
+/* ---- consuming one pool ---- */
+
+static volatile int q_stop;
+
+static void *q_sleeper(void *arg)
+{
+    while (!q_stop)
+        ut_sleep_ms(20);
+    return arg;
+}
+
+/* Takes units of `pool` until the kernel says no; returns the errno it
+ * said no with, *count the units taken. What was taken stays until the
+ * process exits. `peer` is a live child to delegate to. */
+static int q_consume(int pool, pid_t peer, int *count)
+{
+    static pthread_t th[CAP_THREAD_SLOTS];
+    int n = 0, err = 0;
+    errno = 0;
+    switch (pool) {
+    case KEEL_POOL_PROCS:
+        /* Children that exit at once and are never reaped: zombies hold
+         * their entries until this process goes. */
+        for (;; n++) {
+            pid_t pid;
+            err = ut_spawn_self(&pid, NULL, NULL, "exit", "0", NULL, NULL);
+            if (err)
+                break;
+        }
+        break;
+    case KEEL_POOL_THREADS:
+        for (; n < CAP_THREAD_SLOTS; n++)
+            if ((err = pthread_create(&th[n], NULL, q_sleeper, NULL)))
+                break;
+        break;
+    case KEEL_POOL_FILES:
+        for (;; n++)
+            if (open("/dev/null", O_RDONLY) < 0) {
+                err = errno;
+                break;
+            }
+        break;
+    case KEEL_POOL_PIPES:
+        for (;; n++) {
+            int p[2];
+            if (pipe(p) < 0) {
+                err = errno;
+                break;
+            }
+        }
+        break;
+    case KEEL_POOL_DELEGS: {
+        /* The peer's own process cap (spawn mints it with GRANT) goes to
+         * the peer, again and again: no pipe or file needed. */
+        cap_token_t t, d;
+        int slot = proc_handle(peer);
+        if (slot < 0 || cap_get_token(slot, CAP_TYPE_PROCESS, &t) < 0)
+            return -1;
+        for (;; n++)
+            if (cap_transfer(peer, t, CAP_RIGHT_READ, &d, NULL) < 0) {
+                err = errno;
+                break;
+            }
+        break;
+    }
+    case KEEL_POOL_PAGES:
+        for (;; n += 16)
+            if (sbrk(16 * 4096) == (void *)-1) {
+                err = errno;
+                break;
+            }
+        break;
+    }
+    *count = n;
+    return err;
+}
+
+/* q-idle: waits for EOF on fd 0, then exits 0. q-idle k: has no fds
+ * and sleeps until killed (exits 42 after ~30 s). */
+static int mode_q_idle(int argc, char **argv)
+{
+    if (argc > 2) {
+        for (int i = 0; i < 600; i++)
+            ut_sleep_ms(50);
+        return 42;
+    }
+    q_wait_eof();
+    return 0;
+}
+
+/* A q-idle k child (no fds at all): its pid or -1 with errno. */
+static pid_t q_spawn_sleeper(void)
+{
+    pid_t pid;
+    int rc = ut_spawn_self(&pid, NULL, NULL, "q-idle", "k", NULL, NULL);
+    errno = rc;
+    return rc ? -1 : pid;
+}
+
+/*
+ * q-hog POOL DEPTH FANOUT: starts FANOUT q-hog children one level
+ * deeper (when DEPTH > 0), then takes all of POOL it can itself. Reports
+ * 0 when every process of its subtree got exactly the expected errno,
+ * else the first wrong errno (negative: a helper failed). On EOF it ends
+ * its children, waits for them and exits.
+ */
+static int mode_q_hog(int argc, char **argv)
+{
+    q_child_init();
+    if (argc < 5)
+        return 2;
+    int pool = atoi(argv[2]), depth = atoi(argv[3]), fan = atoi(argv[4]);
+    int cmd[Q_FANOUT_MAX], rep[Q_FANOUT_MAX];
+    pid_t kid[Q_FANOUT_MAX];
+    int nk = 0, bad = 0;
+    char d[12];
+    snprintf(d, sizeof(d), "%d", depth - 1);
+    for (int i = 0; depth > 0 && i < fan && i < Q_FANOUT_MAX; i++) {
+        int rc =
+            q_spawn(&kid[nk], &cmd[nk], &rep[nk], "q-hog", argv[2], d, argv[4]);
+        if (rc) {
+            /* Building the tree may run out of processes or of the pool
+             * the tree attacks (a child's main thread, its pages). */
+            if (!bad && rc != q_expected_errno(pool))
+                bad = -rc;
+            break;
+        }
+        int r = q_read_report(rep[nk]);
+        if (!bad && r)
+            bad = r;
+        nk++;
+    }
+    pid_t peer = 0;
+    if (pool == KEEL_POOL_DELEGS && (peer = q_spawn_sleeper()) < 0)
+        peer = 0;
+    int n = 0;
+    int e =
+        (pool == KEEL_POOL_DELEGS && !peer) ? -1 : q_consume(pool, peer, &n);
+    if (!bad && e != q_expected_errno(pool))
+        bad = e > 0 ? e : -2;
+    if (q_report(bad) < 0)
+        return 3;
+    q_wait_eof();
+    for (int i = 0; i < nk; i++)
+        close(cmd[i]);
+    if (peer)
+        kill(peer, SIGKILL);
+    q_stop = 1;
+    for (int i = 0; i < nk; i++)
+        ut_wait(kid[i]);
+    if (peer)
+        ut_wait(peer);
+    return 0;
+}
+
+/* q-probe: uses one unit of every pool (spawn, open, pipe, thread,
+ * delegation, pages) and reports 0, or the failing step * 1000 + errno. */
+static int mode_q_probe(int argc, char **argv)
+{
+    q_child_init();
+    pid_t pid;
+    int step = 0, rc = 0;
+    int cmd = -1, rep = -1;
+    if ((rc = q_spawn(&pid, &cmd, &rep, "q-idle", NULL, NULL, NULL)))
+        goto out;
+    step = 1;
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd < 0)
+        goto fail;
+    step = 2;
+    int p[2];
+    if (pipe(p) < 0)
+        goto fail;
+    step = 3;
+    pthread_t th;
+    q_stop = 1;
+    if ((rc = pthread_create(&th, NULL, q_sleeper, NULL)))
+        goto out;
+    pthread_join(th, NULL);
+    step = 4;
+    cap_token_t t, dtok;
+    if (cap_get_token(p[0], CAP_TYPE_FD, &t) < 0 ||
+        cap_transfer(pid, t, CAP_RIGHT_READ, &dtok, NULL) < 0)
+        goto fail;
+    step = 5;
+    if (sbrk(64 * 4096) == (void *)-1)
+        goto fail;
+    step = 0;
+    close(cmd);
+    if (ut_wait(pid) < 0)
+        goto fail;
+    return q_report(0) < 0 ? 3 : 0;
+fail:
+    rc = errno;
+out:
+    q_report(step * 1000 + rc);
+    return 0;
+}
+
+/* q-race N: N threads spawn zombie children at once until each is told
+ * EAGAIN. Reports the number spawned, then this process's procs limit,
+ * then the number of threads that ended on another errno. */
+static volatile int q_race_go, q_race_bad;
+static int q_race_count;
+
+static void *q_race_thread(void *arg)
+{
+    while (!q_race_go)
+        ;
+    for (;;) {
+        pid_t pid;
+        int rc = ut_spawn_self(&pid, NULL, NULL, "exit", "0", NULL, NULL);
+        if (rc) {
+            if (rc != EAGAIN)
+                __atomic_add_fetch(&q_race_bad, 1, __ATOMIC_RELAXED);
+            break;
+        }
+        __atomic_add_fetch(&q_race_count, 1, __ATOMIC_RELAXED);
+    }
+    return arg;
+}
+
+static int mode_q_race(int argc, char **argv)
+{
+    q_child_init();
+    int n = argc > 2 ? atoi(argv[2]) : 8;
+    pthread_t th[8];
+    if (n > 8)
+        n = 8;
+    for (int i = 0; i < n; i++)
+        if (pthread_create(&th[i], NULL, q_race_thread, NULL))
+            return 3;
+    q_race_go = 1;
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    struct keel_quota q;
+    if (keel_quota_info(0, &q) < 0)
+        return 4;
+    q_report(q_race_count);
+    q_report((int)q.limit[KEEL_POOL_PROCS]);
+    q_report((int)q.used[KEEL_POOL_PROCS]);
+    q_report(q_race_bad);
+    q_wait_eof();
+    return 0;
+}
+
+/*
+ * q-pin: makes children that are reaped at once but stay allocated
+ * because a process cap for each was handed to a holder process (and the
+ * delegation dropped, so no delegation quota stops it). Reports how many
+ * it made and the errno that stopped it.
+ */
+static int mode_q_pin(int argc, char **argv)
+{
+    q_child_init();
+    pid_t holder[2];
+    int hcmd[2], hrep[2];
+    for (int i = 0; i < 2; i++)
+        if (q_spawn(&holder[i], &hcmd[i], &hrep[i], "q-idle", NULL, NULL, NULL))
+            return 3;
+    int n = 0, err = 0;
+    for (;; n++) {
+        pid_t pid;
+        err = ut_spawn_self(&pid, NULL, NULL, "exit", "0", NULL, NULL);
+        if (err)
+            break;
+        cap_token_t t, d;
+        int slot = proc_handle(pid);
+        if (slot < 0 || cap_get_token(slot, CAP_TYPE_PROCESS, &t) < 0 ||
+            cap_transfer(holder[n % 2], t, CAP_RIGHT_READ, &d, NULL) < 0 ||
+            cap_drop(d) < 0) {
+            err = -errno;
+            break;
+        }
+        if (ut_wait(pid) < 0) {
+            err = -1000;
+            break;
+        }
+    }
+    q_report(n);
+    q_report(err);
+    q_wait_eof();
+    for (int i = 0; i < 2; i++) {
+        close(hcmd[i]);
+        ut_wait(holder[i]);
+    }
+    return 0;
+}
+
+const struct ut_mode ut_quota_modes[] = {
+    {"q-idle", mode_q_idle}, {"q-hog", mode_q_hog}, {"q-probe", mode_q_probe},
+    {"q-race", mode_q_race}, {"q-pin", mode_q_pin}, UT_MODE_END,
+};
+
+/* ---- helpers for the tests ---- */
+
+/* Waits (bounded, ~4 s) until this process's account is back at *want
+ * in every pool but pages (*got: the last sample); 0 when it is. */
+static int q_settle(const struct keel_quota *want, struct keel_quota *got)
+{
+    for (int i = 0; i < 400; i++) {
+        if (keel_quota_info(0, got) < 0)
+            return -1;
+        int same = 1;
+        for (int p = 0; p < KEEL_POOL_N; p++)
+            if (p != KEEL_POOL_PAGES && got->used[p] != want->used[p])
+                same = 0;
+        if (same)
+            return 0;
+        ut_sleep_ms(10);
+    }
+    return -1;
+}
+
+/* The probe, run outside the attacking tree: 0 when it could use every
+ * pool. */
+static int q_run_probe(void)
+{
+    pid_t pid;
+    int cmd, rep;
+    int rc = q_spawn(&pid, &cmd, &rep, "q-probe", NULL, NULL, NULL);
+    if (rc)
+        return -rc;
+    int r = q_read_report(rep);
+    close(cmd);
+    close(rep);
+    ut_wait(pid);
+    return r;
+}
+
+/* The tree attack on one pool: a hog tree of DEPTH 1 and FANOUT under
+ * the test, then the probe beside it. */
+static void q_tree_attack(int pool, int fanout)
+{
+    struct keel_quota q0, q1;
+    CHECK_OK(keel_quota_info(0, &q0));
+    pid_t pid;
+    int cmd, rep;
+    char ps[8], fs[8];
+    snprintf(ps, sizeof(ps), "%d", pool);
+    snprintf(fs, sizeof(fs), "%d", fanout);
+    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-hog", ps, "1", fs), 0);
+    int r = q_read_report(rep);
+    int probe = q_run_probe();
+    close(cmd);
+    close(rep);
+    int st = ut_wait(pid);
+    CHECKF(r == 0, "pool %d: a hog got %d (%s), expected %s", pool, r,
+           ut_errname(r > 0 ? r : 0), ut_errname(q_expected_errno(pool)));
+    CHECKF(probe == 0,
+           "pool %d: the probe outside the tree failed at step %d "
+           "with %s",
+           pool, probe / 1000, ut_errname(probe % 1000));
+    CHECK_EXITED(st, 0);
+    CHECKF(q_settle(&q0, &q1) == 0,
+           "the tree's charges did not come back: procs %lu/%lu threads "
+           "%lu/%lu files %lu/%lu pipes %lu/%lu delegs %lu/%lu",
+           (unsigned long)q1.used[0], (unsigned long)q0.used[0],
+           (unsigned long)q1.used[1], (unsigned long)q0.used[1],
+           (unsigned long)q1.used[2], (unsigned long)q0.used[2],
+           (unsigned long)q1.used[3], (unsigned long)q0.used[3],
+           (unsigned long)q1.used[5], (unsigned long)q0.used[5]);
+}
+
+/* ---- tests ---- */
+
+TEST(quota_info_self_and_child)
+{
+    struct keel_quota q, c;
+    CHECK_OK(keel_quota_info(0, &q));
+    for (int p = 0; p < KEEL_POOL_N; p++)
+        CHECKF(q.used[p] <= q.limit[p], "pool %d: used %lu above limit %lu", p,
+               (unsigned long)q.used[p], (unsigned long)q.limit[p]);
+    CHECK(q.used[KEEL_POOL_THREADS] >= 1); /* this thread */
+    pid_t pid;
+    int cmd, rep;
+    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-idle", NULL, NULL, NULL), 0);
+    int r = keel_quota_info(pid, &c);
+    int e = errno;
+    struct keel_quota q2;
+    int r2 = keel_quota_info(0, &q2);
+    close(cmd);
+    close(rep);
+    CHECK_EXITED(ut_wait(pid), 0);
+    CHECKF(r == 0, "quota_info of a child: %s", ut_errname(e));
+    CHECK_OK(r2);
+    /* The child's limit is 3/4 of ours; it and its thread are charged
+     * to us. */
+    for (int p = 0; p < KEEL_POOL_N; p++)
+        CHECK_EQ(c.limit[p], q.limit[p] * 3 / 4);
+    CHECK_EQ(c.used[KEEL_POOL_THREADS], 1);
+    CHECK_EQ(q2.used[KEEL_POOL_PROCS], q.used[KEEL_POOL_PROCS] + 1);
+    CHECK(q2.used[KEEL_POOL_THREADS] >= q.used[KEEL_POOL_THREADS] + 1);
+    /* No cap for it any more (reaped): ESRCH; never had one: EPERM. */
+    CHECK_ERRNO(keel_quota_info(pid, &c), ESRCH);
+    CHECK_ERRNO(keel_quota_info(1, &c), EPERM);
+    CHECK_ERRNO(keel_quota_info(0, (struct keel_quota *)8), EFAULT);
+}
+
+TEST(quota_spawn_race_exact)
+{
+    /* 8 threads of one process spawn at once: together they get exactly
+     * the process's limit, never more, and each ends on EAGAIN. */
+    struct keel_quota q0, q1;
+    CHECK_OK(keel_quota_info(0, &q0));
+    pid_t pid;
+    int cmd, rep;
+    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-race", "8", NULL, NULL), 0);
+    int n = q_read_report(rep), limit = q_read_report(rep);
+    int used = q_read_report(rep), bad = q_read_report(rep);
+    close(cmd);
+    close(rep);
+    CHECK_EXITED(ut_wait(pid), 0);
+    CHECKF(limit == (int)(q0.limit[KEEL_POOL_PROCS] * 3 / 4), "child limit %d",
+           limit);
+    CHECKF(n == limit && used == limit,
+           "8 racing threads spawned %d children (account says %d), limit "
+           "%d",
+           n, used, limit);
+    CHECK_EQ(bad, 0);
+    CHECK(q_settle(&q0, &q1) == 0);
+}
+
+TEST(quota_cap_pinned_reaped_children)
+{
+    /* Reaped children pinned by process caps in holders stay charged to
+     * their creator: it is stopped at its limit (EAGAIN), and the pool
+     * keeps room for everyone else. */
+    struct keel_quota q0, q1;
+    CHECK_OK(keel_quota_info(0, &q0));
+    pid_t pid;
+    int cmd, rep;
+    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-pin", NULL, NULL, NULL), 0);
+    int n = q_read_report(rep), err = q_read_report(rep);
+    pid_t other;
+    int rc = ut_spawn_self(&other, NULL, NULL, "exit", "5", NULL, NULL);
+    int st = rc ? 0 : ut_wait(other);
+    int probe = q_run_probe();
+    close(cmd);
+    close(rep);
+    CHECK_EXITED(ut_wait(pid), 0);
+    int limit = (int)(q0.limit[KEEL_POOL_PROCS] * 3 / 4);
+    CHECKF(err == EAGAIN, "pinning stopped with %d (%s) after %d", err,
+           ut_errname(err > 0 ? err : 0), n);
+    /* The two holders count too. */
+    CHECKF(n == limit - 2, "%d pinned children, limit %d", n, limit);
+    CHECKF(rc == 0, "spawn beside the pinning tree: %s", ut_errname(rc));
+    CHECK_EXITED(st, 5);
+    CHECKF(probe == 0, "probe failed at step %d with %s", probe / 1000,
+           ut_errname(probe % 1000));
+    CHECK(q_settle(&q0, &q1) == 0);
+}
+
+TEST(quota_tree_procs)
+{
+    q_tree_attack(KEEL_POOL_PROCS, 2);
+}
+
+TEST(quota_tree_threads)
+{
+    q_tree_attack(KEEL_POOL_THREADS, 8);
+}
+
+TEST(quota_tree_files)
+{
+    q_tree_attack(KEEL_POOL_FILES, 7);
+}
+
+TEST(quota_tree_pipes)
+{
+    q_tree_attack(KEEL_POOL_PIPES, 3);
+}
+
+TEST(quota_tree_delegations)
+{
+    q_tree_attack(KEEL_POOL_DELEGS, 12);
+}
+
+const struct utest ut_quota_tests[] = {
+    UT_CASE(quota_info_self_and_child),
+    UT_CASE(quota_spawn_race_exact),
+    UT_CASE(quota_cap_pinned_reaped_children),
+    UT_CASE(quota_tree_procs),
+    UT_CASE(quota_tree_threads),
+    UT_CASE(quota_tree_files),
+    UT_CASE(quota_tree_pipes),
+    UT_CASE(quota_tree_delegations),
+    UT_END,
+};
