@@ -3,7 +3,9 @@
  * object references, fd operations and process/thread caps. Lookups that
  * hand an object to a syscall pin it (cap_fd_get takes a file reference
  * under the cap lock), so a concurrent close, revoke or exit never frees
- * an object in use: the last reference frees it.
+ * an object in use: the last reference frees it. A read or write also
+ * remembers the slot it came through (struct cap_pin), so that a revoke
+ * stops it even while it is blocked (cap_deleg.c, steps O1-O2, R1-R2).
  */
 #include "../include/cap.h"
 #include "../include/mm.h"
@@ -155,7 +157,8 @@ int cap_fd_install(struct proc *p, struct file *f, unsigned rights,
     return slot;
 }
 
-int cap_fd_get(struct proc *p, int fd, unsigned rights, struct file **out)
+int cap_fd_get_pin(struct proc *p, int fd, unsigned rights, struct file **out,
+                   struct cap_pin *pin)
 {
     if (unlikely(!fd_ok(fd)))
         return -EBADF;
@@ -168,8 +171,17 @@ int cap_fd_get(struct proc *p, int fd, unsigned rights, struct file **out)
     struct file *f = file_by_index(capw_obj(w));
     file_get(f);
     cap_unlock(p);
+    if (pin) { /* O1: the slot and generation this operation came through */
+        pin->word = &p->caps.t.words[fd];
+        pin->gen = capw_gen(w);
+    }
     *out = f;
     return 0;
+}
+
+int cap_fd_get(struct proc *p, int fd, unsigned rights, struct file **out)
+{
+    return cap_fd_get_pin(p, fd, rights, out, NULL);
 }
 
 int cap_fd_close(struct proc *p, int fd)

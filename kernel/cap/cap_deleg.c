@@ -14,8 +14,26 @@
  *     snapshot the record (destination pinned by a reference);
  *  2. release; 3. take both cap locks in pid order;
  *  4. re-validate the token (a concurrent revoke or drop wins cleanly);
- *  5. invalidate the matching slots and the DELEGATE slot; release the
- *     objects after unlocking.
+ *  5. (R1) invalidate the matching slots and the DELEGATE slot: their
+ *     generations are bumped; release both cap locks;
+ *  6. (R2) cancel: for every cleared fd slot, the object's cancel op
+ *     takes the object's lock and wakes all its waiters, while the
+ *     slot's reference still keeps the object alive; then the reference
+ *     is dropped.
+ *
+ * Operations in progress (after revoke returns, nothing moves through a
+ * revoked slot):
+ *  O1. read and write remember the slot word and generation they
+ *      validated (struct cap_pin, cap_fd_get_pin);
+ *  O2. under the object's lock, after every wake-up and before every
+ *      transfer, they re-check it (cap_pin_live) and fail with EBADF
+ *      once it changed.
+ * An O2 check either ran before step 6 took the object's lock, and then
+ * its transfer (done under the same lock hold) finished before revoke
+ * returned, or it runs after, and then it sees the bump of step 5 (the
+ * lock orders the two). A sleeper queued before step 6 is woken by it,
+ * re-checks and fails; readers and writers of other slots of the same
+ * object re-check successfully and go back to sleep.
  */
 #include "../include/cap.h"
 #include "../include/mm.h"
@@ -174,7 +192,7 @@ int cap_revoke_slot(struct proc *self, cap_token_t tok)
     cap_unlock(self);
     if (err)
         return err;
-    /* 3-5. Both locks in pid order, re-validate, invalidate. */
+    /* 3-5. Both locks in pid order, re-validate, invalidate (R1). */
     cap_word_t dropped[CAP_SLOTS];
     int n = 0;
     cap_lock_pair(self, dst);
@@ -190,8 +208,21 @@ int cap_revoke_slot(struct proc *self, cap_token_t tok)
     if (err)
         return err; /* lost a race with another revoke or a drop */
     __atomic_sub_fetch(&self->caps.ndeleg, 1, __ATOMIC_RELAXED);
-    for (int i = 0; i < n; i++)
-        cap_obj_put(dropped[i]);
+    /* 6. (R2) Stop what is in progress through the cleared slots; their
+     * references keep the files alive until the puts below. The copies
+     * of one delegation all name the same object: cancel it once. */
+    struct file *last = NULL;
+    for (int i = 0; i < n; i++) {
+        if (capw_type(dropped[i]) != CAP_TYPE_FD) {
+            cap_obj_put(dropped[i]);
+            continue;
+        }
+        struct file *f = file_by_index(capw_obj(dropped[i]));
+        if (f != last && f->ops->cancel)
+            f->ops->cancel(f); /* before this slot's reference goes */
+        last = f;
+        file_put(f);
+    }
     return 0;
 }
 

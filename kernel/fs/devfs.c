@@ -2,7 +2,9 @@
  * Device nodes: /dev/console (UART, line-buffered input with echo) and
  * /dev/null. Console input arrives from the UART interrupt into a ring;
  * `committed` marks the end of the last complete line (or ^D), which is
- * what read() may consume. cons.lock guards the ring.
+ * what read() may consume. cons.lock guards the ring; a read re-checks
+ * its slot (O2) under it after every wake-up, and console_cancel (R2)
+ * wakes the readers when a revoke clears a slot naming the console.
  */
 #include "../include/mm.h"
 #include "../include/vfs.h"
@@ -60,13 +62,21 @@ void console_input(int c)
     spin_unlock(&cons.lock);
 }
 
-static long console_read(struct file *f, uint64_t ubuf, size_t n)
+static long console_read(struct file *f, uint64_t ubuf, size_t n,
+                         const struct cap_pin *pin)
 {
     (void)f;
     if (n == 0)
         return 0;
     spin_lock(&cons.lock);
-    while (cons.r == cons.committed && !cons.eof_pending) {
+    for (;;) {
+        /* O2: the bytes leave the ring only while the slot is live. */
+        if (!cap_pin_live(pin)) {
+            spin_unlock(&cons.lock);
+            return -EBADF;
+        }
+        if (cons.r != cons.committed || cons.eof_pending)
+            break;
         int r = waitq_wait(&cons.readers, &cons.lock);
         if (r < 0) {
             spin_unlock(&cons.lock);
@@ -92,7 +102,8 @@ static long console_read(struct file *f, uint64_t ubuf, size_t n)
     return (long)got;
 }
 
-static long console_write(struct file *f, uint64_t ubuf, size_t n)
+static long console_write(struct file *f, uint64_t ubuf, size_t n,
+                          const struct cap_pin *pin)
 {
     (void)f;
     char tmp[128];
@@ -102,6 +113,10 @@ static long console_write(struct file *f, uint64_t ubuf, size_t n)
         if (copy_from_user(tmp, ubuf + done, chunk) < 0)
             return done ? (long)done : -EFAULT;
         console_write_locked_begin();
+        if (!cap_pin_live(pin)) { /* O2, under the output lock */
+            console_write_locked_end();
+            return done ? (long)done : -EBADF;
+        }
         for (size_t i = 0; i < chunk; i++) {
             if (tmp[i] == '\n')
                 uart_putc_sync('\r');
@@ -113,22 +128,37 @@ static long console_write(struct file *f, uint64_t ubuf, size_t n)
     return (long)done;
 }
 
-static long null_read(struct file *f, uint64_t ubuf, size_t n)
+/* /dev/null moves no data and never blocks: no pin to check. */
+static long null_read(struct file *f, uint64_t ubuf, size_t n,
+                      const struct cap_pin *pin)
 {
-    (void)f, (void)ubuf, (void)n;
+    (void)f, (void)ubuf, (void)n, (void)pin;
     return 0;
 }
 
-static long null_write(struct file *f, uint64_t ubuf, size_t n)
+static long null_write(struct file *f, uint64_t ubuf, size_t n,
+                       const struct cap_pin *pin)
 {
-    (void)f;
+    (void)f, (void)pin;
     if (n && !user_range_ok(ubuf, n))
         return -EFAULT;
     return (long)n;
 }
 
-static const struct file_ops console_ops = {.read = console_read,
-                                            .write = console_write};
+/* R2: wait out a transfer that checked its pin before the revoke (input
+ * ring, then output lock) and wake the blocked readers to re-check. */
+static void console_cancel(struct file *f)
+{
+    (void)f;
+    spin_lock(&cons.lock);
+    waitq_wake_all(&cons.readers);
+    spin_unlock(&cons.lock);
+    console_write_locked_begin();
+    console_write_locked_end();
+}
+
+static const struct file_ops console_ops = {
+    .read = console_read, .write = console_write, .cancel = console_cancel};
 static const struct file_ops null_ops = {.read = null_read,
                                          .write = null_write};
 

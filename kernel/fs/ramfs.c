@@ -202,10 +202,15 @@ void ramfs_free_pages(uint8_t **pages)
     page_free(pages);
 }
 
-static long file_read(struct file *f, uint64_t ubuf, size_t n)
+static long file_read(struct file *f, uint64_t ubuf, size_t n,
+                      const struct cap_pin *pin)
 {
     struct inode *ip = f->ip;
     spin_lock(&f->lock);
+    if (!cap_pin_live(pin)) { /* O2: f->lock is held for the whole copy */
+        spin_unlock(&f->lock);
+        return -EBADF;
+    }
     spin_lock(&ramfs_lock);
     uint64_t off = f->off;
     long done = 0;
@@ -240,10 +245,15 @@ static long file_read(struct file *f, uint64_t ubuf, size_t n)
     return done;
 }
 
-static long file_write(struct file *f, uint64_t ubuf, size_t n)
+static long file_write(struct file *f, uint64_t ubuf, size_t n,
+                       const struct cap_pin *pin)
 {
     struct inode *ip = f->ip;
     spin_lock(&f->lock);
+    if (!cap_pin_live(pin)) { /* O2 */
+        spin_unlock(&f->lock);
+        return -EBADF;
+    }
     uint8_t **undo = NULL;
     spin_lock(&ramfs_lock);
     long done = make_writable(ip, &undo);
@@ -277,12 +287,23 @@ static long file_write(struct file *f, uint64_t ubuf, size_t n)
     return done;
 }
 
-static long dir_read(struct file *f, uint64_t ubuf, size_t n)
+static long dir_read(struct file *f, uint64_t ubuf, size_t n,
+                     const struct cap_pin *pin)
 {
-    (void)f, (void)ubuf, (void)n;
+    (void)f, (void)ubuf, (void)n, (void)pin;
     return -EISDIR;
 }
 
-const struct file_ops ramfs_file_ops = {
-    .read = file_read, .write = file_write, .seekable = true};
+/* R2: file reads and writes never block, and each holds f->lock from its
+ * pin check to its last byte: taking it once waits them out. */
+static void file_cancel(struct file *f)
+{
+    spin_lock(&f->lock);
+    spin_unlock(&f->lock);
+}
+
+const struct file_ops ramfs_file_ops = {.read = file_read,
+                                        .write = file_write,
+                                        .cancel = file_cancel,
+                                        .seekable = true};
 const struct file_ops ramfs_dir_ops = {.read = dir_read, .write = NULL};

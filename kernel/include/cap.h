@@ -52,6 +52,12 @@ int cap_fd_install(struct proc *p, struct file *f, unsigned rights,
                    bool cloexec, int min_slot);
 /* Pin the file behind fd (needing `rights`); pair with file_put. */
 int cap_fd_get(struct proc *p, int fd, unsigned rights, struct file **out);
+/* cap_fd_get that also records the slot it validated in *pin (step O1 of
+ * the revoke protocol, cap_deleg.c), for an operation that transfers
+ * data and may block (read, write). */
+struct cap_pin;
+int cap_fd_get_pin(struct proc *p, int fd, unsigned rights, struct file **out,
+                   struct cap_pin *pin);
 int cap_fd_close(struct proc *p, int fd);
 int cap_fd_dup(struct proc *p, int fd, int min_slot);
 int cap_fd_dup2(struct proc *p, int oldfd, int newfd);

@@ -11,14 +11,45 @@
 #include "list.h"
 #include "sched.h"
 #include "spinlock.h"
+#include "../cap/cap_word.h"
 
 struct file;
 struct inode;
 
+/*
+ * What a read or write validated (protocol step O1, docs/capabilities.md
+ * "Revoking operations in progress"): the slot word it came through and
+ * that slot's generation then. The word lives in the caller's own
+ * cap_space, which outlives the syscall. A NULL pin (kernel-internal
+ * use) is always live.
+ */
+struct cap_pin {
+    const cap_word_t *word;
+    uint32_t gen;
+};
+
+/* O2: the slot still holds the capability the operation validated.
+ * Called under the object's lock, before every transfer and after every
+ * wake-up; a revoke bumps the generation (R1) before it takes that lock
+ * (R2), so check and transfer are atomic with respect to the revoke. */
+static inline bool cap_pin_live(const struct cap_pin *pin)
+{
+    if (!pin)
+        return true;
+    cap_word_t w = __atomic_load_n(pin->word, __ATOMIC_RELAXED);
+    return capw_valid(w) && capw_gen(w) == pin->gen;
+}
+
 struct file_ops {
-    long (*read)(struct file *f, uint64_t ubuf, size_t n);
-    long (*write)(struct file *f, uint64_t ubuf, size_t n);
+    long (*read)(struct file *f, uint64_t ubuf, size_t n,
+                 const struct cap_pin *pin);
+    long (*write)(struct file *f, uint64_t ubuf, size_t n,
+                  const struct cap_pin *pin);
     void (*release)(struct file *f);
+    /* R2 (revoke): take the object's lock, wake every waiter, unlock;
+     * on return no operation that checked its pin before the revoke's
+     * generation bump is still transferring. NULL: nothing to wait for. */
+    void (*cancel)(struct file *f);
     bool seekable;
 };
 

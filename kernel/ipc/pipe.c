@@ -1,7 +1,9 @@
 /*
  * Pipes: a one-page ring per pipe, from a fixed pool. p->lock guards the
  * ring and the end counts; readers and writers sleep on their waitqs.
- * A pipe is freed when both ends' files are released.
+ * A pipe is freed when both ends' files are released. Every transfer
+ * re-checks, under p->lock, the slot its caller came through (O2), and
+ * pipe_cancel (R2) wakes all sleepers so a revoke stops blocked ends.
  */
 #include "../include/mm.h"
 #include "../include/proc.h"
@@ -41,13 +43,21 @@ static void pipe_free(struct pipe *p)
         proc_put(acct);
 }
 
-static long pipe_read(struct file *f, uint64_t ubuf, size_t n)
+static long pipe_read(struct file *f, uint64_t ubuf, size_t n,
+                      const struct cap_pin *pin)
 {
     struct pipe *p = f->pipe;
     if (n == 0)
         return 0;
     spin_lock(&p->lock);
-    while (p->r == p->w) {
+    for (;;) {
+        /* O2: before the transfer and after every wake-up. */
+        if (unlikely(!cap_pin_live(pin))) {
+            spin_unlock(&p->lock);
+            return -EBADF;
+        }
+        if (p->r != p->w)
+            break;
         if (p->writers == 0) {
             spin_unlock(&p->lock);
             return 0;
@@ -74,12 +84,20 @@ static long pipe_read(struct file *f, uint64_t ubuf, size_t n)
     return done ? (long)done : -EFAULT;
 }
 
-static long pipe_write(struct file *f, uint64_t ubuf, size_t n)
+/* A write blocked on a full pipe that is revoked part-way returns what it
+ * wrote before the revoke (like any partial write), else EBADF. */
+static long pipe_write(struct file *f, uint64_t ubuf, size_t n,
+                       const struct cap_pin *pin)
 {
     struct pipe *p = f->pipe;
     size_t done = 0;
     spin_lock(&p->lock);
     while (done < n) {
+        /* O2: before every chunk and after every wake-up. */
+        if (unlikely(!cap_pin_live(pin))) {
+            spin_unlock(&p->lock);
+            return done ? (long)done : -EBADF;
+        }
         if (p->readers == 0) {
             spin_unlock(&p->lock);
             return done ? (long)done : -EPIPE;
@@ -108,6 +126,24 @@ static long pipe_write(struct file *f, uint64_t ubuf, size_t n)
     return (long)done;
 }
 
+/* R2: a revoke cleared a slot naming this end. Taking the lock waits out
+ * any transfer that checked its pin before the revoke's generation bump;
+ * the wake-ups make every sleeper re-check (O2). Readers and writers of
+ * other slots go back to sleep. */
+static void pipe_cancel(struct file *f)
+{
+    struct pipe *p = f->pipe;
+    spin_lock(&p->lock);
+    /* Every sleeper queued itself with p->lock held (waitq_wait), so
+     * under it an empty queue has no sleeper to stop; a sleeper leaving
+     * concurrently only makes the queue look non-empty (a spare wake). */
+    if (READ_ONCE(p->rq.waiters.next) != &p->rq.waiters)
+        waitq_wake_all(&p->rq);
+    if (READ_ONCE(p->wq.waiters.next) != &p->wq.waiters)
+        waitq_wake_all(&p->wq);
+    spin_unlock(&p->lock);
+}
+
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->pipe;
@@ -131,10 +167,10 @@ static void pipe_release(struct file *f)
     pipe_free(p);
 }
 
-static const struct file_ops pipe_read_ops = {.read = pipe_read,
-                                              .release = pipe_release};
-static const struct file_ops pipe_write_ops = {.write = pipe_write,
-                                               .release = pipe_release};
+static const struct file_ops pipe_read_ops = {
+    .read = pipe_read, .release = pipe_release, .cancel = pipe_cancel};
+static const struct file_ops pipe_write_ops = {
+    .write = pipe_write, .release = pipe_release, .cancel = pipe_cancel};
 
 /* The pipe is charged to the caller's quota, its two files too (EMFILE
  * when either says no). */

@@ -1,4 +1,6 @@
-/* File syscalls: every fd is looked up (and pinned) through the cap_space. */
+/* File syscalls: every fd is looked up (and pinned) through the cap_space;
+ * read and write also carry the slot they came through (struct cap_pin)
+ * into the file op, which re-checks it before every transfer. */
 #include "../include/proc.h"
 #include "../include/vfs.h"
 #include "../fs/path.h"
@@ -16,10 +18,11 @@ long sys_read(int fd, uint64_t ubuf, uint64_t n)
     struct file *f;
     if (unlikely(!user_range_ok(ubuf, n)))
         return -EFAULT; /* the whole buffer, before any byte moves */
-    int err = cap_fd_get(current()->proc, fd, CAP_RIGHT_READ, &f);
+    struct cap_pin pin;
+    int err = cap_fd_get_pin(current()->proc, fd, CAP_RIGHT_READ, &f, &pin);
     if (unlikely(err))
         return err;
-    long r = f->ops->read ? f->ops->read(f, ubuf, n) : -EBADF;
+    long r = f->ops->read ? f->ops->read(f, ubuf, n, &pin) : -EBADF;
     file_put(f);
     return r;
 }
@@ -29,10 +32,11 @@ long sys_write(int fd, uint64_t ubuf, uint64_t n)
     struct file *f;
     if (unlikely(!user_range_ok(ubuf, n)))
         return -EFAULT;
-    int err = cap_fd_get(current()->proc, fd, CAP_RIGHT_WRITE, &f);
+    struct cap_pin pin;
+    int err = cap_fd_get_pin(current()->proc, fd, CAP_RIGHT_WRITE, &f, &pin);
     if (unlikely(err))
         return err;
-    long r = f->ops->write ? f->ops->write(f, ubuf, n) : -EBADF;
+    long r = f->ops->write ? f->ops->write(f, ubuf, n, &pin) : -EBADF;
     file_put(f);
     return r;
 }

@@ -109,6 +109,12 @@ static void peer_exec(const struct pcmd *c, struct prep *o)
         o->r = errno ? -1 : 0;
         o->slot = sp.sched_priority;
         break;
+    case P_WRITEN: {
+        static char fill[4096];
+        memset(fill, 'f', sizeof(fill));
+        o->r = write(c->a, fill, c->b < 4096 ? (size_t)c->b : sizeof(fill));
+        break;
+    }
     case P_COUNT:
         for (int s = 0; s < CAP_FD_SLOTS; s++)
             o->r += cap_info(s, &o->ci) == 0;

@@ -30,6 +30,7 @@ enum {
     P_UNFILL,   /* close a of the fds P_FILL made */
     P_SCHED,    /* pthread_getschedparam(slot a) -> slot (priority) */
     P_COUNT,    /* live slots below CAP_FD_SLOTS */
+    P_WRITEN,   /* a: fd, b: count of 'f' bytes in one write() */
     P_EXIT,     /* answers, then exits with a */
 };
 

@@ -254,6 +254,8 @@ extern const struct utest ut_revoke_tests[];
 extern const struct utest ut_stress_tests[];
 extern const struct utest ut_small_tests[];
 extern const struct utest ut_quota_tests[];
+extern const struct utest ut_revoke_ops_tests[];
+extern const struct utest ut_revoke_storm_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
