@@ -45,6 +45,10 @@ int vm_user_alloc(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm);
 int vm_user_alloc_undo(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm,
                        void **undo);
 void page_free_list(void *list);
+/* vm_user_alloc_undo that adds to *nalloc the pages the address space
+ * gained (mapped pages on success, page-table pages in any case). */
+int vm_user_alloc_count(pagetable_t pt, uint64_t va, uint64_t len,
+                        uint64_t perm, void **undo, uint64_t *nalloc);
 /* Unmap and free the pages of [va, va+len) (those present). */
 void vm_user_free(pagetable_t pt, uint64_t va, uint64_t len);
 /* Physical address backing user va, or 0 when not mapped. */

@@ -54,6 +54,9 @@ struct proc {
 
     struct proc *creator; /* referenced; charged for this struct */
     struct quota quota;
+    /* Pages of the address space charged to this account (vm_lock, or
+     * before the process is visible); given back when it is destroyed. */
+    uint64_t pages_charged;
 };
 
 extern spinlock_t proc_tree_lock;
@@ -81,6 +84,13 @@ struct proc *proc_find_locked(int pid); /* proc_tree_lock held */
  * main thread (not yet runnable). */
 int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
               struct thread **main_out);
+/* Map fresh pages into p's address space pt like vm_user_alloc_undo,
+ * charged to p's page quota (-ENOMEM when it says no); p's vm_lock held
+ * or p not yet running. */
+int proc_vm_alloc(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
+                  uint64_t perm, void **undo);
+/* p's address space is gone: give its pages back to the quota. */
+void proc_vm_uncharge(struct proc *p);
 void proc_exit(int status) __attribute__((noreturn)); /* whole process */
 void proc_kill(struct proc *p, int sig);
 void proc_start_init(void);

@@ -39,6 +39,7 @@ static void pipe_free(struct pipe *p)
     pool_free(&pipe_pool, p);
     spin_unlock(&pipe_pool_lock);
     quota_uncharge(acct, KEEL_POOL_PIPES, 1);
+    quota_uncharge(acct, KEEL_POOL_PAGES, 1);
     if (acct)
         proc_put(acct);
 }
@@ -179,6 +180,10 @@ int pipe_create(struct file **rd, struct file **wr)
     struct proc *acct = current()->proc;
     if (quota_charge(acct, KEEL_POOL_PIPES, 1) < 0)
         return -EMFILE;
+    if (quota_charge(acct, KEEL_POOL_PAGES, 1) < 0) { /* the buffer */
+        quota_uncharge(acct, KEEL_POOL_PIPES, 1);
+        return -ENOMEM;
+    }
     spin_lock(&pipe_pool_lock);
     if (!pipe_pool_ready) {
         pool_init(&pipe_pool, "pipe", pipe_storage, pipe_links,
@@ -189,6 +194,7 @@ int pipe_create(struct file **rd, struct file **wr)
     spin_unlock(&pipe_pool_lock);
     if (!p) {
         quota_uncharge(acct, KEEL_POOL_PIPES, 1);
+        quota_uncharge(acct, KEEL_POOL_PAGES, 1);
         return -EMFILE;
     }
     p->acct = acct;

@@ -124,9 +124,10 @@ void vm_user_destroy(pagetable_t pt)
     page_free(pt);
 }
 
-int vm_user_alloc_undo(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm,
-                       void **undo)
+int vm_user_alloc_count(pagetable_t pt, uint64_t va, uint64_t len,
+                        uint64_t perm, void **undo, uint64_t *nalloc)
 {
+    uint64_t leaves = 0;
     KASSERT((va & (PAGE_SIZE - 1)) == 0);
     if (!user_range_ok(va, len))
         return -EFAULT;
@@ -143,7 +144,15 @@ int vm_user_alloc_undo(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm,
     /* Pass 2: map. On running out of memory, unmap what this call added. */
     uint64_t a;
     for (a = va; a < va + len; a += PAGE_SIZE) {
-        pte_t *pte = walk(pt, a, true, false);
+        pte_t *pte = walk(pt, a, false, false);
+        if (!pte) {
+            /* Tables this walk adds stay even if the call fails: count
+             * them (the quota charges every page an address space
+             * holds). */
+            bool had_l1 = pt[VPN(a, 2)] & PTE_V;
+            pte = walk(pt, a, true, false);
+            *nalloc += (!had_l1 && (pt[VPN(a, 2)] & PTE_V)) + (pte != NULL);
+        }
         if (!pte)
             goto fail;
         if (*pte & PTE_V) {
@@ -155,9 +164,11 @@ int vm_user_alloc_undo(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm,
             goto fail;
         *pte = PA_TO_PTE(page) | perm | PTE_U | PTE_V | PTE_A | PTE_D;
         *pte |= PTE_NEW;
+        leaves++;
     }
     for (a = va; a < va + len; a += PAGE_SIZE)
         *walk(pt, a, false, false) &= ~PTE_NEW;
+    *nalloc += leaves;
     return 0;
 fail:
     /* Unmap what this call added; the pages go on the caller's undo list
@@ -173,6 +184,13 @@ fail:
     }
     sfence_vma();
     return -ENOMEM;
+}
+
+int vm_user_alloc_undo(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm,
+                       void **undo)
+{
+    uint64_t n = 0;
+    return vm_user_alloc_count(pt, va, len, perm, undo, &n);
 }
 
 void page_free_list(void *list)

@@ -48,6 +48,15 @@ static int64_t push_args(pagetable_t pt, uint64_t top, char *const kargv[],
     return (int64_t)sp;
 }
 
+static int load_map(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
+                    uint64_t perm)
+{
+    void *undo = NULL;
+    int err = proc_vm_alloc(p, pt, va, len, perm, &undo);
+    page_free_list(undo);
+    return err;
+}
+
 int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
               struct thread **main_out)
 {
@@ -75,14 +84,21 @@ int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
                     segs, MAX_SEGS, &nsegs, &entry);
     if (err)
         return err;
-    pagetable_t pt = vm_user_create();
-    if (!pt)
+    /* Every page of the new address space is charged to p's quota:
+     * the root table here, the rest in proc_vm_alloc. */
+    if (quota_charge(p, KEEL_POOL_PAGES, 1) < 0)
         return -ENOMEM;
+    pagetable_t pt = vm_user_create();
+    if (!pt) {
+        quota_uncharge(p, KEEL_POOL_PAGES, 1);
+        return -ENOMEM;
+    }
+    p->pages_charged = 1;
     uint64_t heap = USER_BASE;
     for (int i = 0; i < nsegs; i++) {
         uint64_t va = ALIGN_DOWN(segs[i].vaddr, PAGE_SIZE);
         uint64_t end = ALIGN_UP(segs[i].vaddr + segs[i].memsz, PAGE_SIZE);
-        err = vm_user_alloc(pt, va, end - va, seg_perm(segs[i].flags));
+        err = load_map(p, pt, va, end - va, seg_perm(segs[i].flags));
         if (!err)
             err = vm_copy_out(pt, segs[i].vaddr, image + segs[i].offset,
                               segs[i].filesz);
@@ -91,7 +107,7 @@ int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
         heap = MAX(heap, end);
     }
     uint64_t top = thread_stack_top(0);
-    err = vm_user_alloc(pt, top - USTACK_SIZE, USTACK_SIZE, PTE_R | PTE_W);
+    err = load_map(p, pt, top - USTACK_SIZE, USTACK_SIZE, PTE_R | PTE_W);
     if (err)
         goto fail;
     uint64_t sp;
@@ -120,6 +136,7 @@ int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
     return 0;
 fail:
     vm_user_destroy(pt);
+    proc_vm_uncharge(p);
     return err;
 }
 
@@ -141,8 +158,8 @@ long sys_brk(uint64_t new_brk)
     /* Shrinking keeps the pages mapped (no cross-hart TLB shootdown);
      * growing maps fresh zeroed pages. */
     if (new_end > old_end &&
-        vm_user_alloc_undo(p->pagetable, old_end, new_end - old_end,
-                           PTE_R | PTE_W, &undo) < 0) {
+        proc_vm_alloc(p, p->pagetable, old_end, new_end - old_end,
+                      PTE_R | PTE_W, &undo) < 0) {
         r = -ENOMEM;
         goto out;
     }

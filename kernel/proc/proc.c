@@ -65,6 +65,7 @@ void proc_free(struct proc *p)
     if (p->pagetable)
         vm_user_destroy(p->pagetable);
     p->pagetable = NULL;
+    proc_vm_uncharge(p);
     spin_lock(&proc_tree_lock);
     p->state = P_REAPED;
     spin_unlock(&proc_tree_lock);
@@ -141,6 +142,7 @@ void proc_teardown(struct proc *p)
     spin_unlock(&p->vm_lock);
     if (pt)
         vm_user_destroy(pt);
+    proc_vm_uncharge(p);
 
     spin_lock(&proc_tree_lock);
     bool wake_init = false;

@@ -155,8 +155,8 @@ static int thread_map_stack(struct proc *p, int slot, uint64_t size)
     spin_lock(&p->vm_lock);
     uint64_t have = p->stack_mapped[slot];
     if (size > have) {
-        err = vm_user_alloc_undo(p->pagetable, top - size, size - have,
-                                 PTE_R | PTE_W, &undo);
+        err = proc_vm_alloc(p, p->pagetable, top - size, size - have,
+                            PTE_R | PTE_W, &undo);
         if (!err)
             p->stack_mapped[slot] = size;
     }

@@ -467,6 +467,11 @@ static void q_tree_attack(int pool, int fanout)
            (unsigned long)q1.used[2], (unsigned long)q0.used[2],
            (unsigned long)q1.used[3], (unsigned long)q0.used[3],
            (unsigned long)q1.used[5], (unsigned long)q0.used[5]);
+    /* Pages: ours may have grown a little (stdio, file actions). */
+    CHECKF(q1.used[KEEL_POOL_PAGES] <= q0.used[KEEL_POOL_PAGES] + 16,
+           "pages charged to us: %lu, %lu before the tree",
+           (unsigned long)q1.used[KEEL_POOL_PAGES],
+           (unsigned long)q0.used[KEEL_POOL_PAGES]);
 }
 
 /* ---- tests ---- */
@@ -583,6 +588,13 @@ TEST(quota_tree_delegations)
     q_tree_attack(KEEL_POOL_DELEGS, 12);
 }
 
+TEST(quota_tree_pages)
+{
+    /* Each hog grows its heap until ENOMEM: together they could take
+     * every free page, but the tree stops at its limit. */
+    q_tree_attack(KEEL_POOL_PAGES, 3);
+}
+
 const struct utest ut_quota_tests[] = {
     UT_CASE(quota_info_self_and_child),
     UT_CASE(quota_spawn_race_exact),
@@ -592,5 +604,6 @@ const struct utest ut_quota_tests[] = {
     UT_CASE(quota_tree_files),
     UT_CASE(quota_tree_pipes),
     UT_CASE(quota_tree_delegations),
+    UT_CASE(quota_tree_pages),
     UT_END,
 };
