@@ -42,12 +42,11 @@
 #include "../mm/pool.h"
 
 struct delegation {
-    uint32_t id; /* nonzero, unique: marks the delegated slots */
+    uint64_t id; /* nonzero, unique: marks the delegated slots */
     /* The sender's proc index: it is charged for the record. Not
      * referenced: DELEGATE slots cannot be transferred, so the record is
      * freed by its sender's own drop, revoke or exit teardown, while the
-     * sender's struct lives. (An index fills the padding: the record
-     * stays 16 bytes.) */
+     * sender's struct lives. */
     uint32_t acct;
     struct proc *dst; /* referenced */
 };
@@ -57,7 +56,11 @@ static struct delegation deleg_storage[MAX_DELEGATIONS];
 static uint32_t deleg_links[MAX_DELEGATIONS];
 static struct pool deleg_pool;
 static bool deleg_ready;
-static uint32_t next_deleg_id = 1;
+/* 64 bits, so it never wraps: at one transfer per nanosecond 2^64 ids
+ * last 584 years. A reused id could make a revoke clear slots of an
+ * older delegation to the same process (even of one whose DELEGATE slot
+ * was dropped: its slots keep their id). */
+static uint64_t next_deleg_id = 1;
 
 uint32_t cap_delegations_in_use(void)
 {
@@ -79,8 +82,7 @@ static struct delegation *deleg_alloc(struct proc *self, struct proc *dst)
     struct delegation *d = pool_alloc(&deleg_pool);
     if (d) {
         d->id = next_deleg_id++;
-        if (next_deleg_id == 0)
-            next_deleg_id = 1;
+        KASSERT(d->id != 0);
         d->dst = dst;
         proc_get(dst);
         d->acct = proc_slot_of(self);
@@ -90,6 +92,19 @@ static struct delegation *deleg_alloc(struct proc *self, struct proc *dst)
         quota_uncharge(self, KEEL_POOL_DELEGS, 1);
     return d;
 }
+
+#ifdef KEEL_KTEST
+/* Tests: move the id counter (near 2^32, to show ids do not wrap there);
+ * returns the old value. */
+uint64_t cap_deleg_test_set_next(uint64_t next)
+{
+    spin_lock(&deleg_lock);
+    uint64_t old = next_deleg_id;
+    next_deleg_id = next;
+    spin_unlock(&deleg_lock);
+    return old;
+}
+#endif
 
 /* The DELEGATE slot naming record idx went away (drop, revoke, exit). */
 void cap_deleg_free(uint32_t idx)
@@ -186,7 +201,7 @@ int cap_revoke_slot(struct proc *self, cap_token_t tok)
         err = -EINVAL;
     struct delegation *d = err ? NULL : pool_at(&deleg_pool, capw_obj(w));
     struct proc *dst = d ? d->dst : NULL;
-    uint32_t id = d ? d->id : 0;
+    uint64_t id = d ? d->id : 0;
     if (dst)
         proc_get(dst); /* 2. pinned while unlocked */
     cap_unlock(self);

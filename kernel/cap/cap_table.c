@@ -25,7 +25,7 @@ void cap_table_init(struct cap_table *t, uint32_t gen_seed, uint32_t quota)
     }
 }
 
-int cap_table_find_deleg(const struct cap_table *t, uint32_t id, int from)
+int cap_table_find_deleg(const struct cap_table *t, uint64_t id, int from)
 {
     if (id == 0)
         return -1; /* 0 means "not delegated", never an id */

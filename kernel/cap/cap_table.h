@@ -22,7 +22,7 @@
 struct cap_table {
     uint64_t free_map[(CAP_SLOTS + 63) / 64]; /* bit set: slot free */
     cap_word_t words[CAP_SLOTS];
-    uint32_t deleg[CAP_SLOTS]; /* delegation id a slot derives from, or 0 */
+    uint64_t deleg[CAP_SLOTS]; /* delegation id a slot derives from, or 0 */
     uint32_t used;             /* valid slots below CAP_FD_SLOTS */
     uint32_t quota;            /* limit on used */
     bool dead;                 /* torn down: no new slots */
@@ -44,7 +44,7 @@ void cap_table_init(struct cap_table *t, uint32_t gen_seed, uint32_t quota);
 /* The live word a token names: 0 and *w, or -EBADF. */
 /* cap_table_lookup: defined inline below */
 /* Next slot >= from derived from delegation id, or -1. */
-int cap_table_find_deleg(const struct cap_table *t, uint32_t id, int from);
+int cap_table_find_deleg(const struct cap_table *t, uint64_t id, int from);
 /* Checks every invariant above; 0 or a negative line-coded error. */
 int cap_table_check(const struct cap_table *t);
 
@@ -86,7 +86,7 @@ static inline bool cap_table_usable(const struct cap_table *t, int slot)
 }
 
 static inline void cap_table_install(struct cap_table *t, int slot,
-                                     cap_word_t w, uint32_t deleg)
+                                     cap_word_t w, uint64_t deleg)
 {
     /* Keep the slot's generation: a token minted now names this use. */
     t->words[slot] = (w & ~((cap_word_t)CAP_GEN_RETIRED << CAPW_GEN_SHIFT)) |

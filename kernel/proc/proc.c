@@ -1,7 +1,13 @@
 /*
- * Processes: a fixed pool, monotonically increasing pids (so a child's
- * pid is always above its parent's, which keeps pid-ordered locking
- * simple), the process tree under proc_tree_lock, exit, kill and wait.
+ * Processes: a fixed pool, pids, the process tree under proc_tree_lock,
+ * exit, kill and wait.
+ *
+ * Pids count up from 1; after PID_MAX (INT_MAX) the counter wraps to 2 (1 stays
+ * init's) and from then on skips every pid a pool entry still holds
+ * (alive, zombie, or reaped but named by a process cap), so a pid names
+ * at most one struct proc at any time. A child's pid is therefore NOT
+ * always above its parent's: code that takes two processes' locks
+ * orders them by pid through cap_lock_pair, never by parent and child.
  */
 #include "../include/proc.h"
 #include "../include/riscv.h"
@@ -13,7 +19,10 @@ struct proc *init_proc;
 struct proc proc_storage[MAX_PROCS];
 static uint32_t proc_links[MAX_PROCS];
 static struct pool proc_pool; /* guarded by proc_tree_lock */
-static int next_pid = 1;
+static int next_pid = 1;      /* guarded by proc_tree_lock */
+static bool pids_wrapped;     /* next_pid passed INT_MAX once */
+#define PID_MAX __INT_MAX__
+#define PID_WRAP_TO 2
 static uint32_t gen_seed = 0x2545f491u;
 
 void proc_init(void)
@@ -27,12 +36,57 @@ uint32_t proc_count(void)
     return READ_ONCE(proc_pool.in_use);
 }
 
+/* Does a pool entry other than `self` hold pid? Every allocated entry
+ * does, from proc_alloc (state may not be set yet) until its last
+ * reference goes. proc_tree_lock held. */
+static bool pid_taken_locked(int pid, const struct proc *self)
+{
+    for (uint32_t i = 0; i < MAX_PROCS; i++) {
+        const struct proc *p = &proc_storage[i];
+        if (p != self && pool_allocated(&proc_pool, p) && p->pid == pid)
+            return true;
+    }
+    return false;
+}
+
+/* The next pid for p. Before the first wrap every pid is fresh; after
+ * it, one scan per candidate, and at most MAX_PROCS candidates are
+ * taken, far fewer than the pid range. proc_tree_lock held. */
+static int pid_next_locked(const struct proc *p)
+{
+    for (;;) {
+        int pid = next_pid;
+        if (next_pid == PID_MAX) {
+            next_pid = PID_WRAP_TO;
+            pids_wrapped = true;
+        } else {
+            next_pid++;
+        }
+        if (!pids_wrapped || !pid_taken_locked(pid, p))
+            return pid;
+    }
+}
+
+#ifdef KEEL_KTEST
+/* Tests: move the pid counter (near the wrap, or onto a live pid after
+ * a wrap); returns the old value. */
+int proc_test_set_next_pid(int next, bool wrapped)
+{
+    spin_lock(&proc_tree_lock);
+    int old = next_pid;
+    next_pid = next;
+    pids_wrapped = wrapped;
+    spin_unlock(&proc_tree_lock);
+    return old;
+}
+#endif
+
 struct proc *proc_alloc(const char *name)
 {
     spin_lock(&proc_tree_lock);
     struct proc *p = pool_alloc(&proc_pool);
     if (p) {
-        p->pid = next_pid++;
+        p->pid = pid_next_locked(p);
         /* xorshift step mixed with the time: generation bases differ
          * between processes, including a later one with a reused slot. */
         gen_seed ^= gen_seed << 13;

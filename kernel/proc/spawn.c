@@ -121,7 +121,8 @@ static int spawn_validate(struct spawn_args *a, struct thread *self)
     return 0;
 }
 
-/* (a) Parent's cap lock, then the child's: the child's pid is higher. */
+/* (a) Both cap locks, in pid order (cap_lock_pair): after a pid wrap the
+ * child's pid may be below the parent's. */
 static int spawn_inherit(struct proc *parent, struct proc *child)
 {
     int err = 0;

@@ -290,3 +290,37 @@ KTEST(lock_order_check_catches_inversion)
     proc_free(b);
 }
 #endif
+
+uint64_t cap_deleg_test_set_next(uint64_t next);
+
+/* Issue 6 item 11e: delegation ids must not wrap into live ones. With
+ * the counter just below a multiple of 2^32 past a live delegation's id,
+ * a 32-bit id would come round to that id again: revoking the new
+ * delegation would then also clear the old one's slot. */
+KTEST(deleg_id_does_not_wrap_into_live)
+{
+    struct world w;
+    world_begin(&w);
+    long tok = sys_cap_get_token(0, CAP_TYPE_FD);
+    KT_CHECK(tok >= 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    uint64_t old_dtok = read_u64(&w, UD);
+    int old_ds = (int)(uint32_t)read_u64(&w, US);
+    uint64_t old_id = w.b->caps.t.deleg[old_ds];
+    KT_CHECK(old_id != 0);
+    uint64_t saved = cap_deleg_test_set_next(old_id + (1ull << 32) - 1);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    uint64_t mid_dtok = read_u64(&w, UD);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    uint64_t new_dtok = read_u64(&w, UD);
+    int new_ds = (int)(uint32_t)read_u64(&w, US);
+    KT_CHECK(w.b->caps.t.deleg[new_ds] != old_id);
+    KT_CHECK_EQ(sys_cap_revoke_delegate(new_dtok), 0);
+    KT_CHECK(!capw_valid(w.b->caps.t.words[new_ds]));
+    KT_CHECK(capw_valid(w.b->caps.t.words[old_ds])); /* untouched */
+    KT_CHECK_EQ(sys_cap_revoke_delegate(mid_dtok), 0);
+    KT_CHECK_EQ(sys_cap_revoke_delegate(old_dtok), 0);
+    KT_CHECK(!capw_valid(w.b->caps.t.words[old_ds]));
+    cap_deleg_test_set_next(saved);
+    world_end(&w);
+}

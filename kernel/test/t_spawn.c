@@ -194,6 +194,28 @@ KTEST(spawn_actions_in_order_and_failure_cleanup)
     sw_end(&w);
 }
 
+int proc_test_set_next_pid(int next, bool wrapped);
+
+/* Issue 6 item 11e: a spawn right at the pid wrap. The parent gets
+ * INT_MAX, its child the wrapped pid 2, below the parent's: inheritance
+ * takes both cap locks in pid order (the debug check panics otherwise),
+ * and the child is waited for and killed by its pid as usual. */
+KTEST(spawn_across_pid_wrap)
+{
+    int saved = proc_test_set_next_pid(__INT_MAX__, false);
+    struct spawn_world w;
+    sw_begin(&w);
+    KT_CHECK_EQ(w.p->pid, __INT_MAX__);
+    /* A GRANT fd, so inheritance has something to copy under both locks. */
+    KT_CHECK_EQ(install(w.p, CAP_RIGHT_READ | CAP_RIGHT_GRANT, false, 0), 0);
+    long pid = spawn_true(&w, NULL, 0, "/bin/true");
+    KT_CHECK(pid >= 2 && pid < w.p->pid); /* wrapped, below the parent */
+    if (pid > 0)
+        reap(pid);
+    sw_end(&w);
+    proc_test_set_next_pid(saved, false);
+}
+
 /* Revoke on one hart while the receiver drops and dups on another: every
  * call ends in success or the errno the race allows, and nothing leaks. */
 static struct proc *race_a, *race_b;
