@@ -19,21 +19,27 @@ struct fdt_blob {
 
 /* What the walk gathers about the node currently open at depth 2 (a
  * child of the root) and at depth 3 (a child of /cpus). */
-enum top_kind { TOP_OTHER, TOP_MEMORY, TOP_CHOSEN, TOP_CPUS };
+enum top_kind { TOP_OTHER, TOP_MEMORY, TOP_CHOSEN, TOP_CPUS, TOP_SOC };
 
 struct walk {
     uint32_t root_ac, root_sc; /* root #address-cells / #size-cells */
     uint32_t cpus_ac;          /* /cpus #address-cells */
+    uint32_t soc_ac;           /* /soc #address-cells */
     enum top_kind top;
     /* depth-2 node */
     bool mem_type;             /* device_type = "memory" */
     uint64_t reg_off, reg_len; /* its "reg", reg_len 0 if none */
     bool have_mem;
+    bool rtc_compat; /* compatible has "google,goldfish-rtc" */
     bool have_start, have_end;
     uint64_t initrd_start, initrd_end;
     /* depth-3 node under /cpus */
     bool cpu_type, cpu_ok, cpu_have_reg;
     uint64_t cpu_reg_off, cpu_reg_len;
+    /* depth-3 node under /soc */
+    bool dev_rtc;
+    uint64_t dev_reg_off, dev_reg_len;
+    bool have_rtc;
 };
 
 static uint32_t be32(const uint8_t *p)
@@ -70,6 +76,19 @@ static bool prop_is(const uint8_t *p, uint64_t len, const char *s)
             return false;
     }
     return i < len && p[i] == 0;
+}
+
+/* Does the string list [p, p+len) hold s as one of its entries? */
+static bool prop_has(const uint8_t *p, uint64_t len, const char *s)
+{
+    for (uint64_t off = 0; off < len;) {
+        if (prop_is(p + off, len - off, s))
+            return true;
+        while (off < len && p[off])
+            off++;
+        off++; /* past the NUL */
+    }
+    return false;
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -156,6 +175,19 @@ static int finish_memory(const struct fdt_blob *blob, struct walk *w,
     return 0;
 }
 
+#define RTC_COMPAT "google,goldfish-rtc"
+
+/* The first address of a reg with `ac` address cells, as the RTC base. */
+static int finish_rtc(const struct fdt_blob *blob, struct walk *w, uint32_t ac,
+                      uint64_t off, uint64_t len, struct fdt_info *out)
+{
+    if (ac < 1 || ac > 2 || len < 4 * (uint64_t)ac)
+        return -EINVAL;
+    out->rtc_base = read_cells(blob->b + off, ac);
+    w->have_rtc = true;
+    return 0;
+}
+
 static int finish_cpu(const struct fdt_blob *blob, struct walk *w,
                       struct fdt_info *out)
 {
@@ -190,6 +222,12 @@ static int on_prop(const struct fdt_blob *blob, struct walk *w, int depth,
     } else if (depth == 2) {
         if (str_eq(name, "device_type")) {
             w->mem_type = prop_is(v, len, "memory");
+        } else if (str_eq(name, "compatible")) {
+            w->rtc_compat = prop_has(v, len, RTC_COMPAT);
+        } else if (w->top == TOP_SOC && str_eq(name, "#address-cells")) {
+            if (len != 4)
+                return -EINVAL;
+            w->soc_ac = be32(v);
         } else if (str_eq(name, "reg")) {
             w->reg_off = voff;
             w->reg_len = len;
@@ -220,6 +258,13 @@ static int on_prop(const struct fdt_blob *blob, struct walk *w, int depth,
             w->cpu_reg_off = voff;
             w->cpu_reg_len = len;
         }
+    } else if (depth == 3 && w->top == TOP_SOC) {
+        if (str_eq(name, "compatible")) {
+            w->dev_rtc = prop_has(v, len, RTC_COMPAT);
+        } else if (str_eq(name, "reg")) {
+            w->dev_reg_off = voff;
+            w->dev_reg_len = len;
+        }
     }
     return 0;
 }
@@ -233,14 +278,20 @@ static void begin_node(struct walk *w, int depth, const char *name)
             w->top = TOP_CHOSEN;
         else if (name_is(name, "cpus"))
             w->top = TOP_CPUS;
+        else if (name_is(name, "soc"))
+            w->top = TOP_SOC;
         else
             w->top = TOP_OTHER;
         w->mem_type = false;
+        w->rtc_compat = false;
         w->reg_len = 0;
+        w->soc_ac = 2; /* the default #address-cells */
     } else if (depth == 3) {
         w->cpu_type = false;
         w->cpu_ok = true; /* status absent means okay */
         w->cpu_have_reg = false;
+        w->dev_rtc = false;
+        w->dev_reg_len = 0;
     }
 }
 
@@ -250,8 +301,14 @@ static int end_node(const struct fdt_blob *blob, struct walk *w, int depth,
     if (depth == 2 && !w->have_mem && w->reg_len &&
         (w->top == TOP_MEMORY || w->mem_type))
         return finish_memory(blob, w, out);
+    if (depth == 2 && !w->have_rtc && w->rtc_compat && w->reg_len)
+        return finish_rtc(blob, w, w->root_ac, w->reg_off, w->reg_len, out);
     if (depth == 3 && w->top == TOP_CPUS)
         return finish_cpu(blob, w, out);
+    if (depth == 3 && w->top == TOP_SOC && !w->have_rtc && w->dev_rtc &&
+        w->dev_reg_len)
+        return finish_rtc(blob, w, w->soc_ac, w->dev_reg_off, w->dev_reg_len,
+                          out);
     return 0;
 }
 
@@ -330,6 +387,7 @@ static void info_clear(struct fdt_info *out)
     for (int i = 0; i < FDT_MAX_HARTS; i++)
         out->hart_ids[i] = 0;
     out->timebase_freq = 0;
+    out->rtc_base = 0;
 }
 
 int fdt_parse(const void *dtb, size_t max_size, struct fdt_info *out)

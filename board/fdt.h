@@ -24,6 +24,7 @@ struct fdt_info {
     int nharts;                        /* usable cpus found, <= FDT_MAX_HARTS */
     uint32_t hart_ids[FDT_MAX_HARTS];  /* in devicetree order */
     uint64_t timebase_freq;            /* /cpus timebase-frequency, 0 if none */
+    uint64_t rtc_base;                 /* goldfish RTC registers, 0 if none */
 };
 
 /* Parse the blob at dtb, of which at most max_size bytes may be read.
@@ -38,7 +39,11 @@ struct fdt_info {
  *   - /chosen linux,initrd-start and linux,initrd-end (4 or 8 bytes each);
  *   - /cpus timebase-frequency (4 or 8 bytes);
  *   - the "reg" (hart id) of each /cpus child whose device_type is "cpu"
- *     and whose status is absent, "okay" or "ok"; the first 8 are kept. */
+ *     and whose status is absent, "okay" or "ok"; the first 8 are kept;
+ *   - the address in "reg" of the first node compatible with
+ *     "google,goldfish-rtc", a child of the root or of /soc (QEMU's bus,
+ *     whose empty "ranges" maps addresses one to one), decoded with its
+ *     parent's #address-cells. */
 int fdt_parse(const void *dtb, size_t max_size, struct fdt_info *out);
 
 #endif

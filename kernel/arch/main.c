@@ -9,6 +9,7 @@
 #include "../include/vfs.h"
 #include "../../board/fdt.h"
 #include "../../board/plic.h"
+#include "../../board/rtc.h"
 #include "../../board/uart.h"
 #include "../../board/virt.h"
 #include "sbi.h"
@@ -58,6 +59,10 @@ void kmain(uint64_t hartid, const void *dtb)
     if (err)
         panic("device tree unreadable (%d)", err);
     timebase_hz = info.timebase_freq ? info.timebase_freq : 10000000;
+    if (info.rtc_base) /* the MMU is still off: physical access */
+        time_set_realtime(rtc_goldfish_read_ns(info.rtc_base));
+    else
+        printk("keel: no RTC, CLOCK_REALTIME starts at the epoch\n");
     nharts = info.nharts;
     uint64_t ram_end = info.mem_base + info.mem_size;
     printk("keel: %lu MiB RAM, %d harts, timebase %lu Hz\n",

@@ -139,6 +139,11 @@ void waitq_wake_one(struct waitq *wq);
 /* Timers and sleep. */
 uint64_t time_now_ticks(void);
 uint64_t time_now_ns(void);
+/* CLOCK_REALTIME: the wall-clock time at boot (from the board's RTC)
+ * plus time_now_ns(). time_set_realtime records "now is ns since the
+ * epoch" once at boot; without an RTC the clock starts at the epoch. */
+void time_set_realtime(uint64_t ns);
+uint64_t time_realtime_ns(void);
 uint64_t ns_to_ticks(uint64_t ns);
 int sleep_until(uint64_t ticks); /* -EINTR when killed */
 void timer_program(void);        /* arm this hart's next timer event */

@@ -24,7 +24,7 @@ long sys_clock_gettime(int clock, uint64_t uout)
 {
     if (clock != 1 && clock != 4) /* CLOCK_REALTIME, CLOCK_MONOTONIC */
         return -EINVAL;
-    uint64_t ns = time_now_ns();
+    uint64_t ns = clock == 1 ? time_realtime_ns() : time_now_ns();
     struct keel_timespec ts = {(int64_t)(ns / 1000000000ull),
                                (int64_t)(ns % 1000000000ull)};
     return copy_to_user(uout, &ts, sizeof(ts));

@@ -1,7 +1,7 @@
 /*
- * Clocks and sleeping. The kernel has one clock (time since boot), which
- * it reports for both CLOCK_REALTIME and CLOCK_MONOTONIC, and a relative
- * sleep.
+ * Clocks and sleeping. The kernel reports CLOCK_MONOTONIC (time since
+ * boot) and CLOCK_REALTIME (the board's RTC read at boot plus the
+ * monotonic time), and sleeps relative to now.
  */
 #include <stddef.h>
 #include <sys/time.h>

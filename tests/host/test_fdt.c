@@ -76,6 +76,7 @@ static void check_virt(const char *file, int harts, uint64_t mem)
     CHECK_EQ(info.timebase_freq, 10000000);
     CHECK_EQ(info.initrd_start, 0);
     CHECK_EQ(info.initrd_end, 0);
+    CHECK_EQ(info.rtc_base, 0x101000); /* /soc/rtc@101000, goldfish */
     free(dtb);
 }
 

@@ -530,5 +530,50 @@ TEST(fdt_malformed_structure)
     free(b);
 }
 
+/* The goldfish RTC: found under /soc with the bus's #address-cells (and
+ * as a later entry of a compatible list), or as a child of the root with
+ * the root's cells; a node that is not compatible is ignored. */
+TEST(fdt_hand_goldfish_rtc)
+{
+    struct fdtw w;
+    struct fdt_info info;
+    size_t n;
+    static const char compat[] = "vendor,other\0google,goldfish-rtc";
+    for (int where = 0; where < 3; where++) {
+        w_basic(&w);
+        begin(&w, "cpus");
+        prop_u32(&w, "#address-cells", 1);
+        prop_u32(&w, "#size-cells", 0);
+        w_cpu(&w, "cpu@0", 0, "cpu", NULL);
+        end(&w);
+        if (where == 0) {
+            begin(&w, "soc");
+            prop_u32(&w, "#address-cells", 2);
+            prop_u32(&w, "#size-cells", 2);
+            begin(&w, "rtc@ff000000");
+            prop_str(&w, "compatible", "google,goldfish-rtc-old");
+            prop_cells(&w, "reg", 4, 0, 0xff000000, 0, 0x1000);
+            end(&w);
+            begin(&w, "rtc@2101000");
+            prop(&w, "compatible", compat, sizeof(compat));
+            prop_cells(&w, "reg", 4, 0x1, 0x02101000, 0, 0x1000);
+            end(&w);
+            end(&w);
+        } else if (where == 1) {
+            begin(&w, "rtc@101000"); /* root cells: 1 */
+            prop_str(&w, "compatible", "google,goldfish-rtc");
+            prop_cells(&w, "reg", 2, 0x101000, 0x1000, 0, 0);
+            end(&w);
+        }
+        end(&w);
+        w_tok(&w, FDT_END);
+        uint8_t *b = finish(&w, &n);
+        CHECK_EQ(parse_copy(b, n, &info), 0);
+        uint64_t want = where == 0 ? 0x102101000ull : where == 1 ? 0x101000 : 0;
+        CHECK_EQ(info.rtc_base, want);
+        free(b);
+    }
+}
+
 /* Random corruption of a real blob: never crashes under ASan, returns
  * only 0, -EINVAL or -ENOENT, and any success is in range. */

@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "utest.h"
@@ -300,6 +302,39 @@ TEST(thread_attr_checks)
     CHECK_RC(pthread_attr_destroy(&attr), 0);
 }
 
+/* ---- b: CLOCK_REALTIME is the wall clock ---- */
+
+static int64_t ts_ns(const struct timespec *t)
+{
+    return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+TEST(clock_realtime_from_rtc)
+{
+    struct timespec m0, r1, m1, m2, r2, m3;
+    CHECK_OK(clock_gettime(CLOCK_MONOTONIC, &m0));
+    CHECK_OK(clock_gettime(CLOCK_REALTIME, &r1));
+    CHECK_OK(clock_gettime(CLOCK_MONOTONIC, &m1));
+    ut_sleep_ms(20);
+    CHECK_OK(clock_gettime(CLOCK_MONOTONIC, &m2));
+    CHECK_OK(clock_gettime(CLOCK_REALTIME, &r2));
+    CHECK_OK(clock_gettime(CLOCK_MONOTONIC, &m3));
+    /* After 2020-01-01 00:00 UTC: not "seconds since boot". */
+    CHECKF(r1.tv_sec > 1577836800, "CLOCK_REALTIME %lld s",
+           (long long)r1.tv_sec);
+    CHECK(r1.tv_nsec >= 0 && r1.tv_nsec < 1000000000);
+    /* It advances with CLOCK_MONOTONIC: realtime = boot time + monotonic,
+     * so its step lies between the monotonic steps that bracket it. */
+    int64_t dr = ts_ns(&r2) - ts_ns(&r1);
+    CHECK(dr >= 20 * 1000000ll);
+    CHECK(dr >= ts_ns(&m2) - ts_ns(&m1));
+    CHECK(dr <= ts_ns(&m3) - ts_ns(&m0));
+    /* gettimeofday reads the same clock. */
+    struct timeval tv;
+    CHECK_OK(gettimeofday(&tv, NULL));
+    CHECK(tv.tv_sec >= r2.tv_sec);
+}
+
 const struct utest ut_small_tests[] = {
     UT_CASE(signal_default_ignored_self),
     UT_CASE(signal_default_ignored_other),
@@ -308,5 +343,6 @@ const struct utest ut_small_tests[] = {
     UT_CASE(thread_detach_errors),
     UT_ISOLATED(thread_stacksize_honoured),
     UT_CASE(thread_attr_checks),
+    UT_CASE(clock_realtime_from_rtc),
     UT_END,
 };
