@@ -2,6 +2,11 @@
  * /bin/init: the first process. Runs the program named in /etc/autorun
  * (and powers off with its status), or else an interactive /bin/sh.
  * Reaps every child, including orphans re-parented to it.
+ *
+ * init starts with the system cap (CAP_TYPE_SYSTEM, every right): the
+ * authority to power off, list processes and read the kernel counters.
+ * It gives its one child (the shell or the autorun program) a copy with
+ * every right, in the same slot; nothing else ever gets one from init.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <keel/cap.h>
 #include <keel/sys.h>
 
 #define AUTORUN "/etc/autorun"
@@ -63,7 +69,8 @@ static int split(char *line, char **argv, int max)
 
 /*
  * Spawns path with stdio opened afresh on the console by file actions, so
- * the child gets fds 0-2 with GRANT. Returns 0 or an errno value.
+ * the child gets fds 0-2 with GRANT, and a copy of init's system cap in
+ * CAP_SYSTEM_SLOT. Returns 0 or an errno value.
  */
 static int spawn_on_console(pid_t *pid, const char *path, char **argv)
 {
@@ -76,6 +83,10 @@ static int spawn_on_console(pid_t *pid, const char *path, char **argv)
         err = posix_spawn_file_actions_addopen(&fa, 1, CONSOLE, O_WRONLY, 0);
     if (!err)
         err = posix_spawn_file_actions_addopen(&fa, 2, CONSOLE, O_WRONLY, 0);
+    int sys = keel_system_slot();
+    if (!err && sys >= 0)
+        err = keel_spawn_file_actions_addcap(&fa, CAP_SYSTEM_SLOT, sys,
+                                             CAP_RIGHTS_ALL);
     if (!err) {
         fflush(NULL); /* nothing buffered may be written twice */
         err = posix_spawn(pid, path, &fa, NULL, argv, environ);

@@ -2,6 +2,9 @@
  * /bin/sh: Keel's small shell. Reads a line, splits it into words (double
  * quotes group words), runs a builtin or spawns /bin/<word>. The shell's
  * fds 0-2 carry GRANT, so children inherit them without file actions.
+ * The shell holds init's system cap (ps, poweroff) but does not pass it
+ * on: programs it starts cannot power off, list processes or read the
+ * kernel counters.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -200,7 +203,22 @@ static int builtin_poweroff(int argc, char **argv)
     (void)argc;
     (void)argv;
     fflush(NULL);
-    keel_poweroff(0);
+    /* The raw call: refused (no system cap), the shell carries on. */
+    long r = keel_syscall6(SYS_poweroff, 0, 0, 0, 0, 0, 0);
+    err("poweroff: %s\n", strerror((int)-r));
+    return 1;
+}
+
+static int builtin_rm(int argc, char **argv)
+{
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        if (unlink(argv[i]) < 0) {
+            err("rm: %s: %s\n", argv[i], strerror(errno));
+            rc = 1;
+        }
+    }
+    return rc;
 }
 
 static int builtin_exit(int argc, char **argv)
@@ -217,6 +235,7 @@ static const struct builtin {
     {"ls", builtin_ls, "ls [dir]: list a directory (default /)"},
     {"cat", builtin_cat, "cat file...: print files"},
     {"echo", builtin_echo, "echo args...: print the arguments"},
+    {"rm", builtin_rm, "rm file...: remove files"},
     {"ps", builtin_ps, "list processes"},
     {"poweroff", builtin_poweroff, "power the machine off"},
     {"exit", builtin_exit, "exit [n]: leave the shell with status n"},

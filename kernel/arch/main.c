@@ -126,6 +126,9 @@ void proc_start_init(void)
         KASSERT(cap_fd_install(p, con[i], rights, false, i) == i);
     }
     quota_init_root(p); /* init's tree may have what is left of each pool */
+    /* The machine's authority starts here; init hands it on. */
+    KASSERT(cap_system_install(p, CAP_SYSTEM_SLOT, CAP_RIGHTS_ALL) ==
+            CAP_SYSTEM_SLOT);
     char *argv[] = {"/bin/init", NULL};
     struct thread *t;
     int err = proc_load(p, "/bin/init", argv, 1, &t);

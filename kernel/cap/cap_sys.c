@@ -56,3 +56,60 @@ long sys_cap_info(int slot, uint64_t uout)
     };
     return copy_to_user(uout, &info, sizeof(info));
 }
+
+/* System caps name no object: minting one takes no reference. */
+int cap_system_install(struct proc *p, int slot, unsigned rights)
+{
+    if (slot < 0 || slot >= CAP_FD_SLOTS)
+        return -EBADF;
+    cap_lock(p);
+    struct cap_table *t = &p->caps.t;
+    int r = slot;
+    if (!cap_table_usable(t, slot))
+        r = -EBADF;
+    else if (t->dead || t->used >= t->quota)
+        r = -EMFILE;
+    else
+        cap_table_install(t, slot, capw_make(CAP_TYPE_SYSTEM, rights, 0, 0), 0);
+    cap_unlock(p);
+    return r;
+}
+
+/* Spawn action KEEL_FA_CAP: the parent's cap lock, then the child's (the
+ * child's pid is higher). An fd already in the child's slot (inherited)
+ * is replaced, as an open action replaces it; any other cap there is
+ * kept and the action fails. */
+int cap_spawn_copy(struct proc *parent, int src_slot, struct proc *child,
+                   int slot, unsigned rights)
+{
+    if (src_slot < 0 || src_slot >= CAP_FD_SLOTS || slot < 0 ||
+        slot >= CAP_FD_SLOTS)
+        return -EBADF;
+    cap_word_t victim = 0;
+    int r = 0;
+    cap_lock_pair(parent, child);
+    cap_word_t w = parent->caps.t.words[src_slot];
+    struct cap_table *t = &child->caps.t;
+    cap_word_t old = t->words[slot];
+    if (!capw_valid(w))
+        r = -EBADF;
+    else if (capw_type(w) != CAP_TYPE_SYSTEM || (rights & ~capw_rights(w)))
+        r = -EINVAL;
+    else if (!(capw_rights(w) & CAP_RIGHT_GRANT))
+        r = -EACCES;
+    else if (capw_valid(old) && capw_type(old) != CAP_TYPE_FD)
+        r = -EBADF;
+    else if (capw_retired(old) ||
+             (!capw_valid(old) && (t->dead || t->used >= t->quota)))
+        r = -EMFILE;
+    if (!r && capw_valid(old))
+        victim = cap_table_clear(t, slot);
+    if (!r && !cap_table_usable(t, slot))
+        r = -EMFILE; /* the clear retired the slot */
+    if (!r)
+        cap_table_install(t, slot, capw_make(CAP_TYPE_SYSTEM, rights, 0, 0), 0);
+    cap_unlock_pair(parent, child);
+    if (capw_valid(victim))
+        cap_obj_put(victim);
+    return r;
+}

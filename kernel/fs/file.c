@@ -99,18 +99,29 @@ int vfs_open(const char *path, int oflags, struct file **out)
         spin_unlock(&ramfs_lock);
         return -EISDIR;
     }
+    bool file = ip->kind == KEEL_NODE_FILE;
+    /* Boot-image files are read-only: no write access, no truncation
+     * (an existing one opened O_CREAT for reading still opens). */
+    if (file && ip->boot && (acc != KEEL_O_RDONLY || (oflags & KEEL_O_TRUNC))) {
+        spin_unlock(&ramfs_lock);
+        return -EROFS;
+    }
     uint8_t **old = NULL;
-    if (ip->kind == KEEL_NODE_FILE && (oflags & KEEL_O_TRUNC) &&
-        acc != KEEL_O_RDONLY)
+    if (file && (oflags & KEEL_O_TRUNC) && acc != KEEL_O_RDONLY)
         old = ramfs_truncate(ip);
+    if (file)
+        ramfs_inode_open(ip); /* an unlink now keeps the inode for us */
     spin_unlock(&ramfs_lock);
     ramfs_free_pages(old);
     const struct file_ops *ops = ip->kind == KEEL_NODE_CHAR  ? ip->dev
                                  : ip->kind == KEEL_NODE_DIR ? &ramfs_dir_ops
                                                              : &ramfs_file_ops;
     struct file *f = file_alloc(ops);
-    if (!f)
+    if (!f) {
+        if (file)
+            ramfs_inode_close(ip);
         return -EMFILE; /* the caller's file quota */
+    }
     f->ip = ip;
     f->oflags = oflags & (KEEL_O_ACCMODE | KEEL_O_APPEND);
     *out = f;

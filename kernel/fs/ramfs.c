@@ -4,6 +4,13 @@
  * from it); a write first copies such a file into pages. ramfs_lock
  * guards the whole tree and every file's data. Files hold at most
  * 512 pages (2 MiB): the pointer array is one page.
+ *
+ * Boot-image files, device nodes and the directories made at boot are
+ * marked `boot`: they are never removed, and the open path (file.c)
+ * refuses to write or truncate a boot-image file (EROFS). Created files
+ * can be unlinked; one still open lives on without a name until its last
+ * struct file is released (nopen). All path resolution is walk(): a later
+ * directory capability only has to change where it starts.
  */
 #include "../include/mm.h"
 #include "../include/vfs.h"
@@ -45,6 +52,7 @@ void ramfs_init(void)
     pool_init(&inode_pool, "inode", inode_storage, inode_links,
               sizeof(struct inode), MAX_INODES);
     root = inode_new(NULL, "", KEEL_NODE_DIR);
+    root->boot = true;
 }
 
 static struct inode *dir_find(struct inode *dir, const char *name)
@@ -114,6 +122,9 @@ int ramfs_add_image(const char *path, const uint8_t *data, uint64_t size)
     if (ip) {
         ip->image = data;
         ip->size = size;
+        ip->boot = true;
+        for (struct inode *d = ip->parent; !d->boot; d = d->parent)
+            d->boot = true; /* the directories it made (root: ramfs_init) */
     }
     spin_unlock(&ramfs_lock);
     return ip ? 0 : err;
@@ -126,8 +137,12 @@ struct inode *ramfs_mknod(const char *dir, const char *name,
     spin_lock(&ramfs_lock);
     struct inode *d = walk(dir, false, true, &err);
     struct inode *ip = d ? inode_new(d, name, KEEL_NODE_CHAR) : NULL;
-    if (ip)
+    if (ip) {
         ip->dev = ops;
+        ip->boot = true;
+        for (struct inode *p = d; !p->boot; p = p->parent)
+            p->boot = true;
+    }
     spin_unlock(&ramfs_lock);
     return ip;
 }
@@ -302,8 +317,62 @@ static void file_cancel(struct file *f)
     spin_unlock(&f->lock);
 }
 
+void ramfs_inode_open(struct inode *ip)
+{
+    ip->nopen++;
+}
+
+/* ramfs_lock held: free a file inode that has neither a name nor an open
+ * file; returns its pages, to free after unlocking. */
+static uint8_t **inode_reclaim(struct inode *ip)
+{
+    if (!ip->unlinked || ip->nopen)
+        return NULL;
+    uint8_t **pages = ramfs_truncate(ip);
+    ip->kind = 0;
+    pool_free(&inode_pool, ip);
+    return pages;
+}
+
+void ramfs_inode_close(struct inode *ip)
+{
+    spin_lock(&ramfs_lock);
+    KASSERT(ip->nopen > 0);
+    ip->nopen--;
+    uint8_t **pages = inode_reclaim(ip);
+    spin_unlock(&ramfs_lock);
+    ramfs_free_pages(pages);
+}
+
+int ramfs_unlink(const char *path)
+{
+    int err = 0;
+    uint8_t **pages = NULL;
+    spin_lock(&ramfs_lock);
+    struct inode *ip = walk(path, false, false, &err);
+    if (ip && ip->kind == KEEL_NODE_DIR)
+        err = -EISDIR;
+    else if (ip && ip->boot)
+        err = -EROFS;
+    else if (ip) {
+        list_remove(&ip->sibling);
+        list_init(&ip->sibling);
+        ip->unlinked = true;
+        pages = inode_reclaim(ip);
+    }
+    spin_unlock(&ramfs_lock);
+    ramfs_free_pages(pages);
+    return err;
+}
+
+static void file_release(struct file *f)
+{
+    ramfs_inode_close(f->ip);
+}
+
 const struct file_ops ramfs_file_ops = {.read = file_read,
                                         .write = file_write,
                                         .cancel = file_cancel,
+                                        .release = file_release,
                                         .seekable = true};
 const struct file_ops ramfs_dir_ops = {.read = dir_read, .write = NULL};

@@ -83,6 +83,23 @@ void cap_thread_remove(struct proc *p, int tslot);
 struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok,
                                         unsigned need, int *err);
 
+/* System authority (CAP_TYPE_SYSTEM, no object): does the cap_space hold
+ * a system cap carrying `right` (READ: procinfo, kstat; WRITE: poweroff)?
+ * O(1): the table counts them. One aligned load, no lock: a call racing
+ * a drop or revoke of the cap counts as started before it. */
+static inline bool cap_system_held(const struct cap_space *cs, unsigned right)
+{
+    return READ_ONCE(cs->t.nsys[right == CAP_RIGHT_READ ? 0 : 1]) != 0;
+}
+/* Mint a system cap with `rights` in p's empty slot `slot` (init). */
+int cap_system_install(struct proc *p, int slot, unsigned rights);
+/* Spawn action KEEL_FA_CAP: copy parent's cap in src_slot (a system cap
+ * with GRANT) to the child's slot with `rights` (a subset). 0, -EBADF
+ * (no such cap or bad slot), -EINVAL (a type that does not travel this
+ * way, or rights not held), -EACCES (no GRANT), -EMFILE (child quota). */
+int cap_spawn_copy(struct proc *parent, int src_slot, struct proc *child,
+                   int slot, unsigned rights);
+
 /* Exit: revoke p's outstanding delegations, then drop every slot. */
 void cap_space_teardown(struct proc *p);
 /* Revoke one delegation (the DELEGATE slot `slot` of p). */

@@ -54,7 +54,9 @@ struct file_ops {
 };
 
 /* An inode of the ramfs or a device node. Namespace and data are guarded
- * by ramfs_lock. */
+ * by ramfs_lock. A file inode lives while it has a name or an open file
+ * (nopen): unlink takes the name, the last close of an unlinked file
+ * frees the inode and its pages (POSIX). */
 struct inode {
     int kind; /* KEEL_NODE_* */
     uint32_t ino;
@@ -66,6 +68,11 @@ struct inode {
     const uint8_t *image;       /* file data in the boot image, read-only */
     uint8_t **pages;            /* else: page of page pointers, or NULL */
     const struct file_ops *dev; /* device nodes */
+    bool boot;                  /* made at boot (image file, device node,
+                                   directory): never removed; an image
+                                   file's data is read-only */
+    bool unlinked;              /* no name any more: freed at last close */
+    uint32_t nopen;             /* struct files open on this file inode */
 };
 
 struct file {
@@ -116,6 +123,14 @@ extern const struct file_ops ramfs_dir_ops;
  * after dropping the lock. */
 uint8_t **ramfs_truncate(struct inode *ip);
 void ramfs_free_pages(uint8_t **pages);
+/* Remove the file at path: 0, -ENOENT, -ENOTDIR, -EISDIR (a directory),
+ * -EROFS (a boot-image file or device node). An open file keeps its data
+ * until its last close. */
+int ramfs_unlink(const char *path);
+/* ramfs_lock held: one more struct file on file inode ip. */
+void ramfs_inode_open(struct inode *ip);
+/* One struct file on file inode ip went away (takes ramfs_lock). */
+void ramfs_inode_close(struct inode *ip);
 
 /* The open flags open() and spawn open actions accept (one check for
  * both): 0, or -EINVAL for unknown bits or access mode 3. */

@@ -5,7 +5,9 @@
  *      same slot in the child with GRANT stripped; close-on-exec fds are
  *      skipped; any other fd fails the spawn with EACCES;
  *  (b) the file actions, in the caller's order, on the child's table (an
- *      open action mints with GRANT);
+ *      open action mints with GRANT; a cap action copies one of the
+ *      parent's system caps, the only non-fd cap a child ever starts
+ *      with: non-fd caps are never inherited);
  *  (c) the program is loaded and the child's main thread made runnable.
  * Any failure undoes everything: no child, no leaked object.
  */
@@ -104,6 +106,12 @@ static int spawn_validate(struct spawn_args *a, struct thread *self)
             if (!slot_ok(x->fd) || !slot_ok(x->src_fd))
                 return -EBADF;
             break;
+        case KEEL_FA_CAP:
+            if (!slot_ok(x->fd) || !slot_ok(x->src_fd))
+                return -EBADF;
+            if ((unsigned)x->oflags & ~CAP_RIGHTS_ALL)
+                return -EINVAL;
+            break;
         default:
             return -EINVAL;
         }
@@ -147,8 +155,8 @@ static int spawn_inherit(struct proc *parent, struct proc *child)
 }
 
 /* (b) One file action on the child's table. */
-static int spawn_action(struct proc *child, struct keel_spawn_action *x,
-                        const char *path)
+static int spawn_action(struct proc *parent, struct proc *child,
+                        struct keel_spawn_action *x, const char *path)
 {
     switch (x->kind) {
     case KEEL_FA_OPEN: {
@@ -177,6 +185,9 @@ static int spawn_action(struct proc *child, struct keel_spawn_action *x,
         return cap_fd_close(child, x->fd);
     case KEEL_FA_DUP2:
         return cap_fd_dup2(child, x->src_fd, x->fd) < 0 ? -EBADF : 0;
+    case KEEL_FA_CAP:
+        return cap_spawn_copy(parent, x->src_fd, child, x->fd,
+                              (unsigned)x->oflags);
     }
     return -EINVAL;
 }
@@ -218,7 +229,7 @@ long sys_spawn(uint64_t ureq)
     quota_init_child(child, parent);
     err = spawn_inherit(parent, child);
     for (uint32_t i = 0; !err && i < a->req.nactions; i++)
-        err = spawn_action(child, &a->acts[i], a->apath[i]);
+        err = spawn_action(parent, child, &a->acts[i], a->apath[i]);
     struct thread *t = NULL;
     if (!err)
         err = proc_load(child, a->path, a->argv, a->argc, &t);

@@ -65,6 +65,16 @@ long sys_open(uint64_t upath, int oflags)
     return fd;
 }
 
+/* Paths are resolved by the ramfs (ramfs.c walk), as for open. */
+long sys_unlink(uint64_t upath)
+{
+    char path[KEEL_PATH_MAX];
+    long err = copy_path_in(path, upath);
+    if (err)
+        return err;
+    return ramfs_unlink(path);
+}
+
 long sys_close(int fd)
 {
     return cap_fd_close(current()->proc, fd);

@@ -1,4 +1,6 @@
-/* Time, power and kernel counters. */
+/* Time, power and kernel counters. Power and counters need the caller
+ * to hold a system cap (CAP_TYPE_SYSTEM): WRITE to power off, READ to
+ * read the counters; EPERM without. */
 #include "../include/cap.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
@@ -32,12 +34,16 @@ long sys_clock_gettime(int clock, uint64_t uout)
 
 long sys_poweroff(int status)
 {
+    if (!cap_system_held(&current()->proc->caps, CAP_RIGHT_WRITE))
+        return -EPERM;
     printk("keel: poweroff, status %d\n", status);
     board_poweroff(status);
 }
 
 long sys_kstat(uint64_t uout)
 {
+    if (!cap_system_held(&current()->proc->caps, CAP_RIGHT_READ))
+        return -EPERM;
     struct keel_kstat k = {0};
     k.free_pages = page_free_count();
     k.procs_in_use = proc_count();

@@ -2,6 +2,7 @@
  * Keel's own calls (<keel/sys.h>) and the capability API (<keel/cap.h>).
  * Each returns -1 with errno on failure, like the POSIX calls.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <unistd.h>
 
@@ -76,4 +77,15 @@ int cap_info(int slot, struct cap_info *out)
 int proc_handle(pid_t pid)
 {
     return (int)keel_ret(keel_sc1(SYS_proc_handle, pid));
+}
+
+int keel_system_slot(void)
+{
+    for (int s = CAP_FD_SLOTS - 1; s >= 0; s--) {
+        struct cap_info ci;
+        if (cap_info(s, &ci) == 0 && ci.type == CAP_TYPE_SYSTEM)
+            return s;
+    }
+    errno = ENOENT;
+    return -1;
 }

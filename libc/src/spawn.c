@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <keel/cap.h>
+
 #include "internal.h"
 
 /*
@@ -128,6 +130,25 @@ int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd,
     a->kind = KEEL_FA_DUP2;
     a->fd = newfd;
     a->src_fd = fd;
+    (*fa)->n++;
+    return 0;
+}
+
+/* Keel's own action (keel/cap.h): hand one of our caps to the child. The
+ * kernel checks the source (type, GRANT, rights) at spawn time. */
+int keel_spawn_file_actions_addcap(posix_spawn_file_actions_t *fa, int slot,
+                                   int src_slot, unsigned rights)
+{
+    int err = 0;
+    if (slot < 0 || src_slot < 0)
+        return EBADF;
+    struct keel_spawn_action *a = fa_next(fa, &err);
+    if (!a)
+        return err;
+    a->kind = KEEL_FA_CAP;
+    a->fd = slot;
+    a->src_fd = src_slot;
+    a->oflags = (int32_t)rights;
     (*fa)->n++;
     return 0;
 }

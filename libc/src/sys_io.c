@@ -129,7 +129,8 @@ int _isatty(int fd)
     return 1;
 }
 
-/* Keel's file systems have no links, renames or directories to make. */
+/* Keel's file systems have no links, renames or directories to make;
+ * files can be removed (unlink). */
 int _link(const char *oldpath, const char *newpath)
 {
     (void)oldpath;
@@ -140,9 +141,7 @@ int _link(const char *oldpath, const char *newpath)
 
 int _unlink(const char *path)
 {
-    (void)path;
-    errno = ENOSYS;
-    return -1;
+    return (int)keel_ret(keel_sc1(SYS_unlink, (long)path));
 }
 
 int _mkdir(const char *path, mode_t mode)

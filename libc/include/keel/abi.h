@@ -29,8 +29,9 @@ enum keel_syscall {
     SYS_fcntl = 18,
     SYS_fstat = 19,
     SYS_readdir = 20,
-    SYS_thread_detach = 26,
+    SYS_unlink = 21,
     SYS_brk = 25,
+    SYS_thread_detach = 26,
     SYS_thread_create = 30,
     SYS_thread_exit = 31,
     SYS_thread_join = 32,
@@ -120,13 +121,15 @@ enum keel_spawn_action_kind {
     KEEL_FA_OPEN = 1,
     KEEL_FA_CLOSE = 2,
     KEEL_FA_DUP2 = 3,
+    KEEL_FA_CAP = 4, /* copy the parent's cap in src_fd to slot fd, with
+                        the rights in oflags (keel/cap.h) */
 };
 
 struct keel_spawn_action {
     int32_t kind;   /* KEEL_FA_* */
     int32_t fd;     /* open/close: target slot; dup2: new fd */
-    int32_t src_fd; /* dup2: old fd */
-    int32_t oflags; /* open: KEEL_O_* */
+    int32_t src_fd; /* dup2: old fd; cap: the parent's slot */
+    int32_t oflags; /* open: KEEL_O_*; cap: the rights */
     uint64_t path;  /* open: user pointer to a NUL-terminated path */
 };
 

@@ -30,7 +30,13 @@ typedef uint64_t cap_token_t;
 #define CAP_TYPE_RWLOCK 10
 #define CAP_TYPE_MQUEUE 11
 #define CAP_TYPE_ENDPOINT 12
-#define CAP_TYPE_MAX 12
+/* Authority over the machine itself: poweroff (needs WRITE), the process
+ * list and the kernel counters (READ). Names no object. The first process
+ * holds one with every right and hands it on as it chooses (a spawn
+ * action, keel_spawn_file_actions_addcap, or cap_transfer); it is never
+ * inherited implicitly. See docs/capabilities.md. */
+#define CAP_TYPE_SYSTEM 13
+#define CAP_TYPE_MAX 13
 
 /* Rights (4 bits). Rights only shrink: transfer and inheritance may drop
  * rights but never add them. */
@@ -46,6 +52,10 @@ typedef uint64_t cap_token_t;
 #define CAP_THREAD_SLOTS 32
 #define CAP_FD_SLOTS (CAP_SLOTS - CAP_THREAD_SLOTS)
 #define CAP_THREAD_SLOT_BASE CAP_FD_SLOTS
+/* Where init keeps its system cap and puts the one it gives the shell and
+ * the autorun program: a convention only (the kernel accepts a system cap
+ * in any slot); the top fd slot, so it never takes a low fd number. */
+#define CAP_SYSTEM_SLOT (CAP_FD_SLOTS - 1)
 
 /* Token layout (bit 63 is always 0, so a token is a non-negative int64):
  *   bits  0..9   slot index
@@ -80,5 +90,19 @@ int cap_transfer(pid_t dst, cap_token_t tok, unsigned rights,
 int cap_revoke_delegate(cap_token_t delegate);
 int cap_info(int slot, struct cap_info *out);
 int proc_handle(pid_t pid);
+/* The slot of a system cap the caller holds (the highest one), or -1 with
+ * errno ENOENT. */
+int keel_system_slot(void);
+
+#ifndef KEEL_KERNEL
+#include <spawn.h>
+/* A Keel spawn action: put a copy of the caller's capability in slot
+ * src_slot into the child's slot `slot`, with `rights` (a subset of the
+ * source's rights, GRANT allowed). The source needs GRANT. Only system
+ * caps (CAP_TYPE_SYSTEM) are handed on this way for now; fds travel by
+ * inheritance and dup2 actions. Returns 0 or an errno value. */
+int keel_spawn_file_actions_addcap(posix_spawn_file_actions_t *fa, int slot,
+                                   int src_slot, unsigned rights);
+#endif
 
 #endif
