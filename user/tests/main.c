@@ -39,18 +39,21 @@
 const char *ut_self = "/bin/utest";
 
 static const struct utest *const tables[] = {
-    ut_fs_tests,         ut_fd_tests,     ut_pipe_tests,
-    ut_proc_tests,       ut_spawn_tests,  ut_fault_tests,
-    ut_thread_tests,     ut_time_tests,   ut_badptr_tests,
-    ut_cap_tests,        ut_deleg_tests,  ut_revoke_tests,
-    ut_revoke_ops_tests, ut_stress_tests, ut_revoke_storm_tests,
-    ut_small_tests,      ut_quota_tests,
+    ut_fs_tests,           ut_fd_tests,
+    ut_pipe_tests,         ut_proc_tests,
+    ut_spawn_tests,        ut_fault_tests,
+    ut_thread_tests,       ut_time_tests,
+    ut_badptr_tests,       ut_cap_tests,
+    ut_deleg_tests,        ut_revoke_tests,
+    ut_revoke_ops_tests,   ut_stress_tests,
+    ut_revoke_storm_tests, ut_small_tests,
+    ut_quota_tests,        ut_authority_tests, /* issue 6 item 7 */
 };
 
 static const struct ut_mode *const mode_tables[] = {
-    ut_proc_modes,  ut_pipe_modes,  ut_spawn_modes, ut_thread_modes,
-    ut_fault_modes, ut_cap_modes,   ut_peer_modes,  ut_stress_modes,
-    ut_small_modes, ut_quota_modes,
+    ut_proc_modes,  ut_pipe_modes,  ut_spawn_modes,     ut_thread_modes,
+    ut_fault_modes, ut_cap_modes,   ut_peer_modes,      ut_stress_modes,
+    ut_small_modes, ut_quota_modes, ut_authority_modes,
 };
 
 /* ---- failure state of the running test ---- */

@@ -256,12 +256,14 @@ extern const struct utest ut_small_tests[];
 extern const struct utest ut_quota_tests[];
 extern const struct utest ut_revoke_ops_tests[];
 extern const struct utest ut_revoke_storm_tests[];
+extern const struct utest ut_authority_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
 extern const struct ut_mode ut_spawn_modes[];
 extern const struct ut_mode ut_thread_modes[];
 extern const struct ut_mode ut_cap_modes[];
+extern const struct ut_mode ut_authority_modes[];
 extern const struct ut_mode ut_fault_modes[];
 extern const struct ut_mode ut_peer_modes[];
 extern const struct ut_mode ut_stress_modes[];
