@@ -47,6 +47,7 @@ const char *ut_errname(int e)
         {ENOTSUP, "ENOTSUP"},
         {ENAMETOOLONG, "ENAMETOOLONG"},
         {ETIMEDOUT, "ETIMEDOUT"},
+        {EROFS, "EROFS"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].e == e)
