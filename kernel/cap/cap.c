@@ -17,6 +17,7 @@ void cap_space_init(struct cap_space *cs, uint32_t gen_seed)
     spin_init(&cs->lock, "cap");
     cap_table_init(&cs->t, gen_seed, CAP_QUOTA_SLOTS);
     cs->ndeleg = 0;
+    cs->sys_hint = CAP_SYSTEM_SLOT; /* where init and its children keep it */
 }
 
 /*

@@ -57,6 +57,27 @@ long sys_cap_info(int slot, uint64_t uout)
     return copy_to_user(uout, &info, sizeof(info));
 }
 
+static bool sys_word_ok(cap_word_t w, unsigned right)
+{
+    return capw_valid(w) && capw_type(w) == CAP_TYPE_SYSTEM &&
+           (capw_rights(w) & right);
+}
+
+bool cap_system_held(struct proc *p, unsigned right)
+{
+    struct cap_space *cs = &p->caps;
+    int h = READ_ONCE(cs->sys_hint);
+    if (sys_word_ok(READ_ONCE(cs->t.words[h]), right))
+        return true;
+    for (int s = 0; s < CAP_FD_SLOTS; s++) {
+        if (sys_word_ok(READ_ONCE(cs->t.words[s]), right)) {
+            WRITE_ONCE(cs->sys_hint, s);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* System caps name no object: minting one takes no reference. */
 int cap_system_install(struct proc *p, int slot, unsigned rights)
 {

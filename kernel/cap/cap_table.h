@@ -11,8 +11,6 @@
  *    allocations; it may be lowered below used);
  *  - no live slot carries the retired generation;
  *  - deleg[s] is 0 for an empty slot; nonzero only with CAPW_DELEGATED;
- *  - nsys[0] / nsys[1] count the live CAP_TYPE_SYSTEM slots carrying
- *    READ / WRITE (so "does this process hold system authority" is O(1));
  *  - a token validates iff its slot is live with the same type, rights
  *    and generation; generations only grow.
  */
@@ -27,7 +25,6 @@ struct cap_table {
     uint64_t deleg[CAP_SLOTS]; /* delegation id a slot derives from, or 0 */
     uint32_t used;             /* valid slots below CAP_FD_SLOTS */
     uint32_t quota;            /* limit on used */
-    uint32_t nsys[2];          /* live system caps with READ, with WRITE */
     bool dead;                 /* torn down: no new slots */
 };
 
@@ -60,17 +57,6 @@ static inline void capt_map_set(uint64_t *m, int i)
 static inline void capt_map_clear(uint64_t *m, int i)
 {
     m[i / 64] &= ~(1ull << (i % 64));
-}
-
-/* Keep nsys in step with a system cap word coming (+1) or going (-1). */
-static inline void capt_sys_account(struct cap_table *t, cap_word_t w, int d)
-{
-    if (capw_type(w) != CAP_TYPE_SYSTEM)
-        return;
-    if (capw_rights(w) & CAP_RIGHT_READ)
-        t->nsys[0] += (uint32_t)d;
-    if (capw_rights(w) & CAP_RIGHT_WRITE)
-        t->nsys[1] += (uint32_t)d;
 }
 
 /* The hot operations are inline: every fd syscall uses them. */
@@ -106,7 +92,6 @@ static inline void cap_table_install(struct cap_table *t, int slot,
     t->words[slot] = (w & ~((cap_word_t)CAP_GEN_RETIRED << CAPW_GEN_SHIFT)) |
                      ((cap_word_t)capw_gen(t->words[slot]) << CAPW_GEN_SHIFT);
     t->deleg[slot] = deleg;
-    capt_sys_account(t, w, 1);
     if (slot < CAP_FD_SLOTS) {
         capt_map_clear(t->free_map, slot);
         t->used++;
@@ -120,7 +105,6 @@ static inline cap_word_t cap_table_clear(struct cap_table *t, int slot)
     bool live = capw_next_empty(old, &next);
     t->words[slot] = next;
     t->deleg[slot] = 0;
-    capt_sys_account(t, old, -1);
     if (slot < CAP_FD_SLOTS) {
         t->used--;
         if (live) /* a retired slot never comes back */

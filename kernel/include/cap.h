@@ -28,6 +28,8 @@ struct cap_space {
     spinlock_t lock;
     struct cap_table t;
     uint32_t ndeleg; /* outstanding delegations made by this process */
+    int sys_hint;    /* a slot that held a system cap: only a hint, always
+                        checked against the slot word (no lock) */
 };
 
 struct file;
@@ -83,14 +85,14 @@ void cap_thread_remove(struct proc *p, int tslot);
 struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok,
                                         unsigned need, int *err);
 
-/* System authority (CAP_TYPE_SYSTEM, no object): does the cap_space hold
- * a system cap carrying `right` (READ: procinfo, kstat; WRITE: poweroff)?
- * O(1): the table counts them. One aligned load, no lock: a call racing
- * a drop or revoke of the cap counts as started before it. */
-static inline bool cap_system_held(const struct cap_space *cs, unsigned right)
-{
-    return READ_ONCE(cs->t.nsys[right == CAP_RIGHT_READ ? 0 : 1]) != 0;
-}
+/* System authority (CAP_TYPE_SYSTEM, no object): does p hold a system
+ * cap carrying `right` (READ: procinfo, kstat; WRITE: poweroff)? The slot
+ * in caps.sys_hint is tried first (one load: O(1) for a holder), then
+ * every fd slot (the answer for a non-holder, or a cap that arrived in
+ * another slot, which becomes the hint). Slot words are read without the
+ * lock (single aligned loads): a call racing a drop or revoke of the cap
+ * counts as started before it. */
+bool cap_system_held(struct proc *p, unsigned right);
 /* Mint a system cap with `rights` in p's empty slot `slot` (init). */
 int cap_system_install(struct proc *p, int slot, unsigned rights);
 /* Spawn action KEEL_FA_CAP: copy parent's cap in src_slot (a system cap

@@ -381,7 +381,7 @@ long sys_kill(int pid, int sig)
 /* The process list is system information: a system cap with READ. */
 long sys_procinfo(int index, uint64_t uout)
 {
-    if (!cap_system_held(&current()->proc->caps, CAP_RIGHT_READ))
+    if (!cap_system_held(current()->proc, CAP_RIGHT_READ))
         return -EPERM;
     struct keel_procinfo info;
     int seen = 0;

@@ -34,7 +34,7 @@ long sys_clock_gettime(int clock, uint64_t uout)
 
 long sys_poweroff(int status)
 {
-    if (!cap_system_held(&current()->proc->caps, CAP_RIGHT_WRITE))
+    if (!cap_system_held(current()->proc, CAP_RIGHT_WRITE))
         return -EPERM;
     printk("keel: poweroff, status %d\n", status);
     board_poweroff(status);
@@ -42,7 +42,7 @@ long sys_poweroff(int status)
 
 long sys_kstat(uint64_t uout)
 {
-    if (!cap_system_held(&current()->proc->caps, CAP_RIGHT_READ))
+    if (!cap_system_held(current()->proc, CAP_RIGHT_READ))
         return -EPERM;
     struct keel_kstat k = {0};
     k.free_pages = page_free_count();

@@ -643,34 +643,3 @@ TEST(check_detects_corruption)
     tab2.deleg[4] = 0;
     CHECK(cap_table_check(&tab2) < 0);
 }
-
-/* The system-authority counters follow every install and clear, per
- * right, wherever the slot is (issue 6 item 7). */
-TEST(system_cap_counters)
-{
-    cap_table_init(&tab, 81, QUOTA);
-    CHECK_EQ(tab.nsys[0], 0);
-    CHECK_EQ(tab.nsys[1], 0);
-    cap_table_install(&tab, 3, fd_word(CAP_RIGHTS_ALL, 1), 0);
-    CHECK_EQ(tab.nsys[0] + tab.nsys[1], 0); /* an fd is no authority */
-    cap_table_install(&tab, CAP_FD_SLOTS - 1,
-                      capw_make(CAP_TYPE_SYSTEM, CAP_RIGHTS_ALL, 0, 0), 0);
-    CHECK_EQ(tab.nsys[0], 1);
-    CHECK_EQ(tab.nsys[1], 1);
-    cap_table_install(
-        &tab, 9,
-        capw_make(CAP_TYPE_SYSTEM, CAP_RIGHT_READ, 0, 0) | CAPW_DELEGATED, 5);
-    CHECK_EQ(tab.nsys[0], 2);
-    CHECK_EQ(tab.nsys[1], 1);
-    CHECK_EQ(cap_table_check(&tab), 0);
-    cap_table_clear(&tab, CAP_FD_SLOTS - 1);
-    CHECK_EQ(tab.nsys[0], 1);
-    CHECK_EQ(tab.nsys[1], 0);
-    CHECK_EQ(cap_table_check(&tab), 0);
-    tab2 = tab;
-    tab2.nsys[1]++; /* a count without a cap */
-    CHECK(cap_table_check(&tab2) < 0);
-    cap_table_clear(&tab, 9);
-    CHECK_EQ(tab.nsys[0], 0);
-    CHECK_EQ(cap_table_check(&tab), 0);
-}
