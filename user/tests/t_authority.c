@@ -416,6 +416,7 @@ TEST(auth_unlink_semantics)
     close(fd2);
     CHECKF(ut_kstat_settle(&k0, &k1) == 0, "pools not back");
     CHECK_EQ(k1.free_pages, k0.free_pages);
+    CHECK_EQ(k1.pool_used[KEEL_POOL_INODES], k0.pool_used[KEEL_POOL_INODES]);
 }
 
 #define POOL_PROBE_MAX 1024
@@ -473,10 +474,13 @@ TEST(auth_unlink_frees_inode_pool)
     CHECKF(k1.free_pages + (uint64_t)n <= k0.free_pages,
            "%d files hold only %ld pages", n,
            (long)(k0.free_pages - k1.free_pages));
+    CHECK_EQ(k1.pool_used[KEEL_POOL_INODES],
+             k0.pool_used[KEEL_POOL_INODES] + (uint64_t)n);
     ut_step("unlink them all: inodes and pages come back");
     CHECK_EQ(unlink_all(n), 0);
     CHECKF(ut_kstat_settle(&k0, &k2) == 0, "pools not back");
     CHECK_EQ(k2.free_pages, k0.free_pages);
+    CHECK_EQ(k2.pool_used[KEEL_POOL_INODES], k0.pool_used[KEEL_POOL_INODES]);
     ut_step("the same number can be created again");
     int n2 = fill(&err);
     CHECK_EQ(unlink_all(n2), 0);

@@ -408,7 +408,8 @@ TEST(spawn_until_limit)
            "spawn #%d failed with %s", n + 1, ut_errname(rc));
     CHECKF(n >= 16, "only %d children", n);
     CHECKF(bad < 0, "child %d was not killed", bad);
-    CHECK_OK(keel_kstat(&k1));
+    /* A reaped child is freed once off its hart: settle, then compare. */
+    ut_kstat_settle(&k0, &k1);
     CHECK_EQ(k1.procs_in_use, k0.procs_in_use);
     pid_t pid;
     CHECK_RC(ut_spawn_self(&pid, NULL, NULL, "exit", "5", NULL, NULL), 0);
