@@ -5,6 +5,7 @@
  * gives their inodes and pages back, also while a file is still open).
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -30,9 +31,10 @@ static long raw_poweroff(void)
 /*
  * sys-probe CLOSE: with CLOSE "1", closes every fd first (the reviewer's
  * poweroff had fds 0-2 closed). Exit status bits: 1 kstat worked, 2
- * procinfo worked, 4 poweroff said EPERM, 8 an unexpected errno. poweroff
- * is only tried when kstat and procinfo were refused or the cap held has
- * no WRITE (so an unfixed kernel fails the test instead of powering off).
+ * procinfo worked, 4 poweroff said EPERM, 8 an unexpected errno, 16 a
+ * non-fd cap other than a system cap below the thread slots. poweroff is
+ * only tried when kstat and procinfo were refused or the cap held has no
+ * WRITE (so an unfixed kernel fails the test instead of powering off).
  */
 static int mode_sys_probe(int argc, char **argv)
 {
@@ -57,6 +59,12 @@ static int mode_sys_probe(int argc, char **argv)
         r = raw_poweroff();
         code |= r == -EPERM ? 4 : 8;
     }
+    /* Nothing but fds and a system cap handed on explicitly: the
+     * parent's process, thread and delegate caps never reach a child. */
+    for (int slot = 0; slot < CAP_FD_SLOTS; slot++)
+        if (cap_info(slot, &ci) == 0 && ci.type != CAP_TYPE_FD &&
+            ci.type != CAP_TYPE_SYSTEM)
+            code |= 16;
     return code;
 }
 
@@ -154,10 +162,24 @@ static char ask(struct peer *p, char c)
 
 TEST(auth_system_cap_gates)
 {
+    /* We hold a process cap (with GRANT) for this one while probing: it
+     * must not reach the probes either. */
+    pid_t sleeper;
+    posix_spawn_file_actions_t sfa;
+    posix_spawn_file_actions_init(&sfa);
+    posix_spawn_file_actions_addopen(&sfa, 1, "/dev/null", O_WRONLY, 0);
+    int src =
+        ut_spawn_self(&sleeper, &sfa, NULL, "sleep-loop", NULL, NULL, NULL);
+    posix_spawn_file_actions_destroy(&sfa);
+    CHECK_RC(src, 0);
     ut_step("a child spawned without the cap");
-    CHECK_EQ(probe(NULL, "0"), 4);
+    int c1 = probe(NULL, "0");
     ut_step("the same with its fds 0-2 (all fds) closed");
-    CHECK_EQ(probe(NULL, "1"), 4);
+    int c2 = probe(NULL, "1");
+    kill(sleeper, SIGKILL);
+    ut_wait(sleeper);
+    CHECK_EQ(c1, 4);
+    CHECK_EQ(c2, 4);
 
     ut_step("the suite holds init's cap, with every right");
     int s = keel_system_slot();
