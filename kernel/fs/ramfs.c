@@ -13,6 +13,7 @@
  * directory capability only has to change where it starts.
  */
 #include "../include/mm.h"
+#include "../include/proc.h"
 #include "../include/vfs.h"
 #include "../mm/pool.h"
 #include "path.h"
@@ -68,6 +69,76 @@ static struct inode *dir_find(struct inode *dir, const char *name)
     return NULL;
 }
 
+/* ramfs_lock held: a file made by the calling process, charged to its
+ * inode quota (NULL: the quota or the pool is used up, ENOSPC). */
+static struct inode *inode_create(struct inode *dir, const char *name)
+{
+    struct thread *self = current();
+    struct proc *owner = self ? self->proc : NULL;
+    if (quota_charge(owner, KEEL_POOL_INODES, 1) < 0)
+        return NULL;
+    struct inode *ip = inode_new(dir, name, KEEL_NODE_FILE);
+    if (!ip)
+        quota_uncharge(owner, KEEL_POOL_INODES, 1);
+    else
+        ip->owner = owner;
+    return ip;
+}
+
+/* ramfs_lock held: charge n data pages of ip to its owner (a file the
+ * kernel made is charged to the process writing it, which owns it from
+ * then on). -ENOSPC when the owner's page quota says no. */
+static int file_charge(struct inode *ip, uint64_t n)
+{
+    if (!ip->owner) {
+        struct thread *self = current();
+        if (self && self->proc) {
+            if (quota_charge(self->proc, KEEL_POOL_INODES, 1) < 0)
+                return -ENOSPC;
+            ip->owner = self->proc;
+        }
+    }
+    if (quota_charge(ip->owner, KEEL_POOL_PAGES, n) < 0)
+        return -ENOSPC;
+    ip->npages += n;
+    return 0;
+}
+
+static void file_uncharge(struct inode *ip, uint64_t n)
+{
+    quota_uncharge(ip->owner, KEEL_POOL_PAGES, n);
+    ip->npages -= n;
+}
+
+void ramfs_disown(struct proc *p, struct proc *heir)
+{
+    spin_lock(&ramfs_lock);
+    uint64_t files = 0, pages = 0;
+    for (uint32_t i = 0; i < MAX_INODES; i++) {
+        struct inode *ip = &inode_storage[i];
+        if (pool_allocated(&inode_pool, ip) && ip->owner == p) {
+            ip->owner = heir;
+            files++;
+            pages += ip->npages;
+        }
+    }
+#ifdef KEEL_LOCKCHECK
+    /* Nothing else can be charged at p's own level any more: its address
+     * space is gone, and every other charged object references p. */
+    if (files != p->quota.used[KEEL_POOL_INODES] ||
+        pages != p->quota.used[KEEL_POOL_PAGES])
+        panic("disown pid %d: %lu files, %lu pages owned; charged %lu, %lu",
+              p->pid, (unsigned long)files, (unsigned long)pages,
+              (unsigned long)p->quota.used[KEEL_POOL_INODES],
+              (unsigned long)p->quota.used[KEEL_POOL_PAGES]);
+#else
+    (void)files, (void)pages;
+#endif
+    p->quota.used[KEEL_POOL_INODES] = 0;
+    p->quota.used[KEEL_POOL_PAGES] = 0;
+    spin_unlock(&ramfs_lock);
+}
+
 /* ramfs_lock held. create_file: make a missing final component a file;
  * mkdirs: make every other missing component a directory. */
 static struct inode *walk(const char *path, bool create_file, bool mkdirs,
@@ -88,7 +159,7 @@ static struct inode *walk(const char *path, bool create_file, bool mkdirs,
             char tmp[KEEL_NAME_MAX + 1];
             bool last = path_next(&rest, tmp, sizeof(tmp)) == 0;
             if (last && create_file)
-                next = inode_new(ip, name, KEEL_NODE_FILE);
+                next = inode_create(ip, name);
             else if (mkdirs)
                 next = inode_new(ip, name, KEEL_NODE_DIR);
             else {
@@ -181,13 +252,19 @@ static int make_writable(struct inode *ip, uint8_t ***undo)
 {
     if (ip->pages)
         return 0;
-    uint8_t **pages = page_alloc();
-    if (!pages)
+    uint64_t n = 1 + ALIGN_UP(ip->size, PAGE_SIZE) / PAGE_SIZE;
+    if (file_charge(ip, n) < 0)
         return -ENOSPC;
+    uint8_t **pages = page_alloc();
+    if (!pages) {
+        file_uncharge(ip, n);
+        return -ENOSPC;
+    }
     for (uint64_t off = 0; off < ip->size; off += PAGE_SIZE) {
         uint8_t *pg = page_alloc();
         if (!pg) {
             *undo = pages; /* freed by the caller after unlocking */
+            file_uncharge(ip, n);
             return -ENOSPC;
         }
         memcpy(pg, ip->image + off, MIN(PAGE_SIZE, ip->size - off));
@@ -200,6 +277,7 @@ static int make_writable(struct inode *ip, uint8_t ***undo)
 
 uint8_t **ramfs_truncate(struct inode *ip)
 {
+    file_uncharge(ip, ip->npages);
     uint8_t **pages = ip->pages;
     ip->pages = NULL;
     ip->image = NULL;
@@ -278,7 +356,13 @@ static long file_write(struct file *f, uint64_t ubuf, size_t n,
     while (done >= 0 && n > 0 && off < FILE_MAX_SIZE) {
         size_t chunk = MIN(n, PAGE_SIZE - off % PAGE_SIZE);
         uint8_t **slot = &ip->pages[off / PAGE_SIZE];
+        if (!*slot && file_charge(ip, 1) < 0) {
+            if (!done)
+                done = -ENOSPC;
+            break;
+        }
         if (!*slot && !(*slot = page_alloc())) {
+            file_uncharge(ip, 1);
             if (!done)
                 done = -ENOSPC;
             break;
@@ -328,7 +412,8 @@ static uint8_t **inode_reclaim(struct inode *ip)
 {
     if (!ip->unlinked || ip->nopen)
         return NULL;
-    uint8_t **pages = ramfs_truncate(ip);
+    uint8_t **pages = ramfs_truncate(ip); /* gives its pages' charge back */
+    quota_uncharge(ip->owner, KEEL_POOL_INODES, 1);
     ip->kind = 0;
     pool_free(&inode_pool, ip);
     return pages;

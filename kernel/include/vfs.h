@@ -73,6 +73,12 @@ struct inode {
                                    file's data is read-only */
     bool unlinked;              /* no name any more: freed at last close */
     uint32_t nopen;             /* struct files open on this file inode */
+    /* Quota (quota.h): the process charged for this inode (a created
+     * file) and for its npages data pages (the pointer page included);
+     * NULL for what the kernel made. Not referenced: a process's struct
+     * hands its files to its creator when it is freed (ramfs_disown). */
+    struct proc *owner;
+    uint64_t npages;
 };
 
 struct file {
@@ -131,6 +137,10 @@ int ramfs_unlink(const char *path);
 void ramfs_inode_open(struct inode *ip);
 /* One struct file on file inode ip went away (takes ramfs_lock). */
 void ramfs_inode_close(struct inode *ip);
+/* p's struct is being freed: the files charged to p are charged to heir
+ * from now on (its chain already counts them), and p's own counters for
+ * them drop to zero. */
+void ramfs_disown(struct proc *p, struct proc *heir);
 
 /* The open flags open() and spawn open actions accept (one check for
  * both): 0, or -EINVAL for unknown bits or access mode 3. */

@@ -138,6 +138,9 @@ static __attribute__((noinline)) void proc_release(struct proc *p)
 {
     for (;;) {
         struct proc *creator = p->creator;
+        /* Files outlive their creator: its heir pays for them now. */
+        if (p->quota.used[KEEL_POOL_INODES] || p->quota.used[KEEL_POOL_PAGES])
+            ramfs_disown(p, creator);
 #ifdef KEEL_LOCKCHECK
         for (int i = 0; i < QUOTA_NPOOLS; i++)
             if (p->quota.used[i])

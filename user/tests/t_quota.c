@@ -394,9 +394,54 @@ static int mode_q_pin(int argc, char **argv)
     return 0;
 }
 
+/* q-fill: fills ramfs files /ut_qf0, /ut_qf1, ... (2 MiB each, the most
+ * a file holds) until the kernel says no. Reports the number of files
+ * it made, the errno that stopped it, and its own pages limit; exits at
+ * once, leaving the files. */
+static int mode_q_fill(int argc, char **argv)
+{
+    static char chunk[64 * 1024];
+    memset(chunk, 'q', sizeof(chunk));
+    int nfiles = 0, err = 0;
+    for (;; nfiles++) {
+        char path[32];
+        snprintf(path, sizeof(path), "/ut_qf%d", nfiles);
+        int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY);
+        if (fd < 0) {
+            err = errno;
+            break;
+        }
+        long total = 0;
+        while (total < 2 * 1024 * 1024) {
+            long n = write(fd, chunk, sizeof(chunk));
+            if (n <= 0) {
+                err = n < 0 ? errno : -1;
+                break;
+            }
+            total += n;
+        }
+        close(fd);
+        if (err) {
+            nfiles++;
+            break;
+        }
+    }
+    struct keel_quota q;
+    keel_quota_info(0, &q);
+    q_report(nfiles);
+    q_report(err);
+    q_report((int)q.limit[KEEL_POOL_PAGES]);
+    return 0;
+}
+
 const struct ut_mode ut_quota_modes[] = {
-    {"q-idle", mode_q_idle}, {"q-hog", mode_q_hog}, {"q-probe", mode_q_probe},
-    {"q-race", mode_q_race}, {"q-pin", mode_q_pin}, UT_MODE_END,
+    {"q-fill", mode_q_fill},
+    {"q-idle", mode_q_idle},
+    {"q-hog", mode_q_hog},
+    {"q-probe", mode_q_probe},
+    {"q-race", mode_q_race},
+    {"q-pin", mode_q_pin},
+    UT_MODE_END,
 };
 
 /* ---- helpers for the tests ---- */
@@ -595,6 +640,51 @@ TEST(quota_tree_pages)
     q_tree_attack(KEEL_POOL_PAGES, 3);
 }
 
+TEST(quota_ramfs_fill_and_exit)
+{
+    /* A child fills the ramfs and exits. Its files stay, charged to its
+     * creator (us) from then on: the child could take only its limit (3/4
+     * of ours), so we and others can still spawn and use every pool; and
+     * truncating the files gives their pages back. */
+    struct keel_quota q0, q1, q2;
+    CHECK_OK(keel_quota_info(0, &q0));
+    pid_t pid;
+    int cmd, rep;
+    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-fill", NULL, NULL, NULL), 0);
+    int nfiles = q_read_report(rep), err = q_read_report(rep);
+    int limit = q_read_report(rep);
+    close(cmd);
+    close(rep);
+    CHECK_EXITED(ut_wait(pid), 0);
+    int probe = q_run_probe();
+    q_settle(&q0, &q1); /* threads and procs back; files stay */
+    CHECK_OK(keel_quota_info(0, &q1));
+    for (int i = 0; i < nfiles; i++) {
+        char path[32];
+        snprintf(path, sizeof(path), "/ut_qf%d", i);
+        ut_scrub(path);
+    }
+    CHECK_OK(keel_quota_info(0, &q2));
+    CHECKF(err == ENOSPC, "filling stopped with %d (%s) after %d files", err,
+           ut_errname(err > 0 ? err : 0), nfiles);
+    CHECK_EQ(limit, q0.limit[KEEL_POOL_PAGES] * 3 / 4);
+    CHECKF(probe == 0, "probe after the fill failed at step %d with %s",
+           probe / 1000, ut_errname(probe % 1000));
+    long held = (long)q1.used[KEEL_POOL_PAGES] - (long)q0.used[KEEL_POOL_PAGES];
+    CHECKF(held > limit - 1024 && held <= limit,
+           "the files' %ld pages are not charged to us (child limit %d)", held,
+           limit);
+    CHECKF(q1.used[KEEL_POOL_INODES] >= q0.used[KEEL_POOL_INODES] &&
+               q1.used[KEEL_POOL_INODES] <= q0.used[KEEL_POOL_INODES] + nfiles,
+           "inodes charged to us: %lu, %lu before, %d files",
+           (unsigned long)q1.used[KEEL_POOL_INODES],
+           (unsigned long)q0.used[KEEL_POOL_INODES], nfiles);
+    CHECKF(q2.used[KEEL_POOL_PAGES] <= q0.used[KEEL_POOL_PAGES] + 16,
+           "truncated files: %lu pages still charged, %lu before",
+           (unsigned long)q2.used[KEEL_POOL_PAGES],
+           (unsigned long)q0.used[KEEL_POOL_PAGES]);
+}
+
 const struct utest ut_quota_tests[] = {
     UT_CASE(quota_info_self_and_child),
     UT_CASE(quota_spawn_race_exact),
@@ -605,5 +695,6 @@ const struct utest ut_quota_tests[] = {
     UT_CASE(quota_tree_pipes),
     UT_CASE(quota_tree_delegations),
     UT_CASE(quota_tree_pages),
+    UT_CASE(quota_ramfs_fill_and_exit),
     UT_END,
 };
