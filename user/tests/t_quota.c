@@ -21,6 +21,8 @@
 #include "utest.h"
 
 #define Q_FANOUT_MAX 20
+/* Not a kernel pool index: the hog fills ramfs files (page pool). */
+#define Q_FILE_PAGES KEEL_POOL_N
 
 /* The errno a process gets once a pool's quota (or its own per-process
  * limit) is used up. */
@@ -35,6 +37,7 @@ static int q_expected_errno(int pool)
         return EMFILE;
     case KEEL_POOL_INODES:
     case KEEL_POOL_DELEGS:
+    case Q_FILE_PAGES:
         return ENOSPC;
     default:
         return ENOMEM;
@@ -116,6 +119,35 @@ static void *q_sleeper(void *arg)
     return arg;
 }
 
+static void q_file_name(char *buf, size_t n, int pool, int i)
+{
+    snprintf(buf, n, "/ut_q%d_%d_%d", pool, (int)getpid(), i);
+}
+
+/* Writes path up to 2 MiB (the most a file holds): 0 when all went in,
+ * else the errno of the failing open or write (the file stays). */
+static int q_fill_file(const char *path)
+{
+    static char chunk[64 * 1024];
+    memset(chunk, 'q', sizeof(chunk));
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY);
+    if (fd < 0)
+        return errno;
+    int err = 0;
+    long total = 0;
+    while (total < 2 * 1024 * 1024 && !err) {
+        /* A write cut short by the quota is followed by one that fails. */
+        errno = 0;
+        long n = write(fd, chunk, sizeof(chunk) - (size_t)(total % 65536));
+        if (n > 0)
+            total += n;
+        else
+            err = n < 0 ? errno : -1;
+    }
+    close(fd);
+    return err;
+}
+
 /* Takes units of `pool` until the kernel says no; returns the errno it
  * said no with, *count the units taken. What was taken stays until the
  * process exits. `peer` is a live child to delegate to. */
@@ -177,6 +209,28 @@ static int q_consume(int pool, pid_t peer, int *count)
                 break;
             }
         break;
+    case KEEL_POOL_INODES:
+        for (;; n++) {
+            char path[32];
+            q_file_name(path, sizeof(path), pool, n);
+            int fd = open(path, O_CREAT | O_WRONLY);
+            if (fd < 0) {
+                err = errno;
+                break;
+            }
+            close(fd);
+        }
+        break;
+    case Q_FILE_PAGES:
+        for (;; n++) {
+            char path[32];
+            q_file_name(path, sizeof(path), pool, n);
+            if ((err = q_fill_file(path)) != 0) {
+                n++;
+                break;
+            }
+        }
+        break;
     }
     *count = n;
     return err;
@@ -228,7 +282,9 @@ static int mode_q_hog(int argc, char **argv)
         if (rc) {
             /* Building the tree may run out of processes or of the pool
              * the tree attacks (a child's main thread, its pages). */
-            if (!bad && rc != q_expected_errno(pool))
+            int pages = pool == KEEL_POOL_PAGES || pool == Q_FILE_PAGES;
+            if (!bad && rc != q_expected_errno(pool) &&
+                !(pages && rc == ENOMEM))
                 bad = -rc;
             break;
         }
@@ -248,6 +304,12 @@ static int mode_q_hog(int argc, char **argv)
     if (q_report(bad) < 0)
         return 3;
     q_wait_eof();
+    for (int i = 0; i < n && (pool == KEEL_POOL_INODES || pool == Q_FILE_PAGES);
+         i++) {
+        char path[32];
+        q_file_name(path, sizeof(path), pool, i);
+        unlink(path);
+    }
     for (int i = 0; i < nk; i++)
         close(cmd[i]);
     if (peer)
@@ -261,7 +323,8 @@ static int mode_q_hog(int argc, char **argv)
 }
 
 /* q-probe: uses one unit of every pool (spawn, open, pipe, thread,
- * delegation, pages) and reports 0, or the failing step * 1000 + errno. */
+ * delegation, heap pages, a file and a file page) and reports 0, or the
+ * failing step * 1000 + errno. */
 static int mode_q_probe(int argc, char **argv)
 {
     q_child_init();
@@ -292,6 +355,21 @@ static int mode_q_probe(int argc, char **argv)
     step = 5;
     if (sbrk(64 * 4096) == (void *)-1)
         goto fail;
+    step = 6;
+    char path[32];
+    snprintf(path, sizeof(path), "/ut_qprobe%d", (int)getpid());
+    int f = open(path, O_CREAT | O_WRONLY);
+    if (f < 0)
+        goto fail;
+    static char page[4096];
+    long w = write(f, page, sizeof(page));
+    int we = errno;
+    close(f);
+    unlink(path);
+    if (w != (long)sizeof(page)) {
+        errno = we;
+        goto fail;
+    }
     step = 0;
     close(cmd);
     if (ut_wait(pid) < 0)
@@ -400,31 +478,11 @@ static int mode_q_pin(int argc, char **argv)
  * once, leaving the files. */
 static int mode_q_fill(int argc, char **argv)
 {
-    static char chunk[64 * 1024];
-    memset(chunk, 'q', sizeof(chunk));
     int nfiles = 0, err = 0;
-    for (;; nfiles++) {
+    for (; !err; nfiles++) {
         char path[32];
         snprintf(path, sizeof(path), "/ut_qf%d", nfiles);
-        int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY);
-        if (fd < 0) {
-            err = errno;
-            break;
-        }
-        long total = 0;
-        while (total < 2 * 1024 * 1024) {
-            long n = write(fd, chunk, sizeof(chunk));
-            if (n <= 0) {
-                err = n < 0 ? errno : -1;
-                break;
-            }
-            total += n;
-        }
-        close(fd);
-        if (err) {
-            nfiles++;
-            break;
-        }
+        err = q_fill_file(path);
     }
     struct keel_quota q;
     keel_quota_info(0, &q);
@@ -506,11 +564,12 @@ static void q_tree_attack(int pool, int fanout)
     CHECK_EXITED(st, 0);
     CHECKF(q_settle(&q0, &q1) == 0,
            "the tree's charges did not come back: procs %lu/%lu threads "
-           "%lu/%lu files %lu/%lu pipes %lu/%lu delegs %lu/%lu",
+           "%lu/%lu files %lu/%lu pipes %lu/%lu inodes %lu/%lu delegs %lu/%lu",
            (unsigned long)q1.used[0], (unsigned long)q0.used[0],
            (unsigned long)q1.used[1], (unsigned long)q0.used[1],
            (unsigned long)q1.used[2], (unsigned long)q0.used[2],
            (unsigned long)q1.used[3], (unsigned long)q0.used[3],
+           (unsigned long)q1.used[4], (unsigned long)q0.used[4],
            (unsigned long)q1.used[5], (unsigned long)q0.used[5]);
     /* Pages: ours may have grown a little (stdio, file actions). */
     CHECKF(q1.used[KEEL_POOL_PAGES] <= q0.used[KEEL_POOL_PAGES] + 16,
@@ -645,7 +704,7 @@ TEST(quota_ramfs_fill_and_exit)
     /* A child fills the ramfs and exits. Its files stay, charged to its
      * creator (us) from then on: the child could take only its limit (3/4
      * of ours), so we and others can still spawn and use every pool; and
-     * truncating the files gives their pages back. */
+     * removing the files gives their inodes and pages back. */
     struct keel_quota q0, q1, q2;
     CHECK_OK(keel_quota_info(0, &q0));
     pid_t pid;
@@ -662,7 +721,7 @@ TEST(quota_ramfs_fill_and_exit)
     for (int i = 0; i < nfiles; i++) {
         char path[32];
         snprintf(path, sizeof(path), "/ut_qf%d", i);
-        ut_scrub(path);
+        unlink(path);
     }
     CHECK_OK(keel_quota_info(0, &q2));
     CHECKF(err == ENOSPC, "filling stopped with %d (%s) after %d files", err,
@@ -674,15 +733,26 @@ TEST(quota_ramfs_fill_and_exit)
     CHECKF(held > limit - 1024 && held <= limit,
            "the files' %ld pages are not charged to us (child limit %d)", held,
            limit);
-    CHECKF(q1.used[KEEL_POOL_INODES] >= q0.used[KEEL_POOL_INODES] &&
-               q1.used[KEEL_POOL_INODES] <= q0.used[KEEL_POOL_INODES] + nfiles,
+    CHECKF(q1.used[KEEL_POOL_INODES] == q0.used[KEEL_POOL_INODES] + nfiles,
            "inodes charged to us: %lu, %lu before, %d files",
            (unsigned long)q1.used[KEEL_POOL_INODES],
            (unsigned long)q0.used[KEEL_POOL_INODES], nfiles);
+    CHECK_EQ(q2.used[KEEL_POOL_INODES], q0.used[KEEL_POOL_INODES]);
     CHECKF(q2.used[KEEL_POOL_PAGES] <= q0.used[KEEL_POOL_PAGES] + 16,
            "truncated files: %lu pages still charged, %lu before",
            (unsigned long)q2.used[KEEL_POOL_PAGES],
            (unsigned long)q0.used[KEEL_POOL_PAGES]);
+}
+
+TEST(quota_tree_inodes)
+{
+    q_tree_attack(KEEL_POOL_INODES, 2);
+}
+
+TEST(quota_tree_file_pages)
+{
+    /* Each hog fills ramfs files until ENOSPC. */
+    q_tree_attack(Q_FILE_PAGES, 3);
 }
 
 const struct utest ut_quota_tests[] = {
@@ -695,6 +765,8 @@ const struct utest ut_quota_tests[] = {
     UT_CASE(quota_tree_pipes),
     UT_CASE(quota_tree_delegations),
     UT_CASE(quota_tree_pages),
+    UT_CASE(quota_tree_inodes),
+    UT_CASE(quota_tree_file_pages),
     UT_CASE(quota_ramfs_fill_and_exit),
     UT_END,
 };
