@@ -107,6 +107,45 @@ KTEST(transfer_then_revoke_copies)
     world_end(&w);
 }
 
+/* O1/O2 of the revoke protocol (cap_deleg.c): a pin taken through a
+ * delegated slot or a copy goes stale with the revoke, and stays stale
+ * when the slot is filled again; a pin through the sender's own slot of
+ * the same file stays live. */
+KTEST(pin_goes_stale_with_revoke)
+{
+    struct world w;
+    world_begin(&w);
+    long tok = sys_cap_get_token(0, CAP_TYPE_FD);
+    KT_CHECK(tok >= 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    uint64_t dtok = read_u64(&w, UD);
+    int ds = (int)(uint32_t)read_u64(&w, US);
+    int d1 = cap_fd_dup(w.b, ds, 0);
+    KT_CHECK(d1 >= 0);
+    struct file *f0, *f1, *f2;
+    struct cap_pin p0, p1, p2;
+    KT_CHECK_EQ(cap_fd_get_pin(w.a, 0, CAP_RIGHT_READ, &f0, &p0), 0);
+    KT_CHECK_EQ(cap_fd_get_pin(w.b, ds, CAP_RIGHT_READ, &f1, &p1), 0);
+    KT_CHECK_EQ(cap_fd_get_pin(w.b, d1, CAP_RIGHT_READ, &f2, &p2), 0);
+    KT_CHECK(f0 == w.f && f1 == w.f && f2 == w.f);
+    KT_CHECK(cap_pin_live(&p0) && cap_pin_live(&p1) && cap_pin_live(&p2));
+    KT_CHECK(cap_pin_live(NULL));
+    KT_CHECK_EQ(sys_cap_revoke_delegate(dtok), 0);
+    KT_CHECK(cap_pin_live(&p0));
+    KT_CHECK(!cap_pin_live(&p1));
+    KT_CHECK(!cap_pin_live(&p2));
+    /* The slot reused by a new capability is not the pinned one. */
+    KT_CHECK_EQ(cap_fd_install(w.b, w.f, CAP_RIGHT_READ, false, ds), ds);
+    file_get(w.f); /* the reference the new slot holds */
+    KT_CHECK(!cap_pin_live(&p1));
+    KT_CHECK_EQ(cap_fd_close(w.b, ds), 0);
+    file_put(f0);
+    file_put(f1);
+    file_put(f2);
+    KT_CHECK_EQ(w.f->refs, 1);
+    world_end(&w);
+}
+
 KTEST(transfer_errors)
 {
     struct world w;
