@@ -76,54 +76,133 @@ int vfs_check_oflags(int oflags)
     return 0;
 }
 
-int vfs_open(const char *path, int oflags, struct file **out)
+/*
+ * Opening in two steps, so that spawn can check every open action before
+ * any of them changes the file system (and a failed spawn leaves no
+ * trace): vfs_open_prepare allocates the struct file, with no operations
+ * yet; vfs_open_commit then resolves a whole batch under one ramfs_lock
+ * hold, checks every request (nothing changes if one fails), and only
+ * then creates and truncates. vfs_open is a batch of one.
+ */
+static const struct file_ops vfs_pending_ops = {.seekable = false};
+
+int vfs_open_prepare(const char *path, int oflags, struct vfs_open_req *r)
 {
     int err = vfs_check_oflags(oflags);
     if (err)
         return err;
-    bool create = oflags & KEEL_O_CREAT;
-    int acc = oflags & KEEL_O_ACCMODE;
-    spin_lock(&ramfs_lock);
-    struct inode *ip = ramfs_lookup(path, false, &err);
-    if (ip && create && (oflags & KEEL_O_EXCL)) {
-        spin_unlock(&ramfs_lock);
+    struct file *f = file_alloc(&vfs_pending_ops);
+    if (!f)
+        return -EMFILE; /* the caller's file quota, or the pool */
+    r->path = path;
+    r->oflags = oflags;
+    r->f = f;
+    r->ip = r->dir = NULL;
+    r->same = -1;
+    return 0;
+}
+
+static bool open_truncates(const struct vfs_open_req *r)
+{
+    return r->ip->kind == KEEL_NODE_FILE && (r->oflags & KEEL_O_TRUNC) &&
+           (r->oflags & KEEL_O_ACCMODE) != KEEL_O_RDONLY;
+}
+
+/* Check request i of the batch, changing nothing; counts the files it
+ * will create. ramfs_lock held. */
+static int open_resolve(struct vfs_open_req *reqs, int i,
+                        const struct inode *exec_ip, uint32_t *ncreate)
+{
+    struct vfs_open_req *r = &reqs[i];
+    int err = 0;
+    bool create = r->oflags & KEEL_O_CREAT;
+    bool excl = create && (r->oflags & KEEL_O_EXCL);
+    r->ip = ramfs_lookup_at(r->path, &r->dir, r->name, &err);
+    r->same = -1;
+    if (!r->ip) {
+        if (!create || !r->dir)
+            return err;
+        /* An earlier request of the batch creates the same file. */
+        for (int j = 0; j < i; j++) {
+            if (!reqs[j].ip && reqs[j].same < 0 && reqs[j].dir == r->dir &&
+                !strcmp(reqs[j].name, r->name)) {
+                r->same = j;
+                return excl ? -EEXIST : 0;
+            }
+        }
+        (*ncreate)++;
+        return 0;
+    }
+    if (excl)
         return -EEXIST;
-    }
-    if (!ip && create && err == -ENOENT)
-        ip = ramfs_lookup(path, true, &err);
-    if (!ip) {
-        spin_unlock(&ramfs_lock);
-        return err;
-    }
-    if (ip->kind == KEEL_NODE_DIR && acc != KEEL_O_RDONLY) {
-        spin_unlock(&ramfs_lock);
+    int acc = r->oflags & KEEL_O_ACCMODE;
+    if (r->ip->kind == KEEL_NODE_DIR && acc != KEEL_O_RDONLY)
         return -EISDIR;
-    }
-    bool file = ip->kind == KEEL_NODE_FILE;
     /* Boot-image files are read-only: no write access, no truncation
      * (an existing one opened O_CREAT for reading still opens). */
-    if (file && ip->boot && (acc != KEEL_O_RDONLY || (oflags & KEEL_O_TRUNC))) {
-        spin_unlock(&ramfs_lock);
+    if (r->ip->kind == KEEL_NODE_FILE && r->ip->boot &&
+        (acc != KEEL_O_RDONLY || (r->oflags & KEEL_O_TRUNC)))
         return -EROFS;
-    }
-    uint8_t **old = NULL;
-    if (file && (oflags & KEEL_O_TRUNC) && acc != KEEL_O_RDONLY)
-        old = ramfs_truncate(ip);
-    if (file)
-        ramfs_inode_open(ip); /* an unlink now keeps the inode for us */
-    spin_unlock(&ramfs_lock);
-    ramfs_free_pages(old);
-    const struct file_ops *ops = ip->kind == KEEL_NODE_CHAR  ? ip->dev
-                                 : ip->kind == KEEL_NODE_DIR ? &ramfs_dir_ops
-                                                             : &ramfs_file_ops;
-    struct file *f = file_alloc(ops);
-    if (!f) {
-        if (file)
-            ramfs_inode_close(ip);
-        return -EMFILE; /* the caller's file quota */
-    }
+    /* Actions run before the exec: truncating the program first would
+     * leave nothing to run. */
+    if (r->ip == exec_ip && open_truncates(r))
+        return -ENOEXEC;
+    return 0;
+}
+
+/* Make request r's change (it was checked: nothing fails here); returns
+ * the pages a truncation took, to free after unlocking. ramfs_lock held. */
+static uint8_t **open_apply(struct vfs_open_req *reqs, struct vfs_open_req *r)
+{
+    if (!r->ip)
+        r->ip =
+            r->same >= 0 ? reqs[r->same].ip : ramfs_create_in(r->dir, r->name);
+    KASSERT(r->ip);
+    struct inode *ip = r->ip;
+    struct file *f = r->f;
     f->ip = ip;
-    f->oflags = oflags & (KEEL_O_ACCMODE | KEEL_O_APPEND);
-    *out = f;
+    f->oflags = r->oflags & (KEEL_O_ACCMODE | KEEL_O_APPEND);
+    f->ops = ip->kind == KEEL_NODE_CHAR  ? ip->dev
+             : ip->kind == KEEL_NODE_DIR ? &ramfs_dir_ops
+                                         : &ramfs_file_ops;
+    if (ip->kind == KEEL_NODE_FILE)
+        ramfs_inode_open(ip); /* an unlink now keeps the inode for f */
+    return open_truncates(r) ? ramfs_truncate(ip) : NULL;
+}
+
+int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path)
+{
+    uint8_t **old[VFS_OPEN_BATCH_MAX];
+    uint32_t ncreate = 0;
+    int err = 0;
+    KASSERT(n <= VFS_OPEN_BATCH_MAX);
+    spin_lock(&ramfs_lock);
+    int e;
+    const struct inode *exec_ip =
+        exec_path ? ramfs_lookup(exec_path, false, &e) : NULL;
+    for (int i = 0; i < n && !err; i++)
+        err = open_resolve(reqs, i, exec_ip, &ncreate);
+    if (!err)
+        err = ramfs_reserve_creates(ncreate); /* the pool and the quota */
+    for (int i = 0; i < n && !err; i++)
+        old[i] = open_apply(reqs, &reqs[i]);
+    spin_unlock(&ramfs_lock);
+    for (int i = 0; i < n && !err; i++)
+        ramfs_free_pages(old[i]);
+    return err;
+}
+
+int vfs_open(const char *path, int oflags, struct file **out)
+{
+    struct vfs_open_req r;
+    int err = vfs_open_prepare(path, oflags, &r);
+    if (err)
+        return err;
+    err = vfs_open_commit(&r, 1, NULL);
+    if (err) {
+        file_put(r.f); /* never opened: no release */
+        return err;
+    }
+    *out = r.f;
     return 0;
 }

@@ -140,9 +140,11 @@ void ramfs_disown(struct proc *p, struct proc *heir)
 }
 
 /* ramfs_lock held. create_file: make a missing final component a file;
- * mkdirs: make every other missing component a directory. */
-static struct inode *walk(const char *path, bool create_file, bool mkdirs,
-                          int *err)
+ * mkdirs: make every other missing component a directory. When only the
+ * final component is missing (and nothing is made), *dir_out (if given)
+ * gets its directory and name_out its name. */
+static struct inode *walk_at(const char *path, bool create_file, bool mkdirs,
+                             int *err, struct inode **dir_out, char *name_out)
 {
     char name[KEEL_NAME_MAX + 1];
     const char *cur = path;
@@ -163,6 +165,10 @@ static struct inode *walk(const char *path, bool create_file, bool mkdirs,
             else if (mkdirs)
                 next = inode_new(ip, name, KEEL_NODE_DIR);
             else {
+                if (last && dir_out) {
+                    *dir_out = ip;
+                    strlcpy(name_out, name, KEEL_NAME_MAX + 1);
+                }
                 *err = -ENOENT;
                 return NULL;
             }
@@ -180,9 +186,46 @@ static struct inode *walk(const char *path, bool create_file, bool mkdirs,
     return ip;
 }
 
+static struct inode *walk(const char *path, bool create_file, bool mkdirs,
+                          int *err)
+{
+    return walk_at(path, create_file, mkdirs, err, NULL, NULL);
+}
+
 struct inode *ramfs_lookup(const char *path, bool create, int *err)
 {
     return walk(path, create, false, err);
+}
+
+struct inode *ramfs_lookup_at(const char *path, struct inode **dir, char *name,
+                              int *err)
+{
+    *dir = NULL;
+    return walk_at(path, false, false, err, dir, name);
+}
+
+static struct proc *creator(void)
+{
+    struct thread *self = current();
+    return self ? self->proc : NULL;
+}
+
+int ramfs_reserve_creates(uint32_t n)
+{
+    if (n == 0)
+        return 0;
+    if (n > inode_pool.count - inode_pool.in_use ||
+        quota_charge(creator(), KEEL_POOL_INODES, n) < 0)
+        return -ENOSPC;
+    return 0;
+}
+
+struct inode *ramfs_create_in(struct inode *dir, const char *name)
+{
+    struct inode *ip = inode_new(dir, name, KEEL_NODE_FILE);
+    KASSERT(ip); /* reserved: the lock has been held since */
+    ip->owner = creator();
+    return ip;
 }
 
 int ramfs_add_image(const char *path, const uint8_t *data, uint64_t size)

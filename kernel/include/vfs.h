@@ -119,6 +119,19 @@ void ramfs_init(void);
  * create, makes a missing final file (and fails with ENOENT when the
  * parent is missing). */
 struct inode *ramfs_lookup(const char *path, bool create, int *err);
+/* ramfs_lock held: resolve path without changing anything. When only
+ * the final component is missing, returns NULL with *err = -ENOENT, *dir
+ * its directory and name (KEEL_NAME_MAX + 1 bytes) its name; else *dir
+ * is NULL. */
+struct inode *ramfs_lookup_at(const char *path, struct inode **dir, char *name,
+                              int *err);
+/* ramfs_lock held: make sure n files can be created by the calling
+ * process, charging them to its inode quota: 0, or -ENOSPC (pool or
+ * quota) with nothing charged. */
+int ramfs_reserve_creates(uint32_t n);
+/* ramfs_lock held since ramfs_reserve_creates counted it: a new empty
+ * file `name` in dir, owned by the calling process. */
+struct inode *ramfs_create_in(struct inode *dir, const char *name);
 int ramfs_add_image(const char *path, const uint8_t *data, uint64_t size);
 struct inode *ramfs_mknod(const char *dir, const char *name,
                           const struct file_ops *ops);
@@ -147,6 +160,28 @@ void ramfs_disown(struct proc *p, struct proc *heir);
 int vfs_check_oflags(int oflags);
 /* Open a path with KEEL_O_* flags, returning a new file (1 ref). */
 int vfs_open(const char *path, int oflags, struct file **out);
+
+/* The two steps of an open (file.c), for spawn's open actions. */
+#define VFS_OPEN_BATCH_MAX KEEL_SPAWN_ACTIONS_MAX
+struct vfs_open_req {
+    const char *path; /* kernel copy, alive until the commit */
+    int oflags;
+    struct file *f; /* from prepare (1 ref); its ops and inode at commit */
+    /* set by the commit's checks */
+    struct inode *ip;  /* the file, or NULL: to be created in dir */
+    struct inode *dir; /* the missing file's directory */
+    char name[KEEL_NAME_MAX + 1];
+    int same; /* an earlier request creating the same file, or -1 */
+};
+/* Check oflags (vfs_check_oflags) and allocate r's struct file; no
+ * file-system access. Until the commit the file has no operations. */
+int vfs_open_prepare(const char *path, int oflags, struct vfs_open_req *r);
+/* Resolve and check all n requests under one ramfs_lock hold; if any
+ * fails (ENOENT, ENOTDIR, EEXIST, EISDIR, ENOSPC, or ENOEXEC for a
+ * truncation of the program exec_path names), nothing has changed and
+ * its error is returned. Else creates and truncates as asked and gives
+ * every file its inode and operations. Each r->f stays the caller's. */
+int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path);
 
 void devfs_init(void);
 void console_input(int c);

@@ -7,9 +7,16 @@
  *  (b) the file actions, in the caller's order, on the child's table (an
  *      open action mints with GRANT; a cap action copies one of the
  *      parent's system caps, the only non-fd cap a child ever starts
- *      with: non-fd caps are never inherited);
- *  (c) the program is loaded and the child's main thread made runnable.
- * Any failure undoes everything: no child, no leaked object.
+ *      with: non-fd caps are never inherited); an open action installs
+ *      a file that is not opened yet (vfs_open_prepare): no file-system
+ *      change;
+ *  (c) the program is loaded, the parent gets its process cap;
+ *  (d) the open actions are resolved, checked and only then carried out
+ *      (vfs_open_commit, all or none: the files appear, are created and
+ *      truncated here, once nothing else can fail);
+ *  (e) the child's main thread is made runnable.
+ * Any failure undoes everything: no child, no leaked object, and no file
+ * created or truncated.
  */
 #include "../include/proc.h"
 #include "../include/vfs.h"
@@ -23,6 +30,8 @@ struct spawn_args {
     char *argbuf; /* one page: the argument strings */
     struct keel_spawn_action acts[KEEL_SPAWN_ACTIONS_MAX];
     char (*apath)[KEEL_PATH_MAX]; /* one page: the open actions' paths */
+    struct vfs_open_req opens[KEEL_SPAWN_ACTIONS_MAX]; /* (b) -> (d) */
+    int nopens;
 };
 
 static int copy_path(char *dst, uint64_t usrc)
@@ -154,29 +163,34 @@ static int spawn_inherit(struct proc *parent, struct proc *child)
     return err; /* on error the caller tears the child's table down */
 }
 
-/* (b) One file action on the child's table. */
-static int spawn_action(struct proc *parent, struct proc *child,
-                        struct keel_spawn_action *x, const char *path)
+/* (b) One file action on the child's table. An open installs a prepared
+ * file; a->opens keeps a reference to it until (d). */
+static int spawn_action(struct spawn_args *a, struct proc *parent,
+                        struct proc *child, struct keel_spawn_action *x,
+                        const char *path)
 {
     switch (x->kind) {
     case KEEL_FA_OPEN: {
-        struct file *f;
-        int err = vfs_open(path, x->oflags, &f);
+        struct vfs_open_req *r = &a->opens[a->nopens];
+        int err = vfs_open_prepare(path, x->oflags, r);
         if (err)
             return err;
+        a->nopens++;
         int acc = x->oflags & KEEL_O_ACCMODE;
         unsigned rights = CAP_RIGHT_GRANT;
         if (acc != KEEL_O_WRONLY)
             rights |= CAP_RIGHT_READ;
         if (acc != KEEL_O_RDONLY)
             rights |= CAP_RIGHT_WRITE;
+        file_get(r->f);             /* the slot's reference */
         cap_fd_close(child, x->fd); /* replaces whatever was there */
-        int slot =
-            cap_fd_install(child, f, rights, x->oflags & KEEL_O_CLOEXEC, x->fd);
+        int slot = cap_fd_install(child, r->f, rights,
+                                  x->oflags & KEEL_O_CLOEXEC, x->fd);
         if (slot != x->fd) {
             if (slot >= 0)
-                cap_fd_close(child, slot);
-            file_put(f);
+                cap_fd_close(child, slot); /* drops the slot's reference */
+            else
+                file_put(r->f);
             return slot < 0 ? slot : -EMFILE;
         }
         return 0;
@@ -199,6 +213,8 @@ long sys_spawn(uint64_t ureq)
     struct spawn_args *a = page_alloc();
     char *argbuf = page_alloc();
     void *apath = page_alloc();
+    if (a)
+        a->nopens = 0;
     struct proc *child = NULL;
     long err = -ENOMEM;
     if (!a || !argbuf || !apath)
@@ -229,14 +245,22 @@ long sys_spawn(uint64_t ureq)
     quota_init_child(child, parent);
     err = spawn_inherit(parent, child);
     for (uint32_t i = 0; !err && i < a->req.nactions; i++)
-        err = spawn_action(parent, child, &a->acts[i], a->apath[i]);
+        err = spawn_action(a, parent, child, &a->acts[i], a->apath[i]);
     struct thread *t = NULL;
     if (!err)
         err = proc_load(child, a->path, a->argv, a->argc, &t);
     /* The parent's handle on the child: waitpid, kill, cap_transfer. */
-    if (!err && (err = cap_proc_install(parent, child)) >= 0)
+    bool handle = false;
+    if (!err && (err = cap_proc_install(parent, child)) >= 0) {
+        handle = true;
         err = 0;
+    }
+    /* (d) Last, as it cannot be undone: the open actions' effects. */
+    if (!err)
+        err = vfs_open_commit(a->opens, a->nopens, a->path);
     if (err) {
+        if (handle)
+            cap_proc_forget(parent, child);
         cap_space_teardown(child); /* also drops the main thread's cap */
         if (t)
             thread_release(t);
@@ -257,6 +281,8 @@ long sys_spawn(uint64_t ureq)
     err = child->pid;
     sched_enqueue_new(t);
 out:
+    for (int i = 0; a && i < a->nopens; i++)
+        file_put(a->opens[i].f); /* (b)'s references */
     if (a)
         page_free(a);
     if (argbuf)

@@ -135,6 +135,115 @@ TEST(spawn_open_action_flags_as_open)
     }
 }
 
+/* ---- d: a failed spawn leaves no trace in the file system ---- */
+
+#define NOT_OPEN_FD 77 /* an fd slot utest never uses */
+
+/* posix_spawn of `prog` ("raise 0" when NULL: exits at once) with the
+ * open actions opens[0..n) on fds 5, 6, ..., then an optional failing
+ * dup2 from NOT_OPEN_FD. Returns posix_spawn's result; reaps a child. */
+struct open_act {
+    const char *path;
+    int flags;
+};
+
+static int spawn_opens(const struct open_act *opens, int n, int bad_dup2,
+                       const char *prog)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    for (int i = 0; i < n; i++)
+        posix_spawn_file_actions_addopen(&fa, 5 + i, opens[i].path,
+                                         opens[i].flags, 0644);
+    if (bad_dup2)
+        posix_spawn_file_actions_adddup2(&fa, NOT_OPEN_FD, 20);
+    pid_t pid;
+    int rc;
+    if (prog) {
+        char *argv[] = {(char *)prog, NULL};
+        rc = ut_spawn(&pid, prog, &fa, NULL, argv);
+    } else {
+        rc = ut_spawn_self(&pid, &fa, NULL, "raise", "0", NULL, NULL);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc == 0)
+        ut_wait(pid);
+    return rc;
+}
+
+static int file_exists(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0)
+        close(fd);
+    return fd >= 0;
+}
+
+TEST(spawn_failure_creates_no_file)
+{
+    static const char p1[] = "/ut_small_nocreate1";
+    static const char p2[] = "/ut_small_nocreate2";
+    const struct open_act create[] = {{p1, O_WRONLY | O_CREAT}};
+    /* A later action fails (dup2 from an fd that is not open). */
+    CHECK_RC(spawn_opens(create, 1, 1, NULL), EBADF);
+    CHECK(!file_exists(p1));
+    /* The program does not exist. */
+    CHECK_RC(spawn_opens(create, 1, 0, "/bin/ut_small_no_such_program"),
+             ENOENT);
+    CHECK(!file_exists(p1));
+    /* A later open action fails. */
+    const struct open_act two[] = {{p1, O_WRONLY | O_CREAT},
+                                   {"/ut_small_no_dir/x", O_WRONLY | O_CREAT}};
+    CHECK_RC(spawn_opens(two, 2, 0, NULL), ENOENT);
+    CHECK(!file_exists(p1));
+    /* The second of two exclusive creates of one new file fails. */
+    const struct open_act excl[] = {{p2, O_WRONLY | O_CREAT | O_EXCL},
+                                    {p2, O_RDONLY | O_CREAT | O_EXCL}};
+    CHECK_RC(spawn_opens(excl, 2, 0, NULL), EEXIST);
+    CHECK(!file_exists(p2));
+    /* Two plain creates of one new file: one file, both opens succeed. */
+    const struct open_act both[] = {{p2, O_WRONLY | O_CREAT},
+                                    {p2, O_RDONLY | O_CREAT}};
+    CHECK_RC(spawn_opens(both, 2, 0, NULL), 0);
+    CHECK(file_exists(p2));
+}
+
+static int read_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    long n = ut_read_full(fd, buf, cap);
+    close(fd);
+    return (int)n;
+}
+
+TEST(spawn_failure_truncates_nothing)
+{
+    static const char path[] = "/ut_small_keep";
+    static const char text[] = "precious content";
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC);
+    CHECK_OK(fd);
+    CHECK_EQ(ut_write_full(fd, text, sizeof(text)), sizeof(text));
+    CHECK_OK(close(fd));
+    char buf[64];
+    const struct open_act trunc[] = {{path, O_WRONLY | O_TRUNC}};
+    CHECK_RC(spawn_opens(trunc, 1, 1, NULL), EBADF);
+    CHECK_EQ(read_file(path, buf, sizeof(buf)), sizeof(text));
+    CHECK(!memcmp(buf, text, sizeof(text)));
+    CHECK_RC(spawn_opens(trunc, 1, 0, "/bin/ut_small_no_such_program"), ENOENT);
+    CHECK_EQ(read_file(path, buf, sizeof(buf)), sizeof(text));
+    CHECK(!memcmp(buf, text, sizeof(text)));
+    const struct open_act two[] = {{path, O_RDWR | O_TRUNC},
+                                   {"/ut_small_no_such_file", O_RDONLY}};
+    CHECK_RC(spawn_opens(two, 2, 0, NULL), ENOENT);
+    CHECK_EQ(read_file(path, buf, sizeof(buf)), sizeof(text));
+    CHECK(!memcmp(buf, text, sizeof(text)));
+    /* A spawn that succeeds does truncate. */
+    CHECK_RC(spawn_opens(trunc, 1, 0, NULL), 0);
+    CHECK_EQ(read_file(path, buf, sizeof(buf)), 0);
+}
+
 /* ---- f: detached threads ---- */
 
 static volatile int detached_ran;
@@ -339,6 +448,8 @@ const struct utest ut_small_tests[] = {
     UT_CASE(signal_default_ignored_self),
     UT_CASE(signal_default_ignored_other),
     UT_CASE(spawn_open_action_flags_as_open),
+    UT_CASE(spawn_failure_creates_no_file),
+    UT_CASE(spawn_failure_truncates_nothing),
     UT_CASE(thread_detach_frees_slot),
     UT_CASE(thread_detach_errors),
     UT_ISOLATED(thread_stacksize_honoured),
