@@ -1,4 +1,5 @@
-/* In-kernel tests: ramfs, pipes, ELF loading, process teardown. */
+/* In-kernel tests: ramfs (read-only boot files, unlink), pipes, ELF
+ * loading, process teardown. */
 #include "../include/mm.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
@@ -106,4 +107,38 @@ KTEST(proc_load_and_free_no_leak)
     KT_CHECK_EQ(page_free_count(), pages);
     KT_CHECK_EQ(thread_count(), threads);
     KT_CHECK_EQ(proc_count(), procs);
+}
+
+/* Issue 6 item 7: boot files are read-only and stay; a created file
+ * unlinked while open lives until its last struct file goes. */
+KTEST(ramfs_unlink_and_read_only_boot)
+{
+    struct file *f;
+    KT_CHECK_EQ(vfs_open("/bin/init", KEEL_O_WRONLY, &f), -EROFS);
+    KT_CHECK_EQ(vfs_open("/bin/init", KEEL_O_RDONLY | KEEL_O_TRUNC, &f),
+                -EROFS);
+    KT_CHECK_EQ(vfs_open("/bin/init", KEEL_O_CREAT | KEEL_O_RDONLY, &f), 0);
+    file_put(f);
+    KT_CHECK_EQ(ramfs_unlink("/bin/init"), -EROFS);
+    KT_CHECK_EQ(ramfs_unlink("/dev/null"), -EROFS);
+    KT_CHECK_EQ(ramfs_unlink("/bin"), -EISDIR);
+    KT_CHECK_EQ(ramfs_unlink("/bin/init/x"), -ENOTDIR);
+
+    uint32_t inodes = inode_count();
+    KT_CHECK_EQ(vfs_open("/kt_unlink", KEEL_O_CREAT | KEEL_O_RDWR, &f), 0);
+    KT_CHECK_EQ(inode_count(), inodes + 1);
+    KT_CHECK_EQ(ramfs_unlink("/kt_unlink"), 0);
+    KT_CHECK_EQ(inode_count(), inodes + 1); /* still open */
+    KT_CHECK_EQ(ramfs_unlink("/kt_unlink"), -ENOENT);
+    int err = 0;
+    spin_lock(&ramfs_lock);
+    struct inode *gone = ramfs_lookup("/kt_unlink", false, &err);
+    spin_unlock(&ramfs_lock);
+    KT_CHECK(!gone && err == -ENOENT);
+    file_put(f);
+    KT_CHECK_EQ(inode_count(), inodes);
+    KT_CHECK_EQ(vfs_open("/kt_unlink", KEEL_O_CREAT | KEEL_O_RDWR, &f), 0);
+    file_put(f);
+    KT_CHECK_EQ(ramfs_unlink("/kt_unlink"), 0);
+    KT_CHECK_EQ(inode_count(), inodes);
 }
