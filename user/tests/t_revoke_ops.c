@@ -169,13 +169,14 @@ TEST(revoke_blocked_copy_others_unaffected)
 static volatile int breaker_done;
 static volatile pid_t breaker_pid;
 
-/* Ends a peer that is still blocked after ~20 s, so a kernel that never
- * wakes a revoked console read fails this test instead of hanging the
- * suite. Not a timing check: a working kernel answers at once. */
+/* Ends a peer that is still blocked after ~60 s (well inside the suite's
+ * per-test watchdog), so a kernel that never wakes a revoked console
+ * read fails this test instead of hanging the suite. Not a timing check:
+ * a working kernel answers at once. */
 static void *breaker_thread(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < 200 && !breaker_done; i++)
+    for (int i = 0; i < 600 && !breaker_done; i++)
         ut_sleep_ms(100);
     if (!breaker_done)
         kill(breaker_pid, SIGKILL);
