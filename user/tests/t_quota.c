@@ -689,7 +689,7 @@ TEST(quota_tree_pipes)
 
 TEST(quota_tree_delegations)
 {
-    q_tree_attack(KEEL_POOL_DELEGS, 12);
+    q_tree_attack(KEEL_POOL_DELEGS, 16);
 }
 
 TEST(quota_tree_pages)
