@@ -40,6 +40,27 @@ static pte_t *walk(pagetable_t pt, uint64_t va, bool alloc, bool boot)
     return &pt[VPN(va, 0)];
 }
 
+/* walk(pt, va, true, false) that adds the tables it allocates to *n. */
+static pte_t *walk_count(pagetable_t pt, uint64_t va, uint64_t *n)
+{
+    for (int level = 2; level > 0; level--) {
+        pte_t *pte = &pt[VPN(va, level)];
+        if (*pte & PTE_V) {
+            if (*pte & (PTE_R | PTE_W | PTE_X))
+                return NULL;
+            pt = (pagetable_t)PTE_TO_PA(*pte);
+        } else {
+            pagetable_t next = page_alloc();
+            if (!next)
+                return NULL;
+            ++*n;
+            *pte = PA_TO_PTE(next) | PTE_V;
+            pt = next;
+        }
+    }
+    return &pt[VPN(va, 0)];
+}
+
 /* Kernel map: 2 MiB pages where aligned, else 4 KiB. Boot only. */
 static void kmap(uint64_t va, uint64_t pa, uint64_t size, uint64_t perm)
 {
@@ -144,15 +165,9 @@ int vm_user_alloc_count(pagetable_t pt, uint64_t va, uint64_t len,
     /* Pass 2: map. On running out of memory, unmap what this call added. */
     uint64_t a;
     for (a = va; a < va + len; a += PAGE_SIZE) {
-        pte_t *pte = walk(pt, a, false, false);
-        if (!pte) {
-            /* Tables this walk adds stay even if the call fails: count
-             * them (the quota charges every page an address space
-             * holds). */
-            bool had_l1 = pt[VPN(a, 2)] & PTE_V;
-            pte = walk(pt, a, true, false);
-            *nalloc += (!had_l1 && (pt[VPN(a, 2)] & PTE_V)) + (pte != NULL);
-        }
+        /* Tables this walk adds stay even if the call fails: counted (the
+         * quota charges every page an address space holds). */
+        pte_t *pte = walk_count(pt, a, nalloc);
         if (!pte)
             goto fail;
         if (*pte & PTE_V) {
