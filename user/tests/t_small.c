@@ -307,6 +307,14 @@ static void *hold(void *arg)
     return arg;
 }
 
+static void *detach_self(void *arg)
+{
+    EXPECT(pthread_detach(pthread_self()) == 0);
+    EXPECT(pthread_detach(pthread_self()) == EINVAL);
+    __atomic_add_fetch(&detached_ran, 1, __ATOMIC_SEQ_CST);
+    return arg;
+}
+
 TEST(thread_detach_errors)
 {
     struct keel_kstat before, after;
@@ -327,6 +335,12 @@ TEST(thread_detach_errors)
     CHECK_RC(pthread_join(t, NULL), EINVAL); /* not joinable */
     hold_release = 1;
     CHECK_RC(pthread_detach((pthread_t)5), ESRCH); /* not a thread slot */
+    /* One that detaches itself. */
+    detached_ran = 0;
+    CHECK_RC(pthread_create(&u, NULL, detach_self, NULL), 0);
+    for (int i = 0; i < 5000 && !detached_ran; i++)
+        ut_sleep_ms(1);
+    CHECK_EQ(detached_ran, 1);
     CHECK_EQ(ut_kstat_settle(&before, &after), 0); /* t is gone too */
 }
 
