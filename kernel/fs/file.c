@@ -176,6 +176,8 @@ int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path)
     uint32_t ncreate = 0;
     int err = 0;
     KASSERT(n <= VFS_OPEN_BATCH_MAX);
+    if (n == 0)
+        return 0; /* a spawn without open actions */
     spin_lock(&ramfs_lock);
     int e;
     const struct inode *exec_ip =
