@@ -29,8 +29,9 @@
 #define QUOTA_CHILD_NUM 3
 #define QUOTA_CHILD_DEN 4
 #define QUOTA_MAX_DEPTH 20
-/* Pages kept back from init's limit for the kernel's own short-lived
- * allocations (spawn's argument pages, page-table pages in flight). */
+/* Pages kept back from init's limit for the kernel's own allocations
+ * that no process is charged for (boot-time objects made after init's
+ * limits are set, the slack of in-flight bounds). */
 #define QUOTA_PAGE_RESERVE 256
 
 struct quota {

@@ -210,6 +210,11 @@ long sys_spawn(uint64_t ureq)
 {
     struct thread *self = current();
     struct proc *parent = self->proc;
+    /* The three argument pages below are the caller's while it spawns:
+     * charged to its page quota, so concurrent spawns cannot empty the
+     * allocator either. */
+    if (quota_charge(parent, KEEL_POOL_PAGES, 3) < 0)
+        return -ENOMEM;
     struct spawn_args *a = page_alloc();
     char *argbuf = page_alloc();
     void *apath = page_alloc();
@@ -289,5 +294,6 @@ out:
         page_free(argbuf);
     if (apath)
         page_free(apath);
+    quota_uncharge(parent, KEEL_POOL_PAGES, 3);
     return err;
 }
