@@ -13,6 +13,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,14 +493,67 @@ static int mode_q_fill(int argc, char **argv)
     return 0;
 }
 
+static volatile int q_tpin_go;
+
+/* Waits until its cap was handed on (an exited thread's slot is empty). */
+static void *q_return(void *arg)
+{
+    while (!q_tpin_go)
+        sched_yield();
+    return arg;
+}
+
+/*
+ * q-tpin: makes threads that exit and are joined at once but stay
+ * allocated because their thread cap was handed to one of four holder
+ * processes (the delegation dropped). Reports how many it made, the errno that
+ * stopped it, and its threads limit.
+ */
+static int mode_q_tpin(int argc, char **argv)
+{
+    q_child_init();
+    /* Four holders have room for more thread caps than the whole thread
+     * pool. */
+    pid_t holder[4];
+    for (int i = 0; i < 4; i++)
+        if ((holder[i] = q_spawn_sleeper()) < 0)
+            return 3;
+    int n = 0, err = 0;
+    for (;; n++) {
+        pthread_t th;
+        q_tpin_go = 0;
+        if ((err = pthread_create(&th, NULL, q_return, NULL)))
+            break;
+        cap_token_t t, d;
+        if (cap_get_token((int)th, CAP_TYPE_THREAD, &t) < 0 ||
+            cap_transfer(holder[n % 4], t, CAP_RIGHT_READ, &d, NULL) < 0 ||
+            cap_drop(d) < 0) {
+            err = -errno;
+            q_tpin_go = 1;
+            pthread_join(th, NULL);
+            break;
+        }
+        q_tpin_go = 1;
+        pthread_join(th, NULL);
+    }
+    struct keel_quota q;
+    keel_quota_info(0, &q);
+    q_report(n);
+    q_report(err);
+    q_report((int)q.limit[KEEL_POOL_THREADS]);
+    q_wait_eof();
+    for (int i = 0; i < 4; i++) {
+        kill(holder[i], SIGKILL);
+        ut_wait(holder[i]);
+    }
+    return 0;
+}
+
 const struct ut_mode ut_quota_modes[] = {
-    {"q-fill", mode_q_fill},
-    {"q-idle", mode_q_idle},
-    {"q-hog", mode_q_hog},
-    {"q-probe", mode_q_probe},
-    {"q-race", mode_q_race},
-    {"q-pin", mode_q_pin},
-    UT_MODE_END,
+    {"q-tpin", mode_q_tpin},   {"q-fill", mode_q_fill},
+    {"q-idle", mode_q_idle},   {"q-hog", mode_q_hog},
+    {"q-probe", mode_q_probe}, {"q-race", mode_q_race},
+    {"q-pin", mode_q_pin},     UT_MODE_END,
 };
 
 /* ---- helpers for the tests ---- */
@@ -667,6 +721,32 @@ TEST(quota_cap_pinned_reaped_children)
     CHECK(q_settle(&q0, &q1) == 0);
 }
 
+TEST(quota_cap_pinned_exited_threads)
+{
+    /* Exited, joined threads whose thread caps sit in a holder stay
+     * allocated: they stay charged to their process, which is stopped at
+     * its limit (EAGAIN) while the thread pool keeps room for others. */
+    struct keel_quota q0, q1;
+    CHECK_OK(keel_quota_info(0, &q0));
+    pid_t pid;
+    int cmd, rep;
+    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-tpin", NULL, NULL, NULL), 0);
+    int n = q_read_report(rep), err = q_read_report(rep);
+    int limit = q_read_report(rep);
+    int probe = q_run_probe();
+    close(cmd);
+    close(rep);
+    CHECK_EXITED(ut_wait(pid), 0);
+    CHECKF(err == EAGAIN, "pinning threads stopped with %d (%s) after %d", err,
+           ut_errname(err > 0 ? err : 0), n);
+    CHECK_EQ(limit, q0.limit[KEEL_POOL_THREADS] * 3 / 4);
+    /* Its main thread and the four holders' are charged too. */
+    CHECKF(n == limit - 5, "%d pinned threads, limit %d", n, limit);
+    CHECKF(probe == 0, "probe failed at step %d with %s", probe / 1000,
+           ut_errname(probe % 1000));
+    CHECK(q_settle(&q0, &q1) == 0);
+}
+
 TEST(quota_tree_procs)
 {
     q_tree_attack(KEEL_POOL_PROCS, 2);
@@ -759,6 +839,7 @@ const struct utest ut_quota_tests[] = {
     UT_CASE(quota_info_self_and_child),
     UT_CASE(quota_spawn_race_exact),
     UT_CASE(quota_cap_pinned_reaped_children),
+    UT_CASE(quota_cap_pinned_exited_threads),
     UT_CASE(quota_tree_procs),
     UT_CASE(quota_tree_threads),
     UT_CASE(quota_tree_files),
