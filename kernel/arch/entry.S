@@ -1,7 +1,8 @@
 /* Boot entry. OpenSBI enters here in S-mode with a0 = hart id and
  * a1 = device tree; the first hart clears .bss and runs kmain, the others
  * arrive at _start_secondary through SBI HSM and run kmain_secondary. */
-#define BOOT_STACK 16384
+#include "../include/asm_offsets.h"
+#define BOOT_STACK BOOT_STACK_SIZE
 
 /* gp for the kernel, interrupts masked, sp = top of boot_stacks[a0]. */
 .macro boot_hart_setup

@@ -39,6 +39,10 @@ static void hart_setup(int id)
      * with interrupts enabled there. */
     csr_clear(sstatus, SSTATUS_SPP);
     csr_set(sstatus, SSTATUS_SPIE);
+    /* FP is off for user mode (and the kernel, built without F, never
+     * uses it): the firmware may leave FS on. See "FP policy" in
+     * docs/design.md; trap_return_user clears it again on every return. */
+    csr_clear(sstatus, SSTATUS_FS);
     vm_kernel_enable();
     /* Let U-mode read cycle, time and instret (for benchmarks). */
     csr_write(scounteren, 0x7);

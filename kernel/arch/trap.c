@@ -4,6 +4,7 @@
  * Kernel traps (trap_kernel) are interrupts taken in the idle loop and
  * faults in the user-copy routines; anything else is a kernel bug.
  */
+#include "../include/asm_offsets.h"
 #include "../include/kernel.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
@@ -17,6 +18,45 @@ struct ktrapframe {
     uint64_t sepc;
     uint64_t pad;
 };
+
+/* The offsets trapentry.S and swtch.S use (asm_offsets.h). */
+#define TF_REG_AT(n)                                                           \
+    _Static_assert(offsetof(struct trapframe, regs[n]) == TFO_REG(n),          \
+                   "trapframe regs[" #n "]");                                  \
+    _Static_assert(offsetof(struct ktrapframe, regs[n]) == TFO_REG(n),         \
+                   "ktrapframe regs[" #n "]")
+TF_REG_AT(1);
+TF_REG_AT(2);
+TF_REG_AT(3);
+TF_REG_AT(4);
+TF_REG_AT(5);
+TF_REG_AT(8);
+TF_REG_AT(10);
+TF_REG_AT(17);
+TF_REG_AT(28);
+TF_REG_AT(31);
+_Static_assert(TFO_REG(TF_RA) == TFO_REG(1) && TFO_REG(TF_SP) == TFO_REG(2) &&
+                   TFO_REG(TF_TP) == TFO_REG(4) &&
+                   TFO_REG(TF_A0) == TFO_REG(10) &&
+                   TFO_REG(TF_A7) == TFO_REG(17),
+               "trapframe register indices");
+_Static_assert(sizeof(((struct trapframe *)0)->regs) == TFO_REG(32),
+               "trapframe regs[32]");
+_Static_assert(offsetof(struct trapframe, sepc) == TFO_SEPC, "trapframe sepc");
+_Static_assert(offsetof(struct trapframe, hart) == TFO_HART, "trapframe hart");
+_Static_assert(sizeof(struct trapframe) == TFO_SIZE, "trapframe size");
+_Static_assert(TFO_SIZE % 16 == 0, "trapframe keeps sp 16-byte aligned");
+_Static_assert(offsetof(struct ktrapframe, sepc) == TFO_SEPC,
+               "ktrapframe sepc");
+_Static_assert(sizeof(struct ktrapframe) == KFO_SIZE, "ktrapframe size");
+_Static_assert(KFO_SIZE % 16 == 0, "ktrapframe keeps sp 16-byte aligned");
+_Static_assert(offsetof(struct context, ra) == CTXO_RA, "context ra");
+_Static_assert(offsetof(struct context, sp) == CTXO_SP, "context sp");
+_Static_assert(offsetof(struct context, s[0]) == CTXO_S(0), "context s0");
+_Static_assert(offsetof(struct context, s[11]) == CTXO_S(11), "context s11");
+_Static_assert(sizeof(struct context) == CTXO_SIZE, "context size");
+_Static_assert(SSTATUS_FS_BITS == SSTATUS_FS, "sstatus.FS");
+_Static_assert(BOOT_STACK_SIZE % 16 == 0, "boot stacks 16-byte aligned");
 
 extern char uaccess_start[], uaccess_end[], uaccess_fault[];
 

@@ -9,9 +9,7 @@
  * trap returns (a thread that blocks keeps them in its swtch context).
  * A new thread starts with them as swtch left them (zero).
  */
-#define TF_SEPC 256
-#define TF_HART 264
-#define KF_SIZE 272
+#include "../include/asm_offsets.h"
 
     .text
     .align 4
@@ -20,30 +18,30 @@ trap_vector:
     csrrw sp, sscratch, sp
     beqz sp, kernel_trap
     /* From user: sp = trapframe at the top of the kernel stack. */
-    sd ra, 8(sp)
-    sd gp, 24(sp)
-    sd tp, 32(sp)
-    sd t0, 40(sp)
-    sd t1, 48(sp)
-    sd t2, 56(sp)
-    sd a0, 80(sp)
-    sd a1, 88(sp)
-    sd a2, 96(sp)
-    sd a3, 104(sp)
-    sd a4, 112(sp)
-    sd a5, 120(sp)
-    sd a6, 128(sp)
-    sd a7, 136(sp)
-    sd t3, 224(sp)
-    sd t4, 232(sp)
-    sd t5, 240(sp)
-    sd t6, 248(sp)
+    sd ra, TFO_REG(1)(sp)
+    sd gp, TFO_REG(3)(sp)
+    sd tp, TFO_REG(4)(sp)
+    sd t0, TFO_REG(5)(sp)
+    sd t1, TFO_REG(6)(sp)
+    sd t2, TFO_REG(7)(sp)
+    sd a0, TFO_REG(10)(sp)
+    sd a1, TFO_REG(11)(sp)
+    sd a2, TFO_REG(12)(sp)
+    sd a3, TFO_REG(13)(sp)
+    sd a4, TFO_REG(14)(sp)
+    sd a5, TFO_REG(15)(sp)
+    sd a6, TFO_REG(16)(sp)
+    sd a7, TFO_REG(17)(sp)
+    sd t3, TFO_REG(28)(sp)
+    sd t4, TFO_REG(29)(sp)
+    sd t5, TFO_REG(30)(sp)
+    sd t6, TFO_REG(31)(sp)
     csrr t0, sscratch
-    sd t0, 16(sp)
+    sd t0, TFO_REG(2)(sp)
     csrw sscratch, zero
     csrr t0, sepc
-    sd t0, TF_SEPC(sp)
-    ld tp, TF_HART(sp)
+    sd t0, TFO_SEPC(sp)
+    ld tp, TFO_HART(sp)
     .option push
     .option norelax
     la gp, __global_pointer$
@@ -54,83 +52,88 @@ trap_vector:
 
     .globl trap_return_user
 trap_return_user:
-    /* sp = trapframe; interrupts are off; sstatus.SPP = 0, SPIE = 1. */
-    sd tp, TF_HART(sp)
-    ld t0, TF_SEPC(sp)
+    /* sp = trapframe; interrupts are off; sstatus.SPP = 0, SPIE = 1.
+     * FP policy: user mode runs with sstatus.FS = Off, so any FP
+     * instruction traps (SIGILL) and no FP register can carry data from
+     * one thread to another. Cleared on every return, whatever set it. */
+    li t0, SSTATUS_FS_BITS
+    csrc sstatus, t0
+    sd tp, TFO_HART(sp)
+    ld t0, TFO_SEPC(sp)
     csrw sepc, t0
     csrw sscratch, sp
-    ld ra, 8(sp)
-    ld gp, 24(sp)
-    ld tp, 32(sp)
-    ld t0, 40(sp)
-    ld t1, 48(sp)
-    ld t2, 56(sp)
-    ld a0, 80(sp)
-    ld a1, 88(sp)
-    ld a2, 96(sp)
-    ld a3, 104(sp)
-    ld a4, 112(sp)
-    ld a5, 120(sp)
-    ld a6, 128(sp)
-    ld a7, 136(sp)
-    ld t3, 224(sp)
-    ld t4, 232(sp)
-    ld t5, 240(sp)
-    ld t6, 248(sp)
-    ld sp, 16(sp)
+    ld ra, TFO_REG(1)(sp)
+    ld gp, TFO_REG(3)(sp)
+    ld tp, TFO_REG(4)(sp)
+    ld t0, TFO_REG(5)(sp)
+    ld t1, TFO_REG(6)(sp)
+    ld t2, TFO_REG(7)(sp)
+    ld a0, TFO_REG(10)(sp)
+    ld a1, TFO_REG(11)(sp)
+    ld a2, TFO_REG(12)(sp)
+    ld a3, TFO_REG(13)(sp)
+    ld a4, TFO_REG(14)(sp)
+    ld a5, TFO_REG(15)(sp)
+    ld a6, TFO_REG(16)(sp)
+    ld a7, TFO_REG(17)(sp)
+    ld t3, TFO_REG(28)(sp)
+    ld t4, TFO_REG(29)(sp)
+    ld t5, TFO_REG(30)(sp)
+    ld t6, TFO_REG(31)(sp)
+    ld sp, TFO_REG(2)(sp)
     sret
 
 kernel_trap:
     /* From the kernel: restore sp (sscratch back to 0) and save all. */
     csrrw sp, sscratch, sp
-    addi sp, sp, -KF_SIZE
-    sd ra, 8(sp)
-    sd gp, 24(sp)
-    sd tp, 32(sp)
-    sd t0, 40(sp)
-    sd t1, 48(sp)
-    sd t2, 56(sp)
-    sd s0, 64(sp)
-    sd s1, 72(sp)
-    sd a0, 80(sp)
-    sd a1, 88(sp)
-    sd a2, 96(sp)
-    sd a3, 104(sp)
-    sd a4, 112(sp)
-    sd a5, 120(sp)
-    sd a6, 128(sp)
-    sd a7, 136(sp)
-    sd t3, 224(sp)
-    sd t4, 232(sp)
-    sd t5, 240(sp)
-    sd t6, 248(sp)
+    addi sp, sp, -KFO_SIZE
+    sd ra, TFO_REG(1)(sp)
+    sd gp, TFO_REG(3)(sp)
+    sd tp, TFO_REG(4)(sp)
+    sd t0, TFO_REG(5)(sp)
+    sd t1, TFO_REG(6)(sp)
+    sd t2, TFO_REG(7)(sp)
+    sd s0, TFO_REG(8)(sp)
+    sd s1, TFO_REG(9)(sp)
+    sd a0, TFO_REG(10)(sp)
+    sd a1, TFO_REG(11)(sp)
+    sd a2, TFO_REG(12)(sp)
+    sd a3, TFO_REG(13)(sp)
+    sd a4, TFO_REG(14)(sp)
+    sd a5, TFO_REG(15)(sp)
+    sd a6, TFO_REG(16)(sp)
+    sd a7, TFO_REG(17)(sp)
+    sd t3, TFO_REG(28)(sp)
+    sd t4, TFO_REG(29)(sp)
+    sd t5, TFO_REG(30)(sp)
+    sd t6, TFO_REG(31)(sp)
     csrr t0, sepc
-    sd t0, TF_SEPC(sp)
+    sd t0, TFO_SEPC(sp)
     mv a0, sp
     call trap_kernel
-    ld t0, TF_SEPC(sp)
+    ld t0, TFO_SEPC(sp)
     csrw sepc, t0
-    ld ra, 8(sp)
-    ld gp, 24(sp)
-    ld tp, 32(sp)
-    ld t0, 40(sp)
-    ld t1, 48(sp)
-    ld t2, 56(sp)
-    ld s0, 64(sp)
-    ld s1, 72(sp)
-    ld a0, 80(sp)
-    ld a1, 88(sp)
-    ld a2, 96(sp)
-    ld a3, 104(sp)
-    ld a4, 112(sp)
-    ld a5, 120(sp)
-    ld a6, 128(sp)
-    ld a7, 136(sp)
-    ld t3, 224(sp)
-    ld t4, 232(sp)
-    ld t5, 240(sp)
-    ld t6, 248(sp)
-    addi sp, sp, KF_SIZE
+    ld ra, TFO_REG(1)(sp)
+    ld gp, TFO_REG(3)(sp)
+    ld tp, TFO_REG(4)(sp)
+    ld t0, TFO_REG(5)(sp)
+    ld t1, TFO_REG(6)(sp)
+    ld t2, TFO_REG(7)(sp)
+    ld s0, TFO_REG(8)(sp)
+    ld s1, TFO_REG(9)(sp)
+    ld a0, TFO_REG(10)(sp)
+    ld a1, TFO_REG(11)(sp)
+    ld a2, TFO_REG(12)(sp)
+    ld a3, TFO_REG(13)(sp)
+    ld a4, TFO_REG(14)(sp)
+    ld a5, TFO_REG(15)(sp)
+    ld a6, TFO_REG(16)(sp)
+    ld a7, TFO_REG(17)(sp)
+    ld t3, TFO_REG(28)(sp)
+    ld t4, TFO_REG(29)(sp)
+    ld t5, TFO_REG(30)(sp)
+    ld t6, TFO_REG(31)(sp)
+    addi sp, sp, KFO_SIZE
     sret
 
     /* A new thread's first run: swtch lands here with sp = trapframe. */

@@ -45,6 +45,22 @@ static void *faulting_thread(void *arg)
     return NULL;
 }
 
+/* The toolchain is rv64imac: FP instructions are emitted as words, with
+ * the integer operand pinned to a0. */
+#define FP_MAGIC 0x5afe5afe12345678ul
+static void fp_write_f1(unsigned long v)
+{
+    register unsigned long a0 __asm__("a0") = v;
+    __asm__ volatile(".word 0xf20500d3" /* fmv.d.x f1, a0 */ ::"r"(a0));
+}
+
+static unsigned long fp_read_f1(void)
+{
+    register unsigned long a0 __asm__("a0");
+    __asm__ volatile(".word 0xe2008553" /* fmv.x.d a0, f1 */ : "=r"(a0));
+    return a0;
+}
+
 static uint32_t ret_insn[4] __attribute__((aligned(16)));
 
 /* fault KIND: faults as KIND says; returning means it did not. */
@@ -97,6 +113,12 @@ static int mode_fault(int argc, char **argv)
                          : "r"(opaque((uintptr_t)word + 2)), "r"(1)
                          : "memory");
         return 3;
+    } else if (!strcmp(k, "fp-write")) {
+        fp_write_f1(FP_MAGIC); /* FP is off for user mode: SIGILL */
+        return fp_read_f1() == FP_MAGIC ? 2 : 3;
+    } else if (!strcmp(k, "fp-read")) {
+        /* Exit 10: f1 still holds what an earlier program left in it. */
+        return fp_read_f1() == FP_MAGIC ? 10 : 11;
     } else if (!strcmp(k, "ebreak")) {
         __asm__ volatile("ebreak");
     } else if (!strcmp(k, "thread")) {
@@ -170,6 +192,26 @@ FAULT_TEST(fault_stack_overflow, "stack-overflow", 11)
 FAULT_TEST(fault_ebreak, "ebreak", 5)
 FAULT_TEST(fault_in_thread, "thread", 11)
 
+FAULT_TEST(fault_fp_instruction, "fp-write", 4)
+
+/* Item 2 of issue 6: no FP value crosses from one program to the next.
+ * A writer leaves a value in f1 and a reader on the same harts looks for
+ * it; with FP off for user mode, both die of SIGILL at their first FP
+ * instruction, so nothing can cross. Several rounds, so the reader runs
+ * on the writer's hart in some of them on SMP. */
+TEST(fault_fp_no_leak)
+{
+    for (int round = 0; round < 8; round++) {
+        int wst = run_fault("fp-write");
+        int rst = run_fault("fp-read");
+        CHECKF(!(WIFEXITED(rst) && WEXITSTATUS(rst) == 10),
+               "round %d: the reader found the writer's f1 value", round);
+        CHECK_SIGNALED(wst, 4);
+        CHECK_SIGNALED(rst, 4);
+    }
+    CHECK(kernel_still_works());
+}
+
 TEST(fault_misaligned_load)
 {
     /* Either emulated (exit 0 with the right value) or SIGBUS. */
@@ -198,5 +240,6 @@ const struct utest ut_fault_tests[] = {
     UT_CASE(fault_exec_data),        UT_CASE(fault_exec_stack),
     UT_CASE(fault_stack_overflow),   UT_CASE(fault_misaligned_load),
     UT_CASE(fault_misaligned_amo),   UT_CASE(fault_ebreak),
-    UT_CASE(fault_in_thread),        UT_END,
+    UT_CASE(fault_in_thread),        UT_CASE(fault_fp_instruction),
+    UT_CASE(fault_fp_no_leak),       UT_END,
 };
