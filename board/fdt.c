@@ -405,6 +405,7 @@ int fdt_parse(const void *dtb, size_t max_size, struct fdt_info *out)
         info_clear(out); /* nothing half-parsed escapes */
         return err;
     }
+    out->dtb_size = be32((const uint8_t *)dtb + 4); /* checked <= max_size */
     if (w.have_start && w.have_end && w.initrd_start <= w.initrd_end) {
         out->initrd_start = w.initrd_start;
         out->initrd_end = w.initrd_end;

@@ -25,6 +25,7 @@ struct fdt_info {
     uint32_t hart_ids[FDT_MAX_HARTS];  /* in devicetree order */
     uint64_t timebase_freq;            /* /cpus timebase-frequency, 0 if none */
     uint64_t rtc_base;                 /* goldfish RTC registers, 0 if none */
+    uint64_t dtb_size;                 /* the header's totalsize */
 };
 
 /* Parse the blob at dtb, of which at most max_size bytes may be read.
@@ -43,7 +44,8 @@ struct fdt_info {
  *   - the address in "reg" of the first node compatible with
  *     "google,goldfish-rtc", a child of the root or of /soc (QEMU's bus,
  *     whose empty "ranges" maps addresses one to one), decoded with its
- *     parent's #address-cells. */
+ *     parent's #address-cells;
+ *   - the header's totalsize (the bytes the blob occupies), in dtb_size. */
 int fdt_parse(const void *dtb, size_t max_size, struct fdt_info *out);
 
 #endif

@@ -1,17 +1,36 @@
-/* Boot entry. OpenSBI enters here in S-mode with a0 = hart id and
- * a1 = device tree; the first hart clears .bss and runs kmain, the others
- * arrive at _start_secondary through SBI HSM and run kmain_secondary. */
+/*
+ * Boot entry. OpenSBI enters at _start in S-mode with a0 = hart id and
+ * a1 = device tree; secondary harts normally arrive at _start_secondary
+ * through SBI HSM and run kmain_secondary.
+ *
+ * The firmware may also send a secondary hart to _start (QEMU's OpenSBI
+ * 1.1 can start a hart before it has written the start address), so
+ * _start is a lottery: an atomic add on boot_lottery, a word in .data
+ * (never cleared), picks exactly one winner, which clears .bss and runs
+ * kmain. A loser touches no memory but the two .data words: it spins
+ * until kmain sets boot_ready (the kernel is initialised, .bss long
+ * cleared) and then joins as a secondary hart through _start_secondary,
+ * on its own boot stack (boot_stacks[hart id], never the winner's). A
+ * loser whose hart id has no boot stack parks.
+ */
 #include "../include/asm_offsets.h"
+#include "../include/param.h"
 #define BOOT_STACK BOOT_STACK_SIZE
 
-/* gp for the kernel, interrupts masked, sp = top of boot_stacks[a0]. */
-.macro boot_hart_setup
+/* gp for the kernel, interrupts masked, FP off: registers and CSRs only. */
+.macro boot_hart_regs
     .option push
     .option norelax
     la gp, __global_pointer$
     .option pop
     csrw sie, zero
     csrw sscratch, zero
+    li t0, SSTATUS_FS_BITS
+    csrc sstatus, t0
+.endm
+
+/* sp = top of boot_stacks[a0]. */
+.macro boot_hart_stack
     la sp, boot_stacks
     li t0, BOOT_STACK
     addi t1, a0, 1
@@ -22,7 +41,12 @@
     .section .text.entry
     .globl _start
 _start:
-    boot_hart_setup
+    boot_hart_regs
+    la t0, boot_lottery
+    li t1, 1
+    amoadd.w.aqrl t1, t1, (t0)
+    bnez t1, boot_loser
+    boot_hart_stack
     la t0, __bss_start
     la t1, __bss_end
 1:  bgeu t0, t1, 2f
@@ -33,15 +57,39 @@ _start:
 3:  wfi
     j 3b
 
+boot_loser:
+    li t0, MAX_HARTS
+    bgeu a0, t0, 6f
+    la t0, boot_ready
+5:  lw t1, 0(t0)
+    beqz t1, 5b
+    fence r, rw /* pairs with kmain's release store of boot_ready */
+    j _start_secondary_ready
+6:  wfi
+    j 6b
+
     .globl _start_secondary
 _start_secondary:
-    boot_hart_setup
+    boot_hart_regs
+_start_secondary_ready:
+    boot_hart_stack
     call kmain_secondary
 4:  wfi
     j 4b
+
+    .section .data
+    .align 3
+    /* Harts that entered _start (the first one won); main.c reads it. */
+    .globl boot_lottery
+boot_lottery:
+    .word 0
+    /* Set by kmain once the kernel is ready for secondary harts. */
+    .globl boot_ready
+boot_ready:
+    .word 0
 
     .section .bss
     .align 12
     .globl boot_stacks
 boot_stacks:
-    .space BOOT_STACK * 8
+    .space BOOT_STACK * MAX_HARTS

@@ -1,7 +1,9 @@
 /*
- * Boot: the first hart reads the device tree, sets up memory, the
- * console, the file system and the first process, then starts the other
- * harts through SBI HSM. Every hart then enters its idle loop.
+ * Boot: the hart that wins entry.S's lottery reads the device tree, sets
+ * up memory, the console, the file system and the first process, then
+ * sets boot_ready and starts the other harts through SBI HSM. Every hart
+ * then enters its idle loop. boot_lottery and boot_ready live in .data
+ * (entry.S); boot_harts_online is atomic.
  */
 #include "../include/mm.h"
 #include "../include/proc.h"
@@ -12,12 +14,17 @@
 #include "../../board/rtc.h"
 #include "../../board/uart.h"
 #include "../../board/virt.h"
+#include "boot.h"
 #include "sbi.h"
 
 extern char trap_vector[];
-extern char _start_secondary[];
+extern char _start[], _start_secondary[];
+extern uint32_t boot_lottery, boot_ready;
 static struct thread idle_threads[MAX_HARTS];
 static int boot_hart;
+uint32_t boot_harts_online;
+const void *boot_dtb;
+uint64_t boot_dtb_size;
 
 void ktest_run_all(void);
 
@@ -48,6 +55,34 @@ static void hart_setup(int id)
     csr_write(scounteren, 0x7);
     csr_set(sie, SIE_SSIE | SIE_STIE | SIE_SEIE);
     plic_init_hart(id, id == boot_hart);
+    __atomic_add_fetch(&boot_harts_online, 1, __ATOMIC_RELEASE);
+}
+
+uint32_t boot_lottery_entries(void)
+{
+    return __atomic_load_n(&boot_lottery, __ATOMIC_ACQUIRE);
+}
+
+struct mem_range {
+    uint64_t start, end;
+};
+
+/* Hands the pages of [lo, hi) outside every reserved range to the page
+ * allocator (ranges before rsv[0] were found not to overlap [lo, hi)). */
+static void page_init_except(uint64_t lo, uint64_t hi,
+                             const struct mem_range *rsv, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (rsv[i].end <= lo || rsv[i].start >= hi)
+            continue;
+        if (rsv[i].start > lo)
+            page_init_except(lo, rsv[i].start, rsv + i + 1, n - i - 1);
+        if (rsv[i].end < hi)
+            page_init_except(rsv[i].end, hi, rsv + i + 1, n - i - 1);
+        return;
+    }
+    if (hi > lo)
+        page_init(lo, hi);
 }
 
 void kmain(uint64_t hartid, const void *dtb)
@@ -62,6 +97,8 @@ void kmain(uint64_t hartid, const void *dtb)
     int err = fdt_parse(dtb, 1 << 20, &info);
     if (err)
         panic("device tree unreadable (%d)", err);
+    boot_dtb = dtb;
+    boot_dtb_size = info.dtb_size;
     timebase_hz = info.timebase_freq ? info.timebase_freq : 10000000;
     if (info.rtc_base) /* the MMU is still off: physical access */
         time_set_realtime(rtc_goldfish_read_ns(info.rtc_base));
@@ -74,14 +111,16 @@ void kmain(uint64_t hartid, const void *dtb)
 
     thread_init(); /* carves the kernel stacks first */
     vm_kernel_init(ram_end);
-    uint64_t rd_start = ALIGN_DOWN(info.initrd_start, PAGE_SIZE);
-    uint64_t rd_end = ALIGN_UP(info.initrd_end, PAGE_SIZE);
-    if (rd_start && rd_end > rd_start) {
-        page_init(0, rd_start);
-        page_init(rd_end, ram_end);
-    } else {
-        page_init(0, ram_end);
-    }
+    /* All RAM but the kernel image and boot carve-outs (page_init skips
+     * them), the boot image (the ramfs serves its files in place) and the
+     * device tree (kept intact for good). */
+    struct mem_range rsv[2] = {
+        {ALIGN_DOWN(info.initrd_start, PAGE_SIZE),
+         ALIGN_UP(info.initrd_end, PAGE_SIZE)},
+        {ALIGN_DOWN((uint64_t)dtb, PAGE_SIZE),
+         ALIGN_UP((uint64_t)dtb + info.dtb_size, PAGE_SIZE)},
+    };
+    page_init_except(0, ram_end, rsv, 2);
     proc_init();
     file_init();
     ramfs_init();
@@ -95,11 +134,30 @@ void kmain(uint64_t hartid, const void *dtb)
     hart_setup((int)hartid);
     printk("keel: hart %lu online, %lu pages free\n", hartid,
            page_free_count());
+    /* From here a hart the firmware sends to _start joins as a
+     * secondary (entry.S). */
+    __atomic_store_n(&boot_ready, 1, __ATOMIC_RELEASE);
+    int last = -1;
     for (int i = 0; i < nharts; i++) {
         int id = (int)info.hart_ids[i];
         if (id != (int)hartid && id < MAX_HARTS)
-            sbi_hart_start(id, (uint64_t)_start_secondary, 0);
+            last = id;
     }
+    for (int i = 0; i < nharts; i++) {
+        int id = (int)info.hart_ids[i];
+        if (id == (int)hartid || id >= MAX_HARTS)
+            continue;
+        uint64_t entry = (uint64_t)_start_secondary;
+#ifdef KEEL_KTEST
+        /* The test kernel sends its last hart through the boot entry, as
+         * a confused firmware might: it must lose the lottery and come up
+         * as a secondary (ktest boot_lottery_one_winner). */
+        if (id == last)
+            entry = (uint64_t)_start;
+#endif
+        sbi_hart_start(id, entry, 0);
+    }
+    (void)last;
 #ifdef KEEL_KTEST
     ktest_run_all();
 #else

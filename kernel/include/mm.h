@@ -27,6 +27,10 @@ uint64_t page_free_count(void);
 uint64_t page_total_count(void);
 /* Carve `n` contiguous pages before page_init hands memory out (boot). */
 void *page_alloc_boot(uint64_t n);
+#ifdef KEEL_KTEST
+/* pa is on the free list (a walk of the whole list: tests only). */
+bool page_is_free(uint64_t pa);
+#endif
 
 /* Kernel address space: identity map of devices and RAM, W^X. */
 void vm_kernel_init(uint64_t ram_end);

@@ -74,3 +74,15 @@ uint64_t page_total_count(void)
 {
     return READ_ONCE(total_count);
 }
+
+#ifdef KEEL_KTEST
+bool page_is_free(uint64_t pa)
+{
+    bool found = false;
+    spin_lock(&page_lock);
+    for (struct free_page *fp = free_list; fp && !found; fp = fp->next)
+        found = (uint64_t)fp == pa;
+    spin_unlock(&page_lock);
+    return found;
+}
+#endif

@@ -74,6 +74,7 @@ static void check_virt(const char *file, int harts, uint64_t mem)
     for (int i = 0; i < harts; i++)
         CHECK_EQ(info.hart_ids[i], i);
     CHECK_EQ(info.timebase_freq, 10000000);
+    CHECK_EQ(info.dtb_size, n);
     CHECK_EQ(info.initrd_start, 0);
     CHECK_EQ(info.initrd_end, 0);
     CHECK_EQ(info.rtc_base, 0x101000); /* /soc/rtc@101000, goldfish */
