@@ -49,6 +49,7 @@ passed=0
 failed=0
 for i in $(seq 1 "$n"); do
     log="$out/boot-$i.log"
+    : >"$log"
     qemu-system-riscv64 -machine virt -bios default -m 256M -smp "$harts" \
         -nographic -monitor none -serial stdio -kernel "$kernel" \
         -initrd "$initrd" </dev/null >"$log" 2>&1 &
