@@ -14,7 +14,6 @@
  * loser whose hart id has no boot stack parks.
  */
 #include "../include/asm_offsets.h"
-#include "../include/param.h"
 #define BOOT_STACK BOOT_STACK_SIZE
 
 /* gp for the kernel, interrupts masked, FP off: registers and CSRs only. */
@@ -58,7 +57,7 @@ _start:
     j 3b
 
 boot_loser:
-    li t0, MAX_HARTS
+    li t0, BOOT_MAX_HARTS
     bgeu a0, t0, 6f
     la t0, boot_ready
 5:  lw t1, 0(t0)
@@ -92,4 +91,4 @@ boot_ready:
     .align 12
     .globl boot_stacks
 boot_stacks:
-    .space BOOT_STACK * MAX_HARTS
+    .space BOOT_STACK * BOOT_MAX_HARTS

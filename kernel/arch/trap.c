@@ -57,6 +57,7 @@ _Static_assert(offsetof(struct context, s[11]) == CTXO_S(11), "context s11");
 _Static_assert(sizeof(struct context) == CTXO_SIZE, "context size");
 _Static_assert(SSTATUS_FS_BITS == SSTATUS_FS, "sstatus.FS");
 _Static_assert(BOOT_STACK_SIZE % 16 == 0, "boot stacks 16-byte aligned");
+_Static_assert(BOOT_MAX_HARTS == MAX_HARTS, "a boot stack per hart");
 
 extern char uaccess_start[], uaccess_end[], uaccess_fault[];
 

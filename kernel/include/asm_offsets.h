@@ -26,7 +26,9 @@
 /* sstatus.FS (bits 13-14): FP unit state; Off = 0. */
 #define SSTATUS_FS_BITS 0x6000
 
-/* Boot stacks (arch/entry.S): one per hart id below MAX_HARTS. */
+/* Boot stacks (arch/entry.S): one per hart id below BOOT_MAX_HARTS
+ * (= MAX_HARTS; param.h is C only). */
 #define BOOT_STACK_SIZE 16384
+#define BOOT_MAX_HARTS 8
 
 #endif
