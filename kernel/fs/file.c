@@ -52,7 +52,7 @@ static __attribute__((noinline)) void file_free(struct file *f)
 
 void file_put(struct file *f)
 {
-    if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
+    if (ref_put(&f->refs) == 0)
         file_free(f);
 }
 

@@ -108,7 +108,7 @@ static inline struct file *file_by_index(uint32_t idx)
 }
 static inline void file_get(struct file *f)
 {
-    __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+    ref_get(&f->refs);
 }
 uint32_t file_count(void);
 uint32_t inode_count(void);

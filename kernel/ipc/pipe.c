@@ -152,10 +152,9 @@ static void pipe_release(struct file *f)
         return; /* creation failed before the pipe was attached */
     bool reader = (f->oflags & KEEL_O_ACCMODE) == KEEL_O_RDONLY;
     spin_lock(&p->lock);
-    if (reader)
-        p->readers--;
-    else
-        p->writers--;
+    int *ends = reader ? &p->readers : &p->writers;
+    KASSERT(*ends > 0); /* an end released twice */
+    (*ends)--;
     bool last = p->readers == 0 && p->writers == 0;
     /* Wake the other end before unlocking: once unlocked, its own last
      * release may free the pipe. */

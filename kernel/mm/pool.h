@@ -37,11 +37,19 @@ void pool_init(struct pool *p, const char *name, void *storage, uint32_t *links,
                size_t objsize, uint32_t count);
 /* A zeroed object, or NULL when the pool is exhausted. */
 void *pool_alloc(struct pool *p);
+/* What pool_free found. */
+enum pool_free_result {
+    POOL_FREED = 0,        /* obj went back on the free list */
+    POOL_FREE_NULL = 1,    /* obj was NULL: nothing to do */
+    POOL_FREE_FOREIGN = 2, /* not one of p's objects (outside, misaligned) */
+    POOL_FREE_DOUBLE = 3,  /* one of p's objects, but already free */
+};
 /* Return obj to the pool; it is pushed on the free list head, so it is
  * the next one handed out. Freeing NULL, an object the pool does not own,
- * or an object that is already free is ignored and leaves the pool
- * unchanged. */
-void pool_free(struct pool *p, void *obj);
+ * or an object that is already free leaves the pool unchanged and says
+ * so in the result; in the debug and test kernels (KEEL_LOCKCHECK) the
+ * last two are kernel bugs and panic, naming the pool. */
+enum pool_free_result pool_free(struct pool *p, void *obj);
 /* Index of obj, which must be owned by p. */
 uint32_t pool_index(const struct pool *p, const void *obj);
 /* The object at idx (allocated or not), or NULL if idx >= count. */

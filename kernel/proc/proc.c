@@ -128,7 +128,7 @@ void proc_free(struct proc *p)
 
 void proc_get(struct proc *p)
 {
-    __atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
+    ref_get(&p->refs);
 }
 
 /* The last reference frees the struct and gives its pool entry back to
@@ -155,14 +155,14 @@ static __attribute__((noinline)) void proc_release(struct proc *p)
             return;
         quota_uncharge(creator, KEEL_POOL_PROCS, 1);
         p = creator;
-        if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        if (ref_put(&p->refs) != 0)
             return;
     }
 }
 
 void proc_put(struct proc *p)
 {
-    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+    if (ref_put(&p->refs) == 0)
         proc_release(p);
 }
 

@@ -68,7 +68,7 @@ struct thread *thread_alloc(struct proc *p)
  * thread_release once it is off its hart. */
 void thread_get(struct thread *t)
 {
-    __atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
+    ref_get(&t->refs);
 }
 
 static __attribute__((noinline)) void thread_free(struct thread *t)
@@ -85,7 +85,7 @@ static __attribute__((noinline)) void thread_free(struct thread *t)
 
 void thread_put(struct thread *t)
 {
-    if (__atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+    if (ref_put(&t->refs) == 0)
         thread_free(t);
 }
 

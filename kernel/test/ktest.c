@@ -60,6 +60,76 @@ static void ktest_main(void *arg)
     board_poweroff(failed ? 1 : 0);
 }
 
+/*
+ * Expected panics. ktest_expect_panic saves the callee-saved registers
+ * (a setjmp), records the catching hart and runs fn; a panic on that
+ * hart calls ktest_panic_hook first, which jumps back, so
+ * ktest_expect_panic returns true. Kernel code is not preempted and fn
+ * must not block, so fn stays on the catching hart; it must not hold a
+ * lock where it may panic (the lock would stay held). catch_jmp and
+ * catch_hart are written only by the test thread (a panic on another
+ * hart never matches catch_hart).
+ */
+struct ktest_jmp {
+    uint64_t ra, sp, s[12];
+};
+int ktest_setjmp(struct ktest_jmp *j);
+void ktest_longjmp(struct ktest_jmp *j) __attribute__((noreturn));
+__asm__(".text\n.globl ktest_setjmp\nktest_setjmp:\n"
+        "  sd ra, 0(a0)\n  sd sp, 8(a0)\n"
+        "  sd s0, 16(a0)\n  sd s1, 24(a0)\n  sd s2, 32(a0)\n"
+        "  sd s3, 40(a0)\n  sd s4, 48(a0)\n  sd s5, 56(a0)\n"
+        "  sd s6, 64(a0)\n  sd s7, 72(a0)\n  sd s8, 80(a0)\n"
+        "  sd s9, 88(a0)\n  sd s10, 96(a0)\n  sd s11, 104(a0)\n"
+        "  li a0, 0\n  ret\n"
+        ".globl ktest_longjmp\nktest_longjmp:\n"
+        "  ld ra, 0(a0)\n  ld sp, 8(a0)\n"
+        "  ld s0, 16(a0)\n  ld s1, 24(a0)\n  ld s2, 32(a0)\n"
+        "  ld s3, 40(a0)\n  ld s4, 48(a0)\n  ld s5, 56(a0)\n"
+        "  ld s6, 64(a0)\n  ld s7, 72(a0)\n  ld s8, 80(a0)\n"
+        "  ld s9, 88(a0)\n  ld s10, 96(a0)\n  ld s11, 104(a0)\n"
+        "  li a0, 1\n  ret\n");
+
+static struct ktest_jmp *volatile catch_jmp;
+static volatile int catch_hart = -1;
+char ktest_panic_msg[160];
+
+bool ktest_expect_panic(void (*fn)(void *), void *arg)
+{
+    struct ktest_jmp j;
+    ktest_panic_msg[0] = 0;
+    if (ktest_setjmp(&j)) {
+        catch_hart = -1;
+        return true; /* fn panicked; the hook cleared catch_jmp */
+    }
+    catch_hart = this_hart()->id;
+    catch_jmp = &j;
+    fn(arg);
+    catch_jmp = NULL;
+    catch_hart = -1;
+    return false;
+}
+
+void ktest_panic_hook(const char *fmt, va_list ap)
+{
+    struct ktest_jmp *j = catch_jmp;
+    if (!j || catch_hart != this_hart()->id)
+        return;
+    catch_jmp = NULL;
+    vsnprintk(ktest_panic_msg, sizeof(ktest_panic_msg), fmt, ap);
+    printk("    expected panic: %s\n", ktest_panic_msg);
+    ktest_longjmp(j);
+}
+
+bool ktest_panic_said(const char *what)
+{
+    size_t n = strlen(what);
+    for (const char *p = ktest_panic_msg; *p; p++)
+        if (!strncmp(p, what, n))
+            return true;
+    return false;
+}
+
 void ktest_run_all(void)
 {
     printk("keel: running in-kernel tests\n");

@@ -35,6 +35,14 @@ void ktest_fail(const char *file, int line, const char *what);
         }                                                                      \
     } while (0)
 
+/* Runs fn(arg) on this hart and returns true if it panicked (the panic
+ * is caught and its message kept in ktest_panic_msg); fn must not block
+ * or hold a lock where it may panic. */
+bool ktest_expect_panic(void (*fn)(void *), void *arg);
+extern char ktest_panic_msg[160];
+/* The last caught panic's message contains what. */
+bool ktest_panic_said(const char *what);
+
 /* Kernel threads for tests: run fn(arg) on some hart, then exit. */
 struct thread *kthread_create(void (*fn)(void *), void *arg, int prio);
 

@@ -100,25 +100,30 @@ TEST(pool_free_all_then_realloc)
     CHECK(pool_alloc(&pool) == NULL);
 }
 
-TEST(pool_double_and_foreign_free_ignored)
+TEST(pool_double_and_foreign_free_detected)
 {
     setup();
     struct obj *a = pool_alloc(&pool);
     struct obj *b = pool_alloc(&pool);
     CHECK(pool_allocated(&pool, a));
-    pool_free(&pool, a);
+    CHECK_EQ(pool_free(&pool, a), POOL_FREED);
     CHECK(!pool_allocated(&pool, a));
     CHECK_EQ(pool.in_use, 1);
     uint32_t head = pool.free_head;
-    pool_free(&pool, a); /* double free: no effect */
+    /* Double free: detected, no effect. */
+    CHECK_EQ(pool_free(&pool, a), POOL_FREE_DOUBLE);
     CHECK_EQ(pool.in_use, 1);
     CHECK_EQ(pool.free_head, head);
+    /* Owned but never allocated: also a double free. */
+    CHECK_EQ(pool_free(&pool, &storage[N - 1]), POOL_FREE_DOUBLE);
 
     struct obj other;
-    pool_free(&pool, &other);
-    pool_free(&pool, NULL);
-    pool_free(&pool, (uint8_t *)b + 1); /* misaligned */
-    pool_free(&pool, &storage[N - 1]);  /* owned but never allocated */
+    CHECK_EQ(pool_free(&pool, &other), POOL_FREE_FOREIGN);
+    CHECK_EQ(pool_free(&pool, (uint8_t *)b + 1), POOL_FREE_FOREIGN);
+    CHECK_EQ(pool_free(&pool, &storage[N]), POOL_FREE_FOREIGN); /* past end */
+    CHECK_EQ(pool_free(&pool, (uint8_t *)storage - sizeof(struct obj)),
+             POOL_FREE_FOREIGN);
+    CHECK_EQ(pool_free(&pool, NULL), POOL_FREE_NULL);
     CHECK_EQ(pool.in_use, 1);
     CHECK_EQ(pool.free_head, head);
     CHECK(pool_allocated(&pool, b));
@@ -128,6 +133,7 @@ TEST(pool_double_and_foreign_free_ignored)
     while (pool_alloc(&pool))
         n++;
     CHECK_EQ(n, N - 1);
+    CHECK_EQ(pool_free(&pool, b), POOL_FREED);
 }
 
 TEST(pool_owns_and_at)
@@ -204,9 +210,11 @@ TEST(pool_random_against_model)
             nlive++;
         } else {
             uint32_t i = (uint32_t)(rng >> 8) % N;
-            if (live[i]) {
+            if (!live[i]) {
+                CHECK_EQ(pool_free(&pool, &storage[i]), POOL_FREE_DOUBLE);
+            } else {
                 CHECK_EQ(storage[i].b, 0x01010101u * (i + 1));
-                pool_free(&pool, &storage[i]);
+                CHECK_EQ(pool_free(&pool, &storage[i]), POOL_FREED);
                 live[i] = false;
                 nlive--;
             }
