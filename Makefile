@@ -148,16 +148,20 @@ ktest: $(B)/keel-ktest.elf $(B)/initrd.img
 		$(QEMU) -machine virt -bios default -m $(MEM) -smp 4 -nographic \
 		-monitor none -serial stdio -kernel $(B)/keel-ktest.elf -initrd $(B)/initrd.img
 
-utest: $(B)/keel-debug.elf $(B)/initrd-utest.img
-	@bash scripts/run-qemu.sh "user suite (SMP=$(SMP))" $(TIMEOUT) \
+# The user suite runs on the debug kernel; `make utest UTEST_KERNEL=build/keel.elf`
+# on the release one (make check does both).
+UTEST_KERNEL ?= $(B)/keel-debug.elf
+utest: $(UTEST_KERNEL) $(B)/initrd-utest.img
+	@bash scripts/run-qemu.sh "user suite (SMP=$(SMP), $(notdir $(UTEST_KERNEL)))" $(TIMEOUT) \
 		$(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) -nographic \
-		-monitor none -serial stdio -kernel $(B)/keel-debug.elf -initrd $(B)/initrd-utest.img
+		-monitor none -serial stdio -kernel $(UTEST_KERNEL) -initrd $(B)/initrd-utest.img
 
 check: $(SETUP_STAMP)
 	@$(MAKE) --no-print-directory host-test
 	@$(MAKE) --no-print-directory ktest
 	@$(MAKE) --no-print-directory utest SMP=4
 	@$(MAKE) --no-print-directory utest SMP=1
+	@$(MAKE) --no-print-directory utest SMP=4 UTEST_KERNEL=$(B)/keel.elf
 
 bench: $(B)/keel.elf $(B)/initrd-bench.img
 	@$(QEMU) -machine virt -bios default -m $(MEM) -smp 1 -nographic \

@@ -10,11 +10,10 @@
  * kmain. A loser touches no memory but the two .data words: it spins
  * until kmain sets boot_ready (the kernel is initialised, .bss long
  * cleared) and then joins as a secondary hart through _start_secondary,
- * on its own boot stack (boot_stacks[hart id], never the winner's). A
+ * on its own boot stack (slot hart id of boot_stacks, never the winner's). A
  * loser whose hart id has no boot stack parks.
  */
 #include "../include/asm_offsets.h"
-#define BOOT_STACK BOOT_STACK_SIZE
 
 /* gp for the kernel, interrupts masked, FP off: registers and CSRs only. */
 .macro boot_hart_regs
@@ -28,10 +27,11 @@
     csrc sstatus, t0
 .endm
 
-/* sp = top of boot_stacks[a0]. */
+/* sp = top of hart a0's boot stack: the upper half of slot a0 (the lower
+ * half is its guard, unmapped by kmain). */
 .macro boot_hart_stack
     la sp, boot_stacks
-    li t0, BOOT_STACK
+    li t0, KSTACK_SLOT
     addi t1, a0, 1
     mul t0, t0, t1
     add sp, sp, t0
@@ -88,7 +88,7 @@ boot_ready:
     .word 0
 
     .section .bss
-    .align 12
+    .align 15 /* KSTACK_SLOT */
     .globl boot_stacks
 boot_stacks:
-    .space BOOT_STACK * BOOT_MAX_HARTS
+    .space KSTACK_SLOT * BOOT_MAX_HARTS

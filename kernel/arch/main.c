@@ -5,6 +5,7 @@
  * then enters its idle loop. boot_lottery and boot_ready live in .data
  * (entry.S); boot_harts_online is atomic.
  */
+#include "../include/asm_offsets.h"
 #include "../include/mm.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
@@ -18,7 +19,7 @@
 #include "sbi.h"
 
 extern char trap_vector[];
-extern char _start[], _start_secondary[];
+extern char _start[], _start_secondary[], boot_stacks[];
 extern uint32_t boot_lottery, boot_ready;
 static struct thread idle_threads[MAX_HARTS];
 static int boot_hart;
@@ -111,6 +112,12 @@ void kmain(uint64_t hartid, const void *dtb)
 
     thread_init(); /* carves the kernel stacks first */
     vm_kernel_init(ram_end);
+    /* Guards under every kernel stack, the boot stacks' too (each is the
+     * upper half of its slot: asm_offsets.h). */
+    thread_kstack_guards();
+    for (int i = 0; i < MAX_HARTS; i++)
+        vm_kernel_unmap((uint64_t)boot_stacks + (uint64_t)i * KSTACK_SLOT,
+                        KSTACK_SLOT / 2);
     /* All RAM but the kernel image and boot carve-outs (page_init skips
      * them), the boot image (the ramfs serves its files in place) and the
      * device tree (kept intact for good). */

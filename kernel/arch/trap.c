@@ -58,6 +58,10 @@ _Static_assert(sizeof(struct context) == CTXO_SIZE, "context size");
 _Static_assert(SSTATUS_FS_BITS == SSTATUS_FS, "sstatus.FS");
 _Static_assert(BOOT_STACK_SIZE % 16 == 0, "boot stacks 16-byte aligned");
 _Static_assert(BOOT_MAX_HARTS == MAX_HARTS, "a boot stack per hart");
+_Static_assert(KSTACK_SIZE == 1ul << KSTACK_GUARD_BIT &&
+                   BOOT_STACK_SIZE == KSTACK_SIZE &&
+                   KSTACK_SLOT == 2 * KSTACK_SIZE,
+               "kernel stack slots: stack over an equal guard");
 
 extern char uaccess_start[], uaccess_end[], uaccess_fault[];
 
@@ -160,6 +164,17 @@ void trap_user(struct trapframe *tf)
         proc_kill(p, sig);
     }
     user_return_prepare(tf);
+}
+
+/* kernel_trap found the kernel sp below its stack (in the guard). Runs
+ * on the emergency stack with the overflowed sp. */
+void trap_kstack_overflow(uint64_t sp)
+{
+    struct thread *t = this_hart()->cur;
+    panic("kernel stack overflow: sp %lx below the stack of tid %d at %p, "
+          "scause %lx stval %lx sepc %lx hart %d",
+          sp, t ? t->tid : -1, t ? (void *)t->kstack : NULL, csr_read(scause),
+          csr_read(stval), csr_read(sepc), this_hart()->id);
 }
 
 void trap_kernel(struct ktrapframe *kf)

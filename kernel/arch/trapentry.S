@@ -84,8 +84,17 @@ trap_return_user:
     sret
 
 kernel_trap:
-    /* From the kernel: restore sp (sscratch back to 0) and save all. */
-    csrrw sp, sscratch, sp
+    /* From the kernel: sp = 0, sscratch = the kernel sp. First the stack
+     * check (asm_offsets.h): if the frame would not fit above the guard
+     * (bit KSTACK_GUARD_BIT of sp - KFO_SIZE clear), the stack overflowed
+     * (the trap is most likely the fault on its guard): do not push. */
+    csrr sp, sscratch
+    addi sp, sp, -KFO_SIZE
+    srli sp, sp, KSTACK_GUARD_BIT
+    andi sp, sp, 1
+    beqz sp, kernel_stack_overflow
+    /* Restore sp (sscratch back to 0) and save all. */
+    csrrw sp, sscratch, zero
     addi sp, sp, -KFO_SIZE
     sd ra, TFO_REG(1)(sp)
     sd gp, TFO_REG(3)(sp)
@@ -136,6 +145,20 @@ kernel_trap:
     addi sp, sp, KFO_SIZE
     sret
 
+kernel_stack_overflow:
+    /* The overflowed sp is in sscratch. Panic on the emergency stack (one
+     * for all harts: the first hart here takes it, any other waits for
+     * the panic to end the machine). */
+    la sp, kstack_overflow_taken
+    li a0, 1
+    amoswap.w.aq a0, a0, (sp)
+    bnez a0, 2f
+    la sp, kstack_overflow_stack_top
+    csrrw a0, sscratch, zero
+    call trap_kstack_overflow
+2:  wfi
+    j 2b
+
     /* A new thread's first run: swtch lands here with sp = trapframe. */
     .globl thread_user_entry
 thread_user_entry:
@@ -143,3 +166,12 @@ thread_user_entry:
     mv a0, sp
     call user_return_prepare
     j trap_return_user
+
+    .section .bss
+    .align 4
+    .globl kstack_overflow_taken
+kstack_overflow_taken:
+    .space 16
+kstack_overflow_stack:
+    .space 8192
+kstack_overflow_stack_top:

@@ -26,7 +26,17 @@
 /* sstatus.FS (bits 13-14): FP unit state; Off = 0. */
 #define SSTATUS_FS_BITS 0x6000
 
-/* Boot stacks (arch/entry.S): one per hart id below BOOT_MAX_HARTS
+/*
+ * Kernel stacks (thread kstacks and the boot stacks alike) live in slots
+ * of KSTACK_SLOT bytes aligned to KSTACK_SLOT: the stack is the upper
+ * half, the lower half is a guard left unmapped. So an sp inside a stack
+ * has bit KSTACK_GUARD_BIT set and an sp that ran into the guard below
+ * has it clear: kernel_trap checks that with sp alone before it pushes.
+ */
+#define KSTACK_GUARD_BIT 14 /* 1 << 14 = KSTACK_SIZE = 16 KiB */
+#define KSTACK_SLOT (2 << KSTACK_GUARD_BIT)
+
+/* Boot stacks (arch/entry.S): one slot per hart id below BOOT_MAX_HARTS
  * (= MAX_HARTS; param.h is C only). */
 #define BOOT_STACK_SIZE 16384
 #define BOOT_MAX_HARTS 8

@@ -35,6 +35,11 @@ bool page_is_free(uint64_t pa);
 /* Kernel address space: identity map of devices and RAM, W^X. */
 void vm_kernel_init(uint64_t ram_end);
 void vm_kernel_enable(void); /* on each hart */
+/* Boot: leave [va, va+len) unmapped in the kernel map (guard pages). */
+void vm_kernel_unmap(uint64_t va, uint64_t len);
+/* The kernel map's entry for va and its level (0: 4 KiB, 1: 2 MiB); an
+ * entry without PTE_V means unmapped (at that level). */
+pte_t vm_kernel_pte(uint64_t va, int *level);
 extern pagetable_t kernel_pagetable;
 
 /* User address spaces. */

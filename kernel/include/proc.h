@@ -98,6 +98,10 @@ uint32_t proc_count(void);
 
 /* Threads. */
 void thread_init(void);
+/* Boot, after vm_kernel_init: unmap the guard under every kernel stack. */
+void thread_kstack_guards(void);
+/* Slot idx of the kernel stack area: guard half, then the stack. */
+uint8_t *thread_kstack_slot(uint32_t idx);
 struct thread *thread_alloc(struct proc *p);
 void thread_release(struct thread *t); /* after it left its hart */
 void thread_get(struct thread *t);

@@ -104,6 +104,46 @@ void vm_kernel_init(uint64_t ram_end)
     kmap(data_end, data_end, ram_end - data_end, PTE_R | PTE_W);
 }
 
+/* Leaves [va, va+len) of the kernel map unmapped (page aligned; boot
+ * only, before page_init and before any hart enables the map): a 2 MiB
+ * page covering part of it is split into 4 KiB pages first. */
+void vm_kernel_unmap(uint64_t va, uint64_t len)
+{
+    KASSERT(((va | len) & (PAGE_SIZE - 1)) == 0);
+    for (uint64_t a = va; a < va + len; a += PAGE_SIZE) {
+        pte_t *l2 = &kernel_pagetable[VPN(a, 2)];
+        if (!(*l2 & PTE_V))
+            continue;
+        KASSERT(!(*l2 & (PTE_R | PTE_W | PTE_X))); /* no 1 GiB pages */
+        pte_t *l1 = &((pagetable_t)PTE_TO_PA(*l2))[VPN(a, 1)];
+        if (!(*l1 & PTE_V))
+            continue;
+        if (*l1 & (PTE_R | PTE_W | PTE_X)) {
+            /* Split: 512 small pages with the big page's permissions. */
+            pagetable_t t = page_alloc_boot(1);
+            uint64_t base = PTE_TO_PA(*l1), flags = *l1 & 0x3ff;
+            for (int i = 0; i < 512; i++)
+                t[i] = PA_TO_PTE(base + (uint64_t)i * PAGE_SIZE) | flags;
+            *l1 = PA_TO_PTE(t) | PTE_V;
+        }
+        ((pagetable_t)PTE_TO_PA(*l1))[VPN(a, 0)] = 0;
+    }
+}
+
+pte_t vm_kernel_pte(uint64_t va, int *level)
+{
+    pagetable_t pt = kernel_pagetable;
+    for (int l = 2; l >= 0; l--) {
+        pte_t pte = pt[VPN(va, l)];
+        if (!(pte & PTE_V) || (pte & (PTE_R | PTE_W | PTE_X)) || l == 0) {
+            *level = l;
+            return pte;
+        }
+        pt = (pagetable_t)PTE_TO_PA(pte);
+    }
+    return 0;
+}
+
 void vm_kernel_enable(void)
 {
     sfence_vma();

@@ -1,7 +1,12 @@
 /*
  * Threads: a fixed pool with a kernel stack each (thread_pool_lock guards
  * the pool). A thread's trapframe sits at the top of its kernel stack.
+ * Kernel stacks: thread i's is the upper half of slot i of kstacks (slots
+ * of KSTACK_SLOT bytes, aligned to it); the lower half is a guard that
+ * thread_kstack_guards leaves unmapped, so an overflow faults (and
+ * kernel_trap reports it) instead of running into the next stack.
  */
+#include "../include/asm_offsets.h"
 #include "../include/cap.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
@@ -18,7 +23,20 @@ void thread_init(void)
 {
     pool_init(&thread_pool, "thread", thread_storage, thread_links,
               sizeof(struct thread), MAX_THREADS);
-    kstacks = page_alloc_boot(MAX_THREADS * KSTACK_SIZE / PAGE_SIZE);
+    /* One extra slot's worth so the slots can be aligned. */
+    uint8_t *raw = page_alloc_boot((MAX_THREADS + 1) * KSTACK_SLOT / PAGE_SIZE);
+    kstacks = (uint8_t *)ALIGN_UP((uint64_t)raw, KSTACK_SLOT);
+}
+
+void thread_kstack_guards(void)
+{
+    for (uint32_t i = 0; i < MAX_THREADS; i++)
+        vm_kernel_unmap((uint64_t)thread_kstack_slot(i), KSTACK_SLOT / 2);
+}
+
+uint8_t *thread_kstack_slot(uint32_t idx)
+{
+    return kstacks + (uint64_t)idx * KSTACK_SLOT;
 }
 
 uint64_t thread_stack_top(int tslot)
@@ -44,7 +62,7 @@ struct thread *thread_alloc(struct proc *p)
     if (p)
         proc_get(p);
     uint32_t idx = pool_index(&thread_pool, t);
-    t->kstack = kstacks + (uint64_t)idx * KSTACK_SIZE;
+    t->kstack = thread_kstack_slot(idx) + KSTACK_SLOT / 2;
     t->tf = (struct trapframe *)(t->kstack + KSTACK_SIZE -
                                  sizeof(struct trapframe));
     memset(t->tf, 0, sizeof(*t->tf));

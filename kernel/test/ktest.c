@@ -2,6 +2,7 @@
  * test in order, prints a line per test and the totals, then powers off
  * with status 0 only if all passed. */
 #include "../include/proc.h"
+#include "../include/riscv.h"
 #include "ktest.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
@@ -90,6 +91,7 @@ __asm__(".text\n.globl ktest_setjmp\nktest_setjmp:\n"
         "  ld s9, 88(a0)\n  ld s10, 96(a0)\n  ld s11, 104(a0)\n"
         "  li a0, 1\n  ret\n");
 
+extern uint32_t kstack_overflow_taken; /* trapentry.S */
 static struct ktest_jmp *volatile catch_jmp;
 static volatile int catch_hart = -1;
 char ktest_panic_msg[160];
@@ -100,6 +102,13 @@ bool ktest_expect_panic(void (*fn)(void *), void *arg)
     ktest_panic_msg[0] = 0;
     if (ktest_setjmp(&j)) {
         catch_hart = -1;
+        /* A panic from a trap handler (a kernel stack overflow) left the
+         * trap's sstatus: restore the invariant of kernel code outside a
+         * trap (SPP = U, SPIE = 1; see trap.c) and free the emergency
+         * stack. */
+        csr_clear(sstatus, SSTATUS_SPP);
+        csr_set(sstatus, SSTATUS_SPIE);
+        __atomic_store_n(&kstack_overflow_taken, 0, __ATOMIC_RELEASE);
         return true; /* fn panicked; the hook cleared catch_jmp */
     }
     catch_hart = this_hart()->id;

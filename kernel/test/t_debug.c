@@ -3,8 +3,10 @@
  * each provokes the bug a check exists for and expects the panic
  * (ktest_expect_panic), then checks the state was left alone.
  */
+#include "../include/asm_offsets.h"
 #include "../include/mm.h"
 #include "../include/proc.h"
+#include "../include/riscv.h"
 #include "../include/vfs.h"
 #include "../mm/pool.h"
 #include "ktest.h"
@@ -109,4 +111,76 @@ KTEST(debug_page_write_after_free_panics)
     KT_CHECK(!ktest_expect_panic(alloc_arg, &got));
     KT_CHECK(got != NULL);
     page_free(got);
+}
+
+/* Every kernel stack (the 256 thread stacks, the 8 boot stacks) is the
+ * upper half of an aligned KSTACK_SLOT: mapped RW with 4 KiB pages, and
+ * the half below it unmapped. */
+static int check_stack_slot(uint64_t slot)
+{
+    int bad = 0, level;
+    for (uint64_t a = slot; a < slot + KSTACK_SLOT; a += PAGE_SIZE) {
+        pte_t pte = vm_kernel_pte(a, &level);
+        bool guard = a < slot + KSTACK_SLOT / 2;
+        if (guard && (pte & PTE_V))
+            bad++;
+        if (!guard && (!(pte & PTE_V) || level != 0 ||
+                       (pte & (PTE_R | PTE_W | PTE_X)) != (PTE_R | PTE_W)))
+            bad++;
+    }
+    return bad;
+}
+
+KTEST(debug_kstack_guards_unmapped)
+{
+    extern char boot_stacks[];
+    int bad = 0;
+    for (uint32_t i = 0; i < MAX_THREADS; i++) {
+        uint64_t slot = (uint64_t)thread_kstack_slot(i);
+        bad += slot % KSTACK_SLOT != 0;
+        bad += check_stack_slot(slot);
+    }
+    KT_CHECK_EQ(bad, 0);
+    bad = 0;
+    for (int i = 0; i < MAX_HARTS; i++) {
+        uint64_t slot = (uint64_t)boot_stacks + (uint64_t)i * KSTACK_SLOT;
+        bad += slot % KSTACK_SLOT != 0;
+        bad += check_stack_slot(slot);
+    }
+    KT_CHECK_EQ(bad, 0);
+    /* This thread runs on such a stack, sp in its upper half. */
+    struct thread *t = current();
+    uint64_t sp = (uint64_t)__builtin_frame_address(0);
+    KT_CHECK((uint64_t)t->kstack % KSTACK_SLOT == KSTACK_SLOT / 2);
+    KT_CHECK(sp > (uint64_t)t->kstack &&
+             sp <= (uint64_t)t->kstack + KSTACK_SIZE);
+}
+
+/* Recursion that needs far more than 16 KiB of stack. */
+static int __attribute__((noinline)) deep(int n)
+{
+    volatile char buf[512];
+    buf[n % 512] = (char)n;
+    if (n == 0)
+        return buf[0];
+    return deep(n - 1) + buf[n % 512];
+}
+
+static void deep_arg(void *arg)
+{
+    (void)arg;
+    deep(200); /* about 100 KiB */
+}
+
+/* A real overflow: the recursion runs into the guard, the fault's trap
+ * sees sp below the stack and panics on the emergency stack, naming the
+ * overflow, instead of pushing a frame into the guard (or, without the
+ * guard, running on into the next thread's stack). */
+KTEST(debug_kstack_overflow_caught)
+{
+    KT_CHECK(ktest_expect_panic(deep_arg, NULL));
+    KT_CHECK(ktest_panic_said("kernel stack overflow"));
+    /* The kernel carries on: traps and the scheduler still work. */
+    schedule();
+    KT_CHECK_EQ(csr_read(sscratch), 0);
 }
