@@ -86,6 +86,28 @@ static void page_init_except(uint64_t lo, uint64_t hi,
         page_init(lo, hi);
 }
 
+#ifdef KEEL_KTEST
+/* The test kernel sends its last secondary hart through the boot entry
+ * while kmain has barely begun, as a confused firmware might, and waits
+ * until that hart has drawn in the lottery: it must lose, wait for
+ * boot_ready without touching .bss or a stack, and then come up as a
+ * secondary (ktest boot_lottery_one_winner). Returns its id, or -1. */
+static int ktest_inject_loser(const struct fdt_info *info, int self)
+{
+    int last = -1;
+    for (int i = 0; i < info->nharts; i++) {
+        int id = (int)info->hart_ids[i];
+        if (id != self && id < MAX_HARTS)
+            last = id;
+    }
+    if (last < 0 || sbi_hart_start(last, (uint64_t)_start, 0) != 0)
+        return -1;
+    while (__atomic_load_n(&boot_lottery, __ATOMIC_ACQUIRE) < 2)
+        cpu_relax();
+    return last;
+}
+#endif
+
 void kmain(uint64_t hartid, const void *dtb)
 {
     boot_hart = (int)hartid;
@@ -109,6 +131,11 @@ void kmain(uint64_t hartid, const void *dtb)
     uint64_t ram_end = info.mem_base + info.mem_size;
     printk("keel: %lu MiB RAM, %d harts, timebase %lu Hz\n",
            info.mem_size >> 20, nharts, timebase_hz);
+
+    int injected = -1;
+#ifdef KEEL_KTEST
+    injected = ktest_inject_loser(&info, (int)hartid);
+#endif
 
     thread_init(); /* carves the kernel stacks first */
     vm_kernel_init(ram_end);
@@ -144,27 +171,11 @@ void kmain(uint64_t hartid, const void *dtb)
     /* From here a hart the firmware sends to _start joins as a
      * secondary (entry.S). */
     __atomic_store_n(&boot_ready, 1, __ATOMIC_RELEASE);
-    int last = -1;
     for (int i = 0; i < nharts; i++) {
         int id = (int)info.hart_ids[i];
-        if (id != (int)hartid && id < MAX_HARTS)
-            last = id;
+        if (id != (int)hartid && id < MAX_HARTS && id != injected)
+            sbi_hart_start(id, (uint64_t)_start_secondary, 0);
     }
-    for (int i = 0; i < nharts; i++) {
-        int id = (int)info.hart_ids[i];
-        if (id == (int)hartid || id >= MAX_HARTS)
-            continue;
-        uint64_t entry = (uint64_t)_start_secondary;
-#ifdef KEEL_KTEST
-        /* The test kernel sends its last hart through the boot entry, as
-         * a confused firmware might: it must lose the lottery and come up
-         * as a secondary (ktest boot_lottery_one_winner). */
-        if (id == last)
-            entry = (uint64_t)_start;
-#endif
-        sbi_hart_start(id, entry, 0);
-    }
-    (void)last;
 #ifdef KEEL_KTEST
     ktest_run_all();
 #else

@@ -10,10 +10,12 @@
 #include "../include/riscv.h"
 #include "ktest.h"
 
-/* kmain sent its last secondary hart to _start instead of
- * _start_secondary (KEEL_KTEST only): it must have lost the lottery
- * (kmain ran once; before the lottery it cleared .bss under the running
- * kernel and ran kmain again) and come up as a secondary all the same. */
+/* kmain sent its last secondary hart to _start early in boot, before
+ * the kernel was initialised, and waited until it drew in the lottery
+ * (KEEL_KTEST only): it must have lost (kmain ran once; before the
+ * lottery it cleared .bss under the booting kernel and ran kmain again,
+ * panicking on the device tree), waited for boot_ready and come up as a
+ * secondary all the same. */
 KTEST(boot_lottery_one_winner)
 {
     while (__atomic_load_n(&boot_harts_online, __ATOMIC_ACQUIRE) <
