@@ -9,7 +9,9 @@
 #   - "Keel booting on hart" exactly once (kmain ran once),
 #   - "keel: hart H online" for 4 distinct harts,
 #   - "init: starting /bin/sh" (the first process ran: page allocator,
-#     ramfs and loader work after boot);
+#     ramfs and loader work after boot), or, for the test kernel
+#     (KERNEL=build/keel-ktest.elf, which also sends a hart through _start
+#     on every boot), its summary "N passed, 0 failed";
 # it fails at once on "PANIC" or "killed by signal" in the log, or when
 # QEMU exits. A boot that shows neither after HANG_S seconds (default 60)
 # counts as hung (a safety net for a wedged guest, not a timing check).
@@ -32,12 +34,16 @@ judge() {
     local log=$1
     if grep -q 'PANIC' "$log"; then echo "fail:panic"; return; fi
     if grep -q 'killed by signal' "$log"; then echo "fail:user fault"; return; fi
+    if grep -qE '^[0-9]+ passed, [1-9][0-9]* failed' "$log"; then
+        echo "fail:test kernel reported failures"
+        return
+    fi
     local boots online
     boots=$(grep -c 'Keel booting on hart' "$log")
     if [ "$boots" -gt 1 ]; then echo "fail:kmain ran $boots times"; return; fi
     online=$(grep -oE 'keel: hart [0-9]+ online' "$log" | sort -u | wc -l)
     if [ "$boots" = 1 ] && [ "$online" -ge "$harts" ] &&
-        grep -q 'init: starting /bin/sh' "$log"; then
+        grep -qE 'init: starting /bin/sh|^[0-9]+ passed, 0 failed' "$log"; then
         echo ok
         return
     fi
