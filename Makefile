@@ -52,7 +52,7 @@ QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) \
 	-nographic -monitor none -serial stdio
 TIMEOUT ?= 600
 
-.PHONY: all setup run check bench debug exec clean host-test ktest utest
+.PHONY: all setup run check bench debug exec clean host-test ktest utest FORCE
 all: $(B)/keel.elf $(B)/initrd.img
 
 setup: $(SETUP_STAMP)
@@ -113,8 +113,19 @@ $(B)/initrd.img: $(B)/mkinitrd $(UELFS)
 $(B)/autorun-utest:
 	@mkdir -p $(@D)
 	echo "/bin/utest" > $@
-$(B)/initrd-utest.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-utest
-	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES) /etc/autorun=$(B)/autorun-utest
+# A boot-image file over 2 MiB for the ramfs size tests: 16-byte lines,
+# line i holds i as 15 digits.
+$(B)/big.dat:
+	@mkdir -p $(@D)
+	awk 'BEGIN { for (i = 0; i < 196608; i++) printf "%015d\n", i }' > $@
+UTEST_FILES = $(BIN_ENTRIES) /etc/big=$(B)/big.dat
+$(B)/initrd-utest.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-utest $(B)/big.dat
+	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(UTEST_FILES) /etc/autorun=$(B)/autorun-utest
+# `make utest ONLY="name ..."` runs only the named user tests.
+$(B)/initrd-utest-only.img: $(B)/mkinitrd $(UELFS) $(B)/big.dat FORCE
+	@echo "/bin/utest --only $(ONLY)" > $(B)/autorun-utest-only
+	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(UTEST_FILES) /etc/autorun=$(B)/autorun-utest-only
+FORCE:
 $(B)/autorun-bench:
 	@mkdir -p $(@D)
 	echo "/bin/bench" > $@
@@ -151,10 +162,11 @@ ktest: $(B)/keel-ktest.elf $(B)/initrd.img
 # The user suite runs on the debug kernel; `make utest UTEST_KERNEL=build/keel.elf`
 # on the release one (make check does both).
 UTEST_KERNEL ?= $(B)/keel-debug.elf
-utest: $(UTEST_KERNEL) $(B)/initrd-utest.img
-	@bash scripts/run-qemu.sh "user suite (SMP=$(SMP), $(notdir $(UTEST_KERNEL)))" $(TIMEOUT) \
+UTEST_IMG = $(B)/initrd-utest$(if $(ONLY),-only).img
+utest: $(UTEST_KERNEL) $(UTEST_IMG)
+	@bash scripts/run-qemu.sh "user suite (SMP=$(SMP), $(notdir $(UTEST_KERNEL))$(if $(ONLY), $(ONLY)))" $(TIMEOUT) \
 		$(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) -nographic \
-		-monitor none -serial stdio -kernel $(UTEST_KERNEL) -initrd $(B)/initrd-utest.img
+		-monitor none -serial stdio -kernel $(UTEST_KERNEL) -initrd $(UTEST_IMG)
 
 check: $(SETUP_STAMP)
 	@$(MAKE) --no-print-directory host-test
@@ -162,6 +174,7 @@ check: $(SETUP_STAMP)
 	@$(MAKE) --no-print-directory utest SMP=4
 	@$(MAKE) --no-print-directory utest SMP=1
 	@$(MAKE) --no-print-directory utest SMP=4 UTEST_KERNEL=$(B)/keel.elf
+	@$(MAKE) --no-print-directory utest SMP=2 ONLY=mm_brk_enomem_tlb
 
 bench: $(B)/keel.elf $(B)/initrd-bench.img
 	@$(QEMU) -machine virt -bios default -m $(MEM) -smp 1 -nographic \

@@ -1,9 +1,11 @@
-/* SBI calls: TIME, IPI and HSM extensions (SBI v0.2+). */
+/* SBI calls: TIME, IPI, HSM and RFENCE extensions (SBI v0.2+). */
 #include "sbi.h"
 
 #define SBI_EXT_TIME 0x54494D45
 #define SBI_EXT_IPI 0x735049
 #define SBI_EXT_HSM 0x48534D
+#define SBI_EXT_RFENCE 0x52464E43
+#define SBI_RFENCE_SFENCE_VMA 1
 
 struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2)
 {
@@ -33,4 +35,22 @@ void sbi_send_ipi(int hart)
 long sbi_hart_start(int hart, uint64_t start, uint64_t opaque)
 {
     return sbi_call(SBI_EXT_HSM, 0, hart, (long)start, (long)opaque).error;
+}
+
+long sbi_remote_sfence_vma(unsigned long hart_mask,
+                           unsigned long hart_mask_base)
+{
+    /* start 0 and size 2^XLEN-1: the whole address space. OpenSBI returns
+     * once every target hart has executed the fence (its tlb_sync). */
+    register long r_a0 __asm__("a0") = (long)hart_mask;
+    register long r_a1 __asm__("a1") = (long)hart_mask_base;
+    register long r_a2 __asm__("a2") = 0;
+    register long r_a3 __asm__("a3") = -1;
+    register long r_a6 __asm__("a6") = SBI_RFENCE_SFENCE_VMA;
+    register long r_a7 __asm__("a7") = SBI_EXT_RFENCE;
+    __asm__ volatile("ecall"
+                     : "+r"(r_a0), "+r"(r_a1)
+                     : "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
+                     : "memory");
+    return r_a0;
 }

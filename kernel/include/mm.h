@@ -58,8 +58,10 @@ void page_free_list(void *list);
  * gained (mapped pages on success, page-table pages in any case). */
 int vm_user_alloc_count(pagetable_t pt, uint64_t va, uint64_t len,
                         uint64_t perm, void **undo, uint64_t *nalloc);
-/* Unmap and free the pages of [va, va+len) (those present). */
-void vm_user_free(pagetable_t pt, uint64_t va, uint64_t len);
+/* Unmap the pages of [va, va+len) (those present), flush every hart that
+ * may cache them, and chain them on *undo for page_free_list after
+ * unlocking. Returns how many pages it unmapped. */
+uint64_t vm_user_unmap(pagetable_t pt, uint64_t va, uint64_t len, void **undo);
 /* Physical address backing user va, or 0 when not mapped. */
 uint64_t vm_user_translate(pagetable_t pt, uint64_t va);
 /* Copy into a (possibly inactive) user address space through its table. */
@@ -69,6 +71,29 @@ static inline uint64_t vm_satp(pagetable_t pt)
 {
     return SATP_SV39_MODE | ((uint64_t)pt >> PAGE_SHIFT);
 }
+
+/*
+ * TLB shootdown. Keel uses no ASIDs: a hart that writes satp flushes its
+ * whole TLB, so only a hart that has a table loaded now can cache its
+ * translations. vm_hart_pt[h] names the table hart h has loaded (or is
+ * about to load): vm_hart_publish stores it, with a full fence, before
+ * the satp write. A flusher clears the PTEs, fences, then reads every
+ * vm_hart_pt: either it sees the hart (and flushes it), or the hart's
+ * table walks come after the clear. Entries may be stale the other way
+ * (naming a table the hart left): that only costs a spare flush.
+ */
+extern pagetable_t vm_hart_pt[MAX_HARTS];
+static inline void vm_hart_publish(int hart, pagetable_t pt)
+{
+    __atomic_store_n(&vm_hart_pt[hart], pt, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+/* This hart leaves its user table for the kernel's (satp + local flush). */
+void vm_switch_kernel(void);
+/* After clearing PTEs of pt and before reusing their pages or tables:
+ * flush this hart if pt is loaded, and synchronously (SBI RFENCE) every
+ * other hart that may have pt loaded. Never sleeps. */
+void vm_tlb_shootdown(pagetable_t pt);
 
 /* Checked user access. Each returns 0 or -EFAULT and never faults the
  * kernel: the range must lie inside user space, and a fault inside the

@@ -4,10 +4,19 @@
  * rodata R, everything else RW: W^X. Every user page table shares those
  * root entries, so a trap needs no satp switch. User space is
  * [USER_BASE, USER_TOP), root entries 4..255.
+ *
+ * Unmapping (brk failure or shrink, exit, failed loads) invalidates the
+ * PTEs first, then flushes every hart that may cache them
+ * (vm_tlb_shootdown, see mm.h), and only then touches or frees the pages
+ * and tables. Page tables and brk are guarded by the owning process's
+ * vm_lock (or are private to a process being built or torn down);
+ * vm_hart_pt[h] is written only by hart h.
  */
 #include "../include/kernel.h"
 #include "../include/mm.h"
 #include "../include/riscv.h"
+#include "../include/sched.h"
+#include "../arch/sbi.h"
 #include "../../board/virt.h"
 
 #define VPN(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
@@ -16,6 +25,7 @@
 #define PTE_NEW (1ul << 8)
 
 pagetable_t kernel_pagetable;
+pagetable_t vm_hart_pt[MAX_HARTS];
 
 /* Walk to the level-0 PTE for va, allocating tables when `alloc`.
  * `boot` allocates from the boot bump allocator. */
@@ -175,14 +185,74 @@ static void free_table(pagetable_t t, int level)
     page_free(t);
 }
 
-/* The caller has switched away from pt. */
+void vm_switch_kernel(void)
+{
+    vm_hart_publish(this_hart()->id, kernel_pagetable);
+    csr_write(satp, vm_satp(kernel_pagetable));
+    sfence_vma();
+}
+
+void vm_tlb_shootdown(pagetable_t pt)
+{
+    /* The PTE stores before the vm_hart_pt reads (vm_hart_publish). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    int self = this_hart()->id;
+    unsigned long mask = 0;
+    for (int h = 0; h < nharts; h++)
+        if (h != self &&
+            __atomic_load_n(&vm_hart_pt[h], __ATOMIC_RELAXED) == pt)
+            mask |= 1ul << h;
+    if (csr_read(satp) == vm_satp(pt))
+        sfence_vma();
+    if (mask && sbi_remote_sfence_vma(mask, 0) != 0)
+        panic("remote TLB flush of harts %lx failed", mask);
+}
+
+/* The caller has switched away from pt; no thread of its process runs. */
 void vm_user_destroy(pagetable_t pt)
 {
+    vm_tlb_shootdown(pt); /* no hart may walk or cache it once freed */
     for (int i = KERNEL_ROOT_ENTRIES; i < 512; i++) {
         if (pt[i] & PTE_V)
             free_table((pagetable_t)PTE_TO_PA(pt[i]), 1);
     }
     page_free(pt);
+}
+
+/*
+ * Unmap the leaves of [va, end) that have every bit of `need` and chain
+ * their pages on *undo. Pass 1 only clears PTE_V (the page number stays
+ * in the invalid PTE; elsewhere an invalid leaf is always 0); then every
+ * hart that may cache the old entries is flushed; only pass 2 writes the
+ * pages (the undo chain is threaded through them) and zeroes the PTEs. A
+ * thread of the process on another hart cannot touch a page after pass 1
+ * plus the flush, so it never sees the chain or the page's next owner.
+ */
+static uint64_t unmap_range(pagetable_t pt, uint64_t va, uint64_t end,
+                            uint64_t need, void **undo)
+{
+    uint64_t n = 0;
+    need |= PTE_V;
+    for (uint64_t a = va; a < end; a += PAGE_SIZE) {
+        pte_t *pte = walk(pt, a, false, false);
+        if (pte && (*pte & need) == need) {
+            *pte &= ~PTE_V;
+            n++;
+        }
+    }
+    if (!n)
+        return 0;
+    vm_tlb_shootdown(pt);
+    for (uint64_t a = va; a < end; a += PAGE_SIZE) {
+        pte_t *pte = walk(pt, a, false, false);
+        if (pte && *pte && !(*pte & PTE_V)) {
+            void **page = (void **)PTE_TO_PA(*pte);
+            *pte = 0;
+            *page = *undo;
+            *undo = page;
+        }
+    }
+    return n;
 }
 
 int vm_user_alloc_count(pagetable_t pt, uint64_t va, uint64_t len,
@@ -227,17 +297,8 @@ int vm_user_alloc_count(pagetable_t pt, uint64_t va, uint64_t len,
     return 0;
 fail:
     /* Unmap what this call added; the pages go on the caller's undo list
-     * (threaded through the pages) to be freed once its lock is dropped. */
-    for (uint64_t b = va; b < a; b += PAGE_SIZE) {
-        pte_t *pte = walk(pt, b, false, false);
-        if (pte && (*pte & PTE_NEW)) {
-            void **page = (void **)PTE_TO_PA(*pte);
-            *page = *undo;
-            *undo = page;
-            *pte = 0;
-        }
-    }
-    sfence_vma();
+     * (freed once its lock is dropped). */
+    unmap_range(pt, va, a, PTE_NEW, undo);
     return -ENOMEM;
 }
 
@@ -265,16 +326,10 @@ int vm_user_alloc(pagetable_t pt, uint64_t va, uint64_t len, uint64_t perm)
     return err;
 }
 
-void vm_user_free(pagetable_t pt, uint64_t va, uint64_t len)
+uint64_t vm_user_unmap(pagetable_t pt, uint64_t va, uint64_t len, void **undo)
 {
-    for (uint64_t a = va; a < va + len; a += PAGE_SIZE) {
-        pte_t *pte = walk(pt, a, false, false);
-        if (pte && (*pte & PTE_V)) {
-            page_free((void *)PTE_TO_PA(*pte));
-            *pte = 0;
-        }
-    }
-    sfence_vma();
+    KASSERT((va & (PAGE_SIZE - 1)) == 0);
+    return user_range_ok(va, len) ? unmap_range(pt, va, va + len, 0, undo) : 0;
 }
 
 uint64_t vm_user_translate(pagetable_t pt, uint64_t va)

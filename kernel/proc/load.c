@@ -155,18 +155,23 @@ long sys_brk(uint64_t new_brk)
     }
     uint64_t old_end = ALIGN_UP(cur, PAGE_SIZE);
     uint64_t new_end = ALIGN_UP(new_brk, PAGE_SIZE);
-    /* Shrinking keeps the pages mapped (no cross-hart TLB shootdown);
-     * growing maps fresh zeroed pages. */
+    /* Growing maps fresh zeroed pages; a failure part-way unmaps them
+     * again. Shrinking unmaps the pages above the new end. Either way
+     * every hart that may cache them is flushed before the vm_lock drops
+     * (vm_user_unmap, vm_user_alloc_count); they are freed after it. */
     if (new_end > old_end &&
         proc_vm_alloc(p, p->pagetable, old_end, new_end - old_end,
                       PTE_R | PTE_W, &undo) < 0) {
         r = -ENOMEM;
         goto out;
     }
-    if (new_brk > cur || new_end >= old_end)
-        p->brk = new_brk;
-    else
-        p->brk = MAX(new_brk, old_end - PAGE_SIZE); /* pages stay mapped */
+    if (new_end < old_end) {
+        uint64_t n =
+            vm_user_unmap(p->pagetable, new_end, old_end - new_end, &undo);
+        quota_uncharge(p, KEEL_POOL_PAGES, n); /* tables stay charged */
+        p->pages_charged -= n;
+    }
+    p->brk = new_brk;
     r = (long)p->brk;
 out:
     spin_unlock(&p->vm_lock);

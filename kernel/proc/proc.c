@@ -191,14 +191,13 @@ struct proc *proc_find_locked(int pid)
 void proc_teardown(struct proc *p)
 {
     cap_space_teardown(p);
-    csr_write(satp, vm_satp(kernel_pagetable));
-    sfence_vma();
+    vm_switch_kernel();
     spin_lock(&p->vm_lock);
     pagetable_t pt = p->pagetable;
     p->pagetable = NULL;
     spin_unlock(&p->vm_lock);
     if (pt)
-        vm_user_destroy(pt);
+        vm_user_destroy(pt); /* flushes any hart that may still cache it */
     proc_vm_uncharge(p);
 
     spin_lock(&proc_tree_lock);

@@ -137,8 +137,7 @@ void thread_exit(uint64_t retval)
     /* Leave the process's address space now: once nthreads drops, the
      * last thread may free the page table while this hart is still on
      * its way out. Nothing below touches user memory. */
-    csr_write(satp, vm_satp(kernel_pagetable));
-    sfence_vma();
+    vm_switch_kernel();
     /* Keep p's struct alive until we are done with its wait queue: the
      * last thread's teardown and a reap could otherwise free it. */
     proc_get(p);

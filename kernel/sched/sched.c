@@ -164,6 +164,7 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
     h->cur = next;
     pagetable_t pt = next->proc ? next->proc->pagetable : kernel_pagetable;
     if (csr_read(satp) != vm_satp(pt)) {
+        vm_hart_publish(h->id, pt); /* before satp: vm_tlb_shootdown */
         csr_write(satp, vm_satp(pt));
         sfence_vma();
     }

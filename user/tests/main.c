@@ -48,12 +48,13 @@ static const struct utest *const tables[] = {
     ut_revoke_ops_tests,   ut_stress_tests,
     ut_revoke_storm_tests, ut_small_tests,
     ut_quota_tests,        ut_authority_tests, /* issue 6 item 7 */
+    ut_mm_tests,
 };
 
 static const struct ut_mode *const mode_tables[] = {
     ut_proc_modes,  ut_pipe_modes,  ut_spawn_modes,     ut_thread_modes,
     ut_fault_modes, ut_cap_modes,   ut_peer_modes,      ut_stress_modes,
-    ut_small_modes, ut_quota_modes, ut_authority_modes,
+    ut_small_modes, ut_quota_modes, ut_authority_modes, ut_mm_modes,
 };
 
 /* ---- failure state of the running test ---- */
@@ -369,8 +370,8 @@ static void *warm_thread(void *arg)
  * first snapshot, so the final comparison sees only real leaks. */
 static void warm_up(void)
 {
-    /* The kernel keeps heap pages mapped when the break shrinks, so a
-     * trimmed heap would look like a leak: never give memory back. */
+    /* The leak check allows for the heap's growth only: never give
+     * memory back (a trim would make the growth look smaller). */
     mallopt(M_TRIM_THRESHOLD, INT_MAX);
     void *big = malloc(256 * 1024);
     free(big);

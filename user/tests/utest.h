@@ -257,6 +257,7 @@ extern const struct utest ut_quota_tests[];
 extern const struct utest ut_revoke_ops_tests[];
 extern const struct utest ut_revoke_storm_tests[];
 extern const struct utest ut_authority_tests[];
+extern const struct utest ut_mm_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
@@ -269,5 +270,6 @@ extern const struct ut_mode ut_peer_modes[];
 extern const struct ut_mode ut_stress_modes[];
 extern const struct ut_mode ut_small_modes[];
 extern const struct ut_mode ut_quota_modes[];
+extern const struct ut_mode ut_mm_modes[];
 
 #endif

@@ -1,0 +1,357 @@
+/*
+ * Memory: stale translations after an unmap (issue 6 item 0).
+ *
+ * mm_brk_enomem_tlb replays the reported attack. A child ("brk-tlb") has
+ * prober threads on the other harts touching the first heap pages of a
+ * brk growth that runs out of memory part-way (hog processes hold the
+ * rest of memory, so the growth passes the heap limit check and fails in
+ * the page allocator). Once brk has failed, the parent puts a secret into
+ * a new pipe, whose buffer is the page the failed brk freed last. With a
+ * stale TLB entry a prober reads the secret and overwrites it; with the
+ * flush the probers' next access faults and the child dies by SIGSEGV.
+ *
+ * Other files' tests that belong to this area (ramfs sizes, lseek) live
+ * in t_fsbound.c.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "utest.h"
+
+#define TLB_PAGES 8       /* heap pages each prober keeps in its TLB */
+#define TLB_LEFT 8192     /* pages the hogs leave for the failing growth */
+#define TLB_HOG_MAX 15000 /* pages per hog: under the 64 MiB heap limit */
+#define TLB_MAX_PROBERS 3
+#define TLB_GROW (60ul << 20) /* the failing growth: within the limit */
+#define TLB_ATTEMPTS 3
+
+static const char secret[] = "TOPSECRET-of-the-parent-process!";
+
+/* ---- the child: "brk-tlb NPROBERS", fd 0 commands, fd 1 reports ---- */
+
+static struct {
+    uintptr_t base; /* the first page the failing growth maps */
+    int pipes[TLB_MAX_PROBERS][2];
+    volatile int ready, brk_done, stop, touched, found;
+    char leak[sizeof(secret)];
+} tlb;
+
+static int page_mapped(int *pp, uintptr_t a)
+{
+    char c;
+    if (write(pp[1], (const void *)a, 1) != 1)
+        return 0; /* EFAULT: not mapped (yet) */
+    return read(pp[0], &c, 1) == 1;
+}
+
+static void *tlb_prober(void *arg)
+{
+    int *pp = tlb.pipes[(intptr_t)arg];
+    /* FIFO: nothing of equal priority takes this hart (a switch would
+     * flush its TLB and hide the bug). */
+    struct sched_param sp = {.sched_priority = 0};
+    int policy;
+    pthread_getschedparam(pthread_self(), &policy, &sp);
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    __atomic_fetch_add(&tlb.ready, 1, __ATOMIC_RELEASE);
+    /* Pages are mapped in address order: wait for the last of ours. */
+    while (!page_mapped(pp, tlb.base + (TLB_PAGES - 1) * 4096ul))
+        if (__atomic_load_n(&tlb.brk_done, __ATOMIC_ACQUIRE))
+            return NULL;                /* the growth never reached them */
+    for (int i = 0; i < TLB_PAGES; i++) /* user-mode accesses: cached */
+        *(volatile uint64_t *)(tlb.base + i * 4096ul + 64) += 1;
+    if (__atomic_fetch_add(&tlb.touched, 1, __ATOMIC_ACQ_REL) == 0)
+        ut_write_full(1, "T", 1);
+    /* From here on, only a stale translation keeps this loop alive once
+     * the growth has failed. */
+    while (!__atomic_load_n(&tlb.stop, __ATOMIC_ACQUIRE)) {
+        for (int i = 0; i < TLB_PAGES; i++) {
+            volatile char *pg = (volatile char *)(tlb.base + i * 4096ul);
+            size_t n = 0;
+            while (n < sizeof(secret) - 1 && pg[n] == secret[n])
+                n++;
+            if (n == sizeof(secret) - 1 &&
+                !__atomic_exchange_n(&tlb.found, 1, __ATOMIC_ACQ_REL)) {
+                for (n = 0; n < sizeof(secret) - 1; n++)
+                    tlb.leak[n] = pg[n];
+                for (n = 0; n < 5; n++)
+                    pg[n] = "PWNED"[n]; /* and write the other's page */
+                return NULL;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Exit codes: 3 leaked the secret, 4 survived the failed growth without
+ * a fault, 5 the probers never touched the pages, 6 the growth did not
+ * fail, 1x set-up failures. */
+static int mode_brk_tlb(int argc, char **argv)
+{
+    int n = argc > 2 ? atoi(argv[2]) : 1;
+    if (n < 1 || n > TLB_MAX_PROBERS)
+        return 10;
+    uintptr_t cur = (uintptr_t)sbrk(0);
+    tlb.base = (cur + 4095) & ~4095ul;
+    if (tlb.base != cur && sbrk((intptr_t)(tlb.base - cur)) == (void *)-1)
+        return 11;
+    pthread_t th[TLB_MAX_PROBERS];
+    for (int i = 0; i < n; i++)
+        if (pipe(tlb.pipes[i]) < 0 ||
+            pthread_create(&th[i], NULL, tlb_prober, (void *)(intptr_t)i))
+            return 12;
+    for (int i = 0;
+         i < 1000 && __atomic_load_n(&tlb.ready, __ATOMIC_ACQUIRE) < n; i++)
+        ut_sleep_ms(2); /* bounded: the parent retries if they missed it */
+    /* Fails with ENOMEM part-way: the hogs hold all but TLB_LEFT pages. */
+    void *r = sbrk((intptr_t)TLB_GROW);
+    __atomic_store_n(&tlb.brk_done, 1, __ATOMIC_RELEASE);
+    if (r != (void *)-1)
+        return 6;
+    ut_write_full(1, "F", 1);
+    char c;
+    if (read(0, &c, 1) != 1) /* the parent has planted its secret */
+        return 13;
+    ut_sleep_ms(200); /* let the probers look (bounded) */
+    __atomic_store_n(&tlb.stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    if (tlb.found) {
+        ut_write_full(1, "L", 1);
+        ut_write_full(1, tlb.leak, sizeof(secret) - 1);
+        return 3;
+    }
+    return tlb.touched ? 4 : 5;
+}
+
+/* "brk-hog PAGES": maps up to PAGES heap pages, reports 'H', holds them
+ * until fd 0 reaches EOF. */
+static int mode_brk_hog(int argc, char **argv)
+{
+    long want = argc > 2 ? atol(argv[2]) : 0;
+    for (long got = 0; got < want; got += 256)
+        if (sbrk((intptr_t)(want - got < 256 ? want - got : 256) * 4096) ==
+            (void *)-1)
+            break;
+    ut_write_full(1, "H", 1);
+    char c;
+    while (read(0, &c, 1) > 0)
+        ;
+    return 0;
+}
+
+static volatile int shrink_ready;
+
+static void *shrink_toucher(void *arg)
+{
+    volatile uint64_t *w = arg;
+    __atomic_store_n(&shrink_ready, 1, __ATOMIC_RELEASE);
+    for (;;)
+        (void)*w; /* faults once the page is gone */
+    return NULL;
+}
+
+/* "brk-shrink": a shrink unmaps (a probe then gives EFAULT), a regrown
+ * page is zeroed, and a thread still reading a page the break shrank
+ * over is killed by SIGSEGV (exit codes 2..4 say which check failed). */
+static int mode_brk_shrink(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    int pp[2];
+    if (pipe(pp) < 0)
+        return 10;
+    uintptr_t cur = (uintptr_t)sbrk(0);
+    uintptr_t base = (cur + 4095) & ~4095ul;
+    if (sbrk((intptr_t)(base - cur + 2 * 4096)) == (void *)-1)
+        return 11;
+    memset((void *)base, 0xab, 2 * 4096);
+    if (sbrk(-2 * 4096) == (void *)-1)
+        return 12;
+    if (page_mapped(pp, base) || page_mapped(pp, base + 4096))
+        return 2;
+    if (sbrk(2 * 4096) == (void *)-1)
+        return 13;
+    for (int i = 0; i < 2 * 4096; i++)
+        if (((volatile uint8_t *)base)[i] != 0)
+            return 3;
+    pthread_t th;
+    if (pthread_create(&th, NULL, shrink_toucher, (void *)(base + 4096)))
+        return 14;
+    for (int i = 0; i < 1000 && !shrink_ready; i++)
+        ut_sleep_ms(2);
+    if (sbrk(-2 * 4096) == (void *)-1)
+        return 15;
+    ut_sleep_ms(200); /* the toucher runs here at the latest */
+    return 4;
+}
+
+const struct ut_mode ut_mm_modes[] = {
+    {"brk-shrink", mode_brk_shrink},
+    {"brk-tlb", mode_brk_tlb},
+    {"brk-hog", mode_brk_hog},
+    UT_MODE_END,
+};
+
+/* ---- the parent ---- */
+
+/* Spawns utest MODE ARG with fd 0 = *cmd's read end, fd 1 = *rep's write
+ * end; leaves the parent the other ends in *cmd and *rep. */
+static int spawn_piped(pid_t *pid, const char *mode, const char *arg, int *cmd,
+                       int *rep)
+{
+    int c[2], r[2];
+    if (pipe(c) < 0)
+        return errno;
+    if (pipe(r) < 0) {
+        close(c[0]);
+        close(c[1]);
+        return errno;
+    }
+    /* Our ends stay out of every later child (a hog holding another's
+     * command pipe would keep it from ever seeing EOF). */
+    fcntl(c[1], F_SETFD, FD_CLOEXEC);
+    fcntl(r[0], F_SETFD, FD_CLOEXEC);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, c[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, r[1], 1);
+    posix_spawn_file_actions_addclose(&fa, c[0]);
+    posix_spawn_file_actions_addclose(&fa, r[1]);
+    int rc = ut_spawn_self(pid, &fa, NULL, mode, arg, NULL, NULL);
+    posix_spawn_file_actions_destroy(&fa);
+    close(c[0]);
+    close(r[1]);
+    if (rc) {
+        close(c[1]);
+        close(r[0]);
+        return rc;
+    }
+    *cmd = c[1];
+    *rep = r[0];
+    return 0;
+}
+
+struct tlb_run {
+    int saw_touch, saw_fail, st;
+    char leak[64];
+    char back[sizeof(secret)];
+    long nback;
+};
+
+/* One try of the scenario; 0, or an errno value if set-up failed. */
+static int tlb_try(int nprobers, struct tlb_run *run)
+{
+    memset(run, 0, sizeof(*run));
+    char arg[8];
+    snprintf(arg, sizeof(arg), "%d", nprobers);
+    pid_t pid;
+    int cmd, rep;
+    int rc = spawn_piped(&pid, "brk-tlb", arg, &cmd, &rep);
+    if (rc)
+        return rc;
+    char c;
+    while (!run->saw_fail && read(rep, &c, 1) == 1) {
+        run->saw_touch |= c == 'T';
+        run->saw_fail |= c == 'F';
+    }
+    /* The freed pages are at the top of the free list: the next page
+     * the kernel hands out is the one the growth mapped first. */
+    int sp[2];
+    rc = pipe(sp) < 0 ? errno : 0;
+    if (!rc && ut_write_full(sp[1], secret, sizeof(secret) - 1) < 0)
+        rc = errno;
+    write(cmd, "G", 1); /* EPIPE if the child is already dead */
+    long n = ut_read_full(rep, run->leak, sizeof(run->leak) - 1);
+    if (n > 0)
+        run->leak[n] = '\0';
+    close(cmd);
+    close(rep);
+    run->st = ut_wait(pid);
+    if (!rc) {
+        close(sp[1]);
+        run->nback = ut_read_full(sp[0], run->back, sizeof(run->back) - 1);
+        close(sp[0]);
+    }
+    return rc;
+}
+
+TEST(mm_brk_enomem_tlb)
+{
+    struct keel_kstat k;
+    CHECK_OK(keel_kstat(&k));
+    /* Secondary harts may still be coming up right after boot. */
+    for (int i = 0; i < 100 && k.harts_online < 2; i++) {
+        ut_sleep_ms(10);
+        CHECK_OK(keel_kstat(&k));
+    }
+    if (k.harts_online < 2) {
+        printf("# mm_brk_enomem_tlb: one hart, nothing runs beside brk: "
+               "skipped\n");
+        return;
+    }
+    int nprobers = (int)k.harts_online - 1;
+    if (nprobers > TLB_MAX_PROBERS)
+        nprobers = TLB_MAX_PROBERS;
+    ut_step("starting the memory hogs");
+    long hog_total = (long)k.free_pages - TLB_LEFT;
+    pid_t hog[8];
+    int hcmd[8], hrep[8], nhogs = 0;
+    while (hog_total > 0 && nhogs < 8) {
+        long take = hog_total < TLB_HOG_MAX ? hog_total : TLB_HOG_MAX;
+        char arg[24];
+        snprintf(arg, sizeof(arg), "%ld", take);
+        if (spawn_piped(&hog[nhogs], "brk-hog", arg, &hcmd[nhogs],
+                        &hrep[nhogs]))
+            break;
+        char c;
+        ut_read_full(hrep[nhogs], &c, 1);
+        nhogs++;
+        /* What the hog and its process took (page tables included). */
+        struct keel_kstat k2;
+        if (keel_kstat(&k2) < 0)
+            break;
+        hog_total = (long)k2.free_pages - TLB_LEFT;
+    }
+    ut_step("brk growth failing part-way while probers touch its pages");
+    struct tlb_run run;
+    int rc = 0, tries = 0;
+    do
+        rc = tlb_try(nprobers, &run);
+    while (!rc && !run.saw_touch && ++tries < TLB_ATTEMPTS);
+    for (int i = 0; i < nhogs; i++) {
+        close(hcmd[i]);
+        close(hrep[i]);
+        ut_wait(hog[i]);
+    }
+    CHECKF(!rc, "set-up: %s", ut_errname(rc));
+    CHECKF(run.saw_touch,
+           "probers never touched the heap pages in %d tries (child %s)", tries,
+           ut_status_str(run.st));
+    CHECKF(run.leak[0] != 'L',
+           "the child read the secret through a stale "
+           "translation: \"%s\"",
+           run.leak + 1);
+    CHECK_SIGNALED(run.st, SIGSEGV);
+    CHECKF(run.nback == (long)sizeof(secret) - 1 &&
+               !memcmp(run.back, secret, sizeof(secret) - 1),
+           "the secret came back as \"%.*s\"", (int)run.nback, run.back);
+}
+
+TEST(mm_brk_shrink_unmaps)
+{
+    pid_t pid;
+    CHECK_RC(ut_spawn_self(&pid, NULL, NULL, "brk-shrink", NULL, NULL, NULL),
+             0);
+    CHECK_SIGNALED(ut_wait(pid), SIGSEGV);
+}
+
+const struct utest ut_mm_tests[] = {
+    UT_CASE(mm_brk_shrink_unmaps),
+    UT_CASE(mm_brk_enomem_tlb),
+    UT_END,
+};
