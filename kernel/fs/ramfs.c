@@ -2,8 +2,11 @@
  * The ramfs: a tree of inodes in a fixed pool. Files from the boot image
  * point at the image (read-only, contiguous, so programs load straight
  * from it); a write first copies such a file into pages. ramfs_lock
- * guards the whole tree and every file's data. Files hold at most
- * 512 pages (2 MiB): the pointer array is one page.
+ * guards the whole tree and every file's data. A file in pages holds at
+ * most FILE_MAX_PAGES pages (2 MiB: the pointer array is one page); a
+ * boot-image file may be larger (it is read in place), but a write that
+ * would copy it into pages gives EFBIG and changes nothing. Writes at or
+ * beyond 2 MiB give EFBIG; reads past the end give 0.
  *
  * Boot-image files, device nodes and the directories made at boot are
  * marked `boot`: they are never removed, and the open path (file.c)
@@ -295,6 +298,8 @@ static int make_writable(struct inode *ip, uint8_t ***undo)
 {
     if (ip->pages)
         return 0;
+    if (ip->size > FILE_MAX_SIZE)
+        return -EFBIG; /* before anything is charged, allocated or changed */
     uint64_t n = 1 + ALIGN_UP(ip->size, PAGE_SIZE) / PAGE_SIZE;
     if (file_charge(ip, n) < 0)
         return -ENOSPC;
@@ -357,7 +362,11 @@ static long file_read(struct file *f, uint64_t ubuf, size_t n,
             src = ip->image + off;
         } else {
             chunk = MIN(chunk, PAGE_SIZE - off % PAGE_SIZE);
-            uint8_t *pg = ip->pages ? ip->pages[off / PAGE_SIZE] : NULL;
+            /* A file in pages never exceeds FILE_MAX_SIZE (file_write,
+             * make_writable): the index stays inside the array. */
+            uint8_t *pg = ip->pages && off < FILE_MAX_SIZE
+                              ? ip->pages[off / PAGE_SIZE]
+                              : NULL;
             if (!pg) {
                 static const uint8_t zero[PAGE_SIZE];
                 src = zero;
@@ -392,10 +401,13 @@ static long file_write(struct file *f, uint64_t ubuf, size_t n,
     }
     uint8_t **undo = NULL;
     spin_lock(&ramfs_lock);
-    long done = make_writable(ip, &undo);
+    /* Every limit is checked before the file changes in any way. */
     uint64_t off = (f->oflags & KEEL_O_APPEND) ? ip->size : f->off;
-    if (done == 0 && off >= FILE_MAX_SIZE && n > 0)
+    long done = 0;
+    if (n > 0 && off >= FILE_MAX_SIZE)
         done = -EFBIG;
+    else if (n > 0)
+        done = make_writable(ip, &undo);
     while (done >= 0 && n > 0 && off < FILE_MAX_SIZE) {
         size_t chunk = MIN(n, PAGE_SIZE - off % PAGE_SIZE);
         uint8_t **slot = &ip->pages[off / PAGE_SIZE];

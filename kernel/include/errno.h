@@ -37,5 +37,6 @@
 #define ENOTEMPTY 90
 #define ENAMETOOLONG 91
 #define ETIMEDOUT 116
+#define EOVERFLOW 139
 
 #endif

@@ -91,15 +91,23 @@ long sys_lseek(int fd, int64_t off, int whence)
         r = -ESPIPE;
     } else {
         spin_lock(&f->lock);
+        /* Offsets and sizes stay below 2^63 (files are far smaller), so
+         * the bases fit; the sum is checked without signed overflow. An
+         * error leaves the offset as it was. */
         int64_t base = whence == KEEL_SEEK_SET   ? 0
                        : whence == KEEL_SEEK_CUR ? (int64_t)f->off
-                       : whence == KEEL_SEEK_END ? (int64_t)f->ip->size
-                                                 : -1;
-        if (base < 0 || (off < 0 && base + off < 0) ||
-            (off > 0 && base + off < base))
+                       : whence == KEEL_SEEK_END
+                           ? (int64_t)READ_ONCE(f->ip->size)
+                           : -1;
+        int64_t pos;
+        if (base < 0)
+            r = -EINVAL; /* unknown whence */
+        else if (__builtin_add_overflow(base, off, &pos))
+            r = -EOVERFLOW;
+        else if (pos < 0)
             r = -EINVAL;
         else
-            r = (long)(f->off = (uint64_t)(base + off));
+            r = (long)(f->off = (uint64_t)pos);
         spin_unlock(&f->lock);
     }
     file_put(f);

@@ -1,5 +1,5 @@
 /*
- * Memory: stale translations after an unmap (issue 6 item 0).
+ * Memory and sizes. Stale translations after an unmap (issue 6 item 0):
  *
  * mm_brk_enomem_tlb replays the reported attack. A child ("brk-tlb") has
  * prober threads on the other harts touching the first heap pages of a
@@ -10,11 +10,12 @@
  * stale TLB entry a prober reads the secret and overwrites it; with the
  * flush the probers' next access faults and the child dies by SIGSEGV.
  *
- * Other files' tests that belong to this area (ramfs sizes, lseek) live
- * in t_fsbound.c.
+ * The file also holds the ramfs size limit tests (item 1: /etc/big is a
+ * 3 MiB boot-image file) and the lseek overflow tests (item 9).
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -350,8 +351,165 @@ TEST(mm_brk_shrink_unmaps)
     CHECK_SIGNALED(ut_wait(pid), SIGSEGV);
 }
 
+/* ---- file sizes around the ramfs limit (item 1) and lseek (item 9) ---- */
+
+#define MIB (1l << 20)
+#define BIG_SIZE (3 * MIB) /* /etc/big, from the Makefile */
+
+/* Byte o of /etc/big: 16-byte lines, line i is i in 15 digits. */
+static char big_byte(long o)
+{
+    char line[32];
+    if (o % 16 == 15)
+        return '\n';
+    snprintf(line, sizeof(line), "%015ld", o / 16);
+    return line[o % 16];
+}
+
+/* Reads n bytes at off through fd and checks them against /etc/big;
+ * returns the count read, or -2 on a wrong byte. */
+static long big_check_at(int fd, long off, long n)
+{
+    char buf[64];
+    if (lseek(fd, off, SEEK_SET) != off)
+        return -1;
+    long got = ut_read_full(fd, buf, (size_t)n);
+    for (long i = 0; i < got; i++)
+        if (buf[i] != big_byte(off + i))
+            return -2;
+    return got;
+}
+
+TEST(mm_bigfile_read)
+{
+    int fd = open("/etc/big", O_RDONLY);
+    CHECK_OK(fd);
+    struct stat st;
+    CHECK_OK(fstat(fd, &st));
+    CHECK_EQ(st.st_size, BIG_SIZE);
+    static const long offs[] = {0,           2 * MIB - 20,   2 * MIB - 1,
+                                2 * MIB,     2 * MIB + 4101, 3 * MIB - 40,
+                                3 * MIB - 1, 3 * MIB,        3 * MIB + 4096};
+    for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+        long want = BIG_SIZE - offs[i] < 40 ? BIG_SIZE - offs[i] : 40;
+        if (want < 0)
+            want = 0;
+        long got = big_check_at(fd, offs[i], 40);
+        CHECKF(got == want, "read at %ld: got %ld, expected %ld bytes", offs[i],
+               got, want);
+    }
+    CHECK_OK(close(fd));
+}
+
+/* A boot-image file over the 2 MiB limit: either the boot image is
+ * read-only (EROFS/EACCES at open), or every write fails with EFBIG and
+ * leaves the file as it was. */
+TEST(mm_bigfile_write_efbig)
+{
+    int fd = open("/etc/big", O_RDWR);
+    if (fd < 0) {
+        CHECKF(errno == EROFS || errno == EACCES, "open(/etc/big, O_RDWR): %s",
+               ut_errname(errno));
+    } else {
+        ut_step("write at offset 0");
+        CHECK_ERRNO(write(fd, "x", 1), EFBIG);
+        ut_step("write at 2 MiB + 5");
+        CHECK_EQ(lseek(fd, 2 * MIB + 5, SEEK_SET), 2 * MIB + 5);
+        CHECK_ERRNO(write(fd, "x", 1), EFBIG);
+        CHECK_EQ(lseek(fd, 0, SEEK_CUR), 2 * MIB + 5);
+        ut_step("the file is unchanged");
+        CHECK_EQ(big_check_at(fd, 0, 40), 40);
+        CHECK_EQ(big_check_at(fd, 2 * MIB - 8, 40), 40);
+        CHECK_EQ(big_check_at(fd, 3 * MIB - 16, 40), 16);
+        CHECK_OK(close(fd));
+        ut_step("O_APPEND");
+        fd = open("/etc/big", O_WRONLY | O_APPEND);
+        CHECK_OK(fd);
+        CHECK_ERRNO(write(fd, "x", 1), EFBIG);
+        CHECK_OK(close(fd));
+    }
+    fd = open("/etc/big", O_RDONLY);
+    CHECK_OK(fd);
+    struct stat st;
+    CHECK_OK(fstat(fd, &st));
+    CHECK_EQ(st.st_size, BIG_SIZE);
+    CHECK_EQ(big_check_at(fd, 2 * MIB + 4096, 40), 40);
+    CHECK_OK(close(fd));
+}
+
+/* A file created at run time grows to exactly 2 MiB, then EFBIG. */
+TEST(mm_ramfs_grow_to_limit)
+{
+    static const char path[] = "/ut_mm_limit";
+    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+    CHECK_OK(fd);
+    static uint8_t buf[64 * 1024];
+    for (long done = 0; done < 2 * MIB; done += (long)sizeof(buf)) {
+        for (size_t i = 0; i < sizeof(buf); i++)
+            buf[i] = ut_pattern((uint64_t)done + i, 7);
+        CHECK_EQ(write(fd, buf, sizeof(buf)), (long)sizeof(buf));
+    }
+    CHECK_ERRNO(write(fd, "x", 1), EFBIG);
+    CHECK_EQ(lseek(fd, 2 * MIB - 1, SEEK_SET), 2 * MIB - 1);
+    CHECK_EQ(write(fd, "yz", 2), 1); /* up to the limit, no further */
+    CHECK_ERRNO(write(fd, "z", 1), EFBIG);
+    CHECK_EQ(lseek(fd, 5 * MIB, SEEK_SET), 5 * MIB);
+    CHECK_ERRNO(write(fd, "z", 1), EFBIG);
+    CHECK_EQ(read(fd, buf, 16), 0);
+    CHECK_EQ(lseek(fd, 2 * MIB - 10, SEEK_SET), 2 * MIB - 10);
+    CHECK_EQ(read(fd, buf, 20), 10);
+    for (int i = 0; i < 9; i++)
+        CHECK_EQ(buf[i], ut_pattern((uint64_t)(2 * MIB - 10 + i), 7));
+    CHECK_EQ(buf[9], 'y');
+    struct stat st;
+    CHECK_OK(fstat(fd, &st));
+    CHECK_EQ(st.st_size, 2 * MIB);
+    CHECK_OK(close(fd));
+    ut_scrub(path);
+}
+
+TEST(mm_lseek_overflow)
+{
+    static const char path[] = "/ut_mm_lseek";
+    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+    CHECK_OK(fd);
+    CHECK_EQ(write(fd, "0123456789", 10), 10);
+    ut_step("SEEK_CUR past INT64_MAX");
+    CHECK_EQ(lseek(fd, INT64_MAX, SEEK_SET), INT64_MAX);
+    CHECK_ERRNO(lseek(fd, 1, SEEK_CUR), EOVERFLOW);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), INT64_MAX); /* unchanged */
+    CHECK_ERRNO(lseek(fd, INT64_MAX, SEEK_CUR), EOVERFLOW);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), INT64_MAX);
+    ut_step("at INT64_MAX: read gives 0, write EFBIG");
+    char c;
+    CHECK_EQ(read(fd, &c, 1), 0);
+    CHECK_ERRNO(write(fd, "x", 1), EFBIG);
+    ut_step("SEEK_END past INT64_MAX");
+    CHECK_ERRNO(lseek(fd, INT64_MAX - 5, SEEK_END), EOVERFLOW);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), INT64_MAX);
+    CHECK_EQ(lseek(fd, INT64_MAX - 10, SEEK_END), INT64_MAX); /* exactly */
+    ut_step("negative results");
+    CHECK_EQ(lseek(fd, 5, SEEK_SET), 5);
+    CHECK_ERRNO(lseek(fd, -6, SEEK_CUR), EINVAL);
+    CHECK_ERRNO(lseek(fd, INT64_MIN, SEEK_CUR), EINVAL);
+    CHECK_ERRNO(lseek(fd, -11, SEEK_END), EINVAL);
+    CHECK_ERRNO(lseek(fd, INT64_MIN, SEEK_END), EINVAL);
+    CHECK_ERRNO(lseek(fd, -1, SEEK_SET), EINVAL);
+    CHECK_ERRNO(lseek(fd, 0, 99), EINVAL);
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 5); /* unchanged by every error */
+    CHECK_EQ(lseek(fd, -10, SEEK_END), 0);
+    CHECK_EQ(read(fd, &c, 1), 1);
+    CHECK_EQ(c, '0');
+    CHECK_OK(close(fd));
+    ut_scrub(path);
+}
+
 const struct utest ut_mm_tests[] = {
     UT_CASE(mm_brk_shrink_unmaps),
+    UT_CASE(mm_bigfile_read),
+    UT_CASE(mm_bigfile_write_efbig),
+    UT_CASE(mm_ramfs_grow_to_limit),
+    UT_CASE(mm_lseek_overflow),
     UT_CASE(mm_brk_enomem_tlb),
     UT_END,
 };

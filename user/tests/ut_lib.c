@@ -48,6 +48,7 @@ const char *ut_errname(int e)
         {ENAMETOOLONG, "ENAMETOOLONG"},
         {ETIMEDOUT, "ETIMEDOUT"},
         {EROFS, "EROFS"},
+        {EOVERFLOW, "EOVERFLOW"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].e == e)
