@@ -121,7 +121,7 @@ $(B)/big.dat:
 UTEST_FILES = $(BIN_ENTRIES) /etc/big=$(B)/big.dat
 $(B)/initrd-utest.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-utest $(B)/big.dat
 	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(UTEST_FILES) /etc/autorun=$(B)/autorun-utest
-# `make utest ONLY="name ..."` runs only the named user tests.
+# `make utest ONLY=PREFIX` runs only the user tests named PREFIX...
 $(B)/initrd-utest-only.img: $(B)/mkinitrd $(UELFS) $(B)/big.dat FORCE
 	@echo "/bin/utest --only $(ONLY)" > $(B)/autorun-utest-only
 	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(UTEST_FILES) /etc/autorun=$(B)/autorun-utest-only

@@ -62,6 +62,11 @@ int vm_user_alloc_count(pagetable_t pt, uint64_t va, uint64_t len,
  * may cache them, and chain them on *undo for page_free_list after
  * unlocking. Returns how many pages it unmapped. */
 uint64_t vm_user_unmap(pagetable_t pt, uint64_t va, uint64_t len, void **undo);
+#ifdef KEEL_LOCKCHECK
+/* Fault injection (debug kernels): the next mapping into pt runs out of
+ * memory once `pages` more pages were mapped. pt's vm_lock held. */
+void vm_fail_inject(pagetable_t pt, uint64_t pages);
+#endif
 /* Physical address backing user va, or 0 when not mapped. */
 uint64_t vm_user_translate(pagetable_t pt, uint64_t va);
 /* Copy into a (possibly inactive) user address space through its table. */

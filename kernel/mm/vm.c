@@ -27,6 +27,34 @@
 pagetable_t kernel_pagetable;
 pagetable_t vm_hart_pt[MAX_HARTS];
 
+#ifdef KEEL_LOCKCHECK
+/* Fault injection: a mapping into fail_pt fails once fail_left more
+ * pages were mapped. Set and used under the vm_lock of fail_pt's
+ * process; vm_user_destroy clears it before the table can be reused. */
+static pagetable_t fail_pt;
+static uint64_t fail_left;
+
+void vm_fail_inject(pagetable_t pt, uint64_t pages)
+{
+    fail_left = pages;
+    __atomic_store_n(&fail_pt, pt, __ATOMIC_RELEASE);
+}
+
+static void *user_page_alloc(pagetable_t pt)
+{
+    if (unlikely(__atomic_load_n(&fail_pt, __ATOMIC_ACQUIRE) == pt)) {
+        if (fail_left == 0) {
+            __atomic_store_n(&fail_pt, NULL, __ATOMIC_RELAXED);
+            return NULL; /* as if memory had run out */
+        }
+        fail_left--;
+    }
+    return page_alloc();
+}
+#else
+#define user_page_alloc(pt) page_alloc()
+#endif
+
 /* Walk to the level-0 PTE for va, allocating tables when `alloc`.
  * `boot` allocates from the boot bump allocator. */
 static pte_t *walk(pagetable_t pt, uint64_t va, bool alloc, bool boot)
@@ -212,6 +240,11 @@ void vm_tlb_shootdown(pagetable_t pt)
 void vm_user_destroy(pagetable_t pt)
 {
     vm_tlb_shootdown(pt); /* no hart may walk or cache it once freed */
+#ifdef KEEL_LOCKCHECK
+    pagetable_t expect = pt;
+    __atomic_compare_exchange_n(&fail_pt, &expect, NULL, false,
+                                __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+#endif
     for (int i = KERNEL_ROOT_ENTRIES; i < 512; i++) {
         if (pt[i] & PTE_V)
             free_table((pagetable_t)PTE_TO_PA(pt[i]), 1);
@@ -284,7 +317,7 @@ int vm_user_alloc_count(pagetable_t pt, uint64_t va, uint64_t len,
             *pte |= perm;
             continue;
         }
-        void *page = page_alloc();
+        void *page = user_page_alloc(pt);
         if (!page)
             goto fail;
         *pte = PA_TO_PTE(page) | perm | PTE_U | PTE_V | PTE_A | PTE_D;

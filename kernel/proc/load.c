@@ -178,3 +178,19 @@ out:
     page_free_list(undo);
     return r;
 }
+
+/* Fault injection for the user suite: only the debug and test kernels
+ * (KEEL_LOCKCHECK) have it; the release kernel answers ENOSYS. */
+long sys_vm_fail_after(uint64_t pages)
+{
+#ifdef KEEL_LOCKCHECK
+    struct proc *p = current()->proc;
+    spin_lock(&p->vm_lock);
+    vm_fail_inject(p->pagetable, pages);
+    spin_unlock(&p->vm_lock);
+    return 0;
+#else
+    (void)pages;
+    return -ENOSYS;
+#endif
+}

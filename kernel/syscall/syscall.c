@@ -19,6 +19,7 @@
     X(getpid)  X(getppid)  X(exit)   X(spawn)  X(waitpid)  X(kill)             \
     X(read)    X(write)    X(open)   X(close)  X(lseek)    X(dup)   X(dup2)    \
     X(pipe)    X(fcntl)    X(fstat)  X(readdir) X(unlink) X(brk)              \
+    X(vm_fail_after)                                                           \
     X(thread_create) X(thread_exit) X(thread_join) X(thread_self)              \
     X(thread_detach)                                                           \
     X(sched_yield) X(thread_setschedparam) X(thread_getschedparam)             \

@@ -89,3 +89,8 @@ int keel_system_slot(void)
     errno = ENOENT;
     return -1;
 }
+
+int keel_vm_fail_after(unsigned long pages)
+{
+    return (int)keel_ret(keel_sc1(SYS_vm_fail_after, (long)pages));
+}

@@ -30,6 +30,7 @@ enum keel_syscall {
     SYS_fstat = 19,
     SYS_readdir = 20,
     SYS_unlink = 21,
+    SYS_vm_fail_after = 24, /* debug kernels: fault injection */
     SYS_brk = 25,
     SYS_thread_detach = 26,
     SYS_thread_create = 30,

@@ -17,6 +17,9 @@ int keel_kstat(struct keel_kstat *out);
  * holds a process cap with READ for: 0, or -1 with errno (EPERM without
  * such a cap, ESRCH when it is gone, EFAULT). */
 int keel_quota_info(int pid, struct keel_quota *out);
+/* Debug kernels only (else ENOSYS): the caller's next mapping (brk,
+ * thread stack) fails with ENOMEM once `pages` more pages were mapped. */
+int keel_vm_fail_after(unsigned long pages);
 /* The raw syscall, for tests that need to pass arbitrary arguments. */
 long keel_syscall6(long n, long a0, long a1, long a2, long a3, long a4,
                    long a5);
