@@ -52,7 +52,8 @@ QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) \
 	-nographic -monitor none -serial stdio
 TIMEOUT ?= 600
 
-.PHONY: all setup run check bench debug exec clean host-test ktest utest FORCE
+.PHONY: all setup run check bench debug exec clean host-test ktest utest FORCE \
+	utest-icount
 all: $(B)/keel.elf $(B)/initrd.img
 
 setup: $(SETUP_STAMP)
@@ -168,6 +169,19 @@ utest: $(UTEST_KERNEL) $(UTEST_IMG)
 		$(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) -nographic \
 		-monitor none -serial stdio -kernel $(UTEST_KERNEL) -initrd $(UTEST_IMG)
 
+# The scheduling tests under instruction counting with the host's sleep
+# off (virtual time runs only as guest code does: item 5's lost sleeper).
+$(B)/autorun-icount:
+	@mkdir -p $(@D)
+	echo "/bin/utest --only sched_" > $@
+$(B)/initrd-icount.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-icount
+	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES) /etc/autorun=$(B)/autorun-icount
+utest-icount: $(B)/keel-debug.elf $(B)/initrd-icount.img
+	@bash scripts/run-qemu.sh "sched tests (SMP=4, icount)" $(TIMEOUT) \
+		$(QEMU) -machine virt -bios default -m $(MEM) -smp 4 -nographic \
+		-monitor none -serial stdio -icount shift=0,sleep=off \
+		-kernel $(B)/keel-debug.elf -initrd $(B)/initrd-icount.img
+
 check: $(SETUP_STAMP)
 	@$(MAKE) --no-print-directory host-test
 	@$(MAKE) --no-print-directory ktest
@@ -175,6 +189,7 @@ check: $(SETUP_STAMP)
 	@$(MAKE) --no-print-directory utest SMP=1
 	@$(MAKE) --no-print-directory utest SMP=4 UTEST_KERNEL=$(B)/keel.elf
 	@$(MAKE) --no-print-directory utest SMP=2 ONLY=mm_brk_enomem_tlb
+	@$(MAKE) --no-print-directory utest-icount
 
 bench: $(B)/keel.elf $(B)/initrd-bench.img
 	@$(QEMU) -machine virt -bios default -m $(MEM) -smp 1 -nographic \

@@ -39,6 +39,7 @@ static void hart_setup(int id)
     idle->on_cpu = 1;
     idle->hart = id;
     idle->prio = 0;
+    spin_init(&idle->slock, "thread_sched");
     h->idle = idle;
     h->cur = idle;
     csr_write(stvec, (uint64_t)trap_vector);
@@ -214,5 +215,6 @@ void proc_start_init(void)
     int err = proc_load(p, "/bin/init", argv, 1, &t);
     if (err)
         panic("cannot start /bin/init (%d)", err);
+    t->ceiling = KEEL_PRIO_MAX; /* the first process: the whole range */
     sched_enqueue_new(t);
 }

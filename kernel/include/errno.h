@@ -37,6 +37,7 @@
 #define ENOTEMPTY 90
 #define ENAMETOOLONG 91
 #define ETIMEDOUT 116
+#define ENOTSUP 134
 #define EOVERFLOW 139
 
 #endif

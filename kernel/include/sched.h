@@ -44,9 +44,12 @@ struct proc;
 struct waitq;
 
 /*
- * A thread. state, hart and rq_node are guarded by the run queue lock of
- * `hart` (state may also be set RUNNING->BLOCKED by the thread itself,
- * and BLOCKED->READY by a waker with an atomic compare-and-swap).
+ * A thread. Its scheduling state (state, prio, policy, ceiling, hart,
+ * rq_node) follows the protocol written out at the top of
+ * kernel/sched/sched.c: slock guards prio, policy and ceiling and every
+ * entry into a run queue; the run queue lock of `hart` guards rq_node and
+ * a queued thread's state; the thread itself moves RUNNING -> BLOCKED or
+ * DEAD; a waker claims BLOCKED -> WAKING by compare-and-swap.
  */
 struct thread {
     struct context ctx;
@@ -54,9 +57,11 @@ struct thread {
     uint8_t *kstack;
     volatile int state;
     volatile int on_cpu; /* still running on some hart's stack */
+    spinlock_t slock;    /* the scheduling lock (see sched.c) */
     int prio;
     int policy;
-    int hart; /* run queue this thread belongs to */
+    int ceiling; /* highest priority it may give any thread (slock) */
+    int hart;    /* run queue this thread belongs to */
     struct list rq_node;
     struct list wait_node;  /* on a waitq, guarded by that waitq's lock */
     struct list sleep_node; /* on a hart's sleep list */
@@ -94,6 +99,7 @@ struct hart {
     volatile bool online;
     bool ran_user;
     uint64_t ticks_idle;
+    int nlocks; /* KEEL_LOCKCHECK: spinlocks this hart holds */
 };
 
 extern struct hart harts[MAX_HARTS];
@@ -122,6 +128,26 @@ void sched_tick(void); /* timer interrupt */
 void sched_ipi(int hart);
 void sched_finish_switch(void);
 void sched_block(struct thread *t);
+/* Moves t to state `to`; with KEEL_LOCKCHECK an illegal transition
+ * panics (the legal ones are listed in sched.c). */
+#ifdef KEEL_LOCKCHECK
+void sched_check_transition(struct thread *t, int to);
+#endif
+static inline void sched_set_state(struct thread *t, int to)
+{
+#ifdef KEEL_LOCKCHECK
+    sched_check_transition(t, to);
+#endif
+    t->state = to;
+}
+void sched_set_ceiling(struct thread *t, int ceiling);
+/* A policy from user space: FIFO or RR (SCHED_OTHER runs as RR), or
+ * -EINVAL (unknown) / -ENOTSUP (known, unsupported). */
+int sched_policy_check(int policy);
+#ifdef KEEL_KTEST
+/* Test hook: called inside the windows the item-4 race needed. */
+extern void (*volatile sched_test_hook)(void);
+#endif
 
 /* Wait queues: the waiter adds itself under the object's lock, then
  * sleeps; wakers remove and wake. */

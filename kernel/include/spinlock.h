@@ -2,6 +2,10 @@
  * Spinlocks. The kernel runs with interrupts off (only the idle loop
  * enables them, holding no lock), so a spinlock never needs to mask
  * interrupts. Never sleep or free pages while holding one.
+ *
+ * With KEEL_LOCKCHECK every hart counts the spinlocks it holds
+ * (struct hart.nlocks, only touched by its own hart), so schedule() can
+ * assert that nothing is held across a switch.
  */
 #ifndef KEEL_SPINLOCK_H
 #define KEEL_SPINLOCK_H
@@ -23,6 +27,15 @@ typedef struct spinlock {
 void spin_init(spinlock_t *l, const char *name);
 bool spin_trylock(spinlock_t *l);
 bool spin_held(const spinlock_t *l); /* held by this hart */
+#ifdef KEEL_LOCKCHECK
+void spin_count(int delta); /* this hart's held-lock count += delta */
+int spin_depth(void);       /* spinlocks this hart holds */
+#else
+static inline void spin_count(int delta)
+{
+    (void)delta;
+}
+#endif
 
 /* Test-and-test-and-set with acquire/release ordering; inline because
  * every syscall's cap lookup takes one. */
@@ -34,10 +47,12 @@ static inline void spin_lock(spinlock_t *l)
     uintptr_t tp;
     __asm__("mv %0, tp" : "=r"(tp));
     l->owner = tp;
+    spin_count(1);
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
+    spin_count(-1);
     l->owner = 0;
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }

@@ -125,14 +125,26 @@ static int spawn_validate(struct spawn_args *a, struct thread *self)
             return -EINVAL;
         }
     }
-    if (a->req.flags & ~KEEL_SPAWN_SETSCHED)
+    if (a->req.flags & ~(KEEL_SPAWN_SETSCHED | KEEL_SPAWN_SETCEILING))
         return -EINVAL;
-    if (a->req.flags & KEEL_SPAWN_SETSCHED) {
-        if (a->req.policy != KEEL_SCHED_FIFO && a->req.policy != KEEL_SCHED_RR)
+    /* The child's ceiling: the caller's, or lower if asked. */
+    int ceiling = READ_ONCE(self->ceiling);
+    if (a->req.flags & KEEL_SPAWN_SETCEILING) {
+        if (a->req.ceiling < KEEL_PRIO_MIN || a->req.ceiling > KEEL_PRIO_MAX)
             return -EINVAL;
+        if (a->req.ceiling > ceiling)
+            return -EPERM;
+        ceiling = a->req.ceiling;
+    }
+    a->req.ceiling = ceiling;
+    if (a->req.flags & KEEL_SPAWN_SETSCHED) {
+        int policy = sched_policy_check(a->req.policy);
+        if (policy < 0)
+            return policy;
+        a->req.policy = policy;
         if (a->req.priority < KEEL_PRIO_MIN || a->req.priority > KEEL_PRIO_MAX)
             return -EINVAL;
-        if (a->req.priority > self->prio)
+        if (a->req.priority > READ_ONCE(self->ceiling))
             return -EPERM;
     }
     return 0;
@@ -279,6 +291,7 @@ long sys_spawn(uint64_t ureq)
         t->policy = self->policy;
         t->prio = self->prio;
     }
+    t->ceiling = a->req.ceiling;
     spin_lock(&proc_tree_lock);
     child->parent = parent;
     list_push_back(&parent->children, &child->sibling);

@@ -71,8 +71,10 @@ struct thread *thread_alloc(struct proc *p)
     t->proc = p;
     t->refs = 1;
     t->tid = tid;
+    spin_init(&t->slock, "thread_sched");
     t->prio = KEEL_PRIO_DEFAULT;
     t->policy = KEEL_SCHED_RR;
+    t->ceiling = KEEL_PRIO_DEFAULT; /* the creator passes its own on */
     t->hart = this_hart()->id;
     t->sleep_hart = -1;
     list_init(&t->rq_node);
@@ -157,7 +159,7 @@ void thread_exit(uint64_t retval)
     if (last)
         proc_teardown(p);
     proc_put(p);
-    t->state = T_DEAD;
+    sched_set_state(t, T_DEAD);
     schedule();
     panic("dead thread ran again");
 }
@@ -227,13 +229,14 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
     struct thread *self = current();
     t->prio = self->prio;
     t->policy = self->policy;
+    t->ceiling = READ_ONCE(self->ceiling); /* inherited, never raised */
     t->tf->sepc = entry;
     t->tf->regs[TF_A0] = arg;
     t->tf->regs[TF_SP] = top;
     t->tf->regs[TF_TP] = tls;
     /* Its cap becomes visible now: until it is queued, a concurrent
      * setschedparam must wait (WAKING), not race the enqueue. */
-    t->state = T_WAKING;
+    sched_set_state(t, T_WAKING);
     cap_thread_install(p, slot, t);
     spin_lock(&p->lock);
     p->nthreads++;
@@ -323,8 +326,9 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
 {
     struct thread *self = current();
     struct proc *p = self->proc;
-    if (policy != KEEL_SCHED_FIFO && policy != KEEL_SCHED_RR)
-        return -EINVAL;
+    policy = sched_policy_check(policy);
+    if (policy < 0)
+        return policy;
     if (prio < KEEL_PRIO_MIN || prio > KEEL_PRIO_MAX)
         return -EINVAL;
     cap_lock(p);
@@ -333,8 +337,8 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
     long r = 0;
     if (!t)
         r = err;
-    else if (prio > self->prio)
-        r = -EPERM; /* no raising anyone above the caller */
+    else if (prio > READ_ONCE(self->ceiling))
+        r = -EPERM; /* the caller's ceiling is its authority */
     else
         sched_set_prio(t, policy, prio);
     cap_unlock(p);
@@ -355,4 +359,35 @@ long sys_thread_getschedparam(uint64_t tok, uint64_t upolicy, uint64_t uprio)
         copy_to_user(uprio, &prio, sizeof(int)) < 0)
         return -EFAULT;
     return 0;
+}
+
+/* Lowers the ceiling of the thread tok names (never raises it). */
+long sys_thread_setceiling(uint64_t tok, int ceiling)
+{
+    struct proc *p = current()->proc;
+    if (ceiling < KEEL_PRIO_MIN || ceiling > KEEL_PRIO_MAX)
+        return -EINVAL;
+    cap_lock(p);
+    int err;
+    struct thread *t = cap_thread_lookup_locked(p, tok, CAP_RIGHT_WRITE, &err);
+    long r = 0;
+    if (!t)
+        r = err;
+    else if (ceiling > READ_ONCE(t->ceiling))
+        r = -EPERM;
+    else
+        sched_set_ceiling(t, ceiling);
+    cap_unlock(p);
+    return r;
+}
+
+long sys_thread_getceiling(uint64_t tok)
+{
+    struct proc *p = current()->proc;
+    cap_lock(p);
+    int err;
+    struct thread *t = cap_thread_lookup_locked(p, tok, CAP_RIGHT_READ, &err);
+    long r = t ? READ_ONCE(t->ceiling) : err;
+    cap_unlock(p);
+    return r;
 }

@@ -1,16 +1,53 @@
 /*
  * Per-hart run queues with fixed priorities: a 64-bit bitmap of non-empty
- * priority levels makes pick-next O(1). Thread states move by a small
- * protocol: the running thread sets itself BLOCKED and calls schedule();
- * a waker claims it with a compare-and-swap BLOCKED -> WAKING, waits until
- * it is off its old hart (on_cpu clear), then makes it READY on a run
- * queue; so a wake that races with the block is never lost. Only a thread
- * that yields is queued while still on its hart; a hart stealing it waits
- * in switch_to for on_cpu to clear, which cannot cycle (a hart whose own
- * queue holds its outgoing thread never steals).
+ * priority levels makes pick-next O(1) per queue.
  *
- * Lock order: waitq lock -> sleep_lock -> rq lock; never two rq locks
- * (stealing uses trylock).
+ * The scheduling-state protocol. A thread's scheduling state is its
+ * state, prio, policy, ceiling, hart and run-queue membership (rq_node).
+ * Wakers, priority setters and schedule() all follow these rules:
+ *  S1. Lock order: waitq lock -> sleep_lock -> t->slock -> rq lock. At most
+ *      one thread's slock and one rq lock are held at a time.
+ *  S2. t->prio, t->policy and t->ceiling change only with t->slock held,
+ *      and while t is READY also with the lock of the run queue holding it
+ *      (so rq_pop, which holds only the rq lock, always finds a queued
+ *      thread on the level of its prio).
+ *  S3. A thread enters a run queue only with its slock and that rq's lock
+ *      held: make_ready (WAKING -> READY, new or woken threads) and
+ *      schedule's requeue of the running thread (RUNNING -> READY).
+ *  S4. A thread leaves a run queue only with that rq's lock held: rq_pop
+ *      (READY -> RUNNING, sets t->hart to the popping hart) or
+ *      sched_set_prio's re-queue on another level (slock held too).
+ *  S5. A READY thread is on the queue of harts[t->hart]; t->hart changes
+ *      only under the lock of the queue it enters (make_ready, rq_pop).
+ *  S6. Only the thread itself, on its hart, moves RUNNING -> BLOCKED or
+ *      DEAD (no lock: nobody else writes the state of a RUNNING thread),
+ *      and BLOCKED -> RUNNING back by compare-and-swap when it is being
+ *      killed before it switched out.
+ *  S7. A waker claims BLOCKED -> WAKING with a compare-and-swap (one waker
+ *      wins), waits until t->on_cpu clears (no lock held: the thread's own
+ *      schedule() may still need its slock), then under t->slock makes it
+ *      READY, reading prio under that lock.
+ *  S8. Hence sched_set_prio, holding t->slock, sees t either READY (on
+ *      harts[t->hart]; it may be popped meanwhile, so READY is re-checked
+ *      under that rq lock) or on no run queue and unable to enter one
+ *      until slock is released: it just stores the new values, which the
+ *      next make_ready or requeue uses.
+ * Legal transitions (asserted with KEEL_LOCKCHECK): FREE -> WAKING
+ * (creation), WAKING -> READY, READY -> RUNNING, RUNNING -> READY |
+ * BLOCKED | DEAD, BLOCKED -> WAKING | RUNNING, DEAD -> FREE.
+ *
+ * Placement (the idle / lowest-priority rule). A hart's load is the
+ * higher of the priority it runs (idle: 0) and the best priority queued
+ * on it. When a thread becomes ready (new, woken, requeued because it was
+ * preempted or yielded, or given a new priority) and some hart's load is
+ * below the thread's priority, the hart with the lowest load is kicked
+ * (IPI): a woken thread is queued there; a requeued thread stays queued
+ * where it is and the kicked hart pulls it. In schedule() a hart takes
+ * the best thread on any queue if it outranks its own best, so the
+ * kicked hart finds it; an idle hart never waits in wfi while any run
+ * queue holds a thread. A thread still on another hart's stack (on_cpu)
+ * is only pulled by a hart whose own outgoing thread is not queued, so
+ * two harts never wait for each other's outgoing thread.
  */
 #include "../include/mm.h"
 #include "../include/proc.h"
@@ -21,36 +58,106 @@
 struct hart harts[MAX_HARTS];
 int nharts;
 
+#ifdef KEEL_KTEST
+void (*volatile sched_test_hook)(void);
+#define TEST_HOOK()                                                            \
+    do {                                                                       \
+        if (sched_test_hook)                                                   \
+            sched_test_hook();                                                 \
+    } while (0)
+#else
+#define TEST_HOOK()                                                            \
+    do {                                                                       \
+    } while (0)
+#endif
+
 void swtch(struct context *old, struct context *new);
 
-static void rq_add(struct runqueue *rq, struct thread *t, bool front)
+#ifdef KEEL_LOCKCHECK
+#define LOCKCHECK(c) KASSERT(c)
+void sched_check_transition(struct thread *t, int to)
 {
+    static const uint8_t legal[] = {
+        [T_FREE] = 1u << T_WAKING,
+        [T_WAKING] = 1u << T_READY,
+        [T_READY] = 1u << T_RUNNING,
+        [T_RUNNING] = 1u << T_READY | 1u << T_BLOCKED | 1u << T_DEAD,
+        [T_BLOCKED] = 1u << T_WAKING | 1u << T_RUNNING,
+        [T_DEAD] = 1u << T_FREE,
+    };
+    int from = t->state;
+    if (from < T_FREE || from > T_DEAD || !(legal[from] & (1u << to)))
+        panic("thread %d: illegal state change %d -> %d", t->tid, from, to);
+}
+
+/* The bitmap bit of level p says whether the level is non-empty. */
+static void rq_check_level(struct runqueue *rq, int p)
+{
+    bool bit = (rq->bitmap >> p) & 1;
+    if (bit == list_empty(&rq->queue[p]))
+        panic("run queue: level %d bit %d but list %s", p, bit,
+              bit ? "empty" : "non-empty");
+}
+#else
+#define LOCKCHECK(c)                                                           \
+    do {                                                                       \
+    } while (0)
+#define rq_check_level(rq, p)                                                  \
+    do {                                                                       \
+    } while (0)
+#endif
+
+static inline int rq_top(const struct runqueue *rq)
+{
+    uint64_t b = READ_ONCE(rq->bitmap);
+    return b ? 63 - __builtin_clzll(b) : -1;
+}
+
+static void rq_add(struct hart *h, struct thread *t, bool front)
+{
+    struct runqueue *rq = &h->rq;
+    LOCKCHECK(spin_held(&rq->lock) && spin_held(&t->slock));
+    LOCKCHECK(list_empty(&t->rq_node) && t->hart == h->id);
+    LOCKCHECK(t->prio >= 1 && t->prio < NPRIO);
     if (front)
         list_push_front(&rq->queue[t->prio], &t->rq_node);
     else
         list_push_back(&rq->queue[t->prio], &t->rq_node);
     rq->bitmap |= 1ull << t->prio;
     rq->nr_ready++;
+    rq_check_level(rq, t->prio);
 }
 
-static void rq_del(struct runqueue *rq, struct thread *t)
+static void rq_del(struct hart *h, struct thread *t)
 {
+    struct runqueue *rq = &h->rq;
+    LOCKCHECK(spin_held(&rq->lock) && t->state == T_READY && t->hart == h->id);
+    LOCKCHECK(!list_empty(&t->rq_node) && rq->nr_ready > 0);
     list_remove(&t->rq_node);
     if (list_empty(&rq->queue[t->prio]))
         rq->bitmap &= ~(1ull << t->prio);
     rq->nr_ready--;
+    rq_check_level(rq, t->prio);
 }
 
-/* Take the best thread off rq (lock held) for hart `self`. It is marked
- * RUNNING at once, so nothing treats it as queued once it is off. */
-static struct thread *rq_pop(struct runqueue *rq, struct hart *self)
+/* Take the best thread off h's queue (lock held) for hart `self`; it is
+ * RUNNING at once, so nothing treats it as queued once it is off. With
+ * !oncpu_ok a best thread still on some hart's stack is left alone. */
+static struct thread *rq_pop(struct hart *h, struct hart *self, bool oncpu_ok)
 {
+    struct runqueue *rq = &h->rq;
     if (!rq->bitmap)
         return NULL;
     int p = 63 - __builtin_clzll(rq->bitmap);
-    struct thread *t = list_entry(rq->queue[p].next, struct thread, rq_node);
-    rq_del(rq, t);
-    t->state = T_RUNNING;
+    rq_check_level(rq, p);
+    struct list *first = rq->queue[p].next;
+    LOCKCHECK(first != &rq->queue[p]); /* never the list head */
+    struct thread *t = list_entry(first, struct thread, rq_node);
+    LOCKCHECK(t->prio == p);
+    if (!oncpu_ok && __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+        return NULL;
+    rq_del(h, t);
+    sched_set_state(t, T_RUNNING);
     t->hart = self->id;
     return t;
 }
@@ -77,41 +184,65 @@ void sched_ipi(int hart)
 static int hart_cur_prio(struct hart *h)
 {
     struct thread *c = READ_ONCE(h->cur);
-    return c ? c->prio : 0;
+    return c ? READ_ONCE(c->prio) : 0;
 }
 
-/* Where a thread that became runnable should go: its last hart if it
- * would run there now, else an idle hart, else its last hart. */
-static struct hart *pick_hart(struct thread *t)
+/* The online hart (other than `skip`) with the lowest load below prio,
+ * scanning from `start` so that ties go to it; NULL if none. */
+static struct hart *kick_target(int prio, int start, int skip)
 {
-    struct hart *last = &harts[t->hart];
-    if (last->online && hart_cur_prio(last) < t->prio && !last->rq.nr_ready)
-        return last;
+    struct hart *best = NULL;
+    int best_load = prio;
     for (int i = 0; i < nharts; i++) {
-        struct hart *h = &harts[(t->hart + 1 + i) % nharts];
-        if (h->online && READ_ONCE(h->cur) == h->idle && !h->rq.nr_ready)
-            return h;
+        struct hart *h = &harts[(start + i) % nharts];
+        if (!h->online || h->id == skip)
+            continue;
+        int load = MAX(hart_cur_prio(h), rq_top(&h->rq));
+        if (load < best_load) {
+            best = h;
+            best_load = load;
+        }
     }
-    return last->online ? last : this_hart();
+    return best;
 }
 
-/* Queue a thread that is on no hart, and interrupt that hart if the
- * thread outranks what it runs. */
+/* A thread of priority prio waits on h's queue: interrupt h if it runs
+ * something lower, else the lowest-loaded other hart, which pulls it. */
+static void kick_for(int prio, struct hart *h)
+{
+    if (prio > hart_cur_prio(h)) {
+        sched_ipi(h->id);
+        return;
+    }
+    struct hart *o = kick_target(prio, h->id, h->id);
+    if (o)
+        sched_ipi(o->id);
+}
+
+/* Queue a thread that is on no hart and no queue (WAKING), where it runs
+ * soonest, and interrupt that hart if the thread outranks what it runs. */
 static void make_ready(struct thread *t)
 {
-    struct hart *h = pick_hart(t);
+    spin_lock(&t->slock);
+    struct hart *h = kick_target(t->prio, t->hart, -1);
+    if (!h)
+        h = harts[t->hart].online ? &harts[t->hart] : this_hart();
     spin_lock(&h->rq.lock);
-    t->hart = h->id; /* before READY is published: sched_set_prio reads
-                        state, then trusts hart */
-    rq_add(&h->rq, t, false);
-    __atomic_store_n(&t->state, T_READY, __ATOMIC_RELEASE);
+    t->hart = h->id;
+    rq_add(h, t, false);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    sched_set_state(t, T_READY);
+    int prio = t->prio;
     spin_unlock(&h->rq.lock);
-    if (t->prio > hart_cur_prio(h))
+    spin_unlock(&t->slock);
+    if (prio > hart_cur_prio(h))
         sched_ipi(h->id);
 }
 
 void sched_enqueue_new(struct thread *t)
 {
+    if (t->state == T_FREE)
+        sched_set_state(t, T_WAKING);
     make_ready(t);
 }
 
@@ -124,28 +255,37 @@ bool sched_wake(struct thread *t)
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return false;
     /* Let it finish switching out on its old hart before anyone may pick
-     * it: then a thread on a run queue is never still on a hart's stack,
-     * and no two harts can each wait for the other's outgoing thread.
-     * No run-queue lock is held here. */
+     * it (S7): then a thread on a run queue is never on a hart's stack
+     * unless it is that hart's own outgoing thread. No lock is held. */
     while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
         cpu_relax();
+    TEST_HOOK();
     make_ready(t);
     return true;
 }
 
-/* Take a ready thread from another hart's queue (load balancing). */
-static struct thread *steal(struct hart *self)
+/* Pull the best thread of any queue if it outranks `mine` (the best
+ * priority on our own queue, -1 if empty). */
+static struct thread *pull(struct hart *self, int mine, bool oncpu_ok)
 {
+    struct hart *best = NULL;
+    int best_prio = mine;
     for (int i = 1; i < nharts; i++) {
         struct hart *o = &harts[(self->id + i) % nharts];
-        if (!READ_ONCE(o->rq.nr_ready) || !spin_trylock(&o->rq.lock))
-            continue;
-        struct thread *t = rq_pop(&o->rq, self);
-        spin_unlock(&o->rq.lock);
-        if (t)
-            return t;
+        int p = rq_top(&o->rq);
+        if (p > best_prio) {
+            best = o;
+            best_prio = p;
+        }
     }
-    return NULL;
+    if (!best)
+        return NULL;
+    struct thread *t = NULL;
+    spin_lock(&best->rq.lock);
+    if (rq_top(&best->rq) > mine)
+        t = rq_pop(best, self, oncpu_ok);
+    spin_unlock(&best->rq.lock);
+    return t;
 }
 
 static void slice_start(struct hart *h)
@@ -158,7 +298,7 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
     while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
         cpu_relax();
     next->on_cpu = 1;
-    next->state = T_RUNNING;
+    next->state = T_RUNNING; /* rq_pop did this for a queued thread */
     next->hart = h->id;
     h->prev = cur;
     h->cur = next;
@@ -186,26 +326,49 @@ void sched_finish_switch(void)
     h->prev = NULL;
     if (!prev)
         return;
-    bool dead = prev->state == T_DEAD;
+    int state = prev->state;
+    int prio = prev->prio;
     __atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
-    if (dead)
+    if (state == T_DEAD)
         thread_release(prev);
+    else if (state == T_READY)
+        kick_for(prio, h); /* preempted or yielded: another hart may take it */
 }
 
 static void schedule_common(bool requeue_front)
 {
     struct hart *h = this_hart();
     struct thread *cur = h->cur;
-    spin_lock(&h->rq.lock);
+#ifdef KEEL_LOCKCHECK
+    if (spin_depth() != 0)
+        panic("schedule() with %d spinlock(s) held", spin_depth());
+    int st = cur->state;
+    if (cur->is_idle ? st != T_RUNNING
+                     : st != T_RUNNING && st != T_BLOCKED && st != T_WAKING &&
+                           st != T_DEAD)
+        panic("schedule(): thread %d in state %d", cur->tid, st);
+    KASSERT(cur->on_cpu && h->prev == NULL);
+#endif
+    bool queued = false;
     if (cur->state == T_RUNNING && !cur->is_idle) {
-        cur->state = T_READY;
-        cur->hart = h->id;
-        rq_add(&h->rq, cur, requeue_front);
+        spin_lock(&cur->slock);
+        spin_lock(&h->rq.lock);
+        sched_set_state(cur, T_READY);
+        rq_add(h, cur, requeue_front);
+        spin_unlock(&h->rq.lock);
+        spin_unlock(&cur->slock);
+        queued = true;
     }
-    struct thread *next = rq_pop(&h->rq, h);
-    spin_unlock(&h->rq.lock);
-    if (!next)
-        next = steal(h);
+    /* Our outgoing thread is queued here: pull only threads that are off
+     * every hart (see the file comment). */
+    struct thread *next = pull(h, rq_top(&h->rq), !queued);
+    if (!next) {
+        spin_lock(&h->rq.lock);
+        next = rq_pop(h, h, true);
+        spin_unlock(&h->rq.lock);
+    }
+    if (!next && !queued)
+        next = pull(h, -1, true); /* lost a race: anything at all */
     if (!next) {
         if (cur->is_idle)
             return;
@@ -242,40 +405,77 @@ void sched_preempt(void)
     schedule_common(front && preempted);
 }
 
+/* S8: prio and policy change under t->slock, and under the rq lock too
+ * while t is queued. */
 void sched_set_prio(struct thread *t, int policy, int prio)
 {
-    for (;;) {
-        /* A thread being woken (or just created) is between queues:
-         * wait until make_ready has placed it. */
-        while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == T_WAKING)
-            cpu_relax();
-        struct hart *h = &harts[READ_ONCE(t->hart)];
+    spin_lock(&t->slock);
+    int old = t->prio;
+    int state = t->state;
+    TEST_HOOK();
+    if (state == T_READY) {
+        struct hart *h = &harts[t->hart];
         spin_lock(&h->rq.lock);
-        if (t->hart != h->id || t->state == T_WAKING) {
-            spin_unlock(&h->rq.lock);
-            continue;
-        }
-        int old = t->prio;
-        if (t->state == T_READY) {
-            rq_del(&h->rq, t);
+        if (t->state == T_READY) { /* not popped meanwhile */
+            LOCKCHECK(t->hart == h->id);
+            rq_del(h, t);
             t->prio = prio;
             t->policy = policy;
-            rq_add(&h->rq, t, false);
+            rq_add(h, t, false);
         } else {
             t->prio = prio;
             t->policy = policy;
+            state = t->state;
         }
         spin_unlock(&h->rq.lock);
-        if (t->state == T_READY && prio > hart_cur_prio(h))
-            sched_ipi(h->id);
-        if (t == current() && prio < old) {
+    } else {
+        t->prio = prio;
+        t->policy = policy;
+    }
+    int hart = t->hart;
+    spin_unlock(&t->slock);
+    if (state == T_READY) {
+        kick_for(prio, &harts[hart]);
+    } else if (t == current()) {
+        if (prio < old) {
+            struct hart *h = this_hart();
             h->need_resched = 1; /* someone may now outrank us */
             h->need_resched_preempt = 1;
-        } else if (t->state == T_RUNNING && prio < old) {
-            sched_ipi(t->hart); /* running elsewhere: let it re-check */
         }
-        return;
+    } else if (state == T_RUNNING && prio < old) {
+        sched_ipi(hart); /* running elsewhere: let it re-check */
     }
+}
+
+void sched_set_ceiling(struct thread *t, int ceiling)
+{
+    spin_lock(&t->slock);
+    t->ceiling = ceiling;
+    spin_unlock(&t->slock);
+}
+
+int sched_policy_check(int policy)
+{
+    switch (policy) {
+    case KEEL_SCHED_FIFO:
+    case KEEL_SCHED_RR:
+        return policy;
+    case KEEL_SCHED_OTHER:
+        return KEEL_SCHED_RR;
+    case KEEL_SCHED_SPORADIC:
+        return -ENOTSUP;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* Any queued thread on any hart (a racy read; the caller retries). */
+static bool work_anywhere(void)
+{
+    for (int i = 0; i < nharts; i++)
+        if (READ_ONCE(harts[i].rq.nr_ready))
+            return true;
+    return false;
 }
 
 void sched_start(void)
@@ -284,22 +484,16 @@ void sched_start(void)
     h->online = true;
     for (;;) {
         schedule();
-        /* Nothing to run: wait for an interrupt. wfi wakes on a pending
-         * interrupt even with SIE off; SIE is opened briefly to take it. */
-        if (!READ_ONCE(h->rq.nr_ready)) {
+        /* Nothing we could take anywhere: wait for an interrupt. wfi
+         * wakes on a pending interrupt even with SIE off; SIE is opened
+         * briefly to take it. A queued thread anywhere is ours to pull. */
+        if (!work_anywhere()) {
             h->ticks_idle++;
             __asm__ volatile("wfi");
         }
         intr_on();
         intr_off();
     }
-}
-
-/* Wait queues. */
-void waitq_init(struct waitq *wq, const char *name)
-{
-    spin_init(&wq->lock, name);
-    list_init(&wq->waiters);
 }
 
 /* The caller set state = BLOCKED and made itself findable by wakers. */
@@ -313,46 +507,4 @@ void sched_block(struct thread *t)
             return;
     }
     schedule();
-}
-
-int waitq_wait(struct waitq *wq, spinlock_t *held)
-{
-    struct thread *t = current();
-    if (t->killed)
-        return -EINTR;
-    spin_lock(&wq->lock);
-    list_push_back(&wq->waiters, &t->wait_node);
-    t->state = T_BLOCKED;
-    spin_unlock(&wq->lock);
-    spin_unlock(held);
-    sched_block(t);
-    spin_lock(&wq->lock);
-    list_remove(&t->wait_node); /* no-op if a waker removed it */
-    spin_unlock(&wq->lock);
-    spin_lock(held);
-    return t->killed ? -EINTR : 0;
-}
-
-void waitq_wake_all(struct waitq *wq)
-{
-    spin_lock(&wq->lock);
-    list_for_each_safe(it, tmp, &wq->waiters)
-    {
-        struct thread *t = list_entry(it, struct thread, wait_node);
-        list_remove(&t->wait_node);
-        sched_wake(t);
-    }
-    spin_unlock(&wq->lock);
-}
-
-void waitq_wake_one(struct waitq *wq)
-{
-    spin_lock(&wq->lock);
-    if (!list_empty(&wq->waiters)) {
-        struct thread *t =
-            list_entry(wq->waiters.next, struct thread, wait_node);
-        list_remove(&t->wait_node);
-        sched_wake(t);
-    }
-    spin_unlock(&wq->lock);
 }

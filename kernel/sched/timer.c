@@ -103,7 +103,7 @@ int sleep_until(uint64_t deadline)
     t->wake_time = deadline;
     t->sleep_hart = h->id;
     list_insert_between(&t->sleep_node, pos->prev, pos);
-    t->state = T_BLOCKED;
+    sched_set_state(t, T_BLOCKED);
     spin_unlock(&h->sleep_lock);
     timer_program();
     sched_block(t);

@@ -15,6 +15,7 @@ bool spin_trylock(spinlock_t *l)
     if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
         return false;
     l->owner = (uintptr_t)this_hart();
+    spin_count(1);
     return true;
 }
 
@@ -22,3 +23,17 @@ bool spin_held(const spinlock_t *l)
 {
     return l->locked && l->owner == (uintptr_t)this_hart();
 }
+
+#ifdef KEEL_LOCKCHECK
+void spin_count(int delta)
+{
+    struct hart *h = this_hart();
+    h->nlocks += delta;
+    KASSERT(h->nlocks >= 0);
+}
+
+int spin_depth(void)
+{
+    return this_hart()->nlocks;
+}
+#endif

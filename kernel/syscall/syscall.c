@@ -23,6 +23,7 @@
     X(thread_create) X(thread_exit) X(thread_join) X(thread_self)              \
     X(thread_detach)                                                           \
     X(sched_yield) X(thread_setschedparam) X(thread_getschedparam)             \
+    X(thread_setceiling) X(thread_getceiling)                                  \
     X(nanosleep) X(clock_gettime)                                              \
     X(cap_get_token) X(cap_drop) X(cap_transfer) X(cap_revoke_delegate)        \
     X(cap_info) X(proc_handle) X(quota_info)                                   \

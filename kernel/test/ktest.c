@@ -29,6 +29,7 @@ struct thread *kthread_create(void (*fn)(void *), void *arg, int prio)
     t->ctx.s[1] = (uint64_t)arg;
     t->prio = prio;
     t->policy = KEEL_SCHED_RR;
+    t->ceiling = KEEL_PRIO_MAX;
     sched_enqueue_new(t);
     return t;
 }
@@ -37,7 +38,7 @@ void kthread_start(void (*fn)(void *), void *arg)
 {
     sched_finish_switch();
     fn(arg);
-    current()->state = T_DEAD;
+    sched_set_state(current(), T_DEAD);
     schedule();
     panic("dead kthread ran");
 }

@@ -145,3 +145,149 @@ KTEST(interrupts_off_in_kernel)
 {
     KT_CHECK(!(csr_read(sstatus) & SSTATUS_SIE));
 }
+
+/*
+ * Issue 6 item 4: sched_set_prio racing wake-ups. Sleepers block on wait
+ * queues and in sleep_until on every hart while wakers wake them and
+ * setters change their priorities, with a delay injected (a test hook)
+ * after a waker's on_cpu wait and inside sched_set_prio, where the old
+ * code's window was. Afterwards every run queue must be consistent: each
+ * bitmap bit matches a non-empty level, nr_ready counts the entries, and
+ * every queued thread is READY on its own hart at the level of its prio.
+ * The old code corrupted a queue (rq_pop returned the list head).
+ */
+#define RACE_SLEEPERS 6
+#define RACE_ITERS 300
+
+struct race_slot {
+    spinlock_t lock;
+    struct waitq wq;
+    volatile int flag;
+    struct thread *t;
+};
+static struct race_slot race[RACE_SLEEPERS];
+static volatile int race_done, race_stop, race_exited;
+
+static void race_delay(void)
+{
+    for (int i = 0; i < 200; i++)
+        cpu_relax();
+}
+
+static void race_sleeper(void *arg)
+{
+    struct race_slot *s = arg;
+    for (int i = 0; i < RACE_ITERS; i++) {
+        if (i % 3 == 2) { /* a timed sleep now and then */
+            sleep_until(time_now_ticks() + ns_to_ticks(20000));
+            continue;
+        }
+        spin_lock(&s->lock);
+        while (!s->flag)
+            waitq_wait(&s->wq, &s->lock);
+        s->flag = 0;
+        spin_unlock(&s->lock);
+    }
+    __atomic_fetch_add(&race_done, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE))
+        sleep_until(time_now_ticks() + ns_to_ticks(100000));
+    __atomic_fetch_add(&race_exited, 1, __ATOMIC_RELEASE);
+}
+
+/* Wakers and setters never block: they take pending interrupts (timer
+ * ticks wake the sleepers) where an idle hart would, then yield. They
+ * are FIFO: an RR kernel thread's expired slice (never ended by a return
+ * to user) would keep the timer firing. */
+static void race_yield(void)
+{
+    intr_on();
+    intr_off();
+    schedule();
+}
+
+static void race_waker(void *arg)
+{
+    (void)arg;
+    sched_set_prio(current(), KEEL_SCHED_FIFO, 1);
+    while (__atomic_load_n(&race_done, __ATOMIC_ACQUIRE) < RACE_SLEEPERS) {
+        for (int i = 0; i < RACE_SLEEPERS; i++) {
+            spin_lock(&race[i].lock);
+            race[i].flag = 1;
+            spin_unlock(&race[i].lock);
+            waitq_wake_all(&race[i].wq);
+        }
+        race_yield();
+    }
+    __atomic_fetch_add(&race_exited, 1, __ATOMIC_RELEASE);
+}
+
+static void race_setter(void *arg)
+{
+    uint32_t seed = (uint32_t)(uintptr_t)arg * 2654435761u + 1;
+    sched_set_prio(current(), KEEL_SCHED_FIFO, 1);
+    while (__atomic_load_n(&race_done, __ATOMIC_ACQUIRE) < RACE_SLEEPERS) {
+        for (int i = 0; i < RACE_SLEEPERS; i++) {
+            seed = seed * 1103515245u + 12345u;
+            int prio = 2 + (int)((seed >> 16) % 40);
+            sched_set_prio(race[i].t,
+                           (seed & 1) ? KEEL_SCHED_RR : KEEL_SCHED_FIFO, prio);
+        }
+        race_yield();
+    }
+    __atomic_fetch_add(&race_exited, 1, __ATOMIC_RELEASE);
+}
+
+/* Checks harts[i]'s run queue; returns the number of problems found. */
+static int rq_consistent(struct hart *h)
+{
+    int bad = 0, n = 0;
+    spin_lock(&h->rq.lock);
+    for (int p = 0; p < NPRIO; p++) {
+        bool bit = (h->rq.bitmap >> p) & 1;
+        if (bit == list_empty(&h->rq.queue[p]))
+            bad++;
+        list_for_each(it, &h->rq.queue[p])
+        {
+            struct thread *t = list_entry(it, struct thread, rq_node);
+            if (t->prio != p || t->state != T_READY || t->hart != h->id)
+                bad++;
+            if (++n > MAX_THREADS) {
+                bad++; /* a cycle: the list is broken */
+                break;
+            }
+        }
+    }
+    if (n != h->rq.nr_ready)
+        bad++;
+    spin_unlock(&h->rq.lock);
+    return bad;
+}
+
+KTEST(sched_prio_races_wakeups)
+{
+    race_done = race_stop = race_exited = 0;
+    for (int i = 0; i < RACE_SLEEPERS; i++) {
+        spin_init(&race[i].lock, "ktest_race");
+        waitq_init(&race[i].wq, "ktest_race");
+        race[i].flag = 0;
+    }
+    sched_test_hook = race_delay;
+    for (int i = 0; i < RACE_SLEEPERS; i++) {
+        race[i].t = kthread_create(race_sleeper, &race[i], KEEL_PRIO_DEFAULT);
+        KT_CHECK(race[i].t);
+    }
+    /* Wakers and setters run below every sleeper, so they never starve
+     * one (a kernel thread is only switched when it calls schedule). */
+    for (int i = 0; i < 2; i++) {
+        KT_CHECK(kthread_create(race_waker, NULL, 1));
+        KT_CHECK(kthread_create(race_setter, (void *)(uintptr_t)i, 1));
+    }
+    while (__atomic_load_n(&race_done, __ATOMIC_ACQUIRE) < RACE_SLEEPERS)
+        sleep_until(time_now_ticks() + ns_to_ticks(1000000));
+    sched_test_hook = NULL;
+    __atomic_store_n(&race_stop, 1, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&race_exited, __ATOMIC_ACQUIRE) < RACE_SLEEPERS + 4)
+        sleep_until(time_now_ticks() + ns_to_ticks(1000000));
+    for (int i = 0; i < nharts; i++)
+        KT_CHECK_EQ(rq_consistent(&harts[i]), 0);
+}

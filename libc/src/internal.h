@@ -89,6 +89,23 @@ static inline int keel_err(long r)
     return r < 0 ? (int)-r : 0;
 }
 
+/* A scheduling policy from the caller: 0 for SCHED_FIFO, SCHED_RR and
+ * SCHED_OTHER (which runs as SCHED_RR), ENOTSUP for SCHED_SPORADIC (known
+ * to newlib, not supported), EINVAL for anything else. */
+static inline int keel_policy_check(int policy)
+{
+    switch (policy) {
+    case KEEL_SCHED_OTHER:
+    case KEEL_SCHED_FIFO:
+    case KEEL_SCHED_RR:
+        return 0;
+    case KEEL_SCHED_SPORADIC:
+        return ENOTSUP;
+    default:
+        return EINVAL;
+    }
+}
+
 /*
  * Per-thread control block; tp points at it in every thread. The first
  * member is what __getreent() returns, so it must stay first.

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <keel/cap.h>
+#include <keel/sched.h>
 
 #include "internal.h"
 
@@ -126,8 +127,10 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     if (explicit) {
         policy = attr->schedpolicy;
         prio = attr->schedparam.sched_priority;
-        if ((policy != SCHED_FIFO && policy != SCHED_RR) ||
-            prio < KEEL_PRIO_MIN || prio > KEEL_PRIO_MAX)
+        int perr = keel_policy_check(policy);
+        if (perr)
+            return perr;
+        if (prio < KEEL_PRIO_MIN || prio > KEEL_PRIO_MAX)
             return EINVAL;
     }
 
@@ -235,6 +238,30 @@ int pthread_getschedparam(pthread_t thread, int *policy,
     return 0;
 }
 
+int keel_pthread_setceiling(pthread_t thread, int ceiling)
+{
+    cap_token_t tok;
+    int err = thread_token(thread, &tok);
+    if (err)
+        return err;
+    return keel_err(keel_sc2(SYS_thread_setceiling, (long)tok, ceiling));
+}
+
+int keel_pthread_getceiling(pthread_t thread, int *ceiling)
+{
+    if (!ceiling)
+        return EINVAL;
+    cap_token_t tok;
+    int err = thread_token(thread, &tok);
+    if (err)
+        return err;
+    long r = keel_sc1(SYS_thread_getceiling, (long)tok);
+    if (r < 0)
+        return keel_err(r);
+    *ceiling = (int)r;
+    return 0;
+}
+
 /* ---- attributes ---- */
 
 int pthread_attr_init(pthread_attr_t *attr)
@@ -306,8 +333,9 @@ int pthread_attr_setschedpolicy(pthread_attr_t *attr, int policy)
 {
     if (!attr || !attr->is_initialized)
         return EINVAL;
-    if (policy != SCHED_FIFO && policy != SCHED_RR)
-        return ENOTSUP;
+    int err = keel_policy_check(policy);
+    if (err)
+        return err;
     attr->schedpolicy = policy;
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <keel/cap.h>
+#include <keel/sched.h>
 
 #include "internal.h"
 
@@ -31,6 +32,7 @@ struct __posix_spawnattr {
     short flags;  /* POSIX_SPAWN_* */
     int policy;   /* used with POSIX_SPAWN_SETSCHEDULER */
     int priority; /* used with either sched flag */
+    int ceiling;  /* keel_spawnattr_setceiling; 0: the caller's */
 };
 
 #define SPAWN_KNOWN_FLAGS                                                      \
@@ -215,8 +217,11 @@ int posix_spawnattr_getschedparam(const posix_spawnattr_t *attr,
 
 int posix_spawnattr_setschedpolicy(posix_spawnattr_t *attr, int policy)
 {
-    if (!attr || !*attr || (policy != SCHED_FIFO && policy != SCHED_RR))
+    if (!attr || !*attr)
         return EINVAL;
+    int err = keel_policy_check(policy);
+    if (err)
+        return err;
     (*attr)->policy = policy;
     return 0;
 }
@@ -226,6 +231,14 @@ int posix_spawnattr_getschedpolicy(const posix_spawnattr_t *attr, int *policy)
     if (!attr || !*attr || !policy)
         return EINVAL;
     *policy = (*attr)->policy;
+    return 0;
+}
+
+int keel_spawnattr_setceiling(posix_spawnattr_t *attr, int ceiling)
+{
+    if (!attr || !*attr || ceiling < KEEL_PRIO_MIN || ceiling > KEEL_PRIO_MAX)
+        return EINVAL;
+    (*attr)->ceiling = ceiling;
     return 0;
 }
 
@@ -263,6 +276,10 @@ static int do_spawn(pid_t *pid, const char *path,
             req.flags |= KEEL_SPAWN_SETSCHED;
             req.policy = caller_policy();
             req.priority = (*attr)->priority;
+        }
+        if ((*attr)->ceiling) {
+            req.flags |= KEEL_SPAWN_SETCEILING;
+            req.ceiling = (*attr)->ceiling;
         }
     }
     long r = keel_sc1(SYS_spawn, (long)&req);

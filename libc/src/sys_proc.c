@@ -125,9 +125,10 @@ int sched_yield(void)
     return (int)keel_ret(keel_sc0(SYS_sched_yield));
 }
 
+/* SCHED_OTHER runs as SCHED_RR: the same range 1..63 for all three. */
 int sched_get_priority_max(int policy)
 {
-    if (policy != SCHED_FIFO && policy != SCHED_RR) {
+    if (policy != SCHED_FIFO && policy != SCHED_RR && policy != SCHED_OTHER) {
         errno = EINVAL;
         return -1;
     }
@@ -136,7 +137,7 @@ int sched_get_priority_max(int policy)
 
 int sched_get_priority_min(int policy)
 {
-    if (policy != SCHED_FIFO && policy != SCHED_RR) {
+    if (policy != SCHED_FIFO && policy != SCHED_RR && policy != SCHED_OTHER) {
         errno = EINVAL;
         return -1;
     }

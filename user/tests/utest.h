@@ -258,6 +258,7 @@ extern const struct utest ut_revoke_ops_tests[];
 extern const struct utest ut_revoke_storm_tests[];
 extern const struct utest ut_authority_tests[];
 extern const struct utest ut_mm_tests[];
+extern const struct utest ut_sched_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
@@ -271,5 +272,6 @@ extern const struct ut_mode ut_stress_modes[];
 extern const struct ut_mode ut_small_modes[];
 extern const struct ut_mode ut_quota_modes[];
 extern const struct ut_mode ut_mm_modes[];
+extern const struct ut_mode ut_sched_modes[];
 
 #endif

@@ -40,6 +40,8 @@ enum keel_syscall {
     SYS_sched_yield = 34,
     SYS_thread_setschedparam = 35,
     SYS_thread_getschedparam = 36,
+    SYS_thread_setceiling = 37,
+    SYS_thread_getceiling = 38,
     SYS_nanosleep = 40,
     SYS_clock_gettime = 41,
     SYS_cap_get_token = 50,
@@ -104,8 +106,10 @@ struct keel_dirent {
 #define KEEL_PRIO_MIN 1
 #define KEEL_PRIO_MAX 63
 #define KEEL_PRIO_DEFAULT 20
-#define KEEL_SCHED_FIFO 1 /* newlib SCHED_FIFO */
-#define KEEL_SCHED_RR 2   /* newlib SCHED_RR */
+#define KEEL_SCHED_OTHER 0    /* newlib SCHED_OTHER: accepted, runs as RR */
+#define KEEL_SCHED_FIFO 1     /* newlib SCHED_FIFO */
+#define KEEL_SCHED_RR 2       /* newlib SCHED_RR */
+#define KEEL_SCHED_SPORADIC 4 /* newlib SCHED_SPORADIC: ENOTSUP */
 
 /* Threads: thread_create's stack size (0: the 64 KiB default) is rounded
  * up to whole pages and may be at most KEEL_THREAD_STACK_MAX; its flags. */
@@ -134,7 +138,8 @@ struct keel_spawn_action {
     uint64_t path;  /* open: user pointer to a NUL-terminated path */
 };
 
-#define KEEL_SPAWN_SETSCHED 0x1 /* apply policy/priority below */
+#define KEEL_SPAWN_SETSCHED 0x1   /* apply policy/priority below */
+#define KEEL_SPAWN_SETCEILING 0x2 /* lower the child's ceiling to ceiling */
 
 struct keel_spawn_req {
     uint64_t path;    /* user pointer: program path */
@@ -144,6 +149,8 @@ struct keel_spawn_req {
     uint32_t flags; /* KEEL_SPAWN_* */
     int32_t policy;
     int32_t priority;
+    int32_t ceiling; /* with KEEL_SPAWN_SETCEILING: at most the caller's */
+    int32_t pad;
 };
 
 /* waitpid status: the usual encoding (newlib's <sys/wait.h> reads it). */

@@ -1,0 +1,56 @@
+/*
+ * Wait queues: a waiter adds itself under the queue's lock (wq->lock
+ * guards wq->waiters and every wait_node on it), marks itself BLOCKED,
+ * then sleeps; wakers remove it and wake it with sched_wake. Lock order:
+ * waitq lock -> (sched_wake) thread slock -> rq lock.
+ */
+#include "../include/proc.h"
+#include "../include/sched.h"
+
+void waitq_init(struct waitq *wq, const char *name)
+{
+    spin_init(&wq->lock, name);
+    list_init(&wq->waiters);
+}
+
+int waitq_wait(struct waitq *wq, spinlock_t *held)
+{
+    struct thread *t = current();
+    if (t->killed)
+        return -EINTR;
+    spin_lock(&wq->lock);
+    list_push_back(&wq->waiters, &t->wait_node);
+    sched_set_state(t, T_BLOCKED);
+    spin_unlock(&wq->lock);
+    spin_unlock(held);
+    sched_block(t);
+    spin_lock(&wq->lock);
+    list_remove(&t->wait_node); /* no-op if a waker removed it */
+    spin_unlock(&wq->lock);
+    spin_lock(held);
+    return t->killed ? -EINTR : 0;
+}
+
+void waitq_wake_all(struct waitq *wq)
+{
+    spin_lock(&wq->lock);
+    list_for_each_safe(it, tmp, &wq->waiters)
+    {
+        struct thread *t = list_entry(it, struct thread, wait_node);
+        list_remove(&t->wait_node);
+        sched_wake(t);
+    }
+    spin_unlock(&wq->lock);
+}
+
+void waitq_wake_one(struct waitq *wq)
+{
+    spin_lock(&wq->lock);
+    if (!list_empty(&wq->waiters)) {
+        struct thread *t =
+            list_entry(wq->waiters.next, struct thread, wait_node);
+        list_remove(&t->wait_node);
+        sched_wake(t);
+    }
+    spin_unlock(&wq->lock);
+}
