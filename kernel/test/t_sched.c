@@ -291,3 +291,88 @@ KTEST(sched_prio_races_wakeups)
     for (int i = 0; i < nharts; i++)
         KT_CHECK_EQ(rq_consistent(&harts[i]), 0);
 }
+
+/*
+ * Issue 6 item 4, the reviewer's interleaving made deterministic: a
+ * thread T blocks on a wait queue while a priority setter is in
+ * sched_set_prio(T) (held there by a KEEL_KTEST hook, at most a bounded
+ * time, until T is no longer BLOCKED), and another thread wakes T at that
+ * moment. On the old code the waker queued T on an idle hart while the
+ * setter, holding T's old hart's queue lock, then re-queued it there:
+ * the idle hart's bitmap kept a bit for an empty level and rq_pop
+ * returned the list head. Now the setter holds T's slock, which the
+ * waker needs to queue T, so the two are ordered.
+ */
+#define DET_ROUNDS 20
+
+static struct waitq det_wq;
+static spinlock_t det_lock = SPINLOCK_INIT("ktest_det");
+static volatile int det_flag, det_round, det_in_hook, det_set_done, det_done;
+static struct thread *volatile det_setter;
+static struct thread *volatile det_target;
+
+static void det_hook(void)
+{
+    if (current() != det_setter)
+        return;
+    det_in_hook = 1;
+    for (long i = 0; i < 2000000 && READ_ONCE(det_target->state) == T_BLOCKED;
+         i++)
+        cpu_relax();
+}
+
+static void det_set(void *arg)
+{
+    (void)arg;
+    det_setter = current();
+    sched_set_prio(det_target, KEEL_SCHED_RR, 10 + det_round % 7);
+    det_setter = NULL;
+    __atomic_store_n(&det_set_done, 1, __ATOMIC_RELEASE);
+}
+
+static void det_sleeper(void *arg)
+{
+    (void)arg;
+    det_target = current();
+    for (int r = 0; r < DET_ROUNDS; r++) {
+        spin_lock(&det_lock);
+        det_round = r;
+        det_in_hook = 0;
+        det_set_done = 0;
+        /* Created from here: on the old code it lands on this hart, where
+         * it runs once this thread has blocked. */
+        KASSERT(kthread_create(det_set, NULL, 30));
+        while (!det_flag)
+            waitq_wait(&det_wq, &det_lock);
+        det_flag = 0;
+        spin_unlock(&det_lock);
+        while (!__atomic_load_n(&det_set_done, __ATOMIC_ACQUIRE))
+            schedule();
+    }
+    det_done = 1;
+}
+
+KTEST(sched_prio_vs_wake_window)
+{
+    waitq_init(&det_wq, "ktest_det");
+    det_flag = det_done = 0;
+    det_round = -1;
+    sched_test_hook = det_hook;
+    KT_CHECK(kthread_create(det_sleeper, NULL, 10));
+    for (int r = 0; r < DET_ROUNDS; r++) {
+        /* Wait until the setter is in the window (or T is past it). */
+        while (!READ_ONCE(det_in_hook) || det_round != r)
+            sleep_until(time_now_ticks() + ns_to_ticks(100000));
+        spin_lock(&det_lock);
+        det_flag = 1;
+        spin_unlock(&det_lock);
+        waitq_wake_all(&det_wq);
+        while (det_round == r && !det_done)
+            sleep_until(time_now_ticks() + ns_to_ticks(100000));
+    }
+    while (!det_done)
+        sleep_until(time_now_ticks() + ns_to_ticks(100000));
+    sched_test_hook = NULL;
+    for (int i = 0; i < nharts; i++)
+        KT_CHECK_EQ(rq_consistent(&harts[i]), 0);
+}
