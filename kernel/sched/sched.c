@@ -8,12 +8,13 @@
  *  S1. Lock order: waitq lock -> sleep_lock -> t->slock -> rq lock. At most
  *      one thread's slock and one rq lock are held at a time.
  *  S2. t->prio, t->policy and t->ceiling change only with t->slock held,
- *      and while t is READY also with the lock of the run queue holding it
- *      (so rq_pop, which holds only the rq lock, always finds a queued
- *      thread on the level of its prio).
- *  S3. A thread enters a run queue only with its slock and that rq's lock
- *      held: make_ready (WAKING -> READY, new or woken threads) and
- *      schedule's requeue of the running thread (RUNNING -> READY).
+ *      and while t is READY or RUNNING also with the lock of the run queue
+ *      of harts[t->hart] (so rq_pop and schedule's requeue, which hold only
+ *      that rq lock, always see the level a queued thread is on).
+ *  S3. A thread enters a run queue only with that rq's lock held, and
+ *      either its slock (make_ready: WAKING -> READY, new or woken threads)
+ *      or as the running thread of that very hart (schedule's requeue,
+ *      RUNNING -> READY, which S2 makes safe without the slock).
  *  S4. A thread leaves a run queue only with that rq's lock held: rq_pop
  *      (READY -> RUNNING, sets t->hart to the popping hart) or
  *      sched_set_prio's re-queue on another level (slock held too).
@@ -27,11 +28,14 @@
  *      wins), waits until t->on_cpu clears (no lock held: the thread's own
  *      schedule() may still need its slock), then under t->slock makes it
  *      READY, reading prio under that lock.
- *  S8. Hence sched_set_prio, holding t->slock, sees t either READY (on
- *      harts[t->hart]; it may be popped meanwhile, so READY is re-checked
- *      under that rq lock) or on no run queue and unable to enter one
- *      until slock is released: it just stores the new values, which the
- *      next make_ready or requeue uses.
+ *  S8. Hence sched_set_prio, holding t->slock, sees t either BLOCKED or
+ *      WAKING (on no run queue, and unable to enter one until slock is
+ *      released: it just stores the new values, which make_ready uses), or
+ *      READY / RUNNING: then it takes the lock of harts[t->hart] and
+ *      re-checks; a READY thread there is on that queue (S5) and is moved
+ *      to its new level; a RUNNING one is on that hart and can only be
+ *      requeued there under the same lock; if t moved meanwhile it
+ *      retries.
  * Legal transitions (asserted with KEEL_LOCKCHECK): FREE -> WAKING
  * (creation), WAKING -> READY, READY -> RUNNING, RUNNING -> READY |
  * BLOCKED | DEAD, BLOCKED -> WAKING | RUNNING, DEAD -> FREE.
@@ -116,7 +120,8 @@ static inline int rq_top(const struct runqueue *rq)
 static void rq_add(struct hart *h, struct thread *t, bool front)
 {
     struct runqueue *rq = &h->rq;
-    LOCKCHECK(spin_held(&rq->lock) && spin_held(&t->slock));
+    LOCKCHECK(spin_held(&rq->lock) &&
+              (spin_held(&t->slock) || t == this_hart()->cur));
     LOCKCHECK(list_empty(&t->rq_node) && t->hart == h->id);
     LOCKCHECK(t->prio >= 1 && t->prio < NPRIO);
     if (front)
@@ -224,7 +229,7 @@ static void kick_for(int prio, struct hart *h)
 static void make_ready(struct thread *t)
 {
     spin_lock(&t->slock);
-    struct hart *h = kick_target(t->prio, t->hart, -1);
+    struct hart *h = nharts > 1 ? kick_target(t->prio, t->hart, -1) : NULL;
     if (!h)
         h = harts[t->hart].online ? &harts[t->hart] : this_hart();
     spin_lock(&h->rq.lock);
@@ -262,6 +267,15 @@ bool sched_wake(struct thread *t)
     TEST_HOOK();
     make_ready(t);
     return true;
+}
+
+/* Some other queue's best outranks `mine` (racy reads: a hint). */
+static bool remote_better(struct hart *self, int mine)
+{
+    for (int i = 1; i < nharts; i++)
+        if (rq_top(&harts[(self->id + i) % nharts].rq) > mine)
+            return true;
+    return false;
 }
 
 /* Pull the best thread of any queue if it outranks `mine` (the best
@@ -327,12 +341,11 @@ void sched_finish_switch(void)
     if (!prev)
         return;
     int state = prev->state;
-    int prio = prev->prio;
     __atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
     if (state == T_DEAD)
         thread_release(prev);
-    else if (state == T_READY)
-        kick_for(prio, h); /* preempted or yielded: another hart may take it */
+    else if (state == T_READY && nharts > 1)
+        kick_for(READ_ONCE(prev->prio), h); /* another hart may take it */
 }
 
 static void schedule_common(bool requeue_front)
@@ -349,26 +362,31 @@ static void schedule_common(bool requeue_front)
         panic("schedule(): thread %d in state %d", cur->tid, st);
     KASSERT(cur->on_cpu && h->prev == NULL);
 #endif
+    /* Requeue and pick under one hold of our queue's lock (S2, S3). */
+    struct thread *next = NULL;
     bool queued = false;
+    spin_lock(&h->rq.lock);
     if (cur->state == T_RUNNING && !cur->is_idle) {
-        spin_lock(&cur->slock);
-        spin_lock(&h->rq.lock);
         sched_set_state(cur, T_READY);
         rq_add(h, cur, requeue_front);
-        spin_unlock(&h->rq.lock);
-        spin_unlock(&cur->slock);
         queued = true;
     }
-    /* Our outgoing thread is queued here: pull only threads that are off
-     * every hart (see the file comment). */
-    struct thread *next = pull(h, rq_top(&h->rq), !queued);
-    if (!next) {
-        spin_lock(&h->rq.lock);
+    if (nharts == 1 || !remote_better(h, rq_top(&h->rq)))
         next = rq_pop(h, h, true);
-        spin_unlock(&h->rq.lock);
+    spin_unlock(&h->rq.lock);
+    if (!next) {
+        int mine = rq_top(&h->rq);
+        /* Our outgoing thread is queued here: pull only threads that are
+         * off every hart (see the file comment). */
+        next = pull(h, mine, !queued);
+        if (!next && mine >= 0) {
+            spin_lock(&h->rq.lock);
+            next = rq_pop(h, h, true);
+            spin_unlock(&h->rq.lock);
+        }
+        if (!next && !queued)
+            next = pull(h, -1, true); /* lost a race: anything at all */
     }
-    if (!next && !queued)
-        next = pull(h, -1, true); /* lost a race: anything at all */
     if (!next) {
         if (cur->is_idle)
             return;
@@ -413,34 +431,36 @@ void sched_set_prio(struct thread *t, int policy, int prio)
     int old = t->prio;
     int state = t->state;
     TEST_HOOK();
-    if (state == T_READY) {
-        struct hart *h = &harts[t->hart];
+    struct hart *h = NULL;
+    while (state == T_READY || state == T_RUNNING) {
+        h = &harts[READ_ONCE(t->hart)];
         spin_lock(&h->rq.lock);
-        if (t->state == T_READY) { /* not popped meanwhile */
-            LOCKCHECK(t->hart == h->id);
-            rq_del(h, t);
-            t->prio = prio;
-            t->policy = policy;
-            rq_add(h, t, false);
-        } else {
-            t->prio = prio;
-            t->policy = policy;
-            state = t->state;
-        }
+        state = t->state;
+        if (t->hart == h->id && (state == T_READY || state == T_RUNNING))
+            break; /* READY: on h's queue; RUNNING: on h */
         spin_unlock(&h->rq.lock);
+        h = NULL; /* moved meanwhile (or blocked): look again */
+    }
+    if (h && state == T_READY) {
+        rq_del(h, t);
+        t->prio = prio;
+        t->policy = policy;
+        rq_add(h, t, false);
     } else {
         t->prio = prio;
         t->policy = policy;
     }
+    if (h)
+        spin_unlock(&h->rq.lock);
     int hart = t->hart;
     spin_unlock(&t->slock);
     if (state == T_READY) {
         kick_for(prio, &harts[hart]);
     } else if (t == current()) {
         if (prio < old) {
-            struct hart *h = this_hart();
-            h->need_resched = 1; /* someone may now outrank us */
-            h->need_resched_preempt = 1;
+            struct hart *me = this_hart();
+            me->need_resched = 1; /* someone may now outrank us */
+            me->need_resched_preempt = 1;
         }
     } else if (state == T_RUNNING && prio < old) {
         sched_ipi(hart); /* running elsewhere: let it re-check */
