@@ -254,6 +254,7 @@ extern const struct utest ut_revoke_tests[];
 extern const struct utest ut_stress_tests[];
 extern const struct utest ut_small_tests[];
 extern const struct utest ut_quota_tests[];
+extern const struct utest ut_quota_tree_tests[];
 extern const struct utest ut_revoke_ops_tests[];
 extern const struct utest ut_revoke_storm_tests[];
 extern const struct utest ut_authority_tests[];
@@ -271,6 +272,7 @@ extern const struct ut_mode ut_peer_modes[];
 extern const struct ut_mode ut_stress_modes[];
 extern const struct ut_mode ut_small_modes[];
 extern const struct ut_mode ut_quota_modes[];
+extern const struct ut_mode ut_quota_tree_modes[];
 extern const struct ut_mode ut_mm_modes[];
 extern const struct ut_mode ut_sched_modes[];
 
