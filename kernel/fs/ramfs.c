@@ -236,6 +236,10 @@ int ramfs_add_image(const char *path, const uint8_t *data, uint64_t size)
     int err = 0;
     spin_lock(&ramfs_lock);
     struct inode *ip = walk(path, true, true, &err);
+    if (ip && ip->kind != KEEL_NODE_FILE) {
+        err = -EISDIR; /* "/", an existing directory or device node */
+        ip = NULL;
+    }
     if (ip) {
         ip->image = data;
         ip->size = size;

@@ -132,6 +132,9 @@ int ramfs_reserve_creates(uint32_t n);
 /* ramfs_lock held since ramfs_reserve_creates counted it: a new empty
  * file `name` in dir, owned by the calling process. */
 struct inode *ramfs_create_in(struct inode *dir, const char *name);
+/* Boot: path (made with its directories) is a read-only file on the
+ * image's data; -EISDIR when path names a directory (the root included)
+ * or a device node, which stay as they are. */
 int ramfs_add_image(const char *path, const uint8_t *data, uint64_t size);
 struct inode *ramfs_mknod(const char *dir, const char *name,
                           const struct file_ops *ops);

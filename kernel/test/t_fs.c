@@ -142,3 +142,28 @@ KTEST(ramfs_unlink_and_read_only_boot)
     KT_CHECK_EQ(ramfs_unlink("/kt_unlink"), 0);
     KT_CHECK_EQ(inode_count(), inodes);
 }
+
+/* Issue 6 item 1 (boot-image loader): a record naming the root, an
+ * existing directory or a device node is refused, and leaves that node
+ * as it was (a record named "/" made the boot path's walk up the
+ * parents run off the root). */
+KTEST(ramfs_add_image_rejects_non_files)
+{
+    static const uint8_t data[8] = "KRD1xxx";
+    static const char *const paths[] = {"/",    "",      "/.",
+                                        "/bin", "/dev/", "/dev/null"};
+    uint32_t inodes = inode_count();
+    for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        KT_CHECK_EQ(ramfs_add_image(paths[i], data, sizeof(data)), -EISDIR);
+    KT_CHECK_EQ(inode_count(), inodes);
+    struct file *f;
+    KT_CHECK_EQ(vfs_open("/", KEEL_O_RDONLY, &f), 0);
+    KT_CHECK(f->ip->kind == KEEL_NODE_DIR && !f->ip->image && !f->ip->size);
+    file_put(f);
+    KT_CHECK_EQ(vfs_open("/bin", KEEL_O_RDONLY, &f), 0);
+    KT_CHECK(f->ip->kind == KEEL_NODE_DIR && !f->ip->image && !f->ip->size);
+    file_put(f);
+    KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDWR, &f), 0);
+    KT_CHECK(f->ip->kind == KEEL_NODE_CHAR && !f->ip->image);
+    file_put(f);
+}
