@@ -6,7 +6,9 @@
 # Each tests/host/test_<x>.c becomes build/host/test_<x>, linked with the
 # module sources listed in HOST_SRCS_test_<x>.
 #
-# host-test also runs the cap_table fuzzer (tests/host/fuzz_captable.c,
+# host-test also runs tests/host/doc_tests.sh (the issue 6 table of
+# docs/testing.md names only tests that exist, one row per item, sorted)
+# and the cap_table fuzzer (tests/host/fuzz_captable.c,
 # built with clang's libFuzzer) for a bounded number of iterations via
 # tests/host/fuzz.sh; it counts as one test in the final summary line.
 # `make -f tests/host/host.mk host-fuzz` runs the fuzzer alone.
@@ -68,10 +70,11 @@ $(HOST_FUZZ_BIN): $(HOST_FUZZ_SRCS) tests/host/fuzz_captable.ignorelist \
 host-test-build: $(HOST_TEST_BINS)
 host-fuzz-build: $(HOST_FUZZ_BIN)
 
-# Unit tests first, then the fuzzer; one summary line for all of them.
+# Unit tests first, then the doc check and the fuzzer; one summary line
+# for all of them.
 host-test: host-test-build host-fuzz-build
 	@$(HOST_FUZZ_ENV) sh scripts/host-test.sh $(HOST_TEST_BINS) \
-		tests/host/fuzz.sh
+		tests/host/doc_tests.sh tests/host/fuzz.sh
 
 host-fuzz: host-fuzz-build
 	@$(HOST_FUZZ_ENV) sh tests/host/fuzz.sh

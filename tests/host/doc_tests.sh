@@ -1,0 +1,124 @@
+#!/bin/sh
+# Keeps the "## Issue 6 regression tests" table of docs/testing.md true.
+# Run from the repo root by scripts/host-test.sh (host-test layer of
+# make check); prints "P passed, F failed" last, exits 1 on a failure.
+#
+# Three checks:
+#  rows:   every issue 6 item 0..12 has a row, and so has the Done-when
+#          SMP stress tests (item column "stress");
+#  order:  rows are sorted by item number (11a before 11b; "12 (sched
+#          part)" counts as 12; "stress" comes last);
+#  names:  every test name the third column cites exists. A test name is
+#          a backticked lowercase identifier (`revoke_storm_smp`), with an
+#          optional trailing * for a family (`quota_tree_*`); it must be a
+#          user test the suite runs (UT_CASE(name) or UT_ISOLATED(name) in
+#          user/tests/*.c), a KTEST(name) in kernel/test/*.c, a host
+#          TEST(name) in tests/host/*.c, or a host test program
+#          (tests/host/NAME.c).
+#          Anything else backticked (paths, calls written `f()`, macros,
+#          commands) is not a test name.
+# Settings (environment): DOC (docs/testing.md).
+doc=${DOC:-docs/testing.md}
+passed=0
+failed=0
+
+pass() {
+    echo "ok   $1"
+    passed=$((passed + 1))
+}
+fail() {
+    echo "FAIL $1"
+    failed=$((failed + 1))
+}
+
+if [ ! -r "$doc" ]; then
+    echo "FAIL $doc not readable"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+# The table's rows: "item<TAB>tests column", one per line.
+rows=$(awk '
+    /^## / { insec = ($0 == "## Issue 6 regression tests"); next }
+    insec && /^\|/ {
+        n = split($0, c, "|")
+        item = c[2]; gsub(/^ +| +$/, "", item)
+        if (item == "item" || item ~ /^-+$/)
+            next
+        tests = ""
+        for (i = 4; i < n; i++)
+            tests = tests (i > 4 ? "|" : "") c[i]
+        print item "\t" tests
+    }' "$doc")
+if [ -z "$rows" ]; then
+    fail "rows: no \"## Issue 6 regression tests\" table in $doc"
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+
+# rows: each required item present.
+items=$(printf '%s\n' "$rows" | cut -f1)
+missing=""
+for want in 0 1 2 3 4 5 6 7 8 9 10 11 12 stress; do
+    if ! printf '%s\n' "$items" |
+        grep -Eq "^$want([a-z]|[^0-9a-z]|\$)"; then
+        missing="$missing $want"
+    fi
+done
+if [ -z "$missing" ]; then
+    pass "rows: items 0-12 and the stress tests each have a row"
+else
+    fail "rows: no row for item(s)$missing"
+fi
+
+# order: sort key = number * 100 + letter (a=1), stress = 9999.
+bad_order=$(printf '%s\n' "$items" | awk '
+    {
+        if ($0 ~ /^stress/) key = 9999
+        else {
+            num = $0; sub(/[^0-9].*$/, "", num)
+            let = substr($0, length(num) + 1, 1)
+            key = num * 100 + (let ~ /[a-z]/ ? index("abcdefghijklmnopqrstuvwxyz", let) : 0)
+        }
+        if (NR > 1 && key < prev) print "\"" prevs "\" before \"" $0 "\""
+        prev = key; prevs = $0
+    }')
+if [ -z "$bad_order" ]; then
+    pass "order: rows sorted by item number"
+else
+    fail "order: $(printf '%s' "$bad_order" | tr '\n' ';')"
+fi
+
+# names: every cited test exists.
+defined=$(
+    {
+        grep -hoE 'UT_(CASE|ISOLATED)\([a-z0-9_]*\)' user/tests/*.c
+        grep -ho 'KTEST([a-z0-9_]*)' kernel/test/*.c
+        grep -ho '^TEST([a-z0-9_]*)' tests/host/*.c
+    } | sed 's/^[A-Z_]*(\(.*\))$/\1/'
+    for f in tests/host/*.c; do basename "$f" .c; done
+)
+cited=$(printf '%s\n' "$rows" | cut -f2- | grep -o '`[^`]*`' | tr -d '`' |
+    grep -E '^[a-z][a-z0-9_]*\*?$' | sort -u)
+nnames=0
+unknown=""
+for name in $cited; do
+    nnames=$((nnames + 1))
+    case $name in
+    *\*) pat="^${name%\*}" ;;
+    *) pat="^${name}\$" ;;
+    esac
+    if ! printf '%s\n' "$defined" | grep -q "$pat"; then
+        unknown="$unknown $name"
+    fi
+done
+if [ "$nnames" -eq 0 ]; then
+    fail "names: the table cites no test"
+elif [ -z "$unknown" ]; then
+    pass "names: all $nnames cited tests exist"
+else
+    fail "names: no such test:$unknown"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
