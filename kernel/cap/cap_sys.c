@@ -96,10 +96,10 @@ int cap_system_install(struct proc *p, int slot, unsigned rights)
     return r;
 }
 
-/* Spawn action KEEL_FA_CAP: the parent's cap lock, then the child's (the
- * child's pid is higher). An fd already in the child's slot (inherited)
- * is replaced, as an open action replaces it; any other cap there is
- * kept and the action fails. */
+/* Spawn action KEEL_FA_CAP: both cap locks, in pid order (after a pid
+ * wrap the child's pid may be lower). An fd already in the child's slot
+ * (inherited) is replaced, as an open action replaces it; any other cap there
+ * is kept and the action fails. */
 int cap_spawn_copy(struct proc *parent, int src_slot, struct proc *child,
                    int slot, unsigned rights)
 {

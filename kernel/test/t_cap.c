@@ -122,3 +122,47 @@ KTEST(cap_rights_checked_on_lookup)
     cap_space_teardown(p);
     proc_free(p);
 }
+
+/* The system cap at spawn (KEEL_FA_CAP, cap_spawn_copy): the source needs
+ * GRANT, the copy gets a subset of its rights (never more), only system
+ * caps travel this way, and a holder's READ copy does not power off. */
+KTEST(cap_spawn_copy_never_widens)
+{
+    uint32_t procs = proc_count();
+    struct proc *p = proc_alloc("ktsysp"), *c = proc_alloc("ktsysc");
+    KT_CHECK(p && c);
+    const unsigned RG = CAP_RIGHT_READ | CAP_RIGHT_GRANT;
+    KT_CHECK_EQ(cap_system_install(p, 10, RG), 10);
+    KT_CHECK_EQ(cap_system_install(p, 11, CAP_RIGHTS_ALL & ~CAP_RIGHT_GRANT),
+                11);
+    KT_CHECK_EQ(cap_spawn_copy(p, 10, c, 20, CAP_RIGHT_READ | CAP_RIGHT_WRITE),
+                -EINVAL);
+    KT_CHECK_EQ(cap_spawn_copy(p, 10, c, 20, RG | CAP_RIGHT_EXEC), -EINVAL);
+    KT_CHECK_EQ(cap_spawn_copy(p, 11, c, 20, CAP_RIGHT_READ), -EACCES);
+    KT_CHECK_EQ(cap_spawn_copy(p, 12, c, 20, CAP_RIGHT_READ), -EBADF);
+    KT_CHECK(!capw_valid(c->caps.t.words[20]));
+    KT_CHECK(!cap_system_held(c, CAP_RIGHT_READ));
+    KT_CHECK_EQ(cap_spawn_copy(p, 10, c, 20, CAP_RIGHT_READ), 0);
+    cap_word_t w = c->caps.t.words[20];
+    KT_CHECK(capw_valid(w) && capw_type(w) == CAP_TYPE_SYSTEM);
+    KT_CHECK_EQ(capw_rights(w), CAP_RIGHT_READ);
+    KT_CHECK(cap_system_held(c, CAP_RIGHT_READ));
+    KT_CHECK(!cap_system_held(c, CAP_RIGHT_WRITE));
+    /* The child's copy has no GRANT: it cannot be handed on again. */
+    struct proc *g = proc_alloc("ktsysg");
+    KT_CHECK(g);
+    KT_CHECK_EQ(cap_spawn_copy(c, 20, g, 5, CAP_RIGHT_READ), -EACCES);
+    KT_CHECK(!cap_system_held(g, CAP_RIGHT_READ));
+    /* Other cap types do not travel this way (a process cap, GRANT). */
+    int ps = cap_proc_install(p, g);
+    KT_CHECK(ps >= 0);
+    KT_CHECK_EQ(cap_spawn_copy(p, ps, c, 21, CAP_RIGHT_READ), -EINVAL);
+    KT_CHECK(!capw_valid(c->caps.t.words[21]));
+    cap_space_teardown(g);
+    cap_space_teardown(c);
+    cap_space_teardown(p);
+    proc_free(g);
+    proc_free(c);
+    proc_free(p);
+    KT_CHECK_EQ(proc_count(), procs);
+}
