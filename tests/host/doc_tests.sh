@@ -3,7 +3,7 @@
 # Run from the repo root by scripts/host-test.sh (host-test layer of
 # make check); prints "P passed, F failed" last, exits 1 on a failure.
 #
-# Three checks:
+# Four checks:
 #  rows:   every issue 6 item 0..12 has a row, and so has the Done-when
 #          SMP stress tests (item column "stress");
 #  order:  rows are sorted by item number (11a before 11b; "12 (sched
@@ -16,8 +16,12 @@
 #          TEST(name) in tests/host/*.c, or a host test program
 #          (tests/host/NAME.c).
 #          Anything else backticked (paths, calls written `f()`, macros,
-#          commands) is not a test name.
-# Settings (environment): DOC (docs/testing.md).
+#          commands) is not a test name;
+#  the same for the tests column of docs/capabilities.md's "## Invariants
+#          and the tests that check them" (a user test file, `t_cap`,
+#          counts there too).
+# Settings (environment): DOC (docs/testing.md), CAPDOC
+# (docs/capabilities.md).
 doc=${DOC:-docs/testing.md}
 passed=0
 failed=0
@@ -89,36 +93,47 @@ else
     fail "order: $(printf '%s' "$bad_order" | tr '\n' ';')"
 fi
 
-# names: every cited test exists.
+# names: every cited test exists (also in capabilities.md's table of
+# invariants, which may name a user test file: `t_cap`).
 defined=$(
     {
         grep -hoE 'UT_(CASE|ISOLATED)\([a-z0-9_]*\)' user/tests/*.c
         grep -ho 'KTEST([a-z0-9_]*)' kernel/test/*.c
         grep -ho '^TEST([a-z0-9_]*)' tests/host/*.c
     } | sed 's/^[A-Z_]*(\(.*\))$/\1/'
-    for f in tests/host/*.c; do basename "$f" .c; done
+    for f in tests/host/*.c user/tests/t_*.c; do basename "$f" .c; done
 )
-cited=$(printf '%s\n' "$rows" | cut -f2- | grep -o '`[^`]*`' | tr -d '`' |
-    grep -E '^[a-z][a-z0-9_]*\*?$' | sort -u)
-nnames=0
-unknown=""
-for name in $cited; do
-    nnames=$((nnames + 1))
-    case $name in
-    *\*) pat="^${name%\*}" ;;
-    *) pat="^${name}\$" ;;
-    esac
-    if ! printf '%s\n' "$defined" | grep -q "$pat"; then
-        unknown="$unknown $name"
+
+# check_cited LABEL TEXT: the backticked test names in TEXT all exist.
+check_cited() {
+    cited=$(printf '%s\n' "$2" | grep -o '`[^`]*`' | tr -d '`' |
+        grep -E '^[a-z][a-z0-9_]*\*?$' | sort -u)
+    nnames=0
+    unknown=""
+    for name in $cited; do
+        nnames=$((nnames + 1))
+        case $name in
+        *\*) pat="^${name%\*}" ;;
+        *) pat="^${name}\$" ;;
+        esac
+        if ! printf '%s\n' "$defined" | grep -q "$pat"; then
+            unknown="$unknown $name"
+        fi
+    done
+    if [ "$nnames" -eq 0 ]; then
+        fail "$1: the table cites no test"
+    elif [ -z "$unknown" ]; then
+        pass "$1: all $nnames cited tests exist"
+    else
+        fail "$1: no such test:$unknown"
     fi
-done
-if [ "$nnames" -eq 0 ]; then
-    fail "names: the table cites no test"
-elif [ -z "$unknown" ]; then
-    pass "names: all $nnames cited tests exist"
-else
-    fail "names: no such test:$unknown"
-fi
+}
+
+check_cited names "$(printf '%s\n' "$rows" | cut -f2-)"
+capdoc=${CAPDOC:-docs/capabilities.md}
+check_cited "names ($capdoc invariants)" "$(awk -F'|' '
+    /^## / { insec = ($0 == "## Invariants and the tests that check them"); next }
+    insec && /^\|/ { print $3 }' "$capdoc" 2>/dev/null)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
