@@ -158,6 +158,28 @@ int cap_fd_install(struct proc *p, struct file *f, unsigned rights,
     return slot;
 }
 
+/* Lock order: the cap lock, then ramfs_lock (inside the commit). */
+int cap_fd_open(struct proc *p, struct vfs_open_req *r, unsigned rights,
+                bool cloexec, uint8_t ***old)
+{
+    *old = NULL;
+    cap_lock(p);
+    int slot = cap_table_alloc(&p->caps.t, 0);
+    if (slot >= 0) {
+        int err = vfs_open_commit_pages(r, 1, NULL, old);
+        if (err) {
+            slot = err;
+        } else {
+            file_get(r->f); /* the slot's reference */
+            cap_word_t w = capw_make(CAP_TYPE_FD, rights, file_index(r->f), 0);
+            cap_table_install(&p->caps.t, slot, cloexec ? w | CAPW_CLOEXEC : w,
+                              0);
+        }
+    }
+    cap_unlock(p);
+    return slot;
+}
+
 int cap_fd_get_pin(struct proc *p, int fd, unsigned rights, struct file **out,
                    struct cap_pin *pin)
 {

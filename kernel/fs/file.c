@@ -82,7 +82,9 @@ int vfs_check_oflags(int oflags)
  * trace): vfs_open_prepare allocates the struct file, with no operations
  * yet; vfs_open_commit then resolves a whole batch under one ramfs_lock
  * hold, checks every request (nothing changes if one fails), and only
- * then creates and truncates. vfs_open is a batch of one.
+ * then creates and truncates. vfs_open is a batch of one; open(2) commits
+ * under the caller's cap lock once its slot is known (cap_fd_open), so a
+ * full fd table changes nothing either.
  */
 static const struct file_ops vfs_pending_ops = {.seekable = false};
 
@@ -170,9 +172,9 @@ static uint8_t **open_apply(struct vfs_open_req *reqs, struct vfs_open_req *r)
     return open_truncates(r) ? ramfs_truncate(ip) : NULL;
 }
 
-int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path)
+int vfs_open_commit_pages(struct vfs_open_req *reqs, int n,
+                          const char *exec_path, uint8_t **old[])
 {
-    uint8_t **old[VFS_OPEN_BATCH_MAX];
     uint32_t ncreate = 0;
     int err = 0;
     KASSERT(n <= VFS_OPEN_BATCH_MAX);
@@ -186,9 +188,16 @@ int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path)
         err = open_resolve(reqs, i, exec_ip, &ncreate);
     if (!err)
         err = ramfs_reserve_creates(ncreate); /* the pool and the quota */
-    for (int i = 0; i < n && !err; i++)
-        old[i] = open_apply(reqs, &reqs[i]);
+    for (int i = 0; i < n; i++)
+        old[i] = err ? NULL : open_apply(reqs, &reqs[i]);
     spin_unlock(&ramfs_lock);
+    return err;
+}
+
+int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path)
+{
+    uint8_t **old[VFS_OPEN_BATCH_MAX];
+    int err = vfs_open_commit_pages(reqs, n, exec_path, old);
     for (int i = 0; i < n && !err; i++)
         ramfs_free_pages(old[i]);
     return err;

@@ -61,6 +61,14 @@ struct cap_pin;
 int cap_fd_get_pin(struct proc *p, int fd, unsigned rights, struct file **out,
                    struct cap_pin *pin);
 int cap_fd_close(struct proc *p, int fd);
+/* open(2)'s last step: under p's cap lock, find the lowest free slot,
+ * commit the prepared open r (vfs_open_commit_pages) and install its file
+ * there with `rights`. A full table gives -EMFILE before the file system
+ * changes; a failed commit its error. The slot, or a negative errno (r->f
+ * stays the caller's); *old gets the truncated pages to free. */
+struct vfs_open_req;
+int cap_fd_open(struct proc *p, struct vfs_open_req *r, unsigned rights,
+                bool cloexec, uint8_t ***old);
 int cap_fd_dup(struct proc *p, int fd, int min_slot);
 int cap_fd_dup2(struct proc *p, int oldfd, int newfd);
 int cap_fd_getflags(struct proc *p, int fd);

@@ -185,6 +185,11 @@ int vfs_open_prepare(const char *path, int oflags, struct vfs_open_req *r);
  * its error is returned. Else creates and truncates as asked and gives
  * every file its inode and operations. Each r->f stays the caller's. */
 int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path);
+/* vfs_open_commit that frees no pages (it may run under a spinlock): a
+ * successful one leaves in old[i] the pages request i's truncation took
+ * (or NULL), for the caller to ramfs_free_pages after unlocking. */
+int vfs_open_commit_pages(struct vfs_open_req *reqs, int n,
+                          const char *exec_path, uint8_t **old[]);
 
 void devfs_init(void);
 void console_input(int c);

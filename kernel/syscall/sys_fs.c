@@ -47,8 +47,8 @@ long sys_open(uint64_t upath, int oflags)
     long err = copy_path_in(path, upath);
     if (err)
         return err;
-    struct file *f;
-    err = vfs_open(path, oflags, &f); /* checks oflags first */
+    struct vfs_open_req r;
+    err = vfs_open_prepare(path, oflags, &r); /* checks oflags first */
     if (err)
         return err;
     /* Plain open never mints GRANT: only spawn actions and pipe do. */
@@ -58,10 +58,12 @@ long sys_open(uint64_t upath, int oflags)
         rights |= CAP_RIGHT_READ;
     if (acc != KEEL_O_RDONLY)
         rights |= CAP_RIGHT_WRITE;
+    /* The slot first, then the file-system change (no trace on EMFILE). */
+    uint8_t **old;
     int fd =
-        cap_fd_install(current()->proc, f, rights, oflags & KEEL_O_CLOEXEC, 0);
-    if (fd < 0)
-        file_put(f);
+        cap_fd_open(current()->proc, &r, rights, oflags & KEEL_O_CLOEXEC, &old);
+    file_put(r.f); /* prepare's reference: the slot holds its own */
+    ramfs_free_pages(old);
     return fd;
 }
 

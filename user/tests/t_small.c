@@ -244,6 +244,53 @@ TEST(spawn_failure_truncates_nothing)
     CHECK_EQ(read_file(path, buf, sizeof(buf)), 0);
 }
 
+/* open itself: a full fd table (EMFILE) is found before the file system
+ * changes, so an O_TRUNC open does not truncate and an O_CREAT open
+ * creates nothing. The table is filled with dups (no new files). */
+TEST(open_emfile_changes_nothing)
+{
+    static const char path[] = "/ut_small_emfile";
+    static const char fresh[] = "/ut_small_emfile_new";
+    static const char text[] = "kept";
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC);
+    CHECK_OK(fd);
+    CHECK_EQ(ut_write_full(fd, text, sizeof(text)), sizeof(text));
+    CHECK_OK(close(fd));
+    struct keel_kstat k0, k1;
+    CHECK_OK(keel_kstat(&k0));
+    ut_step("fill the fd table with dups, then open");
+    static int dups[CAP_FD_SLOTS];
+    int base = open("/dev/null", O_RDONLY), n = 0, e = 0;
+    while (base >= 0 && n < CAP_FD_SLOTS && (dups[n] = dup(base)) >= 0)
+        n++;
+    e = errno;
+    errno = 0;
+    int r1 = open(path, O_WRONLY | O_TRUNC), e1 = errno;
+    errno = 0;
+    int r2 = open(fresh, O_WRONLY | O_CREAT), e2 = errno;
+    int rc = keel_kstat(&k1);
+    for (int i = 0; i < n; i++)
+        close(dups[i]);
+    close(base);
+    if (r1 >= 0)
+        close(r1);
+    if (r2 >= 0)
+        close(r2);
+    CHECK(base >= 0 && n > 0);
+    CHECK_RC(e, EMFILE);
+    CHECKF(r1 == -1 && e1 == EMFILE, "O_TRUNC open: %d (%s)", r1,
+           ut_errname(e1));
+    CHECKF(r2 == -1 && e2 == EMFILE, "O_CREAT open: %d (%s)", r2,
+           ut_errname(e2));
+    ut_step("the file is intact, the new one was not made");
+    char buf[64];
+    CHECK_EQ(read_file(path, buf, sizeof(buf)), sizeof(text));
+    CHECK(!memcmp(buf, text, sizeof(text)));
+    CHECK(!file_exists(fresh));
+    CHECK_OK(rc);
+    CHECK_EQ(k1.pool_used[KEEL_POOL_INODES], k0.pool_used[KEEL_POOL_INODES]);
+}
+
 /* ---- f: detached threads ---- */
 
 static volatile int detached_ran;
@@ -464,6 +511,7 @@ const struct utest ut_small_tests[] = {
     UT_CASE(spawn_open_action_flags_as_open),
     UT_CASE(spawn_failure_creates_no_file),
     UT_CASE(spawn_failure_truncates_nothing),
+    UT_CASE(open_emfile_changes_nothing),
     UT_CASE(thread_detach_frees_slot),
     UT_CASE(thread_detach_errors),
     UT_ISOLATED(thread_stacksize_honoured),
