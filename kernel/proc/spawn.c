@@ -194,8 +194,12 @@ static int spawn_action(struct spawn_args *a, struct proc *parent,
             rights |= CAP_RIGHT_READ;
         if (acc != KEEL_O_RDONLY)
             rights |= CAP_RIGHT_WRITE;
-        file_get(r->f);             /* the slot's reference */
-        cap_fd_close(child, x->fd); /* replaces whatever was there */
+        /* An fd there is replaced; any other cap (a cap action's) is kept,
+         * as dup2 keeps it: EBADF. Nobody else reaches the child yet. */
+        if (cap_fd_close(child, x->fd) < 0 &&
+            capw_valid(child->caps.t.words[x->fd]))
+            return -EBADF;
+        file_get(r->f); /* the slot's reference */
         int slot = cap_fd_install(child, r->f, rights,
                                   x->oflags & KEEL_O_CLOEXEC, x->fd);
         if (slot != x->fd) {

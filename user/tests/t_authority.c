@@ -299,6 +299,16 @@ TEST(auth_system_cap_tokens)
                ut_errname(rc), ut_errname(bad[i].err));
     }
 
+    ut_step("an open action onto the slot a cap action filled: EBADF");
+    posix_spawn_file_actions_init(&fa);
+    CHECK_RC(keel_spawn_file_actions_addcap(&fa, 40, s, CAP_RIGHT_READ), 0);
+    CHECK_RC(
+        posix_spawn_file_actions_addopen(&fa, 40, "/dev/null", O_RDONLY, 0), 0);
+    int orc = ut_spawn(&pid, "/bin/true", &fa, NULL, av);
+    posix_spawn_file_actions_destroy(&fa);
+    CHECKF(orc == EBADF, "open action over a system cap: %s, expected EBADF",
+           ut_errname(orc));
+
     ut_step("dropped: stale token, and no authority left");
     CHECK_OK(cap_drop(tok));
     CHECK_ERRNO(cap_drop(tok), EBADF);
