@@ -147,6 +147,9 @@ int sched_policy_check(int policy);
 #ifdef KEEL_KTEST
 /* Test hook: called inside the windows the item-4 race needed. */
 extern void (*volatile sched_test_hook)(void);
+/* Test hook: called in make_ready after the target hart is chosen and
+ * before t is queued (t->slock held). */
+extern void (*volatile sched_test_place_hook)(struct thread *t);
 #endif
 
 /* Wait queues: the waiter adds itself under the object's lock, then

@@ -49,7 +49,9 @@
  * where it is and the kicked hart pulls it. In schedule() a hart takes
  * the best thread on any queue if it outranks its own best, so the
  * kicked hart finds it; an idle hart never waits in wfi while any run
- * queue holds a thread. A thread still on another hart's stack (on_cpu)
+ * queue holds a thread. The loads are read again after the thread is
+ * queued (a fence on each side with the idle loop), so a hart that went
+ * idle while the waker chose its queue is kicked too. A thread still on another hart's stack (on_cpu)
  * is only pulled by a hart whose own outgoing thread is not queued, so
  * two harts never wait for each other's outgoing thread.
  */
@@ -64,6 +66,12 @@ int nharts;
 
 #ifdef KEEL_KTEST
 void (*volatile sched_test_hook)(void);
+void (*volatile sched_test_place_hook)(struct thread *t);
+#define TEST_PLACE_HOOK(t)                                                     \
+    do {                                                                       \
+        if (sched_test_place_hook)                                             \
+            sched_test_place_hook(t);                                          \
+    } while (0)
 #define TEST_HOOK()                                                            \
     do {                                                                       \
         if (sched_test_hook)                                                   \
@@ -71,6 +79,9 @@ void (*volatile sched_test_hook)(void);
     } while (0)
 #else
 #define TEST_HOOK()                                                            \
+    do {                                                                       \
+    } while (0)
+#define TEST_PLACE_HOOK(t)                                                     \
     do {                                                                       \
     } while (0)
 #endif
@@ -232,6 +243,7 @@ static void make_ready(struct thread *t)
     struct hart *h = nharts > 1 ? kick_target(t->prio, t->hart, -1) : NULL;
     if (!h)
         h = harts[t->hart].online ? &harts[t->hart] : this_hart();
+    TEST_PLACE_HOOK(t);
     spin_lock(&h->rq.lock);
     t->hart = h->id;
     rq_add(h, t, false);
@@ -240,7 +252,14 @@ static void make_ready(struct thread *t)
     int prio = t->prio;
     spin_unlock(&h->rq.lock);
     spin_unlock(&t->slock);
-    if (prio > hart_cur_prio(h))
+    if (nharts > 1) {
+        /* The loads read above may be stale: a hart may have gone idle
+         * (or dropped below prio) since. Look again now that t is
+         * queued; the fence pairs with the idle loop's, so either we see
+         * that hart idle or it sees t queued. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        kick_for(prio, h);
+    } else if (prio > hart_cur_prio(h))
         sched_ipi(h->id);
 }
 
@@ -344,8 +363,12 @@ void sched_finish_switch(void)
     __atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
     if (state == T_DEAD)
         thread_release(prev);
-    else if (state == T_READY && nharts > 1)
-        kick_for(READ_ONCE(prev->prio), h); /* another hart may take it */
+    else if (state == T_READY && nharts > 1) {
+        /* Another hart may take it; the fence pairs with the idle loop's
+         * (prev was queued before). */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        kick_for(READ_ONCE(prev->prio), h);
+    }
 }
 
 static void schedule_common(bool requeue_front)
@@ -507,6 +530,9 @@ void sched_start(void)
         /* Nothing we could take anywhere: wait for an interrupt. wfi
          * wakes on a pending interrupt even with SIE off; SIE is opened
          * briefly to take it. A queued thread anywhere is ours to pull. */
+        /* h->cur is the idle thread (stored before): a waker that
+         * queues a thread after our look sees us idle and kicks us. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (!work_anywhere()) {
             h->ticks_idle++;
             __asm__ volatile("wfi");
