@@ -51,9 +51,9 @@
  * kicked hart finds it; an idle hart never waits in wfi while any run
  * queue holds a thread. The loads are read again after the thread is
  * queued (a fence on each side with the idle loop), so a hart that went
- * idle while the waker chose its queue is kicked too. A thread still on another hart's stack (on_cpu)
- * is only pulled by a hart whose own outgoing thread is not queued, so
- * two harts never wait for each other's outgoing thread.
+ * idle while the waker chose its queue is kicked too. A thread still on another
+ * hart's stack (on_cpu) is only pulled by a hart whose own outgoing thread is
+ * not queued, so two harts never wait for each other's outgoing thread.
  */
 #include "../include/mm.h"
 #include "../include/proc.h"
@@ -239,10 +239,16 @@ static void kick_for(int prio, struct hart *h)
  * soonest, and interrupt that hart if the thread outranks what it runs. */
 static void make_ready(struct thread *t)
 {
+    bool smp = nharts > 1;
     spin_lock(&t->slock);
-    struct hart *h = nharts > 1 ? kick_target(t->prio, t->hart, -1) : NULL;
-    if (!h)
-        h = harts[t->hart].online ? &harts[t->hart] : this_hart();
+    struct hart *h = this_hart(); /* the only hart if !smp */
+    if (smp) {
+        struct hart *k = kick_target(t->prio, t->hart, -1);
+        if (k)
+            h = k;
+        else if (harts[t->hart].online)
+            h = &harts[t->hart];
+    }
     TEST_PLACE_HOOK(t);
     spin_lock(&h->rq.lock);
     t->hart = h->id;
@@ -252,7 +258,7 @@ static void make_ready(struct thread *t)
     int prio = t->prio;
     spin_unlock(&h->rq.lock);
     spin_unlock(&t->slock);
-    if (nharts > 1) {
+    if (smp) {
         /* The loads read above may be stale: a hart may have gone idle
          * (or dropped below prio) since. Look again now that t is
          * queued; the fence pairs with the idle loop's, so either we see
