@@ -145,12 +145,12 @@ KTEST(ramfs_unlink_and_read_only_boot)
 
 /* Issue 6 item 1 (boot-image loader): a record naming the root, an
  * existing directory or a device node is refused, and leaves that node
- * as it was (a record named "/" made the boot path's walk up the
- * parents run off the root). */
+ * as it was (it used to give the directory or device node the record's
+ * data and size). */
 KTEST(ramfs_add_image_rejects_non_files)
 {
     static const uint8_t data[8] = "KRD1xxx";
-    static const char *const paths[] = {"/",    "",      "/.",
+    static const char *const paths[] = {"/",    "",      "/.",       "/..",
                                         "/bin", "/dev/", "/dev/null"};
     uint32_t inodes = inode_count();
     for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
@@ -165,5 +165,40 @@ KTEST(ramfs_add_image_rejects_non_files)
     file_put(f);
     KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDWR, &f), 0);
     KT_CHECK(f->ip->kind == KEEL_NODE_CHAR && !f->ip->image);
+    file_put(f);
+}
+
+/* Issue 6 item 1: a boot-image file over 2 MiB cannot be copied into
+ * pages (a one-page array of 512 page pointers). Boot files are read-only
+ * at open (EROFS), so this drives the write path directly: EFBIG, and
+ * nothing charged, allocated or changed. */
+KTEST(ramfs_big_image_write_efbig)
+{
+    static uint8_t data[3ul << 20]; /* .bss of the test kernel only */
+    const uint64_t size = sizeof(data);
+    KT_CHECK_EQ(ramfs_add_image("/kt_big", data, size), 0);
+    int err = 0;
+    spin_lock(&ramfs_lock);
+    struct inode *ip = ramfs_lookup("/kt_big", false, &err);
+    KT_CHECK(ip);
+    ramfs_inode_open(ip);
+    spin_unlock(&ramfs_lock);
+    struct file *f = file_alloc(&ramfs_file_ops);
+    KT_CHECK(f);
+    f->ip = ip;
+    f->oflags = KEEL_O_RDWR;
+    uint64_t free = page_free_count();
+    /* The source is never read: the limit comes first. */
+    static const uint64_t offs[] = {0, (2ul << 20) - 1, (2ul << 20) + 5};
+    for (unsigned i = 0; i < 3; i++) {
+        f->off = offs[i];
+        KT_CHECK_EQ(ramfs_file_ops.write(f, USER_BASE, 1, NULL), -EFBIG);
+        KT_CHECK_EQ(f->off, offs[i]);
+    }
+    f->oflags = KEEL_O_WRONLY | KEEL_O_APPEND;
+    KT_CHECK_EQ(ramfs_file_ops.write(f, USER_BASE, 1, NULL), -EFBIG);
+    KT_CHECK(!ip->pages && ip->image == data && ip->size == size);
+    KT_CHECK_EQ(ip->npages, 0);
+    KT_CHECK_EQ(page_free_count(), free);
     file_put(f);
 }
