@@ -3,6 +3,7 @@
  * spawning utest itself, full reads and writes, time, fds.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,15 +173,43 @@ int ut_count_fds(void)
     return n;
 }
 
+static bool kstat_same_pools(const struct keel_kstat *a,
+                             const struct keel_kstat *b)
+{
+    return a->procs_in_use == b->procs_in_use &&
+           a->threads_in_use == b->threads_in_use &&
+           a->files_in_use == b->files_in_use &&
+           a->pipes_in_use == b->pipes_in_use;
+}
+
+/* A baseline for a later ut_kstat_settle: processes and threads of an
+ * earlier test are freed a little after they are reaped (once off their
+ * hart), so a snapshot taken at once may still count them and never be
+ * reached again. Waits until the pools read the same 5 times in a row,
+ * 10 ms apart (2 s at most). */
+int ut_kstat_quiet(struct keel_kstat *out)
+{
+    struct keel_kstat prev;
+    if (keel_kstat(&prev) < 0)
+        return -1;
+    int same = 0;
+    for (int i = 0; i < 200 && same < 5; i++) {
+        ut_sleep_ms(10);
+        if (keel_kstat(out) < 0)
+            return -1;
+        same = kstat_same_pools(out, &prev) ? same + 1 : 0;
+        prev = *out;
+    }
+    *out = prev;
+    return 0;
+}
+
 int ut_kstat_settle(const struct keel_kstat *want, struct keel_kstat *got)
 {
     for (int i = 0; i < 200; i++) {
         if (keel_kstat(got) < 0)
             return -1;
-        if (got->procs_in_use == want->procs_in_use &&
-            got->threads_in_use == want->threads_in_use &&
-            got->files_in_use == want->files_in_use &&
-            got->pipes_in_use == want->pipes_in_use)
+        if (kstat_same_pools(got, want))
             return 0;
         ut_sleep_ms(10);
     }

@@ -236,6 +236,8 @@ static inline unsigned ut_tok_rights(cap_token_t t)
  * Returns 0 when they matched, -1 otherwise (*got holds the last sample).
  */
 int ut_kstat_settle(const struct keel_kstat *want, struct keel_kstat *got);
+/* A kstat baseline taken once earlier tests' frees have settled. */
+int ut_kstat_quiet(struct keel_kstat *out);
 
 /* ---- the test tables, one per file ---- */
 
