@@ -43,11 +43,29 @@ void kthread_start(void (*fn)(void *), void *arg)
     panic("dead kthread ran");
 }
 
+/* Processes and threads an earlier test reaped are freed a little later
+ * (once their last thread is off its hart), so a test that takes a pool
+ * baseline at its start could count them and never see that count
+ * again. Before each test, wait until the pools stop changing: the same
+ * counts across 5 consecutive 1 ms sleeps (at most 200 ms). */
+static void ktest_quiesce(void)
+{
+    uint32_t procs = proc_count(), threads = thread_count();
+    for (int i = 0, same = 0; i < 200 && same < 5; i++) {
+        sleep_until(time_now_ticks() + ns_to_ticks(1000000));
+        uint32_t p = proc_count(), t = thread_count();
+        same = (p == procs && t == threads) ? same + 1 : 0;
+        procs = p;
+        threads = t;
+    }
+}
+
 static void ktest_main(void *arg)
 {
     (void)arg;
     int passed = 0, failed = 0;
     for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+        ktest_quiesce();
         current_failures = 0;
         t->fn();
         if (current_failures) {
