@@ -186,43 +186,6 @@ const struct ut_mode ut_mm_modes[] = {
 
 /* ---- the parent ---- */
 
-/* Spawns utest MODE ARG with fd 0 = *cmd's read end, fd 1 = *rep's write
- * end; leaves the parent the other ends in *cmd and *rep. */
-static int spawn_piped(pid_t *pid, const char *mode, const char *arg, int *cmd,
-                       int *rep)
-{
-    int c[2], r[2];
-    if (pipe(c) < 0)
-        return errno;
-    if (pipe(r) < 0) {
-        close(c[0]);
-        close(c[1]);
-        return errno;
-    }
-    /* Our ends stay out of every later child (one holding another's
-     * command pipe would keep it from ever seeing EOF). */
-    fcntl(c[1], F_SETFD, FD_CLOEXEC);
-    fcntl(r[0], F_SETFD, FD_CLOEXEC);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, c[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, r[1], 1);
-    posix_spawn_file_actions_addclose(&fa, c[0]);
-    posix_spawn_file_actions_addclose(&fa, r[1]);
-    int rc = ut_spawn_self(pid, &fa, NULL, mode, arg, NULL, NULL);
-    posix_spawn_file_actions_destroy(&fa);
-    close(c[0]);
-    close(r[1]);
-    if (rc) {
-        close(c[1]);
-        close(r[0]);
-        return rc;
-    }
-    *cmd = c[1];
-    *rep = r[0];
-    return 0;
-}
-
 struct tlb_run {
     int saw_touch, saw_fail, st;
     char leak[64];
@@ -238,7 +201,7 @@ static int tlb_try(int nprobers, struct tlb_run *run)
     snprintf(arg, sizeof(arg), "%d", nprobers);
     pid_t pid;
     int cmd = -1, rep = -1;
-    int rc = spawn_piped(&pid, "brk-tlb", arg, &cmd, &rep);
+    int rc = ut_spawn_cmd(&pid, &cmd, &rep, "brk-tlb", arg, NULL, NULL);
     if (rc)
         return rc;
     char c;

@@ -27,42 +27,6 @@
 #include "t_quota.h"
 #include "utest.h"
 
-/* A helper child: utest MODE A1 A2 A3 with fd 0 <- *cmd, fd 1 -> *rep.
- * Our ends are close-on-exec, so later children do not inherit them. */
-int q_spawn(pid_t *pid, int *cmd, int *rep, const char *mode, const char *a1,
-            const char *a2, const char *a3)
-{
-    int c[2], r[2];
-    if (pipe(c) < 0)
-        return errno;
-    if (pipe(r) < 0) {
-        int e = errno;
-        close(c[0]);
-        close(c[1]);
-        return e;
-    }
-    fcntl(c[1], F_SETFD, FD_CLOEXEC);
-    fcntl(r[0], F_SETFD, FD_CLOEXEC);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, c[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, r[1], 1);
-    posix_spawn_file_actions_addclose(&fa, c[0]);
-    posix_spawn_file_actions_addclose(&fa, r[1]);
-    int rc = ut_spawn_self(pid, &fa, NULL, mode, a1, a2, a3);
-    posix_spawn_file_actions_destroy(&fa);
-    close(c[0]);
-    close(r[1]);
-    if (rc) {
-        close(c[1]);
-        close(r[0]);
-        return rc;
-    }
-    *cmd = c[1];
-    *rep = r[0];
-    return 0;
-}
-
 int q_report(int v)
 {
     return write(1, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
@@ -157,7 +121,7 @@ static int mode_q_probe(int argc, char **argv)
     pid_t pid;
     int step = 0, rc = 0;
     int cmd = -1, rep = -1;
-    if ((rc = q_spawn(&pid, &cmd, &rep, "q-idle", NULL, NULL, NULL)))
+    if ((rc = ut_spawn_cmd(&pid, &cmd, &rep, "q-idle", NULL, NULL, NULL)))
         goto out;
     step = 1;
     int fd = open("/dev/null", O_RDONLY);
@@ -267,7 +231,8 @@ static int mode_q_pin(int argc, char **argv)
     pid_t holder[2];
     int hcmd[2], hrep[2];
     for (int i = 0; i < 2; i++)
-        if (q_spawn(&holder[i], &hcmd[i], &hrep[i], "q-idle", NULL, NULL, NULL))
+        if (ut_spawn_cmd(&holder[i], &hcmd[i], &hrep[i], "q-idle", NULL, NULL,
+                         NULL))
             return 3;
     int n = 0, err = 0;
     for (;; n++) {
@@ -410,7 +375,7 @@ int q_run_probe(void)
 {
     pid_t pid;
     int cmd, rep;
-    int rc = q_spawn(&pid, &cmd, &rep, "q-probe", NULL, NULL, NULL);
+    int rc = ut_spawn_cmd(&pid, &cmd, &rep, "q-probe", NULL, NULL, NULL);
     if (rc)
         return -rc;
     int r = q_read_report(rep);
@@ -432,7 +397,7 @@ TEST(quota_info_self_and_child)
     CHECK(q.used[KEEL_POOL_THREADS] >= 1); /* this thread */
     pid_t pid;
     int cmd, rep;
-    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-idle", NULL, NULL, NULL), 0);
+    CHECK_RC(ut_spawn_cmd(&pid, &cmd, &rep, "q-idle", NULL, NULL, NULL), 0);
     int r = keel_quota_info(pid, &c);
     int e = errno;
     struct keel_quota q2;
@@ -463,7 +428,7 @@ TEST(quota_spawn_race_exact)
     CHECK_OK(keel_quota_info(0, &q0));
     pid_t pid;
     int cmd, rep;
-    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-race", "8", NULL, NULL), 0);
+    CHECK_RC(ut_spawn_cmd(&pid, &cmd, &rep, "q-race", "8", NULL, NULL), 0);
     int n = q_read_report(rep), limit = q_read_report(rep);
     int used = q_read_report(rep), bad = q_read_report(rep);
     close(cmd);
@@ -488,7 +453,7 @@ TEST(quota_cap_pinned_reaped_children)
     CHECK_OK(keel_quota_info(0, &q0));
     pid_t pid;
     int cmd, rep;
-    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-pin", NULL, NULL, NULL), 0);
+    CHECK_RC(ut_spawn_cmd(&pid, &cmd, &rep, "q-pin", NULL, NULL, NULL), 0);
     int n = q_read_report(rep), err = q_read_report(rep);
     pid_t other;
     int rc = ut_spawn_self(&other, NULL, NULL, "exit", "5", NULL, NULL);
@@ -518,7 +483,7 @@ TEST(quota_cap_pinned_exited_threads)
     CHECK_OK(keel_quota_info(0, &q0));
     pid_t pid;
     int cmd, rep;
-    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-tpin", NULL, NULL, NULL), 0);
+    CHECK_RC(ut_spawn_cmd(&pid, &cmd, &rep, "q-tpin", NULL, NULL, NULL), 0);
     int n = q_read_report(rep), err = q_read_report(rep);
     int limit = q_read_report(rep);
     int probe = q_run_probe();
@@ -545,7 +510,7 @@ TEST(quota_ramfs_fill_and_exit)
     CHECK_OK(keel_quota_info(0, &q0));
     pid_t pid;
     int cmd, rep;
-    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-fill", NULL, NULL, NULL), 0);
+    CHECK_RC(ut_spawn_cmd(&pid, &cmd, &rep, "q-fill", NULL, NULL, NULL), 0);
     int nfiles = q_read_report(rep), err = q_read_report(rep);
     int limit = q_read_report(rep);
     close(cmd);

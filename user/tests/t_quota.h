@@ -11,9 +11,6 @@
 
 #include "utest.h"
 
-/* A helper child: utest MODE A1 A2 A3 with fd 0 <- *cmd, fd 1 -> *rep. */
-int q_spawn(pid_t *pid, int *cmd, int *rep, const char *mode, const char *a1,
-            const char *a2, const char *a3);
 /* One int to the parent (fd 1): 0 or -1. */
 int q_report(int v);
 /* One int from a helper, or -1000 - errno when it sent none. */

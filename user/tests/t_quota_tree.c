@@ -155,8 +155,8 @@ static int mode_q_hog(int argc, char **argv)
     char d[12];
     snprintf(d, sizeof(d), "%d", depth - 1);
     for (int i = 0; depth > 0 && i < fan && i < Q_FANOUT_MAX; i++) {
-        int rc =
-            q_spawn(&kid[nk], &cmd[nk], &rep[nk], "q-hog", argv[2], d, argv[4]);
+        int rc = ut_spawn_cmd(&kid[nk], &cmd[nk], &rep[nk], "q-hog", argv[2], d,
+                              argv[4]);
         if (rc) {
             /* Building the tree may run out of processes or of the pool
              * the tree attacks (a child's main thread, its pages). */
@@ -218,7 +218,7 @@ static void q_tree_attack(int pool, int fanout)
     char ps[8], fs[8];
     snprintf(ps, sizeof(ps), "%d", pool);
     snprintf(fs, sizeof(fs), "%d", fanout);
-    CHECK_RC(q_spawn(&pid, &cmd, &rep, "q-hog", ps, "1", fs), 0);
+    CHECK_RC(ut_spawn_cmd(&pid, &cmd, &rep, "q-hog", ps, "1", fs), 0);
     int r = q_read_report(rep);
     int probe = q_run_probe();
     close(cmd);

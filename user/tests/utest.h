@@ -204,6 +204,10 @@ int ut_count_children(void);
 /* Nonzero when fd is open (fcntl F_GETFD succeeds). */
 int ut_fd_open(int fd);
 /* Number of open fds in [0, CAP_FD_SLOTS). */
+/* A helper child: utest MODE A1 A2 A3 with fd 0 <- *cmd and fd 1 -> *rep
+ * (our ends close-on-exec); 0 or an errno. */
+int ut_spawn_cmd(pid_t *pid, int *cmd, int *rep, const char *mode,
+                 const char *a1, const char *a2, const char *a3);
 int ut_count_fds(void);
 /* Empties a test file (O_TRUNC) so the suite gives its pages back. */
 void ut_scrub(const char *path);
