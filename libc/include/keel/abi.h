@@ -18,6 +18,9 @@ enum keel_syscall {
     SYS_spawn = 4,
     SYS_waitpid = 5,
     SYS_kill = 6,
+    SYS_setpgid = 7, /* (pid, pgid): see "Process groups" below */
+    SYS_getpgid = 8, /* (pid): 0 is the caller */
+    SYS_ioctl = 9,   /* (fd, KEEL_IOC_*, arg): terminal control */
     SYS_read = 10,
     SYS_write = 11,
     SYS_open = 12,
@@ -30,9 +33,14 @@ enum keel_syscall {
     SYS_fstat = 19,
     SYS_readdir = 20,
     SYS_unlink = 21,
+    SYS_mkdir = 22,         /* (path) */
+    SYS_rmdir = 23,         /* (path) */
     SYS_vm_fail_after = 24, /* debug kernels: fault injection */
     SYS_brk = 25,
     SYS_thread_detach = 26,
+    SYS_chdir = 27,  /* (path) */
+    SYS_getcwd = 28, /* (buf, size): the length with the NUL */
+    SYS_stat = 29,   /* (path, struct keel_stat *) */
     SYS_thread_create = 30,
     SYS_thread_exit = 31,
     SYS_thread_join = 32,
@@ -51,6 +59,8 @@ enum keel_syscall {
     SYS_cap_info = 54,
     SYS_proc_handle = 55,
     SYS_quota_info = 56,
+    SYS_cap_list = 57,   /* (pid, slot, struct cap_info *): 1, 0 empty */
+    SYS_threadinfo = 58, /* (index, struct keel_threadinfo *): 1, 0 end */
     SYS_procinfo = 60,
     SYS_poweroff = 61,
     SYS_kstat = 62,
@@ -140,6 +150,10 @@ struct keel_spawn_action {
 
 #define KEEL_SPAWN_SETSCHED 0x1   /* apply policy/priority below */
 #define KEEL_SPAWN_SETCEILING 0x2 /* lower the child's ceiling to ceiling */
+#define KEEL_SPAWN_SETPGROUP 0x4  /* put the child in process group pgroup */
+/* The environment: at most KEEL_SPAWN_ENV_MAX strings; argument and
+ * environment strings share the KEEL_SPAWN_ARGS_BYTES budget (E2BIG). */
+#define KEEL_SPAWN_ENV_MAX 64
 
 struct keel_spawn_req {
     uint64_t path;    /* user pointer: program path */
@@ -150,7 +164,10 @@ struct keel_spawn_req {
     int32_t policy;
     int32_t priority;
     int32_t ceiling; /* with KEEL_SPAWN_SETCEILING: at most the caller's */
-    int32_t pad;
+    int32_t pgroup;  /* with KEEL_SPAWN_SETPGROUP: 0 a new group led by the
+                        child, else an existing group (see setpgid) */
+    uint64_t envp;   /* user pointer: NULL-terminated char *[], or 0 for an
+                        empty environment */
 };
 
 /* waitpid status: the usual encoding (newlib's <sys/wait.h> reads it). */
@@ -158,7 +175,11 @@ struct keel_spawn_req {
 #define KEEL_WSTATUS_SIGNALED(sig) ((sig)&0x7f)
 #define KEEL_WNOHANG 1
 
+#define KEEL_SIGHUP 1
+#define KEEL_SIGINT 2 /* the console's ^C, to its foreground group */
+#define KEEL_SIGQUIT 3
 #define KEEL_SIGKILL 9
+#define KEEL_SIGPIPE 13
 #define KEEL_SIGSEGV 11
 #define KEEL_SIGILL 4
 #define KEEL_SIGBUS 7
@@ -173,6 +194,41 @@ struct keel_spawn_req {
 struct keel_timespec {
     int64_t tv_sec;
     int64_t tv_nsec;
+};
+
+/* Terminal control (SYS_ioctl on a console fd; other fds: ENOTTY). */
+#define KEEL_IOC_TCGETS 1    /* arg: struct keel_termios * (out) */
+#define KEEL_IOC_TCSETS 2    /* arg: const struct keel_termios * */
+#define KEEL_IOC_TIOCGPGRP 3 /* arg: int32_t * (out): foreground group */
+#define KEEL_IOC_TIOCSPGRP 4 /* arg: const int32_t *: set it */
+#define KEEL_TTY_ECHO 0x1    /* echo input */
+#define KEEL_TTY_ICANON 0x2  /* line at a time, with erase and ^D */
+#define KEEL_TTY_ISIG 0x4    /* ^C sends SIGINT to the foreground group */
+struct keel_termios {
+    uint32_t lflag; /* KEEL_TTY_* */
+    uint32_t pad;
+};
+
+/* threadinfo: one row of `ps` per thread (system cap with READ). */
+enum keel_thread_state {
+    KEEL_TSTATE_RUNNING = 0,  /* on a hart now (hart says which) */
+    KEEL_TSTATE_READY = 1,    /* runnable, queued */
+    KEEL_TSTATE_SLEEPING = 2, /* nanosleep */
+    KEEL_TSTATE_BLOCKED = 3,  /* on a wait queue: wchan names it */
+    KEEL_TSTATE_EXITED = 4,   /* exited, not yet joined or reaped */
+};
+struct keel_threadinfo {
+    int32_t pid;
+    int32_t tid; /* the thread's cap slot in its process */
+    int32_t pgid;
+    int32_t policy; /* KEEL_SCHED_* */
+    int32_t priority;
+    int32_t ceiling;
+    int32_t state;   /* KEEL_TSTATE_* */
+    int32_t hart;    /* the hart it runs on or last ran on; -1 never ran */
+    uint64_t cpu_ns; /* time spent running */
+    char name[KEEL_NAME_MAX + 1];  /* the process's name */
+    char wchan[KEEL_NAME_MAX + 1]; /* BLOCKED: the wait queue's name */
 };
 
 /* procinfo: one row of `ps`. */
