@@ -53,7 +53,7 @@ QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) \
 TIMEOUT ?= 600
 
 .PHONY: all setup run check bench debug exec clean host-test ktest utest FORCE \
-	utest-icount
+	utest-icount console-test
 all: $(B)/keel.elf $(B)/initrd.img
 
 setup: $(SETUP_STAMP)
@@ -182,6 +182,16 @@ utest-icount: $(B)/keel-debug.elf $(B)/initrd-icount.img
 		-monitor none -serial stdio -icount shift=0,sleep=off \
 		-kernel $(B)/keel-debug.elf -initrd $(B)/initrd-icount.img
 
+# The console test: tests/console/console-test drives `make run` through
+# a pseudo-terminal with the scenarios tests/console/*.scn
+# (docs/testing.md "Console tests"); CONSOLE_SCN= picks other files.
+CONSOLE_SCN ?= $(sort $(wildcard tests/console/*.scn))
+$(B)/console-test: tests/console/console-test.c tests/console/scn.c tests/console/scn.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"; cc -O2 -Wall -Wextra -Werror -o $@ tests/console/console-test.c tests/console/scn.c
+console-test: $(B)/console-test $(RUN_KERNEL) $(B)/initrd.img
+	@$(B)/console-test $(CONSOLE_SCN) -- $(MAKE) --no-print-directory run
+
 check: $(SETUP_STAMP)
 	@$(MAKE) --no-print-directory host-test
 	@$(MAKE) --no-print-directory ktest
@@ -190,6 +200,7 @@ check: $(SETUP_STAMP)
 	@$(MAKE) --no-print-directory utest SMP=4 UTEST_KERNEL=$(B)/keel.elf
 	@$(MAKE) --no-print-directory utest SMP=2 ONLY=mm_brk_enomem_tlb
 	@$(MAKE) --no-print-directory utest-icount
+	@$(MAKE) --no-print-directory console-test
 
 bench: $(B)/keel.elf $(B)/initrd-bench.img
 	@$(QEMU) -machine virt -bios default -m $(MEM) -smp 1 -nographic \
