@@ -343,6 +343,11 @@ static int find_proc_slot(struct proc *p, int pid, unsigned need)
     return r;
 }
 
+int cap_proc_slot_locked(struct proc *p, int pid, unsigned need)
+{
+    return find_proc_slot(p, pid, need);
+}
+
 struct proc *cap_proc_lookup(struct proc *p, int pid, unsigned need, int *err)
 {
     cap_lock(p);

@@ -38,25 +38,6 @@ long sys_cap_drop(uint64_t tok)
     return err;
 }
 
-long sys_cap_info(int slot, uint64_t uout)
-{
-    struct proc *p = current()->proc;
-    if ((unsigned)slot >= CAP_SLOTS)
-        return -EBADF;
-    cap_word_t w = READ_ONCE(p->caps.t.words[slot]);
-    if (!capw_valid(w))
-        return -EBADF;
-    struct cap_info info = {
-        .type = (int)capw_type(w),
-        .rights = capw_rights(w),
-        .generation = capw_gen(w),
-        .delegated = (w & CAPW_DELEGATED) ? 1 : 0,
-        .cloexec = (w & CAPW_CLOEXEC) ? 1 : 0,
-        .object = capw_obj(w),
-    };
-    return copy_to_user(uout, &info, sizeof(info));
-}
-
 static bool sys_word_ok(cap_word_t w, unsigned right)
 {
     return capw_valid(w) && capw_type(w) == CAP_TYPE_SYSTEM &&

@@ -81,6 +81,14 @@ int cap_proc_install(struct proc *p, struct proc *target);
  * reference (proc_put it), or NULL: -EPERM no such cap, -ESRCH no live
  * process. */
 struct proc *cap_proc_lookup(struct proc *p, int pid, unsigned need, int *err);
+/* With p's cap lock held: the slot of p's first process cap for pid
+ * carrying `need`, -1 when p holds none for pid, -2 only weaker ones. */
+int cap_proc_slot_locked(struct proc *p, int pid, unsigned need);
+/* Slot `slot` (0..CAP_SLOTS-1) of p's table as cap_info/cap_list report
+ * it (a process cap's object is the pid): 1 filled, 0 empty. Takes p's
+ * cap lock. */
+struct cap_info;
+int cap_slot_info(struct proc *p, int slot, struct cap_info *out);
 /* Drop p's process caps for `target` (after reaping it). */
 void cap_proc_forget(struct proc *p, struct proc *target);
 

@@ -13,8 +13,8 @@ enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
  * A process. Locks:
  *  - proc_tree_lock (global): parent, children, sibling, state,
  *    exit_status, and the pid table.
- *  - lock: threads[], thread_retval[], thread_done, thread_detached,
- *    nthreads, exiting.
+ *  - lock: threads[], thread_retval[], thread_exit[], thread_done,
+ *    thread_detached, nthreads, exiting.
  *  - vm_lock: the page table, brk and stack_mapped[].
  *  - caps.lock: the cap_space (the "cap lock").
  *  - creator and quota.limit are set once at spawn; quota.used is
@@ -36,6 +36,11 @@ struct proc {
     spinlock_t lock;
     struct thread *threads[CAP_THREAD_SLOTS];
     uint64_t thread_retval[CAP_THREAD_SLOTS];
+    /* What threadinfo shows of an exited thread not yet joined. */
+    struct thread_exit_info {
+        uint64_t cpu_ticks;
+        int8_t hart, policy, prio, ceiling;
+    } thread_exit[CAP_THREAD_SLOTS];
     uint32_t thread_done;     /* bit t: slot t exited, not yet joined */
     uint32_t thread_detached; /* bit t: slot t's thread is detached */
     int nthreads;

@@ -75,6 +75,14 @@ struct thread {
     bool is_idle;
     uint64_t retval; /* thread_exit value */
     uint32_t refs;   /* atomic: caps naming it + 1 while it lives */
+    /* Introspection (threadinfo). wchan: what a BLOCKED thread waits on
+     * (a waitq's name, or sched_sleep_wchan in nanosleep), stored by the
+     * thread itself before it becomes BLOCKED and read only then. */
+    const char *volatile wchan;
+    /* CPU time in timer ticks, one word written only by the hart that
+     * switches the thread in or out (sched.c "CPU time"). */
+    volatile uint64_t cpu_word;
+    int ran_hart; /* the hart it last ran on, -1 before it first ran */
 };
 
 struct runqueue {
@@ -141,6 +149,15 @@ static inline void sched_set_state(struct thread *t, int to)
     t->state = to;
 }
 void sched_set_ceiling(struct thread *t, int ceiling);
+/* The wchan of a thread sleeping in nanosleep (sleep_until). */
+extern const char sched_sleep_wchan[];
+/* t's CPU time so far in timer ticks (any hart, no lock: one load). */
+uint64_t sched_cpu_ticks(const struct thread *t);
+/* A consistent snapshot of t's scheduling state as threadinfo reports it
+ * (state, hart, policy, priority, ceiling, wchan; not the ids). Takes
+ * t->slock and the rq lock of t's hart (S1 order); no other thread
+ * slock or rq lock may be held, and t must stay allocated. */
+void sched_thread_snapshot(struct thread *t, struct keel_threadinfo *out);
 /* A policy from user space: FIFO or RR (SCHED_OTHER runs as RR), or
  * -EINVAL (unknown) / -ENOTSUP (known, unsupported). */
 int sched_policy_check(int policy);
@@ -174,6 +191,7 @@ uint64_t time_now_ns(void);
 void time_set_realtime(uint64_t ns);
 uint64_t time_realtime_ns(void);
 uint64_t ns_to_ticks(uint64_t ns);
+uint64_t ticks_to_ns(uint64_t ticks);
 int sleep_until(uint64_t ticks); /* -EINTR when killed */
 void timer_program(void);        /* arm this hart's next timer event */
 

@@ -77,6 +77,7 @@ struct thread *thread_alloc(struct proc *p)
     t->ceiling = KEEL_PRIO_DEFAULT; /* the creator passes its own on */
     t->hart = this_hart()->id;
     t->sleep_hart = -1;
+    t->ran_hart = -1;
     list_init(&t->rq_node);
     list_init(&t->wait_node);
     list_init(&t->sleep_node);
@@ -151,6 +152,13 @@ void thread_exit(uint64_t retval)
         p->thread_detached &= ~bit; /* nobody joins: the slot is free */
     } else {
         p->thread_retval[t->tslot] = retval;
+        p->thread_exit[t->tslot] = (struct thread_exit_info){
+            .cpu_ticks = sched_cpu_ticks(t),
+            .hart = (int8_t)t->ran_hart,
+            .policy = (int8_t)t->policy,
+            .prio = (int8_t)t->prio,
+            .ceiling = (int8_t)t->ceiling,
+        };
         p->thread_done |= bit;
     }
     bool last = --p->nthreads == 0;

@@ -327,6 +327,41 @@ static struct thread *pull(struct hart *self, int mine, bool oncpu_ok)
     return t;
 }
 
+/*
+ * CPU time. Each thread's cpu_word is written only by the hart switching
+ * it in or out (the on_cpu hand-over orders two harts' writes), with one
+ * aligned store, so any hart reads it with one load and no lock:
+ *  - not running: the ticks it has run in total;
+ *  - running: CPU_RUNNING | (switch-in time - total), so that now minus
+ *    the low bits is the total including the current run.
+ * Timer ticks stay far below bit 63.
+ */
+#define CPU_RUNNING (1ull << 63)
+
+static inline void cpu_switch_out(struct thread *t, uint64_t now)
+{
+    uint64_t w = t->cpu_word;
+    if (w & CPU_RUNNING)
+        t->cpu_word = now - (w & ~CPU_RUNNING);
+}
+
+static inline void cpu_switch_in(struct thread *t, uint64_t now)
+{
+    uint64_t w = t->cpu_word;
+    if (!(w & CPU_RUNNING))
+        t->cpu_word = CPU_RUNNING | (now - w);
+}
+
+uint64_t sched_cpu_ticks(const struct thread *t)
+{
+    uint64_t w = READ_ONCE(t->cpu_word);
+    if (!(w & CPU_RUNNING))
+        return w;
+    uint64_t base = w & ~CPU_RUNNING, now = rdtime();
+    /* A clock read a hair behind the switch-in counts as no time yet. */
+    return now > base ? now - base : 0;
+}
+
 static void slice_start(struct hart *h)
 {
     h->slice_end = time_now_ticks() + ns_to_ticks(TIME_SLICE_US * 1000ull);
@@ -336,9 +371,16 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
 {
     while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
         cpu_relax();
+    /* CPU time: cur stops, next starts, at one reading of the clock
+     * (before next->on_cpu is set: the previous hart's switch-out store
+     * to next's word happened before it cleared on_cpu). */
+    uint64_t now = rdtime();
+    cpu_switch_out(cur, now);
+    cpu_switch_in(next, now);
     next->on_cpu = 1;
     next->state = T_RUNNING; /* rq_pop did this for a queued thread */
     next->hart = h->id;
+    next->ran_hart = h->id;
     h->prev = cur;
     h->cur = next;
     pagetable_t pt = next->proc ? next->proc->pagetable : kernel_pagetable;

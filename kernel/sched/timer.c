@@ -11,6 +11,7 @@
 #include "../arch/sbi.h"
 
 uint64_t timebase_hz = 10000000; /* from the device tree */
+const char sched_sleep_wchan[] = "nanosleep";
 
 uint64_t time_now_ticks(void)
 {
@@ -36,6 +37,12 @@ void time_set_realtime(uint64_t ns)
 uint64_t time_realtime_ns(void)
 {
     return realtime_at_boot_ns + time_now_ns();
+}
+
+uint64_t ticks_to_ns(uint64_t t)
+{
+    return t / timebase_hz * 1000000000ull +
+           t % timebase_hz * 1000000000ull / timebase_hz;
 }
 
 uint64_t ns_to_ticks(uint64_t ns)
@@ -102,6 +109,8 @@ int sleep_until(uint64_t deadline)
     }
     t->wake_time = deadline;
     t->sleep_hart = h->id;
+    t->wchan = sched_sleep_wchan; /* before BLOCKED: threadinfo */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     list_insert_between(&t->sleep_node, pos->prev, pos);
     sched_set_state(t, T_BLOCKED);
     spin_unlock(&h->sleep_lock);

@@ -2,7 +2,8 @@
  * Wait queues: a waiter adds itself under the queue's lock (wq->lock
  * guards wq->waiters and every wait_node on it), marks itself BLOCKED,
  * then sleeps; wakers remove it and wake it with sched_wake. Lock order:
- * waitq lock -> (sched_wake) thread slock -> rq lock.
+ * waitq lock -> (sched_wake) thread slock -> rq lock. The queue's name
+ * (its lock's) is what threadinfo shows as a blocked thread's wchan.
  */
 #include "../include/proc.h"
 #include "../include/sched.h"
@@ -18,6 +19,9 @@ int waitq_wait(struct waitq *wq, spinlock_t *held)
     struct thread *t = current();
     if (t->killed)
         return -EINTR;
+    /* threadinfo reads wchan once it sees BLOCKED: store it first. */
+    t->wchan = wq->lock.name;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     spin_lock(&wq->lock);
     list_push_back(&wq->waiters, &t->wait_node);
     sched_set_state(t, T_BLOCKED);

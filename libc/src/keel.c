@@ -21,6 +21,11 @@ int keel_procinfo(int index, struct keel_procinfo *out)
     return (int)keel_ret(keel_sc2(SYS_procinfo, index, (long)out));
 }
 
+int keel_threadinfo(int index, struct keel_threadinfo *out)
+{
+    return (int)keel_ret(keel_sc2(SYS_threadinfo, index, (long)out));
+}
+
 void keel_poweroff(int status)
 {
     keel_sc1(SYS_poweroff, status);
@@ -72,6 +77,11 @@ int cap_revoke_delegate(cap_token_t delegate)
 int cap_info(int slot, struct cap_info *out)
 {
     return (int)keel_ret(keel_sc2(SYS_cap_info, slot, (long)out));
+}
+
+int keel_cap_list(pid_t pid, int slot, struct cap_info *out)
+{
+    return (int)keel_ret(keel_sc3(SYS_cap_list, pid, slot, (long)out));
 }
 
 int proc_handle(pid_t pid)

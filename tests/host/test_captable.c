@@ -297,7 +297,7 @@ TEST(single_field_forgeries_rejected)
 {
     cap_table_init(&tab, 0x5eed, CAP_FD_SLOTS);
     for (int s = 0; s < CAP_SLOTS; s++)
-        cap_table_install(&tab, s, capw_make(CAP_TYPE_MUTEX, 0x5, 0, 0), 0);
+        cap_table_install(&tab, s, capw_make(CAP_TYPE_SYSTEM, 0x5, 0, 0), 0);
     REQUIRE_EQ(cap_table_check(&tab), 0);
     static const int probe[] = {
         0, 17, 63, 64, CAP_FD_SLOTS - 1, CAP_THREAD_SLOT_BASE, CAP_SLOTS - 1};
@@ -311,7 +311,7 @@ TEST(single_field_forgeries_rejected)
                 CHECK_EQ(lookup(&tab, base | o), -EBADF);
         base = tok & ~(CAP_TOK_TYPE_MASK << CAP_TOK_TYPE_SHIFT);
         for (unsigned ty = 0; ty < 16; ty++)
-            if (ty != CAP_TYPE_MUTEX)
+            if (ty != CAP_TYPE_SYSTEM)
                 CHECK_EQ(lookup(&tab,
                                 base | ((cap_token_t)ty << CAP_TOK_TYPE_SHIFT)),
                          -EBADF);

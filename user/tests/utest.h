@@ -266,6 +266,7 @@ extern const struct utest ut_revoke_storm_tests[];
 extern const struct utest ut_authority_tests[];
 extern const struct utest ut_mm_tests[];
 extern const struct utest ut_sched_tests[];
+extern const struct utest ut_intro_tests[];
 
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
@@ -281,5 +282,6 @@ extern const struct ut_mode ut_quota_modes[];
 extern const struct ut_mode ut_quota_tree_modes[];
 extern const struct ut_mode ut_mm_modes[];
 extern const struct ut_mode ut_sched_modes[];
+extern const struct ut_mode ut_intro_modes[];
 
 #endif

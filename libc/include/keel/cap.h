@@ -16,27 +16,23 @@ typedef int pid_t;
 
 typedef uint64_t cap_token_t;
 
-/* Capability types (4 bits in slots and tokens). */
+/* Capability types (4 bits in slots and tokens): only the types the
+ * kernel implements. Numbers 5..12 are reserved for the object types
+ * planned later (timer, mutex, condvar, semaphore, barrier, rwlock,
+ * message queue, endpoint, in that order); no cap of those types exists
+ * yet. */
 #define CAP_TYPE_NONE 0
 #define CAP_TYPE_FD 1
 #define CAP_TYPE_THREAD 2
 #define CAP_TYPE_PROCESS 3
 #define CAP_TYPE_DELEGATE 4
-#define CAP_TYPE_TIMER 5
-#define CAP_TYPE_MUTEX 6
-#define CAP_TYPE_CONDVAR 7
-#define CAP_TYPE_SEMAPHORE 8
-#define CAP_TYPE_BARRIER 9
-#define CAP_TYPE_RWLOCK 10
-#define CAP_TYPE_MQUEUE 11
-#define CAP_TYPE_ENDPOINT 12
 /* Authority over the machine itself: poweroff (needs WRITE), the process
  * list and the kernel counters (READ). Names no object. The first process
  * holds one with every right and hands it on as it chooses (a spawn
  * action, keel_spawn_file_actions_addcap, or cap_transfer); it is never
  * inherited implicitly. See docs/capabilities.md. */
 #define CAP_TYPE_SYSTEM 13
-#define CAP_TYPE_MAX 13
+#define CAP_TYPE_MAX 13 /* the highest number in use (5..12 reserved) */
 
 /* Rights (4 bits). Rights only shrink: transfer and inheritance may drop
  * rights but never add them. */
@@ -80,7 +76,10 @@ struct cap_info {
     int delegated;       /* 1 if it arrived by cap_transfer or is a copy of
                             such a slot */
     int cloexec;         /* 1 if marked close-on-exec */
-    uint32_t object;     /* index of the object in its kernel pool */
+    uint32_t object;     /* CAP_TYPE_PROCESS: the pid of the process it
+                            names; other types: the index of the object
+                            in its kernel pool (two fds on one open file
+                            show the same object) */
 };
 
 int cap_get_token(int slot, int type, cap_token_t *out);
@@ -89,6 +88,12 @@ int cap_transfer(pid_t dst, cap_token_t tok, unsigned rights,
                  cap_token_t *delegate, int *dst_slot);
 int cap_revoke_delegate(cap_token_t delegate);
 int cap_info(int slot, struct cap_info *out);
+/* Slot `slot` (0..CAP_SLOTS-1) of process pid's table (0: the caller's);
+ * another process needs a process cap with READ for it. 1 when *out was
+ * filled, 0 for an empty slot, or -1 with errno: EINVAL bad slot, EPERM
+ * no such cap (whether or not pid exists), ESRCH the process the cap
+ * names is no longer alive, EFAULT. */
+int keel_cap_list(pid_t pid, int slot, struct cap_info *out);
 int proc_handle(pid_t pid);
 /* The slot of a system cap the caller holds (the highest one), or -1 with
  * errno ENOENT. */

@@ -9,6 +9,10 @@
 int keel_readdir(const char *path, int index, struct keel_dirent *out);
 /* Fills *out with the index-th live process; 1, 0 past the end, or -1. */
 int keel_procinfo(int index, struct keel_procinfo *out);
+/* Fills *out with the index-th thread row (every live thread, and every
+ * exited one not yet joined, process by process): 1, 0 past the end, or
+ * -1 with errno (EPERM without a system cap with READ, EFAULT). */
+int keel_threadinfo(int index, struct keel_threadinfo *out);
 /* Powers the machine off; QEMU exits with `status`. Does not return. */
 void keel_poweroff(int status) __attribute__((noreturn));
 /* Kernel counters for leak checks. */
