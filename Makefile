@@ -3,6 +3,7 @@
 # packages, newlib) happens by itself on a fresh machine.
 
 SMP ?= 4
+comma := ,
 MEM ?= 256M
 CROSS := riscv64-unknown-elf-
 CC := $(CROSS)gcc
@@ -122,10 +123,17 @@ $(B)/big.dat:
 UTEST_FILES = $(BIN_ENTRIES) /etc/big=$(B)/big.dat
 $(B)/initrd-utest.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-utest $(B)/big.dat
 	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(UTEST_FILES) /etc/autorun=$(B)/autorun-utest
-# `make utest ONLY=PREFIX` runs only the user tests named PREFIX...
+# `make utest T=GLOB[,GLOB...]` runs only the user tests matching one of
+# the patterns (`T=cap_*`), `make utest ONLY=PREFIX` only those named
+# PREFIX... (tests/select.h; docs/testing.md "Running some tests").
 $(B)/initrd-utest-only.img: $(B)/mkinitrd $(UELFS) $(B)/big.dat FORCE
-	@echo "/bin/utest --only $(ONLY)" > $(B)/autorun-utest-only
+	@echo "/bin/utest $(if $(T),--match $(T),--only $(ONLY))" > $(B)/autorun-utest-only
 	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(UTEST_FILES) /etc/autorun=$(B)/autorun-utest-only
+# `make ktest T=GLOB[,GLOB...]`: the test kernel reads the patterns from
+# /etc/ktest-match.
+$(B)/initrd-ktest-match.img: $(B)/mkinitrd $(UELFS) FORCE
+	@echo "$(T)" > $(B)/ktest-match
+	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES) /etc/ktest-match=$(B)/ktest-match
 FORCE:
 $(B)/autorun-bench:
 	@mkdir -p $(@D)
@@ -155,25 +163,26 @@ exec: $(B)/keel.elf $(B)/mkinitrd $(UELFS) $(CRT0) $(B)/libc/libkeel.a
 # ---- tests ----
 include tests/host/host.mk
 
-ktest: $(B)/keel-ktest.elf $(B)/initrd.img
-	@bash scripts/run-qemu.sh "kernel suite (SMP=4)" $(TIMEOUT) \
+KTEST_IMG = $(if $(T),$(B)/initrd-ktest-match.img,$(B)/initrd.img)
+ktest: $(B)/keel-ktest.elf $(KTEST_IMG)
+	@bash scripts/run-qemu.sh "kernel suite (SMP=4$(if $(T),$(comma) T=$(T)))" $(TIMEOUT) \
 		$(QEMU) -machine virt -bios default -m $(MEM) -smp 4 -nographic \
-		-monitor none -serial stdio -kernel $(B)/keel-ktest.elf -initrd $(B)/initrd.img
+		-monitor none -serial stdio -kernel $(B)/keel-ktest.elf -initrd $(KTEST_IMG)
 
 # The user suite runs on the debug kernel; `make utest UTEST_KERNEL=build/keel.elf`
 # on the release one (make check does both).
 UTEST_KERNEL ?= $(B)/keel-debug.elf
-UTEST_IMG = $(B)/initrd-utest$(if $(ONLY),-only).img
+UTEST_IMG = $(B)/initrd-utest$(if $(T)$(ONLY),-only).img
 utest: $(UTEST_KERNEL) $(UTEST_IMG)
-	@bash scripts/run-qemu.sh "user suite (SMP=$(SMP), $(notdir $(UTEST_KERNEL))$(if $(ONLY), $(ONLY)))" $(TIMEOUT) \
+	@bash scripts/run-qemu.sh "user suite (SMP=$(SMP), $(notdir $(UTEST_KERNEL))$(if $(T),$(comma) T=$(T),$(if $(ONLY),$(comma) ONLY=$(ONLY))))" $(TIMEOUT) \
 		$(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) -nographic \
 		-monitor none -serial stdio -kernel $(UTEST_KERNEL) -initrd $(UTEST_IMG)
 
 # The scheduling tests under instruction counting with the host's sleep
 # off (virtual time runs only as guest code does: item 5's lost sleeper).
-$(B)/autorun-icount:
+$(B)/autorun-icount: Makefile
 	@mkdir -p $(@D)
-	echo "/bin/utest --only sched_" > $@
+	echo "/bin/utest --match sched_*" > $@
 $(B)/initrd-icount.img: $(B)/mkinitrd $(UELFS) $(B)/autorun-icount
 	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES) /etc/autorun=$(B)/autorun-icount
 utest-icount: $(B)/keel-debug.elf $(B)/initrd-icount.img
@@ -190,17 +199,25 @@ $(B)/console-test: tests/console/console-test.c tests/console/scn.c tests/consol
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"; cc -O2 -Wall -Wextra -Werror -o $@ tests/console/console-test.c tests/console/scn.c
 console-test: $(B)/console-test $(RUN_KERNEL) $(B)/initrd.img
-	@$(B)/console-test $(CONSOLE_SCN) -- $(MAKE) --no-print-directory run
+	@sh scripts/run-layer.sh "console test" \
+		$(B)/console-test $(CONSOLE_SCN) -- $(MAKE) --no-print-directory run
 
+# Every layer runs, even after a failed one; each ends with its own
+# summary (failing tests named), and scripts/check-summary.sh prints the
+# overall one last and gives the verdict.
+CHECK_SUM := $(B)/check-summary.txt
+CHECK_LAYER = sh scripts/check-layer.sh $(CHECK_SUM) $(MAKE) --no-print-directory
 check: $(SETUP_STAMP)
-	@$(MAKE) --no-print-directory host-test
-	@$(MAKE) --no-print-directory ktest
-	@$(MAKE) --no-print-directory utest SMP=4
-	@$(MAKE) --no-print-directory utest SMP=1
-	@$(MAKE) --no-print-directory utest SMP=4 UTEST_KERNEL=$(B)/keel.elf
-	@$(MAKE) --no-print-directory utest SMP=2 ONLY=mm_brk_enomem_tlb
-	@$(MAKE) --no-print-directory utest-icount
-	@$(MAKE) --no-print-directory console-test
+	@mkdir -p $(B) && rm -f $(CHECK_SUM)
+	@$(CHECK_LAYER) host-test
+	@$(CHECK_LAYER) ktest
+	@$(CHECK_LAYER) utest SMP=4
+	@$(CHECK_LAYER) utest SMP=1
+	@$(CHECK_LAYER) utest SMP=4 UTEST_KERNEL=$(B)/keel.elf
+	@$(CHECK_LAYER) utest SMP=2 T=mm_brk_enomem_tlb
+	@$(CHECK_LAYER) utest-icount
+	@$(CHECK_LAYER) console-test
+	@sh scripts/check-summary.sh $(CHECK_SUM)
 
 bench: $(B)/keel.elf $(B)/initrd-bench.img
 	@$(QEMU) -machine virt -bios default -m $(MEM) -smp 1 -nographic \

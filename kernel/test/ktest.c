@@ -1,9 +1,17 @@
 /* The in-kernel test runner: one kernel thread runs every registered
  * test in order, prints a line per test and the totals, then powers off
- * with status 0 only if all passed. */
+ * with status 0 only if all passed. A boot-image file /etc/ktest-match
+ * (`make ktest T=GLOB`) limits the run to the tests whose names match
+ * one of its comma-separated glob patterns (tests/select.h). The pattern is
+ * read once by the runner thread before any test: no locking beyond
+ * ramfs_lock for the lookup. */
 #include "../include/proc.h"
 #include "../include/riscv.h"
+#include "../include/vfs.h"
+#include "../../tests/select.h"
 #include "ktest.h"
+
+#define KTEST_MATCH_FILE "/etc/ktest-match"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 static int current_failures;
@@ -60,11 +68,38 @@ static void ktest_quiesce(void)
     }
 }
 
+/* The patterns of /etc/ktest-match (its first line), or "" when there
+ * is no such file. */
+static void ktest_read_match(char *buf, size_t size)
+{
+    int err = 0;
+    buf[0] = '\0';
+    spin_lock(&ramfs_lock);
+    struct inode *ip = ramfs_lookup(KTEST_MATCH_FILE, false, &err);
+    if (ip && ip->kind == KEEL_NODE_FILE && ip->image) {
+        size_t n = ip->size < size - 1 ? ip->size : size - 1;
+        memcpy(buf, ip->image, n);
+        buf[n] = '\0';
+    }
+    spin_unlock(&ramfs_lock);
+    for (char *p = buf; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == ' ') {
+            *p = '\0';
+            break;
+        }
+}
+
 static void ktest_main(void *arg)
 {
     (void)arg;
     int passed = 0, failed = 0;
+    static char match[256];
+    ktest_read_match(match, sizeof(match));
+    if (match[0])
+        printk("ktest: only the tests matching %s\n", match);
     for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+        if (match[0] && !test_selected(match, t->name))
+            continue;
         ktest_quiesce();
         current_failures = 0;
         t->fn();
@@ -75,6 +110,10 @@ static void ktest_main(void *arg)
             printk("ok %s\n", t->name);
             passed++;
         }
+    }
+    if (match[0] && passed + failed == 0) {
+        printk("FAIL T=%s: no test matches\n", match);
+        failed++;
     }
     printk("%d passed, %d failed\n", passed, failed);
     board_poweroff(failed ? 1 : 0);

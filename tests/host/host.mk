@@ -31,7 +31,7 @@ HOST_SRCS_test_initrd := kernel/fs/initrd_rec.c
 HOST_TEST_NAMES := $(basename $(notdir $(wildcard tests/host/test_*.c)))
 HOST_TEST_BINS := $(addprefix $(HOST_BUILD)/,$(HOST_TEST_NAMES))
 # Coarse header dependencies: any header a test or module may include.
-HOST_TEST_HDRS := $(wildcard tests/host/*.h kernel/include/*.h \
+HOST_TEST_HDRS := $(wildcard tests/*.h tests/host/*.h kernel/include/*.h \
 	kernel/*/*.h board/*.h libc/include/keel/*.h)
 
 define HOST_TEST_RULE
@@ -73,7 +73,8 @@ host-fuzz-build: $(HOST_FUZZ_BIN)
 # Unit tests first, then the doc check and the fuzzer; one summary line
 # for all of them.
 host-test: host-test-build host-fuzz-build
-	@$(HOST_FUZZ_ENV) sh scripts/host-test.sh $(HOST_TEST_BINS) \
+	@$(HOST_FUZZ_ENV) sh scripts/run-layer.sh "host unit tests" \
+		sh scripts/host-test.sh $(HOST_TEST_BINS) \
 		tests/host/doc_tests.sh tests/host/fuzz.sh
 
 host-fuzz: host-fuzz-build

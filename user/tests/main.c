@@ -3,7 +3,12 @@
  * test, prints "ok NAME" or "FAIL NAME: reason" per test and ends with
  * "N passed, N failed"; it exits 0 only if nothing failed.
  *
- * With arguments it is a helper process for a test:
+ * `utest --match LIST` runs only the tests matching one of the
+ * comma-separated glob patterns of LIST, `utest --only PREFIX` only
+ * those whose names start with PREFIX (then the leak check; a pattern
+ * that selects nothing is a failure).
+ *
+ * Other arguments make it a helper process for a test:
  *   utest --run NAME FD   runs the isolated test NAME, reporting on FD
  *   utest MODE ARGS...    runs child mode MODE (see the ut_*_modes tables)
  *
@@ -24,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../tests/select.h"
 #include "utest.h"
 
 /* A test still running after this long is reported as hung. This is a
@@ -487,9 +493,20 @@ TEST(leak_check)
 
 static const struct utest leak_test = UT_CASE(leak_check);
 
-/* run_suite(prefix): every test, or with a prefix (utest --only PREFIX,
- * a development aid) only the tests whose names start with it. */
-static int run_suite(const char *only)
+/* Is test `name` in this run: every test, or only those whose names
+ * start with prefix (utest --only PREFIX), or only those matching one of
+ * the comma-separated glob patterns of match (utest --match LIST, `make
+ * utest T=LIST`; tests/select.h). */
+static int selected(const char *name, const char *prefix, const char *match)
+{
+    if (prefix)
+        return !strncmp(name, prefix, strlen(prefix));
+    if (match)
+        return test_selected(match, name);
+    return 1;
+}
+
+static int run_suite(const char *only, const char *match)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int fd = 0; fd < CAP_FD_SLOTS; fd++)
@@ -510,10 +527,19 @@ static int run_suite(const char *only)
     kstat_baseline();
     brk_before = (uintptr_t)sbrk(0);
 
+    int nrun = 0;
     for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
         for (const struct utest *u = tables[t]; u->name; u++)
-            if (!only || !strncmp(u->name, only, strlen(only)))
+            if (selected(u->name, only, match)) {
                 run_one(u);
+                nrun++;
+            }
+    if (!nrun && (only || match)) {
+        /* A pattern with a typo must not pass by running nothing. */
+        printf("FAIL %s%s: no test matches\n",
+               only ? "--only " : "T=", only ? only : match);
+        nfailed++;
+    }
     run_one(&leak_test);
 
     printf("%d passed, %d failed\n", npassed, nfailed);
@@ -526,7 +552,9 @@ int main(int argc, char **argv)
     if (argc > 0 && argv[0] && argv[0][0] == '/')
         ut_self = argv[0];
     if (argc >= 3 && !strcmp(argv[1], "--only"))
-        return run_suite(argv[2]);
+        return run_suite(argv[2], NULL);
+    if (argc >= 3 && !strcmp(argv[1], "--match"))
+        return run_suite(NULL, argv[2]);
     if (argc >= 2) {
         if (!strcmp(argv[1], "--run"))
             return run_isolated_child(argc, argv);
@@ -538,5 +566,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "utest: unknown mode %s\n", argv[1]);
         return 127;
     }
-    return run_suite(NULL);
+    return run_suite(NULL, NULL);
 }
