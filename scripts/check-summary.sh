@@ -15,7 +15,7 @@ awk -F '\t' '
     {
         layers++; p += $2; f += $3
         if ($3 > 0) bad++
-        line = sprintf("%-52s %5d passed, %3d failed", $1, $2, $3)
+        line = sprintf("%-56s %5d passed, %3d failed", $1, $2, $3)
         if ($4 != "") line = line ": " $4
         if ($5 != "") line = line " (" $5 ")"
         print line
