@@ -44,7 +44,10 @@ LIBC_SRCS := $(wildcard libc/src/*.c libc/src/*.S)
 LIBC_OBJS := $(patsubst %,$(B)/libc/%.o,$(basename $(filter-out libc/src/crt0.S,$(LIBC_SRCS))))
 CRT0 := $(B)/libc/libc/src/crt0.o
 
-UPROGS := $(basename $(notdir $(wildcard user/*.c)))
+# A program is user/NAME.c, or every .c file in a folder user/NAME/
+# (user/tests is the utest suite, linked below).
+UDIRS := $(filter-out tests,$(sort $(patsubst user/%/,%,$(dir $(wildcard user/*/*.c)))))
+UPROGS := $(basename $(notdir $(wildcard user/*.c))) $(UDIRS)
 UTEST_SRCS := $(wildcard user/tests/*.c)
 UELFS := $(addprefix $(B)/user/,$(addsuffix .elf,$(UPROGS))) $(B)/user/utest.elf
 BIN_ENTRIES = $(foreach p,$(UPROGS) utest,/bin/$(p)=$(B)/user/$(p).elf)
@@ -102,6 +105,12 @@ $(B)/uobj/%.o: %.c | $(SETUP_STAMP)
 $(B)/user/%.elf: $(B)/uobj/user/%.o $(CRT0) $(B)/libc/libkeel.a libc/user.ld
 	@mkdir -p $(@D)
 	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $< $(ULIBS) -o $@
+define UDIR_RULE
+$(B)/user/$(1).elf: $(patsubst %.c,$(B)/uobj/%.o,$(wildcard user/$(1)/*.c)) $(CRT0) $(B)/libc/libkeel.a libc/user.ld
+	@mkdir -p $$(@D)
+	@echo "  CC      $$@"; $$(CC) $$(ARCH_FLAGS) $$(ULDFLAGS) $$(CRT0) $$(filter-out $$(CRT0),$$(filter %.o,$$^)) $$(ULIBS) -o $$@
+endef
+$(foreach d,$(UDIRS),$(eval $(call UDIR_RULE,$(d))))
 $(B)/user/utest.elf: $(patsubst %.c,$(B)/uobj/%.o,$(UTEST_SRCS)) $(CRT0) $(B)/libc/libkeel.a libc/user.ld
 	@mkdir -p $(@D)
 	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $(filter-out $(CRT0),$(filter %.o,$^)) $(ULIBS) -o $@

@@ -1,6 +1,7 @@
 /*
- * /bin/init: the first process. Runs the program named in /etc/autorun
- * (and powers off with its status), or else an interactive /bin/sh.
+ * /bin/init: the first process. Runs the program named in /etc/autorun,
+ * or else an interactive /bin/sh, and powers off with its exit status
+ * (128 + signal if it was killed).
  * Reaps every child, including orphans re-parented to it.
  *
  * init starts with the system cap (CAP_TYPE_SYSTEM, every right): the
@@ -167,5 +168,6 @@ int main(void)
         keel_poweroff(255);
     }
     fflush(stdout);
-    keel_poweroff(autorun ? exit_code(st) : 0);
+    /* The shell's `exit N` (or the autorun program's status) is QEMU's. */
+    keel_poweroff(exit_code(st));
 }

@@ -56,6 +56,7 @@ static const struct utest *const tables[] = {
     ut_quota_tests,        ut_authority_tests, /* issue 6 item 7 */
     ut_mm_tests,           ut_sched_tests,     /* issue 6 items 5, 10 */
     ut_quota_tree_tests,   ut_intro_tests,     /* issue 7 item 7 */
+    ut_shell_tests,                            /* issue 7 items 1, 4 */
 };
 
 static const struct ut_mode *const mode_tables[] = {

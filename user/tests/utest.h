@@ -261,6 +261,7 @@ extern const struct utest ut_stress_tests[];
 extern const struct utest ut_small_tests[];
 extern const struct utest ut_quota_tests[];
 extern const struct utest ut_quota_tree_tests[];
+extern const struct utest ut_shell_tests[];
 extern const struct utest ut_revoke_ops_tests[];
 extern const struct utest ut_revoke_storm_tests[];
 extern const struct utest ut_authority_tests[];

@@ -1,0 +1,214 @@
+/*
+ * User tests of /bin/sh (issue 7 items 1 and 4): each runs
+ * `/bin/sh -c SCRIPT` with stdout and stderr on one pipe (and stdin on
+ * /dev/null unless said otherwise) and checks everything the shell and
+ * its children printed, and the shell's exit status.
+ *
+ * The shell's fds 1 and 2 are then a pipe end without GRANT, which it
+ * cannot hand to a child: it relays them (user/sh/io.c), so these tests
+ * also cover "a program started by a shell can start programs".
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "utest.h"
+
+#define OUT_CAP 8192
+
+static char out[OUT_CAP + 1];
+
+/*
+ * Runs /bin/sh -c script. stdin: "" for /dev/null, NULL for utest's own
+ * fd 0 (the console), else those bytes through a pipe. Fills `out` (NUL
+ * terminated) and returns the wait status, or -1 with a failure
+ * recorded.
+ */
+static int run_sh_in(const char *script, const char *input)
+{
+    int p[2], in[2] = {-1, -1};
+    posix_spawn_file_actions_t fa;
+    if (pipe(p) < 0) {
+        UT_FAIL("pipe: %s", ut_errname(errno));
+        return -1;
+    }
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    if (input && *input) {
+        if (pipe(in) < 0) {
+            UT_FAIL("pipe: %s", ut_errname(errno));
+            close(p[0]);
+            close(p[1]);
+            return -1;
+        }
+        fcntl(in[1], F_SETFD, FD_CLOEXEC);
+    }
+    posix_spawn_file_actions_init(&fa);
+    if (in[0] >= 0) {
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+        posix_spawn_file_actions_addclose(&fa, in[0]);
+    } else if (input) {
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    }
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+    posix_spawn_file_actions_addclose(&fa, p[1]);
+    char *argv[] = {"sh", "-c", (char *)script, NULL};
+    pid_t pid;
+    int rc = ut_spawn(&pid, "/bin/sh", &fa, NULL, argv);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    if (in[0] >= 0)
+        close(in[0]);
+    if (rc) {
+        UT_FAIL("spawn /bin/sh: %s", ut_errname(rc));
+        close(p[0]);
+        if (in[1] >= 0)
+            close(in[1]);
+        return -1;
+    }
+    if (in[1] >= 0) {
+        ut_write_full(in[1], input, strlen(input));
+        close(in[1]);
+    }
+    long n = ut_read_full(p[0], out, OUT_CAP);
+    close(p[0]);
+    out[n < 0 ? 0 : n] = '\0';
+    int st = ut_wait(pid);
+    if (st == -1)
+        UT_FAIL("waitpid: %s", ut_errname(errno));
+    return st;
+}
+
+static int run_sh(const char *script)
+{
+    return run_sh_in(script, "");
+}
+
+/* The whole output must be `want` and the shell must exit with code. */
+#define CHECK_SH(script, want, code)                                           \
+    do {                                                                       \
+        int st_ = run_sh(script);                                              \
+        if (ut_failed())                                                       \
+            return;                                                            \
+        CHECKF(strcmp(out, (want)) == 0, "sh -c '%s' printed \"%s\"",          \
+               (script), out);                                                 \
+        CHECKF(WIFEXITED(st_) && WEXITSTATUS(st_) == (code),                   \
+               "sh -c '%s': %s, expected exit %d", (script),                   \
+               ut_status_str(st_), (code));                                    \
+    } while (0)
+
+/* Item 1: the shell's children can spawn in turn (utest -> sh -> sh ->
+ * hello: three generations below utest). */
+TEST(shell_grandchild_spawns)
+{
+    CHECK_SH("/bin/sh -c 'sh -c hello' | grep -c Hello", "1\n", 0);
+    CHECK_SH("sh -c 'sh -c true && echo deep'; echo $?", "deep\n0\n", 0);
+}
+
+/* Item 1: with the console on fd 0 the shell hands its child a fresh
+ * console fd through an open action: it carries GRANT (the 'g'). */
+TEST(shell_console_child_has_grant)
+{
+    int st = run_sh_in("sh -c caps", NULL);
+    CHECK(!ut_failed());
+    CHECKF(strstr(out, "\n   0 fd       r--g") != NULL, "caps printed \"%s\"",
+           out);
+    CHECK_EXITED(st, 0);
+}
+
+TEST(shell_pipelines)
+{
+    CHECK_SH("echo one two three | cat | wc -w", "3\n", 0);
+    CHECK_SH("echo x | cat | cat | cat | cat | cat | wc -c", "2\n", 0);
+    /* the status of a pipeline is its last command's */
+    CHECK_SH("echo a | false; echo $?; false | echo b; echo $?", "1\nb\n0\n",
+             0);
+    /* a builtin in a pipeline runs as a child */
+    CHECK_SH("ls /bin | grep -c utest", "1\n", 0);
+}
+
+TEST(shell_redirections)
+{
+    CHECK_SH("echo hello > /sh_t1; cat < /sh_t1; rm /sh_t1", "hello\n", 0);
+    CHECK_SH("echo a > /sh_t2; /bin/echo b >> /sh_t2; cat /sh_t2; rm /sh_t2",
+             "a\nb\n", 0);
+    /* 2>&1 in a child and a builtin, n>file */
+    CHECK_SH("cat /sh_none 2>&1 | wc -l", "1\n", 0);
+    CHECK_SH("cat /sh_none 2>/sh_t3; wc -l < /sh_t3; rm /sh_t3", "1\n", 0);
+    CHECK_SH("echo out 1>&2 2>/dev/null", "out\n", 0);
+    CHECK_SH("cat < /sh_none", "sh: /sh_none: No such file or directory\n", 1);
+}
+
+TEST(shell_status)
+{
+    CHECK_SH("false; echo $?; true; echo $?", "1\n0\n", 0);
+    CHECK_SH("nope_cmd; echo $?", "sh: nope_cmd: command not found\n127\n", 0);
+    CHECK_SH("/bin/none; echo $?",
+             "sh: /bin/none: No such file or directory\n127\n", 0);
+    CHECK_SH("exit 7", "", 7);
+    CHECK_SH("sh -c 'exit 300'; echo $?", "44\n", 0);
+    /* a killed child: 128 + the signal */
+    CHECK_SH("sh -c 'kill -9 $$'; echo $?", "137\n", 0);
+    CHECK_SH("echo a |", "sh: syntax error near 'end of line'\n", 2);
+}
+
+TEST(shell_and_or)
+{
+    CHECK_SH("true && echo a || echo b; false && echo c || echo d; echo e",
+             "a\nd\ne\n", 0);
+    CHECK_SH("false || false || echo f; true || echo g && echo h", "f\nh\n", 0);
+}
+
+TEST(shell_quoting)
+{
+    CHECK_SH("echo 'a  b' \"c  $SH_UNSET\" \\$y \"q\\\"q\" '$HOME'",
+             "a  b c   $y q\"q $HOME\n", 0);
+    CHECK_SH("X='1 2'; echo $X; /bin/echo \"$X\" ${X}x", "1 2\n1 2 1 2x\n", 0);
+    CHECK_SH("echo a#b # comment", "a#b\n", 0);
+}
+
+TEST(shell_background_wait)
+{
+    CHECK_SH("sleep 0.1 & echo started; wait; echo waited $?",
+             "started\nwaited 0\n", 0);
+    CHECK_SH("sh -c 'exit 5' & wait $!; echo $?", "5\n", 0);
+    CHECK_SH("false & wait %1; echo $?", "1\n", 0);
+    CHECK_SH("echo a && echo b & wait; echo c", "a\nb\nc\n", 0);
+}
+
+TEST(shell_long_line)
+{
+    static char script[700];
+    memcpy(script, "echo ", 5);
+    memset(script + 5, 'x', 600);
+    strcpy(script + 605, " | wc -c");
+    CHECK_SH(script, "601\n", 0);
+}
+
+TEST(shell_stdin_script)
+{
+    /* plain lines from a pipe; a child reads the rest of them */
+    int st = run_sh_in("sh", "echo one\nX=2; echo $X\ncat\nthree\n");
+    CHECK(!ut_failed());
+    CHECKF(strcmp(out, "one\n2\nthree\n") == 0, "printed \"%s\"", out);
+    CHECK_EXITED(st, 0);
+    /* sh FILE with arguments */
+    CHECK_SH("echo 'echo $0 $1 $#' > /sh_t4; sh /sh_t4 a; rm /sh_t4",
+             "/sh_t4 a 1\n", 0);
+}
+
+const struct utest ut_shell_tests[] = {
+    UT_CASE(shell_grandchild_spawns),
+    UT_CASE(shell_console_child_has_grant),
+    UT_CASE(shell_pipelines),
+    UT_CASE(shell_redirections),
+    UT_CASE(shell_status),
+    UT_CASE(shell_and_or),
+    UT_CASE(shell_quoting),
+    UT_CASE(shell_background_wait),
+    UT_CASE(shell_long_line),
+    UT_CASE(shell_stdin_script),
+    UT_END,
+};
