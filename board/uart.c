@@ -1,4 +1,10 @@
-/* ns16550a UART: polled output, interrupt-driven input. */
+/*
+ * ns16550a UART: polled output, interrupt-driven input. The console
+ * (kernel/fs/console.c) takes received bytes from here, and masks the
+ * receive interrupt while its input ring is full (flow control: the bytes
+ * wait in the UART's FIFO, and QEMU stops reading its input). IER is
+ * written only under the console's lock; output touches THR and LSR only.
+ */
 #include "../kernel/include/kernel.h"
 #include "uart.h"
 #include "virt.h"
@@ -9,6 +15,7 @@
 #define FCR 2 /* FIFO control */
 #define LCR 3 /* line control */
 #define LSR 5 /* line status */
+#define IER_RX 0x01
 #define LSR_RX_READY 0x01
 #define LSR_TX_IDLE 0x20
 
@@ -20,9 +27,9 @@ static inline volatile uint8_t *uart_reg(int r)
 void uart_init(void)
 {
     *uart_reg(IER) = 0x00;
-    *uart_reg(LCR) = 0x03; /* 8n1 */
-    *uart_reg(FCR) = 0x07; /* enable and clear FIFOs */
-    *uart_reg(IER) = 0x01; /* receive interrupts */
+    *uart_reg(LCR) = 0x03;   /* 8n1 */
+    *uart_reg(FCR) = 0x07;   /* enable and clear FIFOs */
+    *uart_reg(IER) = IER_RX; /* receive interrupts */
 }
 
 void uart_putc_sync(char c)
@@ -39,11 +46,17 @@ int uart_getc(void)
     return -1;
 }
 
-void console_input(int c);
+void uart_rx_irq(bool on)
+{
+    *uart_reg(IER) = on ? IER_RX : 0;
+}
+
+bool uart_rx_irq_enabled(void)
+{
+    return (*uart_reg(IER) & IER_RX) != 0;
+}
 
 void uart_irq(void)
 {
-    int c;
-    while ((c = uart_getc()) >= 0)
-        console_input(c);
+    console_uart_rx();
 }

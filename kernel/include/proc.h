@@ -12,7 +12,8 @@ enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
 /*
  * A process. Locks:
  *  - proc_tree_lock (global): parent, children, sibling, state,
- *    exit_status, and the pid table.
+ *    exit_status, pgid (written under it; READ_ONCE for a snapshot,
+ *    proc/pgrp.c), and the pid table.
  *  - lock: threads[], thread_retval[], thread_exit[], thread_done,
  *    thread_detached, nthreads, exiting.
  *  - vm_lock: the page table, brk and stack_mapped[].
@@ -32,6 +33,7 @@ struct proc {
     struct list children;
     struct list sibling;
     int exit_status; /* wait status encoding */
+    int pgid;        /* process group (proc/pgrp.c) */
 
     spinlock_t lock;
     struct thread *threads[CAP_THREAD_SLOTS];
@@ -99,6 +101,22 @@ void proc_vm_uncharge(struct proc *p);
 void proc_exit(int status) __attribute__((noreturn)); /* whole process */
 void proc_kill(struct proc *p, int sig);
 void proc_start_init(void);
+/* The default action of sig ends the process (no handlers exist). */
+bool sig_terminates(int sig);
+
+/* Process groups (proc/pgrp.c). */
+bool pgrp_exists_locked(int g); /* proc_tree_lock held */
+/* A new child's group: the parent's, or with set group g (0: its own);
+ * -EPERM when g names no live group. */
+int pgrp_spawn_join(struct proc *child, struct proc *parent, bool set, int g);
+/* sig to every live member of g (no authority check: the console's ^C);
+ * returns how many. */
+int pgrp_signal(int g, int sig);
+/* May the caller make g the console's foreground group: 0, -EPERM,
+ * -ESRCH. */
+int pgrp_may_foreground(int g);
+/* kill(0 / -g, sig) for the caller: 0, -ESRCH, -EPERM. */
+long pgrp_kill(int g, int sig);
 uint32_t proc_count(void);
 
 /* Threads. */

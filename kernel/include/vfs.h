@@ -50,6 +50,9 @@ struct file_ops {
      * on return no operation that checked its pin before the revoke's
      * generation bump is still transferring. NULL: nothing to wait for. */
     void (*cancel)(struct file *f);
+    /* SYS_ioctl (terminals only; NULL: ENOTTY). rights: the slot's. */
+    long (*ioctl)(struct file *f, int req, uint64_t arg,
+                  const struct cap_pin *pin, unsigned rights);
     bool seekable;
 };
 
@@ -192,7 +195,12 @@ int vfs_open_commit_pages(struct vfs_open_req *reqs, int n,
                           const char *exec_path, uint8_t **old[]);
 
 void devfs_init(void);
-void console_input(int c);
+/* The console (fs/console.c). console_input feeds one received byte
+ * (tests; the UART goes through console_uart_rx): false when the ring is
+ * full and the byte was not taken. */
+extern const struct file_ops console_ops;
+void console_init(void);
+bool console_input(int c);
 
 int pipe_create(struct file **rd, struct file **wr);
 uint32_t pipe_count(void);

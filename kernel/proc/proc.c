@@ -87,6 +87,7 @@ struct proc *proc_alloc(const char *name)
     struct proc *p = pool_alloc(&proc_pool);
     if (p) {
         p->pid = pid_next_locked(p);
+        p->pgid = p->pid; /* its own group until spawn says otherwise */
         /* xorshift step mixed with the time: generation bases differ
          * between processes, including a later one with a reused slot. */
         gen_seed ^= gen_seed << 13;
@@ -287,8 +288,13 @@ long sys_waitpid(int pid, uint64_t ustatus, int options)
     struct proc *self = current()->proc;
     if (options & ~KEEL_WNOHANG)
         return -EINVAL;
-    if (pid == 0 || pid < -1)
-        return -EINVAL; /* no process groups */
+    /* 0: a child in the caller's group; below -1: one in group -pid. */
+    int group = 0;
+    if (pid == 0 || pid < -1) {
+        if (pid == INT32_MIN)
+            return -ECHILD; /* no group has that number */
+        group = pid == 0 ? READ_ONCE(self->pgid) : -pid;
+    }
     if (pid > 0) {
         /* Waiting on one process needs a process cap for it. */
         int err;
@@ -307,6 +313,8 @@ long sys_waitpid(int pid, uint64_t ustatus, int options)
         {
             struct proc *c = list_entry(it, struct proc, sibling);
             if (pid > 0 && c->pid != pid)
+                continue;
+            if (group && c->pgid != group)
                 continue;
             any = true;
             if (c->state == P_ZOMBIE) {
@@ -340,30 +348,15 @@ long sys_waitpid(int pid, uint64_t ustatus, int options)
     }
 }
 
-/* The default action of sig: true when it ends the process. There are
- * no signal handlers yet, so the default action is the only one; POSIX
- * ignores SIGCHLD, SIGURG, SIGWINCH and SIGCONT by default (SIGCONT
- * continues a stopped process, and nothing stops), and signal 0 only
- * checks that the target exists and may be signalled. */
-static bool sig_terminates(int sig)
-{
-    switch (sig) {
-    case 0:
-    case KEEL_SIGURG:
-    case KEEL_SIGCONT:
-    case KEEL_SIGCHLD:
-    case KEEL_SIGWINCH:
-        return false;
-    default:
-        return true;
-    }
-}
-
 long sys_kill(int pid, int sig)
 {
     struct proc *self = current()->proc;
     if (sig < 0 || sig > 64)
         return -EINVAL;
+    if (pid == 0)
+        return pgrp_kill(READ_ONCE(self->pgid), sig);
+    if (pid < -1)
+        return pid == INT32_MIN ? -ESRCH : pgrp_kill(-pid, sig);
     if (pid == self->pid) {
         if (sig_terminates(sig))
             proc_kill(self, sig);

@@ -1,6 +1,8 @@
 /*
  * posix_spawn in the kernel. Order: every argument (path, argv, file
  * actions) is copied into the kernel once, then validated, then used:
+ *  (0) the child's process group: the parent's, or the one
+ *      KEEL_SPAWN_SETPGROUP names (EPERM when no such group);
  *  (a) GRANT-gated inheritance: each parent fd with GRANT goes to the
  *      same slot in the child with GRANT stripped; close-on-exec fds are
  *      skipped; any other fd fails the spawn with EACCES;
@@ -125,7 +127,10 @@ static int spawn_validate(struct spawn_args *a, struct thread *self)
             return -EINVAL;
         }
     }
-    if (a->req.flags & ~(KEEL_SPAWN_SETSCHED | KEEL_SPAWN_SETCEILING))
+    if (a->req.flags &
+        ~(KEEL_SPAWN_SETSCHED | KEEL_SPAWN_SETCEILING | KEEL_SPAWN_SETPGROUP))
+        return -EINVAL;
+    if ((a->req.flags & KEEL_SPAWN_SETPGROUP) && a->req.pgroup < 0)
         return -EINVAL;
     /* The child's ceiling: the caller's, or lower if asked. */
     int ceiling = READ_ONCE(self->ceiling);
@@ -264,7 +269,12 @@ long sys_spawn(uint64_t ureq)
     child->creator = parent;
     proc_get(parent);
     quota_init_child(child, parent);
-    err = spawn_inherit(parent, child);
+    /* Its group first: once set, the child itself keeps the group alive
+     * for the rest of the spawn. */
+    err = pgrp_spawn_join(child, parent, a->req.flags & KEEL_SPAWN_SETPGROUP,
+                          a->req.pgroup);
+    if (!err)
+        err = spawn_inherit(parent, child);
     for (uint32_t i = 0; !err && i < a->req.nactions; i++)
         err = spawn_action(a, parent, child, &a->acts[i], a->apath[i]);
     struct thread *t = NULL;

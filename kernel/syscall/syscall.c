@@ -28,7 +28,8 @@
     X(cap_get_token) X(cap_drop) X(cap_transfer) X(cap_revoke_delegate)        \
     X(cap_info) X(proc_handle) X(quota_info)                                   \
     X(procinfo) X(poweroff) X(kstat)                                           \
-    X(threadinfo) X(cap_list)
+    X(threadinfo) X(cap_list)                                                  \
+    X(setpgid) X(getpgid) X(ioctl)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

@@ -33,6 +33,7 @@ struct __posix_spawnattr {
     int policy;   /* used with POSIX_SPAWN_SETSCHEDULER */
     int priority; /* used with either sched flag */
     int ceiling;  /* keel_spawnattr_setceiling; 0: the caller's */
+    pid_t pgroup; /* used with POSIX_SPAWN_SETPGROUP: 0 a new group */
 };
 
 #define SPAWN_KNOWN_FLAGS                                                      \
@@ -178,8 +179,9 @@ int posix_spawnattr_destroy(posix_spawnattr_t *attr)
     return 0;
 }
 
-/* Flags for ids, process groups and signals are accepted and have no
- * effect: Keel has none of those. */
+/* POSIX_SPAWN_SETPGROUP and the scheduling flags take effect; the flags
+ * for ids and signal masks are accepted and have no effect (Keel has no
+ * user ids and no signal handlers). */
 int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)
 {
     if (!attr || !*attr || (flags & ~SPAWN_KNOWN_FLAGS))
@@ -193,6 +195,22 @@ int posix_spawnattr_getflags(const posix_spawnattr_t *attr, short *flags)
     if (!attr || !*attr || !flags)
         return EINVAL;
     *flags = (*attr)->flags;
+    return 0;
+}
+
+int posix_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup)
+{
+    if (!attr || !*attr || pgroup < 0)
+        return EINVAL;
+    (*attr)->pgroup = pgroup;
+    return 0;
+}
+
+int posix_spawnattr_getpgroup(const posix_spawnattr_t *attr, pid_t *pgroup)
+{
+    if (!attr || !*attr || !pgroup)
+        return EINVAL;
+    *pgroup = (*attr)->pgroup;
     return 0;
 }
 
@@ -276,6 +294,10 @@ static int do_spawn(pid_t *pid, const char *path,
             req.flags |= KEEL_SPAWN_SETSCHED;
             req.policy = caller_policy();
             req.priority = (*attr)->priority;
+        }
+        if (flags & POSIX_SPAWN_SETPGROUP) {
+            req.flags |= KEEL_SPAWN_SETPGROUP;
+            req.pgroup = (int32_t)(*attr)->pgroup;
         }
         if ((*attr)->ceiling) {
             req.flags |= KEEL_SPAWN_SETCEILING;

@@ -2,7 +2,8 @@
  * File-descriptor calls: the plain system layer newlib's reentrant
  * wrappers call (_read, _write, _open, ...), and the POSIX calls newlib
  * does not provide (dup, dup2, pipe, fcntl). newlib's own read(), write(),
- * open(), close(), lseek(), fstat() and isatty() reach the ones here.
+ * open(), close(), lseek() and fstat() reach the ones here (isatty():
+ * tty.c).
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -111,22 +112,6 @@ int _stat(const char *path, struct stat *st)
         return (int)keel_ret(r);
     fill_stat(st, &ks);
     return 0;
-}
-
-/* newlib's stdio asks this to pick line buffering for the console. */
-int _isatty(int fd)
-{
-    struct keel_stat ks;
-    long r = keel_sc2(SYS_fstat, fd, (long)&ks);
-    if (r < 0) {
-        keel_ret(r);
-        return 0;
-    }
-    if (ks.kind != KEEL_NODE_CHAR) {
-        errno = ENOTTY;
-        return 0;
-    }
-    return 1;
 }
 
 /* Keel's file systems have no links, renames or directories to make;

@@ -1,7 +1,7 @@
 /*
- * Process calls: exit, pids, kill, waiting for children, the heap break
- * and scheduling, plus the stubs newlib's system layer needs for what
- * Keel does not have (fork, execve).
+ * Process calls: exit, pids, process groups, kill, waiting for children, the
+ * heap break and scheduling, plus the stubs newlib's system layer needs for
+ * what Keel does not have (fork, execve).
  */
 #include <sched.h>
 #include <signal.h>
@@ -40,6 +40,21 @@ pid_t getppid(void)
 int _kill(pid_t pid, int sig)
 {
     return (int)keel_ret(keel_sc2(SYS_kill, pid, sig));
+}
+
+int setpgid(pid_t pid, pid_t pgid)
+{
+    return (int)keel_ret(keel_sc2(SYS_setpgid, pid, pgid));
+}
+
+pid_t getpgid(pid_t pid)
+{
+    return (pid_t)keel_ret(keel_sc1(SYS_getpgid, pid));
+}
+
+pid_t getpgrp(void)
+{
+    return (pid_t)keel_sc1(SYS_getpgid, 0); /* cannot fail */
 }
 
 pid_t waitpid(pid_t pid, int *status, int options)

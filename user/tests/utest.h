@@ -260,6 +260,7 @@ extern const struct utest ut_revoke_tests[];
 extern const struct utest ut_stress_tests[];
 extern const struct utest ut_small_tests[];
 extern const struct utest ut_quota_tests[];
+extern const struct utest ut_tty_tests[];
 extern const struct utest ut_quota_tree_tests[];
 extern const struct utest ut_shell_tests[];
 extern const struct utest ut_revoke_ops_tests[];
@@ -269,6 +270,7 @@ extern const struct utest ut_mm_tests[];
 extern const struct utest ut_sched_tests[];
 extern const struct utest ut_intro_tests[];
 
+extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
 extern const struct ut_mode ut_spawn_modes[];
