@@ -52,8 +52,12 @@ UTEST_SRCS := $(wildcard user/tests/*.c)
 UELFS := $(addprefix $(B)/user/,$(addsuffix .elf,$(UPROGS))) $(B)/user/utest.elf
 BIN_ENTRIES = $(foreach p,$(UPROGS) utest,/bin/$(p)=$(B)/user/$(p).elf)
 
+# The serial port on a stdio chardev with signal=off: ^C reaches the guest
+# (the console's foreground program ends) instead of killing QEMU; mux=on
+# keeps QEMU's escape keys, so Ctrl-A x leaves QEMU.
+QEMU_SERIAL = -chardev stdio,id=con0,mux=on,signal=off -serial chardev:con0
 QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) \
-	-nographic -monitor none -serial stdio
+	-nographic -monitor none $(QEMU_SERIAL)
 TIMEOUT ?= 600
 
 .PHONY: all setup run check bench debug exec clean host-test ktest utest FORCE \

@@ -27,8 +27,10 @@ static inline volatile uint8_t *uart_reg(int r)
 void uart_init(void)
 {
     *uart_reg(IER) = 0x00;
-    *uart_reg(LCR) = 0x03;   /* 8n1 */
-    *uart_reg(FCR) = 0x07;   /* enable and clear FIFOs */
+    *uart_reg(LCR) = 0x03; /* 8n1 */
+    /* FIFOs on, the transmit FIFO cleared; the receive FIFO is kept:
+     * input that arrived during boot (piped into QEMU) is not lost. */
+    *uart_reg(FCR) = 0x05;
     *uart_reg(IER) = IER_RX; /* receive interrupts */
 }
 

@@ -4,91 +4,20 @@
 #include "../include/proc.h"
 #include "../include/riscv.h"
 #include "../include/vfs.h"
+#include "kt_world.h"
 #include "ktest.h"
 
-long sys_spawn(uint64_t ureq);
 long sys_waitpid(int pid, uint64_t ustatus, int options);
 long sys_cap_get_token(int slot, int type);
 long sys_cap_transfer(int dst, uint64_t tok, unsigned rights, uint64_t ud,
                       uint64_t us);
 long sys_cap_revoke_delegate(uint64_t tok);
 
-/* A scratch user page at USER_BASE holding the request and its strings,
- * and a borrowed process identity for the test thread. */
-struct spawn_world {
-    struct proc *p;
-    pagetable_t pt;
-    uint64_t old_satp;
-    uint32_t files, procs;
-};
-
-static void sw_begin(struct spawn_world *w)
-{
-    w->files = file_count();
-    w->procs = proc_count();
-    w->p = proc_alloc("ktspawn");
-    w->pt = vm_user_create();
-    vm_user_alloc(w->pt, USER_BASE, 2 * PAGE_SIZE, PTE_R | PTE_W);
-    w->old_satp = csr_read(satp);
-    csr_write(satp, vm_satp(w->pt));
-    sfence_vma();
-    /* The scheduler restores a thread's satp from its process: while the
-     * test thread borrows p, the scratch table is that process's. */
-    w->p->pagetable = w->pt;
-    current()->proc = w->p;
-}
-
-static void sw_end(struct spawn_world *w)
-{
-    current()->proc = NULL;
-    w->p->pagetable = NULL;
-    cap_space_teardown(w->p);
-    proc_free(w->p);
-    csr_write(satp, w->old_satp);
-    sfence_vma();
-    vm_user_destroy(w->pt);
-    KT_CHECK_EQ(file_count(), w->files);
-    KT_CHECK_EQ(proc_count(), w->procs);
-}
-
-static int install(struct proc *p, unsigned rights, bool cloexec, int slot)
-{
-    struct file *f;
-    if (vfs_open("/dev/null", KEEL_O_RDWR, &f))
-        return -1;
-    int s = cap_fd_install(p, f, rights, cloexec, slot);
-    if (s < 0)
-        file_put(f);
-    return s;
-}
-
-static uint8_t *scratch(struct spawn_world *w)
-{
-    return (uint8_t *)vm_user_translate(w->pt, USER_BASE);
-}
-
-/* Scratch layout: the request at 0, the program path at 512, the actions
- * at 1024, the open actions' paths on the second page, 256 bytes each. */
-static long spawn_true(struct spawn_world *w, struct keel_spawn_action *acts,
+/* The request at the start of the scratch page (kt_world.h). */
+static long spawn_true(struct kt_world *w, struct keel_spawn_action *acts,
                        uint32_t n, const char *path)
 {
-    uint8_t *k = scratch(w);
-    uint8_t *k2 = (uint8_t *)vm_user_translate(w->pt, USER_BASE + PAGE_SIZE);
-    struct keel_spawn_req *req = (void *)k;
-    memset(k, 0, PAGE_SIZE);
-    strlcpy((char *)k + 512, path, 256);
-    req->path = USER_BASE + 512;
-    struct keel_spawn_action *ua = (void *)(k + 1024);
-    for (uint32_t i = 0; i < n; i++) {
-        ua[i] = acts[i];
-        if (acts[i].kind == KEEL_FA_OPEN) {
-            strlcpy((char *)k2 + 256 * i, (const char *)acts[i].path, 256);
-            ua[i].path = USER_BASE + PAGE_SIZE + 256 * i;
-        }
-    }
-    req->actions = USER_BASE + 1024;
-    req->nactions = n;
-    return sys_spawn(USER_BASE);
+    return kt_spawn(w, acts, n, path, NULL, 0, 0);
 }
 
 static void reap(long pid)
@@ -98,15 +27,16 @@ static void reap(long pid)
 
 KTEST(spawn_inherits_grant_fds_stripped)
 {
-    struct spawn_world w;
-    sw_begin(&w);
+    struct kt_world w;
+    kt_world_begin(&w);
     /* fd 0: a pipe's read end (GRANT), so the child (/bin/sh) blocks
      * reading it until we close the write end; fd 1: close-on-exec. */
     struct file *rd, *wr;
     KT_CHECK_EQ(pipe_create(&rd, &wr), 0);
     KT_CHECK_EQ(
         cap_fd_install(w.p, rd, CAP_RIGHT_READ | CAP_RIGHT_GRANT, false, 0), 0);
-    KT_CHECK_EQ(install(w.p, CAP_RIGHT_READ | CAP_RIGHT_GRANT, true, 1), 1);
+    KT_CHECK_EQ(kt_install_null(w.p, CAP_RIGHT_READ | CAP_RIGHT_GRANT, true, 1),
+                1);
     long pid = spawn_true(&w, NULL, 0, "/bin/sh");
     KT_CHECK(pid > 0);
     /* The parent holds a process cap (all rights) for the child. */
@@ -122,14 +52,14 @@ KTEST(spawn_inherits_grant_fds_stripped)
     }
     file_put(wr); /* EOF: the shell exits */
     reap(pid);
-    sw_end(&w);
+    kt_world_end(&w);
 }
 
 KTEST(spawn_refuses_non_grant_fd_and_leaves_nothing)
 {
-    struct spawn_world w;
-    sw_begin(&w);
-    KT_CHECK_EQ(install(w.p, CAP_RIGHT_READ, false, 0), 0);
+    struct kt_world w;
+    kt_world_begin(&w);
+    KT_CHECK_EQ(kt_install_null(w.p, CAP_RIGHT_READ, false, 0), 0);
     uint32_t procs = proc_count(), files = file_count();
     uint64_t pages = page_free_count();
     KT_CHECK_EQ(spawn_true(&w, NULL, 0, "/bin/true"), -EACCES);
@@ -137,13 +67,13 @@ KTEST(spawn_refuses_non_grant_fd_and_leaves_nothing)
     KT_CHECK_EQ(file_count(), files);
     KT_CHECK_EQ(page_free_count(), pages);
     KT_CHECK_EQ(sys_waitpid(-1, 0, KEEL_WNOHANG), -ECHILD);
-    sw_end(&w);
+    kt_world_end(&w);
 }
 
 KTEST(spawn_actions_in_order_and_failure_cleanup)
 {
-    struct spawn_world w;
-    sw_begin(&w);
+    struct kt_world w;
+    kt_world_begin(&w);
     uint32_t procs = proc_count(), files = file_count();
     struct keel_spawn_action acts[3] = {
         {.kind = KEEL_FA_OPEN,
@@ -191,7 +121,7 @@ KTEST(spawn_actions_in_order_and_failure_cleanup)
     KT_CHECK(pid > 0);
     if (pid > 0)
         reap(pid);
-    sw_end(&w);
+    kt_world_end(&w);
 }
 
 int proc_test_set_next_pid(int next, bool wrapped);
@@ -203,16 +133,17 @@ int proc_test_set_next_pid(int next, bool wrapped);
 KTEST(spawn_across_pid_wrap)
 {
     int saved = proc_test_set_next_pid(__INT_MAX__, false);
-    struct spawn_world w;
-    sw_begin(&w);
+    struct kt_world w;
+    kt_world_begin(&w);
     KT_CHECK_EQ(w.p->pid, __INT_MAX__);
     /* A GRANT fd, so inheritance has something to copy under both locks. */
-    KT_CHECK_EQ(install(w.p, CAP_RIGHT_READ | CAP_RIGHT_GRANT, false, 0), 0);
+    KT_CHECK_EQ(
+        kt_install_null(w.p, CAP_RIGHT_READ | CAP_RIGHT_GRANT, false, 0), 0);
     long pid = spawn_true(&w, NULL, 0, "/bin/true");
     KT_CHECK(pid >= 2 && pid < w.p->pid); /* wrapped, below the parent */
     if (pid > 0)
         reap(pid);
-    sw_end(&w);
+    kt_world_end(&w);
     proc_test_set_next_pid(saved, false);
 }
 
@@ -241,12 +172,12 @@ static void race_receiver(void *arg)
 
 KTEST(revoke_races_receiver_drop_and_dup)
 {
-    struct spawn_world w;
-    sw_begin(&w);
+    struct kt_world w;
+    kt_world_begin(&w);
     race_a = w.p;
     race_b = proc_alloc("ktrace");
     KT_CHECK(cap_proc_install(race_a, race_b) >= 0);
-    int fd = install(race_a, CAP_RIGHTS_ALL, false, 0);
+    int fd = kt_install_null(race_a, CAP_RIGHTS_ALL, false, 0);
     long tok = sys_cap_get_token(fd, CAP_TYPE_FD);
     race_stop = 0;
     race_done = 0;
@@ -261,7 +192,7 @@ KTEST(revoke_races_receiver_drop_and_dup)
             continue;
         }
         KT_CHECK_EQ(r, 0);
-        uint64_t del = *(uint64_t *)scratch(&w);
+        uint64_t del = *(uint64_t *)kt_scratch(&w);
         if ((i & 3) == 0)
             schedule(); /* let the receiver get at the copies */
         KT_CHECK_EQ(sys_cap_revoke_delegate(del), 0);
@@ -282,5 +213,5 @@ KTEST(revoke_races_receiver_drop_and_dup)
     cap_proc_forget(race_a, race_b);
     cap_space_teardown(race_b);
     proc_free(race_b);
-    sw_end(&w);
+    kt_world_end(&w);
 }
