@@ -32,7 +32,7 @@ static bool proc_thread_row(struct proc *p, int *want,
         memset(out, 0, sizeof(*out));
         out->pid = p->pid;
         out->tid = CAP_THREAD_SLOT_BASE + ts;
-        out->pgid = 0; /* no process groups yet */
+        out->pgid = READ_ONCE(p->pgid); /* a snapshot (proc/pgrp.c) */
         strlcpy(out->name, p->name, sizeof(out->name));
         if (t) {
             sched_thread_snapshot(t, out);

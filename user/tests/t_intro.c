@@ -210,7 +210,7 @@ TEST(intro_threadinfo_self_running)
     CHECK_EQ(ti.policy, policy);
     CHECK_EQ(ti.priority, prio);
     CHECK(ti.ceiling >= KEEL_PRIO_MIN && ti.ceiling <= KEEL_PRIO_MAX);
-    CHECK_EQ(ti.pgid, 0);
+    CHECK_EQ(ti.pgid, getpgrp());
     CHECK(ti.cpu_ns > 0);
     CHECK_EQ(ti.wchan[0], '\0');
 }
