@@ -267,8 +267,10 @@ static void console_cancel(struct file *f)
 }
 
 /* Terminal control. Arguments are copied in before cons.lock is taken
- * and results copied out after it is dropped. TIOCSPGRP needs WRITE on
- * the fd (EPERM) and authority over the group (pgrp_may_foreground). */
+ * and results copied out after it is dropped. TIOCSPGRP needs a console
+ * fd with READ or WRITE (POSIX allows any fd open on the terminal; the
+ * shell's stdin is read-only) and authority over the group
+ * (pgrp_may_foreground). */
 static long console_ioctl(struct file *f, int req, uint64_t arg,
                           const struct cap_pin *pin, unsigned rights)
 {
@@ -289,8 +291,8 @@ static long console_ioctl(struct file *f, int req, uint64_t arg,
     case KEEL_IOC_TIOCSPGRP:
         if (copy_from_user(&g, arg, sizeof(g)) < 0)
             return -EFAULT;
-        if (!(rights & CAP_RIGHT_WRITE))
-            return -EPERM;
+        if (!(rights & (CAP_RIGHT_READ | CAP_RIGHT_WRITE)))
+            return -EPERM; /* a console fd that moves no data */
         if (g <= 0)
             return -EINVAL;
         err = pgrp_may_foreground(g);

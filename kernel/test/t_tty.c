@@ -263,3 +263,27 @@ KTEST(tty_raw_mode_reads_single_bytes)
     console_test_reset();
     kt_world_end(&w);
 }
+
+/* TIOCSPGRP through a console fd that has neither READ nor WRITE (a
+ * cap_transfer can make one): EPERM, even for the caller's own group;
+ * with READ alone it works. */
+KTEST(tty_tiocspgrp_needs_a_data_right)
+{
+    struct kt_world w;
+    kt_world_begin(&w);
+    console_test_reset();
+    int none = kt_install_path(w.p, "/dev/console", KEEL_O_RDONLY, 0, 3);
+    int rd =
+        kt_install_path(w.p, "/dev/console", KEEL_O_RDONLY, CAP_RIGHT_READ, 4);
+    KT_CHECK(none >= 0 && rd >= 0);
+    int32_t *g = (int32_t *)(kt_scratch(&w) + RD_OFF);
+    *g = w.p->pgid;
+    KT_CHECK_EQ(sys_ioctl(none, KEEL_IOC_TIOCSPGRP, USER_BASE + RD_OFF),
+                -EPERM);
+    KT_CHECK_EQ(sys_ioctl(rd, KEEL_IOC_TIOCSPGRP, USER_BASE + RD_OFF), 0);
+    *g = 0;
+    KT_CHECK_EQ(sys_ioctl(rd, KEEL_IOC_TIOCGPGRP, USER_BASE + RD_OFF), 0);
+    KT_CHECK_EQ(*g, w.p->pgid);
+    console_test_reset();
+    kt_world_end(&w);
+}
