@@ -119,6 +119,16 @@ $(B)/user/utest.elf: $(patsubst %.c,$(B)/uobj/%.o,$(UTEST_SRCS)) $(CRT0) $(B)/li
 	@mkdir -p $(@D)
 	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $(filter-out $(CRT0),$(filter %.o,$^)) $(ULIBS) -o $@
 
+# docs/posix.md's program (tests/posix/posix_api.c): compiled and linked
+# for the host-test layer, whose doc check compares it with posix.md.
+# No builtins, so every call it makes stays a call to a linked function.
+POSIX_API := $(B)/posix/posix_api.elf
+$(B)/uobj/tests/posix/posix_api.o: UCFLAGS += -fno-builtin
+$(POSIX_API): $(B)/uobj/tests/posix/posix_api.o $(CRT0) $(B)/libc/libkeel.a libc/user.ld
+	@mkdir -p $(@D)
+	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $< $(ULIBS) -o $@
+host-test: $(POSIX_API)
+
 # ---- boot images ----
 $(B)/mkinitrd: scripts/mkinitrd.c
 	@mkdir -p $(@D)

@@ -3,7 +3,7 @@
 # Run from the repo root by scripts/host-test.sh (host-test layer of
 # make check); prints "P passed, F failed" last, exits 1 on a failure.
 #
-# Four checks:
+# Checks:
 #  rows:   every issue 6 item 0..12 has a row, and so has the Done-when
 #          SMP stress tests (item column "stress");
 #  order:  rows are sorted by item number (11a before 11b; "12 (sched
@@ -19,7 +19,10 @@
 #          commands) is not a test name;
 #  the same for the tests column of docs/capabilities.md's "## Invariants
 #          and the tests that check them" (a user test file, `t_cap`,
-#          counts there too).
+#          counts there too);
+#  posix:  docs/posix.md's supported and partial functions are exactly
+#          the ones tests/posix/posix_api.c calls, each defined in the
+#          linked program (details at the check below).
 # Settings (environment): DOC (docs/testing.md), CAPDOC
 # (docs/capabilities.md).
 doc=${DOC:-docs/testing.md}
@@ -134,6 +137,62 @@ capdoc=${CAPDOC:-docs/capabilities.md}
 check_cited "names ($capdoc invariants)" "$(awk -F'|' '
     /^## / { insec = ($0 == "## Invariants and the tests that check them"); next }
     insec && /^\|/ { print $3 }' "$capdoc" 2>/dev/null)"
+
+# posix: docs/posix.md against tests/posix/posix_api.c (issue 7 item
+# 10). A row is "| `name` | status | how |" with status supported,
+# partial or missing. The functions the program calls (identifiers
+# followed by "(" outside comments) that posix.md lists must be exactly
+# the rows marked supported or partial, and each of those must be a
+# function defined in the linked program (POSIXELF, built by make for
+# host-test; nm from the cross toolchain).
+posixdoc=${POSIXDOC:-docs/posix.md}
+posixsrc=${POSIXSRC:-tests/posix/posix_api.c}
+posixelf=${POSIXELF:-build/posix/posix_api.elf}
+crossnm=${CROSS_NM:-riscv64-unknown-elf-nm}
+prows=$(awk -F'|' '/^\| `[a-z_][a-z0-9_]*` \|/ {
+        n = $2; s = $3; gsub(/[ `]/, "", n); gsub(/ /, "", s); print n, s
+    }' "$posixdoc" 2>/dev/null)
+badstatus=$(printf '%s\n' "$prows" |
+    awk 'NF == 2 && $2 != "supported" && $2 != "partial" && $2 != "missing" { print $1 }')
+if [ -z "$prows" ]; then
+    fail "posix: no function rows in $posixdoc"
+elif [ -n "$badstatus" ]; then
+    fail "posix: rows with an unknown status: $(echo $badstatus)"
+else
+    pass "posix: $(printf '%s\n' "$prows" | wc -l | tr -d ' ') rows, each supported, partial or missing"
+fi
+listed=$(printf '%s\n' "$prows" | awk '{ print $1 }' | sort -u)
+usable=$(printf '%s\n' "$prows" |
+    awk '$2 == "supported" || $2 == "partial" { print $1 }' | sort -u)
+called=$(cc -fpreprocessed -dD -E -P "$posixsrc" 2>/dev/null |
+    grep -oE '[A-Za-z_][A-Za-z0-9_]*[(]' | tr -d '(' | sort -u |
+    grep -xF "$listed")
+notcalled=$(printf '%s\n' "$usable" | grep -vxF "$called")
+notusable=$(printf '%s\n' "$called" | grep -vxF "$usable")
+if [ -z "$called" ]; then
+    fail "posix: $posixsrc calls no function posix.md lists"
+elif [ -z "$notcalled" ] && [ -z "$notusable" ]; then
+    pass "posix: the $(printf '%s\n' "$called" | wc -l | tr -d ' ') supported/partial functions are the ones $posixsrc calls"
+else
+    [ -n "$notcalled" ] &&
+        fail "posix: marked supported/partial but not called: $(echo $notcalled)"
+    [ -n "$notusable" ] &&
+        fail "posix: called but marked missing: $(echo $notusable)"
+fi
+if [ ! -r "$posixelf" ]; then
+    fail "posix: $posixelf not built (make host-test builds it)"
+else
+    defs=$("$crossnm" --defined-only "$posixelf" 2>/dev/null |
+        awk '$2 ~ /^[TtWw]$/ { print $3 }' | sort -u)
+    undefined=$(printf '%s\n' "$usable" | grep -vxF "$defs")
+    if [ -z "$defs" ]; then
+        fail "posix: no symbols read from $posixelf ($crossnm)"
+    elif [ -z "$undefined" ]; then
+        pass "posix: every supported/partial function is defined in $posixelf"
+    else
+        fail "posix: not defined in $posixelf: $(echo $undefined)"
+    fi
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

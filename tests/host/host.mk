@@ -7,7 +7,9 @@
 # module sources listed in HOST_SRCS_test_<x>.
 #
 # host-test also runs tests/host/doc_tests.sh (the issue 6 table of
-# docs/testing.md names only tests that exist, one row per item, sorted)
+# docs/testing.md names only tests that exist, one row per item, sorted;
+# docs/posix.md matches tests/posix/posix_api.c, whose program the
+# top-level Makefile builds for host-test)
 # and the cap_table fuzzer (tests/host/fuzz_captable.c,
 # built with clang's libFuzzer) for a bounded number of iterations via
 # tests/host/fuzz.sh; it counts as one test in the final summary line.

@@ -1,40 +1,29 @@
 /*
- * Keel's wrapper around newlib's <sys/features.h>. newlib only announces
- * the POSIX options for the systems it knows (RTEMS, Cygwin, ...), so for
- * riscv64-unknown-elf <pthread.h>, sched_yield(), clock_gettime(),
- * nanosleep() and CLOCK_MONOTONIC would stay undeclared. libc/include comes
- * before newlib's include directory on the search path, so every newlib
- * header picks up this file, which adds the options Keel's libc provides.
+ * Keel's wrapper around newlib's <sys/features.h>: the POSIX option
+ * macros announce only what Keel's libc really provides (docs/posix.md
+ * lists every function). newlib announces no option for
+ * riscv64-unknown-elf, and Keel provides none of the larger options in
+ * full (threads without condition variables, keys or once; clocks
+ * without timers; priority scheduling without sched_setscheduler; spawn
+ * without signal attributes), so only these are defined:
+ *  _POSIX_THREAD_ATTR_STACKSIZE  pthread_attr_setstacksize/getstacksize.
  *
- * These options only add declarations, except that _POSIX_THREADS adds
- * two members to struct sigevent, which no code in newlib's libc.a uses
- * (it has no timer_create or mq_notify), so the library's ABI is unchanged.
+ * newlib gates the declarations of the functions Keel does provide
+ * (pthread_create, sched_yield, clock_gettime, nanosleep, ...) on the
+ * option macros themselves: Keel's <pthread.h>, <sched.h> and <time.h>
+ * (libc/include, searched before newlib's headers) turn the gates on
+ * only while newlib's header is read, then off again, so a program sees
+ * the declarations but no false announcement. Functions declared that
+ * way but not provided (pthread_cond_wait, timer_create, ...) fail at
+ * link time; docs/posix.md marks them missing.
  */
 #ifndef KEEL_SYS_FEATURES_H
 #define KEEL_SYS_FEATURES_H
 
 #include_next <sys/features.h>
 
-#ifndef _POSIX_THREADS
-#define _POSIX_THREADS 1
-#endif
-#ifndef _POSIX_THREAD_PRIORITY_SCHEDULING
-#define _POSIX_THREAD_PRIORITY_SCHEDULING 1
-#endif
-#ifndef _POSIX_PRIORITY_SCHEDULING
-#define _POSIX_PRIORITY_SCHEDULING 1
-#endif
-#ifndef _POSIX_TIMERS
-#define _POSIX_TIMERS 1
-#endif
-#ifndef _POSIX_MONOTONIC_CLOCK
-#define _POSIX_MONOTONIC_CLOCK 200112L
-#endif
-#ifndef _POSIX_SPAWN
-#define _POSIX_SPAWN 1
-#endif
 #ifndef _POSIX_THREAD_ATTR_STACKSIZE
-#define _POSIX_THREAD_ATTR_STACKSIZE 1
+#define _POSIX_THREAD_ATTR_STACKSIZE 200809L
 #endif
 /* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
  * <pthread.h> both include this file. One page: the kernel maps stacks in
