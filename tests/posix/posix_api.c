@@ -26,6 +26,7 @@
 #include <sys/time.h>
 #include <sys/times.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,6 +107,35 @@ static void files(void)
     check(sleep(0) == 0, "sleep");
 }
 
+/* ---- process groups, <termios.h> ---- */
+
+static void terminal(void)
+{
+    check(setpgid(0, 0) == 0 && getpgrp() == getpid(), "setpgid");
+    check(getpgid(0) == getpid(), "getpgid");
+    struct termios t, raw;
+    int r = tcgetattr(0, &t);
+    check(r == 0 || errno == ENOTTY, "tcgetattr");
+    if (r == 0) {
+        raw = t;
+        cfmakeraw(&raw);
+        check(!(raw.c_lflag & (ECHO | ICANON | ISIG)), "cfmakeraw");
+        check(tcsetattr(0, TCSANOW, &t) == 0, "tcsetattr");
+        check(tcdrain(0) == 0, "tcdrain");
+        pid_t fg = tcgetpgrp(0);
+        check(fg >= 0, "tcgetpgrp");
+        check(fg == 0 || tcsetpgrp(0, fg) == 0 || errno == EPERM, "tcsetpgrp");
+    } else {
+        check(tcsetattr(0, TCSANOW, &t) < 0 && tcdrain(0) < 0 &&
+                  tcgetpgrp(0) < 0 && tcsetpgrp(0, getpid()) < 0,
+              "terminal calls on a non-terminal fail");
+        cfmakeraw(&t);
+    }
+    check(cfsetispeed(&t, B9600) == 0 && cfgetispeed(&t) == B9600 &&
+              cfsetospeed(&t, B9600) == 0 && cfgetospeed(&t) == B9600,
+          "cf speeds");
+}
+
 /* ---- <spawn.h>, <sys/wait.h>, <signal.h> ---- */
 
 static volatile sig_atomic_t got_signal;
@@ -133,12 +163,17 @@ static void processes(const char *self)
     struct sched_param sp = {.sched_priority = 10};
     check(posix_spawnattr_setschedpolicy(&at, SCHED_RR) == 0, "setpolicy");
     check(posix_spawnattr_setschedparam(&at, &sp) == 0, "setparam");
-    check(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSCHEDULER) == 0,
+    pid_t pg = -1;
+    check(posix_spawnattr_setpgroup(&at, 0) == 0 &&
+              posix_spawnattr_getpgroup(&at, &pg) == 0 && pg == 0,
+          "setpgroup");
+    check(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSCHEDULER |
+                                            POSIX_SPAWN_SETPGROUP) == 0,
           "setflags");
     short flags = 0;
     int pol = -1;
     check(posix_spawnattr_getflags(&at, &flags) == 0 &&
-              flags == POSIX_SPAWN_SETSCHEDULER,
+              flags == (POSIX_SPAWN_SETSCHEDULER | POSIX_SPAWN_SETPGROUP),
           "getflags");
     check(posix_spawnattr_getschedpolicy(&at, &pol) == 0 && pol == SCHED_RR,
           "getpolicy");
@@ -343,6 +378,7 @@ int main(int argc, char **argv)
         return child_mode(argv[1]);
     const char *self = argc > 0 && argv[0] ? argv[0] : "/bin/posix_api";
     files();
+    terminal();
     processes(self);
     threads();
     clocks();
