@@ -29,15 +29,17 @@ KTEST(spawn_inherits_grant_fds_stripped)
 {
     struct kt_world w;
     kt_world_begin(&w);
-    /* fd 0: a pipe's read end (GRANT), so the child (/bin/sh) blocks
-     * reading it until we close the write end; fd 1: close-on-exec. */
+    /* fd 0: a pipe's read end (GRANT), so the child (/bin/cat) blocks
+     * reading it until we close the write end; fd 1: close-on-exec. The
+     * child must leave its fds alone: the shell puts a relay pipe of its
+     * own (with GRANT) over an inherited fd without GRANT. */
     struct file *rd, *wr;
     KT_CHECK_EQ(pipe_create(&rd, &wr), 0);
     KT_CHECK_EQ(
         cap_fd_install(w.p, rd, CAP_RIGHT_READ | CAP_RIGHT_GRANT, false, 0), 0);
     KT_CHECK_EQ(kt_install_null(w.p, CAP_RIGHT_READ | CAP_RIGHT_GRANT, true, 1),
                 1);
-    long pid = spawn_true(&w, NULL, 0, "/bin/sh");
+    long pid = spawn_true(&w, NULL, 0, "/bin/cat");
     KT_CHECK(pid > 0);
     /* The parent holds a process cap (all rights) for the child. */
     int err = 0;
@@ -50,7 +52,7 @@ KTEST(spawn_inherits_grant_fds_stripped)
         KT_CHECK(!capw_valid(c->caps.t.words[1]));    /* cloexec skipped */
         proc_put(c);
     }
-    file_put(wr); /* EOF: the shell exits */
+    file_put(wr); /* EOF: cat exits */
     reap(pid);
     kt_world_end(&w);
 }
