@@ -119,14 +119,49 @@ static int mode_lister(int argc, char **argv)
     return 1;
 }
 
+/* intro-churn: three threads that keep changing state: two ping-pong
+ * a byte over two pipes (blocked on pipe queues, ready, running), the
+ * main thread sleeps 1 ms, spins, yields. Until killed. */
+static int churn_p[2][2];
+
+static void *churn_pong(void *arg)
+{
+    int side = (int)(long)arg;
+    char c = 'x';
+    for (;;) {
+        if (side == 0 && write(churn_p[0][1], &c, 1) != 1)
+            break;
+        if (read(churn_p[side ^ 1][0], &c, 1) != 1)
+            break;
+        if (side == 1 && write(churn_p[1][1], &c, 1) != 1)
+            break;
+    }
+    return NULL;
+}
+
+static int mode_churn(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (pipe(churn_p[0]) < 0 || pipe(churn_p[1]) < 0)
+        return 10;
+    pthread_t a, b;
+    if (pthread_create(&a, NULL, churn_pong, (void *)0L) ||
+        pthread_create(&b, NULL, churn_pong, (void *)1L))
+        return 11;
+    for (;;) {
+        ut_sleep_ms(1);
+        for (volatile int i = 0; i < 20000; i++)
+            ;
+        sched_yield();
+    }
+}
+
 const struct ut_mode ut_intro_modes[] = {
-    {"intro-spin", mode_spin},
-    {"intro-sleep", mode_sleep},
-    {"intro-read", mode_read},
-    {"intro-wait", mode_wait},
-    {"intro-probe", mode_probe},
-    {"intro-lister", mode_lister},
-    UT_MODE_END,
+    {"intro-churn", mode_churn},   {"intro-spin", mode_spin},
+    {"intro-sleep", mode_sleep},   {"intro-read", mode_read},
+    {"intro-wait", mode_wait},     {"intro-probe", mode_probe},
+    {"intro-lister", mode_lister}, UT_MODE_END,
 };
 
 /* ---- helpers ---- */
@@ -314,6 +349,61 @@ TEST(intro_threadinfo_sleeper_and_spinner)
     CHECK_SIGNALED(stp, SIGKILL);
 }
 
+/* Rows of threads that change state all the time, read from another
+ * process on any hart, are each consistent: the state says RUNNING only
+ * with a real hart, SLEEPING only with wchan "nanosleep", BLOCKED only
+ * with the name of a wait queue, READY and RUNNING with no wchan, and
+ * the policy and priority are the ones the threads run with. */
+TEST(intro_threadinfo_consistent_under_churn)
+{
+    pid_t c;
+    CHECK_RC(ut_spawn_self(&c, NULL, NULL, "intro-churn", NULL, NULL, NULL), 0);
+    int nh = harts_online(), rows = 0, bad = 0, seen[5] = {0};
+    struct keel_threadinfo ti, badrow = {0};
+    for (int round = 0; round < 400 && !bad; round++) {
+        for (int i = 0; keel_threadinfo(i, &ti) > 0; i++) {
+            if (ti.pid != c)
+                continue;
+            rows++;
+            int ok = ti.state >= KEEL_TSTATE_RUNNING &&
+                     ti.state <= KEEL_TSTATE_EXITED && ti.tid >= MAIN_TID &&
+                     ti.tid < CAP_SLOTS && ti.policy == KEEL_SCHED_RR &&
+                     ti.priority == KEEL_PRIO_DEFAULT && ti.hart >= -1 &&
+                     ti.hart < nh && ti.wchan[sizeof(ti.wchan) - 1] == '\0';
+            switch (ti.state) {
+            case KEEL_TSTATE_RUNNING:
+                ok = ok && ti.hart >= 0 && ti.wchan[0] == '\0';
+                break;
+            case KEEL_TSTATE_READY:
+                ok = ok && ti.wchan[0] == '\0';
+                break;
+            case KEEL_TSTATE_SLEEPING:
+                ok = ok && !strcmp(ti.wchan, "nanosleep");
+                break;
+            case KEEL_TSTATE_BLOCKED:
+                ok = ok && (!strcmp(ti.wchan, "pipe_readers") ||
+                            !strcmp(ti.wchan, "pipe_writers"));
+                break;
+            }
+            if (ok && ti.state >= 0 && ti.state < 5)
+                seen[ti.state]++;
+            if (!ok && !bad) {
+                bad = 1;
+                badrow = ti;
+            }
+        }
+    }
+    kill(c, SIGKILL);
+    int st = ut_wait(c);
+    CHECKF(!bad, "row tid %d state %d hart %d wchan '%s' policy %d prio %d",
+           badrow.tid, badrow.state, badrow.hart, badrow.wchan, badrow.policy,
+           badrow.priority);
+    CHECK(rows >= 400);
+    /* The reads did catch threads off their harts, not only running. */
+    CHECK(seen[KEEL_TSTATE_BLOCKED] > 0 || seen[KEEL_TSTATE_SLEEPING] > 0);
+    CHECK_SIGNALED(st, SIGKILL);
+}
+
 /* threadinfo is system information: a child without the system cap gets
  * EPERM; a bad pointer EFAULT; past the end 0. */
 TEST(intro_threadinfo_authority_and_errors)
@@ -486,6 +576,7 @@ const struct utest ut_intro_tests[] = {
     UT_CASE(intro_threadinfo_exited_not_joined),
     UT_CASE(intro_threadinfo_waitpid_blocked),
     UT_CASE(intro_threadinfo_sleeper_and_spinner),
+    UT_CASE(intro_threadinfo_consistent_under_churn),
     UT_CASE(intro_threadinfo_authority_and_errors),
     UT_CASE(intro_cap_list_self),
     UT_CASE(intro_cap_list_child),
