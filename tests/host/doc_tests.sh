@@ -22,7 +22,8 @@
 #          counts there too);
 #  posix:  docs/posix.md's supported and partial functions are exactly
 #          the ones tests/posix/posix_api.c calls, each defined in the
-#          linked program (details at the check below).
+#          linked program; its missing ones are not in the libraries
+#          (details at the checks below).
 # Settings (environment): DOC (docs/testing.md), CAPDOC
 # (docs/capabilities.md).
 doc=${DOC:-docs/testing.md}
@@ -191,6 +192,34 @@ else
         pass "posix: every supported/partial function is defined in $posixelf"
     else
         fail "posix: not defined in $posixelf: $(echo $undefined)"
+    fi
+fi
+
+# posix (missing rows): a function marked missing is defined in neither
+# Keel's libc nor newlib's, unless its note starts with "links" (a stub
+# that fails at run time, like fork), and then it must be defined. So a
+# function added to libc while its row still says missing fails here.
+libkeel=${LIBKEEL:-build/libc/libkeel.a}
+newlibc=${NEWLIBC:-.cache/newlib/riscv64-unknown-elf/lib/libc.a}
+if [ ! -r "$libkeel" ] || [ ! -r "$newlibc" ]; then
+    fail "posix: $libkeel or $newlibc not there (make host-test builds it)"
+else
+    adefs=$("$crossnm" --defined-only "$libkeel" "$newlibc" 2>/dev/null |
+        awk '$2 ~ /^[TtWw]$/ { print $3 }' | sort -u)
+    lies=$(awk -F'|' '/^\| `[a-z_][a-z0-9_]*` \| missing \|/ {
+            n = $2; h = $4; gsub(/[ `]/, "", n); sub(/^ +/, "", h)
+            print n, (h ~ /^links/ ? "links" : "absent")
+        }' "$posixdoc" | while read -r n how; do
+            if printf '%s\n' "$adefs" | grep -qxF "$n"; then
+                [ "$how" = absent ] && echo "$n(defined)"
+            else
+                [ "$how" = links ] && echo "$n(not defined)"
+            fi
+        done)
+    if [ -z "$lies" ]; then
+        pass "posix: missing rows: absent from libc, or noted as linking stubs"
+    else
+        fail "posix: missing rows that do not match the libraries: $(echo $lies)"
     fi
 fi
 
