@@ -5,8 +5,23 @@
 SMP ?= 4
 comma := ,
 MEM ?= 256M
+
+# Keel's own build variables: a caller's `make WARN=...` (or CC=, UCFLAGS=,
+# ...) on the command line is dropped here, so it can never rebuild the
+# kernel, libc or /bin with foreign flags; flags for a program of your own
+# go in APP_CFLAGS / APP_LDFLAGS (make exec). `make help` lists the knobs.
+KEEL_INTERNAL_VARS := CROSS CC CXX OBJCOPY QEMU B NEWLIB SETUP_STAMP \
+	ARCH_FLAGS LIBGCC WARN KCFLAGS KLDFLAGS UCFLAGS ULDFLAGS ULIBS KSRCS \
+	KTSRCS KOBJS KTOBJS KDOBJS LIBC_SRCS LIBC_OBJS CRT0 UPROGS UTEST_SRCS \
+	UELFS BIN_ENTRIES QEMU_BASE APP_WARN APP_CBASE APP_CXXBASE HOST_CFLAGS \
+	HOST_FUZZ_CFLAGS CFLAGS CXXFLAGS LDFLAGS CPPFLAGS
+$(foreach v,$(KEEL_INTERNAL_VARS),$(if $(filter command line,$(origin $(v))),\
+	$(if $(filter 0,$(MAKELEVEL)),$(warning $(v) is Keel-internal: the \
+	command-line value is ignored (use APP_CFLAGS/APP_LDFLAGS for make exec)))\
+	$(eval override undefine $(v))))
 CROSS := riscv64-unknown-elf-
 CC := $(CROSS)gcc
+CXX := $(CROSS)g++
 OBJCOPY := $(CROSS)objcopy
 QEMU := qemu-system-riscv64
 B := build
@@ -60,8 +75,8 @@ QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) \
 	-nographic -monitor none $(QEMU_SERIAL)
 TIMEOUT ?= 600
 
-.PHONY: all setup run check bench debug exec clean host-test ktest utest FORCE \
-	utest-icount console-test
+.PHONY: all setup run check bench debug exec exec-image exec-test clean help \
+	host-test ktest utest FORCE utest-icount console-test
 all: $(B)/keel.elf $(B)/initrd.img
 
 setup: $(SETUP_STAMP)
@@ -171,17 +186,66 @@ debug: $(B)/keel.elf $(B)/initrd.img
 	@echo "QEMU waits for gdb on :1234; in another terminal: gdb-multiarch -x scripts/gdbinit"
 	$(QEMU_BASE) -kernel $(B)/keel.elf -initrd $(B)/initrd.img -s -S
 
-# make exec APP=path/to/prog.c: build one program, boot, run it, exit with
-# its status.
-exec: $(B)/keel.elf $(B)/mkinitrd $(UELFS) $(CRT0) $(B)/libc/libkeel.a
-	@test -n "$(APP)" || { echo "usage: make exec APP=path/to/prog.c"; exit 2; }
-	@mkdir -p $(B)/exec
-	@echo "  CC      $@"; $(CC) $(UCFLAGS) -c $(APP) -o $(B)/exec/app.o
-	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $(B)/exec/app.o $(ULIBS) -o $(B)/exec/app.elf
-	@name=$$(basename $(APP) .c); echo "/bin/$$name" > $(B)/exec/autorun; \
-	$(B)/mkinitrd $(B)/exec/initrd.img /bin/init=$(B)/user/init.elf \
-		/bin/$$name=$(B)/exec/app.elf /etc/autorun=$(B)/exec/autorun
-	$(QEMU_BASE) -kernel $(B)/keel.elf -initrd $(B)/exec/initrd.img
+# ---- your own program: make exec / scripts/keel-exec ----
+# APP="a.c b.c" (or .cc/.cpp) is built as ordinary hosted C (C++): the
+# project's warnings are shown but not fatal, falling off main returns 0.
+# APP_CFLAGS / APP_LDFLAGS reach these files and this link only. The image
+# holds every standard /bin program plus the app as /bin/<name> (named
+# after the first file), started by init through /etc/autorun.
+# scripts/keel-exec builds it (exec-image) and boots it; `make exec` just
+# calls keel-exec (make turns any failure into status 2, so it prints the
+# program's status; keel-exec itself exits with it).
+APP_WARN := -Wall -Wextra -Wno-unused-parameter
+APP_CBASE := -std=gnu11 -O2 -g $(ARCH_FLAGS) $(APP_WARN) \
+	-Ilibc/include -isystem $(NEWLIB)/include
+# No libstdc++ exists for riscv64-unknown-elf on Debian: C++ is the
+# language plus the C library (no exceptions, RTTI, iostream or STL);
+# libc/cxx/cxxrt.cc supplies new/delete and the ABI hooks g++ emits.
+APP_CXXBASE := -std=gnu++17 -O2 -g $(ARCH_FLAGS) $(APP_WARN) -fno-exceptions \
+	-fno-rtti -fno-threadsafe-statics -Ilibc/include -isystem $(NEWLIB)/include
+APP_NAME = $(basename $(notdir $(firstword $(APP))))
+APP_DIR = $(B)/exec/$(APP_NAME)
+APP_CXX = $(filter %.cc %.cpp %.cxx %.C,$(APP))
+APP_BIN = $(filter-out /bin/$(APP_NAME)=%,$(BIN_ENTRIES)) \
+	/bin/$(APP_NAME)=$(APP_DIR)/app.elf /etc/autorun=$(APP_DIR)/autorun \
+	$(if $(filter 1,$(EXEC_NOECHO)),/etc/autorun-noecho=$(APP_DIR)/autorun)
+APP_RUNTIME = $(CRT0) $(B)/libc/libkeel.a libc/user.ld \
+	$(if $(APP_CXX),$(B)/libc/cxx/cxxrt.o)
+
+$(B)/libc/cxx/cxxrt.o: libc/cxx/cxxrt.cc | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CXX     $@"; $(CXX) $(APP_CXXBASE) -Werror -c $< -o $@
+
+# The app is compiled on every call (it is small, and APP_CFLAGS may
+# differ from the last run); Keel's own objects are made by their rules.
+exec-image: $(B)/keel.elf $(B)/mkinitrd $(UELFS) $(APP_RUNTIME) FORCE
+	@test -n "$(APP)" || { echo "usage: make exec APP=\"prog.c [more.c]\" [APP_CFLAGS=...]"; exit 2; }
+	@rm -rf $(APP_DIR) && mkdir -p $(APP_DIR)/obj
+	@set -e; i=0; for src in $(APP); do \
+		i=$$((i + 1)); obj=$(APP_DIR)/obj/$$i-$$(basename $$src).o; \
+		case $$src in \
+		*.cc|*.cpp|*.cxx|*.C) echo "  CXX     $$src"; \
+			$(CXX) $(APP_CXXBASE) $(APP_CFLAGS) -c $$src -o $$obj ;; \
+		*) echo "  CC      $$src"; \
+			$(CC) $(APP_CBASE) $(APP_CFLAGS) -c $$src -o $$obj ;; \
+		esac; done
+	@echo "  LD      $(APP_DIR)/app.elf"; \
+	$(if $(APP_CXX),$(CXX),$(CC)) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) \
+		$(APP_DIR)/obj/*.o $(if $(APP_CXX),$(B)/libc/cxx/cxxrt.o) \
+		$(APP_LDFLAGS) $(ULIBS) -o $(APP_DIR)/app.elf
+	@echo "/bin/$(APP_NAME) $(APP_ARGS)" > $(APP_DIR)/autorun
+	@$(B)/mkinitrd $(APP_DIR)/initrd.img $(APP_BIN)
+	@printf '%s\n' $(QEMU_BASE) -kernel $(B)/keel.elf \
+		-initrd $(APP_DIR)/initrd.img > $(APP_DIR)/qemu-cmd
+
+# make exec APP=path/to/prog.c [APP_ARGS=...] [SMP=n] [TIMEOUT=s] [V=1]: build, boot, run
+# it, print its status (scripts/keel-exec exits with it).
+exec:
+	@st=0; SMP=$(SMP) MEM=$(MEM) V=$(V) \
+		TIMEOUT=$(if $(filter command line environment,$(origin TIMEOUT)),$(TIMEOUT)) \
+		APP_CFLAGS='$(APP_CFLAGS)' APP_LDFLAGS='$(APP_LDFLAGS)' \
+		MAKE='$(MAKE)' scripts/keel-exec $(APP) $(if $(APP_ARGS),-- $(APP_ARGS)) || st=$$?; \
+	if [ $$st -ne 0 ]; then echo "make exec: $(firstword $(APP)) exited with status $$st (make reports 2; scripts/keel-exec exits with $$st)" >&2; exit $$st; fi
 
 # ---- tests ----
 include tests/host/host.mk
@@ -214,6 +278,10 @@ utest-icount: $(B)/keel-debug.elf $(B)/initrd-icount.img
 		-monitor none -serial stdio -icount shift=0,sleep=off \
 		-kernel $(B)/keel-debug.elf -initrd $(B)/initrd-icount.img
 
+# scripts/keel-exec and make exec driven as a user would (one boot each).
+exec-test: $(B)/keel.elf $(B)/initrd.img
+	@sh scripts/run-layer.sh "exec tests" bash tests/host/exec_tests.sh
+
 # The console test: tests/console/console-test drives `make run` through
 # a pseudo-terminal with the scenarios tests/console/*.scn
 # (docs/testing.md "Console tests"); CONSOLE_SCN= picks other files.
@@ -240,6 +308,7 @@ check: $(SETUP_STAMP)
 	@$(CHECK_LAYER) utest SMP=2 T=mm_brk_enomem_tlb
 	@$(CHECK_LAYER) utest-icount
 	@$(CHECK_LAYER) console-test
+	@$(CHECK_LAYER) exec-test
 	@sh scripts/check-summary.sh $(CHECK_SUM)
 
 bench: $(B)/keel.elf $(B)/initrd-bench.img

@@ -153,6 +153,23 @@ int main(void)
         printf("init: starting %s\n", SHELL);
     }
 
+    if (autorun) {
+        /* scripts/keel-exec: its program's output starts after this
+         * marker line; /etc/autorun-noecho (stdin is a pipe) turns the
+         * console's echo off first. */
+        int fd = open(AUTORUN "-noecho", O_RDONLY);
+        struct keel_termios t;
+        if (fd >= 0) {
+            close(fd);
+            if (keel_syscall6(SYS_ioctl, 1, KEEL_IOC_TCGETS, (long)&t, 0, 0,
+                              0) == 0) {
+                t.lflag &= ~(uint32_t)KEEL_TTY_ECHO;
+                keel_syscall6(SYS_ioctl, 1, KEEL_IOC_TCSETS, (long)&t, 0, 0, 0);
+            }
+        }
+        printf("init: autorun %s\n", argv[0]);
+    }
+
     pid_t child;
     int err = spawn_on_console(&child, argv[0], argv);
     if (err) {

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Drives scripts/keel-exec (and `make exec`) the way a user does, on the
+# programs in tests/host/exec/: hosted C, exit statuses, output filtering,
+# several files, APP_CFLAGS, spawning /bin programs, piped stdin, TIMEOUT,
+# C++. Run from the repo root by `make exec-test` (a layer of make check);
+# prints "ok NAME" / "FAIL NAME" per test and "P passed, F failed" last,
+# exits 1 on a failure. Each test boots QEMU once (a few seconds).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+top=$PWD
+ke=$top/scripts/keel-exec
+d=tests/host/exec
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/exec-tests.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() {
+    echo "ok   $1"
+    passed=$((passed + 1))
+}
+bad() {
+    echo "FAIL $1: $2"
+    echo "     stdout: $(head -c 600 "$tmp/out" | od -c | head -n 12)"
+    echo "     stderr: $(tail -n 12 "$tmp/err")"
+    failed=$((failed + 1))
+}
+# run NAME [ENV=VALUE ...] -- keel-exec ARGS: stdout, stderr, status in $tmp
+run() {
+    local envs=()
+    while [ "$1" != -- ]; do
+        envs+=("$1")
+        shift
+    done
+    shift
+    env ${envs[@]+"${envs[@]}"} "$ke" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+}
+# expect NAME STATUS EXACT-STDOUT (printf format, no trailing newline added)
+expect() {
+    local want
+    want=$(printf "$3"; echo x)
+    want=${want%x}
+    local got
+    got=$(cat "$tmp/out"; echo x)
+    got=${got%x}
+    if [ "$rc" != "$2" ]; then
+        bad "$1" "status $rc, expected $2"
+    elif [ "$got" != "$want" ]; then
+        bad "$1" "output differs from $(printf '%q' "$want")"
+    else
+        ok "$1"
+    fi
+}
+
+# Hosted C: falling off main is status 0; an unused variable only warns.
+run -- $d/fall_off_main.c
+if ! grep -q "warning: unused variable 'unused'" "$tmp/err"; then
+    bad exec_unused_variable_warns "no unused-variable warning on stderr"
+else
+    ok exec_unused_variable_warns
+fi
+expect exec_fall_off_main_is_0 0 'fell off main\n'
+
+# exit(7): status 7; the last line has no newline and the kernel's
+# poweroff line, which follows it on the same line, is still dropped.
+run -- $d/exit7.c
+expect exec_exit_7 7 'line one\nno newline'
+
+# Killed by a store fault: 128 + SIGSEGV; the kernel's line says why.
+run -- $d/fault.c
+if [ "$rc" = 139 ] && grep -q '^about to fault$' "$tmp/out" &&
+    grep -q 'killed by signal 11' "$tmp/out" && ! grep -q 'still alive' "$tmp/out"; then
+    ok exec_fault_is_128_plus_signal
+else
+    bad exec_fault_is_128_plus_signal "status $rc, expected 139 and the fault line"
+fi
+
+# Only the program's output: no firmware banner, boot log, marker,
+# poweroff line or CR; V=1 shows them (CR still stripped).
+run -- user/hello.c
+if [ "$rc" = 0 ] && grep -q '^Hello from Keel!$' "$tmp/out" &&
+    ! grep -q -e OpenSBI -e 'Keel booting' -e 'keel: hart' -e 'init: autorun' \
+        -e 'keel: poweroff' "$tmp/out" && ! grep -q $'\r' "$tmp/out" &&
+    [ "$(head -n 1 "$tmp/out")" = 'Hello from Keel!' ]; then
+    ok exec_output_no_banner_no_cr
+else
+    bad exec_output_no_banner_no_cr "banner, boot log or CR in the output"
+fi
+run V=1 -- user/hello.c
+if [ "$rc" = 0 ] && grep -q OpenSBI "$tmp/out" && grep -q 'Keel booting' "$tmp/out" &&
+    grep -q '^keel: poweroff, status 0$' "$tmp/out" && ! grep -q $'\r' "$tmp/out"; then
+    ok exec_verbose_shows_everything
+else
+    bad exec_verbose_shows_everything "V=1 lacks the banner or the poweroff line"
+fi
+
+# Two files make one program named after the first; arguments after --.
+run -- $d/two_main.c $d/two_lib.c
+expect exec_two_files 3 'sum 42\n'
+run -- user/hello.c -- one two
+if [ "$rc" = 0 ] && grep -q '^argv\[2\] = "two"$' "$tmp/out"; then
+    ok exec_arguments
+else
+    bad exec_arguments "argv[2] is not \"two\""
+fi
+
+# APP_CFLAGS reaches the app only; neither it nor a caller's WARN= on
+# make's command line rebuilds the kernel, libc or /bin/init.
+stamp() {
+    stat -c '%n %Y.%y' build/keel.elf build/libc/libkeel.a build/user/init.elf \
+        build/user/sh.elf build/k/kernel/arch/main.o build/libc/libc/src/start.o 2>&1
+}
+before=$(stamp)
+run APP_CFLAGS=-DX=5 -- $d/define_x.c
+expect exec_app_cflags 5 'X=5\n'
+make --no-print-directory exec APP=$d/define_x.c APP_CFLAGS=-DX=6 \
+    WARN=-DKEEL_BROKEN_BY_CALLER UCFLAGS=-DKEEL_BROKEN_BY_CALLER \
+    >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+after=$(stamp)
+if [ "$before" != "$after" ]; then
+    bad exec_flags_leave_keel_objects "Keel objects rebuilt: $after"
+elif [ "$rc" != 2 ] || ! grep -q '^X=6$' "$tmp/out" ||
+    ! grep -q 'exited with status 6' "$tmp/err"; then
+    bad exec_flags_leave_keel_objects "make exec: status $rc, expected 2 and 'exited with status 6'"
+else
+    ok exec_flags_leave_keel_objects
+fi
+# make's own view of its variables (-p, nothing run): the caller's WARN=
+# and UCFLAGS= are not in Keel's flags.
+vars=$(make -pqn WARN=-DKEEL_BROKEN_BY_CALLER UCFLAGS=-DKEEL_BROKEN_BY_CALLER \
+    CC=broken-cc all 2>/dev/null | grep -E '^(WARN|KCFLAGS|UCFLAGS|CC) :?= ')
+if [ "$(printf '%s\n' "$vars" | grep -c '^KCFLAGS := .*-Werror')" != 1 ]; then
+    bad exec_caller_flags_ignored "no KCFLAGS with -Werror in make -p"
+elif printf '%s\n' "$vars" | grep -q -e KEEL_BROKEN_BY_CALLER -e broken-cc; then
+    bad exec_caller_flags_ignored "caller's flags in Keel's: $vars"
+else
+    ok exec_caller_flags_ignored
+fi
+run -- $d/define_x.c
+expect exec_app_cflags_not_sticky 99 'X=99\n'
+
+# The image holds the standard /bin programs: the app spawns /bin/true.
+run -- $d/spawn_true.c
+expect exec_spawn_bin_true 0 'true -> 0\n'
+
+# Piped stdin: the program reads the bytes, then EOF (last read 0); with
+# and without a final newline, and with nothing at all.
+printf 'hello\nworld\n' | "$ke" $d/read_stdin.c >"$tmp/out" 2>"$tmp/err"
+rc=$?
+last=$(tail -n 1 "$tmp/out")
+if [ "$rc" = 0 ] && [ "$last" = 'bytes 12 lines 2 sum 2728214711924645424 last 0' ]; then
+    ok exec_stdin_pipe_then_eof
+else
+    bad exec_stdin_pipe_then_eof "status $rc, last line '$last'"
+fi
+printf 'abc' | "$ke" $d/read_stdin.c >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 0 ] && grep -q 'bytes 3 lines 0 sum 96354 last 0$' "$tmp/out"; then
+    ok exec_stdin_no_final_newline
+else
+    bad exec_stdin_no_final_newline "status $rc"
+fi
+run -- $d/read_stdin.c
+expect exec_stdin_empty 0 'bytes 0 lines 0 sum 0 last 0\n'
+
+# TIMEOUT stops a program that never ends: status 124 and a message.
+run TIMEOUT=3 -- $d/loop.c
+if [ "$rc" = 124 ] && grep -q '^looping$' "$tmp/out" && grep -q 'timed out after 3s' "$tmp/err"; then
+    ok exec_timeout_124
+else
+    bad exec_timeout_124 "status $rc, expected 124"
+fi
+
+# A build error is status 125 with the compiler's message.
+printf 'int main(void) { return undeclared; }\n' >"$tmp/broken.c"
+run -- "$tmp/broken.c"
+if [ "$rc" = 125 ] && grep -q "'undeclared' undeclared" "$tmp/err"; then
+    ok exec_build_error_125
+else
+    bad exec_build_error_125 "status $rc, expected 125"
+fi
+
+# C++ without libstdc++: classes, virtuals, new/delete, static objects.
+run -- $d/hello_cxx.cc
+expect exec_cxx 0 'area 12 twice 14 global 42\ncounter 2\nglobal destructor\n'
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
