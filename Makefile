@@ -14,7 +14,7 @@ KEEL_INTERNAL_VARS := CROSS CC CXX OBJCOPY QEMU B NEWLIB SETUP_STAMP \
 	ARCH_FLAGS LIBGCC WARN KCFLAGS KLDFLAGS UCFLAGS ULDFLAGS ULIBS KSRCS \
 	KTSRCS KOBJS KTOBJS KDOBJS LIBC_SRCS LIBC_OBJS CRT0 UPROGS UTEST_SRCS \
 	UELFS BIN_ENTRIES QEMU_BASE APP_WARN APP_CBASE APP_CXXBASE HOST_CFLAGS \
-	HOST_FUZZ_CFLAGS CFLAGS CXXFLAGS LDFLAGS CPPFLAGS
+	HOST_FUZZ_CFLAGS HOST_TOOLS_STAMP CFLAGS CXXFLAGS LDFLAGS CPPFLAGS
 $(foreach v,$(KEEL_INTERNAL_VARS),$(if $(filter command line,$(origin $(v))),\
 	$(if $(filter 0,$(MAKELEVEL)),$(warning $(v) is Keel-internal: the \
 	command-line value is ignored (use APP_CFLAGS/APP_LDFLAGS for make exec)))\
@@ -82,6 +82,10 @@ all: $(B)/keel.elf $(B)/initrd.img
 setup: $(SETUP_STAMP)
 $(SETUP_STAMP):
 	@bash scripts/setup.sh
+# clang and its runtimes only for the host tests' fuzzer (make host-test).
+HOST_TOOLS_STAMP := .cache/.host-tools-v1
+$(HOST_TOOLS_STAMP):
+	@bash scripts/setup.sh --host-tools
 
 # ---- kernel ----
 $(B)/k/%.o: %.c | $(SETUP_STAMP)
@@ -144,7 +148,19 @@ $(POSIX_API): $(B)/uobj/tests/posix/posix_api.o $(CRT0) $(B)/libc/libkeel.a libc
 	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $< $(ULIBS) -o $@
 host-test: $(POSIX_API)
 
+# The chained user/%.c -> .o -> .elf objects are kept (as intermediates
+# make would delete them, and the next `make` would build them again).
+.SECONDARY: $(patsubst %,$(B)/uobj/user/%.o,$(UPROGS))
+
 # ---- boot images ----
+# What /bin holds, rewritten only when it changes: every image depends on
+# it, so a user/*.c added or deleted rebuilds them (a deleted program's
+# stale build/user/*.elf and .d files are then simply unused).
+$(B)/bin.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BIN_ENTRIES)' | cmp -s - $@ || echo '$(BIN_ENTRIES)' > $@
+$(B)/initrd.img $(B)/initrd-utest.img $(B)/initrd-utest-only.img \
+	$(B)/initrd-bench.img $(B)/initrd-icount.img: $(B)/bin.list
 $(B)/mkinitrd: scripts/mkinitrd.c
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"; cc -O2 -Wall -o $@ $<
@@ -235,7 +251,7 @@ exec-image: $(B)/keel.elf $(B)/mkinitrd $(UELFS) $(APP_RUNTIME) FORCE
 		$(APP_LDFLAGS) $(ULIBS) -o $(APP_DIR)/app.elf
 	@echo "/bin/$(APP_NAME) $(APP_ARGS)" > $(APP_DIR)/autorun
 	@$(B)/mkinitrd $(APP_DIR)/initrd.img $(APP_BIN)
-	@printf '%s\n' $(QEMU_BASE) -kernel $(B)/keel.elf \
+	@printf '%s\n' $(QEMU_BASE) $(QEMU_EXTRA) -kernel $(B)/keel.elf \
 		-initrd $(APP_DIR)/initrd.img > $(APP_DIR)/qemu-cmd
 
 # make exec APP=path/to/prog.c [APP_ARGS=...] [SMP=n] [TIMEOUT=s] [V=1]: build, boot, run
@@ -244,11 +260,12 @@ exec:
 	@st=0; SMP=$(SMP) MEM=$(MEM) V=$(V) \
 		TIMEOUT=$(if $(filter command line environment,$(origin TIMEOUT)),$(TIMEOUT)) \
 		APP_CFLAGS='$(APP_CFLAGS)' APP_LDFLAGS='$(APP_LDFLAGS)' \
-		MAKE='$(MAKE)' scripts/keel-exec $(APP) $(if $(APP_ARGS),-- $(APP_ARGS)) || st=$$?; \
+		QEMU_EXTRA='$(QEMU_EXTRA)' MAKE='$(MAKE)' scripts/keel-exec $(APP) $(if $(APP_ARGS),-- $(APP_ARGS)) || st=$$?; \
 	if [ $$st -ne 0 ]; then echo "make exec: $(firstword $(APP)) exited with status $$st (make reports 2; scripts/keel-exec exits with $$st)" >&2; exit $$st; fi
 
 # ---- tests ----
 include tests/host/host.mk
+$(HOST_TEST_BINS) $(HOST_FUZZ_BIN): | $(HOST_TOOLS_STAMP)
 
 KTEST_IMG = $(if $(T),$(B)/initrd-ktest-match.img,$(B)/initrd.img)
 ktest: $(B)/keel-ktest.elf $(KTEST_IMG)
@@ -319,5 +336,28 @@ bench: $(B)/keel.elf $(B)/initrd-bench.img
 
 clean:
 	rm -rf $(B)
+
+# One line per target; a new target adds its line here.
+help:
+	@echo 'Targets (make TARGET [VAR=value ...]):'
+	@echo '  all (default)  build the kernel build/keel.elf and the boot image build/initrd.img'
+	@echo '  run            boot to the keel> shell in QEMU; DEBUG=1: the debug kernel'
+	@echo '  exec           APP="prog.c [more.c]": build your program, boot, run it as /bin/<name> (scripts/keel-exec)'
+	@echo '  exec-image     build the make exec image only (build/exec/<name>/), as scripts/keel-exec does'
+	@echo '  check          every test layer below, in order; fails if any fails'
+	@echo '  host-test      host unit tests (ASan/UBSan), the docs table check and a bounded libFuzzer run'
+	@echo '  ktest          the in-kernel suite (test kernel, 4 harts)'
+	@echo '  utest          the user suite (/bin/utest); ONLY=PREFIX for some tests, UTEST_KERNEL= for another kernel'
+	@echo '  utest-icount   the scheduling tests under instruction counting'
+	@echo '  exec-test      scripts/keel-exec and make exec driven as a user would (tests/host/exec_tests.sh)'
+	@echo '  bench          instruction counts per operation (docs/performance.md)'
+	@echo '  debug          boot with QEMU waiting for gdb-multiarch -x scripts/gdbinit on :1234'
+	@echo '  setup          install the Debian packages and build newlib once (scripts/setup.sh; runs by itself;'
+	@echo '                 clang only when the host tests first need it: scripts/setup.sh --host-tools)'
+	@echo '  host-fuzz      the cap_table fuzzer alone'
+	@echo '  clean          remove build/ (the newlib cache in .cache/ stays)'
+	@echo '  help           this list'
+	@echo 'Variables: SMP=1..8 (harts, default 4), MEM=256M, DEBUG=1, TIMEOUT=seconds,'
+	@echo '  APP, APP_ARGS, APP_CFLAGS, APP_LDFLAGS, QEMU_EXTRA, V=1 (make exec: show the boot log too), ONLY=PREFIX'
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

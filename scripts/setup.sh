@@ -1,11 +1,31 @@
 #!/usr/bin/env bash
 # Installs what Keel needs on a fresh Debian machine and builds newlib once.
-# Idempotent: does nothing when the toolchain and the newlib cache exist.
+# Idempotent: does nothing when the packages and the newlib cache exist.
+# Runs as root (apt-get directly) or as a user with sudo.
+#
+#   scripts/setup.sh               the cross toolchain, QEMU, gdb, newlib
+#   scripts/setup.sh --host-tools  only the host compilers: gcc, and clang
+#                                  with its sanitizer/libFuzzer runtime,
+#                                  which only the host fuzzer of `make
+#                                  host-test` (and so `make check`) needs;
+#                                  then writes .cache/.host-tools-v1
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache="$top/.cache"
 newlib_prefix="$cache/newlib"
-pkgs="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch newlib-source gcc make clang libclang-rt-14-dev"
+pkgs="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch newlib-source gcc make"
+host_tools=0
+case "${1:-}" in
+--host-tools)
+    host_tools=1
+    pkgs="gcc make clang libclang-rt-14-dev"
+    ;;
+"") ;;
+*)
+    echo "usage: scripts/setup.sh [--host-tools]" >&2
+    exit 2
+    ;;
+esac
 
 need=""
 for p in $pkgs; do
@@ -13,10 +33,23 @@ for p in $pkgs; do
 done
 if [ -n "$need" ]; then
     echo "setup: installing$need"
-    sudo_cmd=""
-    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $need
+    as_root=()
+    if [ "$(id -u)" != 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "setup: not root and no sudo: as root, run  apt-get install$need" >&2
+            exit 1
+        fi
+        as_root=(sudo)
+    fi
+    "${as_root[@]}" apt-get update -qq
+    # env inside sudo: sudo's env_reset would drop DEBIAN_FRONTEND
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends $need
+fi
+if [ "$host_tools" = 1 ]; then
+    mkdir -p "$cache"
+    touch "$cache/.host-tools-v1"
+    exit 0
 fi
 
 stamp="$newlib_prefix/.built-v2"

@@ -15,7 +15,10 @@ struct Rect : Shape {
     Rect(int w_, int h_) : w(w_), h(h_) {}
     int area() const override { return w * h; }
 };
-template <typename T> T twice(T v) { return v + v; }
+template <typename T> T twice(T v)
+{
+    return v + v;
+}
 
 struct Global {
     int value;

@@ -1,2 +1,5 @@
 /* keel-exec test: the second file of a two-file program. */
-int two_lib_add(int a, int b) { return a + b; }
+int two_lib_add(int a, int b)
+{
+    return a + b;
+}
