@@ -160,7 +160,8 @@ $(B)/bin.list: FORCE
 	@mkdir -p $(@D)
 	@echo '$(BIN_ENTRIES)' | cmp -s - $@ || echo '$(BIN_ENTRIES)' > $@
 $(B)/initrd.img $(B)/initrd-utest.img $(B)/initrd-utest-only.img \
-	$(B)/initrd-bench.img $(B)/initrd-icount.img: $(B)/bin.list
+	$(B)/initrd-bench.img $(B)/initrd-icount.img $(B)/initrd-ktest-match.img: \
+	$(B)/bin.list
 $(B)/mkinitrd: scripts/mkinitrd.c
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"; cc -O2 -Wall -o $@ $<
@@ -346,9 +347,10 @@ help:
 	@echo '  exec-image     build the make exec image only (build/exec/<name>/), as scripts/keel-exec does'
 	@echo '  check          every test layer below, in order; fails if any fails'
 	@echo '  host-test      host unit tests (ASan/UBSan), the docs table check and a bounded libFuzzer run'
-	@echo '  ktest          the in-kernel suite (test kernel, 4 harts)'
-	@echo '  utest          the user suite (/bin/utest); ONLY=PREFIX for some tests, UTEST_KERNEL= for another kernel'
+	@echo '  ktest          the in-kernel suite (test kernel, 4 harts); T=GLOB[,GLOB] runs the matching tests alone'
+	@echo '  utest          the user suite (/bin/utest); T=GLOB[,GLOB] or ONLY=PREFIX for some tests, UTEST_KERNEL= another kernel'
 	@echo '  utest-icount   the scheduling tests under instruction counting'
+	@echo '  console-test   keystrokes into make run through a pseudo-terminal (tests/console/*.scn; CONSOLE_SCN=)'
 	@echo '  exec-test      scripts/keel-exec and make exec driven as a user would (tests/host/exec_tests.sh)'
 	@echo '  bench          instruction counts per operation (docs/performance.md)'
 	@echo '  debug          boot with QEMU waiting for gdb-multiarch -x scripts/gdbinit on :1234'
@@ -358,6 +360,6 @@ help:
 	@echo '  clean          remove build/ (the newlib cache in .cache/ stays)'
 	@echo '  help           this list'
 	@echo 'Variables: SMP=1..8 (harts, default 4), MEM=256M, DEBUG=1, TIMEOUT=seconds,'
-	@echo '  APP, APP_ARGS, APP_CFLAGS, APP_LDFLAGS, QEMU_EXTRA, V=1 (make exec: show the boot log too), ONLY=PREFIX'
+	@echo '  APP, APP_ARGS, APP_CFLAGS, APP_LDFLAGS, QEMU_EXTRA, V=1 (make exec: show the boot log too), T=GLOB, ONLY=PREFIX'
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
