@@ -237,6 +237,7 @@ $(B)/libc/cxx/cxxrt.o: libc/cxx/cxxrt.cc | $(SETUP_STAMP)
 # differ from the last run); Keel's own objects are made by their rules.
 exec-image: $(B)/keel.elf $(B)/mkinitrd $(UELFS) $(APP_RUNTIME) FORCE
 	@test -n "$(APP)" || { echo "usage: make exec APP=\"prog.c [more.c]\" [APP_CFLAGS=...]"; exit 2; }
+	@test "$(APP_NAME)" != init || { echo "make exec: an app named init would replace /bin/init: rename it" >&2; exit 2; }
 	@rm -rf $(APP_DIR) && mkdir -p $(APP_DIR)/obj
 	@set -e; i=0; for src in $(APP); do \
 		i=$$((i + 1)); obj=$(APP_DIR)/obj/$$i-$$(basename $$src).o; \
