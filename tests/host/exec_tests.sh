@@ -127,6 +127,10 @@ elif [ "$rc" != 2 ] || ! grep -q '^X=6$' "$tmp/out" ||
 else
     ok exec_flags_leave_keel_objects
 fi
+# APP_LDFLAGS reaches the app's link (without it the symbol is missing).
+run APP_LDFLAGS=-Wl,--defsym=exec_ld_marker=0x1234 -- $d/ldflags.c
+expect exec_app_ldflags 0 'marker 1234\n'
+
 # make's own view of its variables (-p, nothing run): the caller's WARN=
 # and UCFLAGS= are not in Keel's flags.
 vars=$(make -pqn WARN=-DKEEL_BROKEN_BY_CALLER UCFLAGS=-DKEEL_BROKEN_BY_CALLER \
@@ -195,6 +199,9 @@ make -s -j2 all >"$tmp/out" 2>"$tmp/err"
 make --no-print-directory -j2 all >"$tmp/out" 2>"$tmp/err"
 if [ -s "$tmp/out" ] || [ -s "$tmp/err" ]; then
     bad make_twice_builds_nothing "the second make all did something"
+elif make -n all 2>&1 | grep -q setup.sh; then
+    make -n all >"$tmp/out" 2>&1
+    bad make_twice_builds_nothing "set-up would run again (its stamp is not the one make checks)"
 else
     ok make_twice_builds_nothing
 fi
