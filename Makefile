@@ -267,7 +267,7 @@ exec:
 
 # ---- tests ----
 include tests/host/host.mk
-$(HOST_TEST_BINS) $(HOST_FUZZ_BIN): | $(HOST_TOOLS_STAMP)
+$(HOST_FUZZ_BIN): | $(HOST_TOOLS_STAMP)
 
 KTEST_IMG = $(if $(T),$(B)/initrd-ktest-match.img,$(B)/initrd.img)
 ktest: $(B)/keel-ktest.elf $(KTEST_IMG)
