@@ -102,7 +102,8 @@ struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok,
                                         unsigned need, int *err);
 
 /* System authority (CAP_TYPE_SYSTEM, no object): does p hold a system
- * cap carrying `right` (READ: procinfo, kstat; WRITE: poweroff)? The slot
+ * cap carrying `right` (READ: procinfo, threadinfo, kstat; WRITE:
+ * poweroff)? The slot
  * in caps.sys_hint is tried first (one load: O(1) for a holder), then
  * every fd slot (the answer for a non-holder, or a cap that arrived in
  * another slot, which becomes the hint). Slot words are read without the
