@@ -103,8 +103,8 @@ struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok,
 
 /* System authority (CAP_TYPE_SYSTEM, no object): does p hold a system
  * cap carrying `right` (READ: procinfo, threadinfo, kstat; WRITE:
- * poweroff)? The slot
- * in caps.sys_hint is tried first (one load: O(1) for a holder), then
+ * poweroff)? The slot in caps.sys_hint is tried first (one load: O(1)
+ * for a holder), then
  * every fd slot (the answer for a non-holder, or a cap that arrived in
  * another slot, which becomes the hint). Slot words are read without the
  * lock (single aligned loads): a call racing a drop or revoke of the cap
