@@ -99,30 +99,43 @@ static int end_member(pid_t pid, int cmd)
     return ut_wait(pid);
 }
 
+/* The console opened afresh (close-on-exec), so the tests do not depend
+ * on what the suite's own fds 0-2 are. */
+static int cons_open(int flags)
+{
+    return open("/dev/console", flags | O_CLOEXEC);
+}
+
 TEST(tty_termios_roundtrip)
 {
     struct termios t, saved, got;
-    CHECK_OK(tcgetattr(0, &saved));
+    int c0 = cons_open(O_RDONLY), c1 = cons_open(O_RDWR),
+        c2 = cons_open(O_WRONLY);
+    CHECK(c0 >= 0 && c1 >= 0 && c2 >= 0);
+    CHECK_OK(tcgetattr(c0, &saved));
     CHECK((saved.c_lflag & (ECHO | ICANON | ISIG)) == (ECHO | ICANON | ISIG));
     t = saved;
     cfmakeraw(&t);
     CHECK_EQ(t.c_lflag & (ECHO | ICANON | ISIG), 0);
-    CHECK_OK(tcsetattr(0, TCSANOW, &t));
-    CHECK_OK(tcgetattr(1, &got)); /* one console: any of its fds */
+    CHECK_OK(tcsetattr(c0, TCSANOW, &t));
+    CHECK_OK(tcgetattr(c1, &got)); /* one console: any of its fds */
     long raw = got.c_lflag & (ECHO | ICANON | ISIG);
     t.c_lflag = ISIG | IEXTEN | ECHONL; /* unknown to the console: ignored */
-    CHECK_OK(tcsetattr(2, TCSADRAIN, &t));
-    CHECK_OK(tcgetattr(0, &got));
+    CHECK_OK(tcsetattr(c2, TCSADRAIN, &t));
+    CHECK_OK(tcgetattr(c0, &got));
     long isig = got.c_lflag & (ECHO | ICANON | ISIG);
-    CHECK_OK(tcsetattr(0, TCSAFLUSH, &saved));
-    CHECK_OK(tcgetattr(0, &got));
+    CHECK_OK(tcsetattr(c0, TCSAFLUSH, &saved));
+    CHECK_OK(tcgetattr(c0, &got));
     CHECK_EQ(raw, 0);
     CHECK_EQ(isig, ISIG);
     CHECK_EQ(got.c_lflag & (ECHO | ICANON | ISIG), ECHO | ICANON | ISIG);
     CHECK_EQ(got.c_cc[VINTR], 3);
     CHECK_EQ(got.c_cc[VEOF], 4);
-    CHECK_ERRNO(tcsetattr(0, 7, &saved), EINVAL);
-    CHECK_OK(tcdrain(1));
+    CHECK_ERRNO(tcsetattr(c0, 7, &saved), EINVAL);
+    CHECK_OK(tcdrain(c1));
+    close(c0);
+    close(c1);
+    close(c2);
 }
 
 TEST(tty_ioctl_errors_and_isatty)
@@ -150,25 +163,30 @@ TEST(tty_ioctl_errors_and_isatty)
     int tty_null = isatty(fd);
     close(fd);
     CHECK_EQ(tty_null, 0);
-    CHECK_EQ(isatty(0), 1);
-    CHECK_EQ(isatty(2), 1);
+    int c0 = cons_open(O_RDONLY), c1 = cons_open(O_RDWR);
+    CHECK(c0 >= 0 && c1 >= 0);
+    int tty0 = isatty(c0), tty1 = isatty(c1);
+    CHECK_EQ(tty0, 1);
+    CHECK_EQ(tty1, 1);
     errno = 0;
     CHECK_EQ(isatty(77), 0);
     CHECK_EQ(errno, EBADF);
     CHECK_ERRNO(tcgetattr(77, &t), EBADF);
     CHECK_ERRNO(tcgetpgrp(-1), EBADF);
     /* The raw call: unknown request, bad pointers, unknown mode bits. */
-    CHECK_RC(keel_syscall6(SYS_ioctl, 1, 99, 0, 0, 0, 0), -EINVAL);
-    CHECK_RC(keel_syscall6(SYS_ioctl, 1, KEEL_IOC_TCGETS, 16, 0, 0, 0),
+    CHECK_RC(keel_syscall6(SYS_ioctl, c1, 99, 0, 0, 0, 0), -EINVAL);
+    CHECK_RC(keel_syscall6(SYS_ioctl, c1, KEEL_IOC_TCGETS, 16, 0, 0, 0),
              -EFAULT);
-    CHECK_RC(keel_syscall6(SYS_ioctl, 1, KEEL_IOC_TCSETS, 16, 0, 0, 0),
+    CHECK_RC(keel_syscall6(SYS_ioctl, c1, KEEL_IOC_TCSETS, 16, 0, 0, 0),
              -EFAULT);
-    CHECK_RC(keel_syscall6(SYS_ioctl, 1, KEEL_IOC_TIOCGPGRP, 16, 0, 0, 0),
+    CHECK_RC(keel_syscall6(SYS_ioctl, c1, KEEL_IOC_TIOCGPGRP, 16, 0, 0, 0),
              -EFAULT);
     struct keel_termios bad = {.lflag = 0x80};
-    CHECK_RC(keel_syscall6(SYS_ioctl, 1, KEEL_IOC_TCSETS, (long)&bad, 0, 0, 0),
+    CHECK_RC(keel_syscall6(SYS_ioctl, c1, KEEL_IOC_TCSETS, (long)&bad, 0, 0, 0),
              -EINVAL);
     CHECK_RC(keel_syscall6(SYS_ioctl, 99, KEEL_IOC_TCGETS, 0, 0, 0, 0), -EBADF);
+    close(c0);
+    close(c1);
 }
 
 TEST(pgrp_inherit_and_setpgroup)
@@ -288,27 +306,33 @@ TEST(pgrp_kill_and_waitpid_group)
 
 TEST(tty_tcsetpgrp_authority)
 {
-    pid_t mine = getpgrp(), old_fg = tcgetpgrp(1);
+    int c0 = cons_open(O_RDONLY), c1 = cons_open(O_RDWR),
+        c2 = cons_open(O_WRONLY);
+    CHECK(c0 >= 0 && c1 >= 0 && c2 >= 0);
+    pid_t mine = getpgrp(), old_fg = tcgetpgrp(c1);
     CHECK(old_fg >= 0);
     CHECK_OK(setpgid(0, 0)); /* out of init's group */
     pid_t own = getpgrp();
-    int e_init = tcsetpgrp(1, 1) < 0 ? errno : 0; /* init's: no cap */
-    int e_none = tcsetpgrp(1, 0x7ffffff0) < 0 ? errno : 0;
-    int e_zero = tcsetpgrp(1, 0) < 0 ? errno : 0;
-    int r_rdonly = tcsetpgrp(0, own); /* fd 0 is read-only: enough */
-    int r_own = tcsetpgrp(1, own);
-    pid_t fg_own = tcgetpgrp(0);
+    int e_init = tcsetpgrp(c1, 1) < 0 ? errno : 0; /* init's: no cap */
+    int e_none = tcsetpgrp(c1, 0x7ffffff0) < 0 ? errno : 0;
+    int e_zero = tcsetpgrp(c1, 0) < 0 ? errno : 0;
+    int r_rdonly = tcsetpgrp(c0, own); /* a read-only fd is enough */
+    int r_own = tcsetpgrp(c1, own);
+    pid_t fg_own = tcgetpgrp(c0);
     pid_t a;
     int ca, ga;
     int rs = spawn_member(&a, &ca, &ga, 1, 0);
-    int r_child = rs ? -1 : tcsetpgrp(2, a); /* our cap for a */
-    pid_t fg_child = tcgetpgrp(1);
+    int r_child = rs ? -1 : tcsetpgrp(c2, a); /* our cap for a */
+    pid_t fg_child = tcgetpgrp(c1);
     int st = rs ? 0 : end_member(a, ca);
     /* Back into our group, and the foreground group as it was when we
      * may set it (none set before: it stays a's, now empty). */
     int back = setpgid(0, mine);
     if (old_fg > 0)
-        tcsetpgrp(1, old_fg);
+        tcsetpgrp(c1, old_fg);
+    close(c0);
+    close(c1);
+    close(c2);
     CHECK_EQ(e_init, EPERM);
     CHECK_EQ(e_none, ESRCH);
     CHECK_EQ(e_zero, EINVAL);
