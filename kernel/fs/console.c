@@ -15,7 +15,8 @@
  *    Without ICANON every byte is readable at once, a read returns what is
  *    there (at least one byte, at most n), and ^D, DEL and BS are bytes.
  *  - ECHO: input is echoed (NL as CR NL, erase as BS SP BS).
- *  - ISIG: ^C discards the edit line, echoes "^C" and a newline (with
+ *  - ISIG: ^C discards all unread input (the edit line and typeahead, as
+ *    POSIX does without NOFLSH), echoes "^C" and a newline (with
  *    ECHO) and sends SIGINT to every process of the foreground group
  *    (none set: nobody). Without ISIG ^C is an ordinary byte.
  * Flow control: when the ring is full of unread bytes the console stops
@@ -92,8 +93,11 @@ static bool input_locked(int c, int *sig)
     if (c == '\r')
         c = '\n';
     if ((lf & KEEL_TTY_ISIG) && c == CTRL_C) {
-        if (lf & KEEL_TTY_ICANON)
-            cons.w = cons.committed; /* the edit line is discarded */
+        /* POSIX (no NOFLSH): the input queue is flushed, the line being
+         * edited and what nobody read yet, so typeahead meant for the
+         * interrupted program never reaches the next reader (the shell) */
+        cons.r = cons.committed = cons.w;
+        cons.eof_pending = 0;
         if (lf & KEEL_TTY_ECHO)
             out_bytes("^C\n", 3);
         *sig = cons.fg_pgid;
@@ -178,6 +182,8 @@ bool console_input(int c)
     bool taken = input_locked(c, &sig);
     if (ring_full())
         rx_stop_locked();
+    else if (cons.rx_stopped)
+        rx_pull_locked(&sig); /* a ^C emptied a full ring: receive again */
     spin_unlock(&cons.lock);
     send_sigint(sig);
     return taken;

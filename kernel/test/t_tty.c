@@ -100,8 +100,9 @@ KTEST(tty_ctrl_c_kills_foreground_group_only)
     feed("\x03");
     KT_CHECK(!proc_exiting(&w, a) && !proc_exiting(&w, b));
     console_test_set_fg((int)a);
+    feed("early\r"); /* typeahead nobody read: flushed by the ^C too */
     feed("lost");
-    feed("\x03");                  /* discards "lost", SIGINT to group a */
+    feed("\x03"); /* discards "early" and "lost", SIGINT to group a */
     KT_CHECK(proc_exiting(&w, a)); /* signalled at once, by the input path */
     KT_CHECK(!proc_exiting(&w, b));
     feed("kept\r");
@@ -228,6 +229,16 @@ KTEST(tty_ring_full_stops_rx_and_drops_nothing)
     }
     KT_CHECK_EQ(total, ns);
     KT_CHECK(!memcmp(got, sent, (size_t)ns));
+    /* A ^C that arrives while the ring is full (injected: the UART's
+     * FIFO waits) flushes it and receiving resumes. */
+    for (taken = 0; console_input('z'); taken++)
+        ;
+    KT_CHECK_EQ(taken, 512);
+    console_test_unread(&stopped, &irq_on);
+    KT_CHECK(stopped && !irq_on);
+    KT_CHECK(console_input(3));
+    KT_CHECK_EQ(console_test_unread(&stopped, &irq_on), 0);
+    KT_CHECK(!stopped && irq_on);
     console_test_reset();
     kt_world_end(&w);
 }
