@@ -225,6 +225,13 @@ TEST(pgrp_inherit_and_setpgroup)
     CHECK_RC(posix_spawnattr_getpgroup(&at, &g), 0);
     CHECK_EQ(g, 42);
     CHECK_RC(posix_spawnattr_setpgroup(&at, -1), EINVAL);
+    /* Flags for what Keel lacks are accepted (no effect); unknown bits
+     * are not. */
+    CHECK_RC(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+                                               POSIX_SPAWN_SETSIGMASK |
+                                               POSIX_SPAWN_RESETIDS),
+             0);
+    CHECK_RC(posix_spawnattr_setflags(&at, 0x4000), EINVAL);
     posix_spawnattr_destroy(&at);
 }
 
