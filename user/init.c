@@ -68,6 +68,9 @@ static int split(char *line, char **argv, int max)
     return argc;
 }
 
+/* The environment of the shell or the autorun program (issue 7 item 8). */
+static char *child_env[] = {"PATH=/bin", "HOME=/", NULL};
+
 /*
  * Spawns path with stdio opened afresh on the console by file actions, so
  * the child gets fds 0-2 with GRANT, and a copy of init's system cap in
@@ -90,7 +93,7 @@ static int spawn_on_console(pid_t *pid, const char *path, char **argv)
                                              CAP_RIGHTS_ALL);
     if (!err) {
         fflush(NULL); /* nothing buffered may be written twice */
-        err = posix_spawn(pid, path, &fa, NULL, argv, environ);
+        err = posix_spawn(pid, path, &fa, NULL, argv, child_env);
         if (err < 0) /* tolerate a libc that returns -1 and sets errno */
             err = errno;
     }

@@ -211,8 +211,10 @@ void proc_start_init(void)
     KASSERT(cap_system_install(p, CAP_SYSTEM_SLOT, CAP_RIGHTS_ALL) ==
             CAP_SYSTEM_SLOT);
     char *argv[] = {"/bin/init", NULL};
+    char *envp[] = {NULL}; /* init sets its children's environment */
+    struct proc_args pa = {.argv = argv, .argc = 1, .envp = envp};
     struct thread *t;
-    int err = proc_load(p, "/bin/init", argv, 1, &t);
+    int err = proc_load(p, "/bin/init", &pa, &t);
     if (err)
         panic("cannot start /bin/init (%d)", err);
     t->ceiling = KEEL_PRIO_MAX; /* the first process: the whole range */

@@ -167,8 +167,8 @@ static uint8_t **open_apply(struct vfs_open_req *reqs, struct vfs_open_req *r)
     f->ops = ip->kind == KEEL_NODE_CHAR  ? ip->dev
              : ip->kind == KEEL_NODE_DIR ? &ramfs_dir_ops
                                          : &ramfs_file_ops;
-    if (ip->kind == KEEL_NODE_FILE)
-        ramfs_inode_open(ip); /* an unlink now keeps the inode for f */
+    if (ip->kind == KEEL_NODE_FILE || ip->kind == KEEL_NODE_DIR)
+        ramfs_inode_open(ip); /* an unlink or rmdir now keeps it for f */
     return open_truncates(r) ? ramfs_truncate(ip) : NULL;
 }
 

@@ -69,3 +69,43 @@ const char *path_basename(const char *path)
     }
     return last;
 }
+
+/* [start, end) of the last component with trailing '/' ignored; empty
+ * (start == end) when the path has none ("/", ""). */
+static void last_component(const char *path, size_t *start, size_t *end)
+{
+    size_t n = 0;
+    while (path[n])
+        n++;
+    while (n > 0 && path[n - 1] == '/')
+        n--;
+    size_t s = n;
+    while (s > 0 && path[s - 1] != '/')
+        s--;
+    *start = s;
+    *end = n;
+}
+
+static bool is_dotdot(const char *s, size_t len)
+{
+    return len == 2 && s[0] == '.' && s[1] == '.';
+}
+
+bool path_wants_dir(const char *path)
+{
+    size_t n = 0;
+    while (path[n])
+        n++;
+    if (n > 0 && path[n - 1] == '/')
+        return true;
+    size_t s, e;
+    last_component(path, &s, &e);
+    return is_dot(path + s, e - s) || is_dotdot(path + s, e - s);
+}
+
+bool path_last_is_dot(const char *path)
+{
+    size_t s, e;
+    last_component(path, &s, &e);
+    return is_dot(path + s, e - s) || is_dotdot(path + s, e - s);
+}

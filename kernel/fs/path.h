@@ -1,11 +1,13 @@
 /*
- * Path handling. Keel has no current directory: every path is resolved
- * from the root, so "bin/sh" and "/bin/sh" name the same node. Pure
- * string code, no VFS state.
+ * Path handling: pure string code, no VFS state. A path starting with
+ * '/' is resolved from the root, any other from the calling process's
+ * working directory (ramfs.c walk_at; docs/design.md "Working
+ * directory").
  */
 #ifndef KEEL_PATH_H
 #define KEEL_PATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../../libc/include/keel/abi.h"
@@ -29,5 +31,14 @@ int path_check(const char *path, size_t max_len);
 /* The last component: the text after the last '/' ("" for "/" and for a
  * path ending in '/'), or the whole path if it has no '/'. */
 const char *path_basename(const char *path);
+
+/* The path names a directory by its form: it ends in '/' or its last
+ * component is "." or ".." ("x/", "x/.", ".."). Such a path that
+ * resolves to a non-directory fails with ENOTDIR (POSIX). */
+bool path_wants_dir(const char *path);
+
+/* The last component, trailing '/' ignored, is "." or ".." (rmdir
+ * refuses those: EINVAL). "/" has no last component: false. */
+bool path_last_is_dot(const char *path);
 
 #endif

@@ -12,14 +12,19 @@
  * marked `boot`: they are never removed, and the open path (file.c)
  * refuses to write or truncate a boot-image file (EROFS). Created files
  * can be unlinked; one still open lives on without a name until its last
- * struct file is released (nopen). All path resolution is walk(): a later
- * directory capability only has to change where it starts.
+ * struct file is released (nopen). All path resolution is ramfs_walk: a
+ * path starting with '/' from the root, any other from the calling
+ * process's working directory (proc->cwd, read under ramfs_lock; NULL
+ * is the root). Directories (mkdir, rmdir, the working directory:
+ * ramfs_dir.c) follow the same lifetime rule as files: a removed one
+ * lives on without a name while a struct file has it open.
  */
 #include "../include/mm.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
 #include "../mm/pool.h"
 #include "path.h"
+#include "ramfs_int.h"
 
 #define FILE_MAX_PAGES (PAGE_SIZE / sizeof(uint8_t *))
 #define FILE_MAX_SIZE (FILE_MAX_PAGES * PAGE_SIZE)
@@ -28,9 +33,9 @@ spinlock_t ramfs_lock = SPINLOCK_INIT("ramfs");
 static struct inode inode_storage[MAX_INODES];
 static uint32_t inode_links[MAX_INODES];
 static struct pool inode_pool;
-static struct inode *root;
+struct inode *ramfs_root;
 
-static struct inode *inode_new(struct inode *dir, const char *name, int kind)
+struct inode *ramfs_inode_new(struct inode *dir, const char *name, int kind)
 {
     struct inode *ip = pool_alloc(&inode_pool);
     if (!ip)
@@ -55,8 +60,8 @@ void ramfs_init(void)
 {
     pool_init(&inode_pool, "inode", inode_storage, inode_links,
               sizeof(struct inode), MAX_INODES);
-    root = inode_new(NULL, "", KEEL_NODE_DIR);
-    root->boot = true;
+    ramfs_root = ramfs_inode_new(NULL, "", KEEL_NODE_DIR);
+    ramfs_root->boot = true;
 }
 
 static struct inode *dir_find(struct inode *dir, const char *name)
@@ -72,15 +77,12 @@ static struct inode *dir_find(struct inode *dir, const char *name)
     return NULL;
 }
 
-/* ramfs_lock held: a file made by the calling process, charged to its
- * inode quota (NULL: the quota or the pool is used up, ENOSPC). */
-static struct inode *inode_create(struct inode *dir, const char *name)
+struct inode *ramfs_inode_create(struct inode *dir, const char *name, int kind)
 {
-    struct thread *self = current();
-    struct proc *owner = self ? self->proc : NULL;
+    struct proc *owner = ramfs_creator();
     if (quota_charge(owner, KEEL_POOL_INODES, 1) < 0)
         return NULL;
-    struct inode *ip = inode_new(dir, name, KEEL_NODE_FILE);
+    struct inode *ip = ramfs_inode_new(dir, name, kind);
     if (!ip)
         quota_uncharge(owner, KEEL_POOL_INODES, 1);
     else
@@ -142,16 +144,21 @@ void ramfs_disown(struct proc *p, struct proc *heir)
     spin_unlock(&ramfs_lock);
 }
 
-/* ramfs_lock held. create_file: make a missing final component a file;
- * mkdirs: make every other missing component a directory. When only the
- * final component is missing (and nothing is made), *dir_out (if given)
- * gets its directory and name_out its name. */
-static struct inode *walk_at(const char *path, bool create_file, bool mkdirs,
-                             int *err, struct inode **dir_out, char *name_out)
+/* ramfs_lock held: where a relative path starts. */
+static struct inode *walk_start(const char *path)
+{
+    if (path[0] == '/')
+        return ramfs_root;
+    struct proc *p = ramfs_creator();
+    return p && p->cwd ? p->cwd : ramfs_root;
+}
+
+struct inode *ramfs_walk(const char *path, bool create_file, bool mkdirs,
+                         int *err, struct inode **dir_out, char *name_out)
 {
     char name[KEEL_NAME_MAX + 1];
     const char *cur = path;
-    struct inode *ip = root;
+    struct inode *ip = walk_start(path);
     int n;
     while ((n = path_next(&cur, name, sizeof(name))) > 0) {
         if (ip->kind != KEEL_NODE_DIR) {
@@ -164,9 +171,9 @@ static struct inode *walk_at(const char *path, bool create_file, bool mkdirs,
             char tmp[KEEL_NAME_MAX + 1];
             bool last = path_next(&rest, tmp, sizeof(tmp)) == 0;
             if (last && create_file)
-                next = inode_create(ip, name);
+                next = ramfs_inode_create(ip, name, KEEL_NODE_FILE);
             else if (mkdirs)
-                next = inode_new(ip, name, KEEL_NODE_DIR);
+                next = ramfs_inode_new(ip, name, KEEL_NODE_DIR);
             else {
                 if (last && dir_out) {
                     *dir_out = ip;
@@ -186,13 +193,17 @@ static struct inode *walk_at(const char *path, bool create_file, bool mkdirs,
         *err = n;
         return NULL;
     }
+    if (ip->kind != KEEL_NODE_DIR && path_wants_dir(path)) {
+        *err = -ENOTDIR; /* "file/", "file/." */
+        return NULL;
+    }
     return ip;
 }
 
 static struct inode *walk(const char *path, bool create_file, bool mkdirs,
                           int *err)
 {
-    return walk_at(path, create_file, mkdirs, err, NULL, NULL);
+    return ramfs_walk(path, create_file, mkdirs, err, NULL, NULL);
 }
 
 struct inode *ramfs_lookup(const char *path, bool create, int *err)
@@ -204,10 +215,15 @@ struct inode *ramfs_lookup_at(const char *path, struct inode **dir, char *name,
                               int *err)
 {
     *dir = NULL;
-    return walk_at(path, false, false, err, dir, name);
+    struct inode *ip = ramfs_walk(path, false, false, err, dir, name);
+    if (!ip && *dir && path_wants_dir(path)) {
+        *dir = NULL; /* open("new/", O_CREAT): no file by that form */
+        *err = -EISDIR;
+    }
+    return ip;
 }
 
-static struct proc *creator(void)
+struct proc *ramfs_creator(void)
 {
     struct thread *self = current();
     return self ? self->proc : NULL;
@@ -218,16 +234,16 @@ int ramfs_reserve_creates(uint32_t n)
     if (n == 0)
         return 0;
     if (n > inode_pool.count - inode_pool.in_use ||
-        quota_charge(creator(), KEEL_POOL_INODES, n) < 0)
+        quota_charge(ramfs_creator(), KEEL_POOL_INODES, n) < 0)
         return -ENOSPC;
     return 0;
 }
 
 struct inode *ramfs_create_in(struct inode *dir, const char *name)
 {
-    struct inode *ip = inode_new(dir, name, KEEL_NODE_FILE);
+    struct inode *ip = ramfs_inode_new(dir, name, KEEL_NODE_FILE);
     KASSERT(ip); /* reserved: the lock has been held since */
-    ip->owner = creator();
+    ip->owner = ramfs_creator();
     return ip;
 }
 
@@ -257,7 +273,7 @@ struct inode *ramfs_mknod(const char *dir, const char *name,
     int err;
     spin_lock(&ramfs_lock);
     struct inode *d = walk(dir, false, true, &err);
-    struct inode *ip = d ? inode_new(d, name, KEEL_NODE_CHAR) : NULL;
+    struct inode *ip = d ? ramfs_inode_new(d, name, KEEL_NODE_CHAR) : NULL;
     if (ip) {
         ip->dev = ops;
         ip->boot = true;
@@ -465,11 +481,9 @@ void ramfs_inode_open(struct inode *ip)
     ip->nopen++;
 }
 
-/* ramfs_lock held: free a file inode that has neither a name nor an open
- * file; returns its pages, to free after unlocking. */
-static uint8_t **inode_reclaim(struct inode *ip)
+uint8_t **ramfs_inode_reclaim(struct inode *ip)
 {
-    if (!ip->unlinked || ip->nopen)
+    if (!ip->unlinked || ip->nopen || ip->ncwd)
         return NULL;
     uint8_t **pages = ramfs_truncate(ip); /* gives its pages' charge back */
     quota_uncharge(ip->owner, KEEL_POOL_INODES, 1);
@@ -483,7 +497,7 @@ void ramfs_inode_close(struct inode *ip)
     spin_lock(&ramfs_lock);
     KASSERT(ip->nopen > 0);
     ip->nopen--;
-    uint8_t **pages = inode_reclaim(ip);
+    uint8_t **pages = ramfs_inode_reclaim(ip);
     spin_unlock(&ramfs_lock);
     ramfs_free_pages(pages);
 }
@@ -502,7 +516,7 @@ int ramfs_unlink(const char *path)
         list_remove(&ip->sibling);
         list_init(&ip->sibling);
         ip->unlinked = true;
-        pages = inode_reclaim(ip);
+        pages = ramfs_inode_reclaim(ip);
     }
     spin_unlock(&ramfs_lock);
     ramfs_free_pages(pages);
@@ -519,4 +533,5 @@ const struct file_ops ramfs_file_ops = {.read = file_read,
                                         .cancel = file_cancel,
                                         .release = file_release,
                                         .seekable = true};
-const struct file_ops ramfs_dir_ops = {.read = dir_read, .write = NULL};
+const struct file_ops ramfs_dir_ops = {
+    .read = dir_read, .write = NULL, .release = file_release};

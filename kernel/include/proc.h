@@ -20,6 +20,7 @@ enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
  *  - caps.lock: the cap_space (the "cap lock").
  *  - creator and quota.limit are set once at spawn; quota.used is
  *    atomic (include/quota.h).
+ *  - ramfs_lock: cwd.
  * Two process locks of the same kind are taken in ascending pid order.
  */
 struct proc {
@@ -64,6 +65,9 @@ struct proc {
     /* Pages of the address space charged to this account (vm_lock, or
      * before the process is visible); given back when it is destroyed. */
     uint64_t pages_charged;
+    /* The working directory (ramfs_lock; NULL is the root): counted in
+     * its inode's ncwd from spawn (or chdir) until exit. */
+    struct inode *cwd;
 };
 
 extern spinlock_t proc_tree_lock;
@@ -87,9 +91,17 @@ static inline struct proc *proc_at_slot(uint32_t idx)
 }
 struct proc *proc_by_index(uint32_t idx);
 struct proc *proc_find_locked(int pid); /* proc_tree_lock held */
-/* Load ELF `path` into a fresh address space of p with argv; creates the
+/* A new program's arguments and environment (kernel copies). */
+struct proc_args {
+    char *const *argv; /* argc strings, then NULL */
+    int argc;
+    char *const *envp; /* envc strings, then NULL */
+    int envc;
+};
+/* Load ELF `path` (relative: from the caller's working directory) into a
+ * fresh address space of p with pa's argv and environment; creates the
  * main thread (not yet runnable). */
-int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
+int proc_load(struct proc *p, const char *path, const struct proc_args *pa,
               struct thread **main_out);
 /* Map fresh pages into p's address space pt like vm_user_alloc_undo,
  * charged to p's page quota (-ENOMEM when it says no); p's vm_lock held

@@ -57,9 +57,10 @@ struct file_ops {
 };
 
 /* An inode of the ramfs or a device node. Namespace and data are guarded
- * by ramfs_lock. A file inode lives while it has a name or an open file
- * (nopen): unlink takes the name, the last close of an unlinked file
- * frees the inode and its pages (POSIX). */
+ * by ramfs_lock. A file or directory inode lives while it has a name or
+ * an open file (nopen): unlink or rmdir takes the name, the last close of
+ * an unlinked one frees the inode and its pages (POSIX). A directory that
+ * is a process's working directory (ncwd) cannot be removed (EBUSY). */
 struct inode {
     int kind; /* KEEL_NODE_* */
     uint32_t ino;
@@ -75,7 +76,9 @@ struct inode {
                                    directory): never removed; an image
                                    file's data is read-only */
     bool unlinked;              /* no name any more: freed at last close */
-    uint32_t nopen;             /* struct files open on this file inode */
+    uint32_t nopen;             /* struct files open on this inode (files
+                                   and directories) */
+    uint32_t ncwd;              /* processes whose working directory it is */
     /* Quota (quota.h): the process charged for this inode (a created
      * file) and for its npages data pages (the pointer page included);
      * NULL for what the kernel made. Not referenced: a process's struct
@@ -152,14 +155,42 @@ void ramfs_free_pages(uint8_t **pages);
  * -EROFS (a boot-image file or device node). An open file keeps its data
  * until its last close. */
 int ramfs_unlink(const char *path);
-/* ramfs_lock held: one more struct file on file inode ip. */
+/* ramfs_lock held: one more struct file on file or directory inode ip. */
 void ramfs_inode_open(struct inode *ip);
-/* One struct file on file inode ip went away (takes ramfs_lock). */
+/* One struct file on file or directory inode ip went away (takes
+ * ramfs_lock). */
 void ramfs_inode_close(struct inode *ip);
 /* p's struct is being freed: the files charged to p are charged to heir
  * from now on (its chain already counts them), and p's own counters for
  * them drop to zero. */
 void ramfs_disown(struct proc *p, struct proc *heir);
+
+/* A syscall's path argument into dst (KEEL_PATH_MAX bytes): 0, -EFAULT,
+ * -ENAMETOOLONG (no NUL in KEEL_PATH_MAX bytes), -ENOENT (empty). */
+long vfs_copy_path_in(char *dst, uint64_t upath);
+
+/* Directories and the working directory (ramfs_dir.c). Paths are
+ * resolved like every other (ramfs_walk: relative ones from the calling
+ * process's working directory). */
+/* Fill *out for the node at path: 0, -ENOENT, -ENOTDIR, -ENAMETOOLONG. */
+int ramfs_stat(const char *path, struct keel_stat *out);
+/* Make directory path, charged to the caller's inode quota: 0, -EEXIST,
+ * -ENOENT (a missing parent), -ENOTDIR, -ENOSPC (quota or pool),
+ * -ENAMETOOLONG (its absolute path would not fit KEEL_PATH_MAX). */
+int ramfs_mkdir(const char *path);
+/* Remove empty directory path: 0, -ENOENT, -ENOTDIR, -ENOTEMPTY,
+ * -EINVAL (last component "." or ".."), -EBUSY (the root, or some
+ * process's working directory), -EROFS (made at boot). */
+int ramfs_rmdir(const char *path);
+/* The caller's working directory becomes path: 0, -ENOENT, -ENOTDIR. */
+int ramfs_chdir(const char *path);
+/* The caller's working directory as an absolute path into buf
+ * (KEEL_PATH_MAX bytes); returns its length with the NUL. */
+int ramfs_getcwd(char *buf);
+/* Spawn: child starts in parent's working directory. */
+void ramfs_cwd_inherit(struct proc *child, struct proc *parent);
+/* Exit or a failed spawn: p gives its working directory up (idempotent). */
+void ramfs_cwd_drop(struct proc *p);
 
 /* The open flags open() and spawn open actions accept (one check for
  * both): 0, or -EINVAL for unknown bits or access mode 3. */

@@ -2,7 +2,8 @@
  * Program loading: map the PT_LOAD segments of an ELF file from the boot
  * image into a fresh address space (W^X enforced by elf_parse and
  * vm_user_alloc), give the main thread its stack (with a guard page below
- * it: the page under each stack is never mapped) and lay out argv.
+ * it: the page under each stack is never mapped) and lay out argv and
+ * the environment (main's argc, argv, envp in a0..a2).
  */
 #include "../include/proc.h"
 #include "../include/vfs.h"
@@ -22,30 +23,48 @@ static uint64_t seg_perm(uint32_t flags)
     return perm;
 }
 
-/* Push argv onto the new stack: strings at the top, then the pointer
- * array, sp 16-byte aligned. Returns the argv address or -errno. */
-static int64_t push_args(pagetable_t pt, uint64_t top, char *const kargv[],
-                         int argc, uint64_t *sp_out)
+/* Copy strings v[0..n) below *sp, the first lowest; ptrs[i] gets each
+ * one's address and ptrs[n] 0. */
+static int push_strings(pagetable_t pt, uint64_t top, uint64_t *sp,
+                        char *const v[], int n, uint64_t ptrs[])
 {
-    uint64_t ptrs[KEEL_SPAWN_ARGV_MAX + 1];
-    uint64_t sp = top;
-    for (int i = argc - 1; i >= 0; i--) {
-        size_t len = strlen(kargv[i]) + 1;
-        sp -= len;
-        if (top - sp > USTACK_SIZE / 2)
+    for (int i = n - 1; i >= 0; i--) {
+        size_t len = strlen(v[i]) + 1;
+        *sp -= len;
+        if (top - *sp > USTACK_SIZE / 2)
             return -E2BIG;
-        if (vm_copy_out(pt, sp, kargv[i], len) < 0)
+        if (vm_copy_out(pt, *sp, v[i], len) < 0)
             return -EFAULT;
-        ptrs[i] = sp;
+        ptrs[i] = *sp;
     }
-    ptrs[argc] = 0;
-    sp = ALIGN_DOWN(sp - (uint64_t)(argc + 1) * 8, 16);
+    ptrs[n] = 0;
+    return 0;
+}
+
+/* Push the environment and argv onto the new stack: their strings at
+ * the top, then argv's NULL-terminated pointer array and right after it
+ * envp's; sp (16-byte aligned) is argv. */
+static int push_args(pagetable_t pt, uint64_t top, const struct proc_args *pa,
+                     uint64_t *sp_out, uint64_t *envp_out)
+{
+    uint64_t ptrs[KEEL_SPAWN_ARGV_MAX + 1 + KEEL_SPAWN_ENV_MAX + 1];
+    KASSERT(pa->argc <= KEEL_SPAWN_ARGV_MAX && pa->envc <= KEEL_SPAWN_ENV_MAX);
+    uint64_t sp = top;
+    int err =
+        push_strings(pt, top, &sp, pa->envp, pa->envc, ptrs + pa->argc + 1);
+    if (!err)
+        err = push_strings(pt, top, &sp, pa->argv, pa->argc, ptrs);
+    if (err)
+        return err;
+    uint64_t nptrs = (uint64_t)(pa->argc + 1 + pa->envc + 1);
+    sp = ALIGN_DOWN(sp - nptrs * 8, 16);
     if (top - sp > USTACK_SIZE / 2)
         return -E2BIG;
-    if (vm_copy_out(pt, sp, ptrs, (uint64_t)(argc + 1) * 8) < 0)
+    if (vm_copy_out(pt, sp, ptrs, nptrs * 8) < 0)
         return -EFAULT;
     *sp_out = sp;
-    return (int64_t)sp;
+    *envp_out = sp + (uint64_t)(pa->argc + 1) * 8;
+    return 0;
 }
 
 static int load_map(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
@@ -57,7 +76,7 @@ static int load_map(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
     return err;
 }
 
-int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
+int proc_load(struct proc *p, const char *path, const struct proc_args *pa,
               struct thread **main_out)
 {
     int err = 0;
@@ -110,12 +129,10 @@ int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
     err = load_map(p, pt, top - USTACK_SIZE, USTACK_SIZE, PTE_R | PTE_W);
     if (err)
         goto fail;
-    uint64_t sp;
-    int64_t argv = push_args(pt, top, kargv, argc, &sp);
-    if (argv < 0) {
-        err = (int)argv;
+    uint64_t sp, envp;
+    err = push_args(pt, top, pa, &sp, &envp);
+    if (err)
         goto fail;
-    }
     struct thread *t = thread_alloc(p);
     if (!t) {
         err = -EAGAIN;
@@ -127,8 +144,9 @@ int proc_load(struct proc *p, const char *path, char *const kargv[], int argc,
     t->tslot = 0;
     t->tf->sepc = entry;
     t->tf->regs[TF_SP] = sp;
-    t->tf->regs[TF_A0] = (uint64_t)argc;
-    t->tf->regs[TF_A0 + 1] = (uint64_t)argv;
+    t->tf->regs[TF_A0] = (uint64_t)pa->argc;
+    t->tf->regs[TF_A0 + 1] = sp; /* argv */
+    t->tf->regs[TF_A0 + 2] = envp;
     p->threads[0] = t;
     p->nthreads = 1;
     cap_thread_install(p, 0, t);

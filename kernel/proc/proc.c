@@ -117,6 +117,7 @@ struct proc *proc_alloc(const char *name)
  * stays while process caps still name it (they then answer ESRCH). */
 void proc_free(struct proc *p)
 {
+    ramfs_cwd_drop(p); /* a spawn that failed: nothing left behind */
     if (p->pagetable)
         vm_user_destroy(p->pagetable);
     p->pagetable = NULL;
@@ -192,6 +193,7 @@ struct proc *proc_find_locked(int pid)
 void proc_teardown(struct proc *p)
 {
     cap_space_teardown(p);
+    ramfs_cwd_drop(p); /* rmdir may take it from now on */
     vm_switch_kernel();
     spin_lock(&p->vm_lock);
     pagetable_t pt = p->pagetable;

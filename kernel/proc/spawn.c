@@ -1,6 +1,9 @@
 /*
- * posix_spawn in the kernel. Order: every argument (path, argv, file
- * actions) is copied into the kernel once, then validated, then used:
+ * posix_spawn in the kernel. Order: every argument (path, argv, the
+ * environment, file actions) is copied into the kernel once, then
+ * validated, then used. Relative paths (the program's, the open
+ * actions') are resolved from the caller's working directory, which the
+ * child inherits:
  *  (0) the child's process group: the parent's, or the one
  *      KEEL_SPAWN_SETPGROUP names (EPERM when no such group);
  *  (a) GRANT-gated inheritance: each parent fd with GRANT goes to the
@@ -29,12 +32,15 @@ struct spawn_args {
     char path[KEEL_PATH_MAX];
     char *argv[KEEL_SPAWN_ARGV_MAX + 1];
     int argc;
-    char *argbuf; /* one page: the argument strings */
+    char *envp[KEEL_SPAWN_ENV_MAX + 1];
+    int envc;
+    char *argbuf; /* one page: the argument and environment strings */
     struct keel_spawn_action acts[KEEL_SPAWN_ACTIONS_MAX];
     char (*apath)[KEEL_PATH_MAX]; /* one page: the open actions' paths */
     struct vfs_open_req opens[KEEL_SPAWN_ACTIONS_MAX]; /* (b) -> (d) */
     int nopens;
 };
+_Static_assert(sizeof(struct spawn_args) <= PAGE_SIZE, "one page");
 
 static int copy_path(char *dst, uint64_t usrc)
 {
@@ -44,6 +50,32 @@ static int copy_path(char *dst, uint64_t usrc)
     return n == 0 ? -ENOENT : 0;
 }
 
+/* Copy the NULL-terminated user array uvec (at most max strings) into
+ * vec, its strings into argbuf from *used on: every argument and
+ * environment string shares the KEEL_SPAWN_ARGS_BYTES of argbuf. E2BIG
+ * past either limit. */
+static int copy_strv(struct spawn_args *a, uint64_t uvec, char **vec, int max,
+                     int *count, size_t *used)
+{
+    for (*count = 0;; (*count)++) {
+        uint64_t uptr;
+        if (copy_from_user(&uptr, uvec + 8ull * (uint64_t)*count, 8) < 0)
+            return -EFAULT;
+        if (!uptr)
+            break;
+        if (*count == max || *used >= KEEL_SPAWN_ARGS_BYTES)
+            return -E2BIG;
+        long n = strncpy_from_user(a->argbuf + *used, uptr,
+                                   KEEL_SPAWN_ARGS_BYTES - *used);
+        if (n < 0)
+            return n == -ENAMETOOLONG ? -E2BIG : (int)n;
+        vec[*count] = a->argbuf + *used;
+        *used += (size_t)n + 1;
+    }
+    vec[*count] = NULL;
+    return 0;
+}
+
 static int spawn_copyin(struct spawn_args *a, uint64_t ureq)
 {
     if (copy_from_user(&a->req, ureq, sizeof(a->req)) < 0)
@@ -51,32 +83,27 @@ static int spawn_copyin(struct spawn_args *a, uint64_t ureq)
     int err = copy_path(a->path, a->req.path);
     if (err)
         return err;
-    if (!a->req.argv) {
+    size_t used = 0;
+    a->argc = 0;
+    if (a->req.argv) {
+        err = copy_strv(a, a->req.argv, a->argv, KEEL_SPAWN_ARGV_MAX, &a->argc,
+                        &used);
+        if (err)
+            return err;
+    }
+    if (a->argc == 0) {
         a->argv[0] = a->path;
         a->argc = 1;
-    } else {
-        size_t used = 0;
-        for (a->argc = 0;; a->argc++) {
-            uint64_t uptr;
-            if (copy_from_user(&uptr, a->req.argv + 8ull * a->argc, 8) < 0)
-                return -EFAULT;
-            if (!uptr)
-                break;
-            if (a->argc == KEEL_SPAWN_ARGV_MAX)
-                return -E2BIG;
-            long n = strncpy_from_user(a->argbuf + used, uptr,
-                                       KEEL_SPAWN_ARGS_BYTES - used);
-            if (n < 0)
-                return n == -ENAMETOOLONG ? -E2BIG : (int)n;
-            a->argv[a->argc] = a->argbuf + used;
-            used += (size_t)n + 1;
-        }
-        if (a->argc == 0) {
-            a->argv[0] = a->path;
-            a->argc = 1;
-        }
     }
     a->argv[a->argc] = NULL;
+    a->envc = 0;
+    a->envp[0] = NULL;
+    if (a->req.envp) { /* 0: an empty environment */
+        err = copy_strv(a, a->req.envp, a->envp, KEEL_SPAWN_ENV_MAX, &a->envc,
+                        &used);
+        if (err)
+            return err;
+    }
     if (a->req.nactions > KEEL_SPAWN_ACTIONS_MAX)
         return -E2BIG;
     if (a->req.nactions &&
@@ -269,6 +296,7 @@ long sys_spawn(uint64_t ureq)
     child->creator = parent;
     proc_get(parent);
     quota_init_child(child, parent);
+    ramfs_cwd_inherit(child, parent); /* proc_free gives it back */
     /* Its group first: once set, the child itself keeps the group alive
      * for the rest of the spawn. */
     err = pgrp_spawn_join(child, parent, a->req.flags & KEEL_SPAWN_SETPGROUP,
@@ -278,8 +306,10 @@ long sys_spawn(uint64_t ureq)
     for (uint32_t i = 0; !err && i < a->req.nactions; i++)
         err = spawn_action(a, parent, child, &a->acts[i], a->apath[i]);
     struct thread *t = NULL;
+    struct proc_args pa = {
+        .argv = a->argv, .argc = a->argc, .envp = a->envp, .envc = a->envc};
     if (!err)
-        err = proc_load(child, a->path, a->argv, a->argc, &t);
+        err = proc_load(child, a->path, &pa, &t);
     /* The parent's handle on the child: waitpid, kill, cap_transfer. */
     bool handle = false;
     if (!err && (err = cap_proc_install(parent, child)) >= 0) {

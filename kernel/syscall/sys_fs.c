@@ -5,7 +5,7 @@
 #include "../include/vfs.h"
 #include "../fs/path.h"
 
-static long copy_path_in(char *dst, uint64_t upath)
+long vfs_copy_path_in(char *dst, uint64_t upath)
 {
     long n = strncpy_from_user(dst, upath, KEEL_PATH_MAX);
     if (n < 0)
@@ -44,7 +44,7 @@ long sys_write(int fd, uint64_t ubuf, uint64_t n)
 long sys_open(uint64_t upath, int oflags)
 {
     char path[KEEL_PATH_MAX];
-    long err = copy_path_in(path, upath);
+    long err = vfs_copy_path_in(path, upath);
     if (err)
         return err;
     struct vfs_open_req r;
@@ -67,11 +67,12 @@ long sys_open(uint64_t upath, int oflags)
     return fd;
 }
 
-/* Paths are resolved by the ramfs (ramfs.c walk), as for open. */
+/* Paths are resolved by the ramfs (ramfs_walk), as for open: relative
+ * ones from the caller's working directory. */
 long sys_unlink(uint64_t upath)
 {
     char path[KEEL_PATH_MAX];
-    long err = copy_path_in(path, upath);
+    long err = vfs_copy_path_in(path, upath);
     if (err)
         return err;
     return ramfs_unlink(path);
@@ -205,7 +206,7 @@ long sys_fstat(int fd, uint64_t uout)
 long sys_readdir(uint64_t upath, int index, uint64_t uout)
 {
     char path[KEEL_PATH_MAX];
-    long err = copy_path_in(path, upath);
+    long err = vfs_copy_path_in(path, upath);
     if (err)
         return err;
     if (index < 0)

@@ -29,7 +29,8 @@
     X(cap_info) X(proc_handle) X(quota_info)                                   \
     X(procinfo) X(poweroff) X(kstat)                                           \
     X(threadinfo) X(cap_list)                                                  \
-    X(setpgid) X(getpgid) X(ioctl)
+    X(setpgid) X(getpgid) X(ioctl)                                             \
+    X(stat) X(mkdir) X(rmdir) X(chdir) X(getcwd)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

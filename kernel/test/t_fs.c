@@ -94,12 +94,17 @@ KTEST(proc_load_and_free_no_leak)
     uint32_t threads = thread_count(), procs = proc_count();
     struct proc *p = proc_alloc("ktest");
     char *argv[] = {"/bin/hello", "a", NULL};
+    char *envp[] = {"K=v", NULL};
+    struct proc_args pa = {.argv = argv, .argc = 2, .envp = envp, .envc = 1};
     struct thread *t;
-    KT_CHECK_EQ(proc_load(p, "/bin/hello", argv, 2, &t), 0);
+    KT_CHECK_EQ(proc_load(p, "/bin/hello", &pa, &t), 0);
     KT_CHECK(p->pagetable != NULL);
     KT_CHECK_EQ(t->tf->regs[TF_A0], 2);
-    KT_CHECK_EQ(proc_load(p, "/bin/nope", argv, 1, &t), -ENOENT);
-    KT_CHECK_EQ(proc_load(p, "/dev", argv, 1, &t), -EACCES);
+    /* envp follows argv's three pointers (issue 7 item 8). */
+    KT_CHECK_EQ(t->tf->regs[TF_A0 + 2], t->tf->regs[TF_A0 + 1] + 3 * 8);
+    pa.argc = 1;
+    KT_CHECK_EQ(proc_load(p, "/bin/nope", &pa, &t), -ENOENT);
+    KT_CHECK_EQ(proc_load(p, "/dev", &pa, &t), -EACCES);
     cap_thread_remove(p, 0);
     thread_release(p->threads[0]);
     cap_space_teardown(p);

@@ -1,7 +1,7 @@
 /*
  * _start: the first user instruction of every program. The kernel enters
- * with sp = top of the user stack, a0 = argc, a1 = argv (an array of
- * pointers on that stack) and tp = 0. Kept in its own section so the
+ * with sp = top of the user stack, a0 = argc, a1 = argv and a2 = envp
+ * (NULL-terminated arrays of pointers on that stack) and tp = 0. Kept in its own section so the
  * linker script can place it first in .text, and alone in its object so
  * libkeel.a may hold a copy without it ever being pulled in twice.
  */
@@ -19,6 +19,6 @@ _start:
     andi sp, sp, -16        /* the psABI wants a 16-byte aligned stack */
     li ra, 0                /* end of the frame chain for debuggers */
     li s0, 0
-    call __keel_start       /* (argc, argv): never returns */
+    call __keel_start       /* (argc, argv, envp): never returns */
 1:  j 1b
     .size _start, . - _start

@@ -1,7 +1,7 @@
 /*
  * posix_spawn on SYS_spawn: the program path, argv, file actions and
- * scheduling attributes go to the kernel in one struct keel_spawn_req.
- * The environment is not passed (Keel processes have none).
+ * scheduling attributes and the environment go to the kernel in one
+ * struct keel_spawn_req. posix_spawnp searches the caller's PATH.
  *
  * newlib's <spawn.h> leaves the attribute and file-action types opaque
  * pointers; the structures behind them are defined here and allocated by
@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <keel/cap.h>
 #include <keel/sched.h>
@@ -271,15 +272,18 @@ static int caller_policy(void)
     return policy;
 }
 
+/* envp NULL: the child's environment is empty. */
 static int do_spawn(pid_t *pid, const char *path,
                     const posix_spawn_file_actions_t *fa,
-                    const posix_spawnattr_t *attr, char *const argv[])
+                    const posix_spawnattr_t *attr, char *const argv[],
+                    char *const envp[])
 {
     char *const default_argv[2] = {(char *)path, NULL};
     struct keel_spawn_req req;
     memset(&req, 0, sizeof(req));
     req.path = (uint64_t)(uintptr_t)path;
     req.argv = (uint64_t)(uintptr_t)(argv ? argv : default_argv);
+    req.envp = (uint64_t)(uintptr_t)envp;
     if (fa && *fa) {
         req.actions = (uint64_t)(uintptr_t)(*fa)->act;
         req.nactions = (*fa)->n;
@@ -319,31 +323,68 @@ int posix_spawn(pid_t *pid, const char *path,
                 const posix_spawnattr_t *attr, char *const argv[],
                 char *const envp[])
 {
-    (void)envp;
-    return do_spawn(pid, path, fa, attr, argv);
+    return do_spawn(pid, path, fa, attr, argv, envp);
 }
 
-/* Without a '/', the program is looked for in /bin only (no PATH). */
+/* An error after which the search goes on to the next PATH entry: the
+ * program is not there (or that entry cannot hold it). */
+static int search_goes_on(int err)
+{
+    return err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG ||
+           err == EACCES;
+}
+
+/*
+ * A file with a '/' is spawned as it is. Otherwise each entry of the
+ * caller's PATH ("/bin" when PATH is unset; an empty entry is the
+ * working directory) is tried in order, as execvp does: the first that
+ * spawns wins; ENOENT, ENOTDIR, ENAMETOOLONG and EACCES go on to the next
+ * entry, any other error ends the search with it. After the whole PATH:
+ * EACCES if some entry gave it, else ENOENT.
+ */
 int posix_spawnp(pid_t *pid, const char *file,
                  const posix_spawn_file_actions_t *fa,
                  const posix_spawnattr_t *attr, char *const argv[],
                  char *const envp[])
 {
-    (void)envp;
     if (!file || strchr(file, '/'))
-        return do_spawn(pid, file, fa, attr, argv);
-    static const char dir[] = "/bin/";
-    char path[KEEL_PATH_MAX];
+        return do_spawn(pid, file, fa, attr, argv, envp);
     size_t len = strlen(file);
     if (len == 0) {
         errno = ENOENT;
         return ENOENT;
     }
-    if (sizeof(dir) - 1 + len >= sizeof(path)) {
-        errno = ENAMETOOLONG;
-        return ENAMETOOLONG;
+    const char *search = getenv("PATH");
+    if (!search)
+        search = "/bin";
+    int seen_eacces = 0;
+    char path[KEEL_PATH_MAX];
+    for (const char *p = search;; p++) {
+        const char *end = strchr(p, ':');
+        size_t dlen = end ? (size_t)(end - p) : strlen(p);
+        int err;
+        if (dlen + 1 + len >= sizeof(path)) {
+            err = ENAMETOOLONG;
+        } else {
+            size_t o = 0;
+            if (dlen) { /* an empty entry: the working directory */
+                memcpy(path, p, dlen);
+                o = dlen;
+                path[o++] = '/';
+            }
+            memcpy(path + o, file, len + 1);
+            err = do_spawn(pid, path, fa, attr, argv, envp);
+            if (err == 0)
+                return 0;
+        }
+        if (!search_goes_on(err))
+            return err; /* errno set by do_spawn */
+        seen_eacces |= err == EACCES;
+        if (!end)
+            break;
+        p = end;
     }
-    memcpy(path, dir, sizeof(dir) - 1);
-    memcpy(path + sizeof(dir) - 1, file, len + 1);
-    return do_spawn(pid, path, fa, attr, argv);
+    int err = seen_eacces ? EACCES : ENOENT;
+    errno = err;
+    return err;
 }

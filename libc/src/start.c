@@ -57,10 +57,15 @@ struct _reent *__getreent(void)
     return t && t->reent ? t->reent : _impure_ptr;
 }
 
-void __keel_start(int argc, char **argv) __attribute__((noreturn));
+void __keel_start(int argc, char **argv, char **envp) __attribute__((noreturn));
 
-void __keel_start(int argc, char **argv)
+/* The kernel lays out envp (NULL-terminated, possibly empty) next to
+ * argv; newlib's getenv, setenv, unsetenv and putenv work on environ
+ * (setenv copies it to the heap on its first change). */
+void __keel_start(int argc, char **argv, char **envp)
 {
+    if (envp)
+        environ = envp;
     /* The main thread uses newlib's static reent, shared with
      * _GLOBAL_REENT, so stdio's global state lives in it as usual. */
     __keel_main_tcb.reent = _impure_ptr;

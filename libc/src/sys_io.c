@@ -99,23 +99,40 @@ int _fstat(int fd, struct stat *st)
     return 0;
 }
 
-/* stat() by opening the path: Keel has no path-based stat call. */
+/* newlib's stat() calls this. Like _fstat, the kernel writes into the
+ * caller's struct stat first (EFAULT for a bad pointer). */
 int _stat(const char *path, struct stat *st)
 {
-    long fd = keel_sc2(SYS_open, (long)path, KEEL_O_RDONLY);
-    if (fd < 0)
-        return (int)keel_ret(fd);
-    struct keel_stat ks;
-    long r = keel_sc2(SYS_fstat, fd, (long)&ks);
-    keel_sc1(SYS_close, fd);
+    long r = keel_sc2(SYS_stat, (long)path, (long)st);
     if (r < 0)
         return (int)keel_ret(r);
+    struct keel_stat ks;
+    memcpy(&ks, st, sizeof(ks));
     fill_stat(st, &ks);
     return 0;
 }
 
-/* Keel's file systems have no links, renames or directories to make;
- * files can be removed (unlink). */
+/* Keel has no symbolic links: lstat is stat. */
+int lstat(const char *path, struct stat *st)
+{
+    return _stat(path, st);
+}
+
+/* Keel's file systems have no permissions: access checks that path
+ * resolves (F_OK, R_OK, W_OK, X_OK all answer the same; EINVAL for
+ * other mode bits). Writing a boot-image file still fails (EROFS). */
+int access(const char *path, int mode)
+{
+    if (mode & ~(F_OK | R_OK | W_OK | X_OK)) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct keel_stat ks;
+    return (int)keel_ret(keel_sc2(SYS_stat, (long)path, (long)&ks));
+}
+
+/* Keel's file systems have no links or renames; files can be removed
+ * (unlink), directories made and removed (dir.c). */
 int _link(const char *oldpath, const char *newpath)
 {
     (void)oldpath;
@@ -127,14 +144,6 @@ int _link(const char *oldpath, const char *newpath)
 int _unlink(const char *path)
 {
     return (int)keel_ret(keel_sc1(SYS_unlink, (long)path));
-}
-
-int _mkdir(const char *path, mode_t mode)
-{
-    (void)path;
-    (void)mode;
-    errno = ENOSYS;
-    return -1;
 }
 
 int dup(int fd)

@@ -186,3 +186,34 @@ TEST(path_depth_constant)
 {
     CHECK_EQ(PATH_MAX_DEPTH, 8);
 }
+
+TEST(path_wants_dir)
+{
+    CHECK(path_wants_dir("a/"));
+    CHECK(path_wants_dir("/a/b//"));
+    CHECK(path_wants_dir("a/."));
+    CHECK(path_wants_dir("a/.."));
+    CHECK(path_wants_dir("."));
+    CHECK(path_wants_dir(".."));
+    CHECK(path_wants_dir("/"));
+    CHECK(!path_wants_dir("a"));
+    CHECK(!path_wants_dir("/a/b"));
+    CHECK(!path_wants_dir("a/.x"));
+    CHECK(!path_wants_dir("a/..."));
+    CHECK(!path_wants_dir(""));
+}
+
+TEST(path_last_is_dot)
+{
+    CHECK(path_last_is_dot("."));
+    CHECK(path_last_is_dot(".."));
+    CHECK(path_last_is_dot("a/."));
+    CHECK(path_last_is_dot("/a/../"));
+    CHECK(path_last_is_dot("./"));
+    CHECK(!path_last_is_dot("/"));
+    CHECK(!path_last_is_dot("a/"));
+    CHECK(!path_last_is_dot("./a"));
+    CHECK(!path_last_is_dot(".a"));
+    CHECK(!path_last_is_dot("..."));
+    CHECK(!path_last_is_dot(""));
+}

@@ -1,0 +1,37 @@
+/*
+ * Private to the ramfs (ramfs.c, ramfs_dir.c). Every function here runs
+ * with ramfs_lock held; it guards the tree, every inode and every
+ * process's working directory (proc->cwd).
+ */
+#ifndef KEEL_RAMFS_INT_H
+#define KEEL_RAMFS_INT_H
+
+#include "../include/vfs.h"
+
+struct proc;
+
+extern struct inode *ramfs_root;
+
+/* The calling process (NULL for the kernel): charged for what it makes,
+ * and its working directory starts relative paths. */
+struct proc *ramfs_creator(void);
+/* A new inode `name` of kind in dir (NULL dir: the root itself), owned
+ * by nobody; NULL when the pool is empty. */
+struct inode *ramfs_inode_new(struct inode *dir, const char *name, int kind);
+/* A new inode made by the calling process and charged to its inode
+ * quota; NULL (ENOSPC) when the quota or the pool is used up. */
+struct inode *ramfs_inode_create(struct inode *dir, const char *name, int kind);
+/* Resolve path from the root ('/' first) or the caller's working
+ * directory. create_file: make a missing final component a file; mkdirs:
+ * make every other missing component a directory. When only the final
+ * component is missing (and nothing is made), *dir_out (if given) gets
+ * its directory and name_out its name. A path in a directory's form
+ * ("x/", "x/.") naming a non-directory gives ENOTDIR. */
+struct inode *ramfs_walk(const char *path, bool create_file, bool mkdirs,
+                         int *err, struct inode **dir_out, char *name_out);
+/* Free an inode (file or directory) that has no name, no open file and
+ * is nobody's working directory; returns a file's pages, to free after
+ * unlocking (NULL otherwise). */
+uint8_t **ramfs_inode_reclaim(struct inode *ip);
+
+#endif
