@@ -13,6 +13,7 @@
  * spawn the program itself (argv[0]) in a child mode, or /bin/true,
  * when the image holds it (a missing /bin/true is skipped, not failed).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -105,6 +106,34 @@ static void files(void)
     check(sbrk(0) != (void *)-1, "sbrk");
     check(usleep(1000) == 0, "usleep");
     check(sleep(0) == 0, "sleep");
+}
+
+/* ---- the working directory, directories ---- */
+
+static void directories(void)
+{
+    const char *dir = "/posix_api.d";
+    check(mkdir(dir, 0755) == 0, "mkdir");
+    check(chdir(dir) == 0, "chdir");
+    char buf[64];
+    check(getcwd(buf, sizeof(buf)) == buf && !strcmp(buf, dir), "getcwd");
+    int fd = open("f", O_WRONLY | O_CREAT, 0644);
+    check(fd >= 0, "open relative");
+    close(fd);
+    struct stat st;
+    check(lstat("f", &st) == 0 && S_ISREG(st.st_mode), "lstat");
+    check(access("f", R_OK) == 0 && access("nope", F_OK) < 0, "access");
+    DIR *d = opendir(".");
+    check(d != NULL, "opendir");
+    if (d) {
+        struct dirent *e = readdir(d);
+        check(e && !strcmp(e->d_name, "f") && !readdir(d), "readdir");
+        rewinddir(d);
+        check(readdir(d) != NULL, "rewinddir");
+        check(closedir(d) == 0, "closedir");
+    }
+    unlink("f");
+    check(chdir("/") == 0 && rmdir(dir) == 0, "rmdir");
 }
 
 /* ---- process groups, <termios.h> ---- */
@@ -365,6 +394,11 @@ static void library(const char *self)
               !strcmp(getenv("POSIX_API"), "1"),
           "setenv");
     check(unsetenv("POSIX_API") == 0 && !getenv("POSIX_API"), "unsetenv");
+    static char put[] = "POSIX_API=2";
+    check(putenv(put) == 0 && getenv("POSIX_API") &&
+              !strcmp(getenv("POSIX_API"), "2"),
+          "putenv");
+    unsetenv("POSIX_API");
     check(strlen(self) > 0 && strerror(ENOENT) != NULL, "strerror");
     errno = ENOENT;
     perror("posix_api: perror test");
@@ -378,6 +412,7 @@ int main(int argc, char **argv)
         return child_mode(argv[1]);
     const char *self = argc > 0 && argv[0] ? argv[0] : "/bin/posix_api";
     files();
+    directories();
     terminal();
     processes(self);
     threads();
