@@ -31,6 +31,11 @@ void kt_world_end(struct kt_world *w)
     csr_write(satp, w->old_satp);
     sfence_vma();
     vm_user_destroy(w->pt);
+    /* A reaped child's struct (and so ours, its creator) is freed once its
+     * last thread is off its hart, which on a loaded host can lag the
+     * reap: wait for that (bounded, 2 s of 1 ms sleeps), then check. */
+    for (int i = 0; i < 2000 && proc_count() != w->procs; i++)
+        sleep_until(time_now_ticks() + ns_to_ticks(1000000));
     KT_CHECK_EQ(file_count(), w->files);
     KT_CHECK_EQ(proc_count(), w->procs);
 }
