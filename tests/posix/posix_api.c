@@ -129,7 +129,10 @@ static void directories(void)
         struct dirent *e = readdir(d);
         check(e && !strcmp(e->d_name, "f") && !readdir(d), "readdir");
         rewinddir(d);
+        long pos = telldir(d);
         check(readdir(d) != NULL, "rewinddir");
+        seekdir(d, pos);
+        check(readdir(d) != NULL && !readdir(d), "telldir and seekdir");
         check(closedir(d) == 0, "closedir");
     }
     unlink("f");
