@@ -298,6 +298,32 @@ static int step(struct run *r, const struct scn_step *st, char *why, size_t wn)
         }
         return 0;
     }
+    case SCN_PROBE: {
+        /* Bytes typed while nobody reads in cooked mode are not echoed
+         * (they wait for a reader): send again each second until the
+         * console's echo shows that echoing (a cooked terminal) is on. */
+        long until = now_ms() + r->timeout_ms;
+        while (now_ms() < until && r->fd >= 0) {
+            const char *p = st->text;
+            size_t n = st->len;
+            pump(r, until, 0, &p, &n);
+            long next = now_ms() + 1000;
+            while (r->fd >= 0 && now_ms() < next && now_ms() < until) {
+                char *hit = memmem(r->out + r->mark, r->len - r->mark, st->text,
+                                   st->len);
+                if (hit) {
+                    r->region = r->mark;
+                    r->mark = (size_t)(hit - r->out) + st->len;
+                    return 0;
+                }
+                pump(r, next < until ? next : until, 1, NULL, NULL);
+            }
+        }
+        describe_end(r, end, sizeof(end));
+        snprintf(why, wn, "probe %s: no echo after %ld s (%s)", st->shown,
+                 r->timeout_ms / 1000, end);
+        return -1;
+    }
     case SCN_EXPECT: {
         long until = now_ms() + r->timeout_ms;
         for (;;) {

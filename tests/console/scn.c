@@ -22,6 +22,7 @@ static const struct {
     {"test", SCN_TEST, 1},
     {"send", SCN_SEND, 1},
     {"type", SCN_TYPE, 1},
+    {"probe", SCN_PROBE, 1},
     {"expect", SCN_EXPECT, 1},
     {"expect-not", SCN_EXPECT_NOT, 1},
     {"expect-exit", SCN_EXPECT_EXIT, 2},
@@ -123,7 +124,10 @@ static int parse_line(char *line, struct scn_step *st, const char **why)
             *why = "missing argument";
             return -1;
         }
-        st->shown = strdup(p);
+        /* Messages quote at most 60 characters of the argument. */
+        st->shown = strlen(p) > 60 ? malloc(64) : strdup(p);
+        if (st->shown && strlen(p) > 60)
+            snprintf(st->shown, 64, "%.60s...", p);
         if (!st->shown) {
             *why = strerror(ENOMEM);
             return -1;
@@ -153,7 +157,7 @@ static int parse_line(char *line, struct scn_step *st, const char **why)
         st->len = (size_t)n;
         return 0;
     }
-    *why = "unknown directive (test send type expect expect-not "
+    *why = "unknown directive (test send type probe expect expect-not "
            "expect-exit timeout gap sleep)";
     return -1;
 }

@@ -12,6 +12,7 @@ enum scn_op {
     SCN_TEST,        /* test NAME: the following steps form one test */
     SCN_SEND,        /* send TEXT: write the bytes at once */
     SCN_TYPE,        /* type TEXT: one byte at a time, `gap` ms apart */
+    SCN_PROBE,       /* probe TEXT: send TEXT every second until echoed */
     SCN_EXPECT,      /* expect TEXT: wait for TEXT in the new output */
     SCN_EXPECT_NOT,  /* expect-not TEXT: TEXT absent (see console-test.c) */
     SCN_EXPECT_EXIT, /* expect-exit N: QEMU ends with status N */
