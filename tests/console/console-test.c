@@ -299,21 +299,24 @@ static int step(struct run *r, const struct scn_step *st, char *why, size_t wn)
         return 0;
     }
     case SCN_PROBE: {
-        /* Bytes typed while nobody reads in cooked mode are not echoed
-         * (they wait for a reader): send again each second until the
-         * console's echo shows that echoing (a cooked terminal) is on. */
+        /* Bytes typed while the terminal is raw (the shell between
+         * reading a line and handing the terminal to its job) are not
+         * echoed: send again each second until the console's echo
+         * (ECHO, or TEXT itself) shows that the terminal is cooked. */
         long until = now_ms() + r->timeout_ms;
+        const char *want = st->echo ? st->echo : st->text;
+        size_t wlen = st->echo ? st->echo_len : st->len;
         while (now_ms() < until && r->fd >= 0) {
             const char *p = st->text;
             size_t n = st->len;
             pump(r, until, 0, &p, &n);
             long next = now_ms() + 1000;
             while (r->fd >= 0 && now_ms() < next && now_ms() < until) {
-                char *hit = memmem(r->out + r->mark, r->len - r->mark, st->text,
-                                   st->len);
+                char *hit =
+                    memmem(r->out + r->mark, r->len - r->mark, want, wlen);
                 if (hit) {
                     r->region = r->mark;
-                    r->mark = (size_t)(hit - r->out) + st->len;
+                    r->mark = (size_t)(hit - r->out) + wlen;
                     return 0;
                 }
                 pump(r, next < until ? next : until, 1, NULL, NULL);

@@ -3,7 +3,8 @@
  * "Console tests"). One directive a line: KEYWORD [ARGUMENT]; blank lines
  * and lines starting with # are skipped. A text argument is either the
  * rest of the line (trailing blanks dropped) or a double-quoted string;
- * both understand the escapes \r \n \t \e (ESC) \\ \" and \xHH.
+ * both understand the escapes \r \n \t \b \e (ESC) \\ \" and \xHH. `probe`
+ * takes a second quoted string, the echo it waits for.
  * Host code, single-threaded: no locking.
  */
 #include <ctype.h>
@@ -43,12 +44,16 @@ static int hexval(int c)
 
 /* Decodes the argument s (NUL-terminated, trailing blanks removed) into
  * out (at least strlen(s) + 1 bytes). Returns the length, or -1 with
- * *why set. */
-static long decode(const char *s, char *out, const char **why)
+ * *why set. With rest, a quoted string may be followed by blanks and
+ * more text, which *rest then points at (NULL: nothing followed). */
+static long decode(const char *s, char *out, const char **why,
+                   const char **rest)
 {
     int quoted = *s == '"';
     const char *p = s + quoted;
     size_t n = 0;
+    if (rest)
+        *rest = NULL;
     for (;;) {
         char c = *p++;
         if (!c) {
@@ -59,7 +64,11 @@ static long decode(const char *s, char *out, const char **why)
             break;
         }
         if (quoted && c == '"') {
-            if (*p) {
+            while (rest && isspace((unsigned char)*p))
+                p++;
+            if (*p && rest) {
+                *rest = p;
+            } else if (*p) {
                 *why = "text after the closing quote";
                 return -1;
             }
@@ -76,6 +85,9 @@ static long decode(const char *s, char *out, const char **why)
                 break;
             case 't':
                 c = '\t';
+                break;
+            case 'b':
+                c = '\b';
                 break;
             case 'e':
                 c = 27;
@@ -94,7 +106,8 @@ static long decode(const char *s, char *out, const char **why)
                 break;
             }
             default:
-                *why = "unknown escape (use \\r \\n \\t \\e \\\\ \\\" \\xHH)";
+                *why =
+                    "unknown escape (use \\r \\n \\t \\b \\e \\\\ \\\" \\xHH)";
                 return -1;
             }
         }
@@ -147,7 +160,8 @@ static int parse_line(char *line, struct scn_step *st, const char **why)
             *why = strerror(ENOMEM);
             return -1;
         }
-        long n = decode(p, st->text, why);
+        const char *rest = NULL;
+        long n = decode(p, st->text, why, st->op == SCN_PROBE ? &rest : NULL);
         if (n < 0)
             return -1;
         if (n == 0) {
@@ -155,6 +169,24 @@ static int parse_line(char *line, struct scn_step *st, const char **why)
             return -1;
         }
         st->len = (size_t)n;
+        if (rest) { /* probe "TEXT" "ECHO" */
+            if (*rest != '"') {
+                *why = "probe: the echo must be a quoted string too";
+                return -1;
+            }
+            st->echo = malloc(strlen(rest) + 1);
+            if (!st->echo) {
+                *why = strerror(ENOMEM);
+                return -1;
+            }
+            n = decode(rest, st->echo, why, NULL);
+            if (n <= 0) {
+                if (n == 0)
+                    *why = "empty echo";
+                return -1;
+            }
+            st->echo_len = (size_t)n;
+        }
         return 0;
     }
     *why = "unknown directive (test send type probe expect expect-not "
@@ -225,6 +257,7 @@ void scn_free(struct scn *s)
 {
     for (int i = 0; i < s->nsteps; i++) {
         free(s->steps[i].text);
+        free(s->steps[i].echo);
         free(s->steps[i].shown);
     }
     free(s->steps);

@@ -12,7 +12,8 @@ enum scn_op {
     SCN_TEST,        /* test NAME: the following steps form one test */
     SCN_SEND,        /* send TEXT: write the bytes at once */
     SCN_TYPE,        /* type TEXT: one byte at a time, `gap` ms apart */
-    SCN_PROBE,       /* probe TEXT: send TEXT every second until echoed */
+    SCN_PROBE,       /* probe TEXT [ECHO]: send TEXT every second until
+                        ECHO (default TEXT) appears */
     SCN_EXPECT,      /* expect TEXT: wait for TEXT in the new output */
     SCN_EXPECT_NOT,  /* expect-not TEXT: TEXT absent (see console-test.c) */
     SCN_EXPECT_EXIT, /* expect-exit N: QEMU ends with status N */
@@ -23,10 +24,12 @@ enum scn_op {
 
 struct scn_step {
     enum scn_op op;
-    int line;    /* in the scenario file, for messages */
-    char *text;  /* TEST: the name; SEND/TYPE/EXPECT*: the bytes */
-    size_t len;  /* bytes in text (may hold NULs) */
-    long num;    /* EXPECT_EXIT, TIMEOUT, GAP, SLEEP */
+    int line;   /* in the scenario file, for messages */
+    char *text; /* TEST: the name; SEND/TYPE/EXPECT*: the bytes */
+    size_t len; /* bytes in text (may hold NULs) */
+    long num;   /* EXPECT_EXIT, TIMEOUT, GAP, SLEEP */
+    char *echo; /* PROBE: the echo waited for (NULL: text) */
+    size_t echo_len;
     char *shown; /* the argument as written, for messages */
 };
 
