@@ -225,6 +225,7 @@ APP_DIR = $(B)/exec/$(APP_NAME)
 APP_CXX = $(filter %.cc %.cpp %.cxx %.C,$(APP))
 APP_BIN = $(filter-out /bin/$(APP_NAME)=%,$(BIN_ENTRIES)) \
 	/bin/$(APP_NAME)=$(APP_DIR)/app.elf /etc/autorun=$(APP_DIR)/autorun \
+	/etc/autorun-front=$(APP_DIR)/autorun \
 	$(if $(filter 1,$(EXEC_NOECHO)),/etc/autorun-noecho=$(APP_DIR)/autorun)
 APP_RUNTIME = $(CRT0) $(B)/libc/libkeel.a libc/user.ld \
 	$(if $(APP_CXX),$(B)/libc/cxx/cxxrt.o)

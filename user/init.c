@@ -71,6 +71,9 @@ static int split(char *line, char **argv, int max)
 /* The environment of the shell or the autorun program (issue 7 item 8). */
 static char *child_env[] = {"PATH=/bin", "HOME=/", NULL};
 
+/* Spawn attributes for the autorun program (scripts/keel-exec), or NULL. */
+static posix_spawnattr_t *autorun_attr;
+
 /*
  * Spawns path with stdio opened afresh on the console by file actions, so
  * the child gets fds 0-2 with GRANT, and a copy of init's system cap in
@@ -93,7 +96,7 @@ static int spawn_on_console(pid_t *pid, const char *path, char **argv)
                                              CAP_RIGHTS_ALL);
     if (!err) {
         fflush(NULL); /* nothing buffered may be written twice */
-        err = posix_spawn(pid, path, &fa, NULL, argv, child_env);
+        err = posix_spawn(pid, path, &fa, autorun_attr, argv, child_env);
         if (err < 0) /* tolerate a libc that returns -1 and sets errno */
             err = errno;
     }
@@ -156,11 +159,24 @@ int main(void)
         printf("init: starting %s\n", SHELL);
     }
 
+    /* scripts/keel-exec: its program's output starts after the marker
+     * line; /etc/autorun-noecho (stdin is a pipe) turns the console's
+     * echo off first; /etc/autorun-front runs the program in a process
+     * group of its own in the console's foreground, so ^C reaches it. */
+    static posix_spawnattr_t front_attr;
+    int front = 0;
     if (autorun) {
-        /* scripts/keel-exec: its program's output starts after this
-         * marker line; /etc/autorun-noecho (stdin is a pipe) turns the
-         * console's echo off first. */
-        int fd = open(AUTORUN "-noecho", O_RDONLY);
+        int fd = open(AUTORUN "-front", O_RDONLY);
+        if (fd >= 0) {
+            close(fd);
+            front = posix_spawnattr_init(&front_attr) == 0 &&
+                    posix_spawnattr_setflags(&front_attr,
+                                             POSIX_SPAWN_SETPGROUP) == 0 &&
+                    posix_spawnattr_setpgroup(&front_attr, 0) == 0;
+            if (front)
+                autorun_attr = &front_attr;
+        }
+        fd = open(AUTORUN "-noecho", O_RDONLY);
         struct keel_termios t;
         if (fd >= 0) {
             close(fd);
@@ -175,6 +191,8 @@ int main(void)
 
     pid_t child;
     int err = spawn_on_console(&child, argv[0], argv);
+    if (!err && front) /* (a ^C before this is dropped: nothing in front) */
+        tcsetpgrp(1, child); /* it may be gone already: then no matter */
     if (err) {
         printf("init: cannot run %s: %s\n", argv[0], strerror(err));
         fflush(stdout);

@@ -178,6 +178,37 @@ else
     bad exec_timeout_124 "status $rc, expected 124"
 fi
 
+# On a terminal (a pseudo-terminal, driven by the console test's
+# build/console-test): a prompt without a newline shows, typed input
+# reaches the program, ^C ends a program in front (status 130).
+terminal() { # SCENARIO PROGRAM
+    local out
+    out=$(build/console-test -t 120 "$d/$1" -- "$ke" "$d/$2" 2>&1)
+    printf '%s\n' "$out" | grep -E '^(ok|FAIL) '
+    local sum p f
+    sum=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    if [ -z "$sum" ]; then
+        printf '%s\n' "$out" | tail -n 20
+        echo "FAIL $1: no summary from build/console-test"
+        failed=$((failed + 1))
+        return
+    fi
+    p=${sum%% passed*}
+    f=${sum#*passed, }
+    f=${f%% failed}
+    [ "$f" = 0 ] || printf '%s\n' "$out" | grep -v -E '^(ok|FAIL) ' | tail -n 20
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+if make -s build/console-test >"$tmp/out" 2>&1; then
+    terminal terminal_ask.scn ask_name.c
+    terminal terminal_intr.scn intr_loop.c
+else
+    cat "$tmp/out"
+    echo "FAIL exec_terminal: build/console-test did not build"
+    failed=$((failed + 1))
+fi
+
 # A build error is status 125 with the compiler's message.
 printf 'int main(void) { return undeclared; }\n' >"$tmp/broken.c"
 run -- "$tmp/broken.c"
