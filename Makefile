@@ -320,15 +320,15 @@ CHECK_SUM := $(B)/check-summary.txt
 CHECK_LAYER = sh scripts/check-layer.sh $(CHECK_SUM) $(MAKE) --no-print-directory
 check: $(SETUP_STAMP)
 	@mkdir -p $(B) && rm -f $(CHECK_SUM)
-	+@$(CHECK_LAYER) host-test
-	+@$(CHECK_LAYER) ktest
-	+@$(CHECK_LAYER) utest SMP=4
-	+@$(CHECK_LAYER) utest SMP=1
-	+@$(CHECK_LAYER) utest SMP=4 UTEST_KERNEL=$(B)/keel.elf
-	+@$(CHECK_LAYER) utest SMP=2 T=mm_brk_enomem_tlb
-	+@$(CHECK_LAYER) utest-icount
-	+@$(CHECK_LAYER) console-test
-	+@$(CHECK_LAYER) exec-test
+	@$(CHECK_LAYER) host-test
+	@$(CHECK_LAYER) ktest
+	@$(CHECK_LAYER) utest SMP=4
+	@$(CHECK_LAYER) utest SMP=1
+	@$(CHECK_LAYER) utest SMP=4 UTEST_KERNEL=$(B)/keel.elf
+	@$(CHECK_LAYER) utest SMP=2 T=mm_brk_enomem_tlb
+	@$(CHECK_LAYER) utest-icount
+	@$(CHECK_LAYER) console-test
+	@$(CHECK_LAYER) exec-test
 	@sh scripts/check-summary.sh $(CHECK_SUM)
 
 bench: $(B)/keel.elf $(B)/initrd-bench.img

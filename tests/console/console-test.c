@@ -404,6 +404,7 @@ static void run_scenario(const char *path, char **cmd, long timeout_ms,
     fflush(stdout);
     struct run r = {
         .fd = -1, .timeout_ms = timeout_ms, .gap_ms = 5, .verbose = verbose};
+    append(&r, "", 0); /* r.out is never NULL: searched from the start */
     int started = start(&r, cmd) == 0;
     int any_fail = 0;
     for (int i = 0; i < s.nsteps;) {

@@ -68,8 +68,18 @@ $(HOST_FUZZ_BIN): $(HOST_FUZZ_SRCS) tests/host/fuzz_captable.ignorelist \
 	@mkdir -p $(@D)
 	$(HOST_FUZZ_CC) $(HOST_FUZZ_CFLAGS) -o $@ $(HOST_FUZZ_SRCS)
 
+# The console driver (tests/console/console-test.c) under the sanitizers,
+# for its self-test tests/host/console_selftest.sh (against a fake
+# console, no QEMU); make console-test builds its own copy.
+HOST_CONSOLE_TEST := $(HOST_BUILD)/console-test
+$(HOST_CONSOLE_TEST): tests/console/console-test.c tests/console/scn.c \
+		tests/console/scn.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ tests/console/console-test.c \
+		tests/console/scn.c
+
 .PHONY: host-test host-test-build host-fuzz host-fuzz-build
-host-test-build: $(HOST_TEST_BINS)
+host-test-build: $(HOST_TEST_BINS) $(HOST_CONSOLE_TEST)
 host-fuzz-build: $(HOST_FUZZ_BIN)
 
 # Unit tests first, then the doc check and the fuzzer; one summary line
@@ -77,7 +87,8 @@ host-fuzz-build: $(HOST_FUZZ_BIN)
 host-test: host-test-build host-fuzz-build
 	@$(HOST_FUZZ_ENV) sh scripts/run-layer.sh "host unit tests" \
 		sh scripts/host-test.sh $(HOST_TEST_BINS) \
-		tests/host/doc_tests.sh tests/host/fuzz.sh
+		tests/host/doc_tests.sh tests/host/console_selftest.sh \
+		tests/host/fuzz.sh
 
 host-fuzz: host-fuzz-build
 	@$(HOST_FUZZ_ENV) sh tests/host/fuzz.sh
