@@ -145,9 +145,10 @@ fi
 run -- $d/define_x.c
 expect exec_app_cflags_not_sticky 99 'X=99\n'
 
-# The image holds the standard /bin programs: the app spawns /bin/true.
+# The image holds the standard /bin programs: the app spawns /bin/true,
+# and /bin/sh (a multi-file program) with a line spawning /bin/true.
 run -- $d/spawn_true.c
-expect exec_spawn_bin_true 0 'true -> 0\n'
+expect exec_spawn_bin_true 0 'true -> 0\nsh -> 4\n'
 
 # Piped stdin: the program reads the bytes, then EOF (last read 0); with
 # and without a final newline, and with nothing at all.
