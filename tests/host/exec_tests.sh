@@ -6,6 +6,9 @@
 # prints "ok NAME" / "FAIL NAME" per test and "P passed, F failed" last,
 # exits 1 on a failure. Each test boots QEMU once (a few seconds).
 set -u
+# make as a user types it: not as a sub-make of the make running this
+# (whose jobserver would make `make -j2` here warn on stderr).
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 cd "$(dirname "$0")/../.." || exit 1
 top=$PWD
 ke=$top/scripts/keel-exec
