@@ -260,6 +260,7 @@ exec-image: $(B)/keel.elf $(B)/mkinitrd $(UELFS) $(APP_RUNTIME) FORCE
 # make exec APP=path/to/prog.c [APP_ARGS=...] [SMP=n] [TIMEOUT=s] [V=1]: build, boot, run
 # it, print its status (scripts/keel-exec exits with it).
 exec:
+	@test -n "$(APP)" || { echo 'usage: make exec APP="prog.c [more.c ...]" [APP_ARGS=...] [SMP=n] [TIMEOUT=s] [V=1] (make help)' >&2; exit 2; }
 	@st=0; SMP=$(SMP) MEM=$(MEM) V=$(V) \
 		TIMEOUT=$(if $(filter command line environment,$(origin TIMEOUT)),$(TIMEOUT)) \
 		APP_CFLAGS='$(APP_CFLAGS)' APP_LDFLAGS='$(APP_LDFLAGS)' \
