@@ -16,7 +16,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -409,6 +411,58 @@ static void library(const char *self)
     check(puts("posix_api: puts") >= 0, "puts");
 }
 
+static jmp_buf jump;
+
+static void jump_back(int v)
+{
+    longjmp(jump, v);
+}
+
+/* More of newlib: getopt, setjmp/longjmp, number parsing, libm, temporary
+ * files, streams on fds. */
+static void more_library(void)
+{
+    char *av[] = {"prog", "-a", "-b", "x", "rest", NULL};
+    int a = 0, opt;
+    const char *b = NULL;
+    while ((opt = getopt(5, av, "ab:")) != -1) {
+        if (opt == 'a')
+            a = 1;
+        else if (opt == 'b')
+            b = optarg;
+    }
+    check(a && b && !strcmp(b, "x") && optind == 4, "getopt");
+    volatile int jumped = 0;
+    int v = setjmp(jump);
+    if (v == 0)
+        jump_back(7);
+    else
+        jumped = v;
+    check(jumped == 7, "setjmp/longjmp");
+    double d = strtod("2.25", NULL);
+    check(sqrt(d) == 1.5, "strtod and sqrt");
+    int x = 0, y = 0;
+    check(sscanf("12 34", "%d %d", &x, &y) == 2 && x + y == 46, "sscanf");
+    char *dup = strdup("keel");
+    check(dup && !strcmp(dup, "keel"), "strdup");
+    free(dup);
+    char tmpl[] = "/posix_api_XXXXXX";
+    int fd = mkstemp(tmpl);
+    check(fd >= 0, "mkstemp");
+    if (fd >= 0) {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        FILE *f = fdopen(fd, "w");
+        check(f && fileno(f) == fd, "fdopen and fileno");
+        if (f) {
+            check(setvbuf(f, NULL, _IONBF, 0) == 0, "setvbuf");
+            fclose(f);
+        } else {
+            close(fd);
+        }
+        unlink(tmpl);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -421,6 +475,7 @@ int main(int argc, char **argv)
     threads();
     clocks();
     library(self);
+    more_library();
     printf("posix_api: %d checks, %d failed\n", nchecks, nfailed);
     fflush(stdout);
     exit(nfailed > 100 ? 100 : nfailed);
