@@ -20,6 +20,7 @@
  * Main thread only (sh.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,11 +29,21 @@
 
 static struct keel_termios orig_mode, raw_mode;
 static int tty_state = -1; /* -1 unknown, 0 no terminal calls, 1 ok */
+static int tty_fd = -1;    /* the shell's own console fd for control */
+
+/* Terminal control goes through a console fd of the shell's own, opened
+ * read-write (setting the foreground group needs WRITE; fd 0 is
+ * read-only) and close-on-exec. */
+int sh_tty_fd(void)
+{
+    return tty_fd;
+}
 
 int sh_tty_ok(void)
 {
     if (tty_state < 0) {
-        tty_state = sh_sys_tcget(0, &orig_mode) == 0;
+        tty_fd = open("/dev/console", O_RDWR | O_CLOEXEC);
+        tty_state = tty_fd >= 0 && sh_sys_tcget(tty_fd, &orig_mode) == 0;
         raw_mode = orig_mode;
         raw_mode.lflag &=
             ~(uint32_t)(KEEL_TTY_ICANON | KEEL_TTY_ECHO | KEEL_TTY_ISIG);
@@ -43,13 +54,13 @@ int sh_tty_ok(void)
 void sh_tty_raw(void)
 {
     if (sh_tty_ok())
-        sh_sys_tcset(0, &raw_mode);
+        sh_sys_tcset(tty_fd, &raw_mode);
 }
 
 void sh_tty_cooked(void)
 {
     if (sh_tty_ok())
-        sh_sys_tcset(0, &orig_mode);
+        sh_sys_tcset(tty_fd, &orig_mode);
 }
 
 /* ---- history ---- */

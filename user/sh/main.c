@@ -159,7 +159,7 @@ int main(int argc, char **argv)
          * job's group, never to the shell's parent. */
         sh_sys_setpgid(0, 0);
         sh.pgid = getpid();
-        sh.jobctl = sh_sys_tcsetpgrp(0, sh.pgid) == 0;
+        sh.jobctl = sh_sys_tcsetpgrp(sh_tty_fd(), sh.pgid) == 0;
         sh_tty_raw();
     }
     for (;;) {

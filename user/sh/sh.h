@@ -187,6 +187,7 @@ char *sh_readline(const char *prompt);
 void sh_tty_raw(void);    /* editor mode: no ICANON, ECHO, ISIG */
 void sh_tty_cooked(void); /* the mode the shell found at start */
 int sh_tty_ok(void);      /* the terminal calls work */
+int sh_tty_fd(void);      /* the fd for them */
 void sh_hist_add(const char *line);
 
 /* complete.c: tab completion of the word before buf[pos]. Returns 1
