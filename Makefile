@@ -165,8 +165,10 @@ $(B)/initrd.img $(B)/initrd-utest.img $(B)/initrd-utest-only.img \
 $(B)/mkinitrd: scripts/mkinitrd.c
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"; cc -O2 -Wall -o $@ $<
-$(B)/initrd.img: $(B)/mkinitrd $(UELFS)
-	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES)
+# The `make run` image also holds /etc/big (below), so /bin/utest typed
+# at keel> finds every file it finds under make check.
+$(B)/initrd.img: $(B)/mkinitrd $(UELFS) $(B)/big.dat
+	@echo "  INITRD  $@"; $(B)/mkinitrd $@ $(BIN_ENTRIES) /etc/big=$(B)/big.dat
 $(B)/autorun-utest:
 	@mkdir -p $(@D)
 	echo "/bin/utest" > $@

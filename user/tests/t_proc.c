@@ -164,8 +164,16 @@ TEST(spawn_missing_program)
     /* Directories and non-ELF files do not run either. */
     char *a2[] = {"/bin", NULL};
     CHECK_RC(ut_spawn(&pid, "/bin", NULL, NULL, a2), EACCES);
-    char *a3[] = {"/etc/autorun", NULL};
-    CHECK_RC(ut_spawn(&pid, "/etc/autorun", NULL, NULL, a3), ENOEXEC);
+    /* a file of our own: the boot image has no non-ELF file in every
+     * image (utest also runs from the shell of `make run`) */
+    int fd = open("/ut_notelf", O_WRONLY | O_CREAT | O_TRUNC);
+    CHECK_OK(fd);
+    CHECK_EQ(write(fd, "#!/bin/sh\n", 10), 10);
+    CHECK_OK(close(fd));
+    char *a3[] = {"/ut_notelf", NULL};
+    int rc = ut_spawn(&pid, "/ut_notelf", NULL, NULL, a3);
+    unlink("/ut_notelf");
+    CHECK_RC(rc, ENOEXEC);
     CHECK_RC(ut_spawn(&pid, "", NULL, NULL, a2), ENOENT);
     CHECK_ERRNO(waitpid(-1, &st, WNOHANG), ECHILD);
     CHECK_OK(keel_kstat(&k1));
@@ -251,7 +259,15 @@ TEST(getpid_getppid)
     pid_t me = getpid();
     CHECK(me > 1);
     CHECK_EQ(getpid(), me);
-    CHECK_EQ(getppid(), 1); /* init started us */
+    /* init (make check) or a shell (utest typed at keel>) started us:
+     * getppid agrees with the process list */
+    struct keel_procinfo pi;
+    pid_t listed = -1;
+    for (int i = 0; i < 128 && keel_procinfo(i, &pi) == 1; i++)
+        if (pi.pid == me)
+            listed = pi.ppid;
+    CHECK(getppid() >= 1);
+    CHECK_EQ(getppid(), listed);
     pid_t pid;
     int rd;
     CHECK_RC(spawn_reporting(&pid, &rd, "ids", NULL), 0);
@@ -364,8 +380,8 @@ TEST(procinfo_lists_children)
     struct keel_procinfo pi;
     for (int i = 0; i < 128 && keel_procinfo(i, &pi) == 1; i++) {
         if (pi.pid == getpid())
-            found_self =
-                pi.ppid == 1 && !strcmp(pi.name, "utest") && pi.state == 0;
+            found_self = pi.ppid == getppid() && !strcmp(pi.name, "utest") &&
+                         pi.state == 0;
         if (pi.pid == pid)
             found_child =
                 pi.ppid == getpid() && pi.state == 0 && pi.nthreads == 1;
