@@ -87,7 +87,8 @@ static int holder_start(const char *self, const char *mode, struct holder *h)
     posix_spawn_file_actions_addclose(&fa, to[1]);
     posix_spawn_file_actions_addclose(&fa, from[0]);
     char *argv[] = {(char *)self, (char *)mode, NULL};
-    int err = posix_spawn(&h->pid, self, &fa, NULL, argv, environ);
+    /* spawnp: argv[0] is "bench" when the shell started us by name */
+    int err = posix_spawnp(&h->pid, self, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(to[0]);
     close(from[1]);
