@@ -1,7 +1,8 @@
 /*
  * /bin/sh executor: and-or lists, pipelines, redirections, builtins.
  *
- * Every program starts through posix_spawnp with file actions: the
+ * Every program starts through posix_spawnp with file actions (and,
+ * with job control, in its job's process group: spawn attributes): the
  * pipes are made by the shell, their ends passed by dup2 actions (the
  * shell's copies are close-on-exec except for the one spawn that takes
  * them, and closed in the shell right after it), redirections are open
@@ -200,6 +201,12 @@ retry:
         else if (as_builtin && b->sys_read)
             rc = keel_spawn_file_actions_addcap(&fa, CAP_SYSTEM_SLOT, sys,
                                                 CAP_RIGHT_READ);
+    }
+    if (!rc && sh.jobctl) {
+        /* the job's own group: a new one led by its first process */
+        rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+        if (!rc)
+            rc = posix_spawnattr_setpgroup(&attr, j->pgid);
     }
     char **envp = sh_env_build(e->assign, e->nassign);
     if (!rc) {

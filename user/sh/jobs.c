@@ -81,11 +81,8 @@ void sh_job_add_pid(struct sh_job *j, pid_t pid)
 {
     int i = j->npids++;
     j->pids[i] = pid;
-    if (sh.jobctl) {
-        if (!j->pgid)
-            j->pgid = pid;
-        sh_sys_setpgid(pid, j->pgid); /* refused if it already left */
-    }
+    if (sh.jobctl && !j->pgid)
+        j->pgid = pid; /* the spawn put it there (exec.c) */
 }
 
 void sh_job_add_failed(struct sh_job *j, int code)
