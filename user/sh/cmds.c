@@ -36,6 +36,11 @@ int sh_cmd_ps(int argc, char **argv)
 {
     struct keel_threadinfo t;
     int r = keel_threadinfo(0, &t);
+    if (r < 0) {
+        sh_err("ps: %s%s\n", strerror(errno),
+               errno == EPERM ? " (needs the system cap)" : "");
+        return 1;
+    }
     printf("  PID  TID PGID NAME             POLICY PRI CEIL STATE"
            "            HART       CPU\n");
     for (int i = 0; r != 0; r = keel_threadinfo(++i, &t)) {

@@ -26,7 +26,7 @@ static char out[OUT_CAP + 1];
  * terminated) and returns the wait status, or -1 with a failure
  * recorded.
  */
-static int run_sh_in(const char *script, const char *input)
+static int run_sh_opt(const char *script, const char *input, int syscap)
 {
     int p[2], in[2] = {-1, -1};
     posix_spawn_file_actions_t fa;
@@ -54,6 +54,9 @@ static int run_sh_in(const char *script, const char *input)
     posix_spawn_file_actions_adddup2(&fa, p[1], 1);
     posix_spawn_file_actions_adddup2(&fa, p[1], 2);
     posix_spawn_file_actions_addclose(&fa, p[1]);
+    if (syscap) /* what init gives the shell */
+        keel_spawn_file_actions_addcap(&fa, CAP_SYSTEM_SLOT, keel_system_slot(),
+                                       CAP_RIGHTS_ALL);
     char *argv[] = {"sh", "-c", (char *)script, NULL};
     pid_t pid;
     int rc = ut_spawn(&pid, "/bin/sh", &fa, NULL, argv);
@@ -81,15 +84,18 @@ static int run_sh_in(const char *script, const char *input)
     return st;
 }
 
-static int run_sh(const char *script)
+static int run_sh_in(const char *script, const char *input)
 {
-    return run_sh_in(script, "");
+    return run_sh_opt(script, input, 0);
 }
 
-/* The whole output must be `want` and the shell must exit with code. */
-#define CHECK_SH(script, want, code)                                           \
+/* The whole output must be `want` and the shell must exit with code;
+ * CHECK_SH_SYS: the shell holds a system cap. */
+#define CHECK_SH(script, want, code) CHECK_SH_OPT(script, want, code, 0)
+#define CHECK_SH_SYS(script, want, code) CHECK_SH_OPT(script, want, code, 1)
+#define CHECK_SH_OPT(script, want, code, sys)                                  \
     do {                                                                       \
-        int st_ = run_sh(script);                                              \
+        int st_ = run_sh_opt(script, "", sys);                                 \
         if (ut_failed())                                                       \
             return;                                                            \
         CHECKF(strcmp(out, (want)) == 0, "sh -c '%s' printed \"%s\"",          \
@@ -199,6 +205,47 @@ TEST(shell_stdin_script)
              "/sh_t4 a 1\n", 0);
 }
 
+/* kill and caps act through the shell's process caps: its children's
+ * yes, anyone else's no. */
+TEST(shell_kill_and_caps)
+{
+    CHECK_SH("sleep 5 & kill $!; wait $!; echo $?", "143\n", 0);
+    CHECK_SH("sleep 5 & caps $! > /sh_k1; kill -KILL $!; wait $!; echo $?; "
+             "grep -c ' fd ' /sh_k1; rm /sh_k1",
+             "137\n3\n", 0);
+    CHECK_SH("kill -s INT 1",
+             "kill: 1: not permitted: the shell holds no process cap for it "
+             "(only for the programs it started)\n",
+             1);
+    CHECK_SH("caps 1",
+             "caps: 1: the shell holds no process cap for it (only for the "
+             "programs it started)\n",
+             1);
+    CHECK_SH("kill -NOPE 5",
+             "kill: NOPE: unknown signal (kill -l lists them)\n", 2);
+}
+
+/* KEEL_SYSCAP: utest (named by default) gets the shell's system cap with
+ * every right (sys-probe exits 3: kstat and procinfo work, poweroff not
+ * tried), anything else none (4: both EPERM, poweroff EPERM). */
+TEST(shell_syscap_policy)
+{
+    CHECK_SH_SYS("utest sys-probe 0; echo $?", "3\n", 0);
+    CHECK_SH_SYS("KEEL_SYSCAP='bench'; utest sys-probe 0; echo $?", "4\n", 0);
+    CHECK_SH_SYS("KEEL_SYSCAP=; /bin/utest sys-probe 0; echo $?", "4\n", 0);
+    CHECK_SH_SYS("KEEL_SYSCAP='x utest'; /bin/utest sys-probe 0; echo $?",
+                 "3\n", 0);
+    /* a shell without one has none to give */
+    CHECK_SH("utest sys-probe 0; echo $?", "4\n", 0);
+    /* ps and free: in the shell, and as a child with READ only */
+    CHECK_SH_SYS("ps > /sh_p1; grep ' sh ' /sh_p1 | grep -c running; "
+                 "rm /sh_p1",
+                 "1\n", 0);
+    CHECK_SH_SYS("ps | grep -c POLICY", "1\n", 0);
+    CHECK_SH_SYS("free | grep -c pages", "2\n", 0);
+    CHECK_SH("ps", "ps: Not owner (needs the system cap)\n", 1);
+}
+
 const struct utest ut_shell_tests[] = {
     UT_CASE(shell_grandchild_spawns),
     UT_CASE(shell_console_child_has_grant),
@@ -210,5 +257,7 @@ const struct utest ut_shell_tests[] = {
     UT_CASE(shell_background_wait),
     UT_CASE(shell_long_line),
     UT_CASE(shell_stdin_script),
+    UT_CASE(shell_kill_and_caps),
+    UT_CASE(shell_syscap_policy),
     UT_END,
 };
