@@ -225,6 +225,8 @@ fi
 # C++ without libstdc++: classes, virtuals, new/delete, static objects.
 run -- $d/hello_cxx.cc
 expect exec_cxx 0 'area 12 twice 14 global 42\ncounter 2\nglobal destructor\n'
+run -- $d/cxx_keel_headers.cc
+expect exec_cxx_keel_headers 0 'thread 42 prio max 63 keel calls ok\n'
 
 # A second `make` has nothing to do (the chained user objects are kept,
 # set-up's stamp is the one scripts/setup.sh writes).

@@ -14,6 +14,10 @@ typedef int pid_t;
 #include <sys/types.h>
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef uint64_t cap_token_t;
 
 /* Capability types (4 bits in slots and tokens): only the types the
@@ -108,6 +112,10 @@ int keel_system_slot(void);
  * inheritance and dup2 actions. Returns 0 or an errno value. */
 int keel_spawn_file_actions_addcap(posix_spawn_file_actions_t *fa, int slot,
                                    int src_slot, unsigned rights);
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif

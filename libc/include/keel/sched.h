@@ -13,6 +13,10 @@
 #include <pthread.h>
 #include <spawn.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Lowers thread th's ceiling (EPERM if that would raise it, EINVAL
  * outside KEEL_PRIO_MIN..KEEL_PRIO_MAX, ESRCH for no such thread). Its
  * current priority is left as it is. Returns 0 or an errno value. */
@@ -22,5 +26,9 @@ int keel_pthread_getceiling(pthread_t th, int *ceiling);
 /* The spawned child's ceiling: at most the caller's (EPERM at spawn if
  * higher); without this it is the caller's own. 0 or EINVAL. */
 int keel_spawnattr_setceiling(posix_spawnattr_t *attr, int ceiling);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

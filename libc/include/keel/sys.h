@@ -4,6 +4,10 @@
 
 #include <keel/abi.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Fills *out with entry `index` of directory `path`; returns 1 when an
  * entry was stored, 0 past the last entry, -1 with errno on error. */
 int keel_readdir(const char *path, int index, struct keel_dirent *out);
@@ -27,5 +31,9 @@ int keel_vm_fail_after(unsigned long pages);
 /* The raw syscall, for tests that need to pass arbitrary arguments. */
 long keel_syscall6(long n, long a0, long a1, long a2, long a3, long a4,
                    long a5);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
