@@ -20,12 +20,12 @@ static int b_cd(int argc, char **argv)
     const char *dir = argc > 1 ? argv[1] : sh_var_get("HOME");
     if (!dir || !*dir)
         dir = "/";
-    if (sh_sys_chdir(dir) < 0) {
+    if (chdir(dir) < 0) {
         sh_err("cd: %s: %s\n", dir, strerror(errno));
         return 1;
     }
     char buf[KEEL_PATH_MAX];
-    if (sh_sys_getcwd(buf, sizeof(buf)) >= 0)
+    if (getcwd(buf, sizeof(buf)))
         sh_var_set("PWD", buf, 0);
     return 0;
 }
@@ -33,7 +33,7 @@ static int b_cd(int argc, char **argv)
 static int b_pwd(int argc, char **argv)
 {
     char buf[KEEL_PATH_MAX];
-    if (sh_sys_getcwd(buf, sizeof(buf)) < 0) {
+    if (!getcwd(buf, sizeof(buf))) {
         sh_err("pwd: %s\n", strerror(errno));
         return 1;
     }

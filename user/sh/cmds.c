@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -328,11 +329,8 @@ static int ls_one(const char *path, int header)
 
 int sh_cmd_ls(int argc, char **argv)
 {
-    if (argc < 2) {
-        char cwd[KEEL_PATH_MAX];
-        /* before the kernel had a working directory everything was "/" */
-        return ls_one(sh_sys_getcwd(cwd, sizeof(cwd)) < 0 ? "/" : ".", 0);
-    }
+    if (argc < 2)
+        return ls_one(".", 0);
     int rc = 0;
     for (int i = 1; i < argc; i++)
         rc |= ls_one(argv[i], argc > 2);
@@ -360,12 +358,17 @@ int sh_cmd_rm(int argc, char **argv)
     return each_path(argc, argv, unlink);
 }
 
+static int mkdir1(const char *path)
+{
+    return mkdir(path, 0777);
+}
+
 int sh_cmd_mkdir(int argc, char **argv)
 {
-    return each_path(argc, argv, sh_sys_mkdir);
+    return each_path(argc, argv, mkdir1);
 }
 
 int sh_cmd_rmdir(int argc, char **argv)
 {
-    return each_path(argc, argv, sh_sys_rmdir);
+    return each_path(argc, argv, rmdir);
 }

@@ -12,7 +12,7 @@
  *   jobs.c     the job table, waiting, the console's foreground group
  *   edit.c     the line editor (raw mode, history), complete.c its tab
  *   builtins.c shell builtins and help, cmds.c the system commands
- *   sys.c      the Keel calls the shell makes that libc may not wrap yet
+ *   sys.c      the terminal calls on struct keel_termios
  */
 #ifndef SH_H
 #define SH_H
@@ -219,15 +219,11 @@ int sh_cmd_rm(int argc, char **argv);
 int sh_cmd_mkdir(int argc, char **argv);
 int sh_cmd_rmdir(int argc, char **argv);
 
-/* ---- Keel calls (sys.c): 0 / value, or -1 with errno ---- */
+/* ---- terminal calls (sys.c): 0, or -1 with errno ---- */
 
 int sh_sys_tcget(int fd, struct keel_termios *t);
 int sh_sys_tcset(int fd, const struct keel_termios *t);
 int sh_sys_tcsetpgrp(int fd, pid_t pgid);
 int sh_sys_setpgid(pid_t pid, pid_t pgid);
-int sh_sys_chdir(const char *path);
-int sh_sys_getcwd(char *buf, size_t size);
-int sh_sys_mkdir(const char *path);
-int sh_sys_rmdir(const char *path);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * /bin/sh: the Keel calls of this issue's ABI (keel/abi.h) that the shell
- * makes, through the raw syscall, so the shell depends only on the
+ * /bin/sh: the terminal and process-group calls of this issue's ABI
+ * (keel/abi.h) that the shell makes on struct keel_termios, through the
+ * raw syscall, so the shell depends only on the
  * declared numbers and structures. Each returns the kernel's value, or
  * -1 with errno (ENOSYS on a kernel that does not have the call yet;
  * the callers fall back). No state.
@@ -42,24 +43,4 @@ int sh_sys_tcsetpgrp(int fd, pid_t pgid)
 int sh_sys_setpgid(pid_t pid, pid_t pgid)
 {
     return ret(SC(SYS_setpgid, pid, pgid, 0));
-}
-
-int sh_sys_chdir(const char *path)
-{
-    return ret(SC(SYS_chdir, path, 0, 0));
-}
-
-int sh_sys_getcwd(char *buf, size_t size)
-{
-    return ret(SC(SYS_getcwd, buf, size, 0));
-}
-
-int sh_sys_mkdir(const char *path)
-{
-    return ret(SC(SYS_mkdir, path, 0, 0));
-}
-
-int sh_sys_rmdir(const char *path)
-{
-    return ret(SC(SYS_rmdir, path, 0, 0));
 }

@@ -205,6 +205,34 @@ TEST(shell_stdin_script)
              "/sh_t4 a 1\n", 0);
 }
 
+/* Exported variables reach children (spawn's envp), others do not;
+ * posix_spawnp searches the exported PATH. */
+TEST(shell_export_env)
+{
+    CHECK_SH("export X=1; sh -c 'echo $X'", "1\n", 0);
+    CHECK_SH("Y=2; sh -c 'echo [$Y]'; Y=3 sh -c 'echo $Y'; echo $Y",
+             "[]\n3\n2\n", 0);
+    CHECK_SH("export Z=4; unset Z; sh -c 'echo [$Z]'", "[]\n", 0);
+    CHECK_SH("export X=1; sh -c 'export X=2; sh -c \"echo \\$X\"'; echo $X",
+             "2\n1\n", 0);
+    CHECK_SH("export PATH=/nowhere; hello", "sh: hello: command not found\n",
+             127);
+    CHECK_SH("export PATH=/nowhere:/bin; hello | grep -c Hello", "1\n", 0);
+}
+
+/* cd and pwd, relative paths for the shell and its children. */
+TEST(shell_cd_relative)
+{
+    CHECK_SH("cd /bin; pwd; ls | grep -c utest; ./true && echo rel-ok; "
+             "sh -c pwd; cd; pwd",
+             "/bin\n1\nrel-ok\n/bin\n/\n", 0);
+    CHECK_SH("mkdir /sh_d; cd /sh_d; echo x > f; cat /sh_d/f; cat < f; "
+             "rm f; cd ..; rmdir sh_d; ls /sh_d",
+             "x\nx\nls: /sh_d: No such file or directory\n", 1);
+    CHECK_SH("cd /sh_none", "cd: /sh_none: No such file or directory\n", 1);
+    CHECK_SH("HOME=/bin; cd; pwd", "/bin\n", 0);
+}
+
 /* kill and caps act through the shell's process caps: its children's
  * yes, anyone else's no. */
 TEST(shell_kill_and_caps)
@@ -257,6 +285,8 @@ const struct utest ut_shell_tests[] = {
     UT_CASE(shell_background_wait),
     UT_CASE(shell_long_line),
     UT_CASE(shell_stdin_script),
+    UT_CASE(shell_export_env),
+    UT_CASE(shell_cd_relative),
     UT_CASE(shell_kill_and_caps),
     UT_CASE(shell_syscap_policy),
     UT_END,
