@@ -15,6 +15,10 @@
  * A line holds at most SH_LINE_MAX characters: past it a key beeps and
  * is refused, Enter still runs what is there.
  *
+ * The cursor moves by backspaces and rewriting, without knowing the
+ * terminal's width: editing in the middle of a line longer than a
+ * terminal row can look out of place, the line that runs is right.
+ *
  * Without working terminal calls (ENOSYS or ENOTTY) the shell reads
  * cooked lines (the console's own echo and erase) of any length.
  * Main thread only (sh.h).

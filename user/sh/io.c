@@ -25,6 +25,11 @@
  * Every other fd the shell holds is close-on-exec, so nothing of the
  * shell's leaks into a child or blocks a spawn.
  *
+ * A shell with an output relay exits once the relay has copied
+ * everything, that is once every holder of the relay pipe closed it: a
+ * background job still running keeps the shell (and its parent's read)
+ * waiting, as it would keep a real pipe open.
+ *
  * The relay threads own their two fds and touch nothing else; the table
  * below is written only by the main thread, before and after them.
  */
