@@ -75,12 +75,31 @@ static void pl_hook(struct thread *t)
         cpu_relax();
 }
 
-/* Waits (sleeping, bounded) until *v >= n. */
+/* Waits (sleeping, bounded) until *v >= n. Only for waits with no
+ * spinner holding a hart (none made yet, or all told to stop): see
+ * pl_spin_count. */
 static void pl_wait_count(volatile int *v, int n)
 {
     uint64_t end = time_now_ticks() + ns_to_ticks(5000000000ull);
     while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < n && time_now_ticks() < end)
         sleep_until(time_now_ticks() + ns_to_ticks(100000));
+}
+
+/* Waits (spinning on our hart, bounded) until *v >= n. While spinners
+ * run, the waker must not block: its hart would go idle and could take
+ * a spinner still queued on a slow hart, and a sleep of ours sits on our
+ * hart's timer list, which that spinner (interrupts off until pl_stop,
+ * which only we set) never lets fire. Its one short interrupt window
+ * does not help when the host delivers the timer interrupt late, so the
+ * waker slept forever and the suite hung (seen under host load: 3
+ * spinners on 3 harts, the waker BLOCKED on a spinner's hart's sleep
+ * list, the 4th hart idle). Spinning keeps our hart busy at PL_HIGH, so
+ * the spinners can only take the other harts. */
+static void pl_spin_count(volatile int *v, int n)
+{
+    uint64_t end = time_now_ticks() + ns_to_ticks(5000000000ull);
+    while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < n && time_now_ticks() < end)
+        cpu_relax();
 }
 
 KTEST(sched_wake_reaches_idle_hart)
@@ -107,9 +126,13 @@ KTEST(sched_wake_reaches_idle_hart)
            time_now_ticks() < end)
         sleep_until(time_now_ticks() + ns_to_ticks(100000));
     KT_CHECK_EQ(pl_y->state, T_BLOCKED);
+    /* From the first spinner on, this thread does not block until every
+     * spinner is told to stop (pl_spin_count). */
     for (int i = 0; i < n; i++)
         KT_CHECK(kthread_create(pl_spinner, (void *)(long)i, PL_HIGH));
-    pl_wait_count(&pl_started, n);
+    pl_spin_count(&pl_started, n);
+    if (pl_started != n)
+        printk("    %d of %d spinners started within 5 s\n", pl_started, n);
     KT_CHECK_EQ(pl_started, n);
     uint32_t held = 0;
     for (int i = 0; i < n; i++)
@@ -119,7 +142,7 @@ KTEST(sched_wake_reaches_idle_hart)
     KT_CHECK(!(held & (1u << this_hart()->id)));
     if (pl_started == n && __builtin_popcount(held) == n &&
         !(held & (1u << this_hart()->id))) {
-        /* From here this thread does not block: its hart stays busy. */
+        /* This thread still does not block: its hart stays busy. */
         spin_lock(&pl_lock);
         pl_flag = 1;
         spin_unlock(&pl_lock);
