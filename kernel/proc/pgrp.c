@@ -5,8 +5,10 @@
  *
  * Every process has a pgid: init's is its pid, a spawned child inherits
  * its parent's unless the spawn asks for KEEL_SPAWN_SETPGROUP. A group g
- * "exists" while a live (P_ALIVE) process has pgid g; there is no group
- * object, so nothing is allocated and nothing can leak.
+ * "exists" while a process that is alive or a zombie (not yet reaped: a
+ * process's lifetime ends when it is reaped, POSIX) has pgid g; there is
+ * no group object, so nothing is allocated and nothing can leak. The pid
+ * allocator skips a number still used as a pgid (pid_taken_locked).
  *
  * Locking: proc.pgid is written only under proc_tree_lock, and the check
  * that a group exists is made in the same hold as the write, so a process
@@ -37,12 +39,13 @@ bool sig_terminates(int sig)
     }
 }
 
-/* Does a live process have pgid g? proc_tree_lock held. O(MAX_PROCS). */
+/* Does a live or zombie process have pgid g? proc_tree_lock held.
+ * O(MAX_PROCS). */
 bool pgrp_exists_locked(int g)
 {
     for (uint32_t i = 0; i < MAX_PROCS; i++) {
         const struct proc *p = &proc_storage[i];
-        if (p->state == P_ALIVE && p->pgid == g)
+        if ((p->state == P_ALIVE || p->state == P_ZOMBIE) && p->pgid == g)
             return true;
     }
     return false;
@@ -179,13 +182,15 @@ int pgrp_signal(int g, int sig)
 
 /* kill(0, sig) and kill(-g, sig): each member of g the caller holds a
  * process cap with WRITE for, and the caller itself when it is one.
- * ESRCH when g has no live member, EPERM when the caller may signal none
- * of them. */
+ * A zombie member the caller holds such a cap for counts as signalled (a
+ * signal to it has no effect). ESRCH when g has no member, EPERM when the
+ * caller may signal none of them. */
 long pgrp_kill(int g, int sig)
 {
     struct proc *self = current()->proc;
     struct proc *hit[CAP_FD_SLOTS + 1];
     int n = 0;
+    bool zombie_held = false;
     spin_lock(&proc_tree_lock);
     bool exists = pgrp_exists_locked(g);
     spin_unlock(&proc_tree_lock);
@@ -198,6 +203,9 @@ long pgrp_kill(int g, int sig)
             !(capw_rights(w) & CAP_RIGHT_WRITE))
             continue;
         struct proc *p = proc_by_index(capw_obj(w));
+        if (p != self && READ_ONCE(p->state) == P_ZOMBIE &&
+            READ_ONCE(p->pgid) == g)
+            zombie_held = true;
         if (p == self || !pgrp_signalled(p, g))
             continue;
         bool dup = false; /* two caps for one process: signal it once */
@@ -210,7 +218,7 @@ long pgrp_kill(int g, int sig)
     }
     cap_unlock(self);
     bool me = READ_ONCE(self->pgid) == g;
-    if (n == 0 && !me)
+    if (n == 0 && !me && !zombie_held)
         return -EPERM;
     for (int i = 0; i < n; i++) {
         if (sig_terminates(sig))

@@ -36,14 +36,16 @@ uint32_t proc_count(void)
     return READ_ONCE(proc_pool.in_use);
 }
 
-/* Does a pool entry other than `self` hold pid? Every allocated entry
- * does, from proc_alloc (state may not be set yet) until its last
+/* Does a pool entry other than `self` hold pid, as its pid or its
+ * process group (a group outlives its leader: pgrp.c)? Every allocated
+ * entry does, from proc_alloc (state may not be set yet) until its last
  * reference goes. proc_tree_lock held. */
 static bool pid_taken_locked(int pid, const struct proc *self)
 {
     for (uint32_t i = 0; i < MAX_PROCS; i++) {
         const struct proc *p = &proc_storage[i];
-        if (p != self && pool_allocated(&proc_pool, p) && p->pid == pid)
+        if (p != self && pool_allocated(&proc_pool, p) &&
+            (p->pid == pid || p->pgid == pid))
             return true;
     }
     return false;

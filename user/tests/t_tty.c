@@ -311,6 +311,43 @@ TEST(pgrp_kill_and_waitpid_group)
     CHECK_EXITED(st, 0);
 }
 
+/* Is pid a zombie (exited, not reaped)? Needs the system cap (procinfo). */
+static int is_zombie(pid_t pid)
+{
+    struct keel_procinfo pi;
+    for (int i = 0; keel_procinfo(i, &pi) == 1; i++) {
+        if (pi.pid == pid)
+            return pi.state == 1;
+    }
+    return 0;
+}
+
+/* POSIX: a process group lives until its last member's lifetime ends,
+ * which is when it is reaped; a group whose members are all zombies can
+ * still be joined (the shell's `echo hi | wc` starts wc in echo's group,
+ * and echo may have exited by then). Its number is not reused as a pid
+ * either while a member holds it. */
+TEST(pgrp_join_group_of_zombie)
+{
+    pid_t a, b;
+    int ca, cb, ga, gb = -1;
+    CHECK_RC(spawn_member(&a, &ca, &ga, 1, 0), 0);
+    close(ca); /* a reads EOF and exits; we do not reap it yet */
+    int zombie = 0;
+    for (int i = 0; i < 2000 && !(zombie = is_zombie(a)); i++)
+        ut_sleep_ms(5);
+    int k = kill(-a, 0); /* a group of one zombie we hold a cap for */
+    int rb = zombie ? spawn_member(&b, &cb, &gb, 1, a) : -1;
+    int sb = rb == 0 ? end_member(b, cb) : -1;
+    int sa = ut_wait(a);
+    CHECK(zombie);
+    CHECK_EQ(k, 0);
+    CHECK_EQ(rb, 0);
+    CHECK_EQ(gb, a);
+    CHECK_EXITED(sb, 0);
+    CHECK_EXITED(sa, 0);
+}
+
 TEST(tty_tcsetpgrp_authority)
 {
     int c0 = cons_open(O_RDONLY), c1 = cons_open(O_RDWR),
@@ -354,13 +391,10 @@ TEST(tty_tcsetpgrp_authority)
 }
 
 const struct utest ut_tty_tests[] = {
-    UT_CASE(tty_termios_roundtrip),
-    UT_CASE(tty_ioctl_errors_and_isatty),
-    UT_CASE(pgrp_inherit_and_setpgroup),
-    UT_CASE(setpgid_getpgid_errors),
-    UT_CASE(pgrp_kill_and_waitpid_group),
-    UT_CASE(tty_tcsetpgrp_authority),
-    UT_END,
+    UT_CASE(tty_termios_roundtrip),      UT_CASE(tty_ioctl_errors_and_isatty),
+    UT_CASE(pgrp_inherit_and_setpgroup), UT_CASE(pgrp_join_group_of_zombie),
+    UT_CASE(setpgid_getpgid_errors),     UT_CASE(pgrp_kill_and_waitpid_group),
+    UT_CASE(tty_tcsetpgrp_authority),    UT_END,
 };
 
 const struct ut_mode ut_tty_modes[] = {
