@@ -31,7 +31,7 @@
 
 #include "sh.h"
 
-static struct keel_termios orig_mode, raw_mode;
+static struct keel_termios orig_mode, raw_mode, held_mode;
 static int tty_state = -1; /* -1 unknown, 0 no terminal calls, 1 ok */
 static int tty_fd = -1;    /* the shell's own console fd for control */
 
@@ -51,6 +51,8 @@ int sh_tty_ok(void)
         raw_mode = orig_mode;
         raw_mode.lflag &=
             ~(uint32_t)(KEEL_TTY_ICANON | KEEL_TTY_ECHO | KEEL_TTY_ISIG);
+        held_mode = orig_mode;
+        held_mode.lflag &= ~(uint32_t)KEEL_TTY_ISIG;
     }
     return tty_state;
 }
@@ -59,6 +61,12 @@ void sh_tty_raw(void)
 {
     if (sh_tty_ok())
         sh_sys_tcset(tty_fd, &raw_mode);
+}
+
+void sh_tty_held(void)
+{
+    if (sh_tty_ok())
+        sh_sys_tcset(tty_fd, &held_mode);
 }
 
 void sh_tty_cooked(void)
@@ -445,5 +453,10 @@ char *sh_readline(const char *prompt)
     if (!sh_tty_ok())
         return cooked_line(prompt);
     sh_tty_raw(); /* a program may have changed it */
-    return edit_line(prompt);
+    char *line = edit_line(prompt);
+    /* Typeahead: what is typed between Enter and the job taking the
+     * terminal is echoed and kept, line by line, for the job (cooked);
+     * ISIG stays off until the job is in front (sh_job_wait_fg). */
+    sh_tty_held();
+    return line;
 }

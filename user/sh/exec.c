@@ -148,6 +148,16 @@ static int missing_input(struct sh_cmd *c)
     return 0;
 }
 
+/* Does one of c's redirections target fd 2? */
+static int redirects_stderr(const struct sh_cmd *c)
+{
+    for (int i = 0; i < c->nredirs; i++) {
+        if (c->redirs[i].fd == 2)
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * Spawns one command with stdin from `in` and stdout to `out` (-1: the
  * shell's own, io.c). Returns 0 with *pid set, or the exit status to
@@ -160,7 +170,8 @@ static int spawn_cmd(struct sh_job *j, struct ecmd *e, int in, int out,
     posix_spawnattr_t attr;
     char **argv = e->argv;
     const struct sh_builtin *b = sh_builtin_find(argv[0]);
-    int as_builtin = 0;
+    int as_builtin = 0, reporting = 0;
+    char errbuf[12];
     int rc;
 
     if (posix_spawn_file_actions_init(&fa))
@@ -198,7 +209,7 @@ retry:
         if (!as_builtin && gets_syscap(argv[0]))
             rc = keel_spawn_file_actions_addcap(&fa, CAP_SYSTEM_SLOT, sys,
                                                 CAP_RIGHTS_ALL);
-        else if (as_builtin && b->sys_read)
+        else if (as_builtin && !reporting && b->sys_read)
             rc = keel_spawn_file_actions_addcap(&fa, CAP_SYSTEM_SLOT, sys,
                                                 CAP_RIGHT_READ);
     }
@@ -233,6 +244,25 @@ retry:
         argv = nv;
         argv[0] = SH_SELF;
         as_builtin = 1;
+        posix_spawn_file_actions_destroy(&fa);
+        if (posix_spawn_file_actions_init(&fa)) {
+            posix_spawnattr_destroy(&attr);
+            return 1;
+        }
+        goto retry;
+    }
+    if (rc && !reporting && !as_builtin && redirects_stderr(e->cmd)) {
+        /* The error message belongs on the command's stderr, which a
+         * redirection moved: a child of ours prints it there. */
+        snprintf(errbuf, sizeof(errbuf), "%d", rc);
+        char **nv = sh_alloc(5 * sizeof(char *));
+        nv[0] = SH_SELF;
+        nv[1] = "--cannot-run";
+        nv[2] = e->argv[0];
+        nv[3] = errbuf;
+        nv[4] = NULL;
+        argv = nv;
+        as_builtin = reporting = 1;
         posix_spawn_file_actions_destroy(&fa);
         if (posix_spawn_file_actions_init(&fa)) {
             posix_spawnattr_destroy(&attr);

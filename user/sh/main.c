@@ -125,11 +125,25 @@ static int run_script(const char *path)
     return sh.status;
 }
 
+/* sh --cannot-run NAME ERRNO: the message for a command that could not
+ * be spawned, written by a child on the command's own (redirected)
+ * stderr, as `nosuch 2>&1 | grep found` expects; the status to report. */
+static int report_cannot_run(const char *name, int err)
+{
+    if ((err == ENOENT || err == ENOTDIR) && !strchr(name, '/'))
+        sh_err("sh: %s: command not found\n", name);
+    else
+        sh_err("sh: %s: %s\n", name, strerror(err));
+    return err == ENOENT || err == ENOTDIR ? 127 : 126;
+}
+
 int main(int argc, char **argv)
 {
     static char *argv0[2] = {"sh", NULL};
     if (argc >= 3 && strcmp(argv[1], "--builtin") == 0)
         return run_builtin_child(argc - 2, argv + 2);
+    if (argc == 4 && strcmp(argv[1], "--cannot-run") == 0)
+        return report_cannot_run(argv[2], atoi(argv[3]));
 
     sh.argc = 1;
     sh.argv = argv0;

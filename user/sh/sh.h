@@ -186,6 +186,7 @@ int sh_job_count(void);
 char *sh_readline(const char *prompt);
 void sh_tty_raw(void);    /* editor mode: no ICANON, ECHO, ISIG */
 void sh_tty_cooked(void); /* the mode the shell found at start */
+void sh_tty_held(void);   /* cooked but no ISIG: a line read, job not started */
 int sh_tty_ok(void);      /* the terminal calls work */
 int sh_tty_fd(void);      /* the fd for them */
 void sh_hist_add(const char *line);

@@ -151,6 +151,9 @@ TEST(shell_status)
 {
     CHECK_SH("false; echo $?; true; echo $?", "1\n0\n", 0);
     CHECK_SH("nope_cmd; echo $?", "sh: nope_cmd: command not found\n127\n", 0);
+    /* the message goes where the command's stderr was redirected */
+    CHECK_SH("nope_cmd 2>/dev/null; echo $?", "127\n", 0);
+    CHECK_SH("nope_cmd 2>&1 | grep -c found", "1\n", 0);
     CHECK_SH("/bin/none; echo $?",
              "sh: /bin/none: No such file or directory\n127\n", 0);
     CHECK_SH("exit 7", "", 7);
