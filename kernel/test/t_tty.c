@@ -71,13 +71,18 @@ static long spawn_waiter(struct kt_world *w, uint32_t flags, int pgroup,
     return pid;
 }
 
+/* Whether our child pid has begun to exit. A signalled child may be a
+ * zombie already (its exit can finish on another hart before we look):
+ * then the lookup through our cap gives ESRCH, and that counts as
+ * exiting (we have not reaped it, so it cannot be gone otherwise). */
 static bool proc_exiting(struct kt_world *w, long pid)
 {
     int err = 0;
     struct proc *c = cap_proc_lookup(w->p, (int)pid, 0, &err);
-    KT_CHECK(c != NULL);
-    if (!c)
+    if (!c) {
+        KT_CHECK_EQ(err, -ESRCH);
         return true;
+    }
     spin_lock(&c->lock);
     bool ex = c->exiting;
     spin_unlock(&c->lock);
