@@ -41,54 +41,32 @@ static int mode_pgrp_wait(int argc, char **argv)
  * pgid in *pgid. 0 or an errno value. */
 static int spawn_member(pid_t *pid, int *cmd, int *pgid, int setpg, pid_t pg)
 {
-    int c[2], r[2];
-    if (pipe(c) < 0)
-        return errno;
-    if (pipe(r) < 0) {
-        int e = errno;
-        close(c[0]);
-        close(c[1]);
-        return e;
-    }
-    fcntl(c[1], F_SETFD, FD_CLOEXEC);
-    fcntl(r[0], F_SETFD, FD_CLOEXEC);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, c[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, r[1], 1);
-    posix_spawn_file_actions_addclose(&fa, c[0]);
-    posix_spawn_file_actions_addclose(&fa, r[1]);
     posix_spawnattr_t at;
     posix_spawnattr_init(&at);
     if (setpg) {
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
         posix_spawnattr_setpgroup(&at, pg);
     }
-    int rc = ut_spawn_self(pid, &fa, &at, "tty-pgrp-wait", NULL, NULL, NULL);
+    int rfd;
+    int rc = ut_spawn_cmd_attr(pid, cmd, &rfd, &at, "tty-pgrp-wait", NULL, NULL,
+                               NULL);
     posix_spawnattr_destroy(&at);
-    posix_spawn_file_actions_destroy(&fa);
-    close(c[0]);
-    close(r[1]);
-    if (rc) {
-        close(c[1]);
-        close(r[0]);
+    if (rc)
         return rc;
-    }
     char buf[48];
     long n = 0;
     while (n < (long)sizeof(buf) - 1) { /* one line */
-        long k = read(r[0], buf + n, 1);
+        long k = read(rfd, buf + n, 1);
         if (k <= 0 || buf[n] == '\n')
             break;
         n += k;
     }
     buf[n] = '\0';
-    close(r[0]);
+    close(rfd);
     int rpid = 0;
     *pgid = -1;
     if (sscanf(buf, "%d %d", &rpid, pgid) != 2 || rpid != *pid)
         *pgid = -1;
-    *cmd = c[1];
     return 0;
 }
 

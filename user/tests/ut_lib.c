@@ -165,10 +165,12 @@ int ut_fd_open(int fd)
     return r >= 0;
 }
 
-/* A helper child: utest MODE A1 A2 A3 with fd 0 <- *cmd, fd 1 -> *rep.
- * Our ends are close-on-exec, so later children do not inherit them. */
-int ut_spawn_cmd(pid_t *pid, int *cmd, int *rep, const char *mode,
-                 const char *a1, const char *a2, const char *a3)
+/* A helper child: utest MODE A1 A2 A3 with fd 0 <- *cmd, fd 1 -> *rep,
+ * spawned with attr (NULL: none). Our ends are close-on-exec, so later
+ * children do not inherit them. */
+int ut_spawn_cmd_attr(pid_t *pid, int *cmd, int *rep,
+                      const posix_spawnattr_t *attr, const char *mode,
+                      const char *a1, const char *a2, const char *a3)
 {
     int c[2], r[2];
     if (pipe(c) < 0)
@@ -187,7 +189,7 @@ int ut_spawn_cmd(pid_t *pid, int *cmd, int *rep, const char *mode,
     posix_spawn_file_actions_adddup2(&fa, r[1], 1);
     posix_spawn_file_actions_addclose(&fa, c[0]);
     posix_spawn_file_actions_addclose(&fa, r[1]);
-    int rc = ut_spawn_self(pid, &fa, NULL, mode, a1, a2, a3);
+    int rc = ut_spawn_self(pid, &fa, attr, mode, a1, a2, a3);
     posix_spawn_file_actions_destroy(&fa);
     close(c[0]);
     close(r[1]);
@@ -199,6 +201,12 @@ int ut_spawn_cmd(pid_t *pid, int *cmd, int *rep, const char *mode,
     *cmd = c[1];
     *rep = r[0];
     return 0;
+}
+
+int ut_spawn_cmd(pid_t *pid, int *cmd, int *rep, const char *mode,
+                 const char *a1, const char *a2, const char *a3)
+{
+    return ut_spawn_cmd_attr(pid, cmd, rep, NULL, mode, a1, a2, a3);
 }
 
 int ut_count_fds(void)

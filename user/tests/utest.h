@@ -208,6 +208,10 @@ int ut_fd_open(int fd);
  * (our ends close-on-exec); 0 or an errno. */
 int ut_spawn_cmd(pid_t *pid, int *cmd, int *rep, const char *mode,
                  const char *a1, const char *a2, const char *a3);
+/* The same, spawned with attr (NULL: none). */
+int ut_spawn_cmd_attr(pid_t *pid, int *cmd, int *rep,
+                      const posix_spawnattr_t *attr, const char *mode,
+                      const char *a1, const char *a2, const char *a3);
 int ut_count_fds(void);
 /* Empties a test file (O_TRUNC) so the suite gives its pages back. */
 void ut_scrub(const char *path);
