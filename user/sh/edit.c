@@ -27,11 +27,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "sh.h"
 
-static struct keel_termios orig_mode, raw_mode, held_mode;
+static struct termios orig_mode, raw_mode, held_mode;
 static int tty_state = -1; /* -1 unknown, 0 no terminal calls, 1 ok */
 static int tty_fd = -1;    /* the shell's own console fd for control */
 
@@ -47,12 +48,11 @@ int sh_tty_ok(void)
 {
     if (tty_state < 0) {
         tty_fd = open("/dev/console", O_RDWR | O_CLOEXEC);
-        tty_state = tty_fd >= 0 && sh_sys_tcget(tty_fd, &orig_mode) == 0;
+        tty_state = tty_fd >= 0 && tcgetattr(tty_fd, &orig_mode) == 0;
         raw_mode = orig_mode;
-        raw_mode.lflag &=
-            ~(uint32_t)(KEEL_TTY_ICANON | KEEL_TTY_ECHO | KEEL_TTY_ISIG);
+        raw_mode.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG);
         held_mode = orig_mode;
-        held_mode.lflag &= ~(uint32_t)KEEL_TTY_ISIG;
+        held_mode.c_lflag &= ~(tcflag_t)ISIG;
     }
     return tty_state;
 }
@@ -60,19 +60,19 @@ int sh_tty_ok(void)
 void sh_tty_raw(void)
 {
     if (sh_tty_ok())
-        sh_sys_tcset(tty_fd, &raw_mode);
+        tcsetattr(tty_fd, TCSANOW, &raw_mode);
 }
 
 void sh_tty_held(void)
 {
     if (sh_tty_ok())
-        sh_sys_tcset(tty_fd, &held_mode);
+        tcsetattr(tty_fd, TCSANOW, &held_mode);
 }
 
 void sh_tty_cooked(void)
 {
     if (sh_tty_ok())
-        sh_sys_tcset(tty_fd, &orig_mode);
+        tcsetattr(tty_fd, TCSANOW, &orig_mode);
 }
 
 /* ---- history ---- */

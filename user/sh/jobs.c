@@ -167,13 +167,13 @@ int sh_job_wait_fg(struct sh_job *j)
         last_bg = NULL;
     int term = sh.jobctl && j->pgid > 0 && !job_done(j);
     if (term) {
-        sh_sys_tcsetpgrp(sh_tty_fd(), j->pgid);
+        tcsetpgrp(sh_tty_fd(), j->pgid);
         sh_tty_cooked();
     }
     int st = wait_job(j);
     if (term) {
         sh_tty_raw(); /* ISIG off before the shell is in front again */
-        sh_sys_tcsetpgrp(sh_tty_fd(), sh.pgid);
+        tcsetpgrp(sh_tty_fd(), sh.pgid);
     }
     for (int k = 0; k < j->npids; k++) {
         if (j->pids[k] > 0 && WIFSIGNALED(j->st[k])) {

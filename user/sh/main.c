@@ -171,9 +171,9 @@ int main(int argc, char **argv)
     if (sh.interactive && sh_tty_ok()) {
         /* A group of our own, in front: ^C while a job runs goes to the
          * job's group, never to the shell's parent. */
-        sh_sys_setpgid(0, 0);
+        setpgid(0, 0);
         sh.pgid = getpid();
-        sh.jobctl = sh_sys_tcsetpgrp(sh_tty_fd(), sh.pgid) == 0;
+        sh.jobctl = tcsetpgrp(sh_tty_fd(), sh.pgid) == 0;
         sh_tty_raw();
     }
     for (;;) {

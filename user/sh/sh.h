@@ -12,7 +12,6 @@
  *   jobs.c     the job table, waiting, the console's foreground group
  *   edit.c     the line editor (raw mode, history), complete.c its tab
  *   builtins.c shell builtins and help, cmds.c the system commands
- *   sys.c      the terminal calls on struct keel_termios
  */
 #ifndef SH_H
 #define SH_H
@@ -219,12 +218,5 @@ int sh_cmd_ls(int argc, char **argv);
 int sh_cmd_rm(int argc, char **argv);
 int sh_cmd_mkdir(int argc, char **argv);
 int sh_cmd_rmdir(int argc, char **argv);
-
-/* ---- terminal calls (sys.c): 0, or -1 with errno ---- */
-
-int sh_sys_tcget(int fd, struct keel_termios *t);
-int sh_sys_tcset(int fd, const struct keel_termios *t);
-int sh_sys_tcsetpgrp(int fd, pid_t pgid);
-int sh_sys_setpgid(pid_t pid, pid_t pgid);
 
 #endif
