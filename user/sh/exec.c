@@ -225,15 +225,6 @@ retry:
         rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, envp);
         if (rc < 0) /* tolerate a libc that returns -1 and sets errno */
             rc = errno;
-        if (rc == EPERM && sh.jobctl && j->pgid > 0) {
-            /* Every process of the job's group has exited (echo in
-             * `echo hi | wc`): the group is gone, so this one leads a
-             * new one, which the later stages join. The live processes
-             * of the job still share one group. */
-            j->pgid = 0;
-            posix_spawnattr_setpgroup(&attr, 0);
-            rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, envp);
-        }
     }
     if (rc == ENOENT && b && !as_builtin && !strchr(argv[0], '/')) {
         /* no /bin program: the shell runs the builtin as a child */
