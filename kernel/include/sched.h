@@ -7,6 +7,7 @@
 
 #include "kernel.h"
 #include "list.h"
+#include "riscv.h"
 #include "spinlock.h"
 #include "../../libc/include/keel/abi.h"
 
@@ -149,6 +150,22 @@ static inline void sched_set_state(struct thread *t, int to)
     t->state = to;
 }
 void sched_set_ceiling(struct thread *t, int ceiling);
+
+/*
+ * A preemption point (docs/realtime.md). The kernel runs with interrupts
+ * off; long work (copies, page zeroing, teardown loops) calls this between
+ * bounded steps, holding no spinlock. Pending interrupts are taken here,
+ * and if one of them asked for a reschedule the thread gives up the hart
+ * as if preempted in user mode, resuming later (maybe on another hart).
+ */
+void sched_preempt_point_slow(void);
+static inline void sched_preempt_point(void)
+{
+    intr_on();
+    intr_off();
+    if (unlikely(this_hart()->need_resched))
+        sched_preempt_point_slow();
+}
 /* The wchan of a thread sleeping in nanosleep (sleep_until). */
 extern const char sched_sleep_wchan[];
 /* t's CPU time so far in timer ticks (any hart, no lock: one load). */
@@ -179,8 +196,14 @@ void waitq_init(struct waitq *wq, const char *name);
 /* Called with `held` locked: queues the current thread, unlocks `held`,
  * sleeps, relocks `held`. Returns -EINTR if the thread is being killed. */
 int waitq_wait(struct waitq *wq, spinlock_t *held);
+/* As waitq_wait, but gives up at the absolute time deadline (timer
+ * ticks): -ETIMEDOUT then (and the thread is off the queue), -EINTR when
+ * killed, 0 when woken. */
+int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline);
 void waitq_wake_all(struct waitq *wq);
-void waitq_wake_one(struct waitq *wq);
+/* Wakes the first thread still blocked on wq (one that a timeout or a
+ * kill already woke is only taken off); true if one was woken. */
+bool waitq_wake_one(struct waitq *wq);
 
 /* Timers and sleep. */
 uint64_t time_now_ticks(void);
@@ -193,6 +216,14 @@ uint64_t time_realtime_ns(void);
 uint64_t ns_to_ticks(uint64_t ns);
 uint64_t ticks_to_ns(uint64_t ticks);
 int sleep_until(uint64_t ticks); /* -EINTR when killed */
-void timer_program(void);        /* arm this hart's next timer event */
+/* The sleep structure under sleep_until and waitq_wait_until: t (the
+ * current thread) joins this hart's sleepers, to be woken with sched_wake
+ * at `deadline`; the caller sets t BLOCKED before it can take an
+ * interrupt. timer_sleep_cancel takes t off wherever it still is (no-op
+ * if the timer already fired). Lock order: callers may hold a waitq lock
+ * (S1: waitq lock -> sleep_lock). */
+void timer_sleep_insert(struct thread *t, uint64_t deadline);
+void timer_sleep_cancel(struct thread *t);
+void timer_program(void); /* arm this hart's next timer event */
 
 #endif

@@ -494,6 +494,15 @@ void sched_preempt(void)
     schedule_common(front && preempted);
 }
 
+void sched_preempt_point_slow(void)
+{
+#ifdef KEEL_LOCKCHECK
+    KASSERT(spin_depth() == 0);
+#endif
+    this_hart()->need_resched = 0;
+    sched_preempt();
+}
+
 /* S8: prio and policy change under t->slock, and under the rq lock too
  * while t is queued. */
 void sched_set_prio(struct thread *t, int policy, int prio)

@@ -90,14 +90,9 @@ void sched_tick(void)
     timer_program();
 }
 
-int sleep_until(uint64_t deadline)
+void timer_sleep_insert(struct thread *t, uint64_t deadline)
 {
     struct hart *h = this_hart();
-    struct thread *t = h->cur;
-    if (t->killed)
-        return -EINTR;
-    if (deadline <= time_now_ticks())
-        return 0;
     spin_lock(&h->sleep_lock);
     struct list *pos = &h->sleepers;
     list_for_each(it, &h->sleepers)
@@ -109,14 +104,12 @@ int sleep_until(uint64_t deadline)
     }
     t->wake_time = deadline;
     t->sleep_hart = h->id;
-    t->wchan = sched_sleep_wchan; /* before BLOCKED: threadinfo */
-    __atomic_thread_fence(__ATOMIC_RELEASE);
     list_insert_between(&t->sleep_node, pos->prev, pos);
-    sched_set_state(t, T_BLOCKED);
     spin_unlock(&h->sleep_lock);
-    timer_program();
-    sched_block(t);
-    /* Woken by the timer (already off the list) or by a kill. */
+}
+
+void timer_sleep_cancel(struct thread *t)
+{
     int sh = READ_ONCE(t->sleep_hart);
     if (sh >= 0) {
         spin_lock(&harts[sh].sleep_lock);
@@ -126,5 +119,25 @@ int sleep_until(uint64_t deadline)
         }
         spin_unlock(&harts[sh].sleep_lock);
     }
+}
+
+int sleep_until(uint64_t deadline)
+{
+    struct hart *h = this_hart();
+    struct thread *t = h->cur;
+    if (t->killed)
+        return -EINTR;
+    if (deadline <= time_now_ticks())
+        return 0;
+    t->wchan = sched_sleep_wchan; /* before BLOCKED: threadinfo */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    /* Interrupts are off: this hart's tick cannot see t on its list
+     * before it is BLOCKED. */
+    timer_sleep_insert(t, deadline);
+    sched_set_state(t, T_BLOCKED);
+    timer_program();
+    sched_block(t);
+    /* Woken by the timer (already off the list) or by a kill. */
+    timer_sleep_cancel(t);
     return t->killed ? -EINTR : 0;
 }

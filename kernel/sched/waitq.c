@@ -35,6 +35,36 @@ int waitq_wait(struct waitq *wq, spinlock_t *held)
     return t->killed ? -EINTR : 0;
 }
 
+int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline)
+{
+    struct thread *t = current();
+    if (t->killed)
+        return -EINTR;
+    if (deadline <= time_now_ticks())
+        return -ETIMEDOUT;
+    t->wchan = wq->lock.name;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    spin_lock(&wq->lock);
+    list_push_back(&wq->waiters, &t->wait_node);
+    timer_sleep_insert(t, deadline);
+    sched_set_state(t, T_BLOCKED);
+    spin_unlock(&wq->lock);
+    spin_unlock(held);
+    timer_program();
+    sched_block(t);
+    timer_sleep_cancel(t);
+    /* A waker takes t off the queue before waking it; still queued means
+     * the timer (or a kill) woke it. */
+    spin_lock(&wq->lock);
+    bool woken = list_empty(&t->wait_node);
+    list_remove(&t->wait_node);
+    spin_unlock(&wq->lock);
+    spin_lock(held);
+    if (t->killed)
+        return -EINTR;
+    return woken ? 0 : -ETIMEDOUT;
+}
+
 void waitq_wake_all(struct waitq *wq)
 {
     spin_lock(&wq->lock);
@@ -47,14 +77,16 @@ void waitq_wake_all(struct waitq *wq)
     spin_unlock(&wq->lock);
 }
 
-void waitq_wake_one(struct waitq *wq)
+bool waitq_wake_one(struct waitq *wq)
 {
+    bool woke = false;
     spin_lock(&wq->lock);
-    if (!list_empty(&wq->waiters)) {
+    while (!woke && !list_empty(&wq->waiters)) {
         struct thread *t =
             list_entry(wq->waiters.next, struct thread, wait_node);
         list_remove(&t->wait_node);
-        sched_wake(t);
+        woke = sched_wake(t);
     }
     spin_unlock(&wq->lock);
+    return woke;
 }

@@ -50,8 +50,16 @@ enum keel_syscall {
     SYS_thread_getschedparam = 36,
     SYS_thread_setceiling = 37,
     SYS_thread_getceiling = 38,
+    SYS_lockstat = 39, /* (index, struct keel_lockstat *): 1, 0 end */
     SYS_nanosleep = 40,
     SYS_clock_gettime = 41,
+    SYS_futex = 42,                 /* (uaddr, KEEL_FUTEX_*, val, timeout) */
+    SYS_clock_nanosleep = 43,       /* (clock, flags, req, rem): 0 or -errno */
+    SYS_clock_getres = 44,          /* (clock, struct keel_timespec *) */
+    SYS_clock_settime = 45,         /* (clock, ts): system cap with WRITE */
+    SYS_sched_setattr = 46,         /* (thread token or 0, attr, flags) */
+    SYS_sched_getattr = 47,         /* (thread token or 0, attr, size, flags) */
+    SYS_sched_rr_get_interval = 48, /* (thread token or 0, ts) */
     SYS_cap_get_token = 50,
     SYS_cap_drop = 51,
     SYS_cap_transfer = 52,
@@ -120,6 +128,54 @@ struct keel_dirent {
 #define KEEL_SCHED_FIFO 1     /* newlib SCHED_FIFO */
 #define KEEL_SCHED_RR 2       /* newlib SCHED_RR */
 #define KEEL_SCHED_SPORADIC 4 /* newlib SCHED_SPORADIC: ENOTSUP */
+#define KEEL_SCHED_DEADLINE 6 /* EDF with a CBS budget (Linux's number) */
+
+/* sched_setattr / sched_getattr: Linux's struct sched_attr, field for
+ * field. size is sizeof(struct keel_sched_attr) (KEEL_SCHED_ATTR_SIZE).
+ * For SCHED_DEADLINE: 0 < runtime <= deadline <= period (period 0 means
+ * period = deadline), all in ns; sched_priority must be 0. */
+#define KEEL_SCHED_ATTR_SIZE 48
+struct keel_sched_attr {
+    uint32_t size;
+    uint32_t sched_policy; /* KEEL_SCHED_* */
+    uint64_t sched_flags;  /* 0 */
+    int32_t sched_nice;    /* ignored (0) */
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+};
+
+/* Clocks: newlib's clockid_t values and flags. */
+#define KEEL_CLOCK_REALTIME 1
+#define KEEL_CLOCK_MONOTONIC 4
+#define KEEL_TIMER_ABSTIME 4 /* clock_nanosleep: req is an absolute time */
+
+/* Futex: a 32-bit aligned word in the caller's address space.
+ *  WAIT (val, timeout): sleep while *uaddr == val (else -EAGAIN); timeout
+ *    is a struct keel_timespec * or 0, relative unless KEEL_FUTEX_ABSTIME
+ *    (then on CLOCK_MONOTONIC, or CLOCK_REALTIME with
+ *    KEEL_FUTEX_CLOCK_REALTIME); -ETIMEDOUT, -EINTR when killed.
+ *  WAKE (n): wake up to n waiters, highest priority first; returns the
+ *    number woken.
+ *  LOCK_PI (timeout, always absolute): the word holds the owner's id
+ *    (KEEL_FUTEX_TID_MASK: the thread's lock id, libc's slot + 1) or 0
+ *    when free; the kernel sets KEEL_FUTEX_WAITERS, blocks the caller and
+ *    lends its priority to the owner (transitively, bounded depth).
+ *  UNLOCK_PI: the owner hands the word to the highest-priority waiter;
+ *    -EPERM if the caller does not own it.
+ *  TRYLOCK_PI: take it if free, else -EBUSY (never blocks). */
+#define KEEL_FUTEX_WAIT 0
+#define KEEL_FUTEX_WAKE 1
+#define KEEL_FUTEX_LOCK_PI 6
+#define KEEL_FUTEX_UNLOCK_PI 7
+#define KEEL_FUTEX_TRYLOCK_PI 8
+#define KEEL_FUTEX_CMD_MASK 0xff
+#define KEEL_FUTEX_ABSTIME 0x100
+#define KEEL_FUTEX_CLOCK_REALTIME 0x200
+#define KEEL_FUTEX_WAITERS 0x80000000u
+#define KEEL_FUTEX_OWNER_DIED 0x40000000u
+#define KEEL_FUTEX_TID_MASK 0x3fffffffu
 
 /* Threads: thread_create's stack size (0: the 64 KiB default) is rounded
  * up to whole pages and may be at most KEEL_THREAD_STACK_MAX; its flags. */
@@ -269,6 +325,20 @@ struct keel_kstat {
      * use by anyone, and all pages the allocator manages). */
     uint64_t pool_used[KEEL_POOL_N];
     uint64_t pool_max[KEEL_POOL_N];
+    /* Real-time bounds, recorded by debug kernels only (0 in release):
+     * the longest stretch each hart ran with interrupts off, and the
+     * longest any spinlock was held (its class in lockstat), in ns. */
+    uint64_t irqoff_max_ns[8];
+    uint64_t spin_hold_max_ns;
+};
+#define KEEL_KSTAT_RESET_MAX 1 /* kstat flag: zero the maxima after reading */
+
+/* lockstat: one row per spinlock class (locks sharing a name), debug
+ * kernels only (release: -ENOSYS). System cap with READ. */
+struct keel_lockstat {
+    char name[KEEL_NAME_MAX + 1];
+    uint64_t acquisitions;
+    uint64_t max_hold_ns;
 };
 
 /* quota_info: a process's quota account. used counts what the process
