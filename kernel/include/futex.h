@@ -1,0 +1,18 @@
+/*
+ * Futexes (docs/realtime.md "Wait queues, futexes and priority
+ * inheritance"). sys_futex (kernel/sync/futex.c) validates the word
+ * (aligned: else -EINVAL; mapped and user-writable: else -EFAULT) and
+ * runs WAIT and WAKE itself; the priority-inheriting commands go to
+ * futex_pi (kernel/sync/futex_pi.c). abs_deadline is an absolute
+ * CLOCK_MONOTONIC time in timer ticks, 0 for none.
+ */
+#ifndef KEEL_FUTEX_H
+#define KEEL_FUTEX_H
+
+#include "kernel.h"
+
+long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout);
+/* cmd: KEEL_FUTEX_LOCK_PI, UNLOCK_PI or TRYLOCK_PI (uaddr checked). */
+long futex_pi(uint64_t uaddr, int cmd, uint64_t abs_deadline);
+
+#endif
