@@ -7,7 +7,7 @@
 #define SUM (1 << 18)
     .text
     .globl uaccess_start, uaccess_end, uaccess_fault
-    .globl __copy_user, __strncpy_user
+    .globl __copy_user, __strncpy_user, __cmpxchg32_user
 uaccess_start:
 /* long __copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
 __copy_user:
@@ -55,6 +55,27 @@ __strncpy_user:
     ret
 3:  csrc sstatus, t6
     mv a0, t1
+    ret
+
+/* long __cmpxchg32_user(uint32_t *uaddr, uint32_t old, uint32_t new):
+ * atomically stores new if the word holds old; returns the value found
+ * (zero-extended: equal to old means stored) or -EFAULT. A word that does
+ * not hold old is read with an AMO (amoor of 0, which changes nothing) so
+ * that a read-only word faults either way. old and new arrive
+ * sign-extended (RV64 ABI), as lr.w loads. */
+__cmpxchg32_user:
+    li t6, SUM
+    csrs sstatus, t6
+1:  lr.w.aqrl t0, (a0)
+    bne t0, a1, 2f
+    sc.w.rl t1, a2, (a0)
+    bnez t1, 1b
+    j 3f
+2:  amoor.w.aqrl t0, zero, (a0)
+    beq t0, a1, 1b
+3:  csrc sstatus, t6
+    slli a0, t0, 32
+    srli a0, a0, 32
     ret
 uaccess_end:
 

@@ -11,7 +11,9 @@
 
 #include "kernel.h"
 
-long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utimeout);
+/* op and val arrive as whole registers: sys_futex truncates them itself
+ * (to int and uint32_t) rather than trusting the caller's extension. */
+long sys_futex(uint64_t uaddr, long op, uint64_t val, uint64_t utimeout);
 /* cmd: KEEL_FUTEX_LOCK_PI, UNLOCK_PI or TRYLOCK_PI (uaddr checked). */
 long futex_pi(uint64_t uaddr, int cmd, uint64_t abs_deadline);
 

@@ -108,6 +108,11 @@ int copy_to_user(uint64_t udst, const void *src, size_t n);
 /* Copies a NUL-terminated string of at most max bytes (NUL included):
  * returns its length, -EFAULT, or -ENAMETOOLONG when no NUL was found. */
 long strncpy_from_user(char *dst, uint64_t usrc, size_t max);
+/* Atomic compare-and-swap of an aligned user word (a futex): stores new
+ * if *uaddr == old. *cur gets the value found (== old: stored). 0, or
+ * -EFAULT when the word is misaligned, unmapped or not user-writable. */
+int uaccess_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new,
+                      uint32_t *cur);
 static inline bool user_range_ok(uint64_t va, size_t n)
 {
     return va >= USER_BASE && va <= USER_TOP && n <= USER_TOP - va;

@@ -4,6 +4,7 @@
 
 long __copy_user(void *dst, const void *src, size_t n);
 long __strncpy_user(char *dst, const char *src, size_t max);
+long __cmpxchg32_user(uint32_t *uaddr, uint32_t old, uint32_t new);
 
 int copy_from_user(void *dst, uint64_t usrc, size_t n)
 {
@@ -28,4 +29,15 @@ long strncpy_from_user(char *dst, uint64_t usrc, size_t max)
     if (r == -ENAMETOOLONG && room < max)
         return -EFAULT; /* ran off the end of user space */
     return r;
+}
+
+int uaccess_cmpxchg32(uint64_t uaddr, uint32_t old, uint32_t new, uint32_t *cur)
+{
+    if ((uaddr & 3) || !user_range_ok(uaddr, sizeof(uint32_t)))
+        return -EFAULT;
+    long r = __cmpxchg32_user((uint32_t *)uaddr, old, new);
+    if (r < 0)
+        return (int)r;
+    *cur = (uint32_t)r;
+    return 0;
 }

@@ -30,7 +30,8 @@
     X(procinfo) X(poweroff) X(kstat)                                           \
     X(threadinfo) X(cap_list)                                                  \
     X(setpgid) X(getpgid) X(ioctl)                                             \
-    X(stat) X(mkdir) X(rmdir) X(chdir) X(getcwd)
+    X(stat) X(mkdir) X(rmdir) X(chdir) X(getcwd)                               \
+    X(futex)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

@@ -272,6 +272,7 @@ extern const struct utest ut_revoke_storm_tests[];
 extern const struct utest ut_authority_tests[];
 extern const struct utest ut_mm_tests[];
 extern const struct utest ut_sched_tests[];
+extern const struct utest ut_futex_tests[]; /* issue 8 item 5 */
 extern const struct utest ut_intro_tests[];
 extern const struct utest ut_cwd_tests[]; /* issue 7 items 4, 7 */
 extern const struct utest ut_env_tests[]; /* issue 7 item 8 */
@@ -291,6 +292,7 @@ extern const struct ut_mode ut_quota_modes[];
 extern const struct ut_mode ut_quota_tree_modes[];
 extern const struct ut_mode ut_mm_modes[];
 extern const struct ut_mode ut_sched_modes[];
+extern const struct ut_mode ut_futex_modes[];
 extern const struct ut_mode ut_intro_modes[];
 extern const struct ut_mode ut_cwd_modes[];
 extern const struct ut_mode ut_env_modes[];
