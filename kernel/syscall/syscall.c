@@ -25,6 +25,7 @@
     X(sched_yield) X(thread_setschedparam) X(thread_getschedparam)             \
     X(thread_setceiling) X(thread_getceiling)                                  \
     X(nanosleep) X(clock_gettime)                                              \
+    X(sched_rr_get_interval)                                                   \
     X(cap_get_token) X(cap_drop) X(cap_transfer) X(cap_revoke_delegate)        \
     X(cap_info) X(proc_handle) X(quota_info)                                   \
     X(procinfo) X(poweroff) X(kstat)                                           \

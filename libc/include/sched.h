@@ -1,8 +1,10 @@
 /*
  * Keel's <sched.h>: newlib's, read with the option gates it needs to
  * declare what Keel's libc provides (sched_yield, sched_get_priority_min and
- * sched_get_priority_max), which are switched off again afterwards: Keel does
- * not provide these options in full (see <sys/features.h> and docs/posix.md).
+ * sched_get_priority_max, sched_setscheduler, sched_getscheduler,
+ * sched_setparam, sched_getparam, sched_rr_get_interval), which are switched
+ * off again afterwards: Keel does not announce these options (see
+ * <sys/features.h> and docs/posix.md: pids name the calling thread).
  */
 #ifndef KEEL_SCHED_H
 #define KEEL_SCHED_H

@@ -321,6 +321,24 @@ static void threads(void)
                   sched_get_priority_min(SCHED_RR),
           "priority range");
     check(sched_yield() == 0, "sched_yield");
+    /* Process scheduling: pid 0 and getpid() name the calling thread. */
+    int before = sched_getscheduler(0);
+    check(before == SCHED_RR || before == SCHED_FIFO, "sched_getscheduler");
+    check(sched_getparam(getpid(), &sp) == 0 && sp.sched_priority >= 1,
+          "sched_getparam");
+    int prio = sp.sched_priority;
+    check(sched_setscheduler(0, SCHED_FIFO, &sp) == before &&
+              sched_getscheduler(0) == SCHED_FIFO,
+          "sched_setscheduler");
+    check(sched_setparam(0, &sp) == 0 && sched_getparam(0, &sp) == 0 &&
+              sp.sched_priority == prio,
+          "sched_setparam");
+    struct timespec slice = {1, 1};
+    check(sched_rr_get_interval(0, &slice) == 0 && slice.tv_sec == 0 &&
+              slice.tv_nsec == 0,
+          "sched_rr_get_interval (FIFO: no slice)");
+    check(sched_setscheduler(0, before, &sp) == SCHED_FIFO,
+          "sched_setscheduler back");
 }
 
 /* ---- <time.h> ---- */

@@ -276,6 +276,7 @@ extern const struct utest ut_futex_tests[]; /* issue 8 item 5 */
 extern const struct utest ut_intro_tests[];
 extern const struct utest ut_cwd_tests[]; /* issue 7 items 4, 7 */
 extern const struct utest ut_env_tests[]; /* issue 7 item 8 */
+extern const struct utest ut_edf_tests[]; /* issue 8 item 7 */
 
 extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];
@@ -296,5 +297,6 @@ extern const struct ut_mode ut_futex_modes[];
 extern const struct ut_mode ut_intro_modes[];
 extern const struct ut_mode ut_cwd_modes[];
 extern const struct ut_mode ut_env_modes[];
+extern const struct ut_mode ut_edf_modes[];
 
 #endif

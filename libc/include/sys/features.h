@@ -4,8 +4,8 @@
  * lists every function). newlib announces no option for
  * riscv64-unknown-elf, and Keel provides none of the larger options in
  * full (threads without condition variables, keys or once; clocks
- * without timers; priority scheduling without sched_setscheduler; spawn
- * without signal attributes), so only these are defined:
+ * without timers; process scheduling only for the caller's own pid;
+ * spawn without signal attributes), so only these are defined:
  *  _POSIX_THREAD_ATTR_STACKSIZE  pthread_attr_setstacksize/getstacksize.
  *
  * newlib gates the declarations of the functions Keel does provide
