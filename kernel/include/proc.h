@@ -42,7 +42,7 @@ struct proc {
     /* What threadinfo shows of an exited thread not yet joined. */
     struct thread_exit_info {
         uint64_t cpu_ticks;
-        int8_t hart, policy, prio, ceiling;
+        int8_t hart, policy, prio, ceiling, base_prio;
     } thread_exit[CAP_THREAD_SLOTS];
     uint32_t thread_done;     /* bit t: slot t exited, not yet joined */
     uint32_t thread_detached; /* bit t: slot t's thread is detached */

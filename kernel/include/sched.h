@@ -43,6 +43,7 @@ enum thread_state {
 
 struct proc;
 struct waitq;
+struct pi_lock;
 
 /*
  * A thread. Its scheduling state (state, prio, policy, ceiling, hart,
@@ -84,6 +85,13 @@ struct thread {
      * switches the thread in or out (sched.c "CPU time"). */
     volatile uint64_t cpu_word;
     int ran_hart; /* the hart it last ran on, -1 before it first ran */
+    /* Priority inheritance (sync/pi.c, under pi_glock; pi_base also
+     * under slock): the PI locks it owns, the one it waits on, and its
+     * base priority while a waiter lends it a higher one (0: not
+     * boosted, prio is the base). */
+    struct list pi_held;
+    struct pi_lock *pi_blocked_on;
+    int pi_base;
 };
 
 struct runqueue {
@@ -132,7 +140,19 @@ void sched_enqueue_new(struct thread *t);         /* place a new thread */
 void schedule(void);               /* switch away; current state decides how */
 void sched_preempt(void);          /* on the way back to user: need_resched */
 bool sched_wake(struct thread *t); /* BLOCKED -> READY; false if not blocked */
+/* Sets t's base priority and policy (sync/pi.c): the priority it runs
+ * at is the base or a higher one inherited through PI locks. Takes
+ * pi_glock, then slock and rq locks: call it holding none of those. */
 void sched_set_prio(struct thread *t, int policy, int prio);
+/* The raw setter under it (sched.c, protocol S8): t runs at prio from
+ * now on, re-queued if it is READY. */
+void sched_requeue_prio(struct thread *t, int policy, int prio);
+/* t's base priority (its own, not inherited); t->slock held or t not
+ * yet running. */
+static inline int sched_base_prio(const struct thread *t)
+{
+    return t->pi_base ? t->pi_base : t->prio;
+}
 void sched_tick(void); /* timer interrupt */
 void sched_ipi(int hart);
 void sched_finish_switch(void);
@@ -187,7 +207,9 @@ extern void (*volatile sched_test_place_hook)(struct thread *t);
 #endif
 
 /* Wait queues: the waiter adds itself under the object's lock, then
- * sleeps; wakers remove and wake. */
+ * sleeps; wakers remove and wake, the highest-priority waiter first
+ * (FIFO within a priority; chosen at wake time, so a priority changed
+ * while waiting counts; O(waiters), at most MAX_THREADS). */
 struct waitq {
     spinlock_t lock;
     struct list waiters;
@@ -200,9 +222,11 @@ int waitq_wait(struct waitq *wq, spinlock_t *held);
  * ticks): -ETIMEDOUT then (and the thread is off the queue), -EINTR when
  * killed, 0 when woken. */
 int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline);
+/* Wakes every waiter (the run queues then order them by priority). */
 void waitq_wake_all(struct waitq *wq);
-/* Wakes the first thread still blocked on wq (one that a timeout or a
- * kill already woke is only taken off); true if one was woken. */
+/* Wakes the highest-priority thread still blocked on wq (the earliest
+ * queued among equals; one that a timeout or a kill already woke is
+ * passed over and left to take itself off); true if one was woken. */
 bool waitq_wake_one(struct waitq *wq);
 
 /* Timers and sleep. */

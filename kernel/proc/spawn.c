@@ -23,6 +23,7 @@
  * Any failure undoes everything: no child, no leaked object, and no file
  * created or truncated.
  */
+#include "../include/pi.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
 #include "../fs/path.h"
@@ -333,7 +334,7 @@ long sys_spawn(uint64_t ureq)
         t->prio = a->req.priority;
     } else {
         t->policy = self->policy;
-        t->prio = self->prio;
+        t->prio = pi_base_prio(self); /* not a boost it has now */
     }
     t->ceiling = a->req.ceiling;
     spin_lock(&proc_tree_lock);

@@ -8,6 +8,7 @@
  */
 #include "../include/asm_offsets.h"
 #include "../include/cap.h"
+#include "../include/pi.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
 #include "../mm/pool.h"
@@ -81,6 +82,9 @@ struct thread *thread_alloc(struct proc *p)
     list_init(&t->rq_node);
     list_init(&t->wait_node);
     list_init(&t->sleep_node);
+    list_init(&t->pi_held);
+    t->pi_blocked_on = NULL;
+    t->pi_base = 0;
     return t;
 }
 
@@ -157,6 +161,7 @@ void thread_exit(uint64_t retval)
             .hart = (int8_t)t->ran_hart,
             .policy = (int8_t)t->policy,
             .prio = (int8_t)t->prio,
+            .base_prio = (int8_t)pi_base_prio(t),
             .ceiling = (int8_t)t->ceiling,
         };
         p->thread_done |= bit;
@@ -235,7 +240,7 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
         return -EAGAIN;
     }
     struct thread *self = current();
-    t->prio = self->prio;
+    t->prio = pi_base_prio(self); /* not a boost it has now */
     t->policy = self->policy;
     t->ceiling = READ_ONCE(self->ceiling); /* inherited, never raised */
     t->tf->sepc = entry;
@@ -359,7 +364,7 @@ long sys_thread_getschedparam(uint64_t tok, uint64_t upolicy, uint64_t uprio)
     cap_lock(p);
     int err;
     struct thread *t = cap_thread_lookup_locked(p, tok, CAP_RIGHT_READ, &err);
-    int policy = t ? t->policy : 0, prio = t ? t->prio : 0;
+    int policy = t ? t->policy : 0, prio = t ? pi_base_prio(t) : 0;
     cap_unlock(p);
     if (!t)
         return err;

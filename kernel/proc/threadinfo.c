@@ -43,6 +43,7 @@ static bool proc_thread_row(struct proc *p, int *want,
             out->hart = e->hart;
             out->policy = e->policy;
             out->priority = e->prio;
+            out->base_priority = e->base_prio;
             out->ceiling = e->ceiling;
             out->cpu_ns = ticks_to_ns(e->cpu_ticks);
         }

@@ -7,6 +7,8 @@
  * Wakers, priority setters and schedule() all follow these rules:
  *  S1. Lock order: waitq lock -> sleep_lock -> t->slock -> rq lock. At most
  *      one thread's slock and one rq lock are held at a time.
+ *      pi_glock (sync/pi.c) sits between the waitq-level locks and
+ *      t->slock, and is never held together with a sleep_lock.
  *  S2. t->prio, t->policy and t->ceiling change only with t->slock held,
  *      and while t is READY or RUNNING also with the lock of the run queue
  *      of harts[t->hart] (so rq_pop and schedule's requeue, which hold only
@@ -504,8 +506,8 @@ void sched_preempt_point_slow(void)
 }
 
 /* S8: prio and policy change under t->slock, and under the rq lock too
- * while t is queued. */
-void sched_set_prio(struct thread *t, int policy, int prio)
+ * while t is queued. sched_set_prio (sync/pi.c) adds PI on top. */
+void sched_requeue_prio(struct thread *t, int policy, int prio)
 {
     spin_lock(&t->slock);
     int old = t->prio;

@@ -29,7 +29,8 @@ void sched_thread_snapshot(struct thread *t, struct keel_threadinfo *out)
 {
     spin_lock(&t->slock);
     out->policy = t->policy;
-    out->priority = t->prio;
+    out->priority = t->prio; /* effective: a PI boost shows */
+    out->base_priority = sched_base_prio(t);
     out->ceiling = t->ceiling;
     out->state = KEEL_TSTATE_READY;
     out->hart = READ_ONCE(t->ran_hart);

@@ -4,6 +4,15 @@
  * then sleeps; wakers remove it and wake it with sched_wake. Lock order:
  * waitq lock -> (sched_wake) thread slock -> rq lock. The queue's name
  * (its lock's) is what threadinfo shows as a blocked thread's wchan.
+ *
+ * Priority order: waiters stay in arrival order and waitq_wake_one picks
+ * the highest priority among those still BLOCKED at wake time, the
+ * earliest among equals. Picking at wake time (rather than sorting at
+ * insertion) means a priority changed while a thread waits (setschedparam,
+ * or a PI boost, sync/pi.c) needs no re-positioning and no lock on the
+ * queue. The cost is one pass over the waiters per wake-up under wq->lock:
+ * O(n), n <= MAX_THREADS. The priority is read without its slock (one
+ * word): a change racing the wake-up counts either way.
  */
 #include "../include/proc.h"
 #include "../include/sched.h"
@@ -77,13 +86,32 @@ void waitq_wake_all(struct waitq *wq)
     spin_unlock(&wq->lock);
 }
 
+/* The waiter to wake first: highest priority, then earliest queued,
+ * among those still BLOCKED (wq->lock held). */
+static struct thread *waitq_best(struct waitq *wq)
+{
+    struct thread *best = NULL;
+    int best_prio = -1;
+    list_for_each(it, &wq->waiters)
+    {
+        struct thread *t = list_entry(it, struct thread, wait_node);
+        int p = READ_ONCE(t->prio);
+        if (p > best_prio && READ_ONCE(t->state) == T_BLOCKED) {
+            best = t;
+            best_prio = p;
+        }
+    }
+    return best;
+}
+
 bool waitq_wake_one(struct waitq *wq)
 {
     bool woke = false;
     spin_lock(&wq->lock);
-    while (!woke && !list_empty(&wq->waiters)) {
-        struct thread *t =
-            list_entry(wq->waiters.next, struct thread, wait_node);
+    struct thread *t;
+    /* Each pass takes one thread off, so this ends; a second pass only
+     * follows a timeout or kill racing this wake-up. */
+    while (!woke && (t = waitq_best(wq)) != NULL) {
         list_remove(&t->wait_node);
         woke = sched_wake(t);
     }

@@ -1,12 +1,16 @@
 /*
- * Kernel sleeping mutexes (kmutex.h). The protocol:
- *  K1. lock: under m->lock, take a free mutex; else queue on m->waiters,
- *      become BLOCKED, drop m->lock and switch away.
- *  K2. unlock: under m->lock, hand ownership to the first waiter (taking
- *      it off the queue) and wake it; with no waiter the mutex is free.
+ * Kernel sleeping mutexes (kmutex.h) with priority inheritance
+ * (sync/pi.c). The protocol:
+ *  K1. lock: under m->lock, take a free mutex; else queue on the PI
+ *      record's waiters (lending the owner our priority), become BLOCKED,
+ *      drop m->lock and switch away.
+ *  K2. unlock: under m->lock, hand ownership to the highest-priority
+ *      waiter (pi_release takes it off the queue; the old owner drops its
+ *      boost) and wake it; with no waiter the mutex is free.
  *  K3. a waiter woken for any other reason (a kill) finds it is not the
  *      owner and waits again; ownership is only ever given by K2, so no
  *      wake-up is lost and no waiter is passed over.
+ * Lock order: m->lock -> pi_glock -> t->slock -> rq lock.
  */
 #include "../include/kmutex.h"
 #include "../include/proc.h"
@@ -14,17 +18,16 @@
 void kmutex_init(struct kmutex *m, const char *name)
 {
     spin_init(&m->lock, name);
-    m->owner = NULL;
-    list_init(&m->waiters);
+    pi_lock_init(&m->pi);
 }
 
 bool kmutex_trylock(struct kmutex *m)
 {
     struct thread *t = current();
     spin_lock(&m->lock);
-    bool got = m->owner == NULL;
+    bool got = m->pi.owner == NULL;
     if (got)
-        m->owner = t;
+        pi_take(&m->pi, t);
     spin_unlock(&m->lock);
     return got;
 }
@@ -36,15 +39,15 @@ void kmutex_lock(struct kmutex *m)
     KASSERT(spin_depth() == 0);
 #endif
     spin_lock(&m->lock);
-    KASSERT(m->owner != t);
-    if (m->owner == NULL) { /* K1: free */
-        m->owner = t;
+    if (m->pi.owner == NULL) { /* K1: free */
+        pi_take(&m->pi, t);
         spin_unlock(&m->lock);
         return;
     }
-    while (m->owner != t) { /* K1, K3 */
-        if (list_empty(&t->wait_node))
-            list_push_back(&m->waiters, &t->wait_node);
+    /* A kernel lock cycle is a kernel bug: never a silent hang. */
+    if (pi_wait_begin(&m->pi, t) < 0)
+        panic("kmutex %s: deadlock", m->lock.name);
+    while (m->pi.owner != t) { /* K1, K3 */
         t->wchan = m->lock.name;
         __atomic_thread_fence(__ATOMIC_RELEASE);
         sched_set_state(t, T_BLOCKED);
@@ -58,20 +61,14 @@ void kmutex_lock(struct kmutex *m)
 void kmutex_unlock(struct kmutex *m)
 {
     spin_lock(&m->lock);
-    KASSERT(m->owner == current());
-    if (list_empty(&m->waiters)) {
-        m->owner = NULL;
-    } else { /* K2 */
-        struct thread *w =
-            list_entry(m->waiters.next, struct thread, wait_node);
-        list_remove(&w->wait_node);
-        m->owner = w;
+    KASSERT(m->pi.owner == current());
+    struct thread *w = pi_release(&m->pi); /* K2 */
+    if (w)
         sched_wake(w);
-    }
     spin_unlock(&m->lock);
 }
 
 bool kmutex_held(const struct kmutex *m)
 {
-    return m->owner == current();
+    return m->pi.owner == current();
 }

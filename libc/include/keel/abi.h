@@ -285,6 +285,9 @@ struct keel_threadinfo {
     uint64_t cpu_ns; /* time spent running */
     char name[KEEL_NAME_MAX + 1];  /* the process's name */
     char wchan[KEEL_NAME_MAX + 1]; /* BLOCKED: the wait queue's name */
+    /* priority is the effective one (with what PI lends); this is the
+     * thread's own, as setschedparam set it. */
+    int32_t base_priority;
 };
 
 /* procinfo: one row of `ps`. */
