@@ -16,5 +16,9 @@
 long sys_futex(uint64_t uaddr, long op, uint64_t val, uint64_t utimeout);
 /* cmd: KEEL_FUTEX_LOCK_PI, UNLOCK_PI or TRYLOCK_PI (uaddr checked). */
 long futex_pi(uint64_t uaddr, int cmd, uint64_t abs_deadline);
+struct thread;
+/* thread_exit, before leaving the address space: t (current) hands each
+ * PI futex it owns with kernel waiters to its top waiter, OWNER_DIED. */
+void futex_pi_exit(struct thread *t);
 
 #endif

@@ -50,6 +50,8 @@ void pi_wait_end(struct pi_lock *l, struct thread *t);
  * The old owner drops back to what its other locks and base give it.
  */
 struct thread *pi_release(struct pi_lock *l);
+/* The first PI lock t owns, NULL if none. */
+struct pi_lock *pi_first_held(struct thread *t);
 /* t's base priority, read under t->slock (any thread). */
 int pi_base_prio(struct thread *t);
 /* The highest priority waiting on l (0 if none); object lock held. */

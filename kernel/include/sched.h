@@ -92,6 +92,7 @@ struct thread {
     struct list pi_held;
     struct pi_lock *pi_blocked_on;
     int pi_base;
+    bool futex_exited; /* past futex_pi_exit: owns no PI futex (futex_pi.c) */
 };
 
 struct runqueue {

@@ -8,6 +8,7 @@
  */
 #include "../include/asm_offsets.h"
 #include "../include/cap.h"
+#include "../include/futex.h"
 #include "../include/pi.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
@@ -85,6 +86,7 @@ struct thread *thread_alloc(struct proc *p)
     list_init(&t->pi_held);
     t->pi_blocked_on = NULL;
     t->pi_base = 0;
+    t->futex_exited = false;
     return t;
 }
 
@@ -144,6 +146,7 @@ void thread_exit(uint64_t retval)
     /* Leave the process's address space now: once nthreads drops, the
      * last thread may free the page table while this hart is still on
      * its way out. Nothing below touches user memory. */
+    futex_pi_exit(t); /* it still writes the words it hands over */
     vm_switch_kernel();
     /* Keep p's struct alive until we are done with its wait queue: the
      * last thread's teardown and a reap could otherwise free it. */

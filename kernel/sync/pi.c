@@ -47,6 +47,17 @@ int pi_top_prio(struct pi_lock *l)
     return best;
 }
 
+struct pi_lock *pi_first_held(struct thread *t)
+{
+    spin_lock(&pi_glock);
+    struct pi_lock *l =
+        list_empty(&t->pi_held)
+            ? NULL
+            : list_entry(t->pi_held.next, struct pi_lock, held_node);
+    spin_unlock(&pi_glock);
+    return l;
+}
+
 int pi_base_prio(struct thread *t)
 {
     spin_lock(&t->slock);

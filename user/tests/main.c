@@ -60,6 +60,7 @@ static const struct utest *const tables[] = {
     ut_tty_tests,          ut_env_tests,       /* issue 7 items 2, 7, 8 */
     ut_futex_tests,                            /* issue 8 item 5 */
     ut_edf_tests,                              /* issue 8 item 7 */
+    ut_pi_tests,                               /* issue 8 item 5 (PI) */
 };
 
 static const struct ut_mode *const mode_tables[] = {
@@ -68,6 +69,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_small_modes, ut_quota_modes,      ut_authority_modes, ut_mm_modes,
     ut_sched_modes, ut_quota_tree_modes, ut_intro_modes,     ut_tty_modes,
     ut_cwd_modes,   ut_env_modes,        ut_futex_modes,     ut_edf_modes,
+    ut_pi_modes,
 };
 
 /* ---- failure state of the running test ---- */

@@ -294,6 +294,8 @@ extern const struct ut_mode ut_quota_tree_modes[];
 extern const struct ut_mode ut_mm_modes[];
 extern const struct ut_mode ut_sched_modes[];
 extern const struct ut_mode ut_futex_modes[];
+extern const struct utest ut_pi_tests[]; /* issue 8 item 5 (PI) */
+extern const struct ut_mode ut_pi_modes[];
 extern const struct ut_mode ut_intro_modes[];
 extern const struct ut_mode ut_cwd_modes[];
 extern const struct ut_mode ut_env_modes[];
