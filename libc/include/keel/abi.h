@@ -159,7 +159,8 @@ struct keel_sched_attr {
  *  WAKE (n): wake up to n waiters, highest priority first; returns the
  *    number woken.
  *  LOCK_PI (timeout, always absolute): the word holds the owner's id
- *    (KEEL_FUTEX_TID_MASK: the thread's lock id, libc's slot + 1) or 0
+ *    (KEEL_FUTEX_TID_MASK: the thread's lock id, its thread cap slot as
+ *    SYS_thread_self returns it and libc's locks record it) or 0
  *    when free; the kernel sets KEEL_FUTEX_WAITERS, blocks the caller and
  *    lends its priority to the owner (transitively, bounded depth).
  *  UNLOCK_PI: the owner hands the word to the highest-priority waiter;
