@@ -301,3 +301,95 @@ KTEST(pi_kmutex_hands_to_highest_waiter)
         KT_CHECK_EQ(kh_order[i], want[i]);
     sched_set_prio(self, old_policy, old_prio);
 }
+
+/* ---- the chain bound: PI_CHAIN_MAX owners from a waiter ---- */
+
+#define CD_N (PI_CHAIN_MAX + 2) /* owners 0..CD_N-1 */
+
+static struct kmutex cd_m[CD_N];
+static volatile int cd_holds[CD_N];
+static volatile int cd_release;
+
+/* Owner i holds cd_m[i], then (i > 0) waits for cd_m[i - 1]. */
+static void cd_owner(void *arg)
+{
+    int i = (int)(long)arg;
+    kmutex_lock(&cd_m[i]);
+    __atomic_store_n(&cd_holds[i], 1, __ATOMIC_RELEASE);
+    if (i == 0) {
+        while (!READ_ONCE(cd_release))
+            nap();
+    } else {
+        kmutex_lock(&cd_m[i - 1]);
+        kmutex_unlock(&cd_m[i - 1]);
+    }
+    kmutex_unlock(&cd_m[i]);
+    __atomic_fetch_add(&pi_done, 1, __ATOMIC_RELEASE);
+    while (!READ_ONCE(pi_finish))
+        nap();
+}
+
+static void cd_top(void *arg)
+{
+    (void)arg;
+    kmutex_lock(&cd_m[CD_N - 1]);
+    kmutex_unlock(&cd_m[CD_N - 1]);
+    __atomic_fetch_add(&pi_done, 1, __ATOMIC_RELEASE);
+    while (!READ_ONCE(pi_finish))
+        nap();
+}
+
+static struct pi_lock *cd_want;
+static bool waits_on_want(struct thread *t)
+{
+    return is_blocked(t) && READ_ONCE(t->pi_blocked_on) == cd_want;
+}
+
+KTEST(pi_chain_depth_bounded)
+{
+    /* Owners at priority 5 in a chain CD_N long; a waiter at 30 on the
+     * last lock boosts the PI_CHAIN_MAX owners nearest it, not the two
+     * beyond. */
+    struct thread *self = current();
+    int old_prio = pi_base_prio(self), old_policy = self->policy;
+    sched_set_prio(self, KEEL_SCHED_FIFO, 40);
+    pi_done = 0;
+    pi_finish = 0;
+    cd_release = 0;
+    struct thread *ts[CD_N];
+    for (int i = 0; i < CD_N; i++) {
+        kmutex_init(&cd_m[i], "ktest_cd");
+        cd_holds[i] = 0;
+    }
+    for (int i = 0; i < CD_N; i++) {
+        ts[i] = kthread_create(cd_owner, (void *)(long)i, 5);
+        KT_CHECK(ts[i] != NULL);
+        if (!ts[i])
+            return;
+        for (int k = 0; k < POLL_MAX && !READ_ONCE(cd_holds[i]); k++)
+            nap();
+        KT_CHECK(READ_ONCE(cd_holds[i]));
+        if (i > 0) {
+            cd_want = &cd_m[i - 1].pi;
+            KT_CHECK(wait_for(waits_on_want, ts[i]));
+        }
+    }
+    struct thread *top = kthread_create(cd_top, NULL, 30);
+    KT_CHECK(top != NULL);
+    if (!top)
+        return;
+    cd_want = &cd_m[CD_N - 1].pi;
+    KT_CHECK(wait_for(waits_on_want, top));
+    for (int i = 0; i < CD_N; i++) {
+        int want = i >= CD_N - PI_CHAIN_MAX ? 30 : 5;
+        if (prio_of(ts[i]) != want)
+            printk("    owner %d runs at %d\n", i, prio_of(ts[i]));
+        KT_CHECK_EQ(prio_of(ts[i]), want);
+    }
+    cd_release = 1;
+    wait_done(CD_N + 1);
+    for (int i = 0; i < CD_N; i++)
+        KT_CHECK_EQ(prio_of(ts[i]), 5);
+    pi_finish = 1;
+    sched_set_prio(self, old_policy, old_prio);
+}
