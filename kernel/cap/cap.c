@@ -160,13 +160,13 @@ int cap_fd_install(struct proc *p, struct file *f, unsigned rights,
 
 /* Lock order: the cap lock, then ramfs_lock (inside the commit). */
 int cap_fd_open(struct proc *p, struct vfs_open_req *r, unsigned rights,
-                bool cloexec, uint8_t ***old)
+                bool cloexec, struct inode **trunc)
 {
-    *old = NULL;
+    *trunc = NULL;
     cap_lock(p);
     int slot = cap_table_alloc(&p->caps.t, 0);
     if (slot >= 0) {
-        int err = vfs_open_commit_pages(r, 1, NULL, old);
+        int err = vfs_open_commit_defer(r, 1, NULL, trunc);
         if (err) {
             slot = err;
         } else {

@@ -84,7 +84,9 @@ int vfs_check_oflags(int oflags)
  * hold, checks every request (nothing changes if one fails), and only
  * then creates and truncates. vfs_open is a batch of one; open(2) commits
  * under the caller's cap lock once its slot is known (cap_fd_open), so a
- * full fd table changes nothing either.
+ * full fd table changes nothing either. A truncation (O_TRUNC) happens
+ * after the commit, outside every spinlock: it takes the file's data
+ * lock (a kmutex), waiting for a read or write in progress.
  */
 static const struct file_ops vfs_pending_ops = {.seekable = false};
 
@@ -153,8 +155,11 @@ static int open_resolve(struct vfs_open_req *reqs, int i,
 }
 
 /* Make request r's change (it was checked: nothing fails here); returns
- * the pages a truncation took, to free after unlocking. ramfs_lock held. */
-static uint8_t **open_apply(struct vfs_open_req *reqs, struct vfs_open_req *r)
+ * the inode to truncate after unlocking (ramfs_truncate waits for the
+ * file's data lock, which is never taken under a spinlock), or NULL.
+ * ramfs_lock held. */
+static struct inode *open_apply(struct vfs_open_req *reqs,
+                                struct vfs_open_req *r)
 {
     if (!r->ip)
         r->ip =
@@ -169,11 +174,11 @@ static uint8_t **open_apply(struct vfs_open_req *reqs, struct vfs_open_req *r)
                                          : &ramfs_file_ops;
     if (ip->kind == KEEL_NODE_FILE || ip->kind == KEEL_NODE_DIR)
         ramfs_inode_open(ip); /* an unlink or rmdir now keeps it for f */
-    return open_truncates(r) ? ramfs_truncate(ip) : NULL;
+    return open_truncates(r) ? ip : NULL;
 }
 
-int vfs_open_commit_pages(struct vfs_open_req *reqs, int n,
-                          const char *exec_path, uint8_t **old[])
+int vfs_open_commit_defer(struct vfs_open_req *reqs, int n,
+                          const char *exec_path, struct inode *trunc[])
 {
     uint32_t ncreate = 0;
     int err = 0;
@@ -189,17 +194,18 @@ int vfs_open_commit_pages(struct vfs_open_req *reqs, int n,
     if (!err)
         err = ramfs_reserve_creates(ncreate); /* the pool and the quota */
     for (int i = 0; i < n; i++)
-        old[i] = err ? NULL : open_apply(reqs, &reqs[i]);
+        trunc[i] = err ? NULL : open_apply(reqs, &reqs[i]);
     spin_unlock(&ramfs_lock);
     return err;
 }
 
 int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path)
 {
-    uint8_t **old[VFS_OPEN_BATCH_MAX];
-    int err = vfs_open_commit_pages(reqs, n, exec_path, old);
+    struct inode *trunc[VFS_OPEN_BATCH_MAX];
+    int err = vfs_open_commit_defer(reqs, n, exec_path, trunc);
     for (int i = 0; i < n && !err; i++)
-        ramfs_free_pages(old[i]);
+        if (trunc[i])
+            ramfs_truncate(trunc[i]); /* open: the inode stays */
     return err;
 }
 

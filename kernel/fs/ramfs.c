@@ -1,8 +1,8 @@
 /*
  * The ramfs: a tree of inodes in a fixed pool. Files from the boot image
  * point at the image (read-only, contiguous, so programs load straight
- * from it); a write first copies such a file into pages. ramfs_lock
- * guards the whole tree and every file's data. A file in pages holds at
+ * from it); a write first copies such a file into pages. A file in pages
+ * holds at
  * most FILE_MAX_PAGES pages (2 MiB: the pointer array is one page); a
  * boot-image file may be larger (it is read in place), but a write that
  * would copy it into pages gives EFBIG and changes nothing. Writes at or
@@ -18,6 +18,19 @@
  * is the root). Directories (mkdir, rmdir, the working directory:
  * ramfs_dir.c) follow the same lifetime rule as files: a removed one
  * lives on without a name while a struct file has it open.
+ *
+ * Locking (docs/realtime.md "Files and directories"): ramfs_lock, a
+ * global spinlock, guards the tree (names, parent, children), every
+ * inode's counts (nopen, ncwd), unlinked, owner and npages, and every
+ * proc->cwd; each hold is one bounded step (a path resolution, one
+ * directory's scan for readdir, a count, a charge), never a copy of file
+ * data or a loop over a file's pages. A file's data is guarded by its
+ * inode's kmutex ip->lock (ramfs_file.c: reads, writes, truncation).
+ * Lock order: ip->lock (at most one inode's), then ramfs_lock, which is
+ * innermost (a caller's cap lock may be held outside it: open); no
+ * kmutex is taken with ramfs_lock or any other spinlock held. Pages
+ * detached under ramfs_lock are freed after unlocking, with preemption
+ * points (ramfs_free_pages).
  */
 #include "../include/mm.h"
 #include "../include/proc.h"
@@ -25,9 +38,6 @@
 #include "../mm/pool.h"
 #include "path.h"
 #include "ramfs_int.h"
-
-#define FILE_MAX_PAGES (PAGE_SIZE / sizeof(uint8_t *))
-#define FILE_MAX_SIZE (FILE_MAX_PAGES * PAGE_SIZE)
 
 spinlock_t ramfs_lock = SPINLOCK_INIT("ramfs");
 static struct inode inode_storage[MAX_INODES];
@@ -46,6 +56,7 @@ struct inode *ramfs_inode_new(struct inode *dir, const char *name, int kind)
     list_init(&ip->children);
     list_init(&ip->sibling);
     ip->parent = dir ? dir : ip;
+    kmutex_init(&ip->lock, "inode");
     if (dir)
         list_push_back(&dir->children, &ip->sibling);
     return ip;
@@ -88,31 +99,6 @@ struct inode *ramfs_inode_create(struct inode *dir, const char *name, int kind)
     else
         ip->owner = owner;
     return ip;
-}
-
-/* ramfs_lock held: charge n data pages of ip to its owner (a file the
- * kernel made is charged to the process writing it, which owns it from
- * then on). -ENOSPC when the owner's page quota says no. */
-static int file_charge(struct inode *ip, uint64_t n)
-{
-    if (!ip->owner) {
-        struct thread *self = current();
-        if (self && self->proc) {
-            if (quota_charge(self->proc, KEEL_POOL_INODES, 1) < 0)
-                return -ENOSPC;
-            ip->owner = self->proc;
-        }
-    }
-    if (quota_charge(ip->owner, KEEL_POOL_PAGES, n) < 0)
-        return -ENOSPC;
-    ip->npages += n;
-    return 0;
-}
-
-static void file_uncharge(struct inode *ip, uint64_t n)
-{
-    quota_uncharge(ip->owner, KEEL_POOL_PAGES, n);
-    ip->npages -= n;
 }
 
 void ramfs_disown(struct proc *p, struct proc *heir)
@@ -302,7 +288,7 @@ int ramfs_readdir(const char *path, int index, struct keel_dirent *out)
             memset(out, 0, sizeof(*out));
             out->kind = c->kind;
             out->ino = c->ino;
-            out->size = c->size;
+            out->size = READ_ONCE(c->size);
             strlcpy(out->name, c->name, sizeof(out->name));
             r = 1;
             break;
@@ -310,170 +296,6 @@ int ramfs_readdir(const char *path, int index, struct keel_dirent *out)
     }
     spin_unlock(&ramfs_lock);
     return err ? err : r;
-}
-
-/* ramfs_lock held: give the file its own pages (copying image data). On
- * failure, *undo gets the partial page array to free after unlocking. */
-static int make_writable(struct inode *ip, uint8_t ***undo)
-{
-    if (ip->pages)
-        return 0;
-    if (ip->size > FILE_MAX_SIZE)
-        return -EFBIG; /* before anything is charged, allocated or changed */
-    uint64_t n = 1 + ALIGN_UP(ip->size, PAGE_SIZE) / PAGE_SIZE;
-    if (file_charge(ip, n) < 0)
-        return -ENOSPC;
-    uint8_t **pages = page_alloc();
-    if (!pages) {
-        file_uncharge(ip, n);
-        return -ENOSPC;
-    }
-    for (uint64_t off = 0; off < ip->size; off += PAGE_SIZE) {
-        uint8_t *pg = page_alloc();
-        if (!pg) {
-            *undo = pages; /* freed by the caller after unlocking */
-            file_uncharge(ip, n);
-            return -ENOSPC;
-        }
-        memcpy(pg, ip->image + off, MIN(PAGE_SIZE, ip->size - off));
-        pages[off / PAGE_SIZE] = pg;
-    }
-    ip->pages = pages;
-    ip->image = NULL;
-    return 0;
-}
-
-uint8_t **ramfs_truncate(struct inode *ip)
-{
-    file_uncharge(ip, ip->npages);
-    uint8_t **pages = ip->pages;
-    ip->pages = NULL;
-    ip->image = NULL;
-    ip->size = 0;
-    return pages;
-}
-
-void ramfs_free_pages(uint8_t **pages)
-{
-    if (!pages)
-        return;
-    for (uint64_t i = 0; i < FILE_MAX_PAGES; i++)
-        if (pages[i])
-            page_free(pages[i]);
-    page_free(pages);
-}
-
-static long file_read(struct file *f, uint64_t ubuf, size_t n,
-                      const struct cap_pin *pin)
-{
-    struct inode *ip = f->ip;
-    spin_lock(&f->lock);
-    if (!cap_pin_live(pin)) { /* O2: f->lock is held for the whole copy */
-        spin_unlock(&f->lock);
-        return -EBADF;
-    }
-    spin_lock(&ramfs_lock);
-    uint64_t off = f->off;
-    long done = 0;
-    while (n > 0 && off < ip->size) {
-        size_t chunk = MIN(n, ip->size - off);
-        const uint8_t *src;
-        if (ip->image) {
-            src = ip->image + off;
-        } else {
-            chunk = MIN(chunk, PAGE_SIZE - off % PAGE_SIZE);
-            /* A file in pages never exceeds FILE_MAX_SIZE (file_write,
-             * make_writable): the index stays inside the array. */
-            uint8_t *pg = ip->pages && off < FILE_MAX_SIZE
-                              ? ip->pages[off / PAGE_SIZE]
-                              : NULL;
-            if (!pg) {
-                static const uint8_t zero[PAGE_SIZE];
-                src = zero;
-            } else {
-                src = pg + off % PAGE_SIZE;
-            }
-        }
-        if (copy_to_user(ubuf + done, src, chunk) < 0) {
-            if (!done)
-                done = -EFAULT;
-            break;
-        }
-        done += chunk;
-        off += chunk;
-        n -= chunk;
-    }
-    if (done > 0)
-        f->off = off;
-    spin_unlock(&ramfs_lock);
-    spin_unlock(&f->lock);
-    return done;
-}
-
-static long file_write(struct file *f, uint64_t ubuf, size_t n,
-                       const struct cap_pin *pin)
-{
-    struct inode *ip = f->ip;
-    spin_lock(&f->lock);
-    if (!cap_pin_live(pin)) { /* O2 */
-        spin_unlock(&f->lock);
-        return -EBADF;
-    }
-    uint8_t **undo = NULL;
-    spin_lock(&ramfs_lock);
-    /* Every limit is checked before the file changes in any way. */
-    uint64_t off = (f->oflags & KEEL_O_APPEND) ? ip->size : f->off;
-    long done = 0;
-    if (n > 0 && off >= FILE_MAX_SIZE)
-        done = -EFBIG;
-    else if (n > 0)
-        done = make_writable(ip, &undo);
-    while (done >= 0 && n > 0 && off < FILE_MAX_SIZE) {
-        size_t chunk = MIN(n, PAGE_SIZE - off % PAGE_SIZE);
-        uint8_t **slot = &ip->pages[off / PAGE_SIZE];
-        if (!*slot && file_charge(ip, 1) < 0) {
-            if (!done)
-                done = -ENOSPC;
-            break;
-        }
-        if (!*slot && !(*slot = page_alloc())) {
-            file_uncharge(ip, 1);
-            if (!done)
-                done = -ENOSPC;
-            break;
-        }
-        if (copy_from_user(*slot + off % PAGE_SIZE, ubuf + done, chunk) < 0) {
-            if (!done)
-                done = -EFAULT;
-            break;
-        }
-        done += chunk;
-        off += chunk;
-        n -= chunk;
-        if (off > ip->size)
-            ip->size = off;
-    }
-    if (done > 0)
-        f->off = off;
-    spin_unlock(&ramfs_lock);
-    spin_unlock(&f->lock);
-    ramfs_free_pages(undo);
-    return done;
-}
-
-static long dir_read(struct file *f, uint64_t ubuf, size_t n,
-                     const struct cap_pin *pin)
-{
-    (void)f, (void)ubuf, (void)n, (void)pin;
-    return -EISDIR;
-}
-
-/* R2: file reads and writes never block, and each holds f->lock from its
- * pin check to its last byte: taking it once waits them out. */
-static void file_cancel(struct file *f)
-{
-    spin_lock(&f->lock);
-    spin_unlock(&f->lock);
 }
 
 void ramfs_inode_open(struct inode *ip)
@@ -485,7 +307,7 @@ uint8_t **ramfs_inode_reclaim(struct inode *ip)
 {
     if (!ip->unlinked || ip->nopen || ip->ncwd)
         return NULL;
-    uint8_t **pages = ramfs_truncate(ip); /* gives its pages' charge back */
+    uint8_t **pages = ramfs_detach_pages(ip); /* gives the charge back */
     quota_uncharge(ip->owner, KEEL_POOL_INODES, 1);
     ip->kind = 0;
     pool_free(&inode_pool, ip);
@@ -522,16 +344,3 @@ int ramfs_unlink(const char *path)
     ramfs_free_pages(pages);
     return err;
 }
-
-static void file_release(struct file *f)
-{
-    ramfs_inode_close(f->ip);
-}
-
-const struct file_ops ramfs_file_ops = {.read = file_read,
-                                        .write = file_write,
-                                        .cancel = file_cancel,
-                                        .release = file_release,
-                                        .seekable = true};
-const struct file_ops ramfs_dir_ops = {
-    .read = dir_read, .write = NULL, .release = file_release};

@@ -26,7 +26,7 @@ int ramfs_stat(const char *path, struct keel_stat *out)
         memset(out, 0, sizeof(*out));
         out->kind = (uint32_t)ip->kind;
         out->ino = ip->ino;
-        out->size = ip->size;
+        out->size = READ_ONCE(ip->size);
     }
     spin_unlock(&ramfs_lock);
     return ip ? 0 : err;

@@ -1,7 +1,8 @@
 /*
- * Private to the ramfs (ramfs.c, ramfs_dir.c). Every function here runs
- * with ramfs_lock held; it guards the tree, every inode and every
- * process's working directory (proc->cwd).
+ * Private to the ramfs (ramfs.c, ramfs_dir.c, ramfs_file.c). Every
+ * function here runs with ramfs_lock held; it guards the tree, every
+ * inode's names and counts and every process's working directory
+ * (proc->cwd). A file's data has its own lock (ramfs_file.c).
  */
 #ifndef KEEL_RAMFS_INT_H
 #define KEEL_RAMFS_INT_H
@@ -9,6 +10,10 @@
 #include "../include/vfs.h"
 
 struct proc;
+
+/* A file in pages: at most one page of page pointers. */
+#define FILE_MAX_PAGES (PAGE_SIZE / sizeof(uint8_t *))
+#define FILE_MAX_SIZE (FILE_MAX_PAGES * PAGE_SIZE)
 
 extern struct inode *ramfs_root;
 
@@ -33,5 +38,9 @@ struct inode *ramfs_walk(const char *path, bool create_file, bool mkdirs,
  * is nobody's working directory; returns a file's pages, to free after
  * unlocking (NULL otherwise). */
 uint8_t **ramfs_inode_reclaim(struct inode *ip);
+/* Empty ip (size 0, no image) and give its pages' charge back; returns
+ * the page array to free after unlocking (ramfs_free_pages). Also needs
+ * ip->lock, unless no struct file has ip open. */
+uint8_t **ramfs_detach_pages(struct inode *ip);
 
 #endif

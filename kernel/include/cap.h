@@ -65,10 +65,12 @@ int cap_fd_close(struct proc *p, int fd);
  * commit the prepared open r (vfs_open_commit_pages) and install its file
  * there with `rights`. A full table gives -EMFILE before the file system
  * changes; a failed commit its error. The slot, or a negative errno (r->f
- * stays the caller's); *old gets the truncated pages to free. */
+ * stays the caller's); *trunc gets the inode to ramfs_truncate after
+ * unlocking (O_TRUNC), or NULL. */
 struct vfs_open_req;
+struct inode;
 int cap_fd_open(struct proc *p, struct vfs_open_req *r, unsigned rights,
-                bool cloexec, uint8_t ***old);
+                bool cloexec, struct inode **trunc);
 int cap_fd_dup(struct proc *p, int fd, int min_slot);
 int cap_fd_dup2(struct proc *p, int oldfd, int newfd);
 int cap_fd_getflags(struct proc *p, int fd);

@@ -8,6 +8,7 @@
 #define KEEL_VFS_H
 
 #include "kernel.h"
+#include "kmutex.h"
 #include "list.h"
 #include "sched.h"
 #include "spinlock.h"
@@ -56,11 +57,17 @@ struct file_ops {
     bool seekable;
 };
 
-/* An inode of the ramfs or a device node. Namespace and data are guarded
- * by ramfs_lock. A file or directory inode lives while it has a name or
- * an open file (nopen): unlink or rmdir takes the name, the last close of
- * an unlinked one frees the inode and its pages (POSIX). A directory that
- * is a process's working directory (ncwd) cannot be removed (EBUSY). */
+/* An inode of the ramfs or a device node. The namespace (names, parent,
+ * children, sibling), the counts (nopen, ncwd), unlinked, owner and
+ * npages are guarded by ramfs_lock (a spinlock held only for bounded
+ * steps); a file's data (pages, image, the page contents) and the
+ * writes of size are guarded by the inode's own sleeping lock `lock`
+ * (ramfs.c "Locking"). size is read without a lock (stat, fstat, lseek:
+ * one aligned load). A file or directory inode lives while it has a name
+ * or an open file (nopen): unlink or rmdir takes the name, the last close
+ * of an unlinked one frees the inode and its pages (POSIX). A directory
+ * that is a process's working directory (ncwd) cannot be removed
+ * (EBUSY). */
 struct inode {
     int kind; /* KEEL_NODE_* */
     uint32_t ino;
@@ -68,7 +75,8 @@ struct inode {
     struct inode *parent;
     struct list children; /* directories */
     struct list sibling;
-    uint64_t size;
+    struct kmutex lock;         /* a file's data: pages, image, size (writes) */
+    uint64_t size;              /* lock to write; read with READ_ONCE */
     const uint8_t *image;       /* file data in the boot image, read-only */
     uint8_t **pages;            /* else: page of page pointers, or NULL */
     const struct file_ops *dev; /* device nodes */
@@ -147,9 +155,12 @@ struct inode *ramfs_mknod(const char *dir, const char *name,
 int ramfs_readdir(const char *path, int index, struct keel_dirent *out);
 extern const struct file_ops ramfs_file_ops;
 extern const struct file_ops ramfs_dir_ops;
-/* ramfs_lock held: empty the file; free the result with ramfs_free_pages
- * after dropping the lock. */
-uint8_t **ramfs_truncate(struct inode *ip);
+/* Empty file ip (O_TRUNC): takes ip->lock, so it waits for a read or
+ * write in progress, and frees the pages with preemption points. No
+ * spinlock held; ip stays open (nopen) meanwhile. */
+void ramfs_truncate(struct inode *ip);
+/* Free a page array detached from its file (ramfs_inode_reclaim) with
+ * preemption points; no spinlock held. */
 void ramfs_free_pages(uint8_t **pages);
 /* Remove the file at path: 0, -ENOENT, -ENOTDIR, -EISDIR (a directory),
  * -EROFS (a boot-image file or device node). An open file keeps its data
@@ -219,11 +230,11 @@ int vfs_open_prepare(const char *path, int oflags, struct vfs_open_req *r);
  * its error is returned. Else creates and truncates as asked and gives
  * every file its inode and operations. Each r->f stays the caller's. */
 int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path);
-/* vfs_open_commit that frees no pages (it may run under a spinlock): a
- * successful one leaves in old[i] the pages request i's truncation took
- * (or NULL), for the caller to ramfs_free_pages after unlocking. */
-int vfs_open_commit_pages(struct vfs_open_req *reqs, int n,
-                          const char *exec_path, uint8_t **old[]);
+/* vfs_open_commit that truncates nothing (it may run under a spinlock):
+ * a successful one leaves in trunc[i] the inode request i truncates (or
+ * NULL), for the caller to ramfs_truncate after unlocking. */
+int vfs_open_commit_defer(struct vfs_open_req *reqs, int n,
+                          const char *exec_path, struct inode *trunc[]);
 
 void devfs_init(void);
 /* The console (fs/console.c). console_input feeds one received byte

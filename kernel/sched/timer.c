@@ -56,8 +56,16 @@ void timer_program(void)
     struct hart *h = this_hart();
     uint64_t next = UINT64_MAX;
     struct thread *cur = h->cur;
-    if (cur && !cur->is_idle && cur->policy == KEEL_SCHED_RR)
-        next = h->slice_end;
+    if (cur && !cur->is_idle && cur->policy == KEEL_SCHED_RR) {
+        /* An expired slice is only noted (need_resched, acted on at the
+         * next preemption point or return to user): programmed, it would
+         * keep the timer interrupt pending, and a preemption point
+         * enabling interrupts would take it again and again forever. */
+        if (h->slice_end > time_now_ticks())
+            next = h->slice_end;
+        else
+            h->need_resched = 1;
+    }
     spin_lock(&h->sleep_lock);
     if (!list_empty(&h->sleepers)) {
         struct thread *t =

@@ -59,11 +59,12 @@ long sys_open(uint64_t upath, int oflags)
     if (acc != KEEL_O_RDONLY)
         rights |= CAP_RIGHT_WRITE;
     /* The slot first, then the file-system change (no trace on EMFILE). */
-    uint8_t **old;
-    int fd =
-        cap_fd_open(current()->proc, &r, rights, oflags & KEEL_O_CLOEXEC, &old);
-    file_put(r.f); /* prepare's reference: the slot holds its own */
-    ramfs_free_pages(old);
+    struct inode *trunc;
+    int fd = cap_fd_open(current()->proc, &r, rights, oflags & KEEL_O_CLOEXEC,
+                         &trunc);
+    if (trunc)
+        ramfs_truncate(trunc); /* r.f keeps it open */
+    file_put(r.f);             /* prepare's reference: the slot holds its own */
     return fd;
 }
 
@@ -193,11 +194,12 @@ long sys_fstat(int fd, uint64_t uout)
     if (f->pipe) {
         st.kind = KEEL_NODE_PIPE;
     } else {
-        spin_lock(&ramfs_lock);
+        /* No lock: kind and ino do not change while f has the inode open
+         * (nopen), and size is one aligned load (a write in progress
+         * holds only the inode's kmutex: fstat never waits for it). */
         st.kind = f->ip->kind;
         st.ino = f->ip->ino;
-        st.size = f->ip->size;
-        spin_unlock(&ramfs_lock);
+        st.size = READ_ONCE(f->ip->size);
     }
     file_put(f);
     return copy_to_user(uout, &st, sizeof(st));

@@ -298,6 +298,8 @@ extern const struct utest ut_pi_tests[]; /* issue 8 item 5 (PI) */
 extern const struct ut_mode ut_pi_modes[];
 extern const struct ut_mode ut_intro_modes[];
 extern const struct ut_mode ut_cwd_modes[];
+extern const struct utest ut_fslock_tests[]; /* issue 8 items 1, 2 */
+extern const struct ut_mode ut_fslock_modes[];
 extern const struct ut_mode ut_env_modes[];
 extern const struct ut_mode ut_edf_modes[];
 
