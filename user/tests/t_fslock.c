@@ -67,166 +67,153 @@ static int lower_self(void)
     return pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
 }
 
-/* ---- two writers, one file ---- */
+/* ---- two writers, one file; a reader racing truncation ---- */
 
-struct writer {
+/* The thread below us: rewrites (or rereads) the whole file through its
+ * own fd until told to stop, so it is inside a write (or read) most of
+ * the time, and our calls, each after a sleep, preempt it there on one
+ * hart (at a preemption point) or overlap it on several. */
+struct lowloop {
     const char *path;
-    const uint8_t *buf;
-    size_t n;
-    int rounds;
-    int err; /* 0, or the errno (-1: a short write) */
-    volatile int done;
+    const uint8_t *buf; /* what a writer writes */
+    uint8_t *rbuf;      /* where it reads */
+    int writes;         /* 1: write pattern 1, read back; 0: read */
+    volatile int stop;
+    int err;     /* 0, or the errno (-1: a short transfer) */
+    long bad;    /* reads: the first bad index + 1, -1: a short read */
+    long rounds; /* transfers done */
 };
 
-static void *writer_loop(void *p)
+static void *low_loop(void *p)
 {
-    struct writer *w = p;
-    int fd = open(w->path, O_WRONLY);
-    if (fd < 0)
-        w->err = errno;
-    for (int r = 0; fd >= 0 && r < w->rounds && !w->err; r++) {
-        if (lseek(fd, 0, SEEK_SET) != 0)
-            w->err = errno;
-        else if (write(fd, w->buf, w->n) != (long)w->n)
-            w->err = errno ? errno : -1;
-    }
-    if (fd >= 0)
+    struct lowloop *l = p;
+    if (lower_self())
+        l->err = -2;
+    while (!l->err && !l->bad && !__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
+        int fd = open(l->path, l->writes ? O_RDWR : O_RDONLY);
+        if (fd < 0) {
+            if (errno != ENOENT || l->writes)
+                l->err = errno; /* unlinked between two rounds: fine */
+            continue;
+        }
+        for (int i = 0; i < 4 && !l->err && !l->bad; i++, l->rounds++) {
+            if (l->writes && write_at(fd, l->buf, SMALL, 0) != SMALL) {
+                l->err = errno ? errno : -1;
+                break;
+            }
+            /* A writer reads back what it wrote: its own pattern or, if
+             * we wrote after it, ours; never a mix of both. */
+            long r = read_at(fd, l->rbuf, SMALL, 0);
+            if (r == SMALL)
+                l->bad = check_one_pattern(l->rbuf, SMALL, 2);
+            else if (r != 0)
+                l->bad = -1; /* 0: between a truncation and its write */
+        }
         close(fd);
-    __atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+    }
     return NULL;
 }
 
 /* Each write of a file is atomic with respect to other writes and to
- * reads of it (one lock for the whole operation, not per page): a read
- * of the whole file sees one writer's pattern, never a mix. */
-static void two_writers_body(uint8_t *bufs[3])
+ * reads of it (one lock for the whole operation, not per page): our
+ * reads of the whole file, each after a sleep during which the thread
+ * below rewrote it, see one writer's pattern, never a mix; so does the
+ * final read. */
+static void two_writers_body(uint8_t *bufs[4])
 {
     const char *path = D "/w";
     int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
     CHECK_OK(fd);
-    struct writer w[2];
-    pthread_t th[2];
-    int started = 0;
-    for (int i = 0; i < 2; i++) {
-        fill(bufs[i], SMALL, (unsigned)i + 1);
-        w[i] = (struct writer){
-            .path = path, .buf = bufs[i], .n = SMALL, .rounds = 24};
-        if (pthread_create(&th[i], NULL, writer_loop, &w[i]) == 0)
-            started++;
-    }
-    long bad = 0, r = 0, reads = 0;
-    while (started == 2 && !bad &&
-           !(__atomic_load_n(&w[0].done, __ATOMIC_ACQUIRE) &&
-             __atomic_load_n(&w[1].done, __ATOMIC_ACQUIRE))) {
+    fill(bufs[0], SMALL, 1);
+    fill(bufs[1], SMALL, 2);
+    long w0 = write_at(fd, bufs[1], SMALL, 0);
+    struct lowloop l = {
+        .path = path, .buf = bufs[0], .rbuf = bufs[3], .writes = 1};
+    pthread_t th;
+    int rc = pthread_create(&th, NULL, low_loop, &l);
+    long bad = 0, r = 0, w = SMALL;
+    int round = 0;
+    for (; rc == 0 && round < 60 && !bad && w == SMALL && !l.err; round++) {
+        ut_sleep_ms(1);
         r = read_at(fd, bufs[2], SMALL, 0);
-        if (r == 0)
-            continue; /* before the first write */
-        reads++;
         bad = r != SMALL ? -1 : check_one_pattern(bufs[2], SMALL, 2);
+        w = write_at(fd, bufs[1], SMALL, 0);
     }
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
+    __atomic_store_n(&l.stop, 1, __ATOMIC_RELEASE);
+    if (rc == 0)
+        pthread_join(th, NULL);
     long final = read_at(fd, bufs[2], SMALL, 0);
     long fbad = final == SMALL ? check_one_pattern(bufs[2], SMALL, 2) : -1;
     close(fd);
     unlink(path);
-    CHECK_EQ(started, 2);
-    CHECK_EQ(w[0].err, 0);
-    CHECK_EQ(w[1].err, 0);
-    CHECKF(!bad, "read %ld of %ld bytes: a mixed file (bad index %ld)", reads,
-           r, bad - 1);
+    CHECK_RC(rc, 0);
+    CHECK_EQ(w0, SMALL);
+    CHECK_EQ(w, SMALL);
+    CHECK_EQ(l.err, 0);
+    CHECKF(!bad, "round %d: read %ld bytes, a mixed file (bad index %ld)",
+           round, r, bad - 1);
+    CHECKF(!l.bad, "the writer below read back a mixed file (bad index %ld)",
+           l.bad - 1);
     CHECKF(!fbad, "final content mixed (bad index %ld)", fbad - 1);
-}
-
-/* ---- a reader racing truncation and unlink ---- */
-
-struct truncer {
-    const char *path;
-    uint8_t *bufs[2];
-    int rounds;
-    int err;
-    volatile int done;
-};
-
-/* Rewrites the file with O_TRUNC (pattern 1 or 2 by round); every third
- * round unlinks it first, so an open reader keeps the old inode. */
-static void *trunc_loop(void *p)
-{
-    struct truncer *t = p;
-    for (int r = 0; r < t->rounds && !t->err; r++) {
-        if (r % 3 == 2 && unlink(t->path) < 0) {
-            t->err = errno;
-            break;
-        }
-        int fd = open(t->path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-        if (fd < 0) {
-            t->err = errno;
-            break;
-        }
-        if (write(fd, t->bufs[r % 2], SMALL) != SMALL)
-            t->err = errno ? errno : -1;
-        close(fd);
-    }
-    __atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
-    return NULL;
+    CHECK(l.rounds > 0);
 }
 
 /* A truncation is atomic with respect to reads (it takes the same lock
  * and frees the pages only after detaching them), and an unlinked file
- * stays whole for its open readers: every read sees 0 bytes or one whole
- * pattern, never freed (poisoned) or half-truncated data. */
-static void read_vs_truncate_body(uint8_t *bufs[3])
+ * stays whole for its open readers: every read of the thread below sees
+ * 0 bytes or one whole pattern, never freed (poisoned) or half-truncated
+ * data, while we rewrite the file with O_TRUNC (pattern 1 or 2 by
+ * round), every third round after unlinking it. */
+static void read_vs_truncate_body(uint8_t *bufs[4])
 {
     const char *path = D "/t";
-    struct truncer t = {.path = path, .bufs = {bufs[0], bufs[1]}, .rounds = 30};
     fill(bufs[0], SMALL, 1);
     fill(bufs[1], SMALL, 2);
     int fd0 = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
     CHECK_OK(fd0);
+    long w = write(fd0, bufs[0], SMALL);
     close(fd0);
+    CHECK_EQ(w, SMALL);
+    struct lowloop l = {.path = path, .rbuf = bufs[2], .writes = 0};
     pthread_t th;
-    CHECK_RC(pthread_create(&th, NULL, trunc_loop, &t), 0);
-    long bad = 0, r = 0, full = 0;
-    int open_err = 0;
-    while (!bad && !__atomic_load_n(&t.done, __ATOMIC_ACQUIRE)) {
-        int fd = open(path, O_RDONLY);
-        if (fd < 0) {
-            if (errno != ENOENT)
-                open_err = errno; /* unlinked between two rounds: fine */
-            continue;
-        }
-        for (int i = 0; i < 4 && !bad; i++) {
-            r = read_at(fd, bufs[2], SMALL, 0);
-            if (r == SMALL) {
-                full++;
-                bad = check_one_pattern(bufs[2], SMALL, 2);
-            } else if (r != 0) {
-                bad = -1;
-            }
-        }
-        close(fd);
-        if (open_err)
+    CHECK_RC(pthread_create(&th, NULL, low_loop, &l), 0);
+    int err = 0, round = 0;
+    for (; round < 60 && !err && !l.bad && !l.err; round++) {
+        ut_sleep_ms(1);
+        if (round % 3 == 2 && unlink(path) < 0) {
+            err = errno;
             break;
+        }
+        int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        if (fd < 0) {
+            err = errno;
+            break;
+        }
+        if (write(fd, bufs[round % 2], SMALL) != SMALL)
+            err = errno ? errno : -1;
+        close(fd);
     }
+    __atomic_store_n(&l.stop, 1, __ATOMIC_RELEASE);
     pthread_join(th, NULL);
     unlink(path);
-    CHECK_EQ(t.err, 0);
-    CHECK_EQ(open_err, 0);
-    CHECKF(!bad, "read gave %ld bytes, bad index %ld (after %ld full reads)", r,
-           bad - 1, full);
+    CHECK_EQ(err, 0);
+    CHECK_EQ(l.err, 0);
+    CHECKF(!l.bad, "round %d: a read gave bad index %ld (after %ld reads)",
+           round, l.bad - 1, l.rounds);
+    CHECK(l.rounds > 0);
 }
 
-static uint8_t *bufs_alloc(uint8_t *bufs[3])
+static uint8_t *bufs_alloc(uint8_t *bufs[4])
 {
-    uint8_t *mem = malloc(3 * SMALL);
-    for (int i = 0; i < 3; i++)
+    uint8_t *mem = malloc(4 * SMALL);
+    for (int i = 0; i < 4; i++)
         bufs[i] = mem ? mem + i * SMALL : NULL;
     return mem;
 }
 
 TEST(fslock_two_writers_one_file)
 {
-    uint8_t *bufs[3];
+    uint8_t *bufs[4];
     uint8_t *mem = bufs_alloc(bufs);
     CHECK(mem);
     mkdir(D, 0755);
@@ -237,7 +224,7 @@ TEST(fslock_two_writers_one_file)
 
 TEST(fslock_read_races_truncate_unlink)
 {
-    uint8_t *bufs[3];
+    uint8_t *bufs[4];
     uint8_t *mem = bufs_alloc(bufs);
     CHECK(mem);
     mkdir(D, 0755);
