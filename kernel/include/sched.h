@@ -10,6 +10,7 @@
 #include "riscv.h"
 #include "spinlock.h"
 #include "../../libc/include/keel/abi.h"
+#include "../sched/timerq.h"
 
 #define NPRIO 64
 
@@ -65,10 +66,10 @@ struct thread {
     int ceiling; /* highest priority it may give any thread (slock) */
     int hart;    /* run queue this thread belongs to */
     struct list rq_node;
-    struct list wait_node;  /* on a waitq, guarded by that waitq's lock */
-    struct list sleep_node; /* on a hart's sleep list */
-    uint64_t wake_time;     /* sleep deadline in timer ticks */
-    int sleep_hart;         /* whose sleep list holds it, -1 if none */
+    struct list wait_node; /* on a waitq, guarded by that waitq's lock */
+    /* In a hart's sleep queue (timer.c): sleep.owner is that hart (or
+     * -1), sleep.deadline the wake time in ticks; its sleep_lock. */
+    struct timer_node sleep;
     struct proc *proc;
     struct proc *acct; /* charged for this struct; referenced */
     int tslot;         /* 0..CAP_THREAD_SLOTS-1 within the process */
@@ -112,8 +113,8 @@ struct hart {
     struct thread *idle;
     struct thread *prev; /* switched away from; finish_switch releases */
     spinlock_t sleep_lock;
-    struct list sleepers; /* sorted by wake_time */
-    uint64_t slice_end;   /* timer tick when the RR slice ends */
+    struct timerq sleepers; /* timer nodes by deadline (sleep_lock) */
+    uint64_t slice_end;     /* timer tick when the RR slice ends */
     volatile bool online;
     bool ran_user;
     uint64_t ticks_idle;
@@ -249,6 +250,22 @@ int sleep_until(uint64_t ticks); /* -EINTR when killed */
  * (S1: waitq lock -> sleep_lock). */
 void timer_sleep_insert(struct thread *t, uint64_t deadline);
 void timer_sleep_cancel(struct thread *t);
+/*
+ * The generic per-hart timer (timer.c; what timer_sleep_* use, for any
+ * object embedding a struct timer_node). timer_arm queues tn (not queued)
+ * on this hart at `deadline` (ticks); fire(tn) then runs from this hart's
+ * timer interrupt with its sleep_lock held (so it may only take locks
+ * after sleep_lock in S1, and must not sleep). timer_cancel dequeues tn if
+ * still queued (true) and otherwise returns once any fire of it is over
+ * (false). Arming and cancelling one node must not race each other (its
+ * owner serializes them; for a sleeping thread, the thread itself).
+ * O(log n) each. At most TIMER_HART_CAP nodes per hart.
+ */
+#define TIMER_HART_CAP MAX_THREADS
+#define TIMER_EXPIRE_BATCH 16 /* nodes popped per timer interrupt */
+void timer_init_hart(struct hart *h);
+void timer_arm(struct timer_node *tn, uint64_t deadline, timer_fire_fn fire);
+bool timer_cancel(struct timer_node *tn);
 void timer_program(void); /* arm this hart's next timer event */
 
 #endif

@@ -78,11 +78,10 @@ struct thread *thread_alloc(struct proc *p)
     t->policy = KEEL_SCHED_RR;
     t->ceiling = KEEL_PRIO_DEFAULT; /* the creator passes its own on */
     t->hart = this_hart()->id;
-    t->sleep_hart = -1;
+    timer_node_init(&t->sleep);
     t->ran_hart = -1;
     list_init(&t->rq_node);
     list_init(&t->wait_node);
-    list_init(&t->sleep_node);
     list_init(&t->pi_held);
     t->pi_blocked_on = NULL;
     t->pi_base = 0;

@@ -186,8 +186,7 @@ void sched_init_hart(struct hart *h, int id)
     spin_init(&h->rq.lock, "runqueue");
     for (int p = 0; p < NPRIO; p++)
         list_init(&h->rq.queue[p]);
-    spin_init(&h->sleep_lock, "sleepers");
-    list_init(&h->sleepers);
+    timer_init_hart(h);
 }
 
 void sched_ipi(int hart)

@@ -1,14 +1,29 @@
 /*
- * Time, sleeping and the timer interrupt. Each hart keeps its own sorted
- * list of sleeping threads (guarded by its sleep_lock) and programs its
- * one-shot timer for the earliest of: the first sleeper's deadline and
- * the running RR thread's slice end. An idle hart with no sleepers arms
- * no timer at all.
+ * Time, sleeping and the timer interrupt. Each hart keeps its own timer
+ * queue (struct hart.sleepers, a min-heap of struct timer_node by
+ * deadline, timerq.h; guarded by its sleep_lock) and programs its
+ * one-shot timer for the earliest of: the first node's deadline and the
+ * running RR thread's slice end. An idle hart with nothing queued arms no
+ * timer at all.
+ *
+ * Costs (n nodes on the hart, at most TIMER_HART_CAP): arming and
+ * cancelling are O(log n) under sleep_lock (no list walk); the tick pops
+ * at most TIMER_EXPIRE_BATCH due nodes per interrupt, each O(log n) plus
+ * its fire (sched_wake), and re-arms at once for the rest, so one timer
+ * interrupt holds sleep_lock for a bounded time however many deadlines
+ * fall due together.
+ *
+ * Locking: sleep_lock guards the hart's queue and, while a node is in it,
+ * the node's deadline, idx and owner. Order S1 (sched.c): waitq lock ->
+ * sleep_lock -> t->slock -> rq lock; fire runs under sleep_lock and may
+ * take only the locks after it. A node's owner is read without the lock
+ * by timer_cancel, which then locks that hart and checks again.
  */
 #include "../include/proc.h"
 #include "../include/riscv.h"
 #include "../include/sched.h"
 #include "../arch/sbi.h"
+#include "timerq.h"
 
 uint64_t timebase_hz = 10000000; /* from the device tree */
 const char sched_sleep_wchan[] = "nanosleep";
@@ -51,6 +66,15 @@ uint64_t ns_to_ticks(uint64_t ns)
            (ns % 1000000000ull) * timebase_hz / 1000000000ull;
 }
 
+/* The sleep queues' storage: each hart's heap can hold every thread. */
+static struct timer_node *sleep_heap[MAX_HARTS][TIMER_HART_CAP];
+
+void timer_init_hart(struct hart *h)
+{
+    spin_init(&h->sleep_lock, "sleepers");
+    timerq_init(&h->sleepers, sleep_heap[h->id], TIMER_HART_CAP);
+}
+
 void timer_program(void)
 {
     struct hart *h = this_hart();
@@ -67,11 +91,9 @@ void timer_program(void)
             h->need_resched = 1;
     }
     spin_lock(&h->sleep_lock);
-    if (!list_empty(&h->sleepers)) {
-        struct thread *t =
-            list_entry(h->sleepers.next, struct thread, sleep_node);
-        next = MIN(next, t->wake_time);
-    }
+    struct timer_node *first = timerq_first(&h->sleepers);
+    if (first)
+        next = MIN(next, first->deadline);
     spin_unlock(&h->sleep_lock);
     sbi_set_timer(next);
     csr_set(sie, SIE_STIE);
@@ -82,15 +104,17 @@ void sched_tick(void)
     struct hart *h = this_hart();
     uint64_t now = time_now_ticks();
     spin_lock(&h->sleep_lock);
-    while (!list_empty(&h->sleepers)) {
-        struct thread *t =
-            list_entry(h->sleepers.next, struct thread, sleep_node);
-        if (t->wake_time > now)
+    for (int i = 0; i < TIMER_EXPIRE_BATCH; i++) {
+        struct timer_node *tn = timerq_pop_due(&h->sleepers, now);
+        if (!tn)
             break;
-        list_remove(&t->sleep_node);
-        t->sleep_hart = -1;
-        sched_wake(t);
+        tn->fire(tn);
+        /* Still under sleep_lock: a timer_cancel that saw this hart as
+         * the owner returns only after fire is done (see timer_cancel). */
+        __atomic_store_n(&tn->owner, -1, __ATOMIC_RELEASE);
     }
+    /* More due nodes left: timer_program arms a deadline already past,
+     * so the interrupt comes again as soon as interrupts are on. */
     spin_unlock(&h->sleep_lock);
     struct thread *cur = h->cur;
     if (!cur->is_idle && cur->policy == KEEL_SCHED_RR && now >= h->slice_end)
@@ -98,35 +122,47 @@ void sched_tick(void)
     timer_program();
 }
 
-void timer_sleep_insert(struct thread *t, uint64_t deadline)
+void timer_arm(struct timer_node *tn, uint64_t deadline, timer_fire_fn fire)
 {
     struct hart *h = this_hart();
     spin_lock(&h->sleep_lock);
-    struct list *pos = &h->sleepers;
-    list_for_each(it, &h->sleepers)
-    {
-        if (list_entry(it, struct thread, sleep_node)->wake_time > deadline) {
-            pos = it;
-            break;
-        }
-    }
-    t->wake_time = deadline;
-    t->sleep_hart = h->id;
-    list_insert_between(&t->sleep_node, pos->prev, pos);
+    tn->fire = fire;
+    /* Room for every thread (TIMER_HART_CAP): cannot fail for sleeps. */
+    if (!timerq_insert(&h->sleepers, tn, deadline))
+        panic("timer_arm: hart %d's timer queue is full", h->id);
+    __atomic_store_n(&tn->owner, h->id, __ATOMIC_RELAXED);
     spin_unlock(&h->sleep_lock);
+}
+
+bool timer_cancel(struct timer_node *tn)
+{
+    int sh = __atomic_load_n(&tn->owner, __ATOMIC_ACQUIRE);
+    bool was = false;
+    if (sh >= 0) {
+        spin_lock(&harts[sh].sleep_lock);
+        if (tn->owner == sh && timer_node_queued(tn)) {
+            timerq_remove(&harts[sh].sleepers, tn);
+            tn->owner = -1;
+            was = true;
+        }
+        spin_unlock(&harts[sh].sleep_lock);
+    }
+    return was;
+}
+
+static void timer_wake_thread(struct timer_node *tn)
+{
+    sched_wake(container_of(tn, struct thread, sleep));
+}
+
+void timer_sleep_insert(struct thread *t, uint64_t deadline)
+{
+    timer_arm(&t->sleep, deadline, timer_wake_thread);
 }
 
 void timer_sleep_cancel(struct thread *t)
 {
-    int sh = READ_ONCE(t->sleep_hart);
-    if (sh >= 0) {
-        spin_lock(&harts[sh].sleep_lock);
-        if (t->sleep_hart == sh) {
-            list_remove(&t->sleep_node);
-            t->sleep_hart = -1;
-        }
-        spin_unlock(&harts[sh].sleep_lock);
-    }
+    timer_cancel(&t->sleep);
 }
 
 int sleep_until(uint64_t deadline)

@@ -29,6 +29,7 @@ HOST_SRCS_test_fdt := board/fdt.c
 HOST_SRCS_test_fdt_hand := board/fdt.c
 HOST_SRCS_test_captable := kernel/cap/cap_table.c
 HOST_SRCS_test_initrd := kernel/fs/initrd_rec.c
+HOST_SRCS_test_timerq := kernel/sched/timerq.c
 
 HOST_TEST_NAMES := $(basename $(notdir $(wildcard tests/host/test_*.c)))
 HOST_TEST_BINS := $(addprefix $(HOST_BUILD)/,$(HOST_TEST_NAMES))
