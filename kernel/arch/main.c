@@ -124,6 +124,7 @@ void kmain(uint64_t hartid, const void *dtb)
     boot_dtb = dtb;
     boot_dtb_size = info.dtb_size;
     timebase_hz = info.timebase_freq ? info.timebase_freq : 10000000;
+    clock_init();
     if (info.rtc_base) /* the MMU is still off: physical access */
         time_set_realtime(rtc_goldfish_read_ns(info.rtc_base));
     else

@@ -234,11 +234,28 @@ bool waitq_wake_one(struct waitq *wq);
 /* Timers and sleep. */
 uint64_t time_now_ticks(void);
 uint64_t time_now_ns(void);
-/* CLOCK_REALTIME: the wall-clock time at boot (from the board's RTC)
- * plus time_now_ns(). time_set_realtime records "now is ns since the
- * epoch" once at boot; without an RTC the clock starts at the epoch. */
+/* The clocks (kernel/sched/clock.c). CLOCK_REALTIME is time_now_ns()
+ * plus one offset word: time_set_realtime records "now is ns since the
+ * epoch" (at boot from the board's RTC; without one the clock starts at
+ * the epoch; later by clock_settime, which also wakes the absolute
+ * CLOCK_REALTIME sleepers to re-arm). Any hart, any time after
+ * clock_init (boot). */
+void clock_init(void);
 void time_set_realtime(uint64_t ns);
 uint64_t time_realtime_ns(void);
+/* The clocks' resolution in ns: one timer tick, rounded up. */
+uint64_t clock_res_ns(void);
+/* ns in timer ticks, rounded up (UINT64_MAX if it does not fit). */
+uint64_t clock_ns_to_ticks_ceil(uint64_t ns);
+/* A timespec as ns: -EINVAL for tv_nsec outside [0, 1e9); 1 (and *ns 0)
+ * for a negative tv_sec; 0 otherwise (saturating at UINT64_MAX). */
+int clock_ts_to_ns(const struct keel_timespec *ts, uint64_t *ns);
+/* Sleeps: 0, or -EINTR when killed. Never woken before the deadline.
+ * clock_sleep_relative puts the time left (0 unless interrupted) in
+ * *left_ns if left_ns is not 0. */
+int clock_sleep_relative(uint64_t ns, uint64_t *left_ns);
+int clock_sleep_monotonic_until(uint64_t ns);
+int clock_sleep_realtime_until(uint64_t ns); /* follows time_set_realtime */
 uint64_t ns_to_ticks(uint64_t ns);
 uint64_t ticks_to_ns(uint64_t ticks);
 int sleep_until(uint64_t ticks); /* -EINTR when killed */

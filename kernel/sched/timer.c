@@ -40,20 +40,6 @@ uint64_t time_now_ns(void)
            t % timebase_hz * 1000000000ull / timebase_hz;
 }
 
-/* Set once by the boot hart before any other hart or thread runs. */
-static uint64_t realtime_at_boot_ns;
-
-void time_set_realtime(uint64_t ns)
-{
-    uint64_t mono = time_now_ns();
-    realtime_at_boot_ns = ns > mono ? ns - mono : 0;
-}
-
-uint64_t time_realtime_ns(void)
-{
-    return realtime_at_boot_ns + time_now_ns();
-}
-
 uint64_t ticks_to_ns(uint64_t t)
 {
     return t / timebase_hz * 1000000000ull +

@@ -10,23 +10,19 @@ long sys_nanosleep(uint64_t ureq)
     struct keel_timespec ts;
     if (copy_from_user(&ts, ureq, sizeof(ts)) < 0)
         return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+    uint64_t ns;
+    if (clock_ts_to_ns(&ts, &ns) != 0) /* bad tv_nsec or negative */
         return -EINVAL;
-    /* Saturate: a huge request sleeps "forever", it does not wrap. */
-    uint64_t now = time_now_ticks(), ticks;
-    if ((uint64_t)ts.tv_sec > UINT64_MAX / 1000000000ull / 2)
-        ticks = UINT64_MAX - now;
-    else
-        ticks = ns_to_ticks((uint64_t)ts.tv_sec * 1000000000ull +
-                            (uint64_t)ts.tv_nsec);
-    return sleep_until(ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks);
+    /* Saturating: a huge request sleeps "forever", it does not wrap. */
+    return clock_sleep_relative(ns, 0);
 }
 
 long sys_clock_gettime(int clock, uint64_t uout)
 {
-    if (clock != 1 && clock != 4) /* CLOCK_REALTIME, CLOCK_MONOTONIC */
+    if (clock != KEEL_CLOCK_REALTIME && clock != KEEL_CLOCK_MONOTONIC)
         return -EINVAL;
-    uint64_t ns = clock == 1 ? time_realtime_ns() : time_now_ns();
+    uint64_t ns =
+        clock == KEEL_CLOCK_REALTIME ? time_realtime_ns() : time_now_ns();
     struct keel_timespec ts = {(int64_t)(ns / 1000000000ull),
                                (int64_t)(ns % 1000000000ull)};
     return copy_to_user(uout, &ts, sizeof(ts));

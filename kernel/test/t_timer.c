@@ -159,3 +159,20 @@ KTEST(timer_many_sleepers)
         sleep_until(time_now_ticks() + ns_to_ticks(1000000));
     KT_CHECK_EQ(sleepers_early, 0);
 }
+
+/* Sleeps convert nanoseconds to ticks rounding up, so the tick a sleep
+ * ends at never reads as earlier than the time asked for; huge values
+ * saturate instead of wrapping. */
+KTEST(clock_ns_to_ticks_rounds_up)
+{
+    for (uint64_t i = 0; i < 3000; i++) {
+        uint64_t ns = i < 1000 ? i : kt_rnd() % (1ull << 50);
+        uint64_t t = clock_ns_to_ticks_ceil(ns);
+        KT_CHECK(ticks_to_ns(t) >= ns);
+        if (t > 0)
+            KT_CHECK(ticks_to_ns(t - 1) < ns);
+    }
+    KT_CHECK(clock_ns_to_ticks_ceil(UINT64_MAX) >= ns_to_ticks(UINT64_MAX));
+    KT_CHECK(clock_res_ns() * timebase_hz >= 1000000000ull);
+    KT_CHECK((clock_res_ns() - 1) * timebase_hz < 1000000000ull);
+}

@@ -1,8 +1,12 @@
 /*
  * Keel's <time.h>: newlib's, read with the option gates it needs to
- * declare what Keel's libc provides (clock_gettime, nanosleep and
- * CLOCK_MONOTONIC), which are switched off again afterwards: Keel does not
- * provide these options in full (see <sys/features.h> and docs/posix.md).
+ * declare what Keel's libc provides (clock_gettime, clock_getres,
+ * clock_settime and nanosleep behind _POSIX_TIMERS, clock_nanosleep
+ * behind _POSIX_CLOCK_SELECTION), which are switched off again
+ * afterwards: Keel provides neither option in full (no timer_* yet; no
+ * condition variables for pthread_condattr_setclock), see
+ * <sys/features.h> and docs/posix.md. _POSIX_MONOTONIC_CLOCK is
+ * announced there (CLOCK_MONOTONIC works with every clock call).
  */
 #ifndef KEEL_TIME_H
 #define KEEL_TIME_H
@@ -16,6 +20,10 @@
 #define _POSIX_MONOTONIC_CLOCK 1
 #define KEEL_GATE_TIME_MONOTONIC_CLOCK
 #endif
+#ifndef _POSIX_CLOCK_SELECTION
+#define _POSIX_CLOCK_SELECTION 1
+#define KEEL_GATE_TIME_CLOCK_SELECTION
+#endif
 
 #include_next <time.h>
 
@@ -26,6 +34,10 @@
 #ifdef KEEL_GATE_TIME_MONOTONIC_CLOCK
 #undef _POSIX_MONOTONIC_CLOCK
 #undef KEEL_GATE_TIME_MONOTONIC_CLOCK
+#endif
+#ifdef KEEL_GATE_TIME_CLOCK_SELECTION
+#undef _POSIX_CLOCK_SELECTION
+#undef KEEL_GATE_TIME_CLOCK_SELECTION
 #endif
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Clocks and sleeping. The kernel reports CLOCK_MONOTONIC (time since
  * boot) and CLOCK_REALTIME (the board's RTC read at boot plus the
- * monotonic time), and sleeps relative to now.
+ * monotonic time, settable with the system cap), and sleeps relative to
+ * now or until an absolute time on either clock.
  */
 #include <stddef.h>
 #include <sys/time.h>
@@ -44,6 +45,28 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
         rem->tv_nsec = 0;
     }
     return 0;
+}
+
+/* POSIX: clock_nanosleep returns the error number itself (0 on success)
+ * and leaves errno alone. rem is written by the kernel, only when a
+ * relative sleep is interrupted. */
+int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+                    struct timespec *rem)
+{
+    long r = keel_sc6(SYS_clock_nanosleep, (long)clock, (long)flags, (long)req,
+                      (long)rem, 0, 0);
+    return r < 0 ? (int)-r : 0;
+}
+
+int clock_getres(clockid_t clock, struct timespec *res)
+{
+    return (int)keel_ret(keel_sc2(SYS_clock_getres, (long)clock, (long)res));
+}
+
+/* CLOCK_REALTIME only, with the system cap's WRITE right (EPERM). */
+int clock_settime(clockid_t clock, const struct timespec *tp)
+{
+    return (int)keel_ret(keel_sc2(SYS_clock_settime, (long)clock, (long)tp));
 }
 
 unsigned sleep(unsigned seconds)

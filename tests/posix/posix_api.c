@@ -37,8 +37,7 @@
  * for (after every header above, all of which include it). */
 #if defined(_POSIX_THREADS) || defined(_POSIX_TIMERS) ||                       \
     defined(_POSIX_PRIORITY_SCHEDULING) ||                                     \
-    defined(_POSIX_THREAD_PRIORITY_SCHEDULING) ||                              \
-    defined(_POSIX_MONOTONIC_CLOCK) || defined(_POSIX_SPAWN) ||                \
+    defined(_POSIX_THREAD_PRIORITY_SCHEDULING) || defined(_POSIX_SPAWN) ||     \
     defined(_POSIX_SEMAPHORES) || defined(_POSIX_MESSAGE_PASSING) ||           \
     defined(_POSIX_CLOCK_SELECTION) || defined(_POSIX_BARRIERS) ||             \
     defined(_POSIX_READER_WRITER_LOCKS) || defined(_POSIX_SPIN_LOCKS) ||       \
@@ -47,6 +46,9 @@
 #endif
 #if !defined(_POSIX_THREAD_ATTR_STACKSIZE) || _POSIX_THREAD_ATTR_STACKSIZE <= 0
 #error "_POSIX_THREAD_ATTR_STACKSIZE: pthread_attr_setstacksize is provided"
+#endif
+#if !defined(_POSIX_MONOTONIC_CLOCK) || _POSIX_MONOTONIC_CLOCK <= 0
+#error "_POSIX_MONOTONIC_CLOCK: CLOCK_MONOTONIC works with every clock call"
 #endif
 
 static int nchecks, nfailed;
@@ -352,6 +354,27 @@ static void clocks(void)
     check(b.tv_sec * 1000000000L + b.tv_nsec >=
               a.tv_sec * 1000000000L + a.tv_nsec + 2000000,
           "slept at least 2 ms");
+    struct timespec res;
+    check(clock_getres(CLOCK_MONOTONIC, &res) == 0 && res.tv_sec == 0 &&
+              res.tv_nsec > 0,
+          "clock_getres");
+    /* An absolute sleep 2 ms past b wakes no earlier. */
+    struct timespec until = b;
+    until.tv_nsec += 2000000;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    check(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == 0,
+          "clock_nanosleep");
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    check(a.tv_sec > until.tv_sec ||
+              (a.tv_sec == until.tv_sec && a.tv_nsec >= until.tv_nsec),
+          "woke at or after the absolute time");
+    /* The monotonic clock cannot be set (with or without the right). */
+    errno = 0;
+    check(clock_settime(CLOCK_MONOTONIC, &a) == -1 && errno == EINVAL,
+          "clock_settime");
     check(clock_gettime(CLOCK_REALTIME, &a) == 0, "CLOCK_REALTIME");
     time_t now = time(NULL);
     struct timeval tv;

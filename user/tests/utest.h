@@ -277,6 +277,7 @@ extern const struct utest ut_intro_tests[];
 extern const struct utest ut_cwd_tests[]; /* issue 7 items 4, 7 */
 extern const struct utest ut_env_tests[]; /* issue 7 item 8 */
 extern const struct utest ut_edf_tests[]; /* issue 8 item 7 */
+extern const struct utest ut_clock_tests[]; /* issue 8 item 6 */
 
 extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];
@@ -302,5 +303,6 @@ extern const struct utest ut_fslock_tests[]; /* issue 8 items 1, 2 */
 extern const struct ut_mode ut_fslock_modes[];
 extern const struct ut_mode ut_env_modes[];
 extern const struct ut_mode ut_edf_modes[];
+extern const struct ut_mode ut_clock_modes[];
 
 #endif

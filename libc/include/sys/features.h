@@ -4,9 +4,13 @@
  * lists every function). newlib announces no option for
  * riscv64-unknown-elf, and Keel provides none of the larger options in
  * full (threads without condition variables, keys or once; clocks
- * without timers; process scheduling only for the caller's own pid;
- * spawn without signal attributes), so only these are defined:
- *  _POSIX_THREAD_ATTR_STACKSIZE  pthread_attr_setstacksize/getstacksize.
+ * without timers; clock selection without pthread_condattr_setclock;
+ * process scheduling only for the caller's own pid; spawn without signal
+ * attributes), so only these are defined:
+ *  _POSIX_THREAD_ATTR_STACKSIZE  pthread_attr_setstacksize/getstacksize;
+ *  _POSIX_MONOTONIC_CLOCK        CLOCK_MONOTONIC in clock_gettime,
+ *                                clock_getres and clock_nanosleep
+ *                                (clock_settime refuses it: EINVAL).
  *
  * newlib gates the declarations of the functions Keel does provide
  * (pthread_create, sched_yield, clock_gettime, nanosleep, ...) on the
@@ -24,6 +28,9 @@
 
 #ifndef _POSIX_THREAD_ATTR_STACKSIZE
 #define _POSIX_THREAD_ATTR_STACKSIZE 200809L
+#endif
+#ifndef _POSIX_MONOTONIC_CLOCK
+#define _POSIX_MONOTONIC_CLOCK 200809L
 #endif
 /* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
  * <pthread.h> both include this file. One page: the kernel maps stacks in
