@@ -176,3 +176,53 @@ KTEST(clock_ns_to_ticks_rounds_up)
     KT_CHECK(clock_res_ns() * timebase_hz >= 1000000000ull);
     KT_CHECK((clock_res_ns() - 1) * timebase_hz < 1000000000ull);
 }
+
+/* A sleep ends with -EINTR when its thread is killed: a relative one
+ * reports the time it had left, an absolute CLOCK_REALTIME one (on the
+ * clock_nanosleep queue) leaves it without waiting for its time. */
+struct kill_slot {
+    int realtime;
+    volatile int phase;
+    int r;
+    uint64_t left;
+};
+
+static void kill_sleeper(void *arg)
+{
+    struct kill_slot *k = arg;
+    __atomic_store_n(&k->phase, 1, __ATOMIC_RELEASE);
+    if (k->realtime)
+        k->r = clock_sleep_realtime_until(time_realtime_ns() +
+                                          3600ull * 1000000000ull);
+    else
+        k->r = clock_sleep_relative(2000000000ull, &k->left);
+    __atomic_store_n(&k->phase, 2, __ATOMIC_RELEASE);
+}
+
+KTEST(clock_sleep_killed_eintr)
+{
+    for (int rt = 0; rt < 2; rt++) {
+        struct kill_slot k = {rt, 0, 1, UINT64_MAX};
+        struct thread *t = kthread_create(kill_sleeper, &k, KEEL_PRIO_DEFAULT);
+        KT_CHECK(t);
+        if (!t)
+            return;
+        /* Until it is asleep (a liveness bound of ~5 s). */
+        int blocked = 0;
+        for (int i = 0; i < 5000 && !blocked; i++) {
+            blocked = __atomic_load_n(&k.phase, __ATOMIC_ACQUIRE) == 1 &&
+                      READ_ONCE(t->state) == T_BLOCKED;
+            if (!blocked)
+                sleep_until(time_now_ticks() + ns_to_ticks(1000000));
+        }
+        KT_CHECK(blocked);
+        t->killed = 1;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        sched_wake(t);
+        while (__atomic_load_n(&k.phase, __ATOMIC_ACQUIRE) != 2)
+            sleep_until(time_now_ticks() + ns_to_ticks(1000000));
+        KT_CHECK_EQ(k.r, -EINTR);
+        if (!rt)
+            KT_CHECK(k.left > 0 && k.left <= 2000000000ull);
+    }
+}
