@@ -111,6 +111,13 @@ void sched_tick(void)
 void timer_arm(struct timer_node *tn, uint64_t deadline, timer_fire_fn fire)
 {
     struct hart *h = this_hart();
+#ifdef KEEL_LOCKCHECK
+    /* Arming a queued node would put it in a heap twice. (Its owner
+     * serializes arm and cancel, so no lock is needed to look.) */
+    if (timer_node_queued(tn) || READ_ONCE(tn->owner) >= 0)
+        panic("timer_arm: node %p already queued on hart %d", tn,
+              READ_ONCE(tn->owner));
+#endif
     spin_lock(&h->sleep_lock);
     tn->fire = fire;
     /* Room for every thread (TIMER_HART_CAP): cannot fail for sleeps. */

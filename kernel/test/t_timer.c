@@ -226,3 +226,29 @@ KTEST(clock_sleep_killed_eintr)
             KT_CHECK(k.left > 0 && k.left <= 2000000000ull);
     }
 }
+
+/* The debug kernel refuses to arm a node that is still queued (it would
+ * sit in a heap twice). */
+static struct timer_node twice;
+static void never_fires(struct timer_node *tn)
+{
+    (void)tn;
+    panic("never_fires fired");
+}
+static void arm_twice(void *arg)
+{
+    (void)arg;
+    timer_arm(&twice, UINT64_MAX, never_fires);
+}
+
+KTEST(timer_arm_queued_node_panics)
+{
+    timer_node_init(&twice);
+    timer_arm(&twice, UINT64_MAX, never_fires);
+    KT_CHECK(ktest_expect_panic(arm_twice, NULL));
+    KT_CHECK(ktest_panic_said("already queued"));
+    KT_CHECK(timer_cancel(&twice));
+    KT_CHECK(!timer_node_queued(&twice));
+    KT_CHECK(!ktest_expect_panic(arm_twice, NULL)); /* unqueued: fine */
+    KT_CHECK(timer_cancel(&twice));
+}
