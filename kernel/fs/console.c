@@ -56,6 +56,7 @@ static struct {
     uint32_t lflag;           /* KEEL_TTY_* */
     int fg_pgid;              /* foreground process group, 0: none */
     bool rx_stopped;          /* ring full: UART receive masked */
+    uint64_t rx_irq_ticks;    /* last receive interrupt with bytes (bench) */
     struct waitq readers;
 } cons;
 
@@ -169,10 +170,22 @@ static void send_sigint(int g)
 void console_uart_rx(void)
 {
     int sig = 0;
+    uint64_t now = time_now_ticks();
     spin_lock(&cons.lock);
+    uint32_t w = cons.w;
     rx_pull_locked(&sig);
+    if (cons.w != w)
+        cons.rx_irq_ticks = now;
     spin_unlock(&cons.lock);
     send_sigint(sig);
+}
+
+uint64_t console_rx_irq_ns(void)
+{
+    spin_lock(&cons.lock);
+    uint64_t t = cons.rx_irq_ticks;
+    spin_unlock(&cons.lock);
+    return t ? ticks_to_ns(t) : 0;
 }
 
 bool console_input(int c)

@@ -243,6 +243,9 @@ void devfs_init(void);
 extern const struct file_ops console_ops;
 void console_init(void);
 bool console_input(int c);
+/* When the last UART receive interrupt that brought in bytes was taken
+ * (CLOCK_MONOTONIC ns; 0: none yet): kstat's console_rx_irq_ns. */
+uint64_t console_rx_irq_ns(void);
 
 int pipe_create(struct file **rd, struct file **wr);
 uint32_t pipe_count(void);

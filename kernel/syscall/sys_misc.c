@@ -68,5 +68,6 @@ long sys_kstat(uint64_t uout)
         k.harts_online += harts[h].online;
         k.nharts_ran_user += harts[h].ran_user;
     }
+    k.console_rx_irq_ns = console_rx_irq_ns();
     return copy_to_user(uout, &k, sizeof(k));
 }

@@ -334,6 +334,10 @@ struct keel_kstat {
      * longest any spinlock was held (its class in lockstat), in ns. */
     uint64_t irqoff_max_ns[8];
     uint64_t spin_hold_max_ns;
+    /* CLOCK_MONOTONIC ns (timebase steps) at the last UART receive
+     * interrupt that brought in bytes, 0 before any: make bench's
+     * irq_latency row (docs/performance.md). */
+    uint64_t console_rx_irq_ns;
 };
 #define KEEL_KSTAT_RESET_MAX 1 /* kstat flag: zero the maxima after reading */
 

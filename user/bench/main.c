@@ -1,7 +1,10 @@
 /*
- * /bin/bench: instruction counts per operation, read with rdinstret.
- * Run under `qemu -icount shift=0` with one hart (make bench) so counts
- * are exact and repeatable. Prints "BENCH <name> <instructions>".
+ * /bin/bench: instruction counts per operation, read with rdinstret, and
+ * the real-time rows (rt*.c). Run under `qemu -icount shift=0,sleep=off`
+ * (make bench) so counts are exact and repeatable. Prints "BENCH <name>
+ * <instructions>" (one hart) and "BENCHRT <name> <ns>" (make bench runs
+ * it on one hart, then as `bench --rt` on four, and prints both).
+ * Single-threaded except the yield and mutex rows: no locks.
  */
 #include <keel/abi.h>
 #include <keel/cap.h>
@@ -19,19 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 extern char **environ;
-
-static inline uint64_t instret(void)
-{
-    uint64_t v;
-    __asm__ volatile("rdinstret %0" : "=r"(v));
-    return v;
-}
-
-static void report(const char *name, uint64_t total, uint64_t ops)
-{
-    printf("BENCH %s %lu\n", name, (unsigned long)(total / ops));
-}
 
 static void bench_null_syscall(void)
 {
@@ -69,13 +62,8 @@ static void bench_yield_switch(void)
     report("yield_switch", total, 2ull * n); /* two switches per round */
 }
 
-struct holder {
-    pid_t pid;
-    int cmd, ack;
-};
-
 /* Spawn this program in `mode` with its stdin and stdout on two pipes. */
-static int holder_start(const char *self, const char *mode, struct holder *h)
+int holder_start(const char *self, const char *mode, struct holder *h)
 {
     int to[2], from[2];
     if (pipe(to) || pipe(from))
@@ -97,7 +85,7 @@ static int holder_start(const char *self, const char *mode, struct holder *h)
     return err ? -1 : 0;
 }
 
-static void holder_stop(struct holder *h)
+void holder_stop(struct holder *h)
 {
     close(h->cmd);
     close(h->ack);
@@ -250,20 +238,64 @@ static int echo_loop(void)
     return 0;
 }
 
+/* The real-time rows; the UART row only with --irq (a host that answers
+ * "BENCHIRQ ready" lines with a byte: scripts/bench.sh). */
+static void rt_rows(bool irq)
+{
+    bench_rt_wake();
+    bench_rt_mutex();
+    if (irq)
+        bench_rt_irq();
+}
+
+/*
+ * bench [--rt] [--irq] [--classic]: every row (the per-operation rows
+ * and the real-time rows); --rt only the real-time rows, --classic only
+ * the per-operation ones; --irq adds irq_latency. Other modes are this
+ * program's own children (echo, hold, load KIND, hog MiB).
+ */
 int main(int argc, char **argv)
 {
-    if (argc > 1 && !strcmp(argv[1], "echo"))
+    bench_self = argv[0];
+    const char *mode = argc > 1 ? argv[1] : "";
+    const char *arg = argc > 2 ? argv[2] : NULL;
+    if (!strcmp(mode, "echo"))
         return echo_loop();
-    if (argc > 1 && !strcmp(argv[1], "hold"))
+    if (!strcmp(mode, "hold"))
         return hold_loop();
-    bench_null_syscall();
-    bench_yield_switch();
-    bench_pipe_pingpong(argv[0]);
-    bench_spawn("spawn_wait", false);
-    bench_cap_get_token();
-    bench_cap_drop();
-    bench_dup_close();
-    bench_cap_transfer(argv[0]);
-    bench_spawn("spawn_fa3", true);
+    if (!strcmp(mode, "load"))
+        return rt_load_main(arg);
+    if (!strcmp(mode, "hog"))
+        return rt_hog_main(arg);
+    bool rt_only = false, classic_only = false, irq = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--rt"))
+            rt_only = true;
+        else if (!strcmp(argv[i], "--classic"))
+            classic_only = true;
+        else if (!strcmp(argv[i], "--irq"))
+            irq = true;
+        else {
+            fprintf(stderr, "usage: bench [--rt|--classic] [--irq]\n");
+            return 2;
+        }
+    }
+    struct keel_kstat k;
+    if (keel_kstat(&k) == 0 && k.harts_online > 0)
+        bench_harts = (int)k.harts_online;
+    bench_clock_calibrate();
+    if (!rt_only) {
+        bench_null_syscall();
+        bench_yield_switch();
+        bench_pipe_pingpong(argv[0]);
+        bench_spawn("spawn_wait", false);
+        bench_cap_get_token();
+        bench_cap_drop();
+        bench_dup_close();
+        bench_cap_transfer(argv[0]);
+        bench_spawn("spawn_fa3", true);
+    }
+    if (!classic_only)
+        rt_rows(irq);
     return 0;
 }

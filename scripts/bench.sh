@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# bench.sh KERNEL IMAGE-1HART IMAGE-4HARTS: make bench's runner.
+# Boots KERNEL twice under `-icount shift=0,sleep=off` (one instruction
+# is one virtual ns): with one hart (MEM) and IMAGE-1HART (every row),
+# then with four (MEM4) and IMAGE-4HARTS (the real-time rows). The guest
+# prints "BENCH name value" (per-operation rows, one hart only) and
+# "BENCHRT name value" (real-time rows, both boots); each "BENCHIRQ
+# ready" line it prints is answered with one byte on the serial port
+# (the irq_latency row: user/bench/rt_irq.c). Output: the per-operation
+# rows as "name value", then the real-time rows as "name 1-hart 4-harts"
+# (docs/performance.md). Guest lines starting "bench:" (problems) go to
+# stderr. Environment: QEMU, MEM, MEM4, TIMEOUT (seconds per boot).
+set -u
+kernel=$1
+img1=$2
+img4=$3
+qemu=${QEMU:-qemu-system-riscv64}
+limit=${TIMEOUT:-600}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# run SMP MEM IMAGE OUTFILE
+run() {
+    coproc GUEST {
+        timeout --foreground -k 5 "$limit" "$qemu" -machine virt \
+            -bios default -m "$2" -smp "$1" -nographic -monitor none \
+            -serial stdio -icount shift=0,sleep=off -kernel "$kernel" \
+            -initrd "$3" 2>&1 | tr -d '\r' |
+            grep --line-buffered -E '^(BENCH|bench:)'
+    }
+    local line pid=$GUEST_PID
+    while IFS= read -r line <&"${GUEST[0]}"; do
+        case $line in
+        "BENCHIRQ ready") printf 'x' >&"${GUEST[1]}" ;;
+        "BENCH "* | "BENCHRT "*)
+            echo "$line" >>"$4"
+            [ -n "${BENCH_VERBOSE:-}" ] && echo "($1 hart) $line" >&2
+            ;;
+        *) echo "$line" >&2 ;;
+        esac
+    done
+    wait "$pid"
+}
+
+run 1 "${MEM:-256M}" "$img1" "$out/1"
+run 4 "${MEM4:-1G}" "$img4" "$out/4"
+touch "$out/1" "$out/4"
+awk '$1 == "BENCH" { print $2, $3 }' "$out/1"
+awk '$1 != "BENCHRT" { next }
+     !($2 in seen) { seen[$2] = 1; order[n++] = $2; v1[$2] = "-"; v4[$2] = "-" }
+     FILENAME == ARGV[1] { v1[$2] = $3 }
+     FILENAME == ARGV[2] { v4[$2] = $3 }
+     END { for (i = 0; i < n; i++) print order[i], v1[order[i]], v4[order[i]] }' \
+    "$out/1" "$out/4"

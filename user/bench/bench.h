@@ -1,0 +1,81 @@
+/*
+ * /bin/bench: shared helpers of the benchmark program (main.c: the
+ * per-operation rows; rt.c, rt_load.c: the wake-up latency rows;
+ * rt_mutex.c: the mutex rows; rt_irq.c: the UART interrupt row).
+ *
+ * Clocks under `qemu -icount shift=0,sleep=off` (QEMU 7.2): rdinstret
+ * and rdcycle read QEMU's virtual clock in ns (one instruction is one
+ * ns), shared by every hart; rdtime reads the 10 MHz timebase derived
+ * from the same clock (100 ns steps). fine_ns() is rdinstret moved onto
+ * CLOCK_MONOTONIC (calibrated once at a timebase step), so it gives
+ * 1 ns resolution on the kernel's monotonic clock.
+ * Nothing here takes a lock; every row runs in one thread unless it says
+ * otherwise.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+static inline uint64_t instret(void)
+{
+    uint64_t v;
+    __asm__ volatile("rdinstret %0" : "=r"(v));
+    return v;
+}
+
+static inline uint64_t rdtime(void)
+{
+    uint64_t v;
+    __asm__ volatile("rdtime %0" : "=r"(v));
+    return v;
+}
+
+/* Set by bench_clock_calibrate: fine_ns() = instret() - fine_off. */
+extern int64_t fine_off;
+
+static inline uint64_t fine_ns(void)
+{
+    return instret() - (uint64_t)fine_off;
+}
+
+void bench_clock_calibrate(void);
+/* "BENCH name total/ops" (the per-operation rows). */
+void report(const char *name, uint64_t total, uint64_t ops);
+/* "BENCHRT name value" (the real-time rows; make bench puts the 1-hart
+ * and 4-hart values side by side). */
+void report_rt(const char *name, uint64_t value);
+
+/* Sleeps until CLOCK_MONOTONIC reaches dl_ns: clock_nanosleep with
+ * TIMER_ABSTIME, or (a kernel without it) a relative nanosleep to it. */
+void sleep_until_ns(uint64_t dl_ns);
+/* The calling thread's priority (SCHED_FIFO); 0 or an errno value. */
+int set_self_prio(int prio);
+
+/* Spawns this program as `self mode arg` (arg may be NULL) at priority
+ * prio, SCHED_RR. Returns 0 or an errno value. */
+int spawn_self(const char *mode, const char *arg, int prio, pid_t *pid);
+extern const char *bench_self; /* argv[0] */
+extern int bench_harts;        /* harts online (kstat) */
+
+/* A child of this program in `mode` with its stdin and stdout on two
+ * pipes (main.c). */
+struct holder {
+    pid_t pid;
+    int cmd, ack;
+};
+int holder_start(const char *self, const char *mode, struct holder *h);
+void holder_stop(struct holder *h);
+
+/* Real-time rows (rt.c, rt_mutex.c, rt_irq.c). */
+void bench_rt_wake(void);
+void bench_rt_mutex(void);
+void bench_rt_irq(void);
+int rt_load_main(const char *kind); /* `bench load KIND` */
+int rt_hog_main(const char *mib);   /* `bench hog MiB` */
+void rt_load_path(pid_t pid, char *buf, size_t n);
+
+#endif
