@@ -28,10 +28,13 @@ run() {
             -initrd "$3" 2>&1 | tr -d '\r' |
             grep --line-buffered -E '^(BENCH|bench:)'
     }
-    local line pid=$GUEST_PID
-    while IFS= read -r line <&"${GUEST[0]}"; do
+    # Own copies of the pipes: bash closes the coproc's when it exits,
+    # and lines not yet read would be lost.
+    local line pid=$GUEST_PID rd wr
+    exec {rd}<&"${GUEST[0]}" {wr}>&"${GUEST[1]}"
+    while IFS= read -r line <&"$rd"; do
         case $line in
-        "BENCHIRQ ready") printf 'x' >&"${GUEST[1]}" ;;
+        "BENCHIRQ ready") printf 'x' >&"$wr" ;;
         "BENCH "* | "BENCHRT "*)
             echo "$line" >>"$4"
             [ -n "${BENCH_VERBOSE:-}" ] && echo "($1 hart) $line" >&2
@@ -39,6 +42,7 @@ run() {
         *) echo "$line" >&2 ;;
         esac
     done
+    exec {rd}<&- {wr}>&-
     wait "$pid"
 }
 
