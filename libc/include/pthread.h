@@ -2,8 +2,11 @@
  * Keel's <pthread.h>: newlib's, read with the option gates it needs to
  * declare what Keel's libc provides (pthread_create, pthread_join,
  * pthread_self, pthread_mutex_*, pthread_attr_*, pthread_setschedparam and
- * pthread_getschedparam), which are switched off again afterwards: Keel does
- * not provide these options in full (see <sys/features.h> and docs/posix.md).
+ * pthread_getschedparam; the mutex attributes of the UNIX 98 types, the
+ * priority protocols and ceilings, pthread_mutex_timedlock), which are
+ * switched off again afterwards: Keel does not provide these options in
+ * full (see <sys/features.h> and docs/posix.md). The mutex types are
+ * Keel's own (<sys/_pthreadtypes.h>).
  */
 #ifndef KEEL_PTHREAD_H
 #define KEEL_PTHREAD_H
@@ -17,6 +20,22 @@
 #define _POSIX_THREAD_PRIORITY_SCHEDULING 1
 #define KEEL_GATE_PTHREAD_THREAD_PRIORITY_SCHEDULING
 #endif
+#ifndef _UNIX98_THREAD_MUTEX_ATTRIBUTES
+#define _UNIX98_THREAD_MUTEX_ATTRIBUTES 1
+#define KEEL_GATE_PTHREAD_UNIX98_MUTEX
+#endif
+#ifndef _POSIX_THREAD_PRIO_INHERIT
+#define _POSIX_THREAD_PRIO_INHERIT 1
+#define KEEL_GATE_PTHREAD_PRIO_INHERIT
+#endif
+#ifndef _POSIX_THREAD_PRIO_PROTECT
+#define _POSIX_THREAD_PRIO_PROTECT 1
+#define KEEL_GATE_PTHREAD_PRIO_PROTECT
+#endif
+#ifndef _POSIX_TIMEOUTS
+#define _POSIX_TIMEOUTS 1
+#define KEEL_GATE_PTHREAD_TIMEOUTS
+#endif
 
 #include_next <pthread.h>
 
@@ -27,6 +46,22 @@
 #ifdef KEEL_GATE_PTHREAD_THREAD_PRIORITY_SCHEDULING
 #undef _POSIX_THREAD_PRIORITY_SCHEDULING
 #undef KEEL_GATE_PTHREAD_THREAD_PRIORITY_SCHEDULING
+#endif
+#ifdef KEEL_GATE_PTHREAD_UNIX98_MUTEX
+#undef _UNIX98_THREAD_MUTEX_ATTRIBUTES
+#undef KEEL_GATE_PTHREAD_UNIX98_MUTEX
+#endif
+#ifdef KEEL_GATE_PTHREAD_PRIO_INHERIT
+#undef _POSIX_THREAD_PRIO_INHERIT
+#undef KEEL_GATE_PTHREAD_PRIO_INHERIT
+#endif
+#ifdef KEEL_GATE_PTHREAD_PRIO_PROTECT
+#undef _POSIX_THREAD_PRIO_PROTECT
+#undef KEEL_GATE_PTHREAD_PRIO_PROTECT
+#endif
+#ifdef KEEL_GATE_PTHREAD_TIMEOUTS
+#undef _POSIX_TIMEOUTS
+#undef KEEL_GATE_PTHREAD_TIMEOUTS
 #endif
 
 #endif

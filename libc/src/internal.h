@@ -106,14 +106,23 @@ static inline int keel_policy_check(int policy)
     }
 }
 
+/* Most PTHREAD_PRIO_PROTECT mutexes one thread may hold at once. */
+#define KEEL_PP_MAX 8
+
 /*
  * Per-thread control block; tp points at it in every thread. The first
- * member is what __getreent() returns, so it must stay first.
+ * member is what __getreent() returns, so it must stay first. The pp_*
+ * fields (mutex.c) are touched only by the thread itself.
  */
 struct keel_tcb {
     struct _reent *reent; /* this thread's newlib state (errno, ...) */
     uint32_t id;          /* lock owner id: the thread slot; never 0 */
     int32_t slot;         /* thread slot from SYS_thread_self, or -1 */
+    /* PTHREAD_PRIO_PROTECT: the ceilings of the mutexes it holds, and the
+     * policy and priority it had before it took the first of them. */
+    int32_t pp_n;
+    int32_t pp_policy, pp_prio;
+    int32_t pp_ceiling[KEEL_PP_MAX];
 };
 
 /* The main thread's block; crt0 points tp at it before any C runs. */
@@ -137,11 +146,63 @@ static inline uint32_t keel_self_id(void)
 void __keel_tcb_identify(struct keel_tcb *t);
 
 /*
- * One step of waiting for a lock or flag held by another thread: spins
- * first, then yields, then sleeps briefly so that a lower-priority holder
- * on the same hart gets to run (sched_yield alone never lets it).
+ * Compare-and-swap of a 32-bit word, 1 when *w held `from` and now holds
+ * `to`. Written out because GCC 12 drops the ordering of
+ * __atomic_compare_exchange_n on RISC-V when the failure order is weaker
+ * (it emits a plain lr.w/sc.w pair). keel_cas_acq orders what follows
+ * after it (lr.w.aq: taking a lock), keel_cas_rel what comes before it
+ * before it (sc.w.rl: releasing one), as the RISC-V memory model's
+ * mappings say. from and to are sign-extended like lr.w's result.
  */
-void __keel_backoff(unsigned iteration);
+static inline int keel_cas_acq(uint32_t *w, uint32_t from, uint32_t to)
+{
+    int32_t old;
+    int fail;
+    __asm__ volatile("1: lr.w.aq %0, (%2)\n"
+                     "   bne %0, %3, 2f\n"
+                     "   sc.w %1, %4, (%2)\n"
+                     "   bnez %1, 1b\n"
+                     "2:"
+                     : "=&r"(old), "=&r"(fail)
+                     : "r"(w), "r"((int32_t)from), "r"((int32_t)to)
+                     : "memory");
+    return old == (int32_t)from;
+}
+
+static inline int keel_cas_rel(uint32_t *w, uint32_t from, uint32_t to)
+{
+    int32_t old;
+    int fail;
+    __asm__ volatile("1: lr.w %0, (%2)\n"
+                     "   bne %0, %3, 2f\n"
+                     "   sc.w.rl %1, %4, (%2)\n"
+                     "   bnez %1, 1b\n"
+                     "2:"
+                     : "=&r"(old), "=&r"(fail)
+                     : "r"(w), "r"((int32_t)from), "r"((int32_t)to)
+                     : "memory");
+    return old == (int32_t)from;
+}
+
+/* The futex call (SYS_futex): the raw result, -errno on failure. */
+static inline long keel_futex(uint32_t *uaddr, int op, uint32_t val,
+                              const struct keel_timespec *ts)
+{
+    return keel_sc5(SYS_futex, (long)uaddr, op, (long)val, (long)ts, 0);
+}
+
+/*
+ * The lock word (lock.c): 0 free, else the owner's id, with
+ * KEEL_FUTEX_WAITERS while threads may sleep on it. Callers try the
+ * compare-and-swap 0 -> self (lock) or self -> 0 (unlock) inline first;
+ * these are the contended paths. __keel_word_lock_slow blocks until it
+ * has the word (0) or until the absolute CLOCK_REALTIME time abs_rt
+ * (NULL: none; tv_nsec already checked) has passed (ETIMEDOUT).
+ * __keel_word_unlock_slow clears the word and wakes one waiter.
+ */
+int __keel_word_lock_slow(uint32_t *w, uint32_t self,
+                          const struct keel_timespec *abs_rt);
+void __keel_word_unlock_slow(uint32_t *w);
 
 /* malloc's lock (lock.c); _sbrk takes it too. */
 extern struct __lock __lock___malloc_recursive_mutex;

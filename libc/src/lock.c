@@ -1,46 +1,80 @@
 /*
- * User-space locks: newlib's retargetable lock API (which guards malloc,
- * stdio streams, atexit, the environment, ...) and pthread mutexes.
+ * User-space locks on the futex (docs/realtime.md "Mutexes in libc"):
+ * the lock word that newlib's retargetable locks (malloc, stdio streams,
+ * atexit, the environment, ...) and the non-PI pthread mutexes
+ * (mutex.c) share, and newlib's locks themselves.
  *
- * Both are spin-then-yield-then-sleep locks on one atomic word holding
- * the owner's id (its thread slot, from the control block at tp). Keel
- * has no futex, so a waiter cannot block on the lock itself; the short
- * sleeps in __keel_backoff are what let a lower-priority holder preempted
- * on the same hart run again and release it.
+ * A lock word is 0 when free, else the owner's lock id (its thread cap
+ * slot, keel_self_id) with KEEL_FUTEX_WAITERS set while threads may be
+ * asleep on it. Locking is one compare-and-swap 0 -> id, unlocking one
+ * compare-and-swap id -> 0: no system call unless contended. A contended
+ * locker spins briefly (the owner may be running on another hart), sets
+ * WAITERS and sleeps in FUTEX_WAIT on the word's value; once it has slept
+ * it takes the word with WAITERS set, as others may still sleep. An
+ * unlocker that finds WAITERS clears the word and wakes one waiter (the
+ * kernel picks the highest-priority one). A wake-up cannot be lost: the
+ * kernel's WAIT sleeps only while the word still holds the value the
+ * waiter saw, and any unlock changes it.
  */
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/lock.h>
 
 #include "internal.h"
 
-#define SPIN_ROUNDS 100   /* busy polls: the holder may be on another hart */
-#define YIELD_ROUNDS 20   /* then yields: lets an equal-priority holder in */
-#define BACKOFF_NS 100000 /* then 100 us sleeps: lets any holder run */
+#define LOCK_SPINS 100 /* polls before sleeping, unless others sleep */
 
-void __keel_backoff(unsigned iteration)
+int __keel_word_lock_slow(uint32_t *w, uint32_t self,
+                          const struct keel_timespec *abs_rt)
 {
-    if (iteration < SPIN_ROUNDS) {
+    uint32_t v;
+    for (int i = 0; i < LOCK_SPINS; i++) {
+        v = __atomic_load_n(w, __ATOMIC_RELAXED);
+        if (v == 0 && keel_cas_acq(w, 0, self))
+            return 0;
+        if (v & KEEL_FUTEX_WAITERS)
+            break; /* others already sleep: join them */
         __asm__ volatile("nop");
-    } else if (iteration < SPIN_ROUNDS + YIELD_ROUNDS) {
-        keel_sc0(SYS_sched_yield);
-    } else {
-        struct keel_timespec ts = {0, BACKOFF_NS};
-        keel_sc1(SYS_nanosleep, (long)&ts);
     }
+    int op = KEEL_FUTEX_WAIT;
+    if (abs_rt)
+        op |= KEEL_FUTEX_ABSTIME | KEEL_FUTEX_CLOCK_REALTIME;
+    for (;;) {
+        v = __atomic_load_n(w, __ATOMIC_RELAXED);
+        if (v == 0) {
+            if (keel_cas_acq(w, 0, self | KEEL_FUTEX_WAITERS))
+                return 0;
+            continue;
+        }
+        if (!(v & KEEL_FUTEX_WAITERS)) {
+            if (!keel_cas_acq(w, v, v | KEEL_FUTEX_WAITERS))
+                continue;
+            v |= KEEL_FUTEX_WAITERS;
+        }
+        long r = keel_futex(w, op, v, abs_rt);
+        if (r == -ETIMEDOUT)
+            return ETIMEDOUT;
+        /* 0 (woken), EAGAIN (the word changed), EINTR (being killed). */
+    }
+}
+
+void __keel_word_unlock_slow(uint32_t *w)
+{
+    uint32_t v = __atomic_exchange_n(w, 0, __ATOMIC_RELEASE);
+    if (v & KEEL_FUTEX_WAITERS)
+        keel_futex(w, KEEL_FUTEX_WAKE, 1, NULL);
 }
 
 /* ---- newlib's retargetable locks ---- */
 
 /*
- * owner 0 means free. count is touched only by the owner. Every lock is
- * treated as recursive: a non-recursive one re-taken by its owner would
- * be a newlib bug, and deadlocking on it helps nobody.
+ * A lock word and a recursion count, touched only by the owner. Every
+ * lock is treated as recursive: a non-recursive one re-taken by its owner
+ * would be a newlib bug, and deadlocking on it helps nobody.
  */
 struct __lock {
-    uint32_t owner;
-    uint32_t count;
+    uint32_t word;
+    uint32_t count; /* depth beyond the first */
 };
 
 /* The static locks newlib names (all of lib_a-lock.o's symbols). */
@@ -60,16 +94,11 @@ static struct __lock fallback_lock;
 
 static bool lock_try(struct __lock *l, uint32_t self)
 {
-    uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
-    if (owner == self) {
-        l->count++;
+    if (keel_cas_acq(&l->word, 0, self))
         return true;
-    }
-    uint32_t expected = 0;
-    if (owner == 0 &&
-        __atomic_compare_exchange_n(&l->owner, &expected, self, false,
-                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-        l->count = 1;
+    uint32_t v = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+    if ((v & KEEL_FUTEX_TID_MASK) == self) {
+        l->count++;
         return true;
     }
     return false;
@@ -78,16 +107,23 @@ static bool lock_try(struct __lock *l, uint32_t self)
 static void lock_take(struct __lock *l)
 {
     uint32_t self = keel_self_id();
-    for (unsigned i = 0; !lock_try(l, self); i++)
-        __keel_backoff(i);
+    if (!lock_try(l, self))
+        __keel_word_lock_slow(&l->word, self, NULL);
 }
 
 static void lock_give(struct __lock *l)
 {
-    if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != keel_self_id())
+    uint32_t self = keel_self_id();
+    uint32_t v = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+    if ((v & KEEL_FUTEX_TID_MASK) != self)
         return; /* not ours: ignore rather than corrupt */
-    if (--l->count == 0)
-        __atomic_store_n(&l->owner, 0, __ATOMIC_RELEASE);
+    if (l->count) {
+        l->count--;
+        return;
+    }
+    /* Not with WAITERS set: then the slow path must wake one. */
+    if (!keel_cas_rel(&l->word, self, 0))
+        __keel_word_unlock_slow(&l->word);
 }
 
 static void lock_new(_LOCK_T *lock)
@@ -151,81 +187,4 @@ int __retarget_lock_try_acquire(_LOCK_T lock)
 int __retarget_lock_try_acquire_recursive(_LOCK_T lock)
 {
     return lock_try(lock, keel_self_id()) ? 0 : 1;
-}
-
-/* ---- pthread mutexes ---- */
-
-/*
- * newlib's pthread_mutex_t is one 32-bit word and its static initialiser
- * is 0xFFFFFFFF. The word is MUTEX_FREE (or 0, for zeroed memory) when
- * unlocked, else the owner's id. Mutexes are error-checking: relocking
- * gives EDEADLK and unlocking another thread's mutex EPERM.
- */
-#define MUTEX_FREE 0xFFFFFFFFu
-
-static bool mutex_is_free(uint32_t v)
-{
-    return v == MUTEX_FREE || v == 0;
-}
-
-int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
-{
-    (void)attr;
-    if (!m)
-        return EINVAL;
-    __atomic_store_n(m, MUTEX_FREE, __ATOMIC_RELAXED);
-    return 0;
-}
-
-int pthread_mutex_destroy(pthread_mutex_t *m)
-{
-    if (!m)
-        return EINVAL;
-    if (!mutex_is_free(__atomic_load_n(m, __ATOMIC_RELAXED)))
-        return EBUSY;
-    return 0;
-}
-
-/* One attempt: 0, EBUSY (someone else has it) or EDEADLK (we do). */
-static int mutex_try(pthread_mutex_t *m, uint32_t self)
-{
-    uint32_t v = __atomic_load_n(m, __ATOMIC_RELAXED);
-    if (v == self)
-        return EDEADLK;
-    if (mutex_is_free(v) &&
-        __atomic_compare_exchange_n(m, &v, self, false, __ATOMIC_ACQUIRE,
-                                    __ATOMIC_RELAXED))
-        return 0;
-    return EBUSY;
-}
-
-int pthread_mutex_lock(pthread_mutex_t *m)
-{
-    if (!m)
-        return EINVAL;
-    uint32_t self = keel_self_id();
-    for (unsigned i = 0;; i++) {
-        int r = mutex_try(m, self);
-        if (r != EBUSY)
-            return r;
-        __keel_backoff(i);
-    }
-}
-
-int pthread_mutex_trylock(pthread_mutex_t *m)
-{
-    if (!m)
-        return EINVAL;
-    int r = mutex_try(m, keel_self_id());
-    return r == EDEADLK ? EBUSY : r;
-}
-
-int pthread_mutex_unlock(pthread_mutex_t *m)
-{
-    if (!m)
-        return EINVAL;
-    if (__atomic_load_n(m, __ATOMIC_RELAXED) != keel_self_id())
-        return EPERM;
-    __atomic_store_n(m, MUTEX_FREE, __ATOMIC_RELEASE);
-    return 0;
 }

@@ -40,6 +40,17 @@ struct keel_thread {
 
 void __keel_thread_main(struct keel_thread *t) __attribute__((noreturn));
 
+/* The creator releases a thread waiting on t->go. The thread may already
+ * have seen the new value, exited and freed t: the wake then finds no
+ * waiter, or wakes a futex waiter that reused the memory, which rechecks
+ * its word (every futex user in libc does). The heap is never unmapped,
+ * so the address stays valid for the kernel. */
+static void go_set(struct keel_thread *t, int32_t go)
+{
+    __atomic_store_n(&t->go, go, __ATOMIC_RELEASE);
+    keel_futex((uint32_t *)&t->go, KEEL_FUTEX_WAKE, 1, NULL);
+}
+
 /* Thread reents never own streams, so there is nothing to clean up;
  * _reclaim_reent calls this because __sdidinit is set. */
 static void no_cleanup(struct _reent *r)
@@ -53,9 +64,8 @@ void __keel_thread_main(struct keel_thread *t)
     /* First, before anything can take a lock: the owner id. */
     __keel_tcb_identify(&t->tcb);
     int32_t go;
-    for (unsigned i = 0;
-         (go = __atomic_load_n(&t->go, __ATOMIC_ACQUIRE)) == GO_WAIT; i++)
-        __keel_backoff(i);
+    while ((go = __atomic_load_n(&t->go, __ATOMIC_ACQUIRE)) == GO_WAIT)
+        keel_futex((uint32_t *)&t->go, KEEL_FUTEX_WAIT, GO_WAIT, NULL);
     if (go == GO_ABANDON)
         pthread_exit(NULL);
     pthread_exit(t->fn(t->arg));
@@ -71,7 +81,8 @@ void pthread_exit(void *retval)
     if (tc != &__keel_main_tcb) {
         struct keel_thread *t = (struct keel_thread *)tc;
         _reclaim_reent(&t->reent);
-        last = (struct keel_tcb){_global_impure_ptr, tc->id, tc->slot};
+        last = (struct keel_tcb){
+            .reent = _global_impure_ptr, .id = tc->id, .slot = tc->slot};
         __asm__ volatile("mv tp, %0" : : "r"(&last) : "memory");
         free(t);
     }
@@ -141,6 +152,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     t->tcb.reent = &t->reent;
     t->tcb.id = 0; /* the thread sets id and slot before taking a lock */
     t->tcb.slot = -1;
+    t->tcb.pp_n = 0;
     t->fn = fn;
     t->arg = arg;
     t->go = explicit ? GO_WAIT : GO_RUN;
@@ -165,12 +177,12 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
         if (r >= 0) /* r is the thread's token */
             r = keel_sc3(SYS_thread_setschedparam, r, policy, prio);
         if (r < 0) {
-            __atomic_store_n(&t->go, GO_ABANDON, __ATOMIC_RELEASE);
+            go_set(t, GO_ABANDON);
             if (!flags) /* a detached one frees its slot itself */
                 join_slot(slot, NULL);
             return keel_err(r);
         }
-        __atomic_store_n(&t->go, GO_RUN, __ATOMIC_RELEASE);
+        go_set(t, GO_RUN);
     }
     *thread = (pthread_t)slot;
     return 0;

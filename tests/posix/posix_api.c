@@ -308,6 +308,41 @@ static void threads(void)
     check(pthread_mutex_trylock(&mu) == 0 && pthread_mutex_unlock(&mu) == 0,
           "trylock");
     check(pthread_mutex_destroy(&mu) == 0, "mutex_destroy");
+    pthread_mutexattr_t ma;
+    int mv = -1;
+    check(pthread_mutexattr_init(&ma) == 0 &&
+              pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE) == 0 &&
+              pthread_mutexattr_gettype(&ma, &mv) == 0 &&
+              mv == PTHREAD_MUTEX_RECURSIVE,
+          "mutexattr type");
+    check(pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_PROTECT) == 0 &&
+              pthread_mutexattr_getprotocol(&ma, &mv) == 0 &&
+              mv == PTHREAD_PRIO_PROTECT,
+          "mutexattr protocol");
+    int prio_now = 0;
+    struct sched_param sp0;
+    check(pthread_getschedparam(pthread_self(), &mv, &sp0) == 0,
+          "own priority");
+    prio_now = sp0.sched_priority;
+    check(pthread_mutexattr_setprioceiling(&ma, prio_now) == 0 &&
+              pthread_mutexattr_getprioceiling(&ma, &mv) == 0 && mv == prio_now,
+          "mutexattr ceiling");
+    check(pthread_mutex_init(&mu, &ma) == 0 &&
+              pthread_mutexattr_destroy(&ma) == 0,
+          "mutex_init with attributes");
+    struct timespec far;
+    clock_gettime(CLOCK_REALTIME, &far);
+    far.tv_sec += 60;
+    int oldc = -1;
+    check(pthread_mutex_timedlock(&mu, &far) == 0 &&
+              pthread_mutex_lock(&mu) == 0 && pthread_mutex_unlock(&mu) == 0 &&
+              pthread_mutex_unlock(&mu) == 0,
+          "timedlock, recursive");
+    check(pthread_mutex_setprioceiling(&mu, prio_now, &oldc) == 0 &&
+              oldc == prio_now && pthread_mutex_getprioceiling(&mu, &mv) == 0 &&
+              mv == prio_now,
+          "mutex ceiling");
+    check(pthread_mutex_destroy(&mu) == 0, "mutex_destroy 2");
     pthread_t t3;
     check(pthread_create(&t3, NULL, idle_thread, NULL) == 0 &&
               pthread_detach(t3) == 0,

@@ -58,7 +58,7 @@ static const struct utest *const tables[] = {
     ut_quota_tree_tests,   ut_intro_tests,     /* issue 7 item 7 */
     ut_shell_tests,        ut_cwd_tests,       /* issue 7 items 1, 4 */
     ut_tty_tests,          ut_env_tests,       /* issue 7 items 2, 7, 8 */
-    ut_futex_tests,                            /* issue 8 item 5 */
+    ut_futex_tests,        ut_mutex_tests,     /* issue 8 item 5 */
     ut_edf_tests,                              /* issue 8 item 7 */
     ut_pi_tests,                               /* issue 8 item 5 (PI) */
     ut_fslock_tests,                           /* issue 8 items 1, 2 */
@@ -71,7 +71,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_small_modes, ut_quota_modes,      ut_authority_modes, ut_mm_modes,
     ut_sched_modes, ut_quota_tree_modes, ut_intro_modes,     ut_tty_modes,
     ut_cwd_modes,   ut_env_modes,        ut_futex_modes,     ut_edf_modes,
-    ut_pi_modes,    ut_fslock_modes,     ut_clock_modes,
+    ut_pi_modes,    ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
 };
 
 /* ---- failure state of the running test ---- */

@@ -1,0 +1,68 @@
+/*
+ * Keel's wrapper around newlib's <sys/_pthreadtypes.h>: the same types,
+ * except the two that Keel's mutexes (libc/src/mutex.c, docs/realtime.md
+ * "Mutexes in libc") need larger. newlib's pthread_mutex_t is one 32-bit
+ * word, which leaves no room beside the futex word for a type, a
+ * protocol, a ceiling or a recursion count, and its pthread_mutexattr_t
+ * changes its layout with the option macros in force where it is first
+ * read (a program and libc could disagree). newlib's compiled library
+ * uses neither type (its own locks are the retargetable ones in
+ * libc/src/lock.c), so they are renamed out of the way while newlib's
+ * header is read and Keel's take their names.
+ *
+ * The constants below (mutex types and protocols) are defined whatever
+ * option macros are in force: newlib defines them only under the options
+ * Keel does not announce (<sys/features.h>).
+ */
+#ifndef KEEL_SYS__PTHREADTYPES_H
+#define KEEL_SYS__PTHREADTYPES_H
+
+#define pthread_mutex_t __newlib_pthread_mutex_t
+#define pthread_mutexattr_t __newlib_pthread_mutexattr_t
+#include_next <sys/_pthreadtypes.h>
+#undef pthread_mutex_t
+#undef pthread_mutexattr_t
+
+#if defined(_POSIX_THREADS) || __POSIX_VISIBLE >= 199506
+
+/*
+ * A mutex. __word is the futex (KEEL_FUTEX_* in <keel/abi.h>): 0 when
+ * free, else the owner's lock id, with KEEL_FUTEX_WAITERS while threads
+ * may be blocked on it. The other fields are set at initialisation and
+ * then touched only by the owner. All zero is a valid default mutex.
+ */
+typedef struct {
+    __uint32_t __word;
+    __uint32_t __kind;   /* type | protocol << 4 (libc/src/mutex.c) */
+    __uint32_t __count;  /* PTHREAD_MUTEX_RECURSIVE: depth beyond one */
+    __int32_t __ceiling; /* PTHREAD_PRIO_PROTECT: the priority ceiling */
+} pthread_mutex_t;
+
+typedef struct {
+    int is_initialized;
+    int type;
+    int protocol;
+    int prio_ceiling;
+} pthread_mutexattr_t;
+
+#undef _PTHREAD_MUTEX_INITIALIZER
+#define _PTHREAD_MUTEX_INITIALIZER                                             \
+    {                                                                          \
+        0, 0, 0, 0                                                             \
+    }
+
+#ifndef PTHREAD_PRIO_NONE
+#define PTHREAD_PRIO_NONE 0
+#define PTHREAD_PRIO_INHERIT 1
+#define PTHREAD_PRIO_PROTECT 2
+#endif
+#ifndef PTHREAD_MUTEX_NORMAL
+#define PTHREAD_MUTEX_NORMAL 0
+#define PTHREAD_MUTEX_RECURSIVE 1
+#define PTHREAD_MUTEX_ERRORCHECK 2
+#define PTHREAD_MUTEX_DEFAULT 3
+#endif
+
+#endif /* _POSIX_THREADS || __POSIX_VISIBLE >= 199506 */
+
+#endif
