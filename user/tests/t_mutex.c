@@ -6,8 +6,8 @@
  * a contended waiter blocks in the kernel (threadinfo: BLOCKED on a futex
  * queue), never sleeping in steps; counters under contention on every
  * hart for each protocol; PRIO_PROTECT raising the holder to the ceiling
- * (threadinfo shows it) and EINVAL above it; PRIO_INHERIT lending a
- * blocked waiter's priority to the holder; malloc from several threads.
+ * (threadinfo shows it) and EINVAL above it; PRIO_INHERIT in the
+ * three-thread inversion; malloc from several threads.
  *
  * Thread functions use EXPECT, never CHECK. No test compares against a
  * time limit: only lower bounds of timeouts are checked.
@@ -493,56 +493,114 @@ TEST(mutex_prio_protect_above_own_ceiling)
     CHECK_EXITED(ut_wait(pid), 0);
 }
 
-/* PRIO_INHERIT through libc: a low-priority holder is lent the priority
- * of a high-priority thread blocked on the mutex, and drops it when it
- * unlocks; the high thread then has the mutex. */
-static pthread_mutex_t pi_m;
-static volatile int pi_low_locked, pi_low_release, pi_high_got;
+/*
+ * PRIO_INHERIT through libc, the issue's three-thread inversion: low (10)
+ * holds the mutex, one spinner (15) per hart keeps every hart busy, high
+ * (20) blocks on the mutex. Without inheritance low would never run
+ * again; with it low runs at 20 (threadinfo: priority 20, base 10),
+ * unlocks, and high gets the mutex. On one hart no spinner runs between
+ * low's unlock and high's lock (the counters do not move).
+ */
+#define INV_LOW 10
+#define INV_MED 15
+#define INV_HIGH 20
+#define INV_MAX_SPIN 8
+static pthread_mutex_t inv_m;
+static volatile int inv_low_holds, inv_release, inv_done;
+static volatile uint64_t inv_spins[INV_MAX_SPIN];
+static int inv_nspin;
+static uint64_t inv_at_release, inv_at_acquire;
+static int inv_low_rc = -1, inv_high_rc = -1;
 
-static void *pi_low(void *arg)
+static uint64_t inv_total(void)
 {
-    (void)arg;
-    EXPECT(pthread_mutex_lock(&pi_m) == 0);
-    pi_low_locked = 1;
-    while (!pi_low_release)
-        ut_sleep_ms(1);
-    EXPECT(pthread_mutex_unlock(&pi_m) == 0);
-    return NULL;
+    uint64_t s = 0;
+    for (int i = 0; i < inv_nspin; i++)
+        s += __atomic_load_n(&inv_spins[i], __ATOMIC_RELAXED);
+    return s;
 }
 
-static void *pi_high(void *arg)
+static void *inv_low(void *arg)
 {
     (void)arg;
-    EXPECT(pthread_mutex_lock(&pi_m) == 0);
-    pi_high_got = 1;
-    EXPECT(pthread_mutex_unlock(&pi_m) == 0);
-    return NULL;
-}
-
-TEST(mutex_prio_inherit_lends_priority)
-{
-    int p = my_prio();
-    CHECK(p > 3);
-    CHECK_RC(make_mutex(&pi_m, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_INHERIT, 0),
-             0);
-    pi_low_locked = pi_low_release = pi_high_got = 0;
-    pthread_t lo, hi;
-    CHECK_RC(start_at(&lo, p - 3, pi_low, NULL), 0);
-    for (int i = 0; i < 2000 && !pi_low_locked; i++)
+    EXPECT(pthread_mutex_lock(&inv_m) == 0);
+    __atomic_store_n(&inv_low_holds, 1, __ATOMIC_RELEASE);
+    for (int i = 0;
+         i < 2000 && !__atomic_load_n(&inv_release, __ATOMIC_ACQUIRE); i++)
         ut_sleep_ms(10);
-    CHECK(pi_low_locked);
-    CHECK_RC(start_at(&hi, p - 1, pi_high, NULL), 0);
-    CHECKF(wait_blocked_in_futex((int)hi), "the high thread never blocked");
+    /* Runs only when lent high's priority: the spinners outrank 10. */
+    inv_at_release = inv_total();
+    inv_low_rc = pthread_mutex_unlock(&inv_m);
+    return NULL;
+}
+
+static void *inv_spin(void *arg)
+{
+    volatile uint64_t *c = arg;
+    while (!__atomic_load_n(&inv_done, __ATOMIC_ACQUIRE))
+        __atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static void *inv_high(void *arg)
+{
+    (void)arg;
+    struct timespec t = ts_at(rt_ns() + 20000 * MS); /* a safety net */
+    inv_high_rc = pthread_mutex_timedlock(&inv_m, &t);
+    inv_at_acquire = inv_total();
+    __atomic_store_n(&inv_done, 1, __ATOMIC_RELEASE);
+    if (inv_high_rc == 0)
+        EXPECT(pthread_mutex_unlock(&inv_m) == 0);
+    return NULL;
+}
+
+static int harts_online(void)
+{
+    struct keel_kstat k;
+    if (keel_kstat(&k) < 0 || k.harts_online < 1)
+        return 1;
+    return (int)k.harts_online;
+}
+
+TEST(mutex_prio_inherit_inversion)
+{
+    struct sched_param sp0, sp = {.sched_priority = 40};
+    int pol0;
+    CHECK_RC(pthread_getschedparam(pthread_self(), &pol0, &sp0), 0);
+    /* Above all three: this thread only polls and sleeps. */
+    CHECK_RC(pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp), 0);
+    CHECK_RC(
+        make_mutex(&inv_m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT, 0),
+        0);
+    inv_low_holds = inv_release = inv_done = 0;
+    inv_nspin = harts_online() < INV_MAX_SPIN ? harts_online() : INV_MAX_SPIN;
+    pthread_t lo, hi, med[INV_MAX_SPIN];
+    CHECK_RC(start_at(&lo, INV_LOW, inv_low, NULL), 0);
+    for (int i = 0; i < 2000 && !inv_low_holds; i++)
+        ut_sleep_ms(10);
+    CHECKF(inv_low_holds, "low never took the mutex");
+    for (int i = 0; i < inv_nspin; i++) {
+        inv_spins[i] = 0;
+        CHECK_RC(start_at(&med[i], INV_MED, inv_spin, (void *)&inv_spins[i]),
+                 0);
+    }
+    CHECK_RC(start_at(&hi, INV_HIGH, inv_high, NULL), 0);
+    CHECKF(wait_blocked_in_futex((int)hi), "high never blocked on the mutex");
     struct keel_threadinfo ti;
     CHECK_EQ(ti_self((int)lo, &ti), 1);
-    CHECK_EQ(ti.priority, p - 1);
-    CHECK_EQ(ti.base_priority, p - 3);
-    CHECK_EQ(pi_high_got, 0);
-    pi_low_release = 1;
+    CHECK_EQ(ti.priority, INV_HIGH);
+    CHECK_EQ(ti.base_priority, INV_LOW);
+    __atomic_store_n(&inv_release, 1, __ATOMIC_RELEASE);
     CHECK_RC(pthread_join(hi, NULL), 0);
-    CHECK_EQ(pi_high_got, 1);
     CHECK_RC(pthread_join(lo, NULL), 0);
-    CHECK_RC(pthread_mutex_destroy(&pi_m), 0);
+    for (int i = 0; i < inv_nspin; i++)
+        CHECK_RC(pthread_join(med[i], NULL), 0);
+    CHECK_RC(pthread_setschedparam(pthread_self(), pol0, &sp0), 0);
+    CHECK_EQ(inv_low_rc, 0);
+    CHECK_EQ(inv_high_rc, 0);
+    if (inv_nspin == 1)
+        CHECK_EQ(inv_at_acquire, inv_at_release);
+    CHECK_RC(pthread_mutex_destroy(&inv_m), 0);
 }
 
 /* newlib's locks: malloc and free from several threads at once. */
@@ -599,7 +657,7 @@ const struct utest ut_mutex_tests[] = {
     UT_CASE(mutex_contended_counter),
     UT_CASE(mutex_prio_protect),
     UT_CASE(mutex_prio_protect_above_own_ceiling),
-    UT_CASE(mutex_prio_inherit_lends_priority),
+    UT_CASE(mutex_prio_inherit_inversion),
     UT_CASE(newlib_locks_contended_malloc),
     UT_END,
 };
