@@ -156,32 +156,34 @@ void __keel_tcb_identify(struct keel_tcb *t);
  */
 static inline int keel_cas_acq(uint32_t *w, uint32_t from, uint32_t to)
 {
-    int32_t old;
-    int fail;
-    __asm__ volatile("1: lr.w.aq %0, (%2)\n"
-                     "   bne %0, %3, 2f\n"
-                     "   sc.w %1, %4, (%2)\n"
-                     "   bnez %1, 1b\n"
+    long t; /* 0 once stored, else (what was there) - from */
+    __asm__ volatile("1: lr.w.aq %0, (%1)\n"
+                     "   sub %0, %0, %z2\n"
+                     "   bnez %0, 2f\n"
+                     "   sc.w %0, %z3, (%1)\n"
+                     "   bnez %0, 1b\n"
                      "2:"
-                     : "=&r"(old), "=&r"(fail)
-                     : "r"(w), "r"((int32_t)from), "r"((int32_t)to)
+                     : "=&r"(t)
+                     : "r"(w), "rJ"((long)(int32_t)from),
+                       "rJ"((long)(int32_t)to)
                      : "memory");
-    return old == (int32_t)from;
+    return t == 0;
 }
 
 static inline int keel_cas_rel(uint32_t *w, uint32_t from, uint32_t to)
 {
-    int32_t old;
-    int fail;
-    __asm__ volatile("1: lr.w %0, (%2)\n"
-                     "   bne %0, %3, 2f\n"
-                     "   sc.w.rl %1, %4, (%2)\n"
-                     "   bnez %1, 1b\n"
+    long t;
+    __asm__ volatile("1: lr.w %0, (%1)\n"
+                     "   sub %0, %0, %z2\n"
+                     "   bnez %0, 2f\n"
+                     "   sc.w.rl %0, %z3, (%1)\n"
+                     "   bnez %0, 1b\n"
                      "2:"
-                     : "=&r"(old), "=&r"(fail)
-                     : "r"(w), "r"((int32_t)from), "r"((int32_t)to)
+                     : "=&r"(t)
+                     : "r"(w), "rJ"((long)(int32_t)from),
+                       "rJ"((long)(int32_t)to)
                      : "memory");
-    return old == (int32_t)from;
+    return t == 0;
 }
 
 /* The futex call (SYS_futex): the raw result, -errno on failure. */
