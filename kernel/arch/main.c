@@ -168,6 +168,7 @@ void kmain(uint64_t hartid, const void *dtb)
         printk("keel: no initrd\n");
     plic_init();
     hart_setup((int)hartid);
+    console_out_start(); /* the UART interrupt reaches this hart now */
     printk("keel: hart %lu online, %lu pages free\n", hartid,
            page_free_count());
     /* From here a hart the firmware sends to _start joins as a

@@ -26,13 +26,18 @@
  * Nothing is dropped. While the ring is full a ^C behind the unread bytes
  * waits too, until a read makes room.
  *
- * Locking: cons.lock guards everything in `cons` and the UART's IER; the
- * echo takes console_out (printk's lock) inside it. SIGINT is sent after
+ * Output (write() and the echo) goes through the transmit ring,
+ * kernel/fs/console_out.c.
+ *
+ * Locking: cons.lock guards everything in `cons` and the UART's receive
+ * interrupt; the echo takes console_out (the transmit ring's lock, also
+ * printk's) inside it. SIGINT is sent after
  * cons.lock is dropped (proc/pgrp.c takes proc_tree_lock).
  *
  * Revoke (docs/capabilities.md "Revoking operations in progress"): a read
  * re-checks its slot (O2) under cons.lock after every wake-up and before
- * taking bytes; a write under the output lock; an ioctl under cons.lock
+ * taking bytes; a write under the output lock, also after every wake-up
+ * (a full ring); an ioctl under cons.lock
  * before it reads or changes the modes or the foreground group. So
  * console_cancel (R2), which takes both locks and wakes the readers,
  * returns only when no operation through the revoked slot is still
@@ -60,17 +65,12 @@ static struct {
     struct waitq readers;
 } cons;
 
-void console_write_locked_begin(void);
-void console_write_locked_end(void);
-
+/* The echo: queued on the transmit ring (console_out.c), never
+ * sleeping. */
 static void out_bytes(const char *s, size_t n)
 {
     console_write_locked_begin();
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\n')
-            uart_putc_sync('\r');
-        uart_putc_sync(s[i]);
-    }
+    console_out_put_locked(s, n, true);
     console_write_locked_end();
 }
 
@@ -247,34 +247,46 @@ static long console_read(struct file *f, uint64_t ubuf, size_t n,
     return (long)got;
 }
 
+/* Output goes to the transmit ring in chunks of CONS_CHUNK bytes, each
+ * queued whole; a full ring puts the writer to sleep until the UART's
+ * interrupt drained it (console_out.c). Between chunks: a preemption
+ * point. A kill ends the write (what was queued stays queued). */
+#define CONS_CHUNK 128
 static long console_write(struct file *f, uint64_t ubuf, size_t n,
                           const struct cap_pin *pin)
 {
     (void)f;
-    char tmp[128];
+    char tmp[CONS_CHUNK];
     size_t done = 0;
     while (done < n) {
         size_t chunk = MIN(n - done, sizeof(tmp));
         if (copy_from_user(tmp, ubuf + done, chunk) < 0)
             return done ? (long)done : -EFAULT;
         console_write_locked_begin();
-        if (!cap_pin_live(pin)) { /* O2, under the output lock */
+        int room;
+        do {
+            if (!cap_pin_live(pin)) { /* O2, under the output lock */
+                console_write_locked_end();
+                return done ? (long)done : -EBADF;
+            }
+            room = console_out_wait_locked(2 * chunk); /* NL -> CR NL */
+        } while (room == 0);
+        if (room < 0) {
             console_write_locked_end();
-            return done ? (long)done : -EBADF;
+            return done ? (long)done : room;
         }
-        for (size_t i = 0; i < chunk; i++) {
-            if (tmp[i] == '\n')
-                uart_putc_sync('\r');
-            uart_putc_sync(tmp[i]);
-        }
+        console_out_put_locked(tmp, chunk, true);
         console_write_locked_end();
         done += chunk;
+        if (done < n)
+            sched_preempt_point();
     }
     return (long)done;
 }
 
 /* R2: wait out a transfer or ioctl that checked its pin before the
- * revoke (input ring, then output lock) and wake the blocked readers. */
+ * revoke (input ring, then output lock) and wake the blocked readers and
+ * writers (they re-check their pins). */
 static void console_cancel(struct file *f)
 {
     (void)f;
@@ -283,6 +295,7 @@ static void console_cancel(struct file *f)
     spin_unlock(&cons.lock);
     console_write_locked_begin();
     console_write_locked_end();
+    console_out_wake_writers();
 }
 
 /* Terminal control. Arguments are copied in before cons.lock is taken

@@ -1,11 +1,12 @@
-/* Kernel printing: a small formatter over the UART. One printk call is
- * written under console_out_lock so lines from different harts don't mix. */
+/* Kernel printing: a small formatter over the console's transmit ring
+ * (kernel/fs/console_out.c). One printk call is queued whole under the
+ * ring's lock, so lines from different harts don't mix, and in order with
+ * write() on the console; it never sleeps. Before the ring is up (early
+ * boot) and in a panic the bytes go to the UART synchronously. */
 #include "../include/kernel.h"
 #include "../include/spinlock.h"
 #include "../include/riscv.h"
 #include "../../board/uart.h"
-
-static spinlock_t console_out_lock = SPINLOCK_INIT("console_out");
 
 struct outbuf {
     char *buf;
@@ -121,10 +122,7 @@ void vprintk(const char *fmt, va_list ap)
     struct outbuf o = {buf, sizeof(buf), 0};
     format(&o, fmt, ap);
     size_t n = o.len < sizeof(buf) - 1 ? o.len : sizeof(buf) - 1;
-    spin_lock(&console_out_lock);
-    for (size_t i = 0; i < n; i++)
-        uart_putc_sync(buf[i]);
-    spin_unlock(&console_out_lock);
+    console_out_printk(buf, n);
 }
 
 void printk(const char *fmt, ...)
@@ -133,16 +131,6 @@ void printk(const char *fmt, ...)
     va_start(ap, fmt);
     vprintk(fmt, ap);
     va_end(ap);
-}
-
-/* Console writes from user space share the same lock as printk. */
-void console_write_locked_begin(void)
-{
-    spin_lock(&console_out_lock);
-}
-void console_write_locked_end(void)
-{
-    spin_unlock(&console_out_lock);
 }
 
 void panic(const char *fmt, ...)
@@ -156,6 +144,7 @@ void panic(const char *fmt, ...)
     va_end(ap);
 #endif
     intr_off();
+    console_out_panic(); /* what is queued, then this, synchronously */
     va_start(ap, fmt);
     printk("\nKERNEL PANIC: ");
     vprintk(fmt, ap);

@@ -153,6 +153,27 @@ expect exec_app_cflags_not_sticky 99 'X=99\n'
 run -- $d/spawn_true.c
 expect exec_spawn_bin_true 0 'true -> 0\nsh -> 4\n'
 
+# 64 KiB through the console's transmit ring: every byte in order, the
+# crashing child's line and the kernel's line for it in their place, the
+# last line (no newline) flushed before the exit status.
+run -- $d/console_bulk.c
+awk 'BEGIN { for (i = 0; i < 1024; i++) { s = sprintf("%04d ", i);
+    for (j = 0; j < 58; j++) s = s sprintf("%c", 97 + (i + j) % 26); print s } }' \
+    >"$tmp/want"
+printf 'end' >>"$tmp/want"
+if [ "$rc" != 5 ]; then
+    bad exec_console_bulk_order "status $rc, expected 5"
+elif ! grep -v -e '^crash: writing to a kernel address$' -e 'killed by signal 11' \
+    "$tmp/out" | cmp -s - "$tmp/want"; then
+    bad exec_console_bulk_order "the 1024 lines and 'end' are not all there in order"
+elif [ "$(sed -n '512p' "$tmp/out")" != "$(sed -n '512p' "$tmp/want")" ] ||
+    ! sed -n '513p' "$tmp/out" | grep -q '^crash: writing' ||
+    ! sed -n '514p' "$tmp/out" | grep -q '(crash) killed by signal 11'; then
+    bad exec_console_bulk_order "the child's and the kernel's lines are not after line 511"
+else
+    ok exec_console_bulk_order
+fi
+
 # Piped stdin: the program reads the bytes, then EOF (last read 0); with
 # and without a final newline, and with nothing at all.
 printf 'hello\nworld\n' | "$ke" $d/read_stdin.c >"$tmp/out" 2>"$tmp/err"

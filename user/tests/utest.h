@@ -275,10 +275,14 @@ extern const struct utest ut_sched_tests[];
 extern const struct utest ut_futex_tests[]; /* issue 8 item 5 */
 extern const struct utest ut_mutex_tests[];
 extern const struct utest ut_intro_tests[];
-extern const struct utest ut_cwd_tests[]; /* issue 7 items 4, 7 */
-extern const struct utest ut_env_tests[]; /* issue 7 item 8 */
-extern const struct utest ut_edf_tests[]; /* issue 8 item 7 */
-extern const struct utest ut_clock_tests[]; /* issue 8 item 6 */
+extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
+extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
+extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
+extern const struct utest ut_clock_tests[];      /* issue 8 item 6 */
+extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
+extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
+extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
+extern const struct utest ut_console_tx_tests[]; /* issue 8 item 3 */
 
 extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];
