@@ -160,9 +160,11 @@ run -- $d/console_bulk.c
 awk 'BEGIN { for (i = 0; i < 1024; i++) { s = sprintf("%04d ", i);
     for (j = 0; j < 58; j++) s = s sprintf("%c", 97 + (i + j) % 26); print s } }' \
     >"$tmp/want"
-printf 'end' >>"$tmp/want"
+echo end >>"$tmp/want" # grep ends its last line with a newline
 if [ "$rc" != 5 ]; then
     bad exec_console_bulk_order "status $rc, expected 5"
+elif [ "$(tail -c 4 "$tmp/out" | od -An -c | tr -d ' ')" != '\nend' ]; then
+    bad exec_console_bulk_order "the output does not end in the unterminated line 'end'"
 elif ! grep -v -e '^crash: writing to a kernel address$' -e 'killed by signal 11' \
     "$tmp/out" | cmp -s - "$tmp/want"; then
     bad exec_console_bulk_order "the 1024 lines and 'end' are not all there in order"
