@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include <keel/cap.h>
+#include <keel/sched.h>
 #include <keel/sys.h>
 
 #define AUTORUN "/etc/autorun"
@@ -71,8 +74,10 @@ static int split(char *line, char **argv, int max)
 /* The environment of the shell or the autorun program (issue 7 item 8). */
 static char *child_env[] = {"PATH=/bin", "HOME=/", NULL};
 
-/* Spawn attributes for the autorun program (scripts/keel-exec), or NULL. */
-static posix_spawnattr_t *autorun_attr;
+/* Spawn attributes of the one child: its policy and priority (what init
+ * had before it rose), its ceiling, and for the autorun program of
+ * scripts/keel-exec maybe a process group of its own. */
+static posix_spawnattr_t child_attr;
 
 /*
  * Spawns path with stdio opened afresh on the console by file actions, so
@@ -96,7 +101,7 @@ static int spawn_on_console(pid_t *pid, const char *path, char **argv)
                                              CAP_RIGHTS_ALL);
     if (!err) {
         fflush(NULL); /* nothing buffered may be written twice */
-        err = posix_spawn(pid, path, &fa, autorun_attr, argv, child_env);
+        err = posix_spawn(pid, path, &fa, &child_attr, argv, child_env);
         if (err < 0) /* tolerate a libc that returns -1 and sets errno */
             err = errno;
     }
@@ -159,22 +164,41 @@ int main(void)
         printf("init: starting %s\n", SHELL);
     }
 
+    /* Containment (docs/realtime.md "Containment of runaway threads"):
+     * init runs SCHED_FIFO at its ceiling (the top priority) and starts
+     * its child at the policy and priority it had itself. The shell gets
+     * a ceiling one below init's (it rises to it, its programs stay
+     * below it); an autorun program (the test suite, keel-exec's app) is
+     * the whole session and keeps the whole range. */
+    short flags = POSIX_SPAWN_SETSCHEDULER | POSIX_SPAWN_SETSCHEDPARAM;
+    int policy = 0, ceiling = 0;
+    struct sched_param sp;
+    if (posix_spawnattr_init(&child_attr) ||
+        pthread_getschedparam(pthread_self(), &policy, &sp) ||
+        keel_pthread_getceiling(pthread_self(), &ceiling) ||
+        posix_spawnattr_setschedpolicy(&child_attr, policy) ||
+        posix_spawnattr_setschedparam(&child_attr, &sp) ||
+        (!autorun && ceiling > KEEL_PRIO_MIN &&
+         keel_spawnattr_setceiling(&child_attr, ceiling - 1))) {
+        printf("init: cannot set up the child's scheduling\n");
+        flags = 0;
+    } else {
+        struct sched_param top = {.sched_priority = ceiling};
+        pthread_setschedparam(pthread_self(), SCHED_FIFO, &top);
+    }
+
     /* scripts/keel-exec: its program's output starts after the marker
      * line; /etc/autorun-noecho (stdin is a pipe) turns the console's
      * echo off first; /etc/autorun-front runs the program in a process
      * group of its own in the console's foreground, so ^C reaches it. */
-    static posix_spawnattr_t front_attr;
     int front = 0;
     if (autorun) {
         int fd = open(AUTORUN "-front", O_RDONLY);
         if (fd >= 0) {
             close(fd);
-            front = posix_spawnattr_init(&front_attr) == 0 &&
-                    posix_spawnattr_setflags(&front_attr,
-                                             POSIX_SPAWN_SETPGROUP) == 0 &&
-                    posix_spawnattr_setpgroup(&front_attr, 0) == 0;
+            front = posix_spawnattr_setpgroup(&child_attr, 0) == 0;
             if (front)
-                autorun_attr = &front_attr;
+                flags |= POSIX_SPAWN_SETPGROUP;
         }
         fd = open(AUTORUN "-noecho", O_RDONLY);
         struct keel_termios t;
@@ -188,6 +212,7 @@ int main(void)
         }
         printf("init: autorun %s\n", argv[0]);
     }
+    posix_spawnattr_setflags(&child_attr, flags);
 
     pid_t child;
     int err = spawn_on_console(&child, argv[0], argv);

@@ -212,6 +212,8 @@ static const struct {
     {"utest", "the user test suite (gets the system cap: KEEL_SYSCAP)"},
     {"bench", "instruction counts per operation (KEEL_SYSCAP)"},
     {"crash", "crash MODE: a program that faults, for the tests"},
+    {"spin", "spin [N]: N SCHED_FIFO threads spinning at the top allowed "
+             "priority (^C or kill ends them)"},
 };
 
 static int b_help(int argc, char **argv)

@@ -18,6 +18,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +27,39 @@
 #include <unistd.h>
 
 #include <keel/cap.h>
+#include <keel/sched.h>
 
 #include "sh.h"
 
 #define SH_SELF "/bin/sh"
 #define SYSCAP_DEFAULT "utest bench"
+
+/*
+ * Containment: the interactive shell raises itself (and its relay
+ * threads) to SCHED_FIFO at its ceiling and starts every program at the
+ * policy and priority it had itself, with a ceiling one below its own
+ * (no lower than 1). No program it starts, nor anything that program
+ * starts, can then outrank the shell, so the shell always gets a hart
+ * to read the next line and run kill, however many threads spin.
+ */
+void sh_contain(void)
+{
+    pthread_t me = pthread_self();
+    int ceiling = 0, policy = 0;
+    struct sched_param sp;
+    if (keel_pthread_getceiling(me, &ceiling) ||
+        pthread_getschedparam(me, &policy, &sp))
+        return;
+    sh.child_ceiling = ceiling > KEEL_PRIO_MIN ? ceiling - 1 : ceiling;
+    sh.child_policy = policy;
+    sh.child_prio = sp.sched_priority < sh.child_ceiling ? sp.sched_priority
+                                                         : sh.child_ceiling;
+    sp.sched_priority = ceiling;
+    if (pthread_setschedparam(me, SCHED_FIFO, &sp))
+        return;
+    sh_io_relays_sched(SCHED_FIFO, ceiling);
+    sh.contained = 1;
+}
 
 /* A command after expansion. */
 struct ecmd {
@@ -213,12 +243,23 @@ retry:
             rc = keel_spawn_file_actions_addcap(&fa, CAP_SYSTEM_SLOT, sys,
                                                 CAP_RIGHT_READ);
     }
+    short flags = 0;
     if (!rc && sh.jobctl) {
         /* the job's own group: a new one led by its first process */
-        rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-        if (!rc)
-            rc = posix_spawnattr_setpgroup(&attr, j->pgid);
+        flags |= POSIX_SPAWN_SETPGROUP;
+        rc = posix_spawnattr_setpgroup(&attr, j->pgid);
     }
+    if (!rc && sh.contained) { /* below the shell (sh_contain) */
+        struct sched_param sp = {.sched_priority = sh.child_prio};
+        flags |= POSIX_SPAWN_SETSCHEDULER | POSIX_SPAWN_SETSCHEDPARAM;
+        rc = posix_spawnattr_setschedpolicy(&attr, sh.child_policy);
+        if (!rc)
+            rc = posix_spawnattr_setschedparam(&attr, &sp);
+        if (!rc)
+            rc = keel_spawnattr_setceiling(&attr, sh.child_ceiling);
+    }
+    if (!rc && flags)
+        rc = posix_spawnattr_setflags(&attr, flags);
     char **envp = sh_env_build(e->assign, e->nassign);
     if (!rc) {
         fflush(NULL); /* nothing buffered may be written twice */

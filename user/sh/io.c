@@ -141,6 +141,14 @@ static int relay_start(int n)
     return 0;
 }
 
+void sh_io_relays_sched(int policy, int prio)
+{
+    struct sched_param sp = {.sched_priority = prio};
+    for (int n = 0; n < 3; n++)
+        if (relays[n].running)
+            pthread_setschedparam(relays[n].thread, policy, &sp);
+}
+
 void sh_io_init(void)
 {
     int cfd = open(CONSOLE, O_RDONLY | O_CLOEXEC);

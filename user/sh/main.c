@@ -176,6 +176,8 @@ int main(int argc, char **argv)
         sh.jobctl = tcsetpgrp(sh_tty_fd(), sh.pgid) == 0;
         sh_tty_raw();
     }
+    if (sh.interactive)
+        sh_contain();
     for (;;) {
         sh_jobs_poll(sh.interactive);
         char *line =

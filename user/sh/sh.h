@@ -120,6 +120,11 @@ struct sh_state {
     char **argv;
     pid_t pgid;    /* the shell's own group */
     pid_t last_bg; /* $!: the last background job's last process */
+    /* Containment (exec.c sh_contain): the interactive shell runs
+     * SCHED_FIFO at its ceiling, its children at what the shell had,
+     * with a ceiling one below the shell's. */
+    int contained;
+    int child_policy, child_prio, child_ceiling;
 };
 extern struct sh_state sh;
 
@@ -131,6 +136,9 @@ void sh_exit(int status) __attribute__((noreturn));
 /* ---- execution (exec.c) ---- */
 
 int sh_run_list(struct sh_list *l);
+/* The interactive shell above every program it starts (docs/realtime.md
+ * "Containment of runaway threads"). */
+void sh_contain(void);
 
 /* ---- child stdio (io.c) ---- */
 
@@ -141,6 +149,8 @@ void sh_io_init(void);
 int sh_io_stdio_action(void *fa, int n);
 /* Waits for the output relays to drain (before exiting). */
 void sh_io_finish(void);
+/* The relay threads to the shell's own policy and priority. */
+void sh_io_relays_sched(int policy, int prio);
 /* fd is the console (same inode as /dev/console). */
 int sh_io_is_console(int fd);
 int sh_cloexec(int fd, int on);
