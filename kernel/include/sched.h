@@ -119,6 +119,16 @@ struct hart {
     bool ran_user;
     uint64_t ticks_idle;
     int nlocks; /* KEEL_LOCKCHECK: spinlocks this hart holds */
+    /* KEEL_LOCKCHECK: the placement sampler's view (place_check.c).
+     * pl_busy: this hart is inside a placement step (make_ready,
+     * sched_set_prio, schedule up to the end of the switch), written by
+     * this hart only; pl_idle_wait: its idle loop is at its last look
+     * before wfi; pl_kicks: reschedule requests sent to it (atomic, any
+     * hart), pl_kicks_seen: the count its last schedule() started from. */
+    volatile int pl_busy;
+    volatile int pl_idle_wait;
+    uint32_t pl_kicks;
+    volatile uint32_t pl_kicks_seen;
 };
 
 extern struct hart harts[MAX_HARTS];
@@ -206,6 +216,35 @@ extern void (*volatile sched_test_hook)(void);
 /* Test hook: called in make_ready after the target hart is chosen and
  * before t is queued (t->slock held). */
 extern void (*volatile sched_test_place_hook)(struct thread *t);
+#endif
+
+#ifdef KEEL_LOCKCHECK
+/* Placement sampling (place_check.c): one sample into *k (the running
+ * totals since boot). */
+struct keel_kstat;
+void sched_place_sample(struct keel_kstat *k);
+#define PL_BUSY(d)                                                             \
+    __atomic_store_n(&this_hart()->pl_busy, this_hart()->pl_busy + (d),        \
+                     __ATOMIC_RELEASE)
+#define PL_KICK(hart)                                                          \
+    __atomic_fetch_add(&harts[hart].pl_kicks, 1, __ATOMIC_SEQ_CST)
+#define PL_KICKS_SEEN(h)                                                       \
+    ((h)->pl_kicks_seen = __atomic_load_n(&(h)->pl_kicks, __ATOMIC_SEQ_CST))
+#define PL_IDLE_WAIT(h, v)                                                     \
+    __atomic_store_n(&(h)->pl_idle_wait, v, __ATOMIC_SEQ_CST)
+#else
+#define PL_BUSY(d)                                                             \
+    do {                                                                       \
+    } while (0)
+#define PL_KICK(hart)                                                          \
+    do {                                                                       \
+    } while (0)
+#define PL_KICKS_SEEN(h)                                                       \
+    do {                                                                       \
+    } while (0)
+#define PL_IDLE_WAIT(h, v)                                                     \
+    do {                                                                       \
+    } while (0)
 #endif
 
 /* Wait queues: the waiter adds itself under the object's lock, then

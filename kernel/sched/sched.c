@@ -191,6 +191,7 @@ void sched_init_hart(struct hart *h, int id)
 
 void sched_ipi(int hart)
 {
+    PL_KICK(hart);
     if (hart == this_hart()->id) {
         this_hart()->need_resched = 1;
         this_hart()->need_resched_preempt = 1;
@@ -241,6 +242,7 @@ static void kick_for(int prio, struct hart *h)
 static void make_ready(struct thread *t)
 {
     bool smp = nharts > 1;
+    PL_BUSY(1);
     spin_lock(&t->slock);
     struct hart *h = this_hart(); /* the only hart if !smp */
     if (smp) {
@@ -268,6 +270,7 @@ static void make_ready(struct thread *t)
         kick_for(prio, h);
     } else if (prio > hart_cur_prio(h))
         sched_ipi(h->id);
+    PL_BUSY(-1);
 }
 
 void sched_enqueue_new(struct thread *t)
@@ -418,6 +421,7 @@ void sched_finish_switch(void)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         kick_for(READ_ONCE(prev->prio), h);
     }
+    PL_BUSY(-1); /* schedule_common's, once the requeued prev is kicked for */
 }
 
 static void schedule_common(bool requeue_front)
@@ -433,6 +437,8 @@ static void schedule_common(bool requeue_front)
                            st != T_DEAD)
         panic("schedule(): thread %d in state %d", cur->tid, st);
     KASSERT(cur->on_cpu && h->prev == NULL);
+    PL_BUSY(1); /* until the switch ends (sched_finish_switch) */
+    PL_KICKS_SEEN(h);
 #endif
     /* Requeue and pick under one hold of our queue's lock (S2, S3). */
     struct thread *next = NULL;
@@ -460,8 +466,10 @@ static void schedule_common(bool requeue_front)
             next = pull(h, -1, true); /* lost a race: anything at all */
     }
     if (!next) {
-        if (cur->is_idle)
+        if (cur->is_idle) {
+            PL_BUSY(-1);
             return;
+        }
         next = h->idle;
     }
     if (next == cur) {
@@ -472,6 +480,7 @@ static void schedule_common(bool requeue_front)
             slice_start(h);
             timer_program();
         }
+        PL_BUSY(-1);
         return;
     }
     switch_to(h, cur, next);
@@ -508,6 +517,7 @@ void sched_preempt_point_slow(void)
  * while t is queued. sched_set_prio (sync/pi.c) adds PI on top. */
 void sched_requeue_prio(struct thread *t, int policy, int prio)
 {
+    PL_BUSY(1);
     spin_lock(&t->slock);
     int old = t->prio;
     int state = t->state;
@@ -546,6 +556,7 @@ void sched_requeue_prio(struct thread *t, int policy, int prio)
     } else if (state == T_RUNNING && prio < old) {
         sched_ipi(hart); /* running elsewhere: let it re-check */
     }
+    PL_BUSY(-1);
 }
 
 void sched_set_ceiling(struct thread *t, int ceiling)
@@ -590,11 +601,13 @@ void sched_start(void)
          * briefly to take it. A queued thread anywhere is ours to pull. */
         /* h->cur is the idle thread (stored before): a waker that
          * queues a thread after our look sees us idle and kicks us. */
+        PL_IDLE_WAIT(h, 1);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (!work_anywhere()) {
             h->ticks_idle++;
             __asm__ volatile("wfi");
         }
+        PL_IDLE_WAIT(h, 0);
         intr_on();
         intr_off();
     }

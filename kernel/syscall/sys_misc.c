@@ -69,5 +69,8 @@ long sys_kstat(uint64_t uout)
         k.nharts_ran_user += harts[h].ran_user;
     }
     k.console_rx_irq_ns = console_rx_irq_ns();
+#ifdef KEEL_LOCKCHECK
+    sched_place_sample(&k);
+#endif
     return copy_to_user(uout, &k, sizeof(k));
 }

@@ -64,6 +64,7 @@ static const struct utest *const tables[] = {
     ut_fslock_tests,                           /* issue 8 items 1, 2 */
     ut_clock_tests,                            /* issue 8 item 6 */
     ut_console_tx_tests,                       /* issue 8 item 3 */
+    ut_place_tests,                            /* issue 8 item 4 */
 };
 
 static const struct ut_mode *const mode_tables[] = {

@@ -283,6 +283,7 @@ extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
 extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
 extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
 extern const struct utest ut_console_tx_tests[]; /* issue 8 item 3 */
+extern const struct utest ut_place_tests[];      /* issue 8 item 4 */
 
 extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];

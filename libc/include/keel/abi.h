@@ -338,6 +338,15 @@ struct keel_kstat {
      * interrupt that brought in bytes, 0 before any: make bench's
      * irq_latency row (docs/performance.md). */
     uint64_t console_rx_irq_ns;
+    /* Placement sampling (debug kernels only, 0 in release): each kstat
+     * call takes one sample of every hart and run queue; totals since
+     * boot. A sample is quiet when no hart is inside a placement step
+     * and no reschedule request is in flight; a violation is a quiet
+     * sample in which a queued thread outranks a running one
+     * (docs/realtime.md "Placement on several harts"). */
+    uint64_t place_samples;
+    uint64_t place_quiet;
+    uint64_t place_violations;
 };
 #define KEEL_KSTAT_RESET_MAX 1 /* kstat flag: zero the maxima after reading */
 
