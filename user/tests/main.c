@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <keel/sched.h>
+
 #include "../../tests/select.h"
 #include "utest.h"
 
@@ -43,6 +45,7 @@
 #define LEAK_PAGE_SLACK 8
 
 const char *ut_self = "/bin/utest";
+int ut_ceiling = KEEL_PRIO_MAX;
 
 static const struct utest *const tables[] = {
     ut_fs_tests,           ut_fd_tests,
@@ -562,6 +565,7 @@ int main(int argc, char **argv)
 {
     if (argc > 0 && argv[0] && argv[0][0] == '/')
         ut_self = argv[0];
+    keel_pthread_getceiling(pthread_self(), &ut_ceiling);
     if (argc >= 3 && !strcmp(argv[1], "--only"))
         return run_suite(argv[2], NULL);
     if (argc >= 3 && !strcmp(argv[1], "--match"))

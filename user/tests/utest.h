@@ -169,6 +169,10 @@ int ut_failed(void);
 
 /* The path utest was started as (argv[0]), for spawning itself. */
 extern const char *ut_self;
+/* The suite's priority ceiling when it started: 63 when init runs it
+ * (autorun), one below the shell's when typed at the prompt
+ * (docs/realtime.md "Containment of runaway threads"). */
+extern int ut_ceiling;
 
 const char *ut_errname(int e);
 /* "exited 3", "killed by signal 11", ... (a static buffer per call site
