@@ -283,9 +283,6 @@ extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
 extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
 extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
 extern const struct utest ut_clock_tests[];      /* issue 8 item 6 */
-extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
-extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
-extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
 extern const struct utest ut_console_tx_tests[]; /* issue 8 item 3 */
 extern const struct utest ut_place_tests[];      /* issue 8 item 4 */
 
