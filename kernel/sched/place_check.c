@@ -11,7 +11,10 @@
  *    thread is not RUNNING (blocking or exiting, about to schedule), and
  *    while its idle loop runs outside its last look before wfi;
  *  - a hart has a kick in flight while a reschedule request sent to it
- *    (sched_ipi) has not been taken up by a schedule() yet.
+ *    (sched_ipi) has not been taken up by a schedule() yet, or while its
+ *    need_resched is set (a thread that lowered its own priority, an
+ *    expired slice: it reschedules at its next preemption point or
+ *    return to user).
  * A sample with no busy hart and no kick in flight is quiet. In a quiet
  * sample no thread may be queued above the lowest running priority:
  * every way a thread becomes ready (created, woken, requeued, given a new
@@ -40,7 +43,9 @@ void sched_place_sample(struct keel_kstat *k)
         if (!READ_ONCE(h->online))
             continue;
         if (__atomic_load_n(&h->pl_busy, __ATOMIC_ACQUIRE) ||
-            __atomic_load_n(&h->pl_kicks, __ATOMIC_ACQUIRE) != h->pl_kicks_seen)
+            __atomic_load_n(&h->pl_kicks, __ATOMIC_ACQUIRE) !=
+                h->pl_kicks_seen ||
+            READ_ONCE(h->need_resched))
             quiet = false;
         struct thread *c = READ_ONCE(h->cur);
         int run;
