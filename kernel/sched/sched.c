@@ -550,6 +550,7 @@ void sched_requeue_prio(struct thread *t, int policy, int prio)
     } else if (t == current()) {
         if (prio < old) {
             struct hart *me = this_hart();
+            PL_KICK(me->id);      /* a request to ourselves, without an IPI */
             me->need_resched = 1; /* someone may now outrank us */
             me->need_resched_preempt = 1;
         }
