@@ -34,6 +34,8 @@ static inline uint64_t rdtime(void)
     return v;
 }
 
+#define RT_PERIOD_NS 1000000ull /* the wake-up rows' period, 1 ms */
+
 /* Set by bench_clock_calibrate: fine_ns() = instret() - fine_off. */
 extern int64_t fine_off;
 
@@ -59,7 +61,10 @@ int set_self_prio(int prio);
  * prio, SCHED_RR. Returns 0 or an errno value. */
 int spawn_self(const char *mode, const char *arg, int prio, pid_t *pid);
 extern const char *bench_self; /* argv[0] */
-extern int bench_harts;        /* harts online (kstat) */
+/* --only PREFIX: the rows whose names start with PREFIX (NULL: all). */
+extern const char *bench_only;
+bool rt_selected(const char *row);
+extern int bench_harts; /* harts online (kstat) */
 
 /* A child of this program in `mode` with its stdin and stdout on two
  * pipes (main.c). */
@@ -76,6 +81,12 @@ void bench_rt_mutex(void);
 void bench_rt_irq(void);
 int rt_load_main(const char *kind); /* `bench load KIND` */
 int rt_hog_main(const char *mib);   /* `bench hog MiB` */
+int rt_pacer_main(void);            /* `bench pacer` */
+/* Starts `bench pacer` on a machine of several harts, or on any if
+ * always (rt_pacer.c); 0 if none was started. rt_pacer_stop(0) does
+ * nothing. */
+pid_t rt_pacer_start(bool always);
+void rt_pacer_stop(pid_t pid);
 void rt_load_path(pid_t pid, char *buf, size_t n);
 
 #endif

@@ -249,9 +249,10 @@ static void rt_rows(bool irq)
 }
 
 /*
- * bench [--rt] [--irq] [--classic]: every row (the per-operation rows
- * and the real-time rows); --rt only the real-time rows, --classic only
- * the per-operation ones; --irq adds irq_latency. Other modes are this
+ * bench [--rt] [--irq] [--classic] [--only PREFIX]: every row (the
+ * per-operation rows and the real-time rows); --rt only the real-time
+ * rows, --classic only the per-operation ones; --irq adds irq_latency;
+ * --only PREFIX keeps the real-time rows named PREFIX... Other modes are this
  * program's own children (echo, hold, load KIND, hog MiB).
  */
 int main(int argc, char **argv)
@@ -267,6 +268,8 @@ int main(int argc, char **argv)
         return rt_load_main(arg);
     if (!strcmp(mode, "hog"))
         return rt_hog_main(arg);
+    if (!strcmp(mode, "pacer"))
+        return rt_pacer_main();
     bool rt_only = false, classic_only = false, irq = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--rt"))
@@ -275,8 +278,11 @@ int main(int argc, char **argv)
             classic_only = true;
         else if (!strcmp(argv[i], "--irq"))
             irq = true;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            bench_only = argv[++i];
         else {
-            fprintf(stderr, "usage: bench [--rt|--classic] [--irq]\n");
+            fprintf(stderr,
+                    "usage: bench [--rt|--classic] [--irq] [--only PREFIX]\n");
             return 2;
         }
     }

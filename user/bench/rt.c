@@ -31,12 +31,17 @@ extern char **environ;
 
 #define RT_TOP_PRIO 20
 #define RT_LOAD_PRIO 10
-#define RT_PERIOD_NS 1000000ull /* 1 ms */
 #define RT_WAKEUPS 300
 #define RT_SETTLE_NS 5000000ull /* loads start (or finish) meanwhile */
 
 int64_t fine_off;
 const char *bench_self = "bench";
+const char *bench_only;
+
+bool rt_selected(const char *row)
+{
+    return !bench_only || !strncmp(row, bench_only, strlen(bench_only));
+}
 int bench_harts = 1;
 
 void bench_clock_calibrate(void)
@@ -145,7 +150,7 @@ static void wake_row(const char *row, const char *kind)
     /* One console writer (QEMU is slow to pass bytes on): the other
      * harts spin. */
     int nkind = kind && !strcmp(kind, "console_64k") ? 1 : bench_harts;
-    if (kind) {
+    if (kind && strcmp(kind, "pacer")) {
         for (; n < bench_harts && n < 8; n++) {
             int err = spawn_self("load", n < nkind ? kind : "spin",
                                  RT_LOAD_PRIO, &pids[n]);
@@ -155,8 +160,12 @@ static void wake_row(const char *row, const char *kind)
             }
         }
     }
+    /* The pacer row: the pacer alone, on one hart too. */
+    bool pacer_only = kind && !strcmp(kind, "pacer");
+    pid_t pacer = kind ? rt_pacer_start(pacer_only) : 0;
     settle();
     uint64_t max = wake_max(RT_WAKEUPS);
+    rt_pacer_stop(pacer);
     for (int i = 0; i < n; i++)
         kill(pids[i], SIGKILL);
     for (int i = 0; i < n; i++) {
@@ -175,18 +184,20 @@ static void wake_row(const char *row, const char *kind)
 void bench_rt_wake(void)
 {
     static const char *const kinds[] = {
-        "spawn",    "write_1m",    "write_2m_new", "brk_60m",
-        "spawn_3m", "console_64k", "revoke_64",    "exit_32m",
+        "pacer",   "spin",     "spawn",       "write_1m",  "write_2m_new",
+        "brk_60m", "spawn_3m", "console_64k", "revoke_64", "exit_32m",
     };
     int err = set_self_prio(RT_TOP_PRIO);
     if (err) {
         printf("bench: priority %d: %s\n", RT_TOP_PRIO, strerror(err));
         return;
     }
-    wake_row("wake_latency_idle", NULL);
+    if (rt_selected("wake_latency_idle"))
+        wake_row("wake_latency_idle", NULL);
     for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         char row[48];
         snprintf(row, sizeof(row), "wake_latency_%s", kinds[i]);
-        wake_row(row, kinds[i]);
+        if (rt_selected(row))
+            wake_row(row, kinds[i]);
     }
 }

@@ -29,6 +29,8 @@
 
 void bench_rt_irq(void)
 {
+    if (!rt_selected("irq_latency"))
+        return;
     struct termios old, raw;
     if (tcgetattr(0, &old) < 0) {
         printf("bench: irq_latency: stdin is not the console\n");
@@ -39,6 +41,7 @@ void bench_rt_irq(void)
     tcsetattr(0, TCSANOW, &raw);
     pid_t pids[8];
     int n = 0;
+    pid_t pacer = rt_pacer_start(false);
     for (; n < bench_harts && n < 8; n++)
         if (spawn_self("load", "spin", IRQ_LOAD_PRIO, &pids[n]))
             break;
@@ -68,6 +71,7 @@ void bench_rt_irq(void)
         kill(pids[i], SIGKILL);
     for (int i = 0; i < n; i++)
         waitpid(pids[i], NULL, 0);
+    rt_pacer_stop(pacer);
     tcsetattr(0, TCSANOW, &old);
     if (got < IRQ_ROUNDS)
         printf("bench: irq_latency: %d bytes timed, %d came early\n", got,

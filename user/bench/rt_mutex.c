@@ -104,6 +104,7 @@ static void bench_mutex_handoff(void)
     pthread_t t[2];
     ho.owner = 0;
     ho.sum = ho.nr = 0;
+    pid_t pacer = rt_pacer_start(false);
     /* Both at the main thread's priority, which waits in join. */
     for (long i = 0; i < 2; i++)
         if (create_at(&t[i], 20, handoff_thread, (void *)(i + 1))) {
@@ -112,6 +113,7 @@ static void bench_mutex_handoff(void)
         }
     pthread_join(t[0], NULL);
     pthread_join(t[1], NULL);
+    rt_pacer_stop(pacer);
     report_rt("mutex_handoff", ho.nr ? ho.sum / ho.nr : 0);
 }
 
@@ -171,6 +173,7 @@ static void bench_pi_inversion(void)
 
     pthread_t low, mid[8];
     int nmid = 0;
+    pid_t pacer = rt_pacer_start(false);
     if (create_at(&low, 10, pi_low, NULL)) {
         printf("bench: pi_inversion: thread: %s\n", strerror(errno));
         return;
@@ -192,13 +195,17 @@ static void bench_pi_inversion(void)
     for (int i = 0; i < nmid; i++)
         pthread_join(mid[i], NULL);
     pthread_mutex_destroy(&pi.m);
+    rt_pacer_stop(pacer);
     report_rt("pi_critical_section", cs);
     report_rt("pi_inversion", wait);
 }
 
 void bench_rt_mutex(void)
 {
-    bench_mutex_uncontended();
-    bench_mutex_handoff();
-    bench_pi_inversion();
+    if (rt_selected("mutex_uncontended"))
+        bench_mutex_uncontended();
+    if (rt_selected("mutex_handoff"))
+        bench_mutex_handoff();
+    if (rt_selected("pi_"))
+        bench_pi_inversion();
 }
