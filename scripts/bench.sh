@@ -20,30 +20,38 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 # run SMP MEM IMAGE OUTFILE
+# The serial port's output goes to a log file (chardev logfile; QEMU's
+# stdout is /dev/null), never to a pipe: a pipe that fills up makes QEMU
+# hold the UART busy while virtual time runs on, which would change the
+# console rows. Its input is a FIFO this script writes the answers into.
 run() {
-    coproc GUEST {
-        timeout --foreground -k 5 "$limit" "$qemu" -machine virt \
-            -bios default -m "$2" -smp "$1" -nographic -monitor none \
-            -serial stdio -icount shift=0,sleep=off -kernel "$kernel" \
-            -initrd "$3" 2>&1 | tr -d '\r' |
-            grep --line-buffered -E '^(BENCH|bench:)'
-    }
-    # Own copies of the pipes: bash closes the coproc's when it exits,
-    # and lines not yet read would be lost.
-    local line pid=$GUEST_PID rd wr
-    exec {rd}<&"${GUEST[0]}" {wr}>&"${GUEST[1]}"
-    while IFS= read -r line <&"$rd"; do
-        case $line in
-        "BENCHIRQ ready") printf 'x' >&"$wr" ;;
-        "BENCH "* | "BENCHRT "*)
-            echo "$line" >>"$4"
-            [ -n "${BENCH_VERBOSE:-}" ] && echo "($1 hart) $line" >&2
-            ;;
-        *) echo "$line" >&2 ;;
-        esac
-    done
-    exec {rd}<&- {wr}>&-
-    wait "$pid"
+    local log=$out/serial.$1 fifo=$out/in.$1 wr qpid line
+    mkfifo "$fifo"
+    : >"$log"
+    exec {wr}<>"$fifo"
+    timeout -k 5 "$limit" "$qemu" -machine virt -bios default -m "$2" \
+        -smp "$1" -nographic -monitor none \
+        -chardev stdio,id=con0,signal=off,logfile="$log" \
+        -serial chardev:con0 -icount shift=0,sleep=off -kernel "$kernel" \
+        -initrd "$3" <"$fifo" >/dev/null 2>"$out/qemu-err.$1" &
+    qpid=$!
+    tail -n +1 -f --pid="$qpid" "$log" |
+        grep --line-buffered -E '^(BENCH|bench:)' |
+        while IFS= read -r line; do
+            line=${line%$'\r'}
+            case $line in
+            "BENCHIRQ ready") printf 'x' >&"$wr" ;;
+            "BENCH "* | "BENCHRT "*)
+                echo "$line" >>"$4"
+                [ -n "${BENCH_VERBOSE:-}" ] && echo "($1 hart) $line" >&2
+                ;;
+            *) echo "$line" >&2 ;;
+            esac
+        done
+    wait "$qpid"
+    local st=$?
+    exec {wr}>&-
+    [ "$st" = 0 ] || echo "bench: the $1-hart boot ended with status $st: $(cat "$out/qemu-err.$1")" >&2
 }
 
 run 1 "${MEM:-256M}" "$img1" "$out/1"

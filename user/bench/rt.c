@@ -8,8 +8,10 @@
  * thread running again in user mode (fine_ns, 1 ns resolution); the row
  * is the maximum over RT_WAKEUPS wake-ups. A deadline missed by more
  * than a period is not re-counted: the next one is the first still
- * ahead. Also the shared helpers: clock calibration, reporting,
- * priorities and spawning this program in a mode.
+ * ahead. On several harts every row with a load also runs the pacer
+ * (rt_pacer.c); wake_latency_pacer is the pacer alone (on one hart too).
+ * Also the shared helpers: clock calibration, reporting, priorities and
+ * spawning this program in a mode.
  * Single-threaded except where rt_mutex.c says otherwise: no locks.
  */
 #include <keel/abi.h>
