@@ -36,11 +36,16 @@ static inline uint64_t rdtime(void)
 
 #define RT_PERIOD_NS 1000000ull /* the wake-up rows' period, 1 ms */
 
-/* Set by bench_clock_calibrate: fine_ns() = instret() - fine_off. */
+/* Set by bench_clock_calibrate: fine_ns() = instret() - fine_off, or,
+ * where rdinstret is not the virtual clock (no -icount: it counts the
+ * hart's own instructions), rdtime() * 100 - fine_off. */
 extern int64_t fine_off;
+extern bool fine_from_time;
 
 static inline uint64_t fine_ns(void)
 {
+    if (fine_from_time)
+        return rdtime() * 100 - (uint64_t)fine_off;
     return instret() - (uint64_t)fine_off;
 }
 

@@ -68,6 +68,7 @@ static const struct utest *const tables[] = {
     ut_clock_tests,                            /* issue 8 item 6 */
     ut_console_tx_tests,                       /* issue 8 item 3 */
     ut_place_tests,                            /* issue 8 item 4 */
+    ut_bench_tests,                            /* issue 8: bench rows run */
 };
 
 static const struct ut_mode *const mode_tables[] = {

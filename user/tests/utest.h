@@ -285,6 +285,7 @@ extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
 extern const struct utest ut_clock_tests[];      /* issue 8 item 6 */
 extern const struct utest ut_console_tx_tests[]; /* issue 8 item 3 */
 extern const struct utest ut_place_tests[];      /* issue 8 item 4 */
+extern const struct utest ut_bench_tests[];      /* issue 8: bench rows */
 
 extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];
