@@ -7,11 +7,12 @@
  *    steps each); the row is the mean time from an unlock to the other
  *    thread's lock returning, over the handoffs seen.
  *  - pi_inversion: a priority-10 thread holds a PTHREAD_PRIO_INHERIT
- *    mutex for a critical section of ~PI_CS_NS instructions (row
- *    pi_critical_section: its measured length), one priority-15 thread
- *    per hart spins (at most PI_SPIN_NS, so the bench also ends without
- *    priority inheritance), and the priority-20 main thread blocks on
- *    the mutex: the row is its wait. Target: critical section + 20,000.
+ *    mutex and, once the priority-20 main thread is about to lock it,
+ *    works ~PI_CS_NS instructions (row pi_critical_section: the work's
+ *    measured length) and unlocks; one priority-15 thread per hart spins
+ *    (at most PI_SPIN_NS, so the bench also ends without priority
+ *    inheritance). The row is the main thread's wait in lock. Target:
+ *    critical section + 20,000.
  * Shared state: the handoff pair's owner and unlock stamp are written
  * only with the mutex held; the flags are atomics.
  */
@@ -120,7 +121,7 @@ static void bench_mutex_handoff(void)
 static struct {
     pthread_mutex_t m;
     uint64_t cs_steps;
-    volatile int locked, stop;
+    volatile int locked, ready, stop;
     uint64_t spin_until;
 } pi;
 
@@ -129,6 +130,10 @@ static void *pi_low(void *arg)
     (void)arg;
     pthread_mutex_lock(&pi.m);
     __atomic_store_n(&pi.locked, 1, __ATOMIC_RELEASE);
+    /* The critical section starts when the high thread is about to
+     * block (on one hart that is when this thread runs again). */
+    while (!__atomic_load_n(&pi.ready, __ATOMIC_ACQUIRE))
+        ;
     work(pi.cs_steps);
     pthread_mutex_unlock(&pi.m);
     return NULL;
@@ -169,7 +174,7 @@ static void bench_pi_inversion(void)
     pthread_mutex_init(&pi.m, map);
     if (inherit && pthread_mutexattr_destroy)
         pthread_mutexattr_destroy(&ma);
-    pi.locked = pi.stop = 0;
+    pi.locked = pi.ready = pi.stop = 0;
 
     pthread_t low, mid[8];
     int nmid = 0;
@@ -187,6 +192,7 @@ static void bench_pi_inversion(void)
         if (create_at(&mid[nmid], 15, pi_mid, NULL))
             break;
     uint64_t w0 = fine_ns();
+    __atomic_store_n(&pi.ready, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&pi.m);
     uint64_t wait = fine_ns() - w0;
     __atomic_store_n(&pi.stop, 1, __ATOMIC_RELEASE);
