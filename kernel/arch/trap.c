@@ -106,6 +106,7 @@ void user_return_prepare(struct trapframe *tf)
         sched_preempt();
         h = this_hart(); /* may have moved to another hart */
     }
+    lockstat_irqoff_end(); /* interrupts are on again in user mode */
     /* sstatus needs no update: SPP = U and SPIE = 1 hold whenever kernel
      * code runs outside a trap handler (a user trap sets them so, and so
      * does the sret ending a kernel trap; hart_setup sets them at boot). */
@@ -113,6 +114,7 @@ void user_return_prepare(struct trapframe *tf)
 
 void trap_user(struct trapframe *tf)
 {
+    lockstat_irqoff_begin();
     uint64_t cause = csr_read(scause);
     if (likely(cause == EXC_ECALL_U)) {
         uint64_t *r = tf->regs;
@@ -181,7 +183,11 @@ void trap_kernel(struct ktrapframe *kf)
 {
     uint64_t cause = csr_read(scause);
     if (cause & SCAUSE_INTR) {
+        /* Taken inside an interrupt window: the handler is a stretch of
+         * its own (the window's end starts the next one). */
+        lockstat_irqoff_begin();
         handle_interrupt(cause);
+        lockstat_irqoff_end();
         return;
     }
     uint64_t pc = kf->sepc;

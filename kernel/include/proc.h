@@ -3,6 +3,7 @@
 #define KEEL_PROC_H
 
 #include "cap.h"
+#include "kmutex.h"
 #include "mm.h"
 #include "quota.h"
 #include "sched.h"
@@ -16,7 +17,10 @@ enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
  *    proc/pgrp.c), and the pid table.
  *  - lock: threads[], thread_retval[], thread_exit[], thread_done,
  *    thread_detached, nthreads, exiting.
- *  - vm_lock: the page table, brk and stack_mapped[].
+ *  - vm_mutex (sleeping) then vm_lock: brk and stack_mapped[] change
+ *    with both held; the page table changes under vm_lock, the heap's and
+ *    the stacks' mappings only with vm_mutex held too (proc/vm_step.c:
+ *    long changes run in steps, vm_lock dropped between them).
  *  - caps.lock: the cap_space (the "cap lock").
  *  - creator and quota.limit are set once at spawn; quota.used is
  *    atomic (include/quota.h).
@@ -50,6 +54,7 @@ struct proc {
     bool exiting;
     struct waitq join_wq; /* thread_join waiters */
 
+    struct kmutex vm_mutex; /* held across the steps of brk, stacks */
     spinlock_t vm_lock;
     pagetable_t pagetable;
     uint64_t heap_base, brk;
@@ -110,6 +115,15 @@ int proc_vm_alloc(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
                   uint64_t perm, void **undo);
 /* p's address space is gone: give its pages back to the quota. */
 void proc_vm_uncharge(struct proc *p);
+/* Bounded steps over p's live address space (proc/vm_step.c, protocol
+ * V1-V4): the caller holds p->vm_mutex and no spinlock. grow maps fresh
+ * zeroed pages over [va, va+len), all or nothing, charged to p's quota;
+ * shrink unmaps the pages of [va, va+len) and frees them, returning how
+ * many. proc_vm_free_pages frees a page chain (the undo lists) with a
+ * preemption point every few pages; no spinlock held. */
+int proc_vm_grow(struct proc *p, uint64_t va, uint64_t len, uint64_t perm);
+uint64_t proc_vm_shrink(struct proc *p, uint64_t va, uint64_t len);
+void proc_vm_free_pages(void *list);
 void proc_exit(int status) __attribute__((noreturn)); /* whole process */
 void proc_kill(struct proc *p, int sig);
 void proc_start_init(void);

@@ -7,6 +7,7 @@
 
 #include "kernel.h"
 #include "list.h"
+#include "lockstat.h"
 #include "riscv.h"
 #include "spinlock.h"
 #include "../../libc/include/keel/abi.h"
@@ -193,8 +194,13 @@ void sched_set_ceiling(struct thread *t, int ceiling);
 void sched_preempt_point_slow(void);
 static inline void sched_preempt_point(void)
 {
+#ifdef KEEL_LOCKCHECK
+    KASSERT(spin_depth() == 0);
+#endif
+    lockstat_irqoff_end();
     intr_on();
     intr_off();
+    lockstat_irqoff_begin();
     if (unlikely(this_hart()->need_resched))
         sched_preempt_point_slow();
 }

@@ -5,7 +5,10 @@
  *
  * With KEEL_LOCKCHECK every hart counts the spinlocks it holds
  * (struct hart.nlocks, only touched by its own hart), so schedule() can
- * assert that nothing is held across a switch.
+ * assert that nothing is held across a switch, and every lock records
+ * its acquisitions and longest hold in its class (locks sharing a name:
+ * include/lockstat.h). Release kernels have neither: their spin_lock and
+ * spin_unlock are the bare atomics below.
  */
 #ifndef KEEL_SPINLOCK_H
 #define KEEL_SPINLOCK_H
@@ -17,12 +20,23 @@ typedef struct spinlock {
     volatile uint32_t locked;
     uintptr_t owner; /* tp (struct hart *) of the holder, 0 when free */
     const char *name;
+#ifdef KEEL_LOCKCHECK
+    struct lockclass *cls; /* lockstat class, looked up by the first holder */
+    uint64_t t_acq;        /* time CSR when the holder took it */
+#endif
 } spinlock_t;
 
+#ifdef KEEL_LOCKCHECK
+#define SPINLOCK_INIT(n)                                                       \
+    {                                                                          \
+        0, 0, n, NULL, 0                                                       \
+    }
+#else
 #define SPINLOCK_INIT(n)                                                       \
     {                                                                          \
         0, 0, n                                                                \
     }
+#endif
 
 void spin_init(spinlock_t *l, const char *name);
 bool spin_trylock(spinlock_t *l);
@@ -30,6 +44,8 @@ bool spin_held(const spinlock_t *l); /* held by this hart */
 #ifdef KEEL_LOCKCHECK
 void spin_count(int delta); /* this hart's held-lock count += delta */
 int spin_depth(void);       /* spinlocks this hart holds */
+void lockstat_acquired(spinlock_t *l);  /* lockstat.c */
+void lockstat_releasing(spinlock_t *l); /* lockstat.c */
 #else
 static inline void spin_count(int delta)
 {
@@ -48,10 +64,16 @@ static inline void spin_lock(spinlock_t *l)
     __asm__("mv %0, tp" : "=r"(tp));
     l->owner = tp;
     spin_count(1);
+#ifdef KEEL_LOCKCHECK
+    lockstat_acquired(l);
+#endif
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
+#ifdef KEEL_LOCKCHECK
+    lockstat_releasing(l);
+#endif
     spin_count(-1);
     l->owner = 0;
     __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);

@@ -199,20 +199,6 @@ pagetable_t vm_user_create(void)
     return pt;
 }
 
-static void free_table(pagetable_t t, int level)
-{
-    for (int i = 0; i < 512; i++) {
-        pte_t pte = t[i];
-        if (!(pte & PTE_V))
-            continue;
-        if (pte & (PTE_R | PTE_W | PTE_X))
-            page_free((void *)PTE_TO_PA(pte)); /* a leaf: user page */
-        else
-            free_table((pagetable_t)PTE_TO_PA(pte), level - 1);
-    }
-    page_free(t);
-}
-
 void vm_switch_kernel(void)
 {
     vm_hart_publish(this_hart()->id, kernel_pagetable);
@@ -236,7 +222,37 @@ void vm_tlb_shootdown(pagetable_t pt)
         panic("remote TLB flush of harts %lx failed", mask);
 }
 
-/* The caller has switched away from pt; no thread of its process runs. */
+/* Frees the user pages and page tables of [KERNEL_ROOT_ENTRIES, 512) of
+ * the root, leaves first. A preemption point follows every
+ * DESTROY_STEP freed pages and every level-0 table, so one stretch is at
+ * most a table's scan (512 loads) plus DESTROY_STEP page_free calls (the
+ * debug kernel poisons each freed page). No lock is held: the caller
+ * owns pt alone. User mappings are 4 KiB leaves at level 0 only. */
+#ifdef KEEL_LOCKCHECK
+#define DESTROY_STEP 4
+#else
+#define DESTROY_STEP 16
+#endif
+
+static void free_level0(pagetable_t t, unsigned *n)
+{
+    for (int i = 0; i < 512; i++) {
+        pte_t pte = t[i];
+        if (!(pte & PTE_V))
+            continue;
+        KASSERT(pte & (PTE_R | PTE_W | PTE_X));
+        page_free((void *)PTE_TO_PA(pte));
+        if (++*n % DESTROY_STEP == 0)
+            sched_preempt_point();
+    }
+    page_free(t);
+    sched_preempt_point();
+}
+
+/* The caller has switched away from pt; no thread of its process runs,
+ * and nothing else can reach pt (it is no process's table any more, or
+ * its process is being built or reaped by the caller). Preemptible (see
+ * above): the caller holds no spinlock. */
 void vm_user_destroy(pagetable_t pt)
 {
     vm_tlb_shootdown(pt); /* no hart may walk or cache it once freed */
@@ -245,9 +261,19 @@ void vm_user_destroy(pagetable_t pt)
     __atomic_compare_exchange_n(&fail_pt, &expect, NULL, false,
                                 __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 #endif
+    unsigned n = 0;
     for (int i = KERNEL_ROOT_ENTRIES; i < 512; i++) {
-        if (pt[i] & PTE_V)
-            free_table((pagetable_t)PTE_TO_PA(pt[i]), 1);
+        if (!(pt[i] & PTE_V))
+            continue;
+        KASSERT(!(pt[i] & (PTE_R | PTE_W | PTE_X)));
+        pagetable_t l1 = (pagetable_t)PTE_TO_PA(pt[i]);
+        for (int j = 0; j < 512; j++) {
+            if (!(l1[j] & PTE_V))
+                continue;
+            KASSERT(!(l1[j] & (PTE_R | PTE_W | PTE_X)));
+            free_level0((pagetable_t)PTE_TO_PA(l1[j]), &n);
+        }
+        page_free(l1);
     }
     page_free(pt);
 }

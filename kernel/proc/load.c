@@ -67,13 +67,57 @@ static int push_args(pagetable_t pt, uint64_t top, const struct proc_args *pa,
     return 0;
 }
 
+/* Loading in bounded steps (docs/realtime.md "Bounded kernel latency"):
+ * the new table pt is private to the loader (p is not running, and pt is
+ * not p->pagetable until the end), so no lock guards it, and the loader
+ * passes a preemption point after every LOAD_STEP_PAGES pages mapped
+ * (zeroed) or copied from the image. Across a point: the image is boot-
+ * image memory, never freed or written (ramfs.c), and p is pinned by the
+ * spawn that builds it. A failure part-way leaves the steps done mapped
+ * and counted in p->pages_charged; proc_load's failure path destroys the
+ * table and gives them all back. */
+#define LOAD_STEP_PAGES 2
+
 static int load_map(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
                     uint64_t perm)
 {
-    void *undo = NULL;
-    int err = proc_vm_alloc(p, pt, va, len, perm, &undo);
-    page_free_list(undo);
+    /* The quota is charged the bound of one call over the whole range
+     * (proc_vm_alloc) and trued up at the end: it decides as before. */
+    uint64_t n = len / PAGE_SIZE;
+    uint64_t bound = n + n / 512 + 4;
+    if (quota_charge(p, KEEL_POOL_PAGES, bound) < 0)
+        return -ENOMEM;
+    uint64_t used = 0;
+    int err = 0;
+    for (uint64_t done = 0; done < len && !err;) {
+        uint64_t step = MIN(len - done, LOAD_STEP_PAGES * PAGE_SIZE);
+        void *undo = NULL;
+        err = vm_user_alloc_count(pt, va + done, step, perm, &undo, &used);
+        page_free_list(undo);
+        done += step;
+        sched_preempt_point();
+    }
+    KASSERT(used <= bound);
+    quota_uncharge(p, KEEL_POOL_PAGES, bound - used);
+    p->pages_charged += used;
     return err;
+}
+
+static int load_copy(pagetable_t pt, uint64_t va, const uint8_t *src,
+                     uint64_t n)
+{
+    while (n > 0) {
+        /* To the end of the LOAD_STEP_PAGES-th page from va. */
+        uint64_t chunk =
+            MIN(n, LOAD_STEP_PAGES * PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        if (vm_copy_out(pt, va, src, chunk) < 0)
+            return -EFAULT;
+        va += chunk;
+        src += chunk;
+        n -= chunk;
+        sched_preempt_point();
+    }
+    return 0;
 }
 
 int proc_load(struct proc *p, const char *path, const struct proc_args *pa,
@@ -103,6 +147,7 @@ int proc_load(struct proc *p, const char *path, const struct proc_args *pa,
                     segs, MAX_SEGS, &nsegs, &entry);
     if (err)
         return err;
+    sched_preempt_point();
     /* Every page of the new address space is charged to p's quota:
      * the root table here, the rest in proc_vm_alloc. */
     if (quota_charge(p, KEEL_POOL_PAGES, 1) < 0)
@@ -119,8 +164,8 @@ int proc_load(struct proc *p, const char *path, const struct proc_args *pa,
         uint64_t end = ALIGN_UP(segs[i].vaddr + segs[i].memsz, PAGE_SIZE);
         err = load_map(p, pt, va, end - va, seg_perm(segs[i].flags));
         if (!err)
-            err = vm_copy_out(pt, segs[i].vaddr, image + segs[i].offset,
-                              segs[i].filesz);
+            err = load_copy(pt, segs[i].vaddr, image + segs[i].offset,
+                            segs[i].filesz);
         if (err)
             goto fail;
         heap = MAX(heap, end);
@@ -158,11 +203,15 @@ fail:
     return err;
 }
 
+/* brk in bounded steps (proc/vm_step.c): vm_mutex keeps brk and the
+ * heap's mappings ours across them; brk itself is written under vm_lock
+ * too. Growing maps fresh zeroed pages, all or nothing; shrinking unmaps
+ * and frees the pages above the new end. Every hart that may cache an
+ * unmapped page is flushed before the page is freed. */
 long sys_brk(uint64_t new_brk)
 {
     struct proc *p = current()->proc;
-    void *undo = NULL;
-    spin_lock(&p->vm_lock);
+    kmutex_lock(&p->vm_mutex);
     uint64_t cur = p->brk;
     long r = (long)cur;
     if (new_brk == 0 || new_brk == cur)
@@ -173,27 +222,19 @@ long sys_brk(uint64_t new_brk)
     }
     uint64_t old_end = ALIGN_UP(cur, PAGE_SIZE);
     uint64_t new_end = ALIGN_UP(new_brk, PAGE_SIZE);
-    /* Growing maps fresh zeroed pages; a failure part-way unmaps them
-     * again. Shrinking unmaps the pages above the new end. Either way
-     * every hart that may cache them is flushed before the vm_lock drops
-     * (vm_user_unmap, vm_user_alloc_count); they are freed after it. */
     if (new_end > old_end &&
-        proc_vm_alloc(p, p->pagetable, old_end, new_end - old_end,
-                      PTE_R | PTE_W, &undo) < 0) {
+        proc_vm_grow(p, old_end, new_end - old_end, PTE_R | PTE_W) < 0) {
         r = -ENOMEM;
         goto out;
     }
-    if (new_end < old_end) {
-        uint64_t n =
-            vm_user_unmap(p->pagetable, new_end, old_end - new_end, &undo);
-        quota_uncharge(p, KEEL_POOL_PAGES, n); /* tables stay charged */
-        p->pages_charged -= n;
-    }
+    if (new_end < old_end)
+        proc_vm_shrink(p, new_end, old_end - new_end);
+    spin_lock(&p->vm_lock);
     p->brk = new_brk;
-    r = (long)p->brk;
-out:
     spin_unlock(&p->vm_lock);
-    page_free_list(undo);
+    r = (long)new_brk;
+out:
+    kmutex_unlock(&p->vm_mutex);
     return r;
 }
 

@@ -107,6 +107,7 @@ struct proc *proc_alloc(const char *name)
     list_init(&p->children);
     list_init(&p->sibling);
     spin_init(&p->lock, "proc");
+    kmutex_init(&p->vm_mutex, "proc_vm_mutex");
     spin_init(&p->vm_lock, "proc_vm");
     waitq_init(&p->join_wq, "join");
     waitq_init(&p->child_wq, "child");

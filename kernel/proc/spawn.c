@@ -22,6 +22,13 @@
  *  (e) the child's main thread is made runnable.
  * Any failure undoes everything: no child, no leaked object, and no file
  * created or truncated.
+ *
+ * Bounded latency: a preemption point follows each step above (and each
+ * file action; proc_load passes its own every two pages). Between steps
+ * no lock is held, and what the steps share lives on this thread's stack
+ * or in pages it allocated (struct spawn_args); the child is pinned by
+ * this spawn (it has no thread yet, and is nobody's child until (e)), the
+ * parent by the calling thread, which is not killed inside the call.
  */
 #include "../include/pi.h"
 #include "../include/proc.h"
@@ -265,8 +272,11 @@ long sys_spawn(uint64_t ureq)
     if (quota_charge(parent, KEEL_POOL_PAGES, 3) < 0)
         return -ENOMEM;
     struct spawn_args *a = page_alloc();
+    sched_preempt_point(); /* each page is zeroed (and checked in debug) */
     char *argbuf = page_alloc();
+    sched_preempt_point();
     void *apath = page_alloc();
+    sched_preempt_point();
     if (a)
         a->nopens = 0;
     struct proc *child = NULL;
@@ -277,10 +287,12 @@ long sys_spawn(uint64_t ureq)
     a->argbuf = argbuf;
     a->apath = apath;
     err = spawn_copyin(a, ureq);
+    sched_preempt_point();
     if (!err)
         err = spawn_validate(a, self);
     if (err)
         goto out;
+    sched_preempt_point();
     /* The child's pool entry is charged to the parent's creator chain
      * before it exists (atomically: concurrent spawns cannot overshoot),
      * and given back when the struct is freed (proc_put), however long
@@ -298,14 +310,18 @@ long sys_spawn(uint64_t ureq)
     proc_get(parent);
     quota_init_child(child, parent);
     ramfs_cwd_inherit(child, parent); /* proc_free gives it back */
+    sched_preempt_point();
     /* Its group first: once set, the child itself keeps the group alive
      * for the rest of the spawn. */
     err = pgrp_spawn_join(child, parent, a->req.flags & KEEL_SPAWN_SETPGROUP,
                           a->req.pgroup);
     if (!err)
         err = spawn_inherit(parent, child);
-    for (uint32_t i = 0; !err && i < a->req.nactions; i++)
+    sched_preempt_point();
+    for (uint32_t i = 0; !err && i < a->req.nactions; i++) {
         err = spawn_action(a, parent, child, &a->acts[i], a->apath[i]);
+        sched_preempt_point();
+    }
     struct thread *t = NULL;
     struct proc_args pa = {
         .argv = a->argv, .argc = a->argc, .envp = a->envp, .envc = a->envc};

@@ -185,17 +185,17 @@ static int thread_map_stack(struct proc *p, int slot, uint64_t size)
 {
     uint64_t top = thread_stack_top(slot);
     int err = 0;
-    void *undo = NULL;
-    spin_lock(&p->vm_lock);
+    kmutex_lock(&p->vm_mutex); /* in steps: proc/vm_step.c */
     uint64_t have = p->stack_mapped[slot];
     if (size > have) {
-        err = proc_vm_alloc(p, p->pagetable, top - size, size - have,
-                            PTE_R | PTE_W, &undo);
-        if (!err)
+        err = proc_vm_grow(p, top - size, size - have, PTE_R | PTE_W);
+        if (!err) {
+            spin_lock(&p->vm_lock);
             p->stack_mapped[slot] = size;
+            spin_unlock(&p->vm_lock);
+        }
     }
-    spin_unlock(&p->vm_lock);
-    page_free_list(undo);
+    kmutex_unlock(&p->vm_mutex);
     return err;
 }
 

@@ -387,7 +387,12 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
     next->ran_hart = h->id;
     h->prev = cur;
     h->cur = next;
-    pagetable_t pt = next->proc ? next->proc->pagetable : kernel_pagetable;
+    /* A thread whose process dropped its table (the last thread, in
+     * exit teardown, preempted at a preemption point) runs on the
+     * kernel's. */
+    pagetable_t pt = next->proc ? next->proc->pagetable : NULL;
+    if (!pt)
+        pt = kernel_pagetable;
     if (csr_read(satp) != vm_satp(pt)) {
         vm_hart_publish(h->id, pt); /* before satp: vm_tlb_shootdown */
         csr_write(satp, vm_satp(pt));
@@ -597,6 +602,7 @@ void sched_start(void)
     h->online = true;
     for (;;) {
         schedule();
+        lockstat_irqoff_end(); /* idle from here: a window, or wfi */
         /* Nothing we could take anywhere: wait for an interrupt. wfi
          * wakes on a pending interrupt even with SIE off; SIE is opened
          * briefly to take it. A queued thread anywhere is ours to pull. */
@@ -611,6 +617,7 @@ void sched_start(void)
         PL_IDLE_WAIT(h, 0);
         intr_on();
         intr_off();
+        lockstat_irqoff_begin();
     }
 }
 

@@ -8,6 +8,10 @@ void spin_init(spinlock_t *l, const char *name)
     l->locked = 0;
     l->owner = 0;
     l->name = name;
+#ifdef KEEL_LOCKCHECK
+    l->cls = NULL;
+    l->t_acq = 0;
+#endif
 }
 
 bool spin_trylock(spinlock_t *l)
@@ -16,6 +20,9 @@ bool spin_trylock(spinlock_t *l)
         return false;
     l->owner = (uintptr_t)this_hart();
     spin_count(1);
+#ifdef KEEL_LOCKCHECK
+    lockstat_acquired(l);
+#endif
     return true;
 }
 

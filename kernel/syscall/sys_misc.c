@@ -36,10 +36,12 @@ long sys_poweroff(int status)
     board_poweroff(status);
 }
 
-long sys_kstat(uint64_t uout)
+long sys_kstat(uint64_t uout, unsigned flags)
 {
     if (!cap_system_held(current()->proc, CAP_RIGHT_READ))
         return -EPERM;
+    if (flags & ~(unsigned)KEEL_KSTAT_RESET_MAX)
+        return -EINVAL;
     struct keel_kstat k = {0};
     k.free_pages = page_free_count();
     k.procs_in_use = proc_count();
@@ -72,5 +74,8 @@ long sys_kstat(uint64_t uout)
 #ifdef KEEL_LOCKCHECK
     sched_place_sample(&k);
 #endif
+    /* The bounds (debug kernels; zero in release). With RESET_MAX the
+     * maxima restart even when the copy-out fails: the caller asked. */
+    lockstat_kstat(&k, flags & KEEL_KSTAT_RESET_MAX);
     return copy_to_user(uout, &k, sizeof(k));
 }

@@ -29,7 +29,7 @@
     X(clock_nanosleep) X(clock_getres) X(clock_settime)                        \
     X(cap_get_token) X(cap_drop) X(cap_transfer) X(cap_revoke_delegate)        \
     X(cap_info) X(proc_handle) X(quota_info)                                   \
-    X(procinfo) X(poweroff) X(kstat)                                           \
+    X(procinfo) X(poweroff) X(kstat) X(lockstat)                               \
     X(threadinfo) X(cap_list)                                                  \
     X(setpgid) X(getpgid) X(ioctl)                                             \
     X(stat) X(mkdir) X(rmdir) X(chdir) X(getcwd)                               \

@@ -35,7 +35,17 @@ void keel_poweroff(int status)
 
 int keel_kstat(struct keel_kstat *out)
 {
-    return (int)keel_ret(keel_sc1(SYS_kstat, (long)out));
+    return (int)keel_ret(keel_sc2(SYS_kstat, (long)out, 0));
+}
+
+int keel_kstat_flags(struct keel_kstat *out, unsigned flags)
+{
+    return (int)keel_ret(keel_sc2(SYS_kstat, (long)out, (long)flags));
+}
+
+int keel_lockstat(int index, struct keel_lockstat *out)
+{
+    return (int)keel_ret(keel_sc2(SYS_lockstat, index, (long)out));
 }
 
 int keel_quota_info(int pid, struct keel_quota *out)

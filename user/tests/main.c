@@ -69,15 +69,17 @@ static const struct utest *const tables[] = {
     ut_console_tx_tests,                       /* issue 8 item 3 */
     ut_place_tests,                            /* issue 8 item 4 */
     ut_bench_tests,                            /* issue 8: bench rows run */
+    ut_rtbound_tests,                          /* issue 8 items 1, 2 */
 };
 
 static const struct ut_mode *const mode_tables[] = {
-    ut_proc_modes,  ut_pipe_modes,       ut_spawn_modes,     ut_thread_modes,
-    ut_fault_modes, ut_cap_modes,        ut_peer_modes,      ut_stress_modes,
-    ut_small_modes, ut_quota_modes,      ut_authority_modes, ut_mm_modes,
-    ut_sched_modes, ut_quota_tree_modes, ut_intro_modes,     ut_tty_modes,
-    ut_cwd_modes,   ut_env_modes,        ut_futex_modes,     ut_edf_modes,
-    ut_pi_modes,    ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
+    ut_proc_modes,    ut_pipe_modes,       ut_spawn_modes,     ut_thread_modes,
+    ut_fault_modes,   ut_cap_modes,        ut_peer_modes,      ut_stress_modes,
+    ut_small_modes,   ut_quota_modes,      ut_authority_modes, ut_mm_modes,
+    ut_sched_modes,   ut_quota_tree_modes, ut_intro_modes,     ut_tty_modes,
+    ut_cwd_modes,     ut_env_modes,        ut_futex_modes,     ut_edf_modes,
+    ut_pi_modes,      ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
+    ut_rtbound_modes,
 };
 
 /* ---- failure state of the running test ---- */

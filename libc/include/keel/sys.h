@@ -21,6 +21,14 @@ int keel_threadinfo(int index, struct keel_threadinfo *out);
 void keel_poweroff(int status) __attribute__((noreturn));
 /* Kernel counters for leak checks. */
 int keel_kstat(struct keel_kstat *out);
+/* keel_kstat with flags: KEEL_KSTAT_RESET_MAX zeroes the recorded
+ * maxima (irqoff_max_ns, spin_hold_max_ns, lockstat's max_hold_ns)
+ * after reading them. -1 with EINVAL for an unknown flag. */
+int keel_kstat_flags(struct keel_kstat *out, unsigned flags);
+/* Debug kernels: row `index` of the spinlock classes (1 stored, 0 past
+ * the last row), -1 with errno (EPERM without a system cap with READ,
+ * EINVAL for a negative index, ENOSYS in release kernels). */
+int keel_lockstat(int index, struct keel_lockstat *out);
 /* The quota account of the caller (pid 0) or of a process the caller
  * holds a process cap with READ for: 0, or -1 with errno (EPERM without
  * such a cap, ESRCH when it is gone, EFAULT). */
