@@ -108,11 +108,10 @@ struct proc_args {
  * main thread (not yet runnable). */
 int proc_load(struct proc *p, const char *path, const struct proc_args *pa,
               struct thread **main_out);
-/* Map fresh pages into p's address space pt like vm_user_alloc_undo,
- * charged to p's page quota (-ENOMEM when it says no); p's vm_lock held
- * or p not yet running. */
-int proc_vm_alloc(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
-                  uint64_t perm, void **undo);
+/* The most pages mapping [va, va+len) can add (pages and tables): what
+ * a mapping charges to the quota first, giving back what it did not use
+ * (proc/vm_step.c V4, load.c). */
+uint64_t proc_vm_bound(uint64_t len);
 /* p's address space is gone: give its pages back to the quota. */
 void proc_vm_uncharge(struct proc *p);
 /* Bounded steps over p's live address space (proc/vm_step.c, protocol

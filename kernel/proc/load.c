@@ -81,10 +81,9 @@ static int push_args(pagetable_t pt, uint64_t top, const struct proc_args *pa,
 static int load_map(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
                     uint64_t perm)
 {
-    /* The quota is charged the bound of one call over the whole range
-     * (proc_vm_alloc) and trued up at the end: it decides as before. */
-    uint64_t n = len / PAGE_SIZE;
-    uint64_t bound = n + n / 512 + 4;
+    /* The quota is charged the bound for the whole range and trued up at
+     * the end, as one call over the range did: it decides as before. */
+    uint64_t bound = proc_vm_bound(len);
     if (quota_charge(p, KEEL_POOL_PAGES, bound) < 0)
         return -ENOMEM;
     uint64_t used = 0;
@@ -149,7 +148,7 @@ int proc_load(struct proc *p, const char *path, const struct proc_args *pa,
         return err;
     sched_preempt_point();
     /* Every page of the new address space is charged to p's quota:
-     * the root table here, the rest in proc_vm_alloc. */
+     * the root table here, the rest in load_map. */
     if (quota_charge(p, KEEL_POOL_PAGES, 1) < 0)
         return -ENOMEM;
     pagetable_t pt = vm_user_create();

@@ -86,21 +86,12 @@ void quota_init_root(struct proc *init)
         free > QUOTA_PAGE_RESERVE ? free - QUOTA_PAGE_RESERVE : 0;
 }
 
-int proc_vm_alloc(struct proc *p, pagetable_t pt, uint64_t va, uint64_t len,
-                  uint64_t perm, void **undo)
+uint64_t proc_vm_bound(uint64_t len)
 {
-    /* Charge an upper bound first (the pages plus every table the range
-     * can need), then give back what the mapping did not use. */
+    /* The pages plus every table the range can need: one level-0 table
+     * per 512 pages, plus the tables at the range's two ends and above. */
     uint64_t n = len / PAGE_SIZE;
-    uint64_t bound = n + n / 512 + 4;
-    if (quota_charge(p, KEEL_POOL_PAGES, bound) < 0)
-        return -ENOMEM;
-    uint64_t used = 0;
-    int err = vm_user_alloc_count(pt, va, len, perm, undo, &used);
-    KASSERT(used <= bound);
-    quota_uncharge(p, KEEL_POOL_PAGES, bound - used);
-    p->pages_charged += used;
-    return err;
+    return n + n / 512 + 4;
 }
 
 void proc_vm_uncharge(struct proc *p)

@@ -82,9 +82,7 @@ static uint64_t unmap_steps(struct proc *p, uint64_t va, uint64_t end)
 int proc_vm_grow(struct proc *p, uint64_t va, uint64_t len, uint64_t perm)
 {
     KASSERT(kmutex_held(&p->vm_mutex));
-    /* V4: the bound proc_vm_alloc charges for one call over the range. */
-    uint64_t n = len / PAGE_SIZE;
-    uint64_t bound = n + n / 512 + 4;
+    uint64_t bound = proc_vm_bound(len); /* V4 */
     if (quota_charge(p, KEEL_POOL_PAGES, bound) < 0)
         return -ENOMEM;
     uint64_t used = 0, done = 0;
