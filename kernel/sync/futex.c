@@ -93,12 +93,12 @@ static long futex_deadline(uint64_t utimeout, int flags, bool absolute,
             : (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     uint64_t now = time_now_ticks(), d;
     if (!absolute) {
-        d = now + ns_to_ticks(ns);
+        d = now + clock_ns_to_ticks_ceil(ns);
     } else if (flags & KEEL_FUTEX_CLOCK_REALTIME) {
         uint64_t rt = time_realtime_ns();
-        d = ns <= rt ? now : now + ns_to_ticks(ns - rt);
+        d = ns <= rt ? now : now + clock_ns_to_ticks_ceil(ns - rt);
     } else {
-        d = ns_to_ticks(ns);
+        d = clock_ns_to_ticks_ceil(ns);
     }
     *out = d < now ? now : d; /* past: now, which has expired */
     if (*out == 0)
