@@ -12,6 +12,7 @@
 #include "spinlock.h"
 #include "../../libc/include/keel/abi.h"
 #include "../sched/timerq.h"
+#include "edf.h"
 
 #define NPRIO 64
 
@@ -95,6 +96,8 @@ struct thread {
     struct pi_lock *pi_blocked_on;
     int pi_base;
     bool futex_exited; /* past futex_pi_exit: owns no PI futex (futex_pi.c) */
+    /* SCHED_DEADLINE state (edf.h). */
+    struct edf_thread dl;
 };
 
 struct runqueue {
@@ -130,6 +133,8 @@ struct hart {
     volatile int pl_idle_wait;
     uint32_t pl_kicks;
     volatile uint32_t pl_kicks_seen;
+    /* Its deadline threads (edf.h). */
+    struct edf_rq edf;
 };
 
 extern struct hart harts[MAX_HARTS];

@@ -349,7 +349,7 @@ long sys_spawn(uint64_t ureq)
         t->policy = a->req.policy;
         t->prio = a->req.priority;
     } else {
-        t->policy = self->policy;
+        t->policy = edf_inherit_policy(self->policy);
         t->prio = pi_base_prio(self); /* not a boost it has now */
     }
     t->ceiling = a->req.ceiling;

@@ -86,6 +86,7 @@ struct thread *thread_alloc(struct proc *p)
     t->pi_blocked_on = NULL;
     t->pi_base = 0;
     t->futex_exited = false;
+    edf_init_thread(t);
     return t;
 }
 
@@ -174,6 +175,7 @@ void thread_exit(uint64_t retval)
     if (last)
         proc_teardown(p);
     proc_put(p);
+    edf_exit(t); /* a deadline thread's bandwidth goes back */
     sched_set_state(t, T_DEAD);
     schedule();
     panic("dead thread ran again");
@@ -243,7 +245,7 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
     }
     struct thread *self = current();
     t->prio = pi_base_prio(self); /* not a boost it has now */
-    t->policy = self->policy;
+    t->policy = edf_inherit_policy(self->policy);
     t->ceiling = READ_ONCE(self->ceiling); /* inherited, never raised */
     t->tf->sepc = entry;
     t->tf->regs[TF_A0] = arg;
@@ -333,6 +335,9 @@ long sys_thread_self(void)
 
 long sys_sched_yield(void)
 {
+    struct thread *self = current();
+    if (self->policy == KEEL_SCHED_DEADLINE)
+        self->dl.yielded = true; /* ends the job: the rest of its budget */
     schedule();
     return 0;
 }

@@ -38,6 +38,24 @@
  *      to its new level; a RUNNING one is on that hart and can only be
  *      requeued there under the same lock; if t moved meanwhile it
  *      retries.
+ * Deadline threads (SCHED_DEADLINE, kernel/sched/edf.c, edf.h) follow the
+ * same rules, with these additions:
+ *  S9. A READY deadline thread is on one of the two EDF lists (ready or
+ *      throttled) of harts[t->hart], through rq_node, under that rq's
+ *      lock; rq_add and rq_del choose the lists by t->policy, so a
+ *      policy change between the two (S8) moves a thread between the
+ *      priority levels and the EDF lists. Only its own hart takes it off
+ *      the ready list (edf_pick): no hart pulls a deadline thread, and
+ *      one on a hart's EDF ready list is on no other hart's stack.
+ *  S10. A deadline thread runs only on the hart admission assigned it
+ *      (t->dl.hart). If that changes while it runs elsewhere, schedule()
+ *      leaves it RUNNING and on no queue, and the hart hands it over in
+ *      sched_finish_switch, once it is off that hart's stack: under its
+ *      slock and the new hart's rq lock, t->hart changes and it becomes
+ *      READY there (edf_migrate).
+ *  S11. Its CBS state (budget, deadline) is guarded by the rq lock of
+ *      harts[t->hart], like its queue place; the hart running it charges
+ *      it under that lock when scheduling and on timer ticks.
  * Legal transitions (asserted with KEEL_LOCKCHECK): FREE -> WAKING
  * (creation), WAKING -> READY, READY -> RUNNING, RUNNING -> READY |
  * BLOCKED | DEAD, BLOCKED -> WAKING | RUNNING, DEAD -> FREE.
@@ -62,6 +80,7 @@
 #include "../include/riscv.h"
 #include "../include/sched.h"
 #include "../arch/sbi.h"
+#include "edf_hooks.h"
 
 struct hart harts[MAX_HARTS];
 int nharts;
@@ -137,6 +156,10 @@ static void rq_add(struct hart *h, struct thread *t, bool front)
               (spin_held(&t->slock) || t == this_hart()->cur));
     LOCKCHECK(list_empty(&t->rq_node) && t->hart == h->id);
     LOCKCHECK(t->prio >= 1 && t->prio < NPRIO);
+    if (t->policy == KEEL_SCHED_DEADLINE) {
+        edf_rq_add(h, t); /* S9 */
+        return;
+    }
     if (front)
         list_push_front(&rq->queue[t->prio], &t->rq_node);
     else
@@ -150,6 +173,10 @@ static void rq_del(struct hart *h, struct thread *t)
 {
     struct runqueue *rq = &h->rq;
     LOCKCHECK(spin_held(&rq->lock) && t->state == T_READY && t->hart == h->id);
+    if (t->policy == KEEL_SCHED_DEADLINE) {
+        edf_rq_del(h, t); /* S9 */
+        return;
+    }
     LOCKCHECK(!list_empty(&t->rq_node) && rq->nr_ready > 0);
     list_remove(&t->rq_node);
     if (list_empty(&rq->queue[t->prio]))
@@ -187,6 +214,18 @@ void sched_init_hart(struct hart *h, int id)
     for (int p = 0; p < NPRIO; p++)
         list_init(&h->rq.queue[p]);
     timer_init_hart(h);
+    edf_init_hart(h);
+}
+
+/* For edf.c (S9): queue t on h / take it off, lock held as rq_add. */
+void sched_rq_add(struct hart *h, struct thread *t)
+{
+    rq_add(h, t, false);
+}
+
+void sched_rq_del(struct hart *h, struct thread *t)
+{
+    rq_del(h, t);
 }
 
 void sched_ipi(int hart)
@@ -245,7 +284,10 @@ static void make_ready(struct thread *t)
     PL_BUSY(1);
     spin_lock(&t->slock);
     struct hart *h = this_hart(); /* the only hart if !smp */
-    if (smp) {
+    bool dl = t->policy == KEEL_SCHED_DEADLINE;
+    if (dl) {
+        h = &harts[t->dl.hart]; /* its own hart (S10) */
+    } else if (smp) {
         struct hart *k = kick_target(t->prio, t->hart, -1);
         if (k)
             h = k;
@@ -261,7 +303,9 @@ static void make_ready(struct thread *t)
     int prio = t->prio;
     spin_unlock(&h->rq.lock);
     spin_unlock(&t->slock);
-    if (smp) {
+    if (dl) {
+        sched_ipi(h->id); /* EDF order (or a new timer event) there */
+    } else if (smp) {
         /* The loads read above may be stale: a hart may have gone idle
          * (or dropped below prio) since. Look again now that t is
          * queued; the fence pairs with the idle loop's, so either we see
@@ -381,6 +425,7 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
     uint64_t now = rdtime();
     cpu_switch_out(cur, now);
     cpu_switch_in(next, now);
+    edf_switch_in_hook(h, next, now);
     next->on_cpu = 1;
     next->state = T_RUNNING; /* rq_pop did this for a queued thread */
     next->hart = h->id;
@@ -403,6 +448,8 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
     if (!next->is_idle) {
         h->ran_user = true;
         timer_program();
+    } else if (edf_rearm_hook(h)) {
+        timer_program(); /* a throttled thread's replenishment */
     }
     swtch(&cur->ctx, &next->ctx);
     sched_finish_switch();
@@ -418,7 +465,10 @@ void sched_finish_switch(void)
         return;
     int state = prev->state;
     __atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
-    if (state == T_DEAD)
+    if (unlikely(h->edf.migrating == prev)) {
+        h->edf.migrating = NULL;
+        edf_migrate(prev); /* S10 */
+    } else if (state == T_DEAD)
         thread_release(prev);
     else if (state == T_READY && nharts > 1) {
         /* Another hart may take it; the fence pairs with the idle loop's
@@ -449,12 +499,21 @@ static void schedule_common(bool requeue_front)
     struct thread *next = NULL;
     bool queued = false;
     spin_lock(&h->rq.lock);
+    bool edf = edf_active(h, cur);
+    if (unlikely(edf))
+        edf_update(h, cur); /* charge a deadline thread, replenish (S11) */
     if (cur->state == T_RUNNING && !cur->is_idle) {
-        sched_set_state(cur, T_READY);
-        rq_add(h, cur, requeue_front);
-        queued = true;
+        if (unlikely(edf) && edf_elsewhere(h, cur)) {
+            h->edf.migrating = cur; /* moves once off our stack (S10) */
+        } else {
+            sched_set_state(cur, T_READY);
+            rq_add(h, cur, requeue_front);
+            queued = true;
+        }
     }
-    if (nharts == 1 || !remote_better(h, rq_top(&h->rq)))
+    if (unlikely(edf))
+        next = edf_pick(h); /* deadline threads first */
+    if (!next && (nharts == 1 || !remote_better(h, rq_top(&h->rq))))
         next = rq_pop(h, h, true);
     spin_unlock(&h->rq.lock);
     if (!next) {
@@ -472,6 +531,8 @@ static void schedule_common(bool requeue_front)
     }
     if (!next) {
         if (cur->is_idle) {
+            if (edf_rearm_hook(h))
+                timer_program();
             PL_BUSY(-1);
             return;
         }
@@ -484,6 +545,8 @@ static void schedule_common(bool requeue_front)
         if (cur->policy == KEEL_SCHED_RR && time_now_ticks() >= h->slice_end) {
             slice_start(h);
             timer_program();
+        } else if (edf_rearm_hook(h)) {
+            timer_program(); /* its budget or a replenishment moved */
         }
         PL_BUSY(-1);
         return;
@@ -524,6 +587,8 @@ void sched_requeue_prio(struct thread *t, int policy, int prio)
 {
     PL_BUSY(1);
     spin_lock(&t->slock);
+    if (t->policy == KEEL_SCHED_DEADLINE && policy != KEEL_SCHED_DEADLINE)
+        edf_release_locked(t); /* its bandwidth goes back */
     int old = t->prio;
     int state = t->state;
     TEST_HOOK();

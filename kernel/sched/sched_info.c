@@ -32,6 +32,7 @@ void sched_thread_snapshot(struct thread *t, struct keel_threadinfo *out)
     out->priority = t->prio; /* effective: a PI boost shows */
     out->base_priority = sched_base_prio(t);
     out->ceiling = t->ceiling;
+    out->dl_throttled = READ_ONCE(t->dl.nthrottled);
     out->state = KEEL_TSTATE_READY;
     out->hart = READ_ONCE(t->ran_hart);
     set_wchan(out, NULL);

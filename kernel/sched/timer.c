@@ -24,6 +24,7 @@
 #include "../include/sched.h"
 #include "../arch/sbi.h"
 #include "timerq.h"
+#include "edf_hooks.h"
 
 uint64_t timebase_hz = 10000000; /* from the device tree */
 const char sched_sleep_wchan[] = "nanosleep";
@@ -76,6 +77,7 @@ void timer_program(void)
         else
             h->need_resched = 1;
     }
+    next = MIN(next, edf_timer_next(h)); /* budget end, replenishment */
     spin_lock(&h->sleep_lock);
     struct timer_node *first = timerq_first(&h->sleepers);
     if (first)
@@ -102,6 +104,7 @@ void sched_tick(void)
     /* More due nodes left: timer_program arms a deadline already past,
      * so the interrupt comes again as soon as interrupts are on. */
     spin_unlock(&h->sleep_lock);
+    edf_tick(h); /* charge the deadline thread, replenish */
     struct thread *cur = h->cur;
     if (!cur->is_idle && cur->policy == KEEL_SCHED_RR && now >= h->slice_end)
         h->need_resched = 1;

@@ -25,7 +25,7 @@
     X(sched_yield) X(thread_setschedparam) X(thread_getschedparam)             \
     X(thread_setceiling) X(thread_getceiling)                                  \
     X(nanosleep) X(clock_gettime)                                              \
-    X(sched_rr_get_interval)                                                   \
+    X(sched_rr_get_interval) X(sched_setattr) X(sched_getattr)                 \
     X(clock_nanosleep) X(clock_getres) X(clock_settime)                        \
     X(cap_get_token) X(cap_drop) X(cap_transfer) X(cap_revoke_delegate)        \
     X(cap_info) X(proc_handle) X(quota_info)                                   \

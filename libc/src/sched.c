@@ -20,6 +20,16 @@
 
 #include "internal.h"
 
+_Static_assert(SCHED_DEADLINE == KEEL_SCHED_DEADLINE, "SCHED_DEADLINE");
+_Static_assert(sizeof(struct sched_attr) == KEEL_SCHED_ATTR_SIZE &&
+                   sizeof(struct sched_attr) ==
+                       sizeof(struct keel_sched_attr) &&
+                   offsetof(struct sched_attr, sched_priority) ==
+                       offsetof(struct keel_sched_attr, sched_priority) &&
+                   offsetof(struct sched_attr, sched_period) ==
+                       offsetof(struct keel_sched_attr, sched_period),
+               "struct sched_attr must match struct keel_sched_attr");
+
 /* The thread token for pid (0: the caller), or an errno value. */
 static int pid_token(pid_t pid, long *tok)
 {
@@ -119,4 +129,24 @@ int sched_rr_get_interval(pid_t pid, struct timespec *interval)
     interval->tv_sec = ts.tv_sec;
     interval->tv_nsec = ts.tv_nsec;
     return 0;
+}
+
+int sched_setattr(pid_t pid, const struct sched_attr *attr, unsigned int flags)
+{
+    long tok;
+    int err = pid_token(pid, &tok);
+    if (!err)
+        err = keel_err(keel_sc3(SYS_sched_setattr, tok, (long)attr, flags));
+    return err ? fail(err) : 0;
+}
+
+int sched_getattr(pid_t pid, struct sched_attr *attr, unsigned int size,
+                  unsigned int flags)
+{
+    long tok;
+    int err = pid_token(pid, &tok);
+    if (!err)
+        err = keel_err(
+            keel_sc5(SYS_sched_getattr, tok, (long)attr, size, flags, 0));
+    return err ? fail(err) : 0;
 }

@@ -28,6 +28,8 @@ static const char *policy_name(int p)
         return "RR";
     case KEEL_SCHED_OTHER:
         return "OTHER";
+    case KEEL_SCHED_DEADLINE:
+        return "DEADLINE";
     default:
         return "?";
     }
@@ -42,7 +44,7 @@ int sh_cmd_ps(int argc, char **argv)
                errno == EPERM ? " (needs the system cap)" : "");
         return 1;
     }
-    printf("  PID  TID PGID NAME             POLICY PRI CEIL STATE"
+    printf("  PID  TID PGID NAME             POLICY   PRI CEIL STATE"
            "            HART       CPU\n");
     for (int i = 0; r != 0; r = keel_threadinfo(++i, &t)) {
         if (r < 0) {
@@ -77,7 +79,7 @@ int sh_cmd_ps(int argc, char **argv)
         else
             snprintf(hart, sizeof(hart), "%d", (int)t.hart);
         unsigned long ms = (unsigned long)(t.cpu_ns / 1000000u);
-        printf("%5d %4d %4d %-16.16s %-6s %3d %4d %-16s %4s %5lu.%03lu\n",
+        printf("%5d %4d %4d %-16.16s %-8s %3d %4d %-16s %4s %5lu.%03lu\n",
                (int)t.pid, (int)t.tid, (int)t.pgid, t.name,
                policy_name(t.policy), (int)t.priority, (int)t.ceiling, state,
                hart, ms / 1000, ms % 1000);

@@ -62,7 +62,7 @@ static const struct utest *const tables[] = {
     ut_shell_tests,        ut_cwd_tests,       /* issue 7 items 1, 4 */
     ut_tty_tests,          ut_env_tests,       /* issue 7 items 2, 7, 8 */
     ut_futex_tests,        ut_mutex_tests,     /* issue 8 item 5 */
-    ut_edf_tests,                              /* issue 8 item 7 */
+    ut_edf_tests,          ut_edf_run_tests,   /* issue 8 item 7 */
     ut_pi_tests,                               /* issue 8 item 5 (PI) */
     ut_fslock_tests,                           /* issue 8 items 1, 2 */
     ut_clock_tests,                            /* issue 8 item 6 */

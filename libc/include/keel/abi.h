@@ -289,6 +289,7 @@ struct keel_threadinfo {
     /* priority is the effective one (with what PI lends); this is the
      * thread's own, as setschedparam set it. */
     int32_t base_priority;
+    uint64_t dl_throttled; /* SCHED_DEADLINE: times its budget ran out */
 };
 
 /* procinfo: one row of `ps`. */
