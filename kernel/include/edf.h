@@ -23,10 +23,11 @@
 
 #include "kernel.h"
 #include "list.h"
+#include "../sched/edf_cbs.h"
 #include "../../libc/include/keel/abi.h"
 
 /* Bandwidth is runtime/period in fixed point, 1 << EDF_BW_SHIFT = 100%. */
-#define EDF_BW_SHIFT 20
+#define EDF_BW_SHIFT EDF_CBS_BW_SHIFT
 #define EDF_BW_ONE (1ull << EDF_BW_SHIFT)
 /* Admission bound per hart: the deadline threads of one hart may reserve
  * at most 95% of it, so fixed-priority threads keep at least 5%. */
@@ -44,20 +45,17 @@
 
 /* Per thread (struct thread's dl). */
 struct edf_thread {
-    /* Parameters: ns as set, and ticks. */
+    /* Parameters: ns as set; in ticks in cbs, with the CBS state. */
     uint64_t runtime_ns, deadline_ns, period_ns;
-    uint64_t runtime, rel_deadline, period;
-    uint64_t bw; /* reserved on harts[hart] */
-    int hart;    /* the hart it is assigned to; -1: none */
-    /* The CBS state, in ticks. */
-    int64_t budget;        /* left in this job; <= 0: exhausted */
-    uint64_t abs_deadline; /* of the current job */
-    uint64_t repl;         /* throttled: when the budget comes back */
-    uint64_t run_start;    /* running: charged up to here */
-    bool throttled;        /* on its hart's throttled list */
-    bool yielded;          /* sched_yield: end the job at the next charge */
-    bool exited;           /* thread_exit gave its bandwidth back */
-    uint64_t nthrottled;   /* times it was throttled (threadinfo) */
+    uint64_t bw;         /* reserved on harts[hart] */
+    int hart;            /* the hart it is assigned to; -1: none */
+    struct edf_cbs cbs;  /* budget and deadline of the current job */
+    uint64_t repl;       /* throttled: when the budget comes back */
+    uint64_t run_start;  /* running: charged up to here */
+    bool throttled;      /* on its hart's throttled list */
+    bool yielded;        /* sched_yield: end the job at the next charge */
+    bool exited;         /* thread_exit gave its bandwidth back */
+    uint64_t nthrottled; /* times its budget ran out (threadinfo) */
 };
 
 /* Per hart (struct hart's edf). */

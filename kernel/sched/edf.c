@@ -23,6 +23,7 @@
 #include "../include/edf.h"
 #include "../include/proc.h"
 #include "../include/sched.h"
+#include "edf_cbs.h"
 
 static spinlock_t edf_bw_lock = SPINLOCK_INIT("edf_bw");
 
@@ -69,12 +70,12 @@ int edf_check(uint64_t runtime, uint64_t deadline, uint64_t *period)
 
 static void insert_sorted(struct list *head, struct thread *t, bool by_repl)
 {
-    uint64_t key = by_repl ? t->dl.repl : t->dl.abs_deadline;
+    uint64_t key = by_repl ? t->dl.repl : t->dl.cbs.abs_deadline;
     struct list *pos = head;
     list_for_each(it, head)
     {
         struct thread *o = list_entry(it, struct thread, rq_node);
-        if ((by_repl ? o->dl.repl : o->dl.abs_deadline) > key) {
+        if ((by_repl ? o->dl.repl : o->dl.cbs.abs_deadline) > key) {
             pos = it; /* after every equal key: FIFO among ties */
             break;
         }
@@ -107,64 +108,26 @@ static void set_budget_end(struct hart *h, uint64_t end)
     }
 }
 
-/* Periods to skip so that a spent budget (<= 0, overruns carried as
- * debt) becomes positive again. */
-static uint64_t periods_owed(const struct edf_thread *d)
-{
-    return (uint64_t)(-d->budget) / d->runtime + 1;
-}
-
-/* The start of the period in which a spent budget comes back. */
-static uint64_t repl_time(const struct edf_thread *d)
-{
-    return d->abs_deadline - d->rel_deadline + periods_owed(d) * d->period;
-}
-
-/* The replenishment: the debt is paid with whole periods, and a job
- * whose deadline is already past starts afresh. */
-static void replenish(struct edf_thread *d, uint64_t now)
-{
-    if (d->budget <= 0) {
-        uint64_t k = periods_owed(d);
-        d->budget += (int64_t)(k * d->runtime);
-        d->abs_deadline += k * d->period;
-    }
-    if (d->abs_deadline <= now) {
-        d->abs_deadline = now + d->rel_deadline;
-        d->budget = (int64_t)d->runtime;
-    }
-}
-
-/* The CBS wake-up rule: keep the current deadline only if the budget
- * left fits in the time left at the reserved bandwidth, i.e. unless
- * budget / (deadline - now) > runtime / period. */
-static void cbs_wake(struct edf_thread *d, uint64_t now)
-{
-    if (d->abs_deadline <= now || (uint64_t)d->budget * d->period >
-                                      (d->abs_deadline - now) * d->runtime) {
-        d->abs_deadline = now + d->rel_deadline;
-        d->budget = (int64_t)d->runtime;
-    }
-}
-
 void edf_rq_add(struct hart *h, struct thread *t)
 {
     struct edf_thread *d = &t->dl;
     EDF_CHECK(spin_held(&h->rq.lock) && t->hart == h->id);
     uint64_t now = rdtime();
-    if (d->budget <= 0) {
-        d->repl = repl_time(d);
+    if (d->cbs.budget <= 0) {
+        /* Spent (or given up by sched_yield): throttled until its next
+         * period, or replenished at once if that has begun already. */
+        d->nthrottled++;
+        d->repl = edf_cbs_repl_time(&d->cbs);
         if (now < d->repl) {
             d->throttled = true;
-            d->nthrottled++;
             insert_sorted(&h->edf.throttled, t, true);
             repl_head(h);
             return;
         }
-        replenish(d, now);
+        edf_cbs_replenish(&d->cbs, now);
     }
     if (t->state == T_WAKING)
-        cbs_wake(d, now);
+        edf_cbs_wake(&d->cbs, now);
     insert_sorted(&h->edf.ready, t, false);
 }
 
@@ -196,15 +159,15 @@ void edf_update(struct hart *h, struct thread *cur)
     if (is_dl(cur)) {
         struct edf_thread *d = &cur->dl;
         if (now > d->run_start)
-            d->budget -= (int64_t)(now - d->run_start);
+            edf_cbs_charge(&d->cbs, now - d->run_start);
         d->run_start = now;
         if (d->yielded) {
             d->yielded = false; /* the job ends here (sched_yield) */
-            if (d->budget > 0)
-                d->budget = 0;
+            if (d->cbs.budget > 0)
+                d->cbs.budget = 0;
         }
-        if (d->budget > 0)
-            end = now + (uint64_t)d->budget;
+        if (d->cbs.budget > 0)
+            end = now + (uint64_t)d->cbs.budget;
     }
     set_budget_end(h, end);
     while (!list_empty(&h->edf.throttled)) {
@@ -214,7 +177,7 @@ void edf_update(struct hart *h, struct thread *cur)
             break;
         list_remove(&t->rq_node);
         t->dl.throttled = false;
-        replenish(&t->dl, now);
+        edf_cbs_replenish(&t->dl.cbs, now);
         insert_sorted(&h->edf.ready, t, false);
     }
     repl_head(h);
@@ -231,12 +194,12 @@ void edf_tick(struct hart *h)
     spin_lock(&h->rq.lock);
     struct thread *cur = h->cur;
     edf_update(h, cur);
-    if (is_dl(cur) && cur->dl.budget <= 0)
+    if (is_dl(cur) && cur->dl.cbs.budget <= 0)
         resched = true; /* spent: throttle it */
     if (!list_empty(&h->edf.ready)) {
         struct thread *e =
             list_entry(h->edf.ready.next, struct thread, rq_node);
-        if (!is_dl(cur) || e->dl.abs_deadline < cur->dl.abs_deadline)
+        if (!is_dl(cur) || e->dl.cbs.abs_deadline < cur->dl.cbs.abs_deadline)
             resched = true;
     }
     spin_unlock(&h->rq.lock);
@@ -251,7 +214,8 @@ void edf_switch_in(struct hart *h, struct thread *next, uint64_t now)
     uint64_t end = UINT64_MAX;
     if (is_dl(next)) {
         next->dl.run_start = now;
-        end = now + (next->dl.budget > 0 ? (uint64_t)next->dl.budget : 0);
+        int64_t b = next->dl.cbs.budget;
+        end = now + (b > 0 ? (uint64_t)b : 0);
     }
     set_budget_end(h, end);
 }
@@ -355,13 +319,12 @@ static void apply(struct thread *t, const struct edf_params *p, uint64_t bw,
     d->runtime_ns = p->runtime_ns;
     d->deadline_ns = p->deadline_ns;
     d->period_ns = p->period_ns;
-    d->runtime = ticks_at_least_one(p->runtime_ns);
-    d->rel_deadline = ticks_at_least_one(p->deadline_ns);
-    d->period = ticks_at_least_one(p->period_ns);
+    d->cbs.runtime = ticks_at_least_one(p->runtime_ns);
+    d->cbs.rel_deadline = ticks_at_least_one(p->deadline_ns);
+    d->cbs.period = ticks_at_least_one(p->period_ns);
     d->bw = bw;
     d->hart = hart;
-    d->budget = (int64_t)d->runtime;
-    d->abs_deadline = now + d->rel_deadline;
+    edf_cbs_new_job(&d->cbs, now);
     d->run_start = now;
     d->yielded = false;
     t->policy = KEEL_SCHED_DEADLINE;
@@ -370,8 +333,7 @@ static void apply(struct thread *t, const struct edf_params *p, uint64_t bw,
 
 int edf_set(struct thread *t, const struct edf_params *p)
 {
-    /* Rounded down (so 95% exactly fits under the bound), never 0. */
-    uint64_t bw = MAX((p->runtime_ns << EDF_BW_SHIFT) / p->period_ns, 1ull);
+    uint64_t bw = edf_cbs_bw(p->runtime_ns, p->period_ns);
     spin_lock(&t->slock);
     if (t->dl.exited) {
         spin_unlock(&t->slock);

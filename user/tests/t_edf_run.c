@@ -13,7 +13,7 @@
 
 #include "t_edf.h"
 
-#define SPIN_WINDOW_NS (300 * MS)
+#define SPIN_WINDOW_NS (500 * MS)
 #define SPIN_MAX 8
 
 static volatile uint64_t dl_count;
