@@ -118,6 +118,9 @@ bool edf_elsewhere(struct hart *h, struct thread *cur);
 void edf_migrate(struct thread *cur);
 /* switch_to (no lock): next starts running now. */
 void edf_switch_in(struct hart *h, struct thread *next, uint64_t now);
+/* schedule() keeps cur running (no lock): its budget may be new (spent
+ * and replenished at once in the requeue), so its end is set again. */
+void edf_resume(struct hart *h, struct thread *cur);
 /* The timer interrupt (no lock): charge, replenish, ask for a resched. */
 void edf_tick(struct hart *h);
 /* True once if an EDF event moved since the timer was last programmed. */

@@ -220,6 +220,14 @@ void edf_switch_in(struct hart *h, struct thread *next, uint64_t now)
     set_budget_end(h, end);
 }
 
+void edf_resume(struct hart *h, struct thread *cur)
+{
+    uint64_t end = UINT64_MAX;
+    if (is_dl(cur) && cur->dl.cbs.budget > 0)
+        end = cur->dl.run_start + (uint64_t)cur->dl.cbs.budget;
+    set_budget_end(h, end);
+}
+
 bool edf_take_rearm(struct hart *h)
 {
     return __atomic_exchange_n(&h->edf.rearm, 0, __ATOMIC_ACQ_REL);

@@ -539,6 +539,8 @@ static void schedule_common(bool requeue_front)
         next = h->idle;
     }
     if (next == cur) {
+        if (unlikely(edf))
+            edf_resume(h, cur); /* a budget replenished in the requeue */
         /* Still the best choice (rq_pop marked it RUNNING again). An RR
          * thread whose slice ran out starts a new one, and the timer is
          * re-armed past it, or its expired deadline would fire forever. */

@@ -106,6 +106,9 @@ TEST(edf_overrun_throttled_fifo_progresses)
                (unsigned long long)spinners[i].before);
     }
     CHECK_EQ(found, 1);
+    /* Still spinning: not stopped only by its own 60 s bound. */
+    CHECKF(ti.state != KEEL_TSTATE_EXITED,
+           "the deadline thread was never stopped (ran to its bound)");
     CHECK_EQ(ti.policy, SCHED_DEADLINE);
     CHECKF(ti.dl_throttled >= 2, "throttled %llu times",
            (unsigned long long)ti.dl_throttled);
