@@ -69,6 +69,7 @@ static void *fifo_spin(void *arg)
  */
 TEST(edf_overrun_throttled_fifo_progresses)
 {
+    EDF_NEEDS_TOP();
     nspin = harts_online();
     CHECK(nspin <= SPIN_MAX);
     dl_count = 0;
@@ -138,6 +139,7 @@ static void *dl_yield(void *arg)
 
 TEST(edf_yield_ends_job)
 {
+    EDF_NEEDS_TOP();
     uint64_t out[3] = {0, 0, 0};
     pthread_t th;
     CHECK_RC(pthread_create(&th, NULL, dl_yield, out), 0);
@@ -185,6 +187,7 @@ static void *part_thread(void *arg)
  * one hart, and no two see the same. */
 TEST(edf_partitioned_one_per_hart)
 {
+    EDF_NEEDS_TOP();
     int n = harts_online();
     CHECK(n <= SPIN_MAX);
     memset(part, 0, sizeof(part));
