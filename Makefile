@@ -389,7 +389,7 @@ help:
 	@echo '  utest-rt       the latency-bound tests, one hart, instruction counting'
 	@echo '  console-test   keystrokes into make run through a pseudo-terminal (tests/console/*.scn; CONSOLE_SCN=)'
 	@echo '  exec-test      scripts/keel-exec and make exec driven as a user would (tests/host/exec_tests.sh)'
-	@echo '  bench          instruction counts per operation (docs/performance.md)'
+	@echo '  bench          instruction counts per operation and the real-time rows on 1 and 4 harts (docs/performance.md)'
 	@echo '  debug          boot with QEMU waiting for gdb-multiarch -x scripts/gdbinit on :1234'
 	@echo '  setup          install the Debian packages and build newlib once (scripts/setup.sh; runs by itself;'
 	@echo '                 clang only when the host tests first need it: scripts/setup.sh --host-tools)'
