@@ -276,6 +276,33 @@ static void kick_for(int prio, struct hart *h)
         sched_ipi(o->id);
 }
 
+/* After a pick on h: a thread left on h's queue that outranks what some
+ * other hart runs is stranded unless that hart looks (a kick can be used
+ * up by a hart that found something better of its own, or a target
+ * passed over while its queue briefly held a better thread). Kick the
+ * hart running the lowest priority; its own pick does the same in turn,
+ * so a stranded thread is passed on until it runs. */
+static void kick_stranded(struct hart *h)
+{
+    int left = rq_top(&h->rq); /* a racy read: a hint, as every load */
+    if (left <= 0)
+        return;
+    struct hart *low = NULL;
+    int low_prio = left;
+    for (int i = 0; i < nharts; i++) {
+        struct hart *o = &harts[i];
+        if (o == h || !o->online)
+            continue;
+        int p = hart_cur_prio(o);
+        if (p < low_prio) {
+            low = o;
+            low_prio = p;
+        }
+    }
+    if (low)
+        sched_ipi(low->id);
+}
+
 /* Queue a thread that is on no hart and no queue (WAKING), where it runs
  * soonest, and interrupt that hart if the thread outranks what it runs. */
 static void make_ready(struct thread *t)
@@ -529,6 +556,8 @@ static void schedule_common(bool requeue_front)
         if (!next && !queued)
             next = pull(h, -1, true); /* lost a race: anything at all */
     }
+    if (nharts > 1)
+        kick_stranded(h);
     if (!next) {
         if (cur->is_idle) {
             if (edf_rearm_hook(h))
