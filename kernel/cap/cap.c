@@ -166,7 +166,7 @@ int cap_fd_open(struct proc *p, struct vfs_open_req *r, unsigned rights,
     cap_lock(p);
     int slot = cap_table_alloc(&p->caps.t, 0);
     if (slot >= 0) {
-        int err = vfs_open_commit_defer(r, 1, NULL, trunc);
+        int err = vfs_open_commit_defer(r, 1, NULL, trunc); /* prewalked */
         if (err) {
             slot = err;
         } else {

@@ -103,7 +103,26 @@ int vfs_open_prepare(const char *path, int oflags, struct vfs_open_req *r)
     r->f = f;
     r->ip = r->dir = NULL;
     r->same = -1;
+    r->walked = false;
+    r->start = NULL;
     return 0;
+}
+
+void vfs_open_prewalk(struct vfs_open_req *r)
+{
+    r->walk_err = 0;
+    r->start = ramfs_pin_path(r->path, true, &r->rest, &r->walk_err);
+    r->walked = true;
+}
+
+void vfs_open_unpin(struct vfs_open_req *reqs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (reqs[i].start)
+            ramfs_unpin(reqs[i].start);
+        reqs[i].start = NULL;
+        reqs[i].walked = false;
+    }
 }
 
 static bool open_truncates(const struct vfs_open_req *r)
@@ -121,8 +140,15 @@ static int open_resolve(struct vfs_open_req *reqs, int i,
     int err = 0;
     bool create = r->oflags & KEEL_O_CREAT;
     bool excl = create && (r->oflags & KEEL_O_EXCL);
-    r->ip = ramfs_lookup_at(r->path, &r->dir, r->name, &err);
     r->same = -1;
+    r->ip = NULL;
+    if (r->walked && !r->start)
+        return r->walk_err; /* its directory part failed */
+    if (r->walked && r->start->unlinked)
+        return -ENOENT; /* removed since: nothing is made in it */
+    r->ip = r->walked
+                ? ramfs_lookup_at(r->start, r->rest, &r->dir, r->name, &err)
+                : ramfs_lookup_at(NULL, r->path, &r->dir, r->name, &err);
     if (!r->ip) {
         if (!create || !r->dir)
             return err;
@@ -178,7 +204,7 @@ static struct inode *open_apply(struct vfs_open_req *reqs,
 }
 
 int vfs_open_commit_defer(struct vfs_open_req *reqs, int n,
-                          const char *exec_path, struct inode *trunc[])
+                          const struct inode *exec_ip, struct inode *trunc[])
 {
     uint32_t ncreate = 0;
     int err = 0;
@@ -186,9 +212,6 @@ int vfs_open_commit_defer(struct vfs_open_req *reqs, int n,
     if (n == 0)
         return 0; /* a spawn without open actions */
     spin_lock(&ramfs_lock);
-    int e;
-    const struct inode *exec_ip =
-        exec_path ? ramfs_lookup(exec_path, false, &e) : NULL;
     for (int i = 0; i < n && !err; i++)
         err = open_resolve(reqs, i, exec_ip, &ncreate);
     if (!err)
@@ -202,7 +225,17 @@ int vfs_open_commit_defer(struct vfs_open_req *reqs, int n,
 int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path)
 {
     struct inode *trunc[VFS_OPEN_BATCH_MAX];
-    int err = vfs_open_commit_defer(reqs, n, exec_path, trunc);
+    if (n == 0)
+        return 0;
+    for (int i = 0; i < n; i++)
+        vfs_open_prewalk(&reqs[i]);
+    int e = 0;
+    struct inode *exec_ip =
+        exec_path ? ramfs_pin_path(exec_path, false, NULL, &e) : NULL;
+    int err = vfs_open_commit_defer(reqs, n, exec_ip, trunc);
+    vfs_open_unpin(reqs, n);
+    if (exec_ip)
+        ramfs_unpin(exec_ip);
     for (int i = 0; i < n && !err; i++)
         if (trunc[i])
             ramfs_truncate(trunc[i]); /* open: the inode stays */

@@ -109,3 +109,10 @@ bool path_last_is_dot(const char *path)
     last_component(path, &s, &e);
     return is_dot(path + s, e - s) || is_dotdot(path + s, e - s);
 }
+
+size_t path_last_start(const char *path)
+{
+    size_t s, e;
+    last_component(path, &s, &e);
+    return s;
+}

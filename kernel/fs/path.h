@@ -41,4 +41,9 @@ bool path_wants_dir(const char *path);
  * refuses those: EINVAL). "/" has no last component: false. */
 bool path_last_is_dot(const char *path);
 
+/* Where the last component starts (trailing '/' ignored): path[0..s)
+ * names its directory ("" for the start directory), path + s the rest
+ * ("c/" of "a/b/c/"); 0 when the path has no component ("/"). */
+size_t path_last_start(const char *path);
+
 #endif

@@ -21,10 +21,12 @@
  *
  * Locking (docs/realtime.md "Files and directories"): ramfs_lock, a
  * global spinlock, guards the tree (names, parent, children), every
- * inode's counts (nopen, ncwd), unlinked, owner and npages, and every
- * proc->cwd; each hold is one bounded step (a path resolution, one
- * directory's scan for readdir, a count, a charge), never a copy of file
- * data or a loop over a file's pages. A file's data is guarded by its
+ * inode's counts (nopen, ncwd, npin), unlinked, owner and npages, and
+ * every proc->cwd; each hold is one bounded step (a count, a charge, one
+ * readdir index, a part of a path walk: ramfs_walk lets the lock go every
+ * WALK_SCAN_BUDGET directory entries when its caller allows, pinning the
+ * directory it is in), never a copy of file data or a loop over a file's
+ * pages. A file's data is guarded by its
  * inode's kmutex ip->lock (ramfs_file.c: reads, writes, truncation).
  * Lock order: ip->lock (at most one inode's), then ramfs_lock, which is
  * innermost (a caller's cap lock may be held outside it: open); no
@@ -45,6 +47,16 @@ static uint32_t inode_links[MAX_INODES];
 static struct pool inode_pool;
 struct inode *ramfs_root;
 
+/* FNV-1a: compared before the name, so a directory scan costs a few
+ * instructions per entry. */
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
 struct inode *ramfs_inode_new(struct inode *dir, const char *name, int kind)
 {
     struct inode *ip = pool_alloc(&inode_pool);
@@ -53,6 +65,7 @@ struct inode *ramfs_inode_new(struct inode *dir, const char *name, int kind)
     ip->kind = kind;
     ip->ino = pool_index(&inode_pool, ip) + 1;
     strlcpy(ip->name, name, sizeof(ip->name));
+    ip->hash = name_hash(ip->name);
     list_init(&ip->children);
     list_init(&ip->sibling);
     ip->parent = dir ? dir : ip;
@@ -75,14 +88,18 @@ void ramfs_init(void)
     ramfs_root->boot = true;
 }
 
-static struct inode *dir_find(struct inode *dir, const char *name)
+/* ramfs_lock held: one directory step; *scanned counts the entries. */
+static struct inode *dir_find(struct inode *dir, const char *name,
+                              unsigned *scanned)
 {
-    if (!strcmp(name, ".."))
+    if (name[0] == '.' && name[1] == '.' && name[2] == '\0')
         return dir->parent;
+    uint32_t h = name_hash(name);
     list_for_each(it, &dir->children)
     {
         struct inode *c = list_entry(it, struct inode, sibling);
-        if (!strcmp(c->name, name))
+        (*scanned)++;
+        if (c->hash == h && !strcmp(c->name, name))
             return c;
     }
     return NULL;
@@ -139,26 +156,52 @@ static struct inode *walk_start(const char *path)
     return p && p->cwd ? p->cwd : ramfs_root;
 }
 
-struct inode *ramfs_walk(const char *path, bool create_file, bool mkdirs,
+/* ramfs_lock held, and no other spinlock: let it go for a moment with
+ * dir pinned (a preemption point), then take it again. false when dir
+ * was removed meanwhile (it is empty then: nothing is found in it, and
+ * its parent may be gone). */
+static bool walk_relax(struct inode *dir)
+{
+    dir->npin++;
+    spin_unlock(&ramfs_lock);
+    sched_preempt_point();
+    spin_lock(&ramfs_lock);
+    dir->npin--;
+    if (!dir->unlinked)
+        return true;
+    uint8_t **pages = ramfs_inode_reclaim(dir); /* if we were the last */
+    KASSERT(!pages);                            /* a directory has none */
+    return false;
+}
+
+struct inode *ramfs_walk(struct inode *start, const char *path, unsigned flags,
                          int *err, struct inode **dir_out, char *name_out)
 {
     char name[KEEL_NAME_MAX + 1];
     const char *cur = path;
-    struct inode *ip = walk_start(path);
+    struct inode *ip = start ? start : walk_start(path);
+    unsigned scanned = 0;
     int n;
     while ((n = path_next(&cur, name, sizeof(name))) > 0) {
         if (ip->kind != KEEL_NODE_DIR) {
             *err = -ENOTDIR;
             return NULL;
         }
-        struct inode *next = dir_find(ip, name);
+        if ((flags & WALK_DROP) && scanned >= WALK_SCAN_BUDGET) {
+            if (!walk_relax(ip)) {
+                *err = -ENOENT;
+                return NULL;
+            }
+            scanned = 0;
+        }
+        struct inode *next = dir_find(ip, name, &scanned);
         if (!next) {
             const char *rest = cur;
             char tmp[KEEL_NAME_MAX + 1];
             bool last = path_next(&rest, tmp, sizeof(tmp)) == 0;
-            if (last && create_file)
+            if (last && (flags & WALK_CREATE))
                 next = ramfs_inode_create(ip, name, KEEL_NODE_FILE);
-            else if (mkdirs)
+            else if (flags & WALK_MKDIRS)
                 next = ramfs_inode_new(ip, name, KEEL_NODE_DIR);
             else {
                 if (last && dir_out) {
@@ -186,27 +229,60 @@ struct inode *ramfs_walk(const char *path, bool create_file, bool mkdirs,
     return ip;
 }
 
-static struct inode *walk(const char *path, bool create_file, bool mkdirs,
-                          int *err)
+static struct inode *walk(const char *path, unsigned flags, int *err)
 {
-    return ramfs_walk(path, create_file, mkdirs, err, NULL, NULL);
+    return ramfs_walk(NULL, path, flags, err, NULL, NULL);
 }
 
 struct inode *ramfs_lookup(const char *path, bool create, int *err)
 {
-    return walk(path, create, false, err);
+    return walk(path, WALK_DROP | (create ? WALK_CREATE : 0), err);
 }
 
-struct inode *ramfs_lookup_at(const char *path, struct inode **dir, char *name,
-                              int *err)
+struct inode *ramfs_lookup_at(struct inode *start, const char *path,
+                              struct inode **dir, char *name, int *err)
 {
     *dir = NULL;
-    struct inode *ip = ramfs_walk(path, false, false, err, dir, name);
+    struct inode *ip = ramfs_walk(start, path, 0, err, dir, name);
     if (!ip && *dir && path_wants_dir(path)) {
         *dir = NULL; /* open("new/", O_CREAT): no file by that form */
         *err = -EISDIR;
     }
     return ip;
+}
+
+struct inode *ramfs_pin_path(const char *path, bool prefix, const char **rest,
+                             int *err)
+{
+    size_t s = prefix ? path_last_start(path) : 0;
+    struct inode *ip;
+    spin_lock(&ramfs_lock);
+    if (prefix && s == 0) {
+        ip = walk_start(path); /* "name", "/", ".": no prefix to walk */
+    } else if (prefix) {
+        char pre[KEEL_PATH_MAX];
+        memcpy(pre, path, s); /* s < strlen(path) < KEEL_PATH_MAX */
+        pre[s] = '\0';
+        ip = walk(pre, WALK_DROP, err);
+    } else {
+        ip = walk(path, WALK_DROP, err);
+    }
+    if (ip)
+        ip->npin++;
+    spin_unlock(&ramfs_lock);
+    if (rest)
+        *rest = path + s;
+    return ip;
+}
+
+void ramfs_unpin(struct inode *ip)
+{
+    spin_lock(&ramfs_lock);
+    KASSERT(ip->npin > 0);
+    ip->npin--;
+    uint8_t **pages = ramfs_inode_reclaim(ip);
+    spin_unlock(&ramfs_lock);
+    ramfs_free_pages(pages);
 }
 
 struct proc *ramfs_creator(void)
@@ -237,7 +313,7 @@ int ramfs_add_image(const char *path, const uint8_t *data, uint64_t size)
 {
     int err = 0;
     spin_lock(&ramfs_lock);
-    struct inode *ip = walk(path, true, true, &err);
+    struct inode *ip = walk(path, WALK_CREATE | WALK_MKDIRS, &err);
     if (ip && ip->kind != KEEL_NODE_FILE) {
         err = -EISDIR; /* "/", an existing directory or device node */
         ip = NULL;
@@ -258,7 +334,7 @@ struct inode *ramfs_mknod(const char *dir, const char *name,
 {
     int err;
     spin_lock(&ramfs_lock);
-    struct inode *d = walk(dir, false, true, &err);
+    struct inode *d = walk(dir, WALK_MKDIRS, &err);
     struct inode *ip = d ? ramfs_inode_new(d, name, KEEL_NODE_CHAR) : NULL;
     if (ip) {
         ip->dev = ops;
@@ -274,7 +350,7 @@ int ramfs_readdir(const char *path, int index, struct keel_dirent *out)
 {
     int err = 0;
     spin_lock(&ramfs_lock);
-    struct inode *dir = walk(path, false, false, &err);
+    struct inode *dir = walk(path, WALK_DROP, &err);
     if (dir && dir->kind != KEEL_NODE_DIR)
         err = -ENOTDIR;
     int r = 0;
@@ -305,7 +381,7 @@ void ramfs_inode_open(struct inode *ip)
 
 uint8_t **ramfs_inode_reclaim(struct inode *ip)
 {
-    if (!ip->unlinked || ip->nopen || ip->ncwd)
+    if (!ip->unlinked || ip->nopen || ip->ncwd || ip->npin)
         return NULL;
     uint8_t **pages = ramfs_detach_pages(ip); /* gives the charge back */
     quota_uncharge(ip->owner, KEEL_POOL_INODES, 1);
@@ -329,7 +405,7 @@ int ramfs_unlink(const char *path)
     int err = 0;
     uint8_t **pages = NULL;
     spin_lock(&ramfs_lock);
-    struct inode *ip = walk(path, false, false, &err);
+    struct inode *ip = walk(path, WALK_DROP, &err);
     if (ip && ip->kind == KEEL_NODE_DIR)
         err = -EISDIR;
     else if (ip && ip->boot)

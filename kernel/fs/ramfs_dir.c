@@ -21,7 +21,7 @@ int ramfs_stat(const char *path, struct keel_stat *out)
 {
     int err = 0;
     spin_lock(&ramfs_lock);
-    struct inode *ip = ramfs_walk(path, false, false, &err, NULL, NULL);
+    struct inode *ip = ramfs_walk(NULL, path, WALK_DROP, &err, NULL, NULL);
     if (ip) {
         memset(out, 0, sizeof(*out));
         out->kind = (uint32_t)ip->kind;
@@ -48,7 +48,7 @@ int ramfs_mkdir(const char *path)
     struct inode *dir = NULL;
     char name[KEEL_NAME_MAX + 1];
     spin_lock(&ramfs_lock);
-    struct inode *ip = ramfs_walk(path, false, false, &err, &dir, name);
+    struct inode *ip = ramfs_walk(NULL, path, WALK_DROP, &err, &dir, name);
     if (ip) {
         err = -EEXIST;
     } else if (dir && path_last_is_dot(path)) {
@@ -71,7 +71,7 @@ int ramfs_rmdir(const char *path)
 {
     int err = 0;
     spin_lock(&ramfs_lock);
-    struct inode *ip = ramfs_walk(path, false, false, &err, NULL, NULL);
+    struct inode *ip = ramfs_walk(NULL, path, WALK_DROP, &err, NULL, NULL);
     if (!ip)
         ; /* err set */
     else if (ip == ramfs_root)
@@ -117,7 +117,7 @@ int ramfs_chdir(const char *path)
     struct proc *p = ramfs_creator();
     int err = 0;
     spin_lock(&ramfs_lock);
-    struct inode *ip = ramfs_walk(path, false, false, &err, NULL, NULL);
+    struct inode *ip = ramfs_walk(NULL, path, WALK_DROP, &err, NULL, NULL);
     if (ip && ip->kind != KEEL_NODE_DIR)
         err = -ENOTDIR;
     else if (ip && p)

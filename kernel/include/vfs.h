@@ -87,6 +87,8 @@ struct inode {
     uint32_t nopen;             /* struct files open on this inode (files
                                    and directories) */
     uint32_t ncwd;              /* processes whose working directory it is */
+    uint32_t npin;              /* walks and opens holding it unlocked */
+    uint32_t hash;              /* of name (ramfs.c name_hash) */
     /* Quota (quota.h): the process charged for this inode (a created
      * file) and for its npages data pages (the pointer page included);
      * NULL for what the kernel made. Not referenced: a process's struct
@@ -129,16 +131,26 @@ uint32_t inode_count(void);
 
 extern spinlock_t ramfs_lock;
 void ramfs_init(void);
-/* Resolve a kernel path; returns the inode or NULL with *err set. With
- * create, makes a missing final file (and fails with ENOENT when the
- * parent is missing). */
+/* ramfs_lock held and no other spinlock: resolve a kernel path; returns
+ * the inode or NULL with *err set. With create, makes a missing final
+ * file (and fails with ENOENT when the parent is missing). The lookup may
+ * let ramfs_lock go between two steps (ramfs_int.h WALK_DROP): what it
+ * returns is valid under the hold it returns in. */
 struct inode *ramfs_lookup(const char *path, bool create, int *err);
-/* ramfs_lock held: resolve path without changing anything. When only
- * the final component is missing, returns NULL with *err = -ENOENT, *dir
- * its directory and name (KEEL_NAME_MAX + 1 bytes) its name; else *dir
- * is NULL. */
-struct inode *ramfs_lookup_at(const char *path, struct inode **dir, char *name,
-                              int *err);
+/* ramfs_lock held: resolve path from start (NULL: from the root or the
+ * working directory) without changing anything, in this one hold. When
+ * only the final component is missing, returns NULL with *err = -ENOENT,
+ * *dir its directory and name (KEEL_NAME_MAX + 1 bytes) its name; else
+ * *dir is NULL. */
+struct inode *ramfs_lookup_at(struct inode *start, const char *path,
+                              struct inode **dir, char *name, int *err);
+/* No spinlock held: resolve path (prefix: all of it but the last
+ * component, *rest getting the rest) in bounded, preemptible holds and
+ * pin the inode it names (npin: it is not freed, even if removed) until
+ * ramfs_unpin. NULL with *err set when the resolution fails. */
+struct inode *ramfs_pin_path(const char *path, bool prefix, const char **rest,
+                             int *err);
+void ramfs_unpin(struct inode *ip);
 /* ramfs_lock held: make sure n files can be created by the calling
  * process, charging them to its inode quota: 0, or -ENOSPC (pool or
  * quota) with nothing charged. */
@@ -209,32 +221,47 @@ int vfs_check_oflags(int oflags);
 /* Open a path with KEEL_O_* flags, returning a new file (1 ref). */
 int vfs_open(const char *path, int oflags, struct file **out);
 
-/* The two steps of an open (file.c), for spawn's open actions. */
+/* The steps of an open (file.c), for spawn's open actions. */
 #define VFS_OPEN_BATCH_MAX KEEL_SPAWN_ACTIONS_MAX
 struct vfs_open_req {
     const char *path; /* kernel copy, alive until the commit */
     int oflags;
     struct file *f; /* from prepare (1 ref); its ops and inode at commit */
+    /* set by vfs_open_prewalk: the pinned directory part of the path (or
+     * NULL and its error), and the last component to resolve in it */
+    bool walked;
+    struct inode *start;
+    const char *rest;
+    int walk_err;
     /* set by the commit's checks */
     struct inode *ip;  /* the file, or NULL: to be created in dir */
     struct inode *dir; /* the missing file's directory */
     char name[KEEL_NAME_MAX + 1];
-    int same; /* an earlier request creating the same file, or -1 */
+    int same; /* an earlier request of the batch creating the same file */
 };
 /* Check oflags (vfs_check_oflags) and allocate r's struct file; no
  * file-system access. Until the commit the file has no operations. */
 int vfs_open_prepare(const char *path, int oflags, struct vfs_open_req *r);
+/* No spinlock held: resolve all but the last component of r's path in
+ * bounded preemptible steps and pin that directory, so that the commit,
+ * which may run under a spinlock, resolves one component in its hold.
+ * vfs_open_unpin gives the pins back (after the commit, or instead). */
+void vfs_open_prewalk(struct vfs_open_req *r);
+void vfs_open_unpin(struct vfs_open_req *reqs, int n);
 /* Resolve and check all n requests under one ramfs_lock hold; if any
  * fails (ENOENT, ENOTDIR, EEXIST, EISDIR, ENOSPC, or ENOEXEC for a
  * truncation of the program exec_path names), nothing has changed and
  * its error is returned. Else creates and truncates as asked and gives
- * every file its inode and operations. Each r->f stays the caller's. */
+ * every file its inode and operations. Each r->f stays the caller's.
+ * No spinlock held: it prewalks each request and unpins at the end. */
 int vfs_open_commit(struct vfs_open_req *reqs, int n, const char *exec_path);
-/* vfs_open_commit that truncates nothing (it may run under a spinlock):
- * a successful one leaves in trunc[i] the inode request i truncates (or
- * NULL), for the caller to ramfs_truncate after unlocking. */
+/* The commit proper, which may run under a spinlock: it truncates
+ * nothing, but leaves in trunc[i] the inode request i truncates (or
+ * NULL) for the caller to ramfs_truncate after unlocking. exec_ip: the
+ * (pinned) program's inode, or NULL. A request not prewalked is resolved
+ * whole in the hold. */
 int vfs_open_commit_defer(struct vfs_open_req *reqs, int n,
-                          const char *exec_path, struct inode *trunc[]);
+                          const struct inode *exec_ip, struct inode *trunc[]);
 
 void devfs_init(void);
 /* The console (fs/console.c). console_input feeds one received byte

@@ -59,9 +59,13 @@ long sys_open(uint64_t upath, int oflags)
     if (acc != KEEL_O_RDONLY)
         rights |= CAP_RIGHT_WRITE;
     /* The slot first, then the file-system change (no trace on EMFILE). */
+    /* The path up to its last component first, preemptibly: the commit
+     * under the cap lock then resolves one component. */
+    vfs_open_prewalk(&r);
     struct inode *trunc;
     int fd = cap_fd_open(current()->proc, &r, rights, oflags & KEEL_O_CLOEXEC,
                          &trunc);
+    vfs_open_unpin(&r, 1);
     if (trunc)
         ramfs_truncate(trunc); /* r.f keeps it open */
     file_put(r.f);             /* prepare's reference: the slot holds its own */

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -316,6 +317,114 @@ TEST(fslock_dir_races_one_dir)
     CHECK_OK(rm); /* everything made was removed: the directory is empty */
 }
 
+/* ---- path walks racing rmdir ---- */
+
+#define WALK_FILLER 72 /* more entries than a walk scans per lock hold */
+
+struct walker {
+    const char *path;
+    volatile int stop;
+    long ok, gone;
+    int bad_errno;
+    const char *what;
+};
+
+/* Below us: stat and open a path that looks D/zz up again and again
+ * (zz is the last of more than WALK_FILLER entries, so the walk lets
+ * ramfs_lock go, with the directory it is in pinned, at every step). */
+static void *walk_loop(void *p)
+{
+    struct walker *w = p;
+    if (lower_self()) {
+        w->bad_errno = -2;
+        w->what = "priority";
+    }
+    while (!w->bad_errno && !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+        struct stat st;
+        if (stat(w->path, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) {
+                w->bad_errno = -1;
+                w->what = "stat: not a directory";
+            }
+            w->ok++;
+        } else if (errno == ENOENT) {
+            w->gone++;
+        } else {
+            w->bad_errno = errno;
+            w->what = "stat";
+        }
+        int fd = open(w->path, O_RDONLY);
+        if (fd >= 0)
+            close(fd);
+        else if (errno != ENOENT && !w->bad_errno) {
+            w->bad_errno = errno;
+            w->what = "open";
+        }
+    }
+    return NULL;
+}
+
+static void walk_cleanup(void)
+{
+    char p[64];
+    rmdir(D "/zz/x");
+    rmdir(D "/zz");
+    for (int i = 0; i < WALK_FILLER; i++) {
+        snprintf(p, sizeof(p), D "/f%02d", i);
+        unlink(p);
+    }
+    rmdir(D);
+}
+
+/* A walk that let the lock go in a directory removed meanwhile answers
+ * ENOENT, never follows a freed inode, and the last walk out frees it
+ * (the leak check counts the inodes): while we remove and remake zz and
+ * zz/x after each sleep, the thread below only ever sees zz/x as a
+ * directory or ENOENT. */
+TEST(fslock_walk_races_rmdir)
+{
+    char p[64];
+    CHECK_OK(mkdir(D, 0755));
+    int made = 0;
+    for (; made < WALK_FILLER; made++) {
+        snprintf(p, sizeof(p), D "/f%02d", made);
+        int fd = open(p, O_CREAT | O_WRONLY, 0644);
+        if (fd < 0)
+            break;
+        close(fd);
+    }
+    int e1 = mkdir(D "/zz", 0755), e2 = mkdir(D "/zz/x", 0755);
+    if (made < WALK_FILLER || e1 || e2)
+        walk_cleanup();
+    CHECK_EQ(made, WALK_FILLER);
+    CHECK_OK(e1);
+    CHECK_OK(e2);
+    static char path[KEEL_PATH_MAX];
+    strcpy(path, D);
+    while (strlen(path) + 12 < 200)
+        strcat(path, "/zz/../zz/..");
+    strcat(path, "/zz/x");
+    struct walker w = {.path = path};
+    pthread_t th;
+    int rc = pthread_create(&th, NULL, walk_loop, &w);
+    int err = 0, round = 0;
+    for (; rc == 0 && round < 40 && !err && !w.bad_errno; round++) {
+        ut_sleep_ms(1);
+        if (rmdir(D "/zz/x") || rmdir(D "/zz") || mkdir(D "/zz", 0755) ||
+            mkdir(D "/zz/x", 0755))
+            err = errno;
+    }
+    __atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+    if (rc == 0)
+        pthread_join(th, NULL);
+    walk_cleanup();
+    CHECK_RC(rc, 0);
+    CHECKF(!err, "round %d: %s", round, ut_errname(err));
+    CHECKF(!w.bad_errno, "%s: errno %d (%s)", w.what, w.bad_errno,
+           ut_errname(w.bad_errno));
+    CHECK(w.ok + w.gone > 0);
+}
+
 /* ---- a long write observed from above ---- */
 
 /* The file's size strictly inside a 2 MiB write, or -1. */
@@ -491,6 +600,7 @@ const struct utest ut_fslock_tests[] = {
     UT_CASE(fslock_two_writers_one_file),
     UT_CASE(fslock_read_races_truncate_unlink),
     UT_CASE(fslock_dir_races_one_dir),
+    UT_CASE(fslock_walk_races_rmdir),
     UT_ISOLATED(fslock_fstat_not_behind_write),
     UT_CASE(fslock_kill_mid_write),
     UT_END,
