@@ -3,6 +3,7 @@
 #include "../include/proc.h"
 #include "../include/vfs.h"
 #include "../mm/pool.h"
+#include "path.h"
 
 static spinlock_t file_pool_lock = SPINLOCK_INIT("file_pool");
 struct file file_storage[MAX_FILES];
@@ -110,6 +111,8 @@ int vfs_open_prepare(const char *path, int oflags, struct vfs_open_req *r)
 
 void vfs_open_prewalk(struct vfs_open_req *r)
 {
+    if (path_at_most(r->path, VFS_OPEN_SHORT_PATH))
+        return; /* the commit's walk is that many directory steps */
     r->walk_err = 0;
     r->start = ramfs_pin_path(r->path, true, &r->rest, &r->walk_err);
     r->walked = true;

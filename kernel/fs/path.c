@@ -116,3 +116,19 @@ size_t path_last_start(const char *path)
     last_component(path, &s, &e);
     return s;
 }
+
+bool path_at_most(const char *path, int max)
+{
+    int n = 0;
+    for (const char *p = path; *p;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        if (++n > max)
+            return false;
+        while (*p && *p != '/')
+            p++;
+    }
+    return true;
+}

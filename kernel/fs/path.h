@@ -46,4 +46,7 @@ bool path_last_is_dot(const char *path);
  * ("c/" of "a/b/c/"); 0 when the path has no component ("/"). */
 size_t path_last_start(const char *path);
 
+/* The path has at most max components ("." and ".." count). */
+bool path_at_most(const char *path, int max);
+
 #endif

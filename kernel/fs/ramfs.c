@@ -49,12 +49,12 @@ struct inode *ramfs_root;
 
 /* FNV-1a: compared before the name, so a directory scan costs a few
  * instructions per entry. */
-static uint32_t name_hash(const char *s)
+static uint16_t name_hash(const char *s)
 {
     uint32_t h = 2166136261u;
     for (; *s; s++)
         h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
+    return (uint16_t)(h ^ h >> 16);
 }
 
 struct inode *ramfs_inode_new(struct inode *dir, const char *name, int kind)
@@ -94,7 +94,7 @@ static struct inode *dir_find(struct inode *dir, const char *name,
 {
     if (name[0] == '.' && name[1] == '.' && name[2] == '\0')
         return dir->parent;
-    uint32_t h = name_hash(name);
+    uint16_t h = name_hash(name);
     list_for_each(it, &dir->children)
     {
         struct inode *c = list_entry(it, struct inode, sibling);

@@ -12,8 +12,9 @@
  *  - ramfs_lock (global spinlock) is taken inside ip->lock only for the
  *    O(1) bookkeeping: charging or uncharging pages (ip->owner,
  *    ip->npages, the quota) and detaching the page array.
- *  - f->lock (spinlock) guards f->off; taken briefly to read the offset
- *    at the start and store it at the end (lseek takes it too).
+ *  - f->lock (spinlock) guards the stores of f->off: taken briefly to
+ *    store the offset at the end (lseek takes it for its update); the
+ *    load at the start is one aligned load without it.
  *  Order: ip->lock, then either ramfs_lock or f->lock (never both, and
  *  never a second inode's kmutex). No kmutex is taken with a spinlock
  *  held, so truncation by open(O_TRUNC), which commits under the cap
@@ -140,12 +141,11 @@ static int make_writable(struct inode *ip)
     return 0;
 }
 
+/* Without f->lock: one aligned load, and every store of f->off is under
+ * f->lock (lseek, off_set), so it sees one whole offset. */
 static uint64_t off_get(struct file *f)
 {
-    spin_lock(&f->lock);
-    uint64_t off = f->off;
-    spin_unlock(&f->lock);
-    return off;
+    return READ_ONCE(f->off);
 }
 
 static void off_set(struct file *f, uint64_t off)

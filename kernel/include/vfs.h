@@ -84,11 +84,12 @@ struct inode {
                                    directory): never removed; an image
                                    file's data is read-only */
     bool unlinked;              /* no name any more: freed at last close */
+    uint16_t hash;              /* of name (ramfs.c name_hash): in what
+                                   was padding, the size stays */
     uint32_t nopen;             /* struct files open on this inode (files
                                    and directories) */
     uint32_t ncwd;              /* processes whose working directory it is */
     uint32_t npin;              /* walks and opens holding it unlocked */
-    uint32_t hash;              /* of name (ramfs.c name_hash) */
     /* Quota (quota.h): the process charged for this inode (a created
      * file) and for its npages data pages (the pointer page included);
      * NULL for what the kernel made. Not referenced: a process's struct
@@ -244,8 +245,11 @@ struct vfs_open_req {
 int vfs_open_prepare(const char *path, int oflags, struct vfs_open_req *r);
 /* No spinlock held: resolve all but the last component of r's path in
  * bounded preemptible steps and pin that directory, so that the commit,
- * which may run under a spinlock, resolves one component in its hold.
+ * which may run under a spinlock, resolves one component in its hold (a
+ * path of at most VFS_OPEN_SHORT_PATH components is left to the commit
+ * whole: as many single-directory steps).
  * vfs_open_unpin gives the pins back (after the commit, or instead). */
+#define VFS_OPEN_SHORT_PATH 2 /* components: no prewalk needed */
 void vfs_open_prewalk(struct vfs_open_req *r);
 void vfs_open_unpin(struct vfs_open_req *reqs, int n);
 /* Resolve and check all n requests under one ramfs_lock hold; if any
