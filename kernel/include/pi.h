@@ -32,10 +32,6 @@ extern spinlock_t pi_glock;
 void pi_lock_init(struct pi_lock *l);
 /* l is free (object lock held): t owns it now. */
 void pi_take(struct pi_lock *l, struct thread *t);
-/* The same for a lock with no waiter queued (a free kmutex), without
- * pi_glock: l joins t->pi_held when its first waiter comes
- * (pi_wait_begin), and pi_release of a lock never waited for is O(1). */
-void pi_take_free(struct pi_lock *l, struct thread *t);
 /*
  * t (current, object lock held) starts waiting on l, which another
  * thread owns: queued on l->waiters, and the owners up the chain are

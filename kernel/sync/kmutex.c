@@ -39,8 +39,8 @@ void kmutex_lock(struct kmutex *m)
     KASSERT(spin_depth() == 0);
 #endif
     spin_lock(&m->lock);
-    if (m->pi.owner == NULL) { /* K1: free (no waiter: K2 hands over) */
-        pi_take_free(&m->pi, t);
+    if (m->pi.owner == NULL) { /* K1: free */
+        pi_take(&m->pi, t);
         spin_unlock(&m->lock);
         return;
     }

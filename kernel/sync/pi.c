@@ -128,17 +128,9 @@ void pi_take(struct pi_lock *l, struct thread *t)
     l->owner = t;
     list_push_back(&t->pi_held, &l->held_node);
     /* Waiters may already be queued (a futex handed over with waiters
-     * left behind by an exited owner): t inherits them. Without any, t's
-     * priority does not change (the uncontended kmutex path). */
-    if (!list_empty(&l->waiters))
-        pi_update(t, PI_CHAIN_MAX);
+     * left behind by an exited owner): t inherits them. */
+    pi_update(t, PI_CHAIN_MAX);
     spin_unlock(&pi_glock);
-}
-
-void pi_take_free(struct pi_lock *l, struct thread *t)
-{
-    KASSERT(l->owner == NULL && list_empty(&l->waiters));
-    l->owner = t; /* no waiter lends anything: not on t->pi_held yet */
 }
 
 int pi_wait_begin(struct pi_lock *l, struct thread *t)
@@ -153,8 +145,6 @@ int pi_wait_begin(struct pi_lock *l, struct thread *t)
         }
         o = o->pi_blocked_on ? o->pi_blocked_on->owner : NULL;
     }
-    if (list_empty(&l->held_node)) /* taken by pi_take_free */
-        list_push_back(&l->owner->pi_held, &l->held_node);
     list_push_back(&l->waiters, &t->wait_node);
     t->pi_blocked_on = l;
     pi_update(l->owner, PI_CHAIN_MAX);
@@ -175,12 +165,6 @@ void pi_wait_end(struct pi_lock *l, struct thread *t)
 
 struct thread *pi_release(struct pi_lock *l)
 {
-    /* Taken by pi_take_free and never waited for: nothing to undo (the
-     * object lock orders this with pi_wait_begin). */
-    if (list_empty(&l->held_node) && list_empty(&l->waiters)) {
-        l->owner = NULL;
-        return NULL;
-    }
     spin_lock(&pi_glock);
     struct thread *old = l->owner;
     list_remove(&l->held_node);
@@ -201,7 +185,7 @@ struct thread *pi_release(struct pi_lock *l)
         list_push_back(&w->pi_held, &l->held_node);
         pi_update(w, PI_CHAIN_MAX); /* it inherits the waiters left */
     }
-    if (old && w)
+    if (old)
         pi_update(old, PI_CHAIN_MAX); /* drops what l's waiters lent */
     spin_unlock(&pi_glock);
     return w;
