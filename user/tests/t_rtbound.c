@@ -34,6 +34,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "utest.h"
@@ -193,6 +194,65 @@ static int load_file(int fresh)
     return rc;
 }
 
+/* Path resolution (the fs helper's load): directories made in one until
+ * the inode quota says no, and 236-byte paths that look the last one up
+ * again and again ("/rt_walk/dNNN/../dNNN/.."), through stat, open (the
+ * directory; a file made and unlinked) and spawn (the program's path):
+ * ramfs_lock is let go every 64 scanned entries. */
+static int load_walk(void)
+{
+    char p[KEEL_PATH_MAX], q[KEEL_PATH_MAX];
+    if (mkdir("/rt_walk", 0755))
+        return 2;
+    int n = 0;
+    for (; n < 150; n++) {
+        snprintf(p, sizeof(p), "/rt_walk/d%03d", n);
+        if (mkdir(p, 0755))
+            break;
+    }
+    char last[16];
+    snprintf(last, sizeof(last), "d%03d", n > 0 ? n - 1 : 0);
+    strcpy(p, "/rt_walk");
+    while (strlen(p) + strlen(last) + 5 < 236) {
+        strcat(p, "/");
+        strcat(p, last);
+        strcat(p, "/..");
+    }
+    int rc = n < 2 ? 3 : 0;
+    struct stat st;
+    for (int i = 0; i < 10 && !rc; i++)
+        rc = stat(p, &st) ? 4 : 0;
+    int fd = rc ? -1 : open(p, O_RDONLY);
+    if (fd < 0 && !rc)
+        rc = 5;
+    if (fd >= 0)
+        close(fd);
+    rmdir("/rt_walk/d000"); /* the quota is used up: room for f */
+    snprintf(q, sizeof(q), "%s/d001/f", p);
+    fd = rc ? -1 : open(q, O_CREAT | O_WRONLY, 0644);
+    if (fd < 0 && !rc)
+        rc = 6;
+    if (fd >= 0) {
+        close(fd);
+        unlink(q);
+    }
+    snprintf(q, sizeof(q), "%s/../bin/true", p);
+    char *argv[] = {"true", NULL};
+    pid_t pid;
+    if (!rc && ut_spawn(&pid, q, NULL, NULL, argv) == 0) {
+        int st2 = ut_wait(pid);
+        rc = WIFEXITED(st2) && WEXITSTATUS(st2) == 0 ? 0 : 7;
+    } else if (!rc) {
+        rc = 8;
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(q, sizeof(q), "/rt_walk/d%03d", i);
+        rmdir(q);
+    }
+    rmdir("/rt_walk");
+    return rc;
+}
+
 static void *pipe_reader(void *arg)
 {
     int fd = (int)(intptr_t)arg;
@@ -300,6 +360,8 @@ static int mode_rt_load(int argc, char **argv)
         return load_file(0);
     if (!strcmp(k, "file-new"))
         return load_file(1);
+    if (!strcmp(k, "walk"))
+        return load_walk();
     if (!strcmp(k, "revoke"))
         return load_revoke();
     if (!strcmp(k, "hold"))
@@ -430,6 +492,11 @@ TEST(rt_bound_file_new)
     RT_CHECK_LOAD("file-new");
 }
 
+TEST(rt_bound_walk)
+{
+    RT_CHECK_LOAD("walk");
+}
+
 /* The counters' interface: flags, rows, authority. */
 TEST(rt_lockstat_abi)
 {
@@ -502,9 +569,15 @@ static int mode_rt_nocap(int argc, char **argv)
 }
 
 const struct utest ut_rtbound_tests[] = {
-    UT_CASE(rt_lockstat_abi),    UT_CASE(rt_bound_brk),
-    UT_CASE(rt_bound_exit),      UT_CASE(rt_bound_spawn),
-    UT_CASE(rt_bound_spawn_big), UT_CASE(rt_bound_pipe),
-    UT_CASE(rt_bound_revoke),    UT_CASE(rt_bound_file_loop),
-    UT_CASE(rt_bound_file_new),  UT_END,
+    UT_CASE(rt_lockstat_abi),
+    UT_CASE(rt_bound_brk),
+    UT_CASE(rt_bound_exit),
+    UT_CASE(rt_bound_spawn),
+    UT_CASE(rt_bound_spawn_big),
+    UT_CASE(rt_bound_pipe),
+    UT_CASE(rt_bound_revoke),
+    UT_CASE(rt_bound_file_loop),
+    UT_CASE(rt_bound_file_new),
+    UT_CASE(rt_bound_walk),
+    UT_END,
 };
