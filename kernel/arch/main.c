@@ -7,6 +7,7 @@
  */
 #include "../include/asm_offsets.h"
 #include "../include/mm.h"
+#include "../include/kobj.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
 #include "../include/vfs.h"
@@ -159,6 +160,7 @@ void kmain(uint64_t hartid, const void *dtb)
     page_init_except(0, ram_end, rsv, 2);
     proc_init();
     file_init();
+    kobj_init();
     ramfs_init();
     devfs_init();
     if (info.initrd_end > info.initrd_start)

@@ -8,6 +8,7 @@
  * stops it even while it is blocked (cap_deleg.c, steps O1-O2, R1-R2).
  */
 #include "../include/cap.h"
+#include "../include/kobj.h"
 #include "../include/mm.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
@@ -100,39 +101,100 @@ void cap_unlock_pair(struct proc *a, struct proc *b)
     cap_unlock(a);
 }
 
+/*
+ * Slot references, one table entry per cap type (no per-type switch):
+ * what a slot's reference is, how it is taken and put, and how a revoke
+ * stops operations in progress on the object (revoke step 6 / R2).
+ * Types without an entry (none, system) name no object.
+ */
+struct cap_type_ops {
+    void (*get)(uint32_t idx);
+    void (*put)(uint32_t idx);
+    void (*cancel)(uint32_t idx); /* NULL: nothing blocks on it */
+};
+
+static void fd_ref_get(uint32_t idx)
+{
+    file_get(file_by_index(idx));
+}
+static void fd_ref_put(uint32_t idx)
+{
+    file_put(file_by_index(idx));
+}
+static void fd_cancel(uint32_t idx)
+{
+    struct file *f = file_by_index(idx);
+    if (f->ops->cancel)
+        f->ops->cancel(f);
+}
+static void proc_ref_get(uint32_t idx)
+{
+    proc_get(proc_by_index(idx));
+}
+static void proc_ref_put(uint32_t idx)
+{
+    proc_put(proc_by_index(idx));
+}
+static void thread_ref_get(uint32_t idx)
+{
+    thread_get(thread_by_index(idx));
+}
+static void thread_ref_put(uint32_t idx)
+{
+    thread_put(thread_by_index(idx));
+}
+static void kobj_ref_get(uint32_t idx)
+{
+    kobj_get(kobj_by_index(idx));
+}
+static void kobj_ref_put(uint32_t idx)
+{
+    kobj_put(kobj_by_index(idx));
+}
+static void kobj_ref_cancel(uint32_t idx)
+{
+    struct kobj *o = kobj_by_index(idx);
+    if (o->ops->cancel)
+        o->ops->cancel(o);
+}
+
+static const struct cap_type_ops fd_type = {fd_ref_get, fd_ref_put, fd_cancel};
+static const struct cap_type_ops proc_type = {proc_ref_get, proc_ref_put, 0};
+static const struct cap_type_ops thread_type = {thread_ref_get, thread_ref_put,
+                                                0};
+/* A DELEGATE slot owns its record: it is never copied (no get). */
+static const struct cap_type_ops deleg_type = {0, cap_deleg_free, 0};
+static const struct cap_type_ops kobj_type = {kobj_ref_get, kobj_ref_put,
+                                              kobj_ref_cancel};
+
+static const struct cap_type_ops *const cap_types[16] = {
+    [CAP_TYPE_FD] = &fd_type,        [CAP_TYPE_THREAD] = &thread_type,
+    [CAP_TYPE_PROCESS] = &proc_type, [CAP_TYPE_DELEGATE] = &deleg_type,
+    [CAP_TYPE_TIMER] = &kobj_type,   [CAP_TYPE_MUTEX] = &kobj_type,
+    [CAP_TYPE_CONDVAR] = &kobj_type, [CAP_TYPE_SEMAPHORE] = &kobj_type,
+    [CAP_TYPE_BARRIER] = &kobj_type, [CAP_TYPE_RWLOCK] = &kobj_type,
+    [CAP_TYPE_MQUEUE] = &kobj_type,
+};
+
 void cap_obj_get(cap_word_t w)
 {
-    uint32_t idx = capw_obj(w);
-    switch (capw_type(w)) {
-    case CAP_TYPE_FD:
-        file_get(file_by_index(idx));
-        break;
-    case CAP_TYPE_PROCESS:
-        proc_get(proc_by_index(idx));
-        break;
-    case CAP_TYPE_THREAD:
-        thread_get(thread_by_index(idx));
-        break;
-    }
+    const struct cap_type_ops *t = cap_types[capw_type(w)];
+    if (t && t->get)
+        t->get(capw_obj(w));
 }
 
 void cap_obj_put(cap_word_t w)
 {
-    uint32_t idx = capw_obj(w);
-    switch (capw_type(w)) {
-    case CAP_TYPE_FD:
-        file_put(file_by_index(idx));
-        break;
-    case CAP_TYPE_PROCESS:
-        proc_put(proc_by_index(idx));
-        break;
-    case CAP_TYPE_THREAD:
-        thread_put(thread_by_index(idx));
-        break;
-    case CAP_TYPE_DELEGATE:
-        cap_deleg_free(idx);
-        break;
-    }
+    const struct cap_type_ops *t = cap_types[capw_type(w)];
+    if (t && t->put)
+        t->put(capw_obj(w));
+}
+
+void cap_obj_cancel(cap_word_t w)
+{
+    const struct cap_type_ops *t = cap_types[capw_type(w)];
+    if (t && t->cancel)
+        t->cancel(capw_obj(w));
 }
 
 static bool fd_ok(int fd)

@@ -16,7 +16,7 @@
  *  4. re-validate the token (a concurrent revoke or drop wins cleanly);
  *  5. (R1) invalidate the matching slots and the DELEGATE slot: their
  *     generations are bumped; release both cap locks;
- *  6. (R2) cancel: for every cleared fd slot, the object's cancel op
+ *  6. (R2) cancel: for every cleared slot, the object's cancel op
  *     takes the object's lock and wakes all its waiters, while the
  *     slot's reference still keeps the object alive; then the reference
  *     is dropped.
@@ -239,19 +239,17 @@ int cap_revoke_slot(struct proc *self, cap_token_t tok)
     /* 6. (R2) Stop what is in progress through the cleared slots; their
      * references keep the files alive until the puts below. The copies
      * of one delegation all name the same object: cancel it once. */
-    struct file *last = NULL;
+    cap_word_t last = 0;
     for (int i = 0; i < n; i++) {
         if (i % REVOKE_STEP == REVOKE_STEP - 1)
             sched_preempt_point(); /* 7. */
-        if (capw_type(dropped[i]) != CAP_TYPE_FD) {
-            cap_obj_put(dropped[i]);
-            continue;
-        }
-        struct file *f = file_by_index(capw_obj(dropped[i]));
-        if (f != last && f->ops->cancel)
-            f->ops->cancel(f); /* before this slot's reference goes */
-        last = f;
-        file_put(f);
+        cap_word_t w = dropped[i];
+        bool same = capw_valid(last) && capw_type(w) == capw_type(last) &&
+                    capw_obj(w) == capw_obj(last);
+        if (!same)
+            cap_obj_cancel(w); /* before this slot's reference goes */
+        last = w;
+        cap_obj_put(w);
     }
     return 0;
 }

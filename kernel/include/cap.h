@@ -48,6 +48,10 @@ void cap_unlock_pair(struct proc *a, struct proc *b);
 /* References held by slots: one per slot naming the object. */
 void cap_obj_get(cap_word_t w);
 void cap_obj_put(cap_word_t w);
+/* Revoke step 6 (R2): wake what is blocked on w's object, so operations
+ * that came through a revoked slot fail (a no-op for types nothing
+ * blocks on). The slot's reference must still be held. */
+void cap_obj_cancel(cap_word_t w);
 
 /* fd operations on a process. */
 int cap_fd_install(struct proc *p, struct file *f, unsigned rights,

@@ -6,6 +6,7 @@
  */
 #include "../include/quota.h"
 #include "../include/cap.h"
+#include "../include/kobj.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
 
@@ -81,6 +82,7 @@ void quota_init_root(struct proc *init)
     q->limit[KEEL_POOL_PIPES] = MAX_PIPES - pipe_count();
     q->limit[KEEL_POOL_INODES] = MAX_INODES - inode_count();
     q->limit[KEEL_POOL_DELEGS] = MAX_DELEGATIONS - cap_delegations_in_use();
+    q->limit[KEEL_POOL_OBJECTS] = MAX_KOBJS - kobj_count();
     uint64_t free = page_free_count();
     q->limit[KEEL_POOL_PAGES] =
         free > QUOTA_PAGE_RESERVE ? free - QUOTA_PAGE_RESERVE : 0;

@@ -8,11 +8,13 @@
  *      KEEL_SPAWN_SETPGROUP names (EPERM when no such group);
  *  (a) GRANT-gated inheritance: each parent fd with GRANT goes to the
  *      same slot in the child with GRANT stripped; close-on-exec fds are
- *      skipped; any other fd fails the spawn with EACCES;
+ *      skipped; any other fd fails the spawn with EACCES. Kernel-object
+ *      caps (timers, sync objects, queues) with GRANT are inherited the
+ *      same way; one without GRANT is simply not inherited;
  *  (b) the file actions, in the caller's order, on the child's table (an
  *      open action mints with GRANT; a cap action copies one of the
- *      parent's system caps, the only non-fd cap a child ever starts
- *      with: non-fd caps are never inherited); an open action installs
+ *      parent's system caps; process, delegate and system caps are
+ *      never inherited); an open action installs
  *      a file that is not opened yet (vfs_open_prepare): no file-system
  *      change;
  *  (c) the program is loaded, the parent gets its process cap;
@@ -30,6 +32,7 @@
  * this spawn (it has no thread yet, and is nobody's child until (e)), the
  * parent by the calling thread, which is not killed inside the call.
  */
+#include "../include/kobj.h"
 #include "../include/pi.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
@@ -198,17 +201,22 @@ static int spawn_inherit(struct proc *parent, struct proc *child)
     cap_lock_pair(parent, child);
     for (int fd = 0; fd < CAP_FD_SLOTS; fd++) {
         cap_word_t w = parent->caps.t.words[fd];
-        if (!capw_valid(w) || capw_type(w) != CAP_TYPE_FD || (w & CAPW_CLOEXEC))
+        if (!capw_valid(w) || (w & CAPW_CLOEXEC))
             continue;
+        unsigned type = capw_type(w);
+        bool obj = kobj_type_valid(type);
+        if (type != CAP_TYPE_FD && !obj)
+            continue; /* processes, delegations, system caps: never */
         if (!(capw_rights(w) & CAP_RIGHT_GRANT)) {
+            if (obj)
+                continue; /* an object cap without GRANT stays behind */
             err = -EACCES;
             break;
         }
         cap_word_t cw =
-            capw_make(CAP_TYPE_FD, capw_rights(w) & ~CAP_RIGHT_GRANT,
-                      capw_obj(w), 0) |
+            capw_make(type, capw_rights(w) & ~CAP_RIGHT_GRANT, capw_obj(w), 0) |
             (w & CAPW_DELEGATED);
-        file_get(file_by_index(capw_obj(w)));
+        cap_obj_get(w);
         cap_table_install(&child->caps.t, fd, cw, 0);
     }
     cap_unlock_pair(parent, child);

@@ -2,6 +2,7 @@
  * to hold a system cap (CAP_TYPE_SYSTEM): WRITE to power off, READ to
  * read the counters; EPERM without. */
 #include "../include/cap.h"
+#include "../include/kobj.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
 
@@ -55,12 +56,14 @@ long sys_kstat(uint64_t uout, unsigned flags)
     k.pool_used[KEEL_POOL_PIPES] = k.pipes_in_use;
     k.pool_used[KEEL_POOL_INODES] = inode_count();
     k.pool_used[KEEL_POOL_DELEGS] = k.delegations_in_use;
+    k.pool_used[KEEL_POOL_OBJECTS] = kobj_count();
     k.pool_max[KEEL_POOL_PROCS] = MAX_PROCS;
     k.pool_max[KEEL_POOL_THREADS] = MAX_THREADS;
     k.pool_max[KEEL_POOL_FILES] = MAX_FILES;
     k.pool_max[KEEL_POOL_PIPES] = MAX_PIPES;
     k.pool_max[KEEL_POOL_INODES] = MAX_INODES;
     k.pool_max[KEEL_POOL_DELEGS] = MAX_DELEGATIONS;
+    k.pool_max[KEEL_POOL_OBJECTS] = MAX_KOBJS;
     k.pool_max[KEEL_POOL_PAGES] = page_total_count();
     k.pool_used[KEEL_POOL_PAGES] = k.pool_max[KEEL_POOL_PAGES] -
                                    (k.free_pages < k.pool_max[KEEL_POOL_PAGES]

@@ -181,7 +181,8 @@ int sh_cmd_kill(int argc, char **argv)
 /* ---- free / mem, uptime, date ---- */
 
 static const char *const pool_names[KEEL_POOL_N] = {
-    "procs", "threads", "files", "pipes", "inodes", "delegs", "pages",
+    "procs",  "threads", "files", "pipes",
+    "inodes", "delegs",  "pages", "objects",
 };
 
 int sh_cmd_free(int argc, char **argv)

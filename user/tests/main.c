@@ -469,7 +469,8 @@ static void kstat_settle(struct keel_kstat *k, struct keel_quota *q)
 TEST(leak_check)
 {
     static const char *const names[KEEL_POOL_N] = {
-        "procs", "threads", "files", "pipes", "inodes", "delegations", "pages"};
+        "procs",  "threads",     "files", "pipes",
+        "inodes", "delegations", "pages", "objects"};
     struct keel_kstat k;
     struct keel_quota q;
     CHECK_OK(keel_kstat(&k));

@@ -72,7 +72,43 @@ enum keel_syscall {
     SYS_procinfo = 60,
     SYS_poweroff = 61,
     SYS_kstat = 62,
-    SYS_NR = 64, /* table size: numbers at or above give ENOSYS */
+    /* Issue 9: kernel objects behind caps (docs/syscalls.md). Each
+     * object call takes the object's slot; the op codes and argument
+     * structures live in the sections below, one per area. */
+    SYS_mutex = 64,   /* (op, slot, arg, timeout): KEEL_MUTEX_OP_* */
+    SYS_cond = 65,    /* (op, slot, ...): KEEL_COND_OP_* */
+    SYS_sem = 66,     /* (op, slot, ...): KEEL_SEM_OP_* */
+    SYS_barrier = 67, /* (op, slot, ...): KEEL_BARRIER_OP_* */
+    SYS_rwlock = 68,  /* (op, slot, ...): KEEL_RWLOCK_OP_* */
+    /* 69..73: message queues (SYS_mq_*) */
+    SYS_mq_open = 69,
+    SYS_mq_unlink = 70,
+    SYS_mq_send = 71,
+    SYS_mq_receive = 72,
+    SYS_mq_ctl = 73, /* getattr, setattr, notify */
+    /* 74..77: timers (SYS_timer_*) */
+    SYS_timer_create = 74,
+    SYS_timer_settime = 75,
+    SYS_timer_gettime = 76,
+    SYS_timer_ctl = 77, /* getoverrun, delete */
+    /* 78..89: signals */
+    SYS_sigaction = 78,
+    SYS_sigprocmask = 79,
+    SYS_sigpending = 80,
+    SYS_sigsuspend = 81,
+    SYS_sigtimedwait = 82,
+    SYS_sigqueue = 83,
+    SYS_sigreturn = 84,
+    SYS_sigaltstack = 85,
+    SYS_thread_kill = 86,      /* (thread token, sig): pthread_kill */
+    SYS_cap_signal_limit = 87, /* narrow a process cap's signal allow-list */
+    /* 88, 89: spare for signals */
+    /* 90..95: threads, memory, files */
+    SYS_mlock = 90,   /* (op, addr, len / flags): KEEL_MLOCK_* */
+    SYS_fsync = 91,   /* (fd, datasync) */
+    SYS_sysinfo = 92, /* (name, ...): the kernel's limits for sysconf */
+    /* 93..95: spare */
+    SYS_NR = 96, /* table size: numbers at or above give ENOSYS */
 };
 
 /* open() flags: the same values as newlib's <fcntl.h>. */
@@ -312,7 +348,8 @@ enum keel_pool {
     KEEL_POOL_INODES = 4,  /* ramfs inodes */
     KEEL_POOL_DELEGS = 5,  /* cap_transfer delegation records */
     KEEL_POOL_PAGES = 6,   /* physical pages */
-    KEEL_POOL_N = 7,
+    KEEL_POOL_OBJECTS = 7, /* kernel objects (timers, sync objects, queues) */
+    KEEL_POOL_N = 8,
 };
 
 /* kstat: kernel counters, for leak checks in tests. */

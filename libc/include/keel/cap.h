@@ -20,23 +20,32 @@ extern "C" {
 
 typedef uint64_t cap_token_t;
 
-/* Capability types (4 bits in slots and tokens): only the types the
- * kernel implements. Numbers 5..12 are reserved for the object types
- * planned later (timer, mutex, condvar, semaphore, barrier, rwlock,
- * message queue, endpoint, in that order); no cap of those types exists
- * yet. */
+/* Capability types (4 bits in slots and tokens). Types 5..11 are the
+ * kernel objects of docs/capabilities.md "Kernel objects" (one object
+ * header, kernel/include/kobj.h); 12 is reserved for endpoints. */
 #define CAP_TYPE_NONE 0
 #define CAP_TYPE_FD 1
 #define CAP_TYPE_THREAD 2
 #define CAP_TYPE_PROCESS 3
 #define CAP_TYPE_DELEGATE 4
+#define CAP_TYPE_TIMER 5
+#define CAP_TYPE_MUTEX 6
+#define CAP_TYPE_CONDVAR 7
+#define CAP_TYPE_SEMAPHORE 8
+#define CAP_TYPE_BARRIER 9
+#define CAP_TYPE_RWLOCK 10
+#define CAP_TYPE_MQUEUE 11
+/* 12: CAP_TYPE_ENDPOINT, reserved */
 /* Authority over the machine itself: poweroff (needs WRITE), the process
  * list and the kernel counters (READ). Names no object. The first process
  * holds one with every right and hands it on as it chooses (a spawn
  * action, keel_spawn_file_actions_addcap, or cap_transfer); it is never
  * inherited implicitly. See docs/capabilities.md. */
 #define CAP_TYPE_SYSTEM 13
-#define CAP_TYPE_MAX 13 /* the highest number in use (5..12 reserved) */
+#define CAP_TYPE_MAX 13 /* the highest number in use (12 reserved) */
+/* The kernel-object types (timer .. message queue). */
+#define CAP_TYPE_KOBJ_FIRST CAP_TYPE_TIMER
+#define CAP_TYPE_KOBJ_LAST CAP_TYPE_MQUEUE
 
 /* Rights (4 bits). Rights only shrink: transfer and inheritance may drop
  * rights but never add them. */

@@ -1,0 +1,101 @@
+/*
+ * The kernel-object layer (docs/capabilities.md "Kernel objects"): every
+ * object a cap of type CAP_TYPE_TIMER..CAP_TYPE_MQUEUE names starts with
+ * a struct kobj, the common header (type, reference count, operations),
+ * so slot references, pins, transfer, spawn inheritance, revoke and exit
+ * teardown handle every type the same way (kernel/cap/cap.c keeps one
+ * table of per-type reference operations, no per-type switch).
+ *
+ * Storage: objects live in one fixed pool of MAX_KOBJS cells of
+ * KOBJ_SIZE_MAX bytes (O(1) allocation); an object needing more (a queue's
+ * messages) allocates pages itself, charged to its creator's page quota,
+ * and frees them in its destroy op. The slot word's object field is the
+ * cell's index.
+ *
+ * References: one per slot naming the object, one per pin (an operation
+ * in progress, cap_kobj_get), and any the type keeps itself (a name in
+ * /dev/sem or /dev/mqueue, an armed timer's target). The last kobj_put
+ * calls ops->destroy, then uncharges the creator and frees the cell.
+ *
+ * Locking: the pool is guarded by kobj_pool_lock (allocation and free
+ * only). refs is atomic. Each type guards its own state with its own lock
+ * (a spinlock at the waitq level, S1). kobj_put may call destroy, which
+ * may free pages: never call it with a spinlock held or in interrupt
+ * context.
+ */
+#ifndef KEEL_KOBJ_H
+#define KEEL_KOBJ_H
+
+#include "cap.h"
+#include "vfs.h" /* struct cap_pin */
+
+#define MAX_KOBJS 1024
+#define KOBJ_SIZE_MAX 256 /* bytes per object, header included */
+
+struct kobj;
+
+struct kobj_ops {
+    const char *name; /* for messages and debugging */
+    /* The last reference is gone: release what the object owns (pages,
+     * references it holds), but not the object itself. No lock held. */
+    void (*destroy)(struct kobj *o);
+    /* A slot naming o was revoked (revoke protocol step 6 / R2,
+     * kernel/cap/cap_deleg.c): wake every waiter so that those that came
+     * through a revoked slot see their pin dead (cap_pin_live) and fail
+     * with EBADF; the others wait on. A reference keeps o alive; no lock
+     * held. May be NULL (an object nobody blocks on). */
+    void (*cancel)(struct kobj *o);
+};
+
+struct kobj {
+    uint32_t refs; /* atomic */
+    uint8_t type;  /* CAP_TYPE_*, fixed at creation */
+    const struct kobj_ops *ops;
+    struct proc *acct; /* charged one KEEL_POOL_OBJECTS unit; referenced */
+};
+
+void kobj_init(void);
+/*
+ * A new object of `type` (CAP_TYPE_KOBJ_FIRST..LAST) and `size` bytes
+ * (at most KOBJ_SIZE_MAX; the struct kobj must be its first member),
+ * zeroed, header filled, with one reference for the caller (usually
+ * handed on to a slot by cap_kobj_install, or dropped with kobj_put).
+ * Charged to the calling process's KEEL_POOL_OBJECTS quota. NULL when
+ * that quota or the pool is used up: the caller answers with its call's
+ * errno for "no resources" (EAGAIN, ENOSPC, ENOMEM as POSIX names it).
+ */
+void *kobj_create(unsigned type, const struct kobj_ops *ops, size_t size);
+void kobj_get(struct kobj *o);
+void kobj_put(struct kobj *o);
+uint32_t kobj_index(const struct kobj *o);
+/* The object in cell idx; only meaningful for an index taken from a live
+ * slot or reference. */
+struct kobj *kobj_by_index(uint32_t idx);
+uint32_t kobj_count(void); /* objects in use */
+bool kobj_type_valid(unsigned type);
+
+/*
+ * Caps naming objects. Slots are ordinary fd-range slots (0 ..
+ * CAP_FD_SLOTS-1): mqd_t and timer_t are slot numbers.
+ *
+ * cap_kobj_install: a new slot in p (the lowest free one at or above
+ * min_slot) naming o with `rights`; takes its own reference. The slot, or
+ * -EMFILE (p's slot quota or table full).
+ *
+ * cap_kobj_get: the object in p's slot `slot`, which must hold a cap of
+ * `type` carrying every right in `need`, pinned by a new reference (pair
+ * with kobj_put). -EBADF: out of range, empty, or another type; -EACCES:
+ * the cap lacks a needed right. With pin non-NULL the slot and generation
+ * are recorded (revoke step O1), for an operation that may block: it
+ * re-checks cap_pin_live under the object's lock after every wake-up.
+ *
+ * cap_kobj_close: drop p's slot `slot` if it holds a cap of `type` (the
+ * slot's reference goes after the cap lock is released): 0 or -EBADF.
+ */
+int cap_kobj_install(struct proc *p, struct kobj *o, unsigned rights,
+                     int min_slot);
+int cap_kobj_get(struct proc *p, int slot, unsigned type, unsigned need,
+                 struct kobj **out, struct cap_pin *pin);
+int cap_kobj_close(struct proc *p, int slot, unsigned type);
+
+#endif
