@@ -1,9 +1,11 @@
 /*
  * Device nodes: /dev/console (console.c: the UART's input discipline,
- * terminal modes, ioctl) and /dev/null. /dev/null keeps no state, so it
+ * terminal modes, ioctl) and /dev/null; the named-object directories
+ * /dev/mqueue and /dev/sem (objname.c). /dev/null keeps no state, so it
  * needs no lock and no revoke step.
  */
 #include "../include/mm.h"
+#include "../include/objname.h"
 #include "../include/vfs.h"
 
 /* /dev/null moves no data and never blocks: no pin to check. */
@@ -31,4 +33,5 @@ void devfs_init(void)
     console_init();
     ramfs_mknod("/dev", "console", &console_ops);
     ramfs_mknod("/dev", "null", &null_ops);
+    objname_init(); /* /dev/mqueue, /dev/sem */
 }

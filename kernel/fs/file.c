@@ -169,6 +169,8 @@ static int open_resolve(struct vfs_open_req *reqs, int i,
     if (excl)
         return -EEXIST;
     int acc = r->oflags & KEEL_O_ACCMODE;
+    if (r->ip->kind == KEEL_NODE_OBJ)
+        return -ENXIO; /* a queue's or semaphore's name: mq_open, sem_open */
     if (r->ip->kind == KEEL_NODE_DIR && acc != KEEL_O_RDONLY)
         return -EISDIR;
     /* Boot-image files are read-only: no write access, no truncation

@@ -34,6 +34,7 @@
  * detached under ramfs_lock are freed after unlocking, with preemption
  * points (ramfs_free_pages).
  */
+#include "../include/kobj.h"
 #include "../include/mm.h"
 #include "../include/proc.h"
 #include "../include/vfs.h"
@@ -400,23 +401,32 @@ void ramfs_inode_close(struct inode *ip)
     ramfs_free_pages(pages);
 }
 
+void ramfs_remove_locked(struct inode *ip, uint8_t ***pages, struct kobj **obj)
+{
+    list_remove(&ip->sibling);
+    list_init(&ip->sibling);
+    ip->unlinked = true;
+    *obj = ip->obj; /* a named object: the name's reference goes now */
+    ip->obj = NULL;
+    *pages = ramfs_inode_reclaim(ip);
+}
+
 int ramfs_unlink(const char *path)
 {
     int err = 0;
     uint8_t **pages = NULL;
+    struct kobj *obj = NULL;
     spin_lock(&ramfs_lock);
     struct inode *ip = walk(path, WALK_DROP, &err);
     if (ip && ip->kind == KEEL_NODE_DIR)
         err = -EISDIR;
     else if (ip && ip->boot)
         err = -EROFS;
-    else if (ip) {
-        list_remove(&ip->sibling);
-        list_init(&ip->sibling);
-        ip->unlinked = true;
-        pages = ramfs_inode_reclaim(ip);
-    }
+    else if (ip)
+        ramfs_remove_locked(ip, &pages, &obj);
     spin_unlock(&ramfs_lock);
     ramfs_free_pages(pages);
+    if (obj)
+        kobj_put(obj); /* no lock held: it may be the last reference */
     return err;
 }

@@ -37,7 +37,9 @@
 #define ENOTEMPTY 90
 #define ENAMETOOLONG 91
 #define ETIMEDOUT 116
+#define EMSGSIZE 122
 #define ENOTSUP 134
 #define EOVERFLOW 139
+#define ECANCELED 140
 
 #endif

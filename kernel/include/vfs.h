@@ -16,6 +16,7 @@
 
 struct file;
 struct inode;
+struct kobj;
 
 /*
  * What a read or write validated (protocol step O1, docs/capabilities.md
@@ -80,6 +81,9 @@ struct inode {
     const uint8_t *image;       /* file data in the boot image, read-only */
     uint8_t **pages;            /* else: page of page pointers, or NULL */
     const struct file_ops *dev; /* device nodes */
+    struct kobj *obj;           /* KEEL_NODE_OBJ: the named object (one
+                                   reference; include/objname.h), NULL once
+                                   unlinked */
     bool boot;                  /* made at boot (image file, device node,
                                    directory): never removed; an image
                                    file's data is read-only */

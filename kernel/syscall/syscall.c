@@ -33,7 +33,8 @@
     X(threadinfo) X(cap_list)                                                  \
     X(setpgid) X(getpgid) X(ioctl)                                             \
     X(stat) X(mkdir) X(rmdir) X(chdir) X(getcwd)                               \
-    X(futex)
+    X(futex)                                                                   \
+    X(mq_open) X(mq_unlink) X(mq_send) X(mq_receive) X(mq_ctl)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

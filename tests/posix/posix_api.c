@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <mqueue.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <sched.h>
@@ -539,6 +540,39 @@ static void more_library(void)
     }
 }
 
+/* ---- <mqueue.h> ---- */
+
+static void message_queues(void)
+{
+    const char *n = "/posix_api_mq";
+    mq_unlink(n);
+    struct mq_attr a = {.mq_maxmsg = 4, .mq_msgsize = 16};
+    mqd_t q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+    check(q >= 0, "mq_open");
+    struct sigevent ev = {.sigev_notify = SIGEV_NONE};
+    check(mq_notify(q, &ev) == 0 && mq_notify(q, NULL) == 0, "mq_notify");
+    check(mq_send(q, "ab", 2, 1) == 0, "mq_send");
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 1;
+    check(mq_timedsend(q, "cde", 3, 2, &ts) == 0, "mq_timedsend");
+    char buf[16];
+    unsigned prio = 0;
+    check(mq_receive(q, buf, sizeof(buf), &prio) == 3 && prio == 2,
+          "mq_receive");
+    check(mq_timedreceive(q, buf, sizeof(buf), &prio, &ts) == 2 && prio == 1,
+          "mq_timedreceive");
+    struct mq_attr got, set = {.mq_flags = O_NONBLOCK};
+    check(mq_getattr(q, &got) == 0 && got.mq_maxmsg == 4 &&
+              got.mq_msgsize == 16 && got.mq_curmsgs == 0,
+          "mq_getattr");
+    check(mq_setattr(q, &set, &got) == 0 && got.mq_flags == 0 &&
+              mq_receive(q, buf, sizeof(buf), NULL) == -1 && errno == EAGAIN,
+          "mq_setattr");
+    check(mq_close(q) == 0, "mq_close");
+    check(mq_unlink(n) == 0, "mq_unlink");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -552,6 +586,7 @@ int main(int argc, char **argv)
     clocks();
     library(self);
     more_library();
+    message_queues();
     printf("posix_api: %d checks, %d failed\n", nchecks, nfailed);
     fflush(stdout);
     exit(nfailed > 100 ? 100 : nfailed);

@@ -70,6 +70,7 @@ static const struct utest *const tables[] = {
     ut_place_tests,                            /* issue 8 item 4 */
     ut_bench_tests,                            /* issue 8: bench rows run */
     ut_rtbound_tests,                          /* issue 8 items 1, 2 */
+    ut_mq_tests,                               /* issue 9: message queues */
 };
 
 static const struct ut_mode *const mode_tables[] = {

@@ -288,6 +288,7 @@ extern const struct utest ut_place_tests[];      /* issue 8 item 4 */
 extern const struct utest ut_bench_tests[];      /* issue 8: bench rows */
 extern const struct utest ut_rtbound_tests[];    /* issue 8 items 1, 2 */
 extern const struct utest ut_edf_run_tests[];    /* issue 8 item 7 */
+extern const struct utest ut_mq_tests[]; /* issue 9: message queues */
 
 extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];

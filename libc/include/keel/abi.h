@@ -403,4 +403,58 @@ struct keel_quota {
     uint64_t limit[KEEL_POOL_N];
 };
 
+/* ---- named objects and message queues (SYS_mq_*) ---- */
+
+/* A name bound to a kernel object (/dev/mqueue, /dev/sem: readdir and
+ * stat report this kind). open() of one gives ENXIO. */
+#define KEEL_NODE_OBJ 5
+
+/*
+ * SYS_mq_open (name, oflags, mode, attr): name is the POSIX name "/x"
+ * (one component after the leading '/', at most KEEL_NAME_MAX bytes),
+ * bound in /dev/mqueue; oflags KEEL_O_RDONLY/WRONLY/RDWR | KEEL_O_CREAT |
+ * KEEL_O_EXCL (others ignored: O_NONBLOCK is libc's, see below); attr a
+ * struct keel_mq_attr * or 0 (the defaults) read only when the queue is
+ * created. Returns the slot (mqd_t).
+ * SYS_mq_unlink (name).
+ * SYS_mq_send (mqd, buf, len, prio, flags, abstime): flags KEEL_MQ_NONBLOCK;
+ * abstime a struct keel_timespec * (CLOCK_REALTIME, absolute) or 0.
+ * SYS_mq_receive (mqd, buf, len, prio *, flags, abstime): the length.
+ * SYS_mq_ctl (mqd, op, arg): the ops below.
+ */
+#define KEEL_MQ_NONBLOCK 0x1u
+
+#define KEEL_MQ_PRIO_MAX 32       /* priorities 0 .. 31 */
+#define KEEL_MQ_DEF_MAXMSG 10     /* attr 0: mq_maxmsg */
+#define KEEL_MQ_DEF_MSGSIZE 1024  /* attr 0: mq_msgsize */
+#define KEEL_MQ_MAXMSG_MAX 256    /* mq_maxmsg 1 .. this */
+#define KEEL_MQ_MSGSIZE_MAX 16384 /* mq_msgsize 1 .. this */
+#define KEEL_MQ_BYTES_MAX (64 * 4096) /* maxmsg * msgsize at most */
+
+struct keel_mq_attr {
+    int64_t maxmsg;
+    int64_t msgsize;
+    int64_t curmsgs; /* getattr only */
+};
+
+enum {
+    KEEL_MQ_CTL_GETATTR = 1, /* arg: struct keel_mq_attr * (out); no right */
+    KEEL_MQ_CTL_CLOSE = 2,   /* arg unused: drops the slot (mq_close) */
+    KEEL_MQ_CTL_NOTIFY = 3,  /* arg: struct keel_mq_notify * or 0 */
+    KEEL_MQ_CTL_NOTIFY_WAIT = 4, /* arg unused: blocks until this process's
+                                    KEEL_MQ_NOTIFY_WAKE registration fires
+                                    (0) or is removed (-ECANCELED) */
+};
+
+/* How a registration notifies (SYS_mq_ctl KEEL_MQ_CTL_NOTIFY). */
+#define KEEL_MQ_NOTIFY_NONE 0   /* SIGEV_NONE: nothing, but registered */
+#define KEEL_MQ_NOTIFY_SIGNAL 1 /* SIGEV_SIGNAL: signo with value */
+#define KEEL_MQ_NOTIFY_WAKE 2   /* SIGEV_THREAD: wakes NOTIFY_WAIT */
+
+struct keel_mq_notify {
+    uint32_t how; /* KEEL_MQ_NOTIFY_* */
+    int32_t signo;
+    uint64_t value; /* sigev_value */
+};
+
 #endif
