@@ -223,3 +223,22 @@ long sys_readdir(uint64_t upath, int index, uint64_t uout)
         return -EFAULT;
     return r;
 }
+
+/* fsync/fdatasync: the ramfs keeps every file in memory and has no
+ * backing store, so a file or directory is already as durable as it gets
+ * (0). A pipe or a device has nothing that could be synchronised: EINVAL,
+ * as POSIX allows for such descriptors. */
+long sys_fsync(int fd, uint64_t datasync)
+{
+    if (datasync > 1)
+        return -EINVAL;
+    struct file *f;
+    int err = cap_fd_get(current()->proc, fd, 0, &f);
+    if (err)
+        return err;
+    long r = 0;
+    if (f->pipe || !f->ip || f->ip->kind == KEEL_NODE_CHAR)
+        r = -EINVAL;
+    file_put(f);
+    return r;
+}

@@ -34,7 +34,8 @@
     X(setpgid) X(getpgid) X(ioctl)                                             \
     X(stat) X(mkdir) X(rmdir) X(chdir) X(getcwd)                               \
     X(futex)                                                                   \
-    X(mq_open) X(mq_unlink) X(mq_send) X(mq_receive) X(mq_ctl)
+    X(mq_open) X(mq_unlink) X(mq_send) X(mq_receive) X(mq_ctl)                 \
+    X(mlock) X(fsync) X(sysinfo)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

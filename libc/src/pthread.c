@@ -30,7 +30,8 @@ struct keel_thread {
     struct keel_tcb tcb; /* first: tp points here */
     void *(*fn)(void *);
     void *arg;
-    int32_t go; /* GO_WAIT until the creator has set the priority */
+    int32_t go;      /* GO_WAIT until the creator has set the priority */
+    void *stack_top; /* pthread_attr_setstack's stack, else NULL */
     struct _reent reent;
 };
 
@@ -39,6 +40,15 @@ struct keel_thread {
 #define GO_ABANDON (-1) /* the creator failed to apply attr: exit at once */
 
 void __keel_thread_main(struct keel_thread *t) __attribute__((noreturn));
+/* thread_entry.S: calls fn(t) on the stack below top; never returns. */
+void __keel_run_on_stack(void *top, void (*fn)(struct keel_thread *),
+                         struct keel_thread *t) __attribute__((noreturn));
+
+/* The start routine, on whichever stack the thread runs on. */
+static void __attribute__((noreturn)) thread_run(struct keel_thread *t)
+{
+    pthread_exit(t->fn(t->arg));
+}
 
 /* The creator releases a thread waiting on t->go. The thread may already
  * have seen the new value, exited and freed t: the wake then finds no
@@ -68,7 +78,9 @@ void __keel_thread_main(struct keel_thread *t)
         keel_futex((uint32_t *)&t->go, KEEL_FUTEX_WAIT, GO_WAIT, NULL);
     if (go == GO_ABANDON)
         pthread_exit(NULL);
-    pthread_exit(t->fn(t->arg));
+    if (t->stack_top)
+        __keel_run_on_stack(t->stack_top, thread_run, t);
+    thread_run(t);
 }
 
 void pthread_exit(void *retval)
@@ -157,7 +169,14 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     t->arg = arg;
     t->go = explicit ? GO_WAIT : GO_RUN;
 
-    long stack = attr ? attr->stacksize : 0; /* 0: the kernel's default */
+    /* 0: the kernel's default. With the caller's own stack the kernel
+     * maps only a page, for the code before the switch to it. */
+    long stack = attr ? (long)attr->stacksize : 0;
+    t->stack_top = NULL;
+    if (attr && attr->stackaddr) {
+        t->stack_top = (char *)attr->stackaddr + attr->stacksize;
+        stack = PTHREAD_STACK_MIN;
+    }
     long flags = attr && attr->detachstate == PTHREAD_CREATE_DETACHED
                      ? KEEL_THREAD_DETACHED
                      : 0;
@@ -274,122 +293,19 @@ int keel_pthread_getceiling(pthread_t thread, int *ceiling)
     return 0;
 }
 
-/* ---- attributes ---- */
+/* Keel threads are all kernel-scheduled (PTHREAD_SCOPE_SYSTEM), so the
+ * level is only a hint: recorded and reported back, as POSIX allows. */
+static int concurrency_level;
 
-int pthread_attr_init(pthread_attr_t *attr)
+int pthread_setconcurrency(int level)
 {
-    if (!attr)
+    if (level < 0)
         return EINVAL;
-    memset(attr, 0, sizeof(*attr));
-    attr->is_initialized = 1;
-    attr->contentionscope = PTHREAD_SCOPE_SYSTEM;
-    attr->inheritsched = PTHREAD_INHERIT_SCHED;
-    attr->schedpolicy = SCHED_RR; /* the kernel's default policy */
-    attr->schedparam.sched_priority = KEEL_PRIO_DEFAULT;
-    attr->detachstate = PTHREAD_CREATE_JOINABLE;
-    attr->stacksize = KEEL_THREAD_STACK_DEFAULT;
+    __atomic_store_n(&concurrency_level, level, __ATOMIC_RELAXED);
     return 0;
 }
 
-int pthread_attr_destroy(pthread_attr_t *attr)
+int pthread_getconcurrency(void)
 {
-    if (!attr || !attr->is_initialized)
-        return EINVAL;
-    attr->is_initialized = 0;
-    return 0;
-}
-
-/* The kernel maps this much (rounded up to pages) for the thread. */
-int pthread_attr_setstacksize(pthread_attr_t *attr, size_t size)
-{
-    if (!attr || !attr->is_initialized || size < PTHREAD_STACK_MIN ||
-        size > KEEL_THREAD_STACK_MAX)
-        return EINVAL;
-    attr->stacksize = (int)size;
-    return 0;
-}
-
-int pthread_attr_getstacksize(const pthread_attr_t *attr, size_t *size)
-{
-    if (!attr || !attr->is_initialized || !size)
-        return EINVAL;
-    *size = (size_t)attr->stacksize;
-    return 0;
-}
-
-/* The priority must be valid for the attribute's policy. */
-int pthread_attr_setschedparam(pthread_attr_t *attr,
-                               const struct sched_param *param)
-{
-    if (!attr || !attr->is_initialized || !param)
-        return EINVAL;
-    int lo = sched_get_priority_min(attr->schedpolicy);
-    int hi = sched_get_priority_max(attr->schedpolicy);
-    if (lo < 0 || hi < 0 || param->sched_priority < lo ||
-        param->sched_priority > hi)
-        return EINVAL;
-    attr->schedparam = *param;
-    return 0;
-}
-
-int pthread_attr_getschedparam(const pthread_attr_t *attr,
-                               struct sched_param *param)
-{
-    if (!attr || !attr->is_initialized || !param)
-        return EINVAL;
-    *param = attr->schedparam;
-    return 0;
-}
-
-int pthread_attr_setschedpolicy(pthread_attr_t *attr, int policy)
-{
-    if (!attr || !attr->is_initialized)
-        return EINVAL;
-    int err = keel_policy_check(policy);
-    if (err)
-        return err;
-    attr->schedpolicy = policy;
-    return 0;
-}
-
-int pthread_attr_getschedpolicy(const pthread_attr_t *attr, int *policy)
-{
-    if (!attr || !attr->is_initialized || !policy)
-        return EINVAL;
-    *policy = attr->schedpolicy;
-    return 0;
-}
-
-int pthread_attr_setinheritsched(pthread_attr_t *attr, int inherit)
-{
-    if (!attr || !attr->is_initialized ||
-        (inherit != PTHREAD_INHERIT_SCHED && inherit != PTHREAD_EXPLICIT_SCHED))
-        return EINVAL;
-    attr->inheritsched = inherit;
-    return 0;
-}
-
-int pthread_attr_getinheritsched(const pthread_attr_t *attr, int *inherit)
-{
-    if (!attr || !attr->is_initialized || !inherit)
-        return EINVAL;
-    *inherit = attr->inheritsched;
-    return 0;
-}
-
-int pthread_attr_setdetachstate(pthread_attr_t *attr, int state)
-{
-    if (!attr || !attr->is_initialized ||
-        (state != PTHREAD_CREATE_JOINABLE && state != PTHREAD_CREATE_DETACHED))
-        return EINVAL;
-    attr->detachstate = state;
-    return 0;
-}
-
-int pthread_attr_getdetachstate(const pthread_attr_t *attr, int *state)
-{
-    if (!attr || !attr->is_initialized || !state)
-        return EINVAL;
-    *state = attr->detachstate;
-    return 0;
+    return __atomic_load_n(&concurrency_level, __ATOMIC_RELAXED);
 }

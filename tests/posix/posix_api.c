@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <mqueue.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -50,6 +52,10 @@
 #endif
 #if !defined(_POSIX_MONOTONIC_CLOCK) || _POSIX_MONOTONIC_CLOCK <= 0
 #error "_POSIX_MONOTONIC_CLOCK: CLOCK_MONOTONIC works with every clock call"
+#endif
+#if !defined(_POSIX_MEMLOCK) || !defined(_POSIX_MEMLOCK_RANGE) ||              \
+    !defined(_POSIX_FSYNC) || !defined(_POSIX_THREAD_ATTR_STACKADDR)
+#error "mlockall, mlock, fsync and pthread_attr_setstack are provided"
 #endif
 
 static int nchecks, nfailed;
@@ -573,6 +579,60 @@ static void message_queues(void)
     check(mq_unlink(n) == 0, "mq_unlink");
 }
 
+/* Issue 9 item 6: sysconf, memory locking, fsync, more thread
+ * attributes. */
+static void *stack_worker(void *arg)
+{
+    return arg;
+}
+
+static void limits_and_memory(void)
+{
+    check(sysconf(_SC_PAGESIZE) == 4096, "sysconf pagesize");
+    check(sysconf(_SC_NPROCESSORS_ONLN) >= 1, "sysconf processors");
+    check(sysconf(_SC_MEMLOCK) == _POSIX_MEMLOCK, "sysconf option");
+    static char page[4096] __attribute__((aligned(4096)));
+    page[0] = 1;
+    check(mlock(page, sizeof(page)) == 0 && munlock(page, sizeof(page)) == 0,
+          "mlock");
+    check(mlockall(MCL_CURRENT | MCL_FUTURE) == 0 && munlockall() == 0,
+          "mlockall");
+    int fds[2];
+    if (pipe(fds) == 0) {
+        errno = 0;
+        check(fsync(fds[0]) == -1 && errno == EINVAL, "fsync pipe");
+        errno = 0;
+        check(fdatasync(fds[1]) == -1 && errno == EINVAL, "fdatasync pipe");
+        close(fds[0]);
+        close(fds[1]);
+    }
+    pthread_attr_t a;
+    check(pthread_attr_init(&a) == 0, "attr_init");
+    int v = -1;
+    check(pthread_attr_setscope(&a, PTHREAD_SCOPE_SYSTEM) == 0 &&
+              pthread_attr_getscope(&a, &v) == 0 && v == PTHREAD_SCOPE_SYSTEM,
+          "scope");
+    size_t g = 0;
+    check(pthread_attr_setguardsize(&a, 8192) == 0 &&
+              pthread_attr_getguardsize(&a, &g) == 0 && g == 8192,
+          "guardsize");
+    static char stk[16384] __attribute__((aligned(16)));
+    void *addr = NULL;
+    size_t sz = 0;
+    check(pthread_attr_setstack(&a, stk, sizeof(stk)) == 0 &&
+              pthread_attr_getstack(&a, &addr, &sz) == 0 && addr == stk &&
+              sz == sizeof(stk),
+          "stack");
+    pthread_t t;
+    void *r = NULL;
+    check(pthread_create(&t, &a, stack_worker, stk) == 0 &&
+              pthread_join(t, &r) == 0 && r == stk,
+          "thread on its own stack");
+    pthread_attr_destroy(&a);
+    check(pthread_setconcurrency(2) == 0 && pthread_getconcurrency() == 2,
+          "concurrency");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -587,6 +647,7 @@ int main(int argc, char **argv)
     library(self);
     more_library();
     message_queues();
+    limits_and_memory();
     printf("posix_api: %d checks, %d failed\n", nchecks, nfailed);
     fflush(stdout);
     exit(nfailed > 100 ? 100 : nfailed);

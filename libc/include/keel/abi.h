@@ -457,4 +457,36 @@ struct keel_mq_notify {
     uint64_t value; /* sigev_value */
 };
 
+/* ---- threads, memory, files (SYS_mlock, SYS_fsync, SYS_sysinfo) ---- */
+
+/* SYS_mlock (op, addr, len) or (KEEL_MLOCK_ALL, flags): Keel never pages,
+ * so every mapped page is always resident; the calls only validate.
+ * LOCK/UNLOCK: addr page-aligned (-EINVAL), every page of [addr,
+ * addr+len) mapped in the caller (-ENOMEM); len 0 is a no-op. ALL: flags
+ * a non-empty subset of KEEL_MCL_* (-EINVAL). */
+#define KEEL_MLOCK_LOCK 0
+#define KEEL_MLOCK_UNLOCK 1
+#define KEEL_MLOCK_ALL 2
+#define KEEL_MLOCK_UNLOCK_ALL 3
+#define KEEL_MCL_CURRENT 0x1 /* <sys/mman.h> MCL_CURRENT */
+#define KEEL_MCL_FUTURE 0x2  /* <sys/mman.h> MCL_FUTURE */
+
+/* SYS_fsync (fd, datasync 0 or 1): -EBADF for a slot holding no fd,
+ * -EINVAL for a pipe or a device (nothing to synchronise), 0 for a ramfs
+ * file or directory (already as durable as the ramfs gets). */
+
+/* SYS_sysinfo (name): a value >= 0 the kernel alone knows, for sysconf;
+ * -EINVAL for an unknown name. */
+#define KEEL_SYSINFO_NPROCESSORS_CONF 1 /* harts the kernel brought up */
+#define KEEL_SYSINFO_NPROCESSORS_ONLN 2 /* of those, online now */
+#define KEEL_SYSINFO_PAGESIZE 3         /* bytes per page */
+#define KEEL_SYSINFO_OPEN_MAX 4         /* fd slots per process */
+#define KEEL_SYSINFO_THREADS_MAX 5      /* thread slots per process */
+#define KEEL_SYSINFO_CHILD_MAX 6        /* the caller's process quota */
+#define KEEL_SYSINFO_OBJECTS_MAX 7      /* kernel objects the caller may
+                                           hold: its KEEL_POOL_OBJECTS
+                                           quota, at most the pool */
+#define KEEL_SYSINFO_PHYS_PAGES 8       /* pages the allocator manages */
+#define KEEL_SYSINFO_AVPHYS_PAGES 9     /* of those, free now */
+
 #endif

@@ -1,8 +1,9 @@
 /*
  * Keel's wrapper around newlib's <sys/_pthreadtypes.h>: the same types,
  * except the two that Keel's mutexes (libc/src/mutex.c, docs/realtime.md
- * "Mutexes in libc") need larger. newlib's pthread_mutex_t is one 32-bit
- * word, which leaves no room beside the futex word for a type, a
+ * "Mutexes in libc") need larger, and pthread_attr_t, which needs a guard
+ * size newlib's lacks (libc/src/pthread_attr.c). newlib's pthread_mutex_t is
+ * one 32-bit word, which leaves no room beside the futex word for a type, a
  * protocol, a ceiling or a recursion count, and its pthread_mutexattr_t
  * changes its layout with the option macros in force where it is first
  * read (a program and libc could disagree). newlib's compiled library
@@ -19,9 +20,11 @@
 
 #define pthread_mutex_t __newlib_pthread_mutex_t
 #define pthread_mutexattr_t __newlib_pthread_mutexattr_t
+#define pthread_attr_t __newlib_pthread_attr_t
 #include_next <sys/_pthreadtypes.h>
 #undef pthread_mutex_t
 #undef pthread_mutexattr_t
+#undef pthread_attr_t
 
 #if defined(_POSIX_THREADS) || __POSIX_VISIBLE >= 199506
 
@@ -44,6 +47,24 @@ typedef struct {
     int protocol;
     int prio_ceiling;
 } pthread_mutexattr_t;
+
+/*
+ * Thread attributes (libc/src/pthread_attr.c). newlib's fields and names,
+ * in a layout that does not change with the option macros, plus the
+ * guard size. stackaddr is the lowest byte of a caller-supplied stack
+ * (pthread_attr_setstack), NULL for a stack the kernel maps.
+ */
+typedef struct {
+    int is_initialized;
+    void *stackaddr;
+    unsigned long stacksize;
+    int contentionscope;
+    int inheritsched;
+    int schedpolicy;
+    struct sched_param schedparam;
+    int detachstate;
+    unsigned long guardsize;
+} pthread_attr_t;
 
 #undef _PTHREAD_MUTEX_INITIALIZER
 #define _PTHREAD_MUTEX_INITIALIZER                                             \

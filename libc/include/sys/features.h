@@ -10,7 +10,14 @@
  *  _POSIX_THREAD_ATTR_STACKSIZE  pthread_attr_setstacksize/getstacksize;
  *  _POSIX_MONOTONIC_CLOCK        CLOCK_MONOTONIC in clock_gettime,
  *                                clock_getres and clock_nanosleep
- *                                (clock_settime refuses it: EINVAL).
+ *                                (clock_settime refuses it: EINVAL);
+ *  _POSIX_THREAD_ATTR_STACKADDR  pthread_attr_setstack/getstack;
+ *  _POSIX_MEMLOCK                mlockall/munlockall (<sys/mman.h>);
+ *  _POSIX_MEMLOCK_RANGE          mlock/munlock (Keel never pages: every
+ *                                mapped page is always resident);
+ *  _POSIX_FSYNC                  fsync (the ramfs lives in memory).
+ * sysconf answers each option's _SC_ name with these values (and -1 for
+ * every option not defined here).
  *
  * newlib gates the declarations of the functions Keel does provide
  * (pthread_create, sched_yield, clock_gettime, nanosleep, ...) on the
@@ -31,6 +38,18 @@
 #endif
 #ifndef _POSIX_MONOTONIC_CLOCK
 #define _POSIX_MONOTONIC_CLOCK 200809L
+#endif
+#ifndef _POSIX_THREAD_ATTR_STACKADDR
+#define _POSIX_THREAD_ATTR_STACKADDR 200809L
+#endif
+#ifndef _POSIX_MEMLOCK
+#define _POSIX_MEMLOCK 200809L
+#endif
+#ifndef _POSIX_MEMLOCK_RANGE
+#define _POSIX_MEMLOCK_RANGE 200809L
+#endif
+#ifndef _POSIX_FSYNC
+#define _POSIX_FSYNC 200809L
 #endif
 /* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
  * <pthread.h> both include this file. One page: the kernel maps stacks in

@@ -1,0 +1,59 @@
+/*
+ * Keel's <limits.h>: newlib's, plus what POSIX puts here and newlib's
+ * riscv64-unknown-elf build leaves out: the _POSIX_* minimum values every
+ * conforming system must meet, and Keel's own invariant limits where
+ * they are fixed at build time. Limits that depend on the running system
+ * (processors, pages, quotas) come from sysconf (libc/src/sysconf.c).
+ */
+#ifndef KEEL_LIMITS_H
+#define KEEL_LIMITS_H
+
+#include_next <limits.h>
+#include <sys/features.h>
+
+/* POSIX.1-2008 minimum values (<limits.h> "Minimum Values"). */
+#define _POSIX_AIO_LISTIO_MAX 2
+#define _POSIX_AIO_MAX 1
+#define _POSIX_ARG_MAX 4096
+#define _POSIX_CHILD_MAX 25
+#define _POSIX_CLOCKRES_MIN 20000000
+#define _POSIX_DELAYTIMER_MAX 32
+#define _POSIX_HOST_NAME_MAX 255
+#define _POSIX_LINK_MAX 8
+#define _POSIX_LOGIN_NAME_MAX 9
+#define _POSIX_MAX_CANON 255
+#define _POSIX_MAX_INPUT 255
+#define _POSIX_MQ_OPEN_MAX 8
+#define _POSIX_MQ_PRIO_MAX 32
+#define _POSIX_NAME_MAX 14
+#define _POSIX_NGROUPS_MAX 8
+#define _POSIX_OPEN_MAX 20
+#define _POSIX_PATH_MAX 256
+#define _POSIX_PIPE_BUF 512
+#define _POSIX_RE_DUP_MAX 255
+#define _POSIX_RTSIG_MAX 8
+#define _POSIX_SEM_NSEMS_MAX 256
+#define _POSIX_SEM_VALUE_MAX 32767
+#define _POSIX_SIGQUEUE_MAX 32
+#define _POSIX_SSIZE_MAX 32767
+#define _POSIX_STREAM_MAX 8
+#define _POSIX_SYMLOOP_MAX 8
+#define _POSIX_THREAD_DESTRUCTOR_ITERATIONS 4
+#define _POSIX_THREAD_KEYS_MAX 128
+#define _POSIX_THREAD_THREADS_MAX 64
+#define _POSIX_TIMER_MAX 32
+#define _POSIX_TTY_NAME_MAX 9
+#define _POSIX_TZNAME_MAX 6
+
+/* Keel's invariant limits. PTHREAD_STACK_MIN is in <sys/features.h>
+ * (newlib's <pthread.h> wants it too). A process has 32 thread slots,
+ * the main thread's included: fewer than _POSIX_THREAD_THREADS_MAX
+ * (docs/posix.md says so). */
+#ifndef PTHREAD_THREADS_MAX
+#define PTHREAD_THREADS_MAX 32
+#endif
+#ifndef SSIZE_MAX
+#define SSIZE_MAX LONG_MAX
+#endif
+
+#endif
