@@ -119,6 +119,8 @@ struct hart {
     spinlock_t sleep_lock;
     struct timerq sleepers; /* timer nodes by deadline (sleep_lock) */
     uint64_t slice_end;     /* timer tick when the RR slice ends */
+    uint64_t timer_armed;   /* what this hart's timer is set to (own hart) */
+    uint64_t spin_hints;    /* spin_wait_hint calls that armed it (own) */
     volatile bool online;
     bool ran_user;
     uint64_t ticks_idle;

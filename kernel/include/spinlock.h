@@ -53,13 +53,30 @@ static inline void spin_count(int delta)
 }
 #endif
 
+/* A hart that has spun SPIN_HINT_EVERY times on a held lock (or on
+ * another hart's outgoing thread) calls spin_wait_hint (sched/timer.c):
+ * it arms its own timer a moment ahead, which under QEMU's round-robin
+ * TCG ends the spinning vCPU's turn so the lock holder gets to run
+ * (docs/performance.md "Four harts"). Off the uncontended path. */
+#define SPIN_HINT_EVERY 1024u
+void spin_wait_hint(void);
+void spin_lock_contended(spinlock_t *l); /* spins until it has l */
+
 /* Test-and-test-and-set with acquire/release ordering; inline because
  * every syscall's cap lookup takes one. */
 static inline void spin_lock(spinlock_t *l)
 {
-    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-            ;
+    if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE),
+                         0)) {
+        /* The slow path through a wrapper that saves every register it
+         * uses (spinlock.c): to the compiler this is no call, so callers
+         * keep their leaf-function code. */
+        register spinlock_t *t1 __asm__("t1") = l;
+        __asm__ volatile("jal t0, spin_lock_contended_asm"
+                         :
+                         : "r"(t1)
+                         : "t0", "memory");
+    }
     uintptr_t tp;
     __asm__("mv %0, tp" : "=r"(tp));
     l->owner = tp;

@@ -362,8 +362,11 @@ bool sched_wake(struct thread *t)
     /* Let it finish switching out on its old hart before anyone may pick
      * it (S7): then a thread on a run queue is never on a hart's stack
      * unless it is that hart's own outgoing thread. No lock is held. */
-    while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+    for (unsigned n = 0; __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);) {
         cpu_relax();
+        if (++n % SPIN_HINT_EVERY == 0)
+            spin_wait_hint(); /* spinlock.h */
+    }
     TEST_HOOK();
     make_ready(t);
     return true;
@@ -444,8 +447,11 @@ static void slice_start(struct hart *h)
 
 static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
 {
-    while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+    for (unsigned n = 0; __atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE);) {
         cpu_relax();
+        if (++n % SPIN_HINT_EVERY == 0)
+            spin_wait_hint(); /* spinlock.h */
+    }
     /* CPU time: cur stops, next starts, at one reading of the clock
      * (before next->on_cpu is set: the previous hart's switch-out store
      * to next's word happened before it cleared on_cpu). */

@@ -83,8 +83,44 @@ void timer_program(void)
     if (first)
         next = MIN(next, first->deadline);
     spin_unlock(&h->sleep_lock);
+    h->timer_armed = next;
     sbi_set_timer(next);
     csr_set(sie, SIE_STIE);
+}
+
+/*
+ * Called by a hart spinning for a lock or for another hart's outgoing
+ * thread, every SPIN_HINT_EVERY rounds (spinlock.h), interrupts off. It
+ * arms this hart's timer SPIN_HINT_NS ahead unless something nearer is
+ * armed (an armed time already past counts as nothing: that interrupt
+ * is pending and cannot be taken while spinning).
+ *
+ * Why: QEMU's single-threaded TCG runs the harts in turns, and under
+ * -icount a turn lasts until the next virtual timer event (at most
+ * QEMU's 100 ms kick period, shared among the harts). A hart whose turn
+ * ended inside a critical section leaves every hart that wants its lock
+ * spinning, interrupts off, for a whole turn each; a spinning hart arms
+ * no timers, so the turns grow to 25 ms and the lock was held for up to
+ * 183 ms of virtual time (docs/performance.md "Four harts"). Arming a
+ * timer makes QEMU end the current turn and bounds the next ones, so the
+ * holder runs again within microseconds. On hardware it costs one SBI
+ * call per SPIN_HINT_EVERY spins and one tick with nothing due, taken at
+ * the next window (sched_tick re-arms the real next event).
+ */
+#define SPIN_HINT_NS 2000u
+
+void spin_wait_hint(void)
+{
+    struct hart *h = this_hart();
+    if (h < harts || h >= harts + MAX_HARTS)
+        return; /* tp not set up yet (early boot) */
+    uint64_t now = rdtime();
+    uint64_t soon = now + timebase_hz * SPIN_HINT_NS / 1000000000ull + 1;
+    if (h->timer_armed > soon || h->timer_armed <= now) {
+        h->timer_armed = soon;
+        h->spin_hints++;
+        sbi_set_timer(soon);
+    }
 }
 
 void sched_tick(void)

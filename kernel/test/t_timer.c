@@ -252,3 +252,56 @@ KTEST(timer_arm_queued_node_panics)
     KT_CHECK(!ktest_expect_panic(arm_twice, NULL)); /* unqueued: fine */
     KT_CHECK(timer_cancel(&twice));
 }
+
+/* spin_wait_hint (timer.c): a hart spinning on a held lock arms its own
+ * timer a moment ahead (under QEMU's round-robin TCG that ends its turn,
+ * so the holder runs). The holder here waits until the spinner's hart
+ * counts a hint, with its timer armed within the hint's reach, and only
+ * then lets go. (The 10 s bound only keeps a failure from hanging.) */
+static spinlock_t hint_lock = SPINLOCK_INIT("ktest_hint");
+static volatile int hint_hart = -1, hint_got;
+
+static void hint_spinner(void *arg)
+{
+    (void)arg;
+    WRITE_ONCE(hint_hart, this_hart()->id);
+    spin_lock(&hint_lock); /* held by the test: spins */
+    hint_got = 1;
+    spin_unlock(&hint_lock);
+}
+
+KTEST(spin_wait_arms_timer_soon)
+{
+    if (nharts < 2) {
+        printk("    (one hart: skipped)\n");
+        return;
+    }
+    hint_hart = -1;
+    hint_got = 0;
+    uint64_t before[MAX_HARTS];
+    for (int i = 0; i < nharts; i++)
+        before[i] = READ_ONCE(harts[i].spin_hints);
+    spin_lock(&hint_lock);
+    KT_CHECK(kthread_create(hint_spinner, NULL, KEEL_PRIO_DEFAULT + 1));
+    uint64_t end = time_now_ticks() + ns_to_ticks(10000000000ull);
+    int hh = -1;
+    bool hinted = false, near = false;
+    while (!hinted && time_now_ticks() < end) {
+        hh = READ_ONCE(hint_hart);
+        if (hh >= 0 && hh != this_hart()->id &&
+            READ_ONCE(harts[hh].spin_hints) != before[hh]) {
+            hinted = true;
+            /* its timer now fires soon, not at its old event */
+            near = READ_ONCE(harts[hh].timer_armed) <=
+                   time_now_ticks() + ns_to_ticks(1000000ull);
+        }
+        cpu_relax();
+    }
+    KT_CHECK(!hint_got); /* still spinning until we let go */
+    spin_unlock(&hint_lock);
+    KT_CHECK(hh >= 0 && hh != this_hart()->id);
+    KT_CHECK(hinted);
+    KT_CHECK(near);
+    while (!READ_ONCE(hint_got))
+        schedule();
+}
