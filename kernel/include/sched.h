@@ -229,6 +229,10 @@ extern void (*volatile sched_test_hook)(void);
 /* Test hook: called in make_ready after the target hart is chosen and
  * before t is queued (t->slock held). */
 extern void (*volatile sched_test_place_hook)(struct thread *t);
+/* Test hook: called in schedule() after the pick, before the switch from
+ * cur to next (no lock held). */
+extern void (*volatile sched_test_pick_hook)(struct thread *cur,
+                                             struct thread *next);
 #endif
 
 #ifdef KEEL_LOCKCHECK

@@ -71,7 +71,9 @@
  * kicked hart finds it; an idle hart never waits in wfi while any run
  * queue holds a thread. The loads are read again after the thread is
  * queued (a fence on each side with the idle loop), so a hart that went
- * idle while the waker chose its queue is kicked too. A thread still on another
+ * idle while the waker chose its queue is kicked too; symmetrically a hart
+ * looks at the queues again once its new thread is h->cur (recheck_queues),
+ * so a thread queued while it picked is not missed. A thread still on another
  * hart's stack (on_cpu) is only pulled by a hart whose own outgoing thread is
  * not queued, so two harts never wait for each other's outgoing thread.
  */
@@ -88,6 +90,12 @@ int nharts;
 #ifdef KEEL_KTEST
 void (*volatile sched_test_hook)(void);
 void (*volatile sched_test_place_hook)(struct thread *t);
+void (*volatile sched_test_pick_hook)(struct thread *cur, struct thread *next);
+#define TEST_PICK_HOOK(c, n)                                                   \
+    do {                                                                       \
+        if (sched_test_pick_hook)                                              \
+            sched_test_pick_hook(c, n);                                        \
+    } while (0)
 #define TEST_PLACE_HOOK(t)                                                     \
     do {                                                                       \
         if (sched_test_place_hook)                                             \
@@ -103,6 +111,9 @@ void (*volatile sched_test_place_hook)(struct thread *t);
     do {                                                                       \
     } while (0)
 #define TEST_PLACE_HOOK(t)                                                     \
+    do {                                                                       \
+    } while (0)
+#define TEST_PICK_HOOK(c, n)                                                   \
     do {                                                                       \
     } while (0)
 #endif
@@ -381,6 +392,35 @@ static bool remote_better(struct hart *self, int mine)
     return false;
 }
 
+/* Once this hart's running priority is set (at the end of a switch, or
+ * when it keeps its thread, which may have lowered itself), look at every
+ * queue again, our own included. A thread queued while we picked was
+ * missed both by our pick (it read that queue before the thread was
+ * there) and by its waker's kick (which read our old priority: h->cur is
+ * stored only at the switch, after the pick); the waker stores the queue
+ * and then loads h->cur, we store h->cur and then load the queues, so
+ * with a fence on each side at least one of us sees the other. If a
+ * queued thread outranks what we now run, we reschedule (need_resched,
+ * taken at the next preemption point or return to user), and that pick
+ * takes it. Not for the idle thread: the idle loop makes its own last
+ * look before wfi. */
+static void recheck_queues(struct hart *h)
+{
+    struct thread *cur = h->cur;
+    if (cur->is_idle)
+        return;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    int mine = READ_ONCE(cur->prio);
+    for (int i = 0; i < nharts; i++) {
+        if (rq_top(&harts[i].rq) > mine) {
+            PL_KICK(h->id);
+            h->need_resched = 1;
+            h->need_resched_preempt = 1;
+            return;
+        }
+    }
+}
+
 /* Pull the best thread of any queue if it outranks `mine` (the best
  * priority on our own queue, -1 if empty). */
 static struct thread *pull(struct hart *self, int mine, bool oncpu_ok)
@@ -509,6 +549,8 @@ void sched_finish_switch(void)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         kick_for(READ_ONCE(prev->prio), h);
     }
+    if (nharts > 1)
+        recheck_queues(h);
     PL_BUSY(-1); /* schedule_common's, once the requeued prev is kicked for */
 }
 
@@ -585,9 +627,12 @@ static void schedule_common(bool requeue_front)
         } else if (edf_rearm_hook(h)) {
             timer_program(); /* its budget or a replenishment moved */
         }
+        if (nharts > 1)
+            recheck_queues(h);
         PL_BUSY(-1);
         return;
     }
+    TEST_PICK_HOOK(cur, next);
     switch_to(h, cur, next);
 }
 

@@ -7,8 +7,10 @@
  * and in a quiet sample no queued thread may outrank a running one.
  *
  * place_invariant_sampled_under_load: LOAD threads at priorities
- * 21..26 (FIFO and RR) spin for a while and sleep for a while, so
- * threads keep waking, preempting and being requeued on every hart; the
+ * 21..26 (FIFO and RR) spin for a while and sleep or yield for a while,
+ * and some lower and raise their own priority by 4 as they run, so
+ * threads keep waking, preempting, being requeued and being pulled on
+ * every hart; the
  * test's own thread (FIFO 40, above them all) takes samples until it has
  * QUIET_WANT quiet ones (or MAX_SAMPLES in all) and checks that none was
  * a violation. Transient states are excused by the kernel's own
@@ -35,9 +37,23 @@ static void *load_main(void *arg)
     long i = (long)arg;
     struct timespec ts = {0, (50 + 37 * i) * 1000};
     unsigned long spin = 20000 + 15000 * (unsigned long)(i % 5);
+    int policy;
+    struct sched_param sp;
+    pthread_getschedparam(pthread_self(), &policy, &sp);
+    int base = sp.sched_priority;
     while (!load_stop) {
         for (volatile unsigned long k = 0; k < spin; k++)
             ;
+        if (i % 4 == 1) {
+            /* lower itself and go on running, then rise again: its hart
+             * must pull any better thread at once, and give it back */
+            sp.sched_priority = base - 4;
+            pthread_setschedparam(pthread_self(), policy, &sp);
+            for (volatile unsigned long k = 0; k < spin; k++)
+                ;
+            sp.sched_priority = base;
+            pthread_setschedparam(pthread_self(), policy, &sp);
+        }
         if (i % 3 == 2)
             sched_yield();
         else
