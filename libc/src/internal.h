@@ -123,7 +123,29 @@ struct keel_tcb {
     int32_t pp_n;
     int32_t pp_policy, pp_prio;
     int32_t pp_ceiling[KEEL_PP_MAX];
+    /* Cancellation (cancel.c): KEEL_CANCEL_* bits, atomic; the cleanup
+     * handlers, innermost first (only the thread itself). */
+    uint32_t cancel;
+    struct _pthread_cleanup_context *cleanup;
 };
+
+#define KEEL_CANCEL_DISABLE 0x1 /* PTHREAD_CANCEL_DISABLE */
+#define KEEL_CANCEL_ASYNC 0x2   /* PTHREAD_CANCEL_ASYNCHRONOUS */
+#define KEEL_CANCEL_PENDING 0x4 /* a request arrived */
+#define KEEL_CANCEL_ACTING 0x8  /* exiting because of one */
+
+/* cancel.c. A cancellation point: exits with PTHREAD_CANCELED when a
+ * request is pending and cancellation is enabled. */
+void __keel_cancel_point(void);
+/* pthread_create enters a new thread (slot) before returning it; the
+ * thread leaves in pthread_exit (self: its lock id). */
+struct keel_tcb;
+void __keel_cancel_register(long slot, struct keel_tcb *t);
+void __keel_cancel_unregister(struct keel_tcb *t, uint32_t self);
+/* pthread_join: the slot's exited thread is gone. */
+void __keel_cancel_forget(long slot);
+/* Runs and pops every cleanup handler of t (the calling thread). */
+void __keel_cleanup_run_all(struct keel_tcb *t);
 
 /* The main thread's block; crt0 points tp at it before any C runs. */
 extern struct keel_tcb __keel_main_tcb;

@@ -36,12 +36,15 @@ int munlockall(void)
     return (int)keel_ret(keel_sc1(SYS_mlock, KEEL_MLOCK_UNLOCK_ALL));
 }
 
+/* fsync and fdatasync are cancellation points (cancel.c). */
 int fsync(int fd)
 {
+    __keel_cancel_point();
     return (int)keel_ret(keel_sc2(SYS_fsync, fd, 0));
 }
 
 int fdatasync(int fd)
 {
+    __keel_cancel_point();
     return (int)keel_ret(keel_sc2(SYS_fsync, fd, 1));
 }

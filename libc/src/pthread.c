@@ -32,12 +32,36 @@ struct keel_thread {
     void *arg;
     int32_t go;      /* GO_WAIT until the creator has set the priority */
     void *stack_top; /* pthread_attr_setstack's stack, else NULL */
+    uint32_t reg;    /* REG_*: entered in cancel.c's table yet? */
     struct _reent reent;
 };
 
 #define GO_WAIT 0
 #define GO_RUN 1
 #define GO_ABANDON (-1) /* the creator failed to apply attr: exit at once */
+
+/* t->reg: the creator enters the thread in cancel.c's table after
+ * SYS_thread_create returns; a thread that exits first waits for that
+ * (REG_WAITING), so the creator never enters a freed block. */
+#define REG_NONE 0
+#define REG_DONE 1
+#define REG_WAITING 2
+
+static void reg_done(struct keel_thread *t)
+{
+    if (!keel_cas_rel(&t->reg, REG_NONE, REG_DONE)) {
+        __atomic_store_n(&t->reg, REG_DONE, __ATOMIC_RELEASE);
+        keel_futex(&t->reg, KEEL_FUTEX_WAKE, 1, NULL);
+    }
+}
+
+static void reg_wait(struct keel_thread *t)
+{
+    if (!keel_cas_acq(&t->reg, REG_NONE, REG_WAITING))
+        return; /* REG_DONE already */
+    while (__atomic_load_n(&t->reg, __ATOMIC_ACQUIRE) != REG_DONE)
+        keel_futex(&t->reg, KEEL_FUTEX_WAIT, REG_WAITING, NULL);
+}
 
 void __keel_thread_main(struct keel_thread *t) __attribute__((noreturn));
 /* thread_entry.S: calls fn(t) on the stack below top; never returns. */
@@ -86,12 +110,15 @@ void __keel_thread_main(struct keel_thread *t)
 void pthread_exit(void *retval)
 {
     struct keel_tcb *tc = keel_tcb();
+    __keel_cleanup_run_all(tc);
     /* free() takes malloc's lock, which needs a control block; this one
      * outlives the block being freed (function scope: tp keeps pointing
      * at it until the thread is gone). */
     struct keel_tcb last;
     if (tc != &__keel_main_tcb) {
         struct keel_thread *t = (struct keel_thread *)tc;
+        reg_wait(t);
+        __keel_cancel_unregister(tc, tc->id);
         _reclaim_reent(&t->reent);
         last = (struct keel_tcb){
             .reent = _global_impure_ptr, .id = tc->id, .slot = tc->slot};
@@ -165,6 +192,9 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     t->tcb.id = 0; /* the thread sets id and slot before taking a lock */
     t->tcb.slot = -1;
     t->tcb.pp_n = 0;
+    t->tcb.cancel = 0;
+    t->tcb.cleanup = NULL;
+    t->reg = REG_NONE;
     t->fn = fn;
     t->arg = arg;
     t->go = explicit ? GO_WAIT : GO_RUN;
@@ -196,12 +226,18 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
         if (r >= 0) /* r is the thread's token */
             r = keel_sc3(SYS_thread_setschedparam, r, policy, prio);
         if (r < 0) {
+            reg_done(t); /* not entered: it exits at once */
             go_set(t, GO_ABANDON);
             if (!flags) /* a detached one frees its slot itself */
                 join_slot(slot, NULL);
             return keel_err(r);
         }
+        __keel_cancel_register(slot, &t->tcb);
+        reg_done(t);
         go_set(t, GO_RUN);
+    } else {
+        __keel_cancel_register(slot, &t->tcb);
+        reg_done(t);
     }
     *thread = (pthread_t)slot;
     return 0;
@@ -210,9 +246,15 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 int pthread_join(pthread_t thread, void **retval)
 {
     uint64_t v = 0;
-    long r = join_slot((long)thread, &v);
+    long r;
+    /* A cancellation point: before waiting and when interrupted. */
+    do {
+        __keel_cancel_point();
+        r = keel_sc2(SYS_thread_join, (long)thread, (long)&v);
+    } while (r == -EINTR);
     if (r < 0)
         return keel_err(r);
+    __keel_cancel_forget((long)thread);
     if (retval)
         *retval = (void *)(uintptr_t)v;
     return 0;

@@ -29,6 +29,30 @@ _Static_assert(SEEK_SET == KEEL_SEEK_SET && SEEK_CUR == KEEL_SEEK_CUR &&
                    SEEK_END == KEEL_SEEK_END,
                "lseek whence");
 
+/*
+ * read and write are cancellation points (cancel.c); newlib's stdio calls
+ * _read/_write directly (through _read_r/_write_r) while it holds a
+ * stream's lock, which a thread leaving there would never release, so
+ * only these POSIX entry points check for a pending request.
+ */
+ssize_t read(int fd, void *buf, size_t n)
+{
+    __keel_cancel_point();
+    long r = keel_sc3(SYS_read, fd, (long)buf, (long)n);
+    if (r == -EINTR)
+        __keel_cancel_point();
+    return keel_ret(r);
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+    __keel_cancel_point();
+    long r = keel_sc3(SYS_write, fd, (long)buf, (long)n);
+    if (r == -EINTR)
+        __keel_cancel_point();
+    return keel_ret(r);
+}
+
 _ssize_t _read(int fd, void *buf, size_t n)
 {
     return keel_ret(keel_sc3(SYS_read, fd, (long)buf, (long)n));

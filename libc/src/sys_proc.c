@@ -59,7 +59,11 @@ pid_t getpgrp(void)
 
 pid_t waitpid(pid_t pid, int *status, int options)
 {
-    return (pid_t)keel_ret(keel_sc3(SYS_waitpid, pid, (long)status, options));
+    __keel_cancel_point(); /* a cancellation point (cancel.c) */
+    long r = keel_sc3(SYS_waitpid, pid, (long)status, options);
+    if (r == -EINTR)
+        __keel_cancel_point();
+    return (pid_t)keel_ret(r);
 }
 
 /* newlib's wait() lands here. */

@@ -37,7 +37,10 @@ int clock_gettime(clockid_t clock, struct timespec *tp)
  * only ever zeroed: the kernel reports no remaining time. */
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
+    __keel_cancel_point(); /* a cancellation point (cancel.c) */
     long r = keel_sc1(SYS_nanosleep, (long)req);
+    if (r == -EINTR)
+        __keel_cancel_point();
     if (r < 0)
         return (int)keel_ret(r);
     if (rem) {
@@ -53,8 +56,11 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
                     struct timespec *rem)
 {
+    __keel_cancel_point();
     long r = keel_sc6(SYS_clock_nanosleep, (long)clock, (long)flags, (long)req,
                       (long)rem, 0, 0);
+    if (r == -EINTR)
+        __keel_cancel_point();
     return r < 0 ? (int)-r : 0;
 }
 

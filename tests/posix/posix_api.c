@@ -586,6 +586,39 @@ static void *stack_worker(void *arg)
     return arg;
 }
 
+static volatile int cancel_go, cancel_cleaned;
+
+static void cancel_cleanup(void *arg)
+{
+    (void)arg;
+    cancel_cleaned = 1;
+}
+
+static void *cancel_target(void *arg)
+{
+    int old = -1;
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+    pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &old);
+    pthread_cleanup_push(cancel_cleanup, NULL);
+    while (!cancel_go)
+        sched_yield();
+    pthread_testcancel();
+    pthread_cleanup_pop(0);
+    return arg;
+}
+
+static void cancellation(void)
+{
+    pthread_t t;
+    void *r = NULL;
+    check(pthread_create(&t, NULL, cancel_target, NULL) == 0 &&
+              pthread_cancel(t) == 0,
+          "pthread_cancel");
+    cancel_go = 1;
+    check(pthread_join(t, &r) == 0 && r == PTHREAD_CANCELED && cancel_cleaned,
+          "cancelled at pthread_testcancel, cleanup ran");
+}
+
 static void limits_and_memory(void)
 {
     check(sysconf(_SC_PAGESIZE) == 4096, "sysconf pagesize");
@@ -648,6 +681,7 @@ int main(int argc, char **argv)
     more_library();
     message_queues();
     limits_and_memory();
+    cancellation();
     printf("posix_api: %d checks, %d failed\n", nchecks, nfailed);
     fflush(stdout);
     exit(nfailed > 100 ? 100 : nfailed);

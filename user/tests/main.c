@@ -72,7 +72,7 @@ static const struct utest *const tables[] = {
     ut_rtbound_tests,                          /* issue 8 items 1, 2 */
     ut_mq_tests,                               /* issue 9: message queues */
     ut_attr_tests,         ut_sysconf_tests,   /* issue 9 item 6 */
-    ut_mlock_tests,                            /* issue 9 item 6 */
+    ut_mlock_tests,        ut_cancel_tests,    /* issue 9 item 6 */
 };
 
 static const struct ut_mode *const mode_tables[] = {

@@ -292,6 +292,7 @@ extern const struct utest ut_mq_tests[]; /* issue 9: message queues */
 extern const struct utest ut_attr_tests[];       /* issue 9 item 6 */
 extern const struct utest ut_sysconf_tests[];    /* issue 9 item 6 */
 extern const struct utest ut_mlock_tests[];      /* issue 9 item 6 */
+extern const struct utest ut_cancel_tests[];     /* issue 9 item 6 */
 
 extern const struct ut_mode ut_attr_modes[]; /* issue 9 item 6 */
 extern const struct ut_mode ut_tty_modes[];
