@@ -334,11 +334,15 @@ void timer_sleep_cancel(struct thread *t);
  * owner serializes them; for a sleeping thread, the thread itself).
  * O(log n) each. At most TIMER_HART_CAP nodes per hart.
  */
-#define TIMER_HART_CAP MAX_THREADS
+/* Room for every thread's sleep and every POSIX timer (ktimer.c). */
+#define TIMER_HART_CAP (MAX_THREADS + KEEL_TIMERS_MAX)
 #define TIMER_EXPIRE_BATCH 16 /* nodes popped per timer interrupt */
 void timer_init_hart(struct hart *h);
 void timer_arm(struct timer_node *tn, uint64_t deadline, timer_fire_fn fire);
 bool timer_cancel(struct timer_node *tn);
+/* From inside tn's fire only: queue tn again on this hart at deadline
+ * (a periodic timer's next expiry; ktimer.c). */
+void timer_rearm_in_fire(struct timer_node *tn, uint64_t deadline);
 void timer_program(void); /* arm this hart's next timer event */
 
 #endif

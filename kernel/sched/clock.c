@@ -24,6 +24,7 @@
  */
 #include "../include/proc.h"
 #include "../include/sched.h"
+#include "../include/ktimer.h"
 
 #define NSEC 1000000000ull
 
@@ -34,6 +35,7 @@ static struct waitq realtime_waiters;
 void clock_init(void)
 {
     waitq_init(&realtime_waiters, "clock_nanosleep");
+    ktimer_init();
 }
 
 void time_set_realtime(uint64_t ns)
@@ -42,6 +44,7 @@ void time_set_realtime(uint64_t ns)
     __atomic_store_n(&realtime_offset, ns - time_now_ns(), __ATOMIC_RELAXED);
     spin_unlock(&realtime_lock);
     waitq_wake_all(&realtime_waiters);
+    ktimer_realtime_changed(); /* absolute CLOCK_REALTIME timers follow */
 }
 
 uint64_t time_realtime_ns(void)

@@ -25,6 +25,7 @@
 #include "../arch/sbi.h"
 #include "timerq.h"
 #include "edf_hooks.h"
+#include "../include/ktimer.h"
 
 uint64_t timebase_hz = 10000000; /* from the device tree */
 const char sched_sleep_wchan[] = "nanosleep";
@@ -134,13 +135,17 @@ void sched_tick(void)
             break;
         tn->fire(tn);
         /* Still under sleep_lock: a timer_cancel that saw this hart as
-         * the owner returns only after fire is done (see timer_cancel). */
-        __atomic_store_n(&tn->owner, -1, __ATOMIC_RELEASE);
+         * the owner returns only after fire is done (see timer_cancel).
+         * A fire that queued its node again (timer_rearm_in_fire) keeps
+         * this hart as the owner. */
+        if (!timer_node_queued(tn))
+            __atomic_store_n(&tn->owner, -1, __ATOMIC_RELEASE);
     }
     /* More due nodes left: timer_program arms a deadline already past,
      * so the interrupt comes again as soon as interrupts are on. */
     spin_unlock(&h->sleep_lock);
-    edf_tick(h); /* charge the deadline thread, replenish */
+    ktimer_deliver_deferred(h->id); /* POSIX timers' notifications */
+    edf_tick(h);                    /* charge the deadline thread, replenish */
     struct thread *cur = h->cur;
     if (!cur->is_idle && cur->policy == KEEL_SCHED_RR && now >= h->slice_end)
         h->need_resched = 1;
@@ -180,6 +185,15 @@ bool timer_cancel(struct timer_node *tn)
         spin_unlock(&harts[sh].sleep_lock);
     }
     return was;
+}
+
+void timer_rearm_in_fire(struct timer_node *tn, uint64_t deadline)
+{
+    struct hart *h = this_hart();
+    KASSERT(spin_held(&h->sleep_lock) && tn->owner == h->id);
+    /* Room for every timer object too (TIMER_HART_CAP). */
+    if (!timerq_insert(&h->sleepers, tn, deadline))
+        panic("timer_rearm_in_fire: hart %d's timer queue is full", h->id);
 }
 
 static void timer_wake_thread(struct timer_node *tn)

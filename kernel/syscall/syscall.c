@@ -35,7 +35,8 @@
     X(stat) X(mkdir) X(rmdir) X(chdir) X(getcwd)                               \
     X(futex)                                                                   \
     X(mq_open) X(mq_unlink) X(mq_send) X(mq_receive) X(mq_ctl)                 \
-    X(mlock) X(fsync) X(sysinfo)
+    X(mlock) X(fsync) X(sysinfo)                                               \
+    X(timer_create) X(timer_settime) X(timer_gettime) X(timer_ctl)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

@@ -1,11 +1,11 @@
 /*
  * Keel's <time.h>: newlib's, read with the option gates it needs to
  * declare what Keel's libc provides (clock_gettime, clock_getres,
- * clock_settime and nanosleep behind _POSIX_TIMERS, clock_nanosleep
- * behind _POSIX_CLOCK_SELECTION), which are switched off again
- * afterwards: Keel provides neither option in full (no timer_* yet; no
- * condition variables for pthread_condattr_setclock), see
- * <sys/features.h> and docs/posix.md. _POSIX_MONOTONIC_CLOCK is
+ * clock_settime, nanosleep and timer_create, timer_settime,
+ * timer_gettime, timer_getoverrun, timer_delete with struct itimerspec
+ * and TIMER_ABSTIME behind _POSIX_TIMERS; clock_nanosleep behind
+ * _POSIX_CLOCK_SELECTION), which are switched off again afterwards
+ * unless <sys/features.h> announces them (docs/posix.md). _POSIX_MONOTONIC_CLOCK is
  * announced there (CLOCK_MONOTONIC works with every clock call).
  */
 #ifndef KEEL_TIME_H

@@ -431,6 +431,25 @@ static void clocks(void)
     check(difftime(now, now) == 0.0, "difftime");
 }
 
+/* POSIX timers (issue 9): a one-shot SIGEV_NONE timer on each clock. */
+static void timers(void)
+{
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_NONE;
+    timer_t t;
+    check(timer_create(CLOCK_MONOTONIC, &ev, &t) == 0, "timer_create");
+    struct itimerspec its = {{0, 0}, {0, 3000000}}, cur;
+    check(timer_settime(t, 0, &its, NULL) == 0, "timer_settime");
+    check(timer_gettime(t, &cur) == 0 && cur.it_value.tv_sec == 0 &&
+              cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 3000000,
+          "timer_gettime");
+    check(timer_getoverrun(t) == 0, "timer_getoverrun");
+    check(timer_delete(t) == 0, "timer_delete");
+    errno = 0;
+    check(timer_gettime(t, &cur) == -1 && errno == EINVAL, "deleted timer");
+}
+
 /* ---- newlib's stdio, stdlib, string ---- */
 
 static int cmp_int(const void *x, const void *y)
@@ -677,6 +696,7 @@ int main(int argc, char **argv)
     processes(self);
     threads();
     clocks();
+    timers();
     library(self);
     more_library();
     message_queues();

@@ -73,6 +73,7 @@ static const struct utest *const tables[] = {
     ut_mq_tests,                               /* issue 9: message queues */
     ut_attr_tests,         ut_sysconf_tests,   /* issue 9 item 6 */
     ut_mlock_tests,        ut_cancel_tests,    /* issue 9 item 6 */
+    ut_timer_tests,                            /* issue 9 item 2 (timers) */
 };
 
 static const struct ut_mode *const mode_tables[] = {
@@ -82,7 +83,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_sched_modes,   ut_quota_tree_modes, ut_intro_modes,     ut_tty_modes,
     ut_cwd_modes,     ut_env_modes,        ut_futex_modes,     ut_edf_modes,
     ut_pi_modes,      ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
-    ut_rtbound_modes, ut_attr_modes,
+    ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,
 };
 
 /* ---- failure state of the running test ---- */

@@ -283,6 +283,7 @@ extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
 extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
 extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
 extern const struct utest ut_clock_tests[];      /* issue 8 item 6 */
+extern const struct utest ut_timer_tests[];      /* issue 9 item 2 */
 extern const struct utest ut_console_tx_tests[]; /* issue 8 item 3 */
 extern const struct utest ut_place_tests[];      /* issue 8 item 4 */
 extern const struct utest ut_bench_tests[];      /* issue 8: bench rows */
@@ -321,6 +322,7 @@ extern const struct ut_mode ut_fslock_modes[];
 extern const struct ut_mode ut_env_modes[];
 extern const struct ut_mode ut_edf_modes[];
 extern const struct ut_mode ut_clock_modes[];
+extern const struct ut_mode ut_timer_modes[]; /* issue 9 item 2 */
 extern const struct ut_mode ut_rtbound_modes[];
 
 #endif

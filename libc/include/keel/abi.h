@@ -489,4 +489,51 @@ struct keel_mq_notify {
 #define KEEL_SYSINFO_PHYS_PAGES 8       /* pages the allocator manages */
 #define KEEL_SYSINFO_AVPHYS_PAGES 9     /* of those, free now */
 
+/* ---- POSIX timers (SYS_timer_create .. SYS_timer_ctl) ----
+ * docs/syscalls.md "Kernel objects". A timer is a CAP_TYPE_TIMER object;
+ * timer_t is its slot. WRITE arms and disarms it, READ reads it.
+ *
+ * SYS_timer_create(clock, const struct keel_sigevent *ev) -> slot, minted
+ *   with READ | WRITE | GRANT. clock: KEEL_CLOCK_MONOTONIC or _REALTIME.
+ *   ev 0 means KEEL_SIGEV_SIGNAL with SIGALRM and the slot as value.
+ * SYS_timer_settime(slot, flags, const struct keel_itimerspec *new,
+ *   struct keel_itimerspec *old or 0): flags 0 or KEEL_TIMER_ABSTIME.
+ * SYS_timer_gettime(slot, struct keel_itimerspec *cur).
+ * SYS_timer_ctl(slot, op, arg): KEEL_TIMER_GETOVERRUN (READ) -> count;
+ *   KEEL_TIMER_DELETE: disarms (with WRITE) and closes the slot;
+ *   KEEL_TIMER_WAIT (READ, KEEL_SIGEV_THREAD timers only): blocks until
+ *   an expiry is pending, accepts it (0) or -ECANCELED once shut down;
+ *   KEEL_TIMER_SHUTDOWN (WRITE, KEEL_SIGEV_THREAD only): disarms, ends
+ *   every present and future KEEL_TIMER_WAIT with -ECANCELED. */
+struct keel_sigevent {
+    int32_t notify; /* KEEL_SIGEV_* */
+    int32_t signo;  /* SIGNAL: the signal; KEEL_SEM / KEEL_MQ: the slot */
+    uint64_t value; /* sigev_value, passed on with the notification */
+};
+#define KEEL_SIGEV_NONE 1   /* nothing (timer_gettime still works) */
+#define KEEL_SIGEV_SIGNAL 2 /* a signal to the creating process */
+#define KEEL_SIGEV_THREAD 3 /* a waiter in KEEL_TIMER_WAIT (libc's helper) */
+#define KEEL_SIGEV_KEEL_SEM 16 /* post the semaphore cap in signo (WRITE) */
+#define KEEL_SIGEV_KEEL_MQ 17  /* send to the queue cap in signo (WRITE) */
+struct keel_itimerspec {
+    struct keel_timespec it_interval; /* 0: one-shot */
+    struct keel_timespec it_value;    /* 0: disarmed */
+};
+/* The message a KEEL_SIGEV_KEEL_MQ timer sends (priority 0). */
+struct keel_timer_msg {
+    uint64_t value;   /* sigev_value */
+    uint32_t overrun; /* expirations folded into this one (timer_getoverrun) */
+    uint32_t slot;    /* the timer's slot in its creator */
+};
+#define KEEL_TIMER_GETOVERRUN 0
+#define KEEL_TIMER_DELETE 1
+#define KEEL_TIMER_WAIT 2
+#define KEEL_TIMER_SHUTDOWN 3
+#define KEEL_DELAYTIMER_MAX 4096 /* overrun counts stop here (POSIX) */
+/* A periodic interval below this is rounded up to it (an interrupt storm
+ * guard); timer_gettime reports the rounded interval. */
+#define KEEL_TIMER_MIN_INTERVAL_NS 100000
+#define KEEL_TIMERS_MAX 256 /* timers in the whole system */
+#define KEEL_TIMER_DEFAULT_SIGNO 14 /* SIGALRM: timer_create with ev 0 */
+
 #endif

@@ -1,0 +1,430 @@
+/*
+ * POSIX timers: the CAP_TYPE_TIMER kernel object (include/ktimer.h; the
+ * syscalls are in ktimer_sys.c).
+ *
+ * A timer keeps its next expiry in nanoseconds of its domain: the
+ * realtime clock for an absolute CLOCK_REALTIME arming (which follows
+ * clock_settime, ktimer_realtime_changed), the monotonic clock otherwise
+ * (CLOCK_MONOTONIC, and relative CLOCK_REALTIME armings, which POSIX
+ * leaves alone when the clock is set). Its timer_node sits in one hart's
+ * timer heap at the tick of that expiry, rounded up. A periodic timer's
+ * next expiry is always the previous one plus the interval (no drift);
+ * periods that passed entirely before the fire ran are counted as
+ * overruns. A fire before the expiry (realtime rounding, a clock moved
+ * back) re-queues the node instead of expiring.
+ *
+ * Notification: SIGEV_NONE does nothing. The others are recorded by the
+ * fire and done by ktimer_deliver_deferred on the same hart once the
+ * timer interrupt has dropped sleep_lock (per-hart defer lists).
+ * SIGEV_THREAD wakes the waiter in KEEL_TIMER_WAIT (libc's helper thread);
+ * an expiry that finds the previous one not yet accepted is an overrun
+ * of it (POSIX), counted up to KEEL_DELAYTIMER_MAX. timer_getoverrun
+ * reports the count of the last accepted notification.
+ *
+ * Lifetime: no reference is held for the heap or the defer list. The
+ * last reference's destroy disarms under kt_arm_lock (timer_cancel returns
+ * only after any fire in progress is over, so no fire runs later), takes
+ * the timer off its defer list and waits out a delivery in progress on
+ * another hart; only then are the target's reference and the cell freed.
+ *
+ * Locking (S1 order, kernel/sched/timer.c):
+ *   kt_arm_lock -> sleep_lock -> k->lock -> kt_defer_lock[h]
+ *   -> (sched_wake) thread slock -> rq lock;  k->lock -> k->wq's lock.
+ * kt_arm_lock (global) serializes every arming and disarming (timer_arm
+ * and timer_cancel of one node must not race): settime, delete, destroy
+ * and the realtime re-arm; it also guards kt_rt_list and each timer's
+ * rt_node and on_rt. Held for one cancel and one arm, O(log n), except by
+ * ktimer_realtime_changed (clock_settime), which re-arms every absolute
+ * CLOCK_REALTIME timer under it: O(n log n), n <= KEEL_TIMERS_MAX.
+ * k->lock guards the timer's state (armed, expiry, interval, overrun
+ * counts, pending, notify_n, shutdown) and is what the fire takes.
+ * kt_defer_lock[h] guards hart h's defer list, and defer_hart,
+ * delivering and defer_node of the timers on it.
+ */
+#include "../include/kobj.h"
+#include "../include/ktimer.h"
+#include "../include/proc.h"
+#include "../include/sched.h"
+#include "ktimer_impl.h"
+
+static spinlock_t kt_arm_lock = SPINLOCK_INIT("ktimer_arm");
+static struct list kt_rt_list = LIST_INIT(kt_rt_list);
+static uint32_t kt_count; /* atomic: timers in existence */
+
+static spinlock_t kt_defer_lock[MAX_HARTS];
+static struct list kt_defer[MAX_HARTS];
+
+static void ktimer_fire(struct timer_node *tn);
+
+void ktimer_init(void)
+{
+    for (int i = 0; i < MAX_HARTS; i++) {
+        spin_init(&kt_defer_lock[i], "ktimer_defer");
+        list_init(&kt_defer[i]);
+    }
+}
+
+uint32_t ktimer_count(void)
+{
+    return __atomic_load_n(&kt_count, __ATOMIC_RELAXED);
+}
+
+static uint32_t kt_sat(uint64_t a, uint64_t b)
+{
+    uint64_t s = a + b;
+    return s > KEEL_DELAYTIMER_MAX || s < a ? KEEL_DELAYTIMER_MAX : (uint32_t)s;
+}
+
+static uint64_t kt_add(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+/* Now in k's domain (k->lock held or k not armed). */
+static uint64_t kt_now(const struct ktimer *k)
+{
+    return k->rt_abs ? time_realtime_ns() : time_now_ns();
+}
+
+/* The heap deadline (ticks) for expiry `exp` of k's domain, rounded up;
+ * never before `floor`. */
+static uint64_t kt_ticks(const struct ktimer *k, uint64_t exp, uint64_t floor)
+{
+    uint64_t dl;
+    if (!k->rt_abs) {
+        dl = clock_ns_to_ticks_ceil(exp);
+    } else {
+        uint64_t now = time_realtime_ns(), t = time_now_ticks();
+        dl = exp <= now ? t : kt_add(t, clock_ns_to_ticks_ceil(exp - now));
+    }
+    return dl < floor ? floor : dl;
+}
+
+/* ---- expiry (timer interrupt, sleep_lock held) ---- */
+
+/* Records one expiry (k->lock held) that folds in `missed` whole periods. */
+static bool kt_record(struct ktimer *k, uint64_t missed)
+{
+    switch (k->notify) {
+    case KEEL_SIGEV_NONE:
+        return false;
+    case KEEL_SIGEV_THREAD:
+    case KEEL_SIGEV_SIGNAL:
+        if (k->pending) { /* the last one not accepted yet: an overrun */
+            k->pend_overrun = kt_sat(k->pend_overrun, 1 + missed);
+            return false;
+        }
+        k->pending = 1;
+        k->pend_overrun = kt_sat(0, missed);
+        k->notify_n = 1;
+        return true;
+    default: /* KEEL_SEM, KEEL_MQ: every expiry is sent */
+        k->pend_overrun = kt_sat(k->pend_overrun, missed);
+        if (k->notify_n < KEEL_DELAYTIMER_MAX)
+            k->notify_n++;
+        else
+            k->pend_overrun = kt_sat(k->pend_overrun, 1);
+        return true;
+    }
+}
+
+static void ktimer_fire(struct timer_node *tn)
+{
+    struct ktimer *k = container_of(tn, struct ktimer, tn);
+    uint64_t now_t = time_now_ticks();
+    spin_lock(&k->lock);
+    if (!k->armed) { /* disarmed while this fire waited for k->lock */
+        spin_unlock(&k->lock);
+        return;
+    }
+    uint64_t now = kt_now(k);
+    if (now < k->expiry_ns) { /* early: wait on */
+        timer_rearm_in_fire(tn, kt_ticks(k, k->expiry_ns, now_t + 1));
+        spin_unlock(&k->lock);
+        return;
+    }
+    uint64_t missed = 0;
+    if (k->interval_ns) {
+        missed = (now - k->expiry_ns) / k->interval_ns;
+        uint64_t step = missed + 1;
+        uint64_t adv = step > UINT64_MAX / k->interval_ns
+                           ? UINT64_MAX
+                           : step * k->interval_ns;
+        k->expiry_ns = kt_add(k->expiry_ns, adv);
+        timer_rearm_in_fire(tn, kt_ticks(k, k->expiry_ns, now_t + 1));
+    } else {
+        k->armed = 0;
+    }
+    k->expirations++;
+    bool defer = kt_record(k, missed);
+    if (defer) {
+        int h = this_hart()->id;
+        spin_lock(&kt_defer_lock[h]);
+        if (k->defer_hart < 0) {
+            k->defer_hart = h;
+            list_push_back(&kt_defer[h], &k->defer_node);
+        }
+        spin_unlock(&kt_defer_lock[h]);
+    }
+    spin_unlock(&k->lock);
+}
+
+/* ---- deferred delivery (timer interrupt, no lock held) ---- */
+
+static void kt_deliver(struct ktimer *k)
+{
+    spin_lock(&k->lock);
+    uint32_t n = k->notify_n;
+    k->notify_n = 0;
+    spin_unlock(&k->lock);
+    if (!n)
+        return;
+    if (k->notify == KEEL_SIGEV_THREAD)
+        waitq_wake_one(&k->wq);
+}
+
+void ktimer_deliver_deferred(int hid)
+{
+    if (list_empty(&kt_defer[hid])) /* racy peek: pushed on this hart only */
+        return;
+    spin_lock(&kt_defer_lock[hid]);
+    while (!list_empty(&kt_defer[hid])) {
+        struct ktimer *k =
+            list_entry(kt_defer[hid].next, struct ktimer, defer_node);
+        list_remove(&k->defer_node);
+        k->defer_hart = -1;
+        k->delivering = hid + 1;
+        spin_unlock(&kt_defer_lock[hid]);
+        kt_deliver(k);
+        spin_lock(&kt_defer_lock[hid]);
+        k->delivering = 0;
+    }
+    spin_unlock(&kt_defer_lock[hid]);
+}
+
+/* k is off every defer list and no delivery of it runs (no fire can run:
+ * the caller disarmed it). */
+static void kt_defer_cancel(struct ktimer *k)
+{
+    for (;;) {
+        int h = __atomic_load_n(&k->defer_hart, __ATOMIC_ACQUIRE);
+        int d = __atomic_load_n(&k->delivering, __ATOMIC_ACQUIRE);
+        if (h < 0 && !d)
+            return;
+        int lh = h >= 0 ? h : d - 1;
+        spin_lock(&kt_defer_lock[lh]);
+        if (k->defer_hart == lh) {
+            list_remove(&k->defer_node);
+            k->defer_hart = -1;
+        }
+        bool busy = k->delivering == lh + 1;
+        spin_unlock(&kt_defer_lock[lh]);
+        if (busy)
+            cpu_relax();
+    }
+}
+
+/* ---- arming (process context) ---- */
+
+static void kt_op_lock(struct ktimer *k)
+{
+    (void)k;
+    spin_lock(&kt_arm_lock);
+}
+
+static void kt_op_unlock(struct ktimer *k)
+{
+    (void)k;
+    spin_unlock(&kt_arm_lock);
+}
+
+/* The current setting (k->lock held). */
+static void kt_current(const struct ktimer *k, uint64_t *value,
+                       uint64_t *interval)
+{
+    *interval = k->interval_ns;
+    *value = 0;
+    if (k->armed) {
+        uint64_t now = kt_now(k);
+        /* Due but not yet fired: still armed, so never 0. */
+        *value = k->expiry_ns > now ? k->expiry_ns - now : 1;
+    }
+}
+
+/* Disarms k (op lock held): no fire of it runs afterwards. */
+static void kt_disarm_locked(struct ktimer *k)
+{
+    spin_lock(&k->lock);
+    k->armed = 0;
+    spin_unlock(&k->lock);
+    timer_cancel(&k->tn);
+    if (k->on_rt) {
+        list_remove(&k->rt_node);
+        k->on_rt = 0;
+    }
+}
+
+void ktimer_settime(struct ktimer *k, bool abs, uint64_t value,
+                    uint64_t interval, uint64_t *ovalue, uint64_t *ointerval)
+{
+    kt_op_lock(k);
+    spin_lock(&k->lock);
+    kt_current(k, ovalue, ointerval);
+    spin_unlock(&k->lock);
+    kt_disarm_locked(k);
+    if (value || abs) {
+        if (interval && interval < KEEL_TIMER_MIN_INTERVAL_NS)
+            interval = KEEL_TIMER_MIN_INTERVAL_NS;
+        spin_lock(&k->lock);
+        k->rt_abs = abs && k->clock == KEEL_CLOCK_REALTIME;
+        k->interval_ns = interval;
+        k->expiry_ns = abs ? value : kt_add(time_now_ns(), value);
+        k->armed = 1;
+        uint64_t dl = kt_ticks(k, k->expiry_ns, 0);
+        spin_unlock(&k->lock);
+        timer_arm(&k->tn, dl, ktimer_fire);
+        if (k->rt_abs) {
+            list_push_back(&kt_rt_list, &k->rt_node);
+            k->on_rt = 1;
+        }
+    } else {
+        spin_lock(&k->lock);
+        k->interval_ns = 0;
+        spin_unlock(&k->lock);
+    }
+    kt_op_unlock(k);
+}
+
+void ktimer_gettime(struct ktimer *k, uint64_t *value, uint64_t *interval)
+{
+    spin_lock(&k->lock);
+    kt_current(k, value, interval);
+    spin_unlock(&k->lock);
+}
+
+uint32_t ktimer_getoverrun(struct ktimer *k)
+{
+    spin_lock(&k->lock);
+    uint32_t r = k->overrun;
+    spin_unlock(&k->lock);
+    return r;
+}
+
+void ktimer_disarm(struct ktimer *k)
+{
+    kt_op_lock(k);
+    kt_disarm_locked(k);
+    kt_op_unlock(k);
+}
+
+void ktimer_realtime_changed(void)
+{
+    spin_lock(&kt_arm_lock);
+    list_for_each(it, &kt_rt_list)
+    {
+        struct ktimer *k = list_entry(it, struct ktimer, rt_node);
+        timer_cancel(&k->tn); /* only kt_arm_lock's holder arms it again */
+        spin_lock(&k->lock);
+        bool armed = k->armed;
+        uint64_t dl = armed ? kt_ticks(k, k->expiry_ns, 0) : 0;
+        spin_unlock(&k->lock);
+        if (armed)
+            timer_arm(&k->tn, dl, ktimer_fire);
+    }
+    spin_unlock(&kt_arm_lock);
+}
+
+/* ---- SIGEV_THREAD's waiter ---- */
+
+int ktimer_wait(struct ktimer *k, const struct cap_pin *pin)
+{
+    if (k->notify != KEEL_SIGEV_THREAD)
+        return -EINVAL;
+    int r;
+    spin_lock(&k->lock);
+    for (;;) {
+        if (!cap_pin_live(pin)) {
+            r = -EBADF;
+            break;
+        }
+        if (k->shutdown) {
+            r = -ECANCELED;
+            break;
+        }
+        if (k->pending) { /* accept it: its overruns become the count */
+            k->pending = 0;
+            k->overrun = k->pend_overrun;
+            k->pend_overrun = 0;
+            r = 0;
+            break;
+        }
+        r = waitq_wait(&k->wq, &k->lock);
+        if (r)
+            break;
+    }
+    spin_unlock(&k->lock);
+    return r;
+}
+
+int ktimer_shutdown(struct ktimer *k)
+{
+    if (k->notify != KEEL_SIGEV_THREAD)
+        return -EINVAL;
+    ktimer_disarm(k);
+    spin_lock(&k->lock);
+    k->shutdown = 1;
+    spin_unlock(&k->lock);
+    waitq_wake_all(&k->wq);
+    return 0;
+}
+
+/* ---- the object ---- */
+
+static void ktimer_destroy(struct kobj *o)
+{
+    struct ktimer *k = (struct ktimer *)o;
+    ktimer_disarm(k);
+    kt_defer_cancel(k);
+    if (k->target)
+        kobj_put(k->target);
+    __atomic_fetch_sub(&kt_count, 1, __ATOMIC_RELAXED);
+}
+
+static void ktimer_cancel_waiters(struct kobj *o)
+{
+    struct ktimer *k = (struct ktimer *)o;
+    waitq_wake_all(&k->wq);
+}
+
+static const struct kobj_ops ktimer_ops = {
+    .name = "timer",
+    .destroy = ktimer_destroy,
+    .cancel = ktimer_cancel_waiters,
+};
+
+int ktimer_create(int clock, int notify, int signo, uint64_t value,
+                  struct kobj *target, struct ktimer **out)
+{
+    if (__atomic_add_fetch(&kt_count, 1, __ATOMIC_RELAXED) > KEEL_TIMERS_MAX) {
+        __atomic_fetch_sub(&kt_count, 1, __ATOMIC_RELAXED);
+        return -EAGAIN;
+    }
+    struct ktimer *k = kobj_create(CAP_TYPE_TIMER, &ktimer_ops, sizeof(*k));
+    if (!k) {
+        __atomic_fetch_sub(&kt_count, 1, __ATOMIC_RELAXED);
+        return -EAGAIN;
+    }
+    spin_init(&k->lock, "ktimer");
+    waitq_init(&k->wq, "timer_wait");
+    timer_node_init(&k->tn);
+    list_init(&k->rt_node);
+    list_init(&k->defer_node);
+    k->defer_hart = -1;
+    k->clock = (uint8_t)clock;
+    k->notify = (uint8_t)notify;
+    k->signo = signo;
+    k->value = value;
+    k->target = target; /* the caller's reference passes to k */
+    *out = k;
+    return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * The timer object's layout and the calls between ktimer.c (the object,
+ * expiry, arming), ktimer_notify.c (delivery to signal, semaphore and
+ * queue targets) and ktimer_sys.c (the syscalls). Locking: ktimer.c's
+ * opening comment.
+ */
+#ifndef KEEL_KTIMER_IMPL_H
+#define KEEL_KTIMER_IMPL_H
+
+#include "../include/kobj.h"
+#include "../include/sched.h"
+
+struct ktimer {
+    struct kobj hdr;        /* first (kobj.h) */
+    spinlock_t lock;        /* the state below, unless noted */
+    struct waitq wq;        /* KEEL_TIMER_WAIT's waiters (SIGEV_THREAD) */
+    struct timer_node tn;   /* the heap's (sleep_lock while queued) */
+    struct list rt_node;    /* on kt_rt_list while on_rt (kt_arm_lock) */
+    struct list defer_node; /* kt_defer_lock[defer_hart] */
+    uint64_t interval_ns;   /* 0: one-shot */
+    uint64_t expiry_ns;     /* next expiry, in the domain's ns */
+    uint64_t value;         /* sigev_value (fixed) */
+    struct kobj *target;    /* KEEL_SEM / KEEL_MQ target, referenced */
+    uint32_t expirations;   /* since creation (tests, debugging) */
+    uint32_t overrun;       /* of the last accepted notification */
+    uint32_t pend_overrun;  /* folded into the pending one so far */
+    uint32_t notify_n;      /* expiries recorded, not yet delivered */
+    int32_t signo;          /* SIGEV_SIGNAL's signal (fixed) */
+    int32_t defer_hart;     /* defer list it is on, -1 (kt_defer_lock) */
+    int32_t delivering;     /* 1 + hart delivering it, 0 (kt_defer_lock) */
+    uint8_t clock;          /* KEEL_CLOCK_* (fixed) */
+    uint8_t notify;         /* KEEL_SIGEV_* (fixed) */
+    uint8_t armed;
+    uint8_t rt_abs;   /* domain: realtime (absolute CLOCK_REALTIME) */
+    uint8_t pending;  /* SIGNAL/THREAD: notified, not yet accepted */
+    uint8_t shutdown; /* THREAD: KEEL_TIMER_SHUTDOWN done */
+    uint8_t on_rt;    /* on kt_rt_list (kt_arm_lock) */
+};
+_Static_assert(sizeof(struct ktimer) <= KOBJ_SIZE_MAX, "ktimer too big");
+
+/* A new timer (one reference for the caller) or -EAGAIN (quota, pool or
+ * KEEL_TIMERS_MAX). target's reference passes to the timer. */
+int ktimer_create(int clock, int notify, int signo, uint64_t value,
+                  struct kobj *target, struct ktimer **out);
+/* Arms (value or abs nonzero: expiry `value` ns, absolute or from now)
+ * or disarms; the previous setting comes back in *ovalue, *ointerval. */
+void ktimer_settime(struct ktimer *k, bool abs, uint64_t value,
+                    uint64_t interval, uint64_t *ovalue, uint64_t *ointerval);
+void ktimer_gettime(struct ktimer *k, uint64_t *value, uint64_t *interval);
+uint32_t ktimer_getoverrun(struct ktimer *k);
+void ktimer_disarm(struct ktimer *k);
+int ktimer_wait(struct ktimer *k, const struct cap_pin *pin);
+int ktimer_shutdown(struct ktimer *k);
+#endif
