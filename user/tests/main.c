@@ -73,7 +73,7 @@ static const struct utest *const tables[] = {
     ut_mq_tests,                               /* issue 9: message queues */
     ut_attr_tests,         ut_sysconf_tests,   /* issue 9 item 6 */
     ut_mlock_tests,        ut_cancel_tests,    /* issue 9 item 6 */
-    ut_timer_tests,                            /* issue 9 item 2 (timers) */
+    ut_timer_tests,        ut_timer_rt_tests,  /* issue 9 item 2 (timers) */
 };
 
 static const struct ut_mode *const mode_tables[] = {

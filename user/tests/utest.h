@@ -284,6 +284,7 @@ extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
 extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
 extern const struct utest ut_clock_tests[];      /* issue 8 item 6 */
 extern const struct utest ut_timer_tests[];      /* issue 9 item 2 */
+extern const struct utest ut_timer_rt_tests[];   /* issue 9 item 2 */
 extern const struct utest ut_console_tx_tests[]; /* issue 8 item 3 */
 extern const struct utest ut_place_tests[];      /* issue 8 item 4 */
 extern const struct utest ut_bench_tests[];      /* issue 8: bench rows */
