@@ -3,7 +3,8 @@
  * declare what Keel's libc provides (pthread_create, pthread_join,
  * pthread_self, pthread_mutex_*, pthread_attr_*, pthread_setschedparam and
  * pthread_getschedparam; the mutex attributes of the UNIX 98 types, the
- * priority protocols and ceilings, pthread_mutex_timedlock), which are
+ * priority protocols and ceilings, pthread_mutex_timedlock; the
+ * read-write and spin locks), which are
  * switched off again afterwards: Keel does not provide these options in
  * full (see <sys/features.h> and docs/posix.md). The mutex types are
  * Keel's own (<sys/_pthreadtypes.h>).
@@ -37,7 +38,25 @@
 #define KEEL_GATE_PTHREAD_TIMEOUTS
 #endif
 
+#ifndef _POSIX_READER_WRITER_LOCKS
+#define _POSIX_READER_WRITER_LOCKS 1
+#define KEEL_GATE_PTHREAD_RWLOCK
+#endif
+#ifndef _POSIX_SPIN_LOCKS
+#define _POSIX_SPIN_LOCKS 1
+#define KEEL_GATE_PTHREAD_SPIN
+#endif
+
 #include_next <pthread.h>
+
+#ifdef KEEL_GATE_PTHREAD_RWLOCK
+#undef _POSIX_READER_WRITER_LOCKS
+#undef KEEL_GATE_PTHREAD_RWLOCK
+#endif
+#ifdef KEEL_GATE_PTHREAD_SPIN
+#undef _POSIX_SPIN_LOCKS
+#undef KEEL_GATE_PTHREAD_SPIN
+#endif
 
 #ifdef KEEL_GATE_PTHREAD_THREADS
 #undef _POSIX_THREADS
@@ -63,5 +82,19 @@
 #undef _POSIX_TIMEOUTS
 #undef KEEL_GATE_PTHREAD_TIMEOUTS
 #endif
+
+/* ---- Keel: process-shared rwlocks by capability ---- */
+
+/*
+ * A process-shared rwlock (PTHREAD_PROCESS_SHARED) is a CAP_TYPE_RWLOCK
+ * kernel object in a cap slot, minted with GRANT, so cap_transfer and
+ * spawn inheritance can hand it to another process. That process makes
+ * it usable with keel_rwlock_attach: l then names the cap in `slot`
+ * (docs/syscalls.md "SYS_rwlock"). 0, or EBADF (no rwlock cap in slot),
+ * EINVAL (l NULL). pthread_rwlock_destroy on it closes the slot.
+ */
+int keel_rwlock_attach(pthread_rwlock_t *l, int slot);
+/* The slot of a process-shared rwlock (-1 for an in-process one). */
+int keel_rwlock_slot(const pthread_rwlock_t *l);
 
 #endif

@@ -109,10 +109,22 @@ static inline int keel_policy_check(int policy)
 /* Most PTHREAD_PRIO_PROTECT mutexes one thread may hold at once. */
 #define KEEL_PP_MAX 8
 
+/* Most in-process rwlocks one thread's read holds are tracked for
+ * (rwlock.c); holds beyond are counted in rd_untracked. */
+#define KEEL_RD_MAX 8
+
+struct keel_rdhold {
+    const void *lock; /* a pthread_rwlock_t the thread read-holds, or NULL */
+    uint32_t n;       /* its read holds (recursion counted) */
+};
+
+struct keel_tsd; /* tsd.c */
+
 /*
  * Per-thread control block; tp points at it in every thread. The first
  * member is what __getreent() returns, so it must stay first. The pp_*
- * fields (mutex.c) are touched only by the thread itself.
+ * fields (mutex.c), rd* (rwlock.c) and tsd (tsd.c) are touched only by
+ * the thread itself. pthread_create zeroes the block.
  */
 struct keel_tcb {
     struct _reent *reent; /* this thread's newlib state (errno, ...) */
@@ -127,6 +139,12 @@ struct keel_tcb {
      * handlers, innermost first (only the thread itself). */
     uint32_t cancel;
     struct _pthread_cleanup_context *cleanup;
+    /* In-process rwlocks it holds for reading: read recursion while a
+     * writer waits is granted, unlock by a non-holder is EPERM. */
+    struct keel_rdhold rd[KEEL_RD_MAX];
+    uint32_t rd_untracked;
+    /* Thread-specific data: NULL until the first pthread_setspecific. */
+    struct keel_tsd *tsd;
 };
 
 #define KEEL_CANCEL_DISABLE 0x1 /* PTHREAD_CANCEL_DISABLE */
@@ -146,6 +164,10 @@ void __keel_cancel_unregister(struct keel_tcb *t, uint32_t self);
 void __keel_cancel_forget(long slot);
 /* Runs and pops every cleanup handler of t (the calling thread). */
 void __keel_cleanup_run_all(struct keel_tcb *t);
+
+/* Runs the thread's key destructors and frees its values (tsd.c);
+ * pthread_exit calls it first. */
+void __keel_tsd_exit(struct keel_tcb *t);
 
 /* The main thread's block; crt0 points tp at it before any C runs. */
 extern struct keel_tcb __keel_main_tcb;

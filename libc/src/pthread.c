@@ -111,6 +111,7 @@ void pthread_exit(void *retval)
 {
     struct keel_tcb *tc = keel_tcb();
     __keel_cleanup_run_all(tc);
+    __keel_tsd_exit(tc ? tc : &__keel_main_tcb); /* after the handlers */
     /* free() takes malloc's lock, which needs a control block; this one
      * outlives the block being freed (function scope: tp keeps pointing
      * at it until the thread is gone). */
@@ -187,6 +188,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     struct keel_thread *t = malloc(sizeof(*t));
     if (!t)
         return EAGAIN;
+    memset(&t->tcb, 0, sizeof(t->tcb));
     init_thread_reent(&t->reent);
     t->tcb.reent = &t->reent;
     t->tcb.id = 0; /* the thread sets id and slot before taking a lock */

@@ -685,6 +685,82 @@ static void limits_and_memory(void)
           "concurrency");
 }
 
+/* ---- <pthread.h>: rwlocks, spin locks, once, keys ---- */
+
+static pthread_once_t once_ctl = PTHREAD_ONCE_INIT;
+static int once_runs;
+
+static void once_fn(void)
+{
+    once_runs++;
+}
+
+static int key_dtor_calls;
+
+static void key_dtor(void *v)
+{
+    (void)v;
+    key_dtor_calls++;
+}
+
+static pthread_key_t tkey;
+
+static void *key_thread(void *arg)
+{
+    pthread_setspecific(tkey, arg);
+    return pthread_getspecific(tkey);
+}
+
+static void sync_more(void)
+{
+    pthread_rwlockattr_t ra;
+    int v = -1;
+    check(pthread_rwlockattr_init(&ra) == 0 &&
+              pthread_rwlockattr_setpshared(&ra, PTHREAD_PROCESS_PRIVATE) ==
+                  0 &&
+              pthread_rwlockattr_getpshared(&ra, &v) == 0 &&
+              v == PTHREAD_PROCESS_PRIVATE,
+          "rwlockattr");
+    pthread_rwlock_t rw;
+    check(pthread_rwlock_init(&rw, &ra) == 0 &&
+              pthread_rwlockattr_destroy(&ra) == 0,
+          "rwlock_init");
+    struct timespec far;
+    clock_gettime(CLOCK_REALTIME, &far);
+    far.tv_sec += 60;
+    check(
+        pthread_rwlock_rdlock(&rw) == 0 && pthread_rwlock_tryrdlock(&rw) == 0 &&
+            pthread_rwlock_timedrdlock(&rw, &far) == 0 &&
+            pthread_rwlock_trywrlock(&rw) == EBUSY &&
+            pthread_rwlock_unlock(&rw) == 0 &&
+            pthread_rwlock_unlock(&rw) == 0 && pthread_rwlock_unlock(&rw) == 0,
+        "rwlock read");
+    check(pthread_rwlock_wrlock(&rw) == 0 &&
+              pthread_rwlock_wrlock(&rw) == EDEADLK &&
+              pthread_rwlock_unlock(&rw) == 0 &&
+              pthread_rwlock_timedwrlock(&rw, &far) == 0 &&
+              pthread_rwlock_unlock(&rw) == 0,
+          "rwlock write");
+    check(pthread_rwlock_destroy(&rw) == 0, "rwlock_destroy");
+    pthread_spinlock_t sl;
+    check(pthread_spin_init(&sl, PTHREAD_PROCESS_PRIVATE) == 0 &&
+              pthread_spin_lock(&sl) == 0 &&
+              pthread_spin_trylock(&sl) == EBUSY &&
+              pthread_spin_unlock(&sl) == 0 && pthread_spin_destroy(&sl) == 0,
+          "spin locks");
+    check(pthread_once(&once_ctl, once_fn) == 0 &&
+              pthread_once(&once_ctl, once_fn) == 0 && once_runs == 1,
+          "pthread_once");
+    check(pthread_key_create(&tkey, key_dtor) == 0, "key_create");
+    pthread_t th;
+    void *got = NULL;
+    check(pthread_create(&th, NULL, key_thread, &tkey) == 0 &&
+              pthread_join(th, &got) == 0 && got == &tkey &&
+              key_dtor_calls == 1 && pthread_getspecific(tkey) == NULL,
+          "key values and destructor");
+    check(pthread_key_delete(tkey) == 0, "key_delete");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -695,6 +771,7 @@ int main(int argc, char **argv)
     terminal();
     processes(self);
     threads();
+    sync_more();
     clocks();
     timers();
     library(self);

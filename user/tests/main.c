@@ -74,6 +74,9 @@ static const struct utest *const tables[] = {
     ut_attr_tests,         ut_sysconf_tests,   /* issue 9 item 6 */
     ut_mlock_tests,        ut_cancel_tests,    /* issue 9 item 6 */
     ut_timer_tests,        ut_timer_rt_tests,  /* issue 9 item 2 (timers) */
+    ut_rwlock_tests,                           /* issue 9 item 2 */
+    ut_spin_tests,                             /* issue 9 item 3 */
+    ut_once_tests,         ut_key_tests,       /* issue 9 item 6 */
 };
 
 static const struct ut_mode *const mode_tables[] = {

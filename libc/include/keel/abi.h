@@ -536,4 +536,34 @@ struct keel_timer_msg {
 #define KEEL_TIMERS_MAX 256 /* timers in the whole system */
 #define KEEL_TIMER_DEFAULT_SIGNO 14 /* SIGALRM: timer_create with ev 0 */
 
+/* ---- read-write locks (SYS_rwlock) ---- */
+
+/*
+ * SYS_rwlock(op, slot, arg): a process-shared rwlock, a CAP_TYPE_RWLOCK
+ * kernel object (docs/syscalls.md "SYS_rwlock"). CREATE ignores slot and
+ * returns the new slot (rights READ|WRITE|GRANT). The lock operations
+ * need READ and WRITE (else -EACCES), QUERY only READ. RDLOCK and WRLOCK
+ * take in arg an absolute CLOCK_REALTIME struct keel_timespec, or 0 to
+ * wait without limit. CLOSE drops the slot (-EBUSY while the caller's
+ * process holds the lock through it).
+ */
+enum keel_rwlock_op {
+    KEEL_RWLOCK_CREATE = 0,
+    KEEL_RWLOCK_RDLOCK = 1,
+    KEEL_RWLOCK_TRYRDLOCK = 2,
+    KEEL_RWLOCK_WRLOCK = 3,
+    KEEL_RWLOCK_TRYWRLOCK = 4,
+    KEEL_RWLOCK_UNLOCK = 5,
+    KEEL_RWLOCK_QUERY = 6, /* arg: struct keel_rwlock_info * */
+    KEEL_RWLOCK_CLOSE = 7,
+};
+
+/* QUERY: the lock's state now. */
+struct keel_rwlock_info {
+    uint32_t readers;         /* read holds (recursive ones counted) */
+    uint32_t writer;          /* 1 while write-locked */
+    uint32_t waiting_readers; /* threads blocked in RDLOCK */
+    uint32_t waiting_writers; /* threads blocked in WRLOCK */
+};
+
 #endif

@@ -21,10 +21,16 @@
 #define pthread_mutex_t __newlib_pthread_mutex_t
 #define pthread_mutexattr_t __newlib_pthread_mutexattr_t
 #define pthread_attr_t __newlib_pthread_attr_t
+#define pthread_rwlock_t __newlib_pthread_rwlock_t
+#define pthread_rwlockattr_t __newlib_pthread_rwlockattr_t
+#define pthread_spinlock_t __newlib_pthread_spinlock_t
 #include_next <sys/_pthreadtypes.h>
 #undef pthread_mutex_t
 #undef pthread_mutexattr_t
 #undef pthread_attr_t
+#undef pthread_rwlock_t
+#undef pthread_rwlockattr_t
+#undef pthread_spinlock_t
 
 #if defined(_POSIX_THREADS) || __POSIX_VISIBLE >= 199506
 
@@ -82,6 +88,46 @@ typedef struct {
 #define PTHREAD_MUTEX_RECURSIVE 1
 #define PTHREAD_MUTEX_ERRORCHECK 2
 #define PTHREAD_MUTEX_DEFAULT 3
+#endif
+
+/*
+ * Read-write locks, spin locks and their attributes (libc/src/rwlock.c,
+ * libc/src/spin.c; docs/posix.md). newlib declares these types only
+ * under _POSIX_READER_WRITER_LOCKS / _POSIX_SPIN_LOCKS, which may not be
+ * in force when this header is first read, so Keel's are unconditional.
+ *
+ * An in-process rwlock lives in user space: __word is the state (reader
+ * count, waiting writers and their highest priority, the writer bit),
+ * readers sleep on it, writers sleep on __wseq; __owner is the write
+ * holder's lock id. A PTHREAD_PROCESS_SHARED one is a CAP_TYPE_RWLOCK
+ * kernel object: __kind is 1 and __slot its cap slot. All zero
+ * (PTHREAD_RWLOCK_INITIALIZER) is a default in-process rwlock.
+ */
+typedef struct {
+    __uint32_t __word;
+    __uint32_t __wseq;
+    __uint32_t __owner;
+    __uint32_t __kind; /* 0 in-process, 1 process-shared (kernel object) */
+    __int32_t __slot;  /* __kind 1: the CAP_TYPE_RWLOCK slot */
+} pthread_rwlock_t;
+
+typedef struct {
+    int is_initialized;
+    int process_shared;
+} pthread_rwlockattr_t;
+
+#undef _PTHREAD_RWLOCK_INITIALIZER
+#define _PTHREAD_RWLOCK_INITIALIZER                                            \
+    {                                                                          \
+        0, 0, 0, 0, 0                                                          \
+    }
+
+/* 0 when free, else the holder's lock id. */
+typedef __uint32_t pthread_spinlock_t;
+
+#ifndef PTHREAD_PROCESS_PRIVATE
+#define PTHREAD_PROCESS_PRIVATE 0
+#define PTHREAD_PROCESS_SHARED 1
 #endif
 
 #endif /* _POSIX_THREADS || __POSIX_VISIBLE >= 199506 */

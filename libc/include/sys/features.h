@@ -57,5 +57,13 @@
 #ifndef PTHREAD_STACK_MIN
 #define PTHREAD_STACK_MIN 4096
 #endif
+/* Thread-specific data (libc/src/tsd.c): keys per process, and rounds of
+ * destructor calls at thread exit (the POSIX minimums). */
+#ifndef PTHREAD_KEYS_MAX
+#define PTHREAD_KEYS_MAX 128
+#endif
+#ifndef PTHREAD_DESTRUCTOR_ITERATIONS
+#define PTHREAD_DESTRUCTOR_ITERATIONS 4
+#endif
 
 #endif
