@@ -36,7 +36,8 @@
     X(futex)                                                                   \
     X(mq_open) X(mq_unlink) X(mq_send) X(mq_receive) X(mq_ctl)                 \
     X(mlock) X(fsync) X(sysinfo)                                               \
-    X(timer_create) X(timer_settime) X(timer_gettime) X(timer_ctl)
+    X(timer_create) X(timer_settime) X(timer_gettime) X(timer_ctl)            \
+    X(sem) X(barrier)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

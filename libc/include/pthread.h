@@ -4,7 +4,7 @@
  * pthread_self, pthread_mutex_*, pthread_attr_*, pthread_setschedparam and
  * pthread_getschedparam; the mutex attributes of the UNIX 98 types, the
  * priority protocols and ceilings, pthread_mutex_timedlock; the
- * read-write and spin locks), which are
+ * read-write and spin locks; the pthread_barrier* functions), which are
  * switched off again afterwards: Keel does not provide these options in
  * full (see <sys/features.h> and docs/posix.md). The mutex types are
  * Keel's own (<sys/_pthreadtypes.h>).
@@ -46,6 +46,10 @@
 #define _POSIX_SPIN_LOCKS 1
 #define KEEL_GATE_PTHREAD_SPIN
 #endif
+#ifndef _POSIX_BARRIERS
+#define _POSIX_BARRIERS 1
+#define KEEL_GATE_PTHREAD_BARRIERS
+#endif
 
 #include_next <pthread.h>
 
@@ -56,6 +60,10 @@
 #ifdef KEEL_GATE_PTHREAD_SPIN
 #undef _POSIX_SPIN_LOCKS
 #undef KEEL_GATE_PTHREAD_SPIN
+#endif
+#ifdef KEEL_GATE_PTHREAD_BARRIERS
+#undef _POSIX_BARRIERS
+#undef KEEL_GATE_PTHREAD_BARRIERS
 #endif
 
 #ifdef KEEL_GATE_PTHREAD_THREADS

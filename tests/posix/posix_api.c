@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -761,6 +762,50 @@ static void sync_more(void)
     check(pthread_key_delete(tkey) == 0, "key_delete");
 }
 
+static void *barrier_peer(void *arg)
+{
+    return (void *)(long)pthread_barrier_wait(arg);
+}
+
+static void semaphores_barriers(void)
+{
+    sem_t s;
+    int v = -1;
+    check(sem_init(&s, 0, 1) == 0, "sem_init");
+    check(sem_trywait(&s) == 0 && sem_trywait(&s) == -1 && errno == EAGAIN,
+          "sem_trywait");
+    check(sem_post(&s) == 0 && sem_wait(&s) == 0, "sem_post, sem_wait");
+    struct timespec past = {0, 0};
+    check(sem_timedwait(&s, &past) == -1 && errno == ETIMEDOUT,
+          "sem_timedwait");
+    check(sem_getvalue(&s, &v) == 0 && v == 0, "sem_getvalue");
+    check(sem_destroy(&s) == 0, "sem_destroy");
+    pthread_barrierattr_t ba;
+    int ps = -1;
+    check(pthread_barrierattr_init(&ba) == 0 &&
+              pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_PRIVATE) ==
+                  0 &&
+              pthread_barrierattr_getpshared(&ba, &ps) == 0 &&
+              ps == PTHREAD_PROCESS_PRIVATE,
+          "barrierattr");
+    pthread_barrier_t b;
+    check(pthread_barrier_init(&b, &ba, 2) == 0, "pthread_barrier_init");
+    pthread_t t;
+    void *other = NULL;
+    int mine = -2;
+    if (pthread_create(&t, NULL, barrier_peer, &b) == 0) {
+        mine = pthread_barrier_wait(&b);
+        pthread_join(t, &other);
+    }
+    check((mine == PTHREAD_BARRIER_SERIAL_THREAD) +
+                  ((long)other == PTHREAD_BARRIER_SERIAL_THREAD) ==
+              1,
+          "pthread_barrier_wait: one serial thread");
+    check(pthread_barrier_destroy(&b) == 0 &&
+              pthread_barrierattr_destroy(&ba) == 0,
+          "barrier destroy");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -779,6 +824,7 @@ int main(int argc, char **argv)
     message_queues();
     limits_and_memory();
     cancellation();
+    semaphores_barriers();
     printf("posix_api: %d checks, %d failed\n", nchecks, nfailed);
     fflush(stdout);
     exit(nfailed > 100 ? 100 : nfailed);

@@ -80,6 +80,9 @@ struct holder {
 int holder_start(const char *self, const char *mode, struct holder *h);
 void holder_stop(struct holder *h);
 
+/* Issue 9 per-operation rows, one file each. */
+void bench_sem_pingpong(void); /* sem_pingpong.c */
+
 /* Real-time rows (rt.c, rt_mutex.c, rt_irq.c). */
 void bench_rt_wake(void);
 void bench_rt_mutex(void);

@@ -300,6 +300,7 @@ int main(int argc, char **argv)
         bench_dup_close();
         bench_cap_transfer(argv[0]);
         bench_spawn("spawn_fa3", true);
+        bench_sem_pingpong();
     }
     if (!classic_only)
         rt_rows(irq);

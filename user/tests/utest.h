@@ -277,6 +277,8 @@ extern const struct utest ut_authority_tests[];
 extern const struct utest ut_mm_tests[];
 extern const struct utest ut_sched_tests[];
 extern const struct utest ut_futex_tests[]; /* issue 8 item 5 */
+extern const struct utest ut_sem_tests[];   /* issue 9 */
+extern const struct utest ut_barrier_tests[];
 extern const struct utest ut_mutex_tests[];
 extern const struct utest ut_intro_tests[];
 extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
@@ -317,7 +319,8 @@ extern const struct ut_mode ut_quota_tree_modes[];
 extern const struct ut_mode ut_mm_modes[];
 extern const struct ut_mode ut_sched_modes[];
 extern const struct ut_mode ut_futex_modes[];
-extern const struct utest ut_pi_tests[]; /* issue 8 item 5 (PI) */
+extern const struct ut_mode ut_sem_modes[]; /* issue 9 */
+extern const struct utest ut_pi_tests[];    /* issue 8 item 5 (PI) */
 extern const struct ut_mode ut_pi_modes[];
 extern const struct ut_mode ut_mutex_modes[];
 extern const struct ut_mode ut_intro_modes[];

@@ -456,6 +456,43 @@ struct keel_mq_notify {
     int32_t signo;
     uint64_t value; /* sigev_value */
 };
+/* ---- semaphores (SYS_sem) and barriers (SYS_barrier) ---- */
+/* SYS_sem(op, slot, a, b), docs/syscalls.md "Kernel objects":
+ *  CREATE   (op, -, value, flags) -> the new slot; flags KEEL_SEM_PSHARED
+ *           mints it READ|WRITE|GRANT (transferable, inherited at spawn),
+ *           else READ|WRITE. value > KEEL_SEM_VALUE_MAX: EINVAL.
+ *  WAIT     (op, slot): READ; blocks; EINTR when interrupted.
+ *  TRYWAIT  (op, slot): READ; EAGAIN when the count is 0.
+ *  TIMEDWAIT(op, slot, const struct keel_timespec *abs): READ; abs is a
+ *           CLOCK_REALTIME time; ETIMEDOUT, EINVAL (bad tv_nsec, only
+ *           when it would block).
+ *  POST     (op, slot): WRITE; EOVERFLOW at KEEL_SEM_VALUE_MAX.
+ *  GETVALUE (op, slot): either right; the count (>= 0).
+ *  DESTROY  (op, slot): closes the slot; EBUSY while threads of the
+ *           caller's process are blocked on the semaphore. */
+#define KEEL_SEM_CREATE 0
+#define KEEL_SEM_WAIT 1
+#define KEEL_SEM_TRYWAIT 2
+#define KEEL_SEM_TIMEDWAIT 3
+#define KEEL_SEM_POST 4
+#define KEEL_SEM_GETVALUE 5
+#define KEEL_SEM_DESTROY 6
+#define KEEL_SEM_PSHARED 0x1
+#define KEEL_SEM_VALUE_MAX 0x7fffffff
+/* SYS_barrier(op, slot, a, b):
+ *  CREATE   (op, -, count, flags) -> the new slot; count 0: EINVAL;
+ *           KEEL_BARRIER_PSHARED adds GRANT as for semaphores.
+ *  WAIT     (op, slot): READ|WRITE; 1 for the one caller per cycle that
+ *           is PTHREAD_BARRIER_SERIAL_THREAD, 0 for the others; EINTR
+ *           when interrupted before the cycle completed (the caller is
+ *           no longer counted: libc calls WAIT again).
+ *  QUERY    (op, slot, uint32_t out[2]): READ; {count, waiting}.
+ *  DESTROY  (op, slot): closes the slot; EBUSY while any thread waits. */
+#define KEEL_BARRIER_CREATE 0
+#define KEEL_BARRIER_WAIT 1
+#define KEEL_BARRIER_QUERY 2
+#define KEEL_BARRIER_DESTROY 3
+#define KEEL_BARRIER_PSHARED 0x1
 
 /* ---- threads, memory, files (SYS_mlock, SYS_fsync, SYS_sysinfo) ---- */
 

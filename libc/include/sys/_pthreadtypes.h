@@ -24,6 +24,8 @@
 #define pthread_rwlock_t __newlib_pthread_rwlock_t
 #define pthread_rwlockattr_t __newlib_pthread_rwlockattr_t
 #define pthread_spinlock_t __newlib_pthread_spinlock_t
+#define pthread_barrier_t __newlib_pthread_barrier_t
+#define pthread_barrierattr_t __newlib_pthread_barrierattr_t
 #include_next <sys/_pthreadtypes.h>
 #undef pthread_mutex_t
 #undef pthread_mutexattr_t
@@ -31,6 +33,8 @@
 #undef pthread_rwlock_t
 #undef pthread_rwlockattr_t
 #undef pthread_spinlock_t
+#undef pthread_barrier_t
+#undef pthread_barrierattr_t
 
 #if defined(_POSIX_THREADS) || __POSIX_VISIBLE >= 199506
 
@@ -124,6 +128,21 @@ typedef struct {
 
 /* 0 when free, else the holder's lock id. */
 typedef __uint32_t pthread_spinlock_t;
+
+/*
+ * Barriers (libc/src/barrier.c): each one a kernel barrier
+ * (CAP_TYPE_BARRIER) behind the slot __slot; newlib's types are gated on
+ * _POSIX_BARRIERS and its attribute changes layout with
+ * _POSIX_THREAD_PROCESS_SHARED, so Keel's take their names always.
+ */
+typedef struct {
+    int __slot;
+} pthread_barrier_t;
+
+typedef struct {
+    int is_initialized;
+    int process_shared;
+} pthread_barrierattr_t;
 
 #ifndef PTHREAD_PROCESS_PRIVATE
 #define PTHREAD_PROCESS_PRIVATE 0
