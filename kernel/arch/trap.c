@@ -94,17 +94,25 @@ static void handle_interrupt(uint64_t cause)
 /* Checks made on every way back to user mode. */
 void user_return_prepare(struct trapframe *tf)
 {
-    (void)tf;
     struct hart *h = this_hart();
     for (;;) {
         struct thread *t = h->cur;
         if (unlikely(t->killed))
             thread_exit(0);
-        if (likely(!h->need_resched))
-            break;
-        h->need_resched = 0;
-        sched_preempt();
-        h = this_hart(); /* may have moved to another hart */
+        if (unlikely(h->need_resched)) {
+            h->need_resched = 0;
+            sched_preempt();
+            h = this_hart(); /* may have moved to another hart */
+            continue;
+        }
+        /* Signals (arch/signal_frame.c): handlers are entered, default
+         * actions taken; then everything is looked at again. */
+        if (unlikely(sig_deliverable(t, &t->proc->sig, &t->sig) ||
+                     t->sig.restore_mask)) {
+            sig_deliver_all(tf);
+            continue;
+        }
+        break;
     }
     lockstat_irqoff_end(); /* interrupts are on again in user mode */
     /* sstatus needs no update: SPP = U and SPIE = 1 hold whenever kernel
@@ -122,48 +130,66 @@ void trap_user(struct trapframe *tf)
         tf->sepc += 4;
         if (unlikely(n >= SYS_NR))
             n = 0;
-        r[TF_A0] = syscall_table[n](r[10], r[11], r[12], r[13], r[14], r[15]);
+        uint64_t a0 = r[10];
+        long ret = syscall_table[n](a0, r[11], r[12], r[13], r[14], r[15]);
+        r[TF_A0] = (uint64_t)ret;
+        if (unlikely((uint64_t)ret >= (uint64_t)-ERESTARTNOINTR &&
+                     (uint64_t)ret <= (uint64_t)-ERESTARTSYS))
+            sig_syscall_restart(tf, ret, a0);
     } else if (cause & SCAUSE_INTR) {
         handle_interrupt(cause);
     } else {
         uint64_t stval = csr_read(stval);
         const char *what;
-        int sig = KEEL_SIGSEGV;
+        int sig = KEEL_SIGSEGV, code = KEEL_SEGV_MAPERR;
         switch (cause) {
         case EXC_ILLEGAL:
             what = "illegal instruction";
             sig = KEEL_SIGILL;
+            code = KEEL_ILL_ILLOPC;
             break;
         case EXC_INST_MISALIGNED:
         case EXC_LOAD_MISALIGNED:
         case EXC_STORE_MISALIGNED:
             what = "misaligned access";
             sig = KEEL_SIGBUS;
+            code = KEEL_BUS_ADRALN;
             break;
-        case EXC_INST_PAGE:
         case EXC_INST_ACCESS:
-            what = "instruction fault";
-            break;
-        case EXC_LOAD_PAGE:
         case EXC_LOAD_ACCESS:
-            what = "load fault";
-            break;
-        case EXC_STORE_PAGE:
         case EXC_STORE_ACCESS:
-            what = "store fault";
+            code = KEEL_SEGV_ACCERR;
+            /* fall through */
+        case EXC_INST_PAGE:
+        case EXC_LOAD_PAGE:
+        case EXC_STORE_PAGE:
+            what = cause == EXC_INST_PAGE || cause == EXC_INST_ACCESS
+                       ? "instruction fault"
+                   : cause == EXC_LOAD_PAGE || cause == EXC_LOAD_ACCESS
+                       ? "load fault"
+                       : "store fault";
             break;
         case EXC_BREAKPOINT:
             what = "breakpoint";
-            sig = 5; /* SIGTRAP */
+            sig = KEEL_SIGTRAP;
+            code = KEEL_TRAP_BRKPT;
             break;
         default:
             what = "unknown exception";
             break;
         }
-        struct proc *p = current()->proc;
-        printk("keel: pid %d (%s) killed by signal %d: %s at %lx, pc %lx\n",
-               p->pid, p->name, sig, what, stval, tf->sepc);
-        proc_kill(p, sig);
+        struct thread *t = current();
+        struct proc *p = t->proc;
+        /* A handler takes it on the way out (si_addr: the faulting
+         * address; the instruction's for SIGILL and SIGTRAP). */
+        uint64_t addr =
+            sig == KEEL_SIGILL || sig == KEEL_SIGTRAP ? tf->sepc : stval;
+        if (!sig_fault(t, sig, code, addr)) {
+            printk("keel: pid %d (%s) killed by signal %d: %s at %lx, pc "
+                   "%lx\n",
+                   p->pid, p->name, sig, what, stval, tf->sepc);
+            proc_kill(p, sig);
+        }
     }
     user_return_prepare(tf);
 }

@@ -177,6 +177,8 @@ long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
         cap_word_t nw =
             capw_make(capw_type(w), rights, capw_obj(w), 0) | CAPW_DELEGATED;
         cap_table_install(&dst->caps.t, dslot, nw, d->id);
+        /* A process cap's allow-list goes with it, never wider. */
+        dst->caps.t.sigdeny[dslot] = self->caps.t.sigdeny[cap_token_slot(tok)];
         if ((sslot = cap_table_alloc(&self->caps.t, 0)) < 0) {
             cap_table_clear(&dst->caps.t, dslot);
             err = -ENOSPC;

@@ -23,9 +23,13 @@ struct cap_table {
     uint64_t free_map[(CAP_SLOTS + 63) / 64]; /* bit set: slot free */
     cap_word_t words[CAP_SLOTS];
     uint64_t deleg[CAP_SLOTS]; /* delegation id a slot derives from, or 0 */
-    uint32_t used;             /* valid slots below CAP_FD_SLOTS */
-    uint32_t quota;            /* limit on used */
-    bool dead;                 /* torn down: no new slots */
+    /* A process cap's signal allow-list, stored inverted: bit sig-1 set
+     * means the slot may not send sig (SYS_cap_signal_limit). Zeroed by
+     * every install; a transfer copies the source slot's. */
+    uint64_t sigdeny[CAP_SLOTS];
+    uint32_t used;  /* valid slots below CAP_FD_SLOTS */
+    uint32_t quota; /* limit on used */
+    bool dead;      /* torn down: no new slots */
 };
 
 void cap_table_init(struct cap_table *t, uint32_t gen_seed, uint32_t quota);
@@ -92,6 +96,7 @@ static inline void cap_table_install(struct cap_table *t, int slot,
     t->words[slot] = (w & ~((cap_word_t)CAP_GEN_RETIRED << CAPW_GEN_SHIFT)) |
                      ((cap_word_t)capw_gen(t->words[slot]) << CAPW_GEN_SHIFT);
     t->deleg[slot] = deleg;
+    t->sigdeny[slot] = 0;
     if (slot < CAP_FD_SLOTS) {
         capt_map_clear(t->free_map, slot);
         t->used++;

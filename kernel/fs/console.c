@@ -220,7 +220,7 @@ static long console_read(struct file *f, uint64_t ubuf, size_t n,
         int r = waitq_wait(&cons.readers, &cons.lock);
         if (r < 0) {
             spin_unlock(&cons.lock);
-            return r;
+            return -ERESTARTSYS; /* EINTR, or restarted (SA_RESTART) */
         }
     }
     if (cons.r == cons.committed) {
@@ -273,7 +273,7 @@ static long console_write(struct file *f, uint64_t ubuf, size_t n,
         } while (room == 0);
         if (room < 0) {
             console_write_locked_end();
-            return done ? (long)done : room;
+            return done ? (long)done : -ERESTARTSYS;
         }
         console_out_put_locked(tmp, chunk, true);
         console_write_locked_end();

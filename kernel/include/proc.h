@@ -73,6 +73,8 @@ struct proc {
     /* The working directory (ramfs_lock; NULL is the root): counted in
      * its inode's ncwd from spawn (or chdir) until exit. */
     struct inode *cwd;
+    /* Signals (signal.h; its own lock, proc_sig). */
+    struct proc_sig sig;
 };
 
 extern spinlock_t proc_tree_lock;
@@ -126,8 +128,10 @@ void proc_vm_free_pages(void *list);
 void proc_exit(int status) __attribute__((noreturn)); /* whole process */
 void proc_kill(struct proc *p, int sig);
 void proc_start_init(void);
-/* The default action of sig ends the process (no handlers exist). */
-bool sig_terminates(int sig);
+/* Send sig from the calling process to p (kill, the console's ^C with
+ * code KEEL_SI_KERNEL): SIGKILL ends p at once, others are posted
+ * (signal.h). */
+void sig_send(struct proc *p, int sig, int code);
 
 /* Process groups (proc/pgrp.c). */
 bool pgrp_exists_locked(int g); /* proc_tree_lock held */

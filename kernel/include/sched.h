@@ -13,6 +13,7 @@
 #include "../../libc/include/keel/abi.h"
 #include "../sched/timerq.h"
 #include "edf.h"
+#include "signal.h"
 
 #define NPRIO 64
 
@@ -98,6 +99,8 @@ struct thread {
     bool futex_exited; /* past futex_pi_exit: owns no PI futex (futex_pi.c) */
     /* SCHED_DEADLINE state (edf.h). */
     struct edf_thread dl;
+    /* Signals (signal.h): mask, directed pending set, wait state. */
+    struct thread_sig sig;
 };
 
 struct runqueue {

@@ -66,7 +66,7 @@ static long pipe_read(struct file *f, uint64_t ubuf, size_t n,
         int err = waitq_wait(&p->rq, &p->lock);
         if (err < 0) {
             spin_unlock(&p->lock);
-            return err;
+            return -ERESTARTSYS; /* EINTR, or restarted (SA_RESTART) */
         }
     }
     size_t avail = p->w - p->r;
@@ -109,7 +109,7 @@ static long pipe_write(struct file *f, uint64_t ubuf, size_t n,
             int err = waitq_wait(&p->wq, &p->lock);
             if (err < 0) {
                 spin_unlock(&p->lock);
-                return done ? (long)done : err;
+                return done ? (long)done : -ERESTARTSYS;
             }
             continue;
         }

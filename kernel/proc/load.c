@@ -193,6 +193,8 @@ int proc_load(struct proc *p, const char *path, const struct proc_args *pa,
     t->tf->regs[TF_A0 + 2] = envp;
     p->threads[0] = t;
     p->nthreads = 1;
+    sig_thread_init(t, NULL);
+    sig_thread_attach(p, t);
     cap_thread_install(p, 0, t);
     *main_out = t;
     return 0;

@@ -20,25 +20,6 @@
  */
 #include "../include/proc.h"
 
-/* The default action of sig: true when it ends the process. There are
- * no signal handlers yet, so the default action is the only one; POSIX
- * ignores SIGCHLD, SIGURG, SIGWINCH and SIGCONT by default (SIGCONT
- * continues a stopped process, and nothing stops), and signal 0 only
- * checks that the target exists and may be signalled. */
-bool sig_terminates(int sig)
-{
-    switch (sig) {
-    case 0:
-    case KEEL_SIGURG:
-    case KEEL_SIGCONT:
-    case KEEL_SIGCHLD:
-    case KEEL_SIGWINCH:
-        return false;
-    default:
-        return true;
-    }
-}
-
 /* Does a live or zombie process have pgid g? proc_tree_lock held.
  * O(MAX_PROCS). */
 bool pgrp_exists_locked(int g)
@@ -173,8 +154,7 @@ int pgrp_signal(int g, int sig)
     }
     spin_unlock(&proc_tree_lock);
     for (int i = 0; i < n; i++) {
-        if (sig_terminates(sig))
-            proc_kill(hit[i], sig);
+        sig_send(hit[i], sig, KEEL_SI_KERNEL);
         proc_put(hit[i]);
     }
     return n;
@@ -202,6 +182,10 @@ long pgrp_kill(int g, int sig)
         if (!capw_valid(w) || capw_type(w) != CAP_TYPE_PROCESS ||
             !(capw_rights(w) & CAP_RIGHT_WRITE))
             continue;
+        /* The slot's signal allow-list (signal_sys.c): outside it the
+         * cap does not count for this signal. */
+        if (sig && (self->caps.t.sigdeny[s] & KEEL_SIGBIT(sig)))
+            continue;
         struct proc *p = proc_by_index(capw_obj(w));
         if (p != self && READ_ONCE(p->state) == P_ZOMBIE &&
             READ_ONCE(p->pgid) == g)
@@ -221,11 +205,10 @@ long pgrp_kill(int g, int sig)
     if (n == 0 && !me && !zombie_held)
         return -EPERM;
     for (int i = 0; i < n; i++) {
-        if (sig_terminates(sig))
-            proc_kill(hit[i], sig);
+        sig_send(hit[i], sig, KEEL_SI_USER);
         proc_put(hit[i]);
     }
-    if (me && sig_terminates(sig))
-        proc_kill(self, sig); /* last: the caller ends on its way out */
+    if (me)
+        sig_send(self, sig, KEEL_SI_USER); /* last: handled on the way out */
     return 0;
 }

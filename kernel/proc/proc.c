@@ -112,6 +112,7 @@ struct proc *proc_alloc(const char *name)
     waitq_init(&p->join_wq, "join");
     waitq_init(&p->child_wq, "child");
     cap_space_init(&p->caps, seed);
+    sig_proc_init(p);
     quota_init_root(p); /* a root account; spawn derives a child's */
     return p;
 }
@@ -348,34 +349,9 @@ long sys_waitpid(int pid, uint64_t ustatus, int options)
         int err = waitq_wait(&self->child_wq, &proc_tree_lock);
         if (err < 0) {
             spin_unlock(&proc_tree_lock);
-            return err;
+            return -ERESTARTSYS; /* EINTR, or restarted (SA_RESTART) */
         }
     }
-}
-
-long sys_kill(int pid, int sig)
-{
-    struct proc *self = current()->proc;
-    if (sig < 0 || sig > 64)
-        return -EINVAL;
-    if (pid == 0)
-        return pgrp_kill(READ_ONCE(self->pgid), sig);
-    if (pid < -1)
-        return pid == INT32_MIN ? -ESRCH : pgrp_kill(-pid, sig);
-    if (pid == self->pid) {
-        if (sig_terminates(sig))
-            proc_kill(self, sig);
-        return 0;
-    }
-    /* No ambient authority: signalling another process needs a cap. */
-    int err;
-    struct proc *p = cap_proc_lookup(self, pid, CAP_RIGHT_WRITE, &err);
-    if (!p)
-        return err;
-    if (sig_terminates(sig))
-        proc_kill(p, sig);
-    proc_put(p);
-    return 0;
 }
 
 /* The process list is system information: a system cap with READ. */

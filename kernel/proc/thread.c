@@ -87,6 +87,7 @@ struct thread *thread_alloc(struct proc *p)
     t->pi_base = 0;
     t->futex_exited = false;
     edf_init_thread(t);
+    sig_thread_init(t, NULL); /* thread_create passes the creator's mask */
     return t;
 }
 
@@ -151,6 +152,7 @@ void thread_exit(uint64_t retval)
     /* Keep p's struct alive until we are done with its wait queue: the
      * last thread's teardown and a reap could otherwise free it. */
     proc_get(p);
+    sig_thread_detach(p, t);
     cap_thread_remove(p, t->tslot);
     spin_lock(&p->lock);
     uint32_t bit = 1u << t->tslot;
@@ -254,6 +256,8 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
     /* Its cap becomes visible now: until it is queued, a concurrent
      * setschedparam must wait (WAKING), not race the enqueue. */
     sched_set_state(t, T_WAKING);
+    sig_thread_init(t, self);
+    sig_thread_attach(p, t);
     cap_thread_install(p, slot, t);
     spin_lock(&p->lock);
     p->nthreads++;
@@ -293,7 +297,7 @@ long sys_thread_join(int64_t slot, uint64_t uretval)
         int err = waitq_wait(&p->join_wq, &p->lock);
         if (err < 0) {
             spin_unlock(&p->lock);
-            return err;
+            return -ERESTARTNOINTR; /* never EINTR: join again after */
         }
     }
     uint64_t rv = p->thread_retval[ts];

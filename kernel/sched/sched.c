@@ -772,7 +772,10 @@ void sched_start(void)
 void sched_block(struct thread *t)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (READ_ONCE(t->killed)) {
+    /* A kill, or a signal for an interruptible wait, that came after the
+     * waiter last looked (signal.h "Waking"): do not sleep. */
+    if (READ_ONCE(t->killed) ||
+        (READ_ONCE(t->sig.intr_wait) && sig_interrupted(t))) {
         int expected = T_BLOCKED;
         if (__atomic_compare_exchange_n(&t->state, &expected, T_RUNNING, false,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

@@ -213,21 +213,28 @@ void timer_sleep_cancel(struct thread *t)
 
 int sleep_until(uint64_t deadline)
 {
-    struct hart *h = this_hart();
-    struct thread *t = h->cur;
-    if (t->killed)
-        return -EINTR;
-    if (deadline <= time_now_ticks())
-        return 0;
-    t->wchan = sched_sleep_wchan; /* before BLOCKED: threadinfo */
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    /* Interrupts are off: this hart's tick cannot see t on its list
-     * before it is BLOCKED. */
-    timer_sleep_insert(t, deadline);
-    sched_set_state(t, T_BLOCKED);
-    timer_program();
-    sched_block(t);
-    /* Woken by the timer (already off the list) or by a kill. */
-    timer_sleep_cancel(t);
-    return t->killed ? -EINTR : 0;
+    struct thread *t = this_hart()->cur;
+    int r = 0;
+    t->sig.intr_wait = 1; /* a signal post wakes it (signal.h) */
+    for (;;) {
+        if (sig_interrupted(t)) {
+            r = -EINTR; /* killed, or a signal to handle */
+            break;
+        }
+        if (deadline <= time_now_ticks())
+            break;
+        t->wchan = sched_sleep_wchan; /* before BLOCKED: threadinfo */
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        /* Interrupts are off: this hart's tick cannot see t on its list
+         * before it is BLOCKED. */
+        timer_sleep_insert(t, deadline);
+        sched_set_state(t, T_BLOCKED);
+        timer_program();
+        sched_block(t);
+        /* Woken by the timer (already off the list), a kill or a signal;
+         * a stale signal wake-up sleeps on. */
+        timer_sleep_cancel(t);
+    }
+    t->sig.intr_wait = 0;
+    return r;
 }

@@ -26,10 +26,11 @@ void waitq_init(struct waitq *wq, const char *name)
 int waitq_wait(struct waitq *wq, spinlock_t *held)
 {
     struct thread *t = current();
-    if (t->killed)
+    if (sig_interrupted(t))
         return -EINTR;
     /* threadinfo reads wchan once it sees BLOCKED: store it first. */
     t->wchan = wq->lock.name;
+    t->sig.intr_wait = 1; /* a signal post wakes it (signal.h) */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     spin_lock(&wq->lock);
     list_push_back(&wq->waiters, &t->wait_node);
@@ -37,21 +38,28 @@ int waitq_wait(struct waitq *wq, spinlock_t *held)
     spin_unlock(&wq->lock);
     spin_unlock(held);
     sched_block(t);
+    t->sig.intr_wait = 0;
     spin_lock(&wq->lock);
-    list_remove(&t->wait_node); /* no-op if a waker removed it */
+    bool woken = list_empty(&t->wait_node); /* a waker took it off */
+    list_remove(&t->wait_node);
     spin_unlock(&wq->lock);
     spin_lock(held);
-    return t->killed ? -EINTR : 0;
+    if (t->killed)
+        return -EINTR;
+    /* Woken by a waker: 0 even with a signal pending (the wake-up is
+     * not lost; the handler runs on the way out). */
+    return !woken && sig_interrupted(t) ? -EINTR : 0;
 }
 
 int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline)
 {
     struct thread *t = current();
-    if (t->killed)
+    if (sig_interrupted(t))
         return -EINTR;
     if (deadline <= time_now_ticks())
         return -ETIMEDOUT;
     t->wchan = wq->lock.name;
+    t->sig.intr_wait = 1;
     __atomic_thread_fence(__ATOMIC_RELEASE);
     spin_lock(&wq->lock);
     list_push_back(&wq->waiters, &t->wait_node);
@@ -61,9 +69,11 @@ int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline)
     spin_unlock(held);
     timer_program();
     sched_block(t);
+    t->sig.intr_wait = 0;
     timer_sleep_cancel(t);
     /* A waker takes t off the queue before waking it; still queued means
-     * the timer (or a kill) woke it. */
+     * the timer, a kill or a signal woke it (or a stale signal wake-up:
+     * then 0, the caller looks again). */
     spin_lock(&wq->lock);
     bool woken = list_empty(&t->wait_node);
     list_remove(&t->wait_node);
@@ -71,7 +81,11 @@ int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline)
     spin_lock(held);
     if (t->killed)
         return -EINTR;
-    return woken ? 0 : -ETIMEDOUT;
+    if (woken)
+        return 0;
+    if (sig_interrupted(t))
+        return -EINTR;
+    return time_now_ticks() >= deadline ? -ETIMEDOUT : 0;
 }
 
 void waitq_wake_all(struct waitq *wq)

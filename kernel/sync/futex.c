@@ -145,10 +145,12 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline)
     spin_unlock(&b->lock);
     if (w.woken)
         return 0;
-    if (t->killed)
-        return -EINTR;
+    if (t->killed || r == -EINTR)
+        return -EINTR; /* killed, or a signal to handle */
     /* Woken by the timer, even if a waker then took it off w.wq (F2). */
-    return deadline ? -ETIMEDOUT : r;
+    if (deadline && time_now_ticks() >= deadline)
+        return -ETIMEDOUT;
+    return 0; /* a spurious wake-up: the caller looks at its word */
 }
 
 static long futex_wake(uint64_t uaddr, int n)

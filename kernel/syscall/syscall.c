@@ -36,8 +36,10 @@
     X(futex)                                                                   \
     X(mq_open) X(mq_unlink) X(mq_send) X(mq_receive) X(mq_ctl)                 \
     X(mlock) X(fsync) X(sysinfo)                                               \
-    X(timer_create) X(timer_settime) X(timer_gettime) X(timer_ctl)            \
-    X(sem) X(barrier)
+    X(timer_create) X(timer_settime) X(timer_gettime) X(timer_ctl)             \
+    X(sem) X(barrier)                                                          \
+    X(sigaction) X(sigprocmask) X(sigpending) X(sigsuspend) X(sigtimedwait)    \
+    X(sigqueue) X(sigreturn) X(sigaltstack) X(thread_kill) X(cap_signal_limit)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

@@ -33,12 +33,14 @@ int clock_gettime(clockid_t clock, struct timespec *tp)
     return (int)keel_ret(keel_sc2(SYS_clock_gettime, (long)clock, (long)tp));
 }
 
-/* The kernel checks the range (EINVAL) and the pointer (EFAULT). rem is
- * only ever zeroed: the kernel reports no remaining time. */
+/* The kernel checks the range (EINVAL) and the pointer (EFAULT). A sleep
+ * a signal handler interrupts fails with EINTR and puts the time left in
+ * rem (a relative sleep on the monotonic clock: the same interval). */
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     __keel_cancel_point(); /* a cancellation point (cancel.c) */
-    long r = keel_sc1(SYS_nanosleep, (long)req);
+    long r = keel_sc5(SYS_clock_nanosleep, KEEL_CLOCK_MONOTONIC, 0, (long)req,
+                      (long)rem, 0);
     if (r == -EINTR)
         __keel_cancel_point();
     if (r < 0)

@@ -78,6 +78,7 @@ static const struct utest *const tables[] = {
     ut_spin_tests,                             /* issue 9 item 3 */
     ut_once_tests,         ut_key_tests,       /* issue 9 item 6 */
     ut_sem_tests,          ut_barrier_tests,   /* issue 9 items 2-4 */
+    ut_signal_tests,       ut_signal2_tests,   /* issue 9 item 5 */
 };
 
 static const struct ut_mode *const mode_tables[] = {
@@ -88,6 +89,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_cwd_modes,     ut_env_modes,        ut_futex_modes,     ut_edf_modes,
     ut_pi_modes,      ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
     ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,     ut_sem_modes,
+    ut_signal2_modes,
 };
 
 /* ---- failure state of the running test ---- */

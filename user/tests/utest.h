@@ -262,6 +262,8 @@ extern const struct utest ut_thread_tests[];
 extern const struct utest ut_time_tests[];
 extern const struct utest ut_badptr_tests[];
 extern const struct utest ut_fault_tests[];
+extern const struct utest ut_signal_tests[];
+extern const struct utest ut_signal2_tests[];
 extern const struct utest ut_cap_tests[];
 extern const struct utest ut_deleg_tests[];
 extern const struct utest ut_revoke_tests[];
@@ -306,6 +308,7 @@ extern const struct ut_mode ut_attr_modes[]; /* issue 9 item 6 */
 extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
+extern const struct ut_mode ut_signal2_modes[];
 extern const struct ut_mode ut_spawn_modes[];
 extern const struct ut_mode ut_thread_modes[];
 extern const struct ut_mode ut_cap_modes[];

@@ -111,6 +111,13 @@ int proc_handle(pid_t pid);
 /* The slot of a system cap the caller holds (the highest one), or -1 with
  * errno ENOENT. */
 int keel_system_slot(void);
+/* Narrow the signal allow-list of the process cap in `slot` to the
+ * signals in `allowed` (bit sig-1 for sig; docs/capabilities.md
+ * "Signals"): kill and sigqueue through this cap then fail with EPERM
+ * for any other signal. Lists only narrow (the new list is the old one
+ * and `allowed`) and travel with cap_transfer. 0, or -1 with errno:
+ * EBADF empty or bad slot, EINVAL not a process cap. */
+int keel_cap_signal_limit(int slot, uint64_t allowed);
 
 #ifndef KEEL_KERNEL
 #include <spawn.h>

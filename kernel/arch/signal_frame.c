@@ -1,0 +1,205 @@
+/*
+ * The signal frame (RISC-V): delivery on the way back to user mode,
+ * sigreturn, sigaltstack and the restart of interrupted syscalls
+ * (include/signal.h; the frame's layout is struct keel_sigframe in
+ * keel/abi.h).
+ *
+ * Delivery (user_return_prepare, interrupts off, no lock held): each
+ * deliverable signal is taken off (signal.c); a default action that
+ * terminates ends the process as an uncaught signal always did; a
+ * handler gets a frame below the interrupted sp (or at the top of the
+ * alternate stack with SA_ONSTACK when not already on it) holding its
+ * siginfo and the interrupted context, and the trapframe is changed so
+ * the return enters the handler with a0 = sig, a1 = &info, a2 = &uc,
+ * ra = the restorer, sp = the frame. Several pending signals nest: each
+ * frame sits below the previous handler's entry, the lowest number runs
+ * last (first to return).
+ *
+ * sigreturn reads the frame at the caller's sp back and checks it: a
+ * frame that cannot be read, has lost its magic, carries status bits
+ * other than KEEL_MC_STATUS_USER, or would return to a pc outside user
+ * space kills the process with SIGSEGV; nothing in it can reach kernel
+ * state beyond the user registers and the (sanitised) mask.
+ *
+ * Restart: a syscall interrupted by a signal returns ERESTARTSYS or
+ * ERESTARTNOINTR; trap_user hands it here before delivery, and the
+ * syscall is re-executed (sepc back on the ecall, a0 its first argument
+ * again) unless the handler about to run lacks SA_RESTART for
+ * ERESTARTSYS, which then returns EINTR.
+ */
+#include "../include/mm.h"
+#include "../include/proc.h"
+#include "../include/signal.h"
+
+/* The s registers are not in the trapframe (trapentry.S): the handler
+ * preserves them as callee-saved. */
+static bool reg_callee_saved(int r)
+{
+    return r == 8 || r == 9 || (r >= 18 && r <= 27);
+}
+
+static bool on_altstack(const struct keel_stack *as, uint64_t sp)
+{
+    return !(as->flags & KEEL_SS_DISABLE) && as->size && sp > as->sp &&
+           sp - as->sp <= as->size;
+}
+
+/* Build the frame for sig's handler and enter it on return; false when
+ * the frame cannot be written (the process then dies of SIGSEGV). */
+static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
+                            const struct keel_siginfo *info,
+                            const struct keel_sigaction *act)
+{
+    const struct keel_stack *as = &t->sig.altstack;
+    uint64_t sp = tf->regs[TF_SP];
+    bool on_alt = on_altstack(as, sp);
+    if ((act->flags & KEEL_SA_ONSTACK) && !(as->flags & KEEL_SS_DISABLE) &&
+        as->size && !on_alt)
+        sp = as->sp + as->size;
+    sp = (sp - sizeof(struct keel_sigframe)) & ~15ull;
+    struct keel_sigframe f;
+    memset(&f, 0, sizeof(f));
+    f.info = *info;
+    f.uc.stack = *as;
+    f.uc.stack.flags = on_alt ? KEEL_SS_ONSTACK : as->flags;
+    f.uc.sigmask = t->sig.restore_mask ? t->sig.saved_mask : t->sig.mask;
+    f.uc.mc.pc = tf->sepc;
+    for (int r = 1; r < 32; r++)
+        if (!reg_callee_saved(r))
+            f.uc.mc.regs[r] = tf->regs[r];
+    f.uc.mc.status = KEEL_MC_STATUS_USER;
+    f.magic = KEEL_SIGFRAME_MAGIC;
+    if (!user_range_ok(sp, sizeof(f)) || copy_to_user(sp, &f, sizeof(f)) < 0)
+        return false;
+    t->sig.restore_mask = false; /* the frame has it now */
+    uint64_t m = t->sig.mask | act->mask;
+    if (!(act->flags & KEEL_SA_NODEFER))
+        m |= KEEL_SIGBIT(sig);
+    sig_set_mask(t, m);
+    bool si = act->flags & KEEL_SA_SIGINFO;
+    tf->regs[TF_SP] = sp;
+    tf->regs[TF_A0] = (uint64_t)sig;
+    tf->regs[TF_A0 + 1] = si ? sp + offsetof(struct keel_sigframe, info) : 0;
+    tf->regs[TF_A0 + 2] = si ? sp + offsetof(struct keel_sigframe, uc) : 0;
+    tf->regs[TF_RA] = act->restorer;
+    tf->sepc = act->handler;
+    return true;
+}
+
+void sig_deliver_all(struct trapframe *tf)
+{
+    struct thread *t = current();
+    struct proc *p = t->proc;
+    struct keel_siginfo info;
+    struct keel_sigaction act;
+    int sig;
+    /* Each pass takes one pending instance: at most 64 standard ones and
+     * the bounded real-time queue. */
+    while ((sig = sig_dequeue_deliverable(t, &info, &act)) != 0) {
+        if (act.handler == KEEL_SIG_DFL) { /* only terminating ones */
+            proc_kill(p, sig);
+            return;
+        }
+        if (!sig_setup_frame(t, tf, sig, &info, &act)) {
+            printk("keel: pid %d (%s) killed by signal %d: no room for "
+                   "the frame of signal %d at %lx\n",
+                   p->pid, p->name, KEEL_SIGSEGV, sig, tf->regs[TF_SP]);
+            proc_kill(p, KEEL_SIGSEGV);
+            return;
+        }
+    }
+    if (t->sig.restore_mask) { /* sigsuspend and no handler ran */
+        t->sig.restore_mask = false;
+        sig_set_mask(t, t->sig.saved_mask);
+    }
+}
+
+void sig_syscall_restart(struct trapframe *tf, long ret, uint64_t orig_a0)
+{
+    struct thread *t = current();
+    struct proc_sig *ps = &t->proc->sig;
+    bool restart = true;
+    if (ret == -ERESTARTSYS) {
+        spin_lock(&ps->lock);
+        uint64_t d = (t->sig.pending | ps->pending) & ~t->sig.mask;
+        if (d) {
+            const struct keel_sigaction *a = &ps->act[__builtin_ctzll(d)];
+            if (a->handler != KEEL_SIG_DFL && a->handler != KEEL_SIG_IGN &&
+                !(a->flags & KEEL_SA_RESTART))
+                restart = false;
+        }
+        spin_unlock(&ps->lock);
+    }
+    if (restart) {
+        tf->sepc -= 4; /* the ecall again */
+        tf->regs[TF_A0] = orig_a0;
+    } else {
+        tf->regs[TF_A0] = (uint64_t)-EINTR;
+    }
+}
+
+long sys_sigreturn(void)
+{
+    struct thread *t = current();
+    struct proc *p = t->proc;
+    struct trapframe *tf = t->tf;
+    uint64_t sp = tf->regs[TF_SP];
+    struct keel_sigframe f;
+    const char *why = NULL;
+    if ((sp & 15) || !user_range_ok(sp, sizeof(f)) ||
+        copy_from_user(&f, sp, sizeof(f)) < 0)
+        why = "unreadable";
+    else if (f.magic != KEEL_SIGFRAME_MAGIC)
+        why = "no magic";
+    else if (f.uc.mc.status != KEEL_MC_STATUS_USER)
+        why = "status bits";
+    else if (f.uc.mc.pc < USER_BASE || f.uc.mc.pc >= USER_TOP ||
+             (f.uc.mc.pc & 1))
+        why = "pc";
+    else if (f.uc.mc.regs[TF_A0] == (uint64_t)-ERESTARTSYS ||
+             f.uc.mc.regs[TF_A0] == (uint64_t)-ERESTARTNOINTR)
+        why = "a0";
+    if (why) {
+        printk("keel: pid %d (%s) killed by signal %d: bad signal frame at "
+               "%lx (%s)\n",
+               p->pid, p->name, KEEL_SIGSEGV, sp, why);
+        proc_kill(p, KEEL_SIGSEGV);
+        return 0;
+    }
+    for (int r = 1; r < 32; r++)
+        if (!reg_callee_saved(r))
+            tf->regs[r] = f.uc.mc.regs[r];
+    tf->sepc = f.uc.mc.pc;
+    sig_set_mask(t, f.uc.sigmask);
+    return (long)tf->regs[TF_A0]; /* trap_user stores it in a0 */
+}
+
+long sys_sigaltstack(uint64_t unew, uint64_t uold)
+{
+    struct thread *t = current();
+    struct keel_stack *as = &t->sig.altstack;
+    bool on_alt = on_altstack(as, t->tf->regs[TF_SP]);
+    struct keel_stack old = *as;
+    old.flags = on_alt ? KEEL_SS_ONSTACK : as->flags;
+    if (unew) {
+        struct keel_stack ns;
+        if (copy_from_user(&ns, unew, sizeof(ns)) < 0)
+            return -EFAULT;
+        if (on_alt)
+            return -EPERM;
+        if (ns.flags & ~KEEL_SS_DISABLE)
+            return -EINVAL;
+        if (ns.flags & KEEL_SS_DISABLE) {
+            *as = (struct keel_stack){.flags = KEEL_SS_DISABLE};
+        } else {
+            if (ns.size < KEEL_MINSIGSTKSZ)
+                return -ENOMEM;
+            if (!user_range_ok(ns.sp, ns.size))
+                return -EFAULT;
+            *as = (struct keel_stack){.sp = ns.sp, .size = ns.size};
+        }
+    }
+    if (uold && copy_to_user(uold, &old, sizeof(old)) < 0)
+        return -EFAULT;
+    return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * Waiting for signals: sigsuspend, pause, sigwait, sigwaitinfo and
+ * sigtimedwait, all on SYS_sigsuspend and SYS_sigtimedwait (the kernel's
+ * kernel/proc/signal_wait.c). sigtimedwait's timeout is relative, as
+ * POSIX says; its expiry is EAGAIN. No state of its own.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int sigsuspend(const sigset_t *mask)
+{
+    return (int)keel_ret(keel_sc1(SYS_sigsuspend, (long)mask));
+}
+
+int pause(void)
+{
+    sigset_t cur;
+    if (sigprocmask(SIG_BLOCK, NULL, &cur) < 0)
+        return -1;
+    return sigsuspend(&cur);
+}
+
+int sigtimedwait(const sigset_t *set, siginfo_t *info,
+                 const struct timespec *timeout)
+{
+    return (int)keel_ret(
+        keel_sc3(SYS_sigtimedwait, (long)set, (long)info, (long)timeout));
+}
+
+int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+    return sigtimedwait(set, info, NULL);
+}
+
+/* sigwait never fails with EINTR: a handler that ran meanwhile does not
+ * end the wait. */
+int sigwait(const sigset_t *set, int *sig)
+{
+    long r;
+    do
+        r = keel_sc3(SYS_sigtimedwait, (long)set, 0, 0);
+    while (r == -EINTR);
+    if (r < 0)
+        return (int)-r;
+    *sig = (int)r;
+    return 0;
+}
