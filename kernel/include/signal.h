@@ -111,6 +111,12 @@ int sig_post(struct proc *p, int sig, int code, uint64_t value);
 /* The same with a sender pid, to one thread (t != NULL) or to p. */
 int sig_post_from(struct proc *p, struct thread *t, int sig, int code, int pid,
                   uint64_t value);
+/* sig_post_from that also says (*fatal) whether the signal is neither
+ * caught nor blocked and terminates by default: process-context callers
+ * (kill) then end p at once with proc_kill (which takes p->lock: never
+ * from a timer's fire). */
+int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
+                   uint64_t value, bool *fatal);
 
 /* Signals deliverable to t now: pending for it or its process and not
  * blocked. One load each, no lock (a racing post wakes or IPIs t). */

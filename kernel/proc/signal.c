@@ -154,9 +154,10 @@ static struct thread *sig_pick_locked(struct proc *p, uint64_t bit)
     return NULL;
 }
 
-int sig_post_from(struct proc *p, struct thread *t, int sig, int code, int pid,
-                  uint64_t value)
+int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
+                   uint64_t value, bool *fatal)
 {
+    *fatal = false;
     if (sig < 1 || sig > KEEL_NSIG)
         return -EINVAL;
     struct proc_sig *ps = &p->sig;
@@ -199,9 +200,20 @@ int sig_post_from(struct proc *p, struct thread *t, int sig, int code, int pid,
     }
     if (target && !(target->sig.mask & bit))
         sig_notify(target);
+    /* Uncaught and unblocked: the process ends (the caller may end it at
+     * once, as kill always did, instead of on a thread's way out). */
+    *fatal = !blocked && ps->act[sig - 1].handler == KEEL_SIG_DFL &&
+             sig_default_terminates(sig);
 out:
     spin_unlock(&ps->lock);
     return r;
+}
+
+int sig_post_from(struct proc *p, struct thread *t, int sig, int code, int pid,
+                  uint64_t value)
+{
+    bool fatal;
+    return sig_post_fatal(p, t, sig, code, pid, value, &fatal);
 }
 
 int sig_post(struct proc *p, int sig, int code, uint64_t value)
@@ -221,7 +233,10 @@ void sig_send(struct proc *p, int sig, int code)
     }
     struct thread *self = current();
     int pid = code == KEEL_SI_USER && self->proc ? self->proc->pid : 0;
-    sig_post_from(p, NULL, sig, code, pid, 0);
+    bool fatal;
+    sig_post_fatal(p, NULL, sig, code, pid, 0, &fatal);
+    if (fatal)
+        proc_kill(p, sig); /* at once, as an uncaught kill always did */
 }
 
 bool sig_interrupted(struct thread *t)

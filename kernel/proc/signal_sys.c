@@ -67,8 +67,6 @@ long sys_kill(int pid, int sig)
         return pgrp_kill(READ_ONCE(self->pgid), sig);
     if (pid < -1)
         return pid == INT32_MIN ? -ESRCH : pgrp_kill(-pid, sig);
-    if (pid == -1)
-        return -EPERM; /* "every process": no cap names them all */
     if (pid == self->pid) {
         sig_send(self, sig, KEEL_SI_USER);
         return 0;
@@ -96,10 +94,12 @@ long sys_sigqueue(int pid, int sig, uint64_t value)
         if (!p)
             return err;
     }
-    if (sig == KEEL_SIGKILL)
-        proc_kill(p, sig);
-    else if (sig)
-        err = sig_post_from(p, NULL, sig, KEEL_SI_QUEUE, self->pid, value);
+    bool fatal = sig == KEEL_SIGKILL;
+    if (sig && !fatal)
+        err = sig_post_fatal(p, NULL, sig, KEEL_SI_QUEUE, self->pid, value,
+                             &fatal);
+    if (fatal)
+        proc_kill(p, sig); /* at once, as kill */
     if (p != self)
         proc_put(p);
     return err;
@@ -121,11 +121,15 @@ long sys_thread_kill(uint64_t tok, int sig)
         proc_kill(t->proc, sig); /* POSIX: it ends the whole process */
         return 0;
     }
+    bool fatal = false;
+    struct proc *tp = t ? t->proc : NULL; /* a static struct: stays */
     if (t && sig)
-        err = sig_post_from(t->proc, t, sig, KEEL_SI_USER, self->pid, 0);
+        err = sig_post_fatal(tp, t, sig, KEEL_SI_USER, self->pid, 0, &fatal);
     else if (t)
-        err = READ_ONCE(t->proc->sig.threads[t->tslot]) == t ? 0 : -ESRCH;
+        err = READ_ONCE(tp->sig.threads[t->tslot]) == t ? 0 : -ESRCH;
     cap_unlock(self);
+    if (fatal)
+        proc_kill(tp, sig); /* POSIX: the whole process ends */
     return err;
 }
 

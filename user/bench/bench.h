@@ -78,6 +78,8 @@ struct holder {
     int cmd, ack;
 };
 int holder_start(const char *self, const char *mode, struct holder *h);
+/* The signal_roundtrip row (signal_roundtrip.c). */
+void bench_signal_roundtrip(void);
 void holder_stop(struct holder *h);
 
 /* Issue 9 per-operation rows, one file each. */

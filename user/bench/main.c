@@ -301,6 +301,7 @@ int main(int argc, char **argv)
         bench_cap_transfer(argv[0]);
         bench_spawn("spawn_fa3", true);
         bench_sem_pingpong();
+        bench_signal_roundtrip();
     }
     if (!classic_only)
         rt_rows(irq);
