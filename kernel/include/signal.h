@@ -108,6 +108,9 @@ void sig_thread_detach(struct proc *p, struct thread *t);
  * user mode.
  */
 int sig_post(struct proc *p, int sig, int code, uint64_t value);
+/* SIGCHLD to parent for child, now a zombie (CLD_EXITED with the exit
+ * code, or CLD_KILLED with the signal, as si_status). */
+void sig_child_exited(struct proc *parent, struct proc *child);
 /* The same with a sender pid, to one thread (t != NULL) or to p. */
 int sig_post_from(struct proc *p, struct thread *t, int sig, int code, int pid,
                   uint64_t value);

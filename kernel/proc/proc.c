@@ -224,6 +224,7 @@ void proc_teardown(struct proc *p)
     spin_unlock(&proc_tree_lock);
     if (parent) {
         waitq_wake_all(&parent->child_wq);
+        sig_child_exited(parent, p); /* ignored unless caught or blocked */
         proc_put(parent);
     }
     if (wake_init)

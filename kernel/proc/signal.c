@@ -239,6 +239,15 @@ void sig_send(struct proc *p, int sig, int code)
         proc_kill(p, sig); /* at once, as an uncaught kill always did */
 }
 
+void sig_child_exited(struct proc *parent, struct proc *child)
+{
+    int st = READ_ONCE(child->exit_status);
+    int term = st & 0x7f;
+    sig_post_from(parent, NULL, KEEL_SIGCHLD,
+                  term ? KEEL_CLD_KILLED : KEEL_CLD_EXITED, child->pid,
+                  term ? (uint64_t)term : (uint64_t)((st >> 8) & 0xff));
+}
+
 bool sig_interrupted(struct thread *t)
 {
     if (READ_ONCE(t->killed))
@@ -269,7 +278,9 @@ static int sig_take_locked(struct thread *t, uint64_t allowed,
             ps->pending &= ~bit;
         info->code = in->code;
         info->pid = in->pid;
-        if (in->code >= KEEL_SEGV_MAPERR)
+        if (in->code >= KEEL_CLD_EXITED)
+            info->status = (int32_t)in->value; /* SIGCHLD */
+        else if (in->code >= KEEL_SEGV_MAPERR)
             info->addr = in->value; /* a fault */
         else
             info->value = in->value;

@@ -62,7 +62,9 @@ _Static_assert(SI_USER == KEEL_SI_USER && SI_QUEUE == KEEL_SI_QUEUE &&
                    SI_TIMER == KEEL_SI_TIMER && SI_MESGQ == KEEL_SI_MESGQ &&
                    SEGV_MAPERR == KEEL_SEGV_MAPERR &&
                    BUS_ADRALN == KEEL_BUS_ADRALN &&
-                   ILL_ILLOPC == KEEL_ILL_ILLOPC,
+                   ILL_ILLOPC == KEEL_ILL_ILLOPC &&
+                   CLD_EXITED == KEEL_CLD_EXITED &&
+                   CLD_KILLED == KEEL_CLD_KILLED,
                "si_code");
 _Static_assert(sizeof(sigset_t) == sizeof(uint64_t), "64 signals");
 

@@ -3,9 +3,12 @@
  * pending sets, sigsuspend, sigwait / sigtimedwait, real-time queueing
  * order and values, SA_RESETHAND / SA_NODEFER, the alternate stack,
  * EINTR and SA_RESTART on blocking calls, pthread_kill. Faults, forged
- * frames, capabilities and races are in t_signal2.c. Every test puts
- * the actions and the mask it changed back (sig_reset).
+ * frames, capabilities and races are in t_signal2.c. Each test runs in
+ * a child (UT_ISOLATED): a process-directed signal goes to any thread
+ * that does not block it, so the suite's other threads must not be
+ * there; it still puts the actions and the mask back (sig_reset).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -457,8 +460,12 @@ TEST(sig_restart_vs_eintr_pipe)
     /* waitpid without SA_RESTART: EINTR. */
     CHECK_OK(set_action(SIGUSR1, on_info, 0));
     pid_t pid;
-    CHECK_RC(ut_spawn_self(&pid, NULL, NULL, "sleep-loop", NULL, NULL, NULL),
-             0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    int rc = ut_spawn_self(&pid, &fa, NULL, "sleep-loop", NULL, NULL, NULL);
+    posix_spawn_file_actions_destroy(&fa);
+    CHECK_RC(rc, 0);
     CHECK_RC(pthread_create(&th, NULL, send_later, &s2), 0);
     int st;
     CHECK_ERRNO(waitpid(pid, &st, 0), EINTR);
@@ -508,15 +515,15 @@ TEST(sig_pthread_kill)
 }
 
 const struct utest ut_signal_tests[] = {
-    UT_CASE(sig_handler_siginfo),
-    UT_CASE(sig_mask_pending),
-    UT_CASE(sig_sigsuspend),
-    UT_CASE(sig_sigsuspend_woken_by_thread),
-    UT_CASE(sig_timedwait),
-    UT_CASE(sig_rt_queue_order),
-    UT_CASE(sig_resethand_nodefer),
-    UT_CASE(sig_altstack),
-    UT_CASE(sig_restart_vs_eintr_pipe),
-    UT_CASE(sig_pthread_kill),
+    UT_ISOLATED(sig_handler_siginfo),
+    UT_ISOLATED(sig_mask_pending),
+    UT_ISOLATED(sig_sigsuspend),
+    UT_ISOLATED(sig_sigsuspend_woken_by_thread),
+    UT_ISOLATED(sig_timedwait),
+    UT_ISOLATED(sig_rt_queue_order),
+    UT_ISOLATED(sig_resethand_nodefer),
+    UT_ISOLATED(sig_altstack),
+    UT_ISOLATED(sig_restart_vs_eintr_pipe),
+    UT_ISOLATED(sig_pthread_kill),
     UT_END,
 };

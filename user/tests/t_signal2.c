@@ -422,11 +422,50 @@ TEST(sig_race_exit)
     }
 }
 
+TEST(sig_child_exit_sigchld)
+{
+    /* SIGCHLD blocked: each child's end leaves one pending, with its pid,
+     * CLD_EXITED or CLD_KILLED and the code or signal. */
+    sigset_t b;
+    sigemptyset(&b);
+    sigaddset(&b, SIGCHLD);
+    CHECK_OK(sigprocmask(SIG_BLOCK, &b, NULL));
+    pid_t pid;
+    CHECK_RC(spawn_mode(&pid, "sig-segv", NULL), 0);
+    CHECK_EXITED(ut_wait(pid), 40);
+    siginfo_t si;
+    struct timespec zero = {0, 0};
+    CHECK_EQ(sigtimedwait(&b, &si, &zero), SIGCHLD);
+    CHECK_EQ(si.si_code, CLD_EXITED);
+    CHECK_EQ(si.si_pid, pid);
+    CHECK_EQ(si.si_status, 40);
+    CHECK_RC(spawn_mode(&pid, "sleep-loop", NULL), 0);
+    CHECK_OK(kill(pid, SIGKILL));
+    CHECK_SIGNALED(ut_wait(pid), SIGKILL);
+    CHECK_EQ(sigtimedwait(&b, &si, &zero), SIGCHLD);
+    CHECK_EQ(si.si_code, CLD_KILLED);
+    CHECK_EQ(si.si_pid, pid);
+    CHECK_EQ(si.si_status, SIGKILL);
+    CHECK_ERRNO(sigtimedwait(&b, &si, &zero), EAGAIN);
+    /* Unblocked with the default action: discarded, nothing pending. */
+    CHECK_OK(sigprocmask(SIG_UNBLOCK, &b, NULL));
+    CHECK_RC(spawn_mode(&pid, "sig-segv", NULL), 0);
+    CHECK_EXITED(ut_wait(pid), 40);
+    sigset_t pend;
+    CHECK_OK(sigpending(&pend));
+    CHECK(!sigismember(&pend, SIGCHLD));
+}
+
 const struct utest ut_signal2_tests[] = {
-    UT_CASE(sig_fault_caught),    UT_CASE(sig_forged_frame_kills_process),
-    UT_CASE(sig_default_actions), UT_CASE(sig_kill_needs_cap),
-    UT_CASE(sig_allow_list),      UT_CASE(sig_race_blocking_calls),
-    UT_CASE(sig_race_exit),       UT_END,
+    UT_CASE(sig_fault_caught),
+    UT_CASE(sig_forged_frame_kills_process),
+    UT_CASE(sig_default_actions),
+    UT_CASE(sig_kill_needs_cap),
+    UT_CASE(sig_allow_list),
+    UT_ISOLATED(sig_race_blocking_calls),
+    UT_CASE(sig_race_exit),
+    UT_ISOLATED(sig_child_exit_sigchld),
+    UT_END,
 };
 
 const struct ut_mode ut_signal2_modes[] = {

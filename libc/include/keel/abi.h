@@ -585,6 +585,8 @@ struct keel_sigaction {
 #define KEEL_BUS_ADRALN 0x20
 #define KEEL_ILL_ILLOPC 0x30
 #define KEEL_TRAP_BRKPT 0x40
+#define KEEL_CLD_EXITED 0x50 /* SIGCHLD: si_pid the child, si_status */
+#define KEEL_CLD_KILLED 0x51
 
 /* What a handler with SA_SIGINFO and sigwaitinfo see (siginfo_t). */
 struct keel_siginfo {

@@ -92,6 +92,8 @@ struct sigevent {
 #define BUS_ADRALN 0x20
 #define ILL_ILLOPC 0x30
 #define TRAP_BRKPT 0x40
+#define CLD_EXITED 0x50
+#define CLD_KILLED 0x51
 
 typedef struct {
     int si_signo;
