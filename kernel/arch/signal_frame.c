@@ -9,11 +9,11 @@
  * terminates ends the process as an uncaught signal always did; a
  * handler gets a frame below the interrupted sp (or at the top of the
  * alternate stack with SA_ONSTACK when not already on it) holding its
- * siginfo and the interrupted context, and the trapframe is changed so
- * the return enters the handler with a0 = sig, a1 = &info, a2 = &uc,
- * ra = the restorer, sp = the frame. Several pending signals nest: each
- * frame sits below the previous handler's entry, the lowest number runs
- * last (first to return).
+ * siginfo and the interrupted context (pc and the trapframe's registers), and
+ * the trapframe is changed so the return enters the handler with a0 = sig, a1 =
+ * &info, a2 = &uc, ra = the restorer, sp = the frame. Several pending signals
+ * nest: each frame sits below the previous handler's entry, the lowest number
+ * runs last (first to return).
  *
  * sigreturn reads the frame at the caller's sp back and checks it: a
  * frame that cannot be read, has lost its magic, carries status bits
@@ -31,12 +31,39 @@
 #include "../include/proc.h"
 #include "../include/signal.h"
 
-/* The s registers are not in the trapframe (trapentry.S): the handler
- * preserves them as callee-saved. */
-static bool reg_callee_saved(int r)
-{
-    return r == 8 || r == 9 || (r >= 18 && r <= 27);
-}
+/* The frame is written and read in three pieces, leaving out the FP
+ * slots (user code has no FP state: they are never written, their
+ * contents are whatever the stack held): the head (siginfo, the
+ * ucontext's header, pc), the 32 register words straight from / into the
+ * trapframe, and the tail (status, magic). */
+struct frame_head {
+    struct keel_siginfo info;
+    uint64_t flags, link;
+    struct keel_stack stack;
+    uint64_t sigmask, pad;
+    uint64_t pc;
+};
+struct frame_tail {
+    uint64_t status, magic, pad;
+};
+#define FRAME_REGS offsetof(struct keel_sigframe, uc.mc.regs)
+#define FRAME_TAIL offsetof(struct keel_sigframe, uc.mc.status)
+_Static_assert(sizeof(struct frame_head) == FRAME_REGS &&
+                   offsetof(struct frame_head, pc) ==
+                       offsetof(struct keel_sigframe, uc.mc.pc) &&
+                   offsetof(struct frame_head, sigmask) ==
+                       offsetof(struct keel_sigframe, uc.sigmask) &&
+                   offsetof(struct frame_head, stack) ==
+                       offsetof(struct keel_sigframe, uc.stack),
+               "frame head");
+_Static_assert(FRAME_TAIL + sizeof(struct frame_tail) ==
+                       sizeof(struct keel_sigframe) &&
+                   offsetof(struct keel_sigframe, magic) ==
+                       FRAME_TAIL + offsetof(struct frame_tail, magic),
+               "frame tail");
+_Static_assert(sizeof(((struct trapframe *)0)->regs) ==
+                   sizeof(((struct keel_mcontext *)0)->regs),
+               "the frame's registers are the trapframe's");
 
 static bool on_altstack(const struct keel_stack *as, uint64_t sp)
 {
@@ -45,7 +72,10 @@ static bool on_altstack(const struct keel_stack *as, uint64_t sp)
 }
 
 /* Build the frame for sig's handler and enter it on return; false when
- * the frame cannot be written (the process then dies of SIGSEGV). */
+ * the frame cannot be written (the process then dies of SIGSEGV). The
+ * register words are the trapframe's: x1..x31 as the thread left user
+ * mode (the s0-s11 words are not its s registers, which the handler
+ * keeps as callee-saved; sigreturn ignores them). */
 static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
                             const struct keel_siginfo *info,
                             const struct keel_sigaction *act)
@@ -57,19 +87,19 @@ static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
         as->size && !on_alt)
         sp = as->sp + as->size;
     sp = (sp - sizeof(struct keel_sigframe)) & ~15ull;
-    struct keel_sigframe f;
-    memset(&f, 0, sizeof(f));
-    f.info = *info;
-    f.uc.stack = *as;
-    f.uc.stack.flags = on_alt ? KEEL_SS_ONSTACK : as->flags;
-    f.uc.sigmask = t->sig.restore_mask ? t->sig.saved_mask : t->sig.mask;
-    f.uc.mc.pc = tf->sepc;
-    for (int r = 1; r < 32; r++)
-        if (!reg_callee_saved(r))
-            f.uc.mc.regs[r] = tf->regs[r];
-    f.uc.mc.status = KEEL_MC_STATUS_USER;
-    f.magic = KEEL_SIGFRAME_MAGIC;
-    if (!user_range_ok(sp, sizeof(f)) || copy_to_user(sp, &f, sizeof(f)) < 0)
+    struct frame_head h = {
+        .info = *info,
+        .stack = *as,
+        .sigmask = t->sig.restore_mask ? t->sig.saved_mask : t->sig.mask,
+        .pc = tf->sepc,
+    };
+    h.stack.flags = on_alt ? KEEL_SS_ONSTACK : as->flags;
+    struct frame_tail tl = {.status = KEEL_MC_STATUS_USER,
+                            .magic = KEEL_SIGFRAME_MAGIC};
+    if (!user_range_ok(sp, sizeof(struct keel_sigframe)) ||
+        copy_to_user(sp, &h, sizeof(h)) < 0 ||
+        copy_to_user(sp + FRAME_REGS, tf->regs, sizeof(tf->regs)) < 0 ||
+        copy_to_user(sp + FRAME_TAIL, &tl, sizeof(tl)) < 0)
         return false;
     t->sig.restore_mask = false; /* the frame has it now */
     uint64_t m = t->sig.mask | act->mask;
@@ -144,20 +174,23 @@ long sys_sigreturn(void)
     struct proc *p = t->proc;
     struct trapframe *tf = t->tf;
     uint64_t sp = tf->regs[TF_SP];
-    struct keel_sigframe f;
+    struct frame_head h;
+    struct frame_tail tl;
     const char *why = NULL;
-    if ((sp & 15) || !user_range_ok(sp, sizeof(f)) ||
-        copy_from_user(&f, sp, sizeof(f)) < 0)
+    if ((sp & 15) || !user_range_ok(sp, sizeof(struct keel_sigframe)) ||
+        copy_from_user(&h, sp, sizeof(h)) < 0 ||
+        copy_from_user(&tl, sp + FRAME_TAIL, sizeof(tl)) < 0)
         why = "unreadable";
-    else if (f.magic != KEEL_SIGFRAME_MAGIC)
+    else if (tl.magic != KEEL_SIGFRAME_MAGIC)
         why = "no magic";
-    else if (f.uc.mc.status != KEEL_MC_STATUS_USER)
+    else if (tl.status != KEEL_MC_STATUS_USER)
         why = "status bits";
-    else if (f.uc.mc.pc < USER_BASE || f.uc.mc.pc >= USER_TOP ||
-             (f.uc.mc.pc & 1))
+    else if (h.pc < USER_BASE || h.pc >= USER_TOP || (h.pc & 1))
         why = "pc";
-    else if (f.uc.mc.regs[TF_A0] == (uint64_t)-ERESTARTSYS ||
-             f.uc.mc.regs[TF_A0] == (uint64_t)-ERESTARTNOINTR)
+    else if (copy_from_user(tf->regs, sp + FRAME_REGS, sizeof(tf->regs)) < 0)
+        why = "unreadable"; /* the registers are the user's own anyway */
+    else if (tf->regs[TF_A0] == (uint64_t)-ERESTARTSYS ||
+             tf->regs[TF_A0] == (uint64_t)-ERESTARTNOINTR)
         why = "a0";
     if (why) {
         printk("keel: pid %d (%s) killed by signal %d: bad signal frame at "
@@ -166,11 +199,8 @@ long sys_sigreturn(void)
         proc_kill(p, KEEL_SIGSEGV);
         return 0;
     }
-    for (int r = 1; r < 32; r++)
-        if (!reg_callee_saved(r))
-            tf->regs[r] = f.uc.mc.regs[r];
-    tf->sepc = f.uc.mc.pc;
-    sig_set_mask(t, f.uc.sigmask);
+    tf->sepc = h.pc;
+    sig_set_mask(t, h.sigmask);
     return (long)tf->regs[TF_A0]; /* trap_user stores it in a0 */
 }
 

@@ -136,6 +136,14 @@ static void sig_notify(struct thread *t)
         sched_ipi(READ_ONCE(t->hart));
 }
 
+static bool sig_any_thread_locked(const struct proc_sig *ps)
+{
+    for (int s = 0; s < CAP_THREAD_SLOTS; s++)
+        if (ps->threads[s])
+            return true;
+    return false;
+}
+
 /* The thread a process-directed sig goes to: the caller if it is one of
  * p's and does not block sig, else the first that does not (or waits
  * for it in sigtimedwait); NULL if all block it. */
@@ -169,10 +177,12 @@ int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
         goto out;
     }
     struct thread *target = t ? t : sig_pick_locked(p, bit);
-    /* Blocked for delivery: by the target, or by every thread. A thread
-     * in sigtimedwait for sig has it unmasked and in waitset. */
-    bool blocked =
-        !target || ((target->sig.mask | target->sig.waitset) & bit) != 0;
+    /* Blocked for delivery: by the target, or by every thread (a process
+     * with no thread that takes signals blocks nothing). A thread in
+     * sigtimedwait for sig has it unmasked and in waitset. */
+    bool blocked = target
+                       ? ((target->sig.mask | target->sig.waitset) & bit) != 0
+                       : sig_any_thread_locked(ps);
     if (!blocked && sig_ignored_locked(ps, sig))
         goto out; /* discarded */
     if (sig < KEEL_SIGRTMIN) {

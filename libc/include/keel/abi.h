@@ -613,10 +613,11 @@ struct keel_stack {
 };
 
 /* The saved user context (ucontext_t): pc, x1..x31, and room for the FP
- * state (user mode runs with FP off on Keel: those words are 0 and not
- * restored). s0-s11 (x8, x9, x18..x27) are callee-saved: the handler
- * keeps them under the calling convention, so the frame's copies are 0
- * and sigreturn leaves those registers as they are. status must stay
+ * state (user mode runs with FP off on Keel: those words are never
+ * written nor read). s0-s11 (x8, x9, x18..x27) are callee-saved: the
+ * handler keeps them under the calling convention, so their words in the
+ * frame are not the interrupted values, and sigreturn does not load
+ * those registers from the frame. status must stay
  * KEEL_MC_STATUS_USER: anything else (such as a previous-mode bit that
  * would return to S-mode) makes sigreturn kill the process. */
 #define KEEL_MC_STATUS_USER 0x0

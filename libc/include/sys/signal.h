@@ -141,8 +141,9 @@ typedef struct sigaltstack {
 } stack_t;
 
 /* The saved context a SA_SIGINFO handler gets as its third argument:
- * pc and x1..x31 in __gregs (s0-s11 are not saved: the handler keeps
- * them), FP words unused (user code has no FP state on Keel). */
+ * pc and x1..x31 in __gregs (the s0-s11 words are not the interrupted
+ * values: the handler keeps those registers itself), FP words unused and
+ * not written (user code has no FP state on Keel). */
 typedef struct {
     unsigned long __pc;
     unsigned long __gregs[32];
