@@ -84,6 +84,9 @@ void holder_stop(struct holder *h);
 
 /* Issue 9 per-operation rows, one file each. */
 void bench_sem_pingpong(void); /* sem_pingpong.c */
+/* mq_roundtrip (mq_roundtrip.c) and its child, `bench mq-echo`. */
+void bench_mq_roundtrip(const char *self);
+int mq_echo_main(void);
 
 /* Real-time rows (rt.c, rt_mutex.c, rt_irq.c). */
 void bench_rt_wake(void);

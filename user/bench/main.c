@@ -264,6 +264,8 @@ int main(int argc, char **argv)
         return echo_loop();
     if (!strcmp(mode, "hold"))
         return hold_loop();
+    if (!strcmp(mode, "mq-echo"))
+        return mq_echo_main();
     if (!strcmp(mode, "load"))
         return rt_load_main(arg);
     if (!strcmp(mode, "hog"))
@@ -294,6 +296,7 @@ int main(int argc, char **argv)
         bench_null_syscall();
         bench_yield_switch();
         bench_pipe_pingpong(argv[0]);
+        bench_mq_roundtrip(argv[0]);
         bench_spawn("spawn_wait", false);
         bench_cap_get_token();
         bench_cap_drop();

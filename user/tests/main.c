@@ -70,7 +70,7 @@ static const struct utest *const tables[] = {
     ut_place_tests,                            /* issue 8 item 4 */
     ut_bench_tests,                            /* issue 8: bench rows run */
     ut_rtbound_tests,                          /* issue 8 items 1, 2 */
-    ut_mq_tests,                               /* issue 9: message queues */
+    ut_mq_tests,           ut_mq_proc_tests,   /* issue 9: message queues */
     ut_attr_tests,         ut_sysconf_tests,   /* issue 9 item 6 */
     ut_mlock_tests,        ut_cancel_tests,    /* issue 9 item 6 */
     ut_timer_tests,        ut_timer_rt_tests,  /* issue 9 item 2 (timers) */
@@ -89,7 +89,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_cwd_modes,     ut_env_modes,        ut_futex_modes,     ut_edf_modes,
     ut_pi_modes,      ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
     ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,     ut_sem_modes,
-    ut_signal2_modes,
+    ut_signal2_modes, ut_mq_modes,
 };
 
 /* ---- failure state of the running test ---- */

@@ -13,4 +13,17 @@ mqd_t mq_make(const char *name, int oflag, long maxmsg, long msgsize);
 /* CLOCK_REALTIME now + ms, for the timed calls. */
 struct timespec mq_abs_in(long ms);
 
+/* Exit codes of the helper modes (t_mq_modes.c). */
+enum {
+    MQX_ARGS = 20,
+    MQX_OPEN,
+    MQX_RECV,
+    MQX_SEND,
+    MQX_REVOKED, /* a receive failed with EBADF */
+    MQX_TYPE,
+    MQX_FILL,
+    MQX_QUOTA,
+    MQX_RECOVER,
+};
+
 #endif

@@ -294,7 +294,6 @@ extern const struct utest ut_place_tests[];      /* issue 8 item 4 */
 extern const struct utest ut_bench_tests[];      /* issue 8: bench rows */
 extern const struct utest ut_rtbound_tests[];    /* issue 8 items 1, 2 */
 extern const struct utest ut_edf_run_tests[];    /* issue 8 item 7 */
-extern const struct utest ut_mq_tests[];         /* issue 9: message queues */
 extern const struct utest ut_attr_tests[];       /* issue 9 item 6 */
 extern const struct utest ut_sysconf_tests[];    /* issue 9 item 6 */
 extern const struct utest ut_mlock_tests[];      /* issue 9 item 6 */
@@ -303,6 +302,9 @@ extern const struct utest ut_rwlock_tests[];     /* issue 9 item 2 */
 extern const struct utest ut_spin_tests[];       /* issue 9 item 3 */
 extern const struct utest ut_once_tests[];       /* issue 9 item 6 */
 extern const struct utest ut_key_tests[];        /* issue 9 item 6 */
+extern const struct utest ut_mq_tests[];         /* issue 9: message queues */
+extern const struct utest ut_mq_proc_tests[];
+extern const struct ut_mode ut_mq_modes[];
 
 extern const struct ut_mode ut_attr_modes[]; /* issue 9 item 6 */
 extern const struct ut_mode ut_tty_modes[];
