@@ -52,6 +52,10 @@
 #ifndef PTHREAD_THREADS_MAX
 #define PTHREAD_THREADS_MAX 32
 #endif
+/* Message-queue priorities 0 .. 31 (<mqueue.h> has the same). */
+#ifndef MQ_PRIO_MAX
+#define MQ_PRIO_MAX 32
+#endif
 #ifndef SSIZE_MAX
 #define SSIZE_MAX LONG_MAX
 #endif
