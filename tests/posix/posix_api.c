@@ -784,6 +784,12 @@ static void limits_and_memory(void)
     pthread_attr_destroy(&a);
     check(pthread_setconcurrency(2) == 0 && pthread_getconcurrency() == 2,
           "concurrency");
+    void *al = NULL;
+    check(posix_memalign(&al, 4096, 100) == 0 && al &&
+              ((uintptr_t)al & 4095) == 0 &&
+              posix_memalign(&al, 3, 8) == EINVAL,
+          "posix_memalign");
+    free(al);
 }
 
 /* ---- <pthread.h>: rwlocks, spin locks, once, keys ---- */

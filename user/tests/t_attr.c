@@ -120,6 +120,39 @@ TEST(attr_setstack_runs_on_it)
     free(mem);
 }
 
+/* posix_memalign (newlib declares it without building it): aligned
+ * memory, the errors, and a page-aligned block as a thread's stack. */
+TEST(attr_posix_memalign_stack)
+{
+    void *p = NULL;
+    CHECK_RC(posix_memalign(&p, 3, 64), EINVAL);
+    CHECK_RC(posix_memalign(&p, 4, 64), EINVAL); /* below sizeof(void *) */
+    CHECK_RC(posix_memalign(&p, 4096 + 8, 64), EINVAL);
+    CHECK(p == NULL);
+    CHECK_RC(posix_memalign(&p, (size_t)1 << 40, 64), ENOMEM);
+    for (size_t al = 8; al <= 65536; al <<= 1) {
+        CHECK_RC(posix_memalign(&p, al, 100), 0);
+        CHECKF(((uintptr_t)p & (al - 1)) == 0, "%p not aligned to %lu", p,
+               (unsigned long)al);
+        memset(p, 0x5a, 100);
+        free(p);
+    }
+    CHECK_RC(posix_memalign(&p, 4096, 0), 0);
+    free(p);
+    void *stk = NULL;
+    CHECK_RC(posix_memalign(&stk, 4096, PTHREAD_STACK_MIN * 4), 0);
+    pthread_attr_t at;
+    CHECK_RC(pthread_attr_init(&at), 0);
+    CHECK_RC(pthread_attr_setstack(&at, stk, PTHREAD_STACK_MIN * 4), 0);
+    uintptr_t got = 0;
+    pthread_t th;
+    CHECK_RC(pthread_create(&th, &at, where_am_i, &got), 0);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    free(stk);
+    CHECK(got >= (uintptr_t)stk &&
+          got < (uintptr_t)stk + PTHREAD_STACK_MIN * 4);
+}
+
 static void *report_sched(void *arg)
 {
     int *out = arg;
@@ -258,6 +291,7 @@ TEST(attr_stack_overflow_hits_the_guard)
 const struct utest ut_attr_tests[] = {
     UT_CASE(attr_defaults_and_errors),
     UT_CASE(attr_setstack_runs_on_it),
+    UT_CASE(attr_posix_memalign_stack),
     UT_CASE(attr_inheritsched_takes_the_creators),
     UT_CASE(attr_detached_and_detach),
     UT_CASE(attr_concurrency_hint),

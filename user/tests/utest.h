@@ -305,6 +305,7 @@ extern const struct utest ut_key_tests[];        /* issue 9 item 6 */
 extern const struct utest ut_mq_tests[];         /* issue 9: message queues */
 extern const struct utest ut_mq_proc_tests[];
 extern const struct ut_mode ut_mq_modes[];
+extern const struct utest ut_intro9_tests[];     /* issue 9 item 7 */
 
 extern const struct ut_mode ut_attr_modes[]; /* issue 9 item 6 */
 extern const struct ut_mode ut_tty_modes[];
