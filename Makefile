@@ -14,7 +14,8 @@ KEEL_INTERNAL_VARS := CROSS CC CXX OBJCOPY QEMU B NEWLIB SETUP_STAMP \
 	ARCH_FLAGS LIBGCC WARN KCFLAGS KLDFLAGS UCFLAGS ULDFLAGS ULIBS KSRCS \
 	KTSRCS KOBJS KTOBJS KDOBJS LIBC_SRCS LIBC_OBJS CRT0 UPROGS UTEST_SRCS \
 	UELFS BIN_ENTRIES QEMU_BASE APP_WARN APP_CBASE APP_CXXBASE HOST_CFLAGS \
-	HOST_FUZZ_CFLAGS HOST_TOOLS_STAMP CFLAGS CXXFLAGS LDFLAGS CPPFLAGS
+	HOST_FUZZ_CFLAGS HOST_TOOLS_STAMP CFLAGS CXXFLAGS LDFLAGS CPPFLAGS \
+	UHDRS_HIDDEN
 $(foreach v,$(KEEL_INTERNAL_VARS),$(if $(filter command line,$(origin $(v))),\
 	$(if $(filter 0,$(MAKELEVEL)),$(warning $(v) is Keel-internal: the \
 	command-line value is ignored (use APP_CFLAGS/APP_LDFLAGS for make exec)))\
@@ -114,7 +115,11 @@ $(B)/keel-ktest.elf: $(KTOBJS) linker.ld
 	@echo "  CC      $@"; $(CC) $(KCFLAGS) $(KLDFLAGS) $(KTOBJS) $(LIBGCC) -o $@
 
 # ---- libc and user programs ----
-$(B)/libc/%.o: %.c | $(SETUP_STAMP)
+# Keel's wrappers of newlib's internal headers are first read from inside
+# newlib's own (system) headers, so -MMD leaves them out of the .d files:
+# named here, a change to them rebuilds what includes them.
+UHDRS_HIDDEN := libc/include/sys/features.h libc/include/sys/_pthreadtypes.h
+$(B)/libc/%.o: %.c $(UHDRS_HIDDEN) | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"; $(CC) $(UCFLAGS) -c $< -o $@
 $(B)/libc/%.o: %.S | $(SETUP_STAMP)
@@ -122,7 +127,7 @@ $(B)/libc/%.o: %.S | $(SETUP_STAMP)
 	@echo "  CC      $@"; $(CC) $(UCFLAGS) -c $< -o $@
 $(B)/libc/libkeel.a: $(LIBC_OBJS)
 	@rm -f $@; echo "  AR      $@"; $(CROSS)ar rcs $@ $^
-$(B)/uobj/%.o: %.c | $(SETUP_STAMP)
+$(B)/uobj/%.o: %.c $(UHDRS_HIDDEN) | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"; $(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/%.elf: $(B)/uobj/user/%.o $(CRT0) $(B)/libc/libkeel.a libc/user.ld

@@ -207,7 +207,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     t->stack_top = NULL;
     if (attr && attr->stackaddr) {
         t->stack_top = (char *)attr->stackaddr + attr->stacksize;
-        stack = PTHREAD_STACK_MIN;
+        stack = 4096;
     }
     long flags = attr && attr->detachstate == PTHREAD_CREATE_DETACHED
                      ? KEEL_THREAD_DETACHED

@@ -267,7 +267,8 @@ static int mode_attr_overflow(int argc, char **argv)
     (void)argc, (void)argv;
     pthread_attr_t at;
     pthread_t th;
-    if (pthread_attr_init(&at) || pthread_attr_setstacksize(&at, 4096) ||
+    if (pthread_attr_init(&at) ||
+        pthread_attr_setstacksize(&at, PTHREAD_STACK_MIN) ||
         pthread_create(&th, &at, overflow, NULL))
         return 2;
     pthread_join(th, NULL);

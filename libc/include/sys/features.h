@@ -52,10 +52,12 @@
 #define _POSIX_FSYNC 200809L
 #endif
 /* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
- * <pthread.h> both include this file. One page: the kernel maps stacks in
- * whole pages (pthread_attr_setstacksize accepts up to 1 MiB). */
+ * <pthread.h> both include this file. Four pages: the kernel maps stacks
+ * in whole pages (pthread_attr_setstacksize accepts up to 1 MiB), and a
+ * thread that calls printf (newlib's vfprintf and its number conversion
+ * take a few KiB) still fits in the smallest stack one may ask for. */
 #ifndef PTHREAD_STACK_MIN
-#define PTHREAD_STACK_MIN 4096
+#define PTHREAD_STACK_MIN 16384
 #endif
 /* Thread-specific data (libc/src/tsd.c): keys per process, and rounds of
  * destructor calls at thread exit (the POSIX minimums). */
