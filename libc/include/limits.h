@@ -56,6 +56,11 @@
 #ifndef MQ_PRIO_MAX
 #define MQ_PRIO_MAX 32
 #endif
+/* Timer overruns are counted up to this (the timers' <keel/abi.h>
+ * KEEL_DELAYTIMER_MAX; libc/src/sysconf.c checks they agree). */
+#ifndef DELAYTIMER_MAX
+#define DELAYTIMER_MAX 4096
+#endif
 #ifndef SSIZE_MAX
 #define SSIZE_MAX LONG_MAX
 #endif

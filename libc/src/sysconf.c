@@ -55,7 +55,10 @@ static long min_limit(long kernel, long fixed)
 #ifdef TIMER_MAX
 #define KEEL_SC_TIMER TIMER_MAX
 #else
-#define KEEL_SC_TIMER (-1L)
+#define KEEL_SC_TIMER ((long)KEEL_TIMERS_MAX) /* timers in the system */
+#endif
+#ifdef KEEL_DELAYTIMER_MAX
+_Static_assert(DELAYTIMER_MAX == KEEL_DELAYTIMER_MAX, "DELAYTIMER_MAX");
 #endif
 
 long sysconf(int name)

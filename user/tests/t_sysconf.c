@@ -56,7 +56,9 @@ TEST(sysconf_kernel_limits)
     v = sc(_SC_MQ_OPEN_MAX, &e);
     CHECK(v > 0 && v <= objs);
     v = sc(_SC_TIMER_MAX, &e);
-    CHECK(v > 0 && v <= objs);
+    CHECK(v >= _POSIX_TIMER_MAX && v <= objs && v <= KEEL_TIMERS_MAX);
+    CHECK_EQ(sc(_SC_DELAYTIMER_MAX, &e), KEEL_DELAYTIMER_MAX);
+    CHECK(DELAYTIMER_MAX >= _POSIX_DELAYTIMER_MAX);
     CHECK_EQ(keel_syscall6(SYS_sysinfo, 0, 0, 0, 0, 0, 0), -EINVAL);
     CHECK_EQ(keel_syscall6(SYS_sysinfo, 1000, 0, 0, 0, 0, 0), -EINVAL);
 }
