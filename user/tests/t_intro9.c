@@ -1,14 +1,16 @@
 /*
  * Introspection of the issue-9 objects (item 7): cap_info and cap_list
  * name the type of every cap the process holds (fd, thread, process,
- * system, and each kernel-object type that can be made: message queues
- * now), the shell's `caps` prints each by name, kstat reports a size for
- * every pool and counts kernel objects in KEEL_POOL_OBJECTS as they are
- * made and freed, and the shell's `free` lists the objects pool.
+ * system, and each kernel-object type that can be made: message queues,
+ * semaphores, barriers), the shell's `caps` prints each it inherits by
+ * name, kstat reports a size for every pool and counts kernel objects in
+ * KEEL_POOL_OBJECTS as they are made and freed, and the shell's `free`
+ * lists the objects pool.
  */
 #include <fcntl.h>
 #include <mqueue.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +50,16 @@ static int run_sh(const char *script, int syscap, char *out, size_t cap)
     close(p[0]);
     out[n > 0 ? n : 0] = '\0';
     return ut_wait(pid);
+}
+
+/* How many of this process's slots hold a cap of type t. */
+static int count_type(int t)
+{
+    struct cap_info ci;
+    int n = 0;
+    for (int s = 0; s < CAP_SLOTS; s++)
+        n += keel_cap_list(0, s, &ci) == 1 && ci.type == t;
+    return n;
 }
 
 static void *idle(void *arg)
@@ -102,6 +114,22 @@ TEST(intro9_cap_info_names_every_type)
     CHECK_EQ(lt, CAP_TYPE_MQUEUE);
     CHECK_EQ(qr & (CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT),
              CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT);
+    /* A semaphore and a barrier: one more cap of each type while they
+     * exist, none after. */
+    int s0 = count_type(CAP_TYPE_SEMAPHORE), b0 = count_type(CAP_TYPE_BARRIER);
+    sem_t sem;
+    CHECK_OK(sem_init(&sem, 0, 1));
+    pthread_barrier_t bar;
+    int brc = pthread_barrier_init(&bar, NULL, 2);
+    int s1 = count_type(CAP_TYPE_SEMAPHORE), b1 = count_type(CAP_TYPE_BARRIER);
+    sem_destroy(&sem);
+    if (brc == 0)
+        pthread_barrier_destroy(&bar);
+    CHECK_RC(brc, 0);
+    CHECK_EQ(s1, s0 + 1);
+    CHECK_EQ(b1, b0 + 1);
+    CHECK_EQ(count_type(CAP_TYPE_SEMAPHORE), s0);
+    CHECK_EQ(count_type(CAP_TYPE_BARRIER), b0);
 }
 
 TEST(intro9_kstat_every_pool)
@@ -144,18 +172,25 @@ TEST(intro9_shell_caps_and_free)
     mq_unlink("/intro9sh");
     mqd_t q = mq_open("/intro9sh", O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
     CHECK(q >= 0);
-    /* The shell inherits the queue (GRANT) and lists its own caps. */
+    sem_t sem; /* process-shared: its cap has GRANT, so the shell gets it */
+    int src = sem_init(&sem, 1, 0);
+    /* The shell inherits both and lists its own caps. */
     int st = run_sh("caps", 0, out, sizeof(out));
     char want[64];
     snprintf(want, sizeof(want), "\n%4d mqueue   rw-", (int)q);
     int has_q = strstr(out, want) != NULL;
+    int has_sem = strstr(out, " sem      ") != NULL;
     int has_thread = strstr(out, " thread ") != NULL;
     int st2 = run_sh("free", 1, out + 4096, sizeof(out) - 4096);
     int has_objects = strstr(out + 4096, "objects ") != NULL;
+    if (src == 0)
+        sem_destroy(&sem);
     mq_close(q);
     mq_unlink("/intro9sh");
+    CHECK_OK(src);
     CHECK_EXITED(st, 0);
     CHECKF(has_q, "caps printed \"%s\"", out);
+    CHECKF(has_sem, "caps printed \"%s\"", out);
     CHECK(has_thread);
     CHECK_EXITED(st2, 0);
     CHECKF(has_objects, "free printed \"%s\"", out + 4096);
