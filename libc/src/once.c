@@ -9,9 +9,11 @@
  * than the runner on the same hart lets it finish. The runner stores DONE
  * with release order and wakes every sleeper if any marked the word.
  *
- * A routine that calls pthread_once on its own control deadlocks (POSIX:
- * undefined). Cancellation of the routine is not handled: Keel's
- * threads have no cancellation points inside pthread_once's own code.
+ * A routine that is cancelled (or calls pthread_exit) leaves the control
+ * as if pthread_once had never been called, as POSIX says: a cleanup
+ * handler stores ONCE_NEW again and wakes the sleepers, and one of them
+ * runs the routine. A routine that calls pthread_once on its own control
+ * deadlocks (POSIX: undefined).
  *
  * Locking: the word itself.
  */
@@ -24,6 +26,14 @@
 #define ONCE_RUNNING 1u
 #define ONCE_WAITED 2u
 #define ONCE_DONE 3u
+
+/* The runner left the routine without returning: start over. */
+static void once_abandon(void *arg)
+{
+    uint32_t *w = arg;
+    if (__atomic_exchange_n(w, ONCE_NEW, __ATOMIC_RELEASE) == ONCE_WAITED)
+        keel_futex(w, KEEL_FUTEX_WAKE, INT_MAX, NULL);
+}
 
 int pthread_once(pthread_once_t *o, void (*fn)(void))
 {
@@ -38,7 +48,9 @@ int pthread_once(pthread_once_t *o, void (*fn)(void))
         case ONCE_NEW:
             if (!keel_cas_acq(w, ONCE_NEW, ONCE_RUNNING))
                 continue;
+            pthread_cleanup_push(once_abandon, w);
             fn();
+            pthread_cleanup_pop(0);
             if (__atomic_exchange_n(w, ONCE_DONE, __ATOMIC_RELEASE) ==
                 ONCE_WAITED)
                 keel_futex(w, KEEL_FUTEX_WAKE, INT_MAX, NULL);

@@ -2,7 +2,8 @@
  * pthread_once (issue 9 item 6, libc/src/once.c): the routine runs
  * exactly once when four threads race for it, no caller returns before
  * it has finished, and a caller that arrives while it runs blocks in the
- * kernel (threadinfo: BLOCKED on a futex queue) instead of spinning.
+ * kernel (threadinfo: BLOCKED on a futex queue) instead of spinning; a
+ * routine cancelled while it runs leaves the control as never called.
  * Thread functions use EXPECT only.
  */
 #include <pthread.h>
@@ -111,6 +112,47 @@ TEST(once_waiter_blocks)
     CHECKF(slow_saw_blocked, "the second caller never blocked in the kernel");
 }
 
+static pthread_once_t cancel_once = PTHREAD_ONCE_INIT;
+static volatile int cancel_started, cancel_runs_after;
+
+/* Runs until cancelled (pthread_testcancel is a cancellation point). */
+static void cancel_init(void)
+{
+    cancel_started = 1;
+    for (;;) {
+        pthread_testcancel();
+        ut_sleep_ms(1);
+    }
+}
+
+static void after_init(void)
+{
+    cancel_runs_after++;
+}
+
+static void *cancel_fn(void *arg)
+{
+    (void)arg;
+    pthread_once(&cancel_once, cancel_init);
+    return NULL; /* not reached */
+}
+
+TEST(once_cancelled_routine_starts_over)
+{
+    pthread_t th;
+    CHECK_RC(pthread_create(&th, NULL, cancel_fn, NULL), 0);
+    for (int i = 0; i < 4000 && !cancel_started; i++)
+        ut_sleep_ms(1);
+    CHECK(cancel_started);
+    CHECK_RC(pthread_cancel(th), 0);
+    void *r = NULL;
+    CHECK_RC(pthread_join(th, &r), 0);
+    CHECK(r == PTHREAD_CANCELED);
+    CHECK_RC(pthread_once(&cancel_once, after_init), 0);
+    CHECK_RC(pthread_once(&cancel_once, after_init), 0);
+    CHECK_EQ(cancel_runs_after, 1);
+}
+
 static void nop_init(void) {}
 
 TEST(once_errors)
@@ -125,6 +167,7 @@ TEST(once_errors)
 const struct utest ut_once_tests[] = {
     UT_CASE(once_race_runs_once),
     UT_CASE(once_waiter_blocks),
+    UT_CASE(once_cancelled_routine_starts_over),
     UT_CASE(once_errors),
     UT_END,
 };
