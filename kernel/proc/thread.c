@@ -9,6 +9,7 @@
 #include "../include/asm_offsets.h"
 #include "../include/cap.h"
 #include "../include/futex.h"
+#include "../include/krwlock.h"
 #include "../include/pi.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
@@ -147,7 +148,8 @@ void thread_exit(uint64_t retval)
     /* Leave the process's address space now: once nthreads drops, the
      * last thread may free the page table while this hart is still on
      * its way out. Nothing below touches user memory. */
-    futex_pi_exit(t); /* it still writes the words it hands over */
+    futex_pi_exit(t);       /* it still writes the words it hands over */
+    krwlock_thread_exit(t); /* its process-shared rwlock holds go back */
     vm_switch_kernel();
     /* Keep p's struct alive until we are done with its wait queue: the
      * last thread's teardown and a reap could otherwise free it. */

@@ -39,7 +39,8 @@
     X(timer_create) X(timer_settime) X(timer_gettime) X(timer_ctl)             \
     X(sem) X(barrier)                                                          \
     X(sigaction) X(sigprocmask) X(sigpending) X(sigsuspend) X(sigtimedwait)    \
-    X(sigqueue) X(sigreturn) X(sigaltstack) X(thread_kill) X(cap_signal_limit)
+    X(sigqueue) X(sigreturn) X(sigaltstack) X(thread_kill) X(cap_signal_limit) \
+    X(rwlock)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

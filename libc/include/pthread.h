@@ -98,7 +98,7 @@
  * kernel object in a cap slot, minted with GRANT, so cap_transfer and
  * spawn inheritance can hand it to another process. That process makes
  * it usable with keel_rwlock_attach: l then names the cap in `slot`
- * (docs/syscalls.md "SYS_rwlock"). 0, or EBADF (no rwlock cap in slot),
+ * (docs/syscalls.md "Read-write locks"). 0, or EBADF (no rwlock cap in slot),
  * EINVAL (l NULL). pthread_rwlock_destroy on it closes the slot.
  */
 int keel_rwlock_attach(pthread_rwlock_t *l, int slot);

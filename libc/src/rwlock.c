@@ -1,5 +1,5 @@
 /*
- * POSIX read-write locks (docs/posix.md, docs/syscalls.md "SYS_rwlock";
+ * POSIX read-write locks (docs/posix.md, docs/syscalls.md "Read-write locks";
  * the type is Keel's, <sys/_pthreadtypes.h>).
  *
  * In-process rwlocks live in user space on the futex. __word holds

@@ -74,7 +74,7 @@ static const struct utest *const tables[] = {
     ut_attr_tests,         ut_sysconf_tests,   /* issue 9 item 6 */
     ut_mlock_tests,        ut_cancel_tests,    /* issue 9 item 6 */
     ut_timer_tests,        ut_timer_rt_tests,  /* issue 9 item 2 (timers) */
-    ut_rwlock_tests,                           /* issue 9 item 2 */
+    ut_rwlock_tests,       ut_rwlock_k_tests,  /* issue 9 item 2 */
     ut_spin_tests,                             /* issue 9 item 3 */
     ut_once_tests,         ut_key_tests,       /* issue 9 item 6 */
     ut_sem_tests,          ut_barrier_tests,   /* issue 9 items 2-4 */
@@ -91,6 +91,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_pi_modes,      ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
     ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,     ut_sem_modes,
     ut_signal2_modes, ut_mq_modes,
+    ut_rwlock_modes,
 };
 
 /* ---- failure state of the running test ---- */

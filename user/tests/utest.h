@@ -299,6 +299,7 @@ extern const struct utest ut_sysconf_tests[];    /* issue 9 item 6 */
 extern const struct utest ut_mlock_tests[];      /* issue 9 item 6 */
 extern const struct utest ut_cancel_tests[];     /* issue 9 item 6 */
 extern const struct utest ut_rwlock_tests[];     /* issue 9 item 2 */
+extern const struct utest ut_rwlock_k_tests[];   /* issue 9 item 2 */
 extern const struct utest ut_spin_tests[];       /* issue 9 item 3 */
 extern const struct utest ut_once_tests[];       /* issue 9 item 6 */
 extern const struct utest ut_key_tests[];        /* issue 9 item 6 */
@@ -338,5 +339,6 @@ extern const struct ut_mode ut_edf_modes[];
 extern const struct ut_mode ut_clock_modes[];
 extern const struct ut_mode ut_timer_modes[]; /* issue 9 item 2 */
 extern const struct ut_mode ut_rtbound_modes[];
+extern const struct ut_mode ut_rwlock_modes[];
 
 #endif

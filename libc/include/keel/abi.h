@@ -702,7 +702,7 @@ struct keel_timer_msg {
 
 /*
  * SYS_rwlock(op, slot, arg): a process-shared rwlock, a CAP_TYPE_RWLOCK
- * kernel object (docs/syscalls.md "SYS_rwlock"). CREATE ignores slot and
+ * kernel object (docs/syscalls.md "Read-write locks"). CREATE ignores slot and
  * returns the new slot (rights READ|WRITE|GRANT). The lock operations
  * need READ and WRITE (else -EACCES), QUERY only READ. RDLOCK and WRLOCK
  * take in arg an absolute CLOCK_REALTIME struct keel_timespec, or 0 to
