@@ -17,6 +17,7 @@
  * KEEL_MQ_CTL_NOTIFY_WAIT with the registration's number.
  */
 #include "../include/objname.h"
+#include "../include/signal.h"
 #include "../include/syscall.h"
 #include "mq_int.h"
 
@@ -59,7 +60,8 @@ void mq_notify_deliver(struct mq_fire *f)
 {
     if (!f->p)
         return;
-    (void)f->signo; /* SIGEV_SIGNAL: not available (registration refused) */
+    if (f->signo) /* SIGEV_SIGNAL: queued with si_code SI_MESGQ */
+        sig_post(f->p, f->signo, KEEL_SI_MESGQ, f->value);
     proc_put(f->p);
 }
 
@@ -78,9 +80,10 @@ static long mq_notify_set(struct mqueue *mq, uint64_t uarg)
     if (uarg) {
         if (copy_from_user(&n, uarg, sizeof(n)) < 0)
             return -EFAULT;
-        if (n.how == KEEL_MQ_NOTIFY_SIGNAL)
-            return -ENOTSUP; /* no signal delivery in this kernel yet */
-        if (n.how != KEEL_MQ_NOTIFY_NONE && n.how != KEEL_MQ_NOTIFY_WAKE)
+        if (n.how == KEEL_MQ_NOTIFY_SIGNAL && (n.signo < 1 || n.signo > 64))
+            return -EINVAL;
+        if (n.how != KEEL_MQ_NOTIFY_NONE && n.how != KEEL_MQ_NOTIFY_WAKE &&
+            n.how != KEEL_MQ_NOTIFY_SIGNAL)
             return -EINVAL;
     }
     struct proc *put = NULL;

@@ -107,13 +107,39 @@ struct kobj *mq_make(void *arg, int *err)
     return &mq->hdr;
 }
 
+/* The highest set bit of x (x != 0): no libgcc call (rv64gc has no clz). */
+static inline unsigned mq_hibit(uint32_t x)
+{
+    unsigned r = 0;
+    if (x >> 16) {
+        x >>= 16;
+        r += 16;
+    }
+    if (x >> 8) {
+        x >>= 8;
+        r += 8;
+    }
+    if (x >> 4) {
+        x >>= 4;
+        r += 4;
+    }
+    if (x >> 2) {
+        x >>= 2;
+        r += 2;
+    }
+    return r + (x >> 1);
+}
+
 /* mq->lock held: copy n bytes between cell c's data and user (or
  * kernel) memory; to_cell: into the cell. 0 or -EFAULT. */
-static int cell_copy(struct mqueue *mq, uint32_t c, bool to_cell, uint64_t ubuf,
-                     const void *ksrc, size_t n)
+static __attribute__((noinline)) int cell_copy_slow(struct mqueue *mq,
+                                                    uint32_t c, bool to_cell,
+                                                    uint64_t ubuf,
+                                                    const void *ksrc, size_t n)
 {
     uint64_t off = (uint64_t)c * mq->msgsize;
     size_t done = 0;
+
     while (done < n) {
         uint8_t *page = mq->ctl->data[off / PAGE_SIZE];
         size_t po = off % PAGE_SIZE;
@@ -131,6 +157,20 @@ static int cell_copy(struct mqueue *mq, uint32_t c, bool to_cell, uint64_t ubuf,
         off += chunk;
     }
     return 0;
+}
+
+/* cell_copy_slow, with the common case inline: a user copy within one
+ * page. */
+static inline int cell_copy(struct mqueue *mq, uint32_t c, bool to_cell,
+                            uint64_t ubuf, const void *ksrc, size_t n)
+{
+    uint64_t off = (uint64_t)c * mq->msgsize;
+    size_t po = off % PAGE_SIZE;
+    if (unlikely(ksrc || po + n > PAGE_SIZE))
+        return cell_copy_slow(mq, c, to_cell, ubuf, ksrc, n);
+    uint8_t *p = mq->ctl->data[off / PAGE_SIZE] + po;
+    int r = to_cell ? copy_from_user(p, ubuf, n) : copy_to_user(ubuf, p, n);
+    return r < 0 ? -EFAULT : 0;
 }
 
 /* mq->lock held: wait on wq (counted in *count) as w says: 0 when woken,
@@ -160,6 +200,33 @@ static int mq_block(struct mqueue *mq, struct waitq *wq, uint16_t *count,
     return r;
 }
 
+/* mq->lock held, the fast check failed: wait until there is room (0,
+ * lock held) or fail (the error, lock released, a wake-up we may have
+ * taken passed on to the next sender: a spare one only makes it look
+ * again). Out of line: the fast path keeps few registers. */
+static __attribute__((noinline)) int mq_send_wait(struct mqueue *mq,
+                                                  const struct mq_wait *w,
+                                                  const struct cap_pin *pin)
+{
+    int err = 0;
+    for (;;) {
+        if (unlikely(!cap_pin_live(pin))) {
+            err = -EBADF;
+            break;
+        }
+        if (mq->curmsgs < mq->maxmsg)
+            return 0;
+        err = mq_block(mq, &mq->sq, &mq->nsend, w);
+        if (err)
+            break;
+    }
+    bool pass = mq->nsend && mq->curmsgs < mq->maxmsg;
+    spin_unlock(&mq->lock);
+    if (pass)
+        waitq_wake_one(&mq->sq);
+    return err;
+}
+
 int mq_send(struct mqueue *mq, uint64_t ubuf, const void *kbuf, size_t len,
             unsigned prio, const struct mq_wait *w, const struct cap_pin *pin)
 {
@@ -168,28 +235,11 @@ int mq_send(struct mqueue *mq, uint64_t ubuf, const void *kbuf, size_t len,
     if (prio >= KEEL_MQ_PRIO_MAX)
         return -EINVAL;
     struct mq_ctl *ctl = mq->ctl;
-    struct mq_fire fire = {0};
-    int err = 0;
     spin_lock(&mq->lock);
-    for (;;) {
-        if (unlikely(!cap_pin_live(pin))) {
-            err = -EBADF;
-            break;
-        }
-        if (mq->curmsgs < mq->maxmsg)
-            break;
-        err = mq_block(mq, &mq->sq, &mq->nsend, w);
+    if (unlikely(!cap_pin_live(pin) || mq->curmsgs >= mq->maxmsg)) {
+        int err = mq_send_wait(mq, w, pin);
         if (err)
-            break;
-    }
-    if (err) {
-        /* Pass a wake-up we may have taken on to the next sender (a
-         * spare one only makes it look again). */
-        bool pass = mq->nsend && mq->curmsgs < mq->maxmsg;
-        spin_unlock(&mq->lock);
-        if (pass)
-            waitq_wake_one(&mq->sq);
-        return err;
+            return err;
     }
     uint32_t c = mq->free_head;
     if (cell_copy(mq, c, true, ubuf, kbuf, len) < 0) {
@@ -206,12 +256,16 @@ int mq_send(struct mqueue *mq, uint64_t ubuf, const void *kbuf, size_t len,
     ctl->tail[prio] = (uint16_t)c;
     mq->prio_map |= 1u << prio;
     bool wake = mq->nrecv != 0;
-    if (mq->curmsgs++ == 0 && !wake && mq->nproc)
+    if (unlikely(mq->curmsgs++ == 0 && !wake && mq->nproc)) {
+        struct mq_fire fire = {0};
         mq_notify_take(mq, &fire);
+        spin_unlock(&mq->lock);
+        mq_notify_deliver(&fire);
+        return 0;
+    }
     spin_unlock(&mq->lock);
     if (wake)
         waitq_wake_one(&mq->rq);
-    mq_notify_deliver(&fire);
     return 0;
 }
 
@@ -241,7 +295,7 @@ long mq_receive(struct mqueue *mq, uint64_t ubuf, size_t len, uint64_t uprio,
             waitq_wake_one(&mq->rq);
         return err;
     }
-    unsigned prio = 31u - (unsigned)__builtin_clz(mq->prio_map);
+    unsigned prio = mq_hibit(mq->prio_map);
     uint32_t c = ctl->head[prio];
     size_t n = ctl->len[c];
     uint32_t p32 = prio;

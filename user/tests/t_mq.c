@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -312,6 +314,140 @@ TEST(mq_nonblock_setattr_timeouts)
     CHECK_OK(mq_unlink(n));
 }
 
+static volatile int sig_seen, sig_code, sig_value, sig_no;
+
+static void on_mq_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    sig_no = sig;
+    sig_code = si->si_code;
+    sig_value = si->si_value.sival_int;
+    __atomic_add_fetch(&sig_seen, 1, __ATOMIC_RELEASE);
+}
+
+TEST(mq_notify_sigev_signal)
+{
+    const char *n = "/ut_mq_sig";
+    mqd_t q = mq_make(n, O_RDWR, 2, 8);
+    CHECK_OK(q);
+    struct sigaction sa = {0}, old;
+    sa.sa_sigaction = on_mq_signal;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    CHECK_OK(sigaction(SIGUSR1, &sa, &old));
+    sig_seen = 0;
+    struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1};
+    ev.sigev_value.sival_ptr = NULL;
+    ev.sigev_value.sival_int = 777;
+    CHECK_OK(mq_notify(q, &ev));
+    CHECK_OK(mq_send(q, "s", 1, 0));
+    for (int i = 0; i < 500 && !sig_seen; i++)
+        ut_sleep_ms(10);
+    int seen = sig_seen, code = sig_code, value = sig_value, no = sig_no;
+    CHECK_OK(mq_send(q, "t", 1, 0)); /* one-shot (and not empty) */
+    char buf[8];
+    CHECK_EQ(mq_receive(q, buf, sizeof(buf), NULL), 1);
+    CHECK_EQ(mq_receive(q, buf, sizeof(buf), NULL), 1);
+    CHECK_OK(mq_send(q, "u", 1, 0)); /* empty again, but unregistered */
+    ut_sleep_ms(20);
+    int seen2 = sig_seen;
+    ev.sigev_signo = 0;
+    int e0 = mq_notify(q, &ev) == -1 ? errno : 0;
+    ev.sigev_signo = 65;
+    int e65 = mq_notify(q, &ev) == -1 ? errno : 0;
+    sigaction(SIGUSR1, &old, NULL);
+    CHECK_OK(mq_close(q));
+    CHECK_OK(mq_unlink(n));
+    CHECK_EQ(seen, 1);
+    CHECK_EQ(no, SIGUSR1);
+    CHECK_EQ(code, SI_MESGQ);
+    CHECK_EQ(value, 777);
+    CHECK_EQ(seen2, 1);
+    CHECK_EQ(e0, EINVAL);
+    CHECK_EQ(e65, EINVAL);
+}
+
+static void on_usr2(int sig)
+{
+    (void)sig;
+}
+
+struct mq_intr {
+    mqd_t q;
+    int send;
+    long r;
+    int err;
+};
+
+static void *mq_intr_main(void *arg)
+{
+    struct mq_intr *m = arg;
+    char buf[8] = "x";
+    struct timespec dl = mq_abs_in(20000);
+    m->r = m->send ? mq_send(m->q, buf, 1, 0)
+                   : mq_timedreceive(m->q, buf, sizeof(buf), NULL, &dl);
+    m->err = errno;
+    return NULL;
+}
+
+TEST(mq_blocked_calls_eintr)
+{
+    const char *n = "/ut_mq_intr";
+    mqd_t q = mq_make(n, O_RDWR, 1, 8);
+    CHECK_OK(q);
+    CHECK_OK(mq_unlink(n));
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_usr2;
+    sa.sa_flags = SA_RESTART; /* mq calls are not restarted: EINTR anyway */
+    sigemptyset(&sa.sa_mask);
+    CHECK_OK(sigaction(SIGUSR2, &sa, &old));
+    struct mq_intr rm = {.q = q, .send = 0}, sm = {.q = q, .send = 1};
+    pthread_t th;
+    CHECK_RC(pthread_create(&th, NULL, mq_intr_main, &rm), 0);
+    ut_sleep_ms(30); /* blocked on the empty queue */
+    CHECK_RC(pthread_kill(th, SIGUSR2), 0);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK_OK(mq_send(q, "f", 1, 0)); /* full now */
+    CHECK_RC(pthread_create(&th, NULL, mq_intr_main, &sm), 0);
+    ut_sleep_ms(30);
+    CHECK_RC(pthread_kill(th, SIGUSR2), 0);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    sigaction(SIGUSR2, &old, NULL);
+    struct mq_attr a;
+    CHECK_OK(mq_getattr(q, &a));
+    CHECK_OK(mq_close(q));
+    CHECK_EQ(rm.r, -1);
+    CHECK_EQ(rm.err, EINTR);
+    CHECK_EQ(sm.r, -1);
+    CHECK_EQ(sm.err, EINTR);
+    CHECK_EQ(a.mq_curmsgs, 1); /* the interrupted send added nothing */
+}
+
+TEST(mq_messages_straddling_pages)
+{
+    /* 3000-byte cells: cells 1 and 2 cross a page boundary. */
+    const char *n = "/ut_mq_big";
+    mqd_t q = mq_make(n, O_RDWR, 4, 3000);
+    CHECK_OK(q);
+    CHECK_OK(mq_unlink(n));
+    static char out[3000], in[3000];
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < 4; i++) {
+            for (unsigned k = 0; k < sizeof(out); k++)
+                out[k] = (char)ut_pattern(k, i + 7 * round);
+            CHECK_OK(mq_send(q, out, sizeof(out) - i, 3));
+        }
+        for (unsigned i = 0; i < 4; i++) {
+            CHECK_EQ(mq_receive(q, in, sizeof(in), NULL),
+                     (long)(sizeof(in) - i));
+            for (unsigned k = 0; k < sizeof(in) - i; k++)
+                CHECKF(in[k] == (char)ut_pattern(k, i + 7 * round),
+                       "message %u byte %u", i, k);
+        }
+    }
+    CHECK_OK(mq_close(q));
+}
+
 const struct utest ut_mq_tests[] = {
     UT_CASE(mq_name_open_create_excl_unlink),
     UT_CASE(mq_name_rules),
@@ -319,5 +455,8 @@ const struct utest ut_mq_tests[] = {
     UT_CASE(mq_priority_order_fifo),
     UT_CASE(mq_errors_badf_msgsize_fault),
     UT_CASE(mq_nonblock_setattr_timeouts),
+    UT_CASE(mq_messages_straddling_pages),
+    UT_CASE(mq_notify_sigev_signal),
+    UT_CASE(mq_blocked_calls_eintr),
     UT_END,
 };
