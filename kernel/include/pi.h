@@ -24,7 +24,8 @@
 struct pi_lock {
     struct thread *volatile owner; /* NULL when free */
     struct list waiters;           /* struct thread.wait_node, arrival order */
-    struct list held_node;         /* on owner->pi_held while owned */
+    struct list held_node;         /* on owner->pi_held while owned (from its
+                                    * first waiter on, if taken by pi_take_free) */
 };
 
 extern spinlock_t pi_glock;
@@ -32,6 +33,20 @@ extern spinlock_t pi_glock;
 void pi_lock_init(struct pi_lock *l);
 /* l is free (object lock held): t owns it now. */
 void pi_take(struct pi_lock *l, struct thread *t);
+/*
+ * The same for a lock that is free and has no waiter queued (a free
+ * kmutex: ownership is handed straight to a waiter, so free means no
+ * waiter), without pi_glock: l is not put on t->pi_held, which only
+ * matters once somebody waits for it, so pi_wait_begin links it then, and
+ * pi_release of a lock nobody waited for is O(1). The object lock orders
+ * these three.
+ */
+static inline void pi_take_free(struct pi_lock *l, struct thread *t)
+{
+    KASSERT(l->owner == NULL && list_empty(&l->waiters) &&
+            list_empty(&l->held_node));
+    l->owner = t; /* nothing lent: on t->pi_held from its first waiter */
+}
 /*
  * t (current, object lock held) starts waiting on l, which another
  * thread owns: queued on l->waiters, and the owners up the chain are
@@ -50,6 +65,16 @@ void pi_wait_end(struct pi_lock *l, struct thread *t);
  * The old owner drops back to what its other locks and base give it.
  */
 struct thread *pi_release(struct pi_lock *l);
+/* pi_release's O(1) case (object lock held): l is on nobody's pi_held
+ * and has no waiter (taken by pi_take_free, and nobody has waited for it
+ * since), so it is free now: true. Anything else: false, untouched. */
+static inline bool pi_release_unwaited(struct pi_lock *l)
+{
+    if (!list_empty(&l->held_node) || !list_empty(&l->waiters))
+        return false;
+    l->owner = NULL;
+    return true;
+}
 /* The first PI lock t owns, NULL if none. */
 struct pi_lock *pi_first_held(struct thread *t);
 /* t's base priority, read under t->slock (any thread). */

@@ -145,6 +145,8 @@ int pi_wait_begin(struct pi_lock *l, struct thread *t)
         }
         o = o->pi_blocked_on ? o->pi_blocked_on->owner : NULL;
     }
+    if (list_empty(&l->held_node)) /* taken by pi_take_free */
+        list_push_back(&l->owner->pi_held, &l->held_node);
     list_push_back(&l->waiters, &t->wait_node);
     t->pi_blocked_on = l;
     pi_update(l->owner, PI_CHAIN_MAX);
@@ -165,6 +167,11 @@ void pi_wait_end(struct pi_lock *l, struct thread *t)
 
 struct thread *pi_release(struct pi_lock *l)
 {
+    /* Taken by pi_take_free and never waited for: not on the owner's
+     * pi_held, no waiter, nothing lent. A waiter links it in
+     * pi_wait_begin under the same object lock, so this cannot race. */
+    if (pi_release_unwaited(l))
+        return NULL;
     spin_lock(&pi_glock);
     struct thread *old = l->owner;
     list_remove(&l->held_node);

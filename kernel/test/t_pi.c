@@ -393,3 +393,42 @@ KTEST(pi_chain_depth_bounded)
     pi_finish = 1;
     sched_set_prio(self, old_policy, old_prio);
 }
+
+/* ---- the uncontended path keeps out of the PI bookkeeping ---- */
+
+/* kmutex K4: a free kmutex is taken and given back without the PI core
+ * (not on the owner's pi_held); its first waiter links it, so the owner
+ * is boosted all the same, and the handoff puts it on the new owner's. */
+KTEST(pi_kmutex_uncontended_skips_pi_core)
+{
+    struct thread *self = current();
+    int old_prio = pi_base_prio(self), old_policy = self->policy;
+    sched_set_prio(self, KEEL_SCHED_FIFO, 8);
+    kmutex_init(&km_h, "ktest_km_u");
+    kmutex_lock(&km_h);
+    KT_CHECK(kmutex_held(&km_h));
+    KT_CHECK(list_empty(&km_h.pi.held_node));
+    KT_CHECK(pi_first_held(self) == NULL);
+    kmutex_unlock(&km_h);
+    KT_CHECK(km_h.pi.owner == NULL);
+    KT_CHECK(kmutex_trylock(&km_h));
+    KT_CHECK(pi_first_held(self) == NULL);
+    /* A waiter at 14: now the lock is ours in the PI core, and lends. */
+    pi_done = 0;
+    kh_n = 0;
+    struct thread *t = kthread_create(kh_waiter, (void *)(long)0, 14);
+    KT_CHECK(t != NULL);
+    if (t) {
+        KT_CHECK(wait_for(waits_on_h, t));
+        KT_CHECK(pi_first_held(self) == &km_h.pi);
+        KT_CHECK_EQ(prio_of(self), 14);
+    }
+    kmutex_unlock(&km_h);
+    KT_CHECK_EQ(prio_of(self), 8);
+    KT_CHECK(pi_first_held(self) == NULL);
+    if (t)
+        wait_done(1);
+    KT_CHECK(km_h.pi.owner == NULL);
+    KT_CHECK(list_empty(&km_h.pi.held_node));
+    sched_set_prio(self, old_policy, old_prio);
+}

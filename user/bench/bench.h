@@ -89,6 +89,7 @@ void bench_mq_roundtrip(const char *self);
 int mq_echo_main(void);
 
 /* Real-time rows (rt.c, rt_mutex.c, rt_irq.c). */
+void bench_file_64(void); /* file.c: file_write_64, file_read_64 */
 void bench_rt_wake(void);
 void bench_rt_mutex(void);
 void bench_rt_irq(void);

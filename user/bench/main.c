@@ -305,6 +305,7 @@ int main(int argc, char **argv)
         bench_spawn("spawn_fa3", true);
         bench_sem_pingpong();
         bench_signal_roundtrip();
+        bench_file_64();
     }
     if (!classic_only)
         rt_rows(irq);
