@@ -60,22 +60,9 @@
  * (creation), WAKING -> READY, READY -> RUNNING, RUNNING -> READY |
  * BLOCKED | DEAD, BLOCKED -> WAKING | RUNNING, DEAD -> FREE.
  *
- * Placement (the idle / lowest-priority rule). A hart's load is the
- * higher of the priority it runs (idle: 0) and the best priority queued
- * on it. When a thread becomes ready (new, woken, requeued because it was
- * preempted or yielded, or given a new priority) and some hart's load is
- * below the thread's priority, the hart with the lowest load is kicked
- * (IPI): a woken thread is queued there; a requeued thread stays queued
- * where it is and the kicked hart pulls it. In schedule() a hart takes
- * the best thread on any queue if it outranks its own best, so the
- * kicked hart finds it; an idle hart never waits in wfi while any run
- * queue holds a thread. The loads are read again after the thread is
- * queued (a fence on each side with the idle loop), so a hart that went
- * idle while the waker chose its queue is kicked too; symmetrically a hart
- * looks at the queues again once its new thread is h->cur (recheck_queues),
- * so a thread queued while it picked is not missed. A thread still on another
- * hart's stack (on_cpu) is only pulled by a hart whose own outgoing thread is
- * not queued, so two harts never wait for each other's outgoing thread.
+ * Placement (which hart runs a thread that becomes ready, the pulls and
+ * the kicks) is in place.c; the run-queue primitives both use are in
+ * runq.h.
  */
 #include "../include/mm.h"
 #include "../include/proc.h"
@@ -83,6 +70,7 @@
 #include "../include/sched.h"
 #include "../arch/sbi.h"
 #include "edf_hooks.h"
+#include "runq.h"
 
 struct hart harts[MAX_HARTS];
 int nharts;
@@ -91,37 +79,11 @@ int nharts;
 void (*volatile sched_test_hook)(void);
 void (*volatile sched_test_place_hook)(struct thread *t);
 void (*volatile sched_test_pick_hook)(struct thread *cur, struct thread *next);
-#define TEST_PICK_HOOK(c, n)                                                   \
-    do {                                                                       \
-        if (sched_test_pick_hook)                                              \
-            sched_test_pick_hook(c, n);                                        \
-    } while (0)
-#define TEST_PLACE_HOOK(t)                                                     \
-    do {                                                                       \
-        if (sched_test_place_hook)                                             \
-            sched_test_place_hook(t);                                          \
-    } while (0)
-#define TEST_HOOK()                                                            \
-    do {                                                                       \
-        if (sched_test_hook)                                                   \
-            sched_test_hook();                                                 \
-    } while (0)
-#else
-#define TEST_HOOK()                                                            \
-    do {                                                                       \
-    } while (0)
-#define TEST_PLACE_HOOK(t)                                                     \
-    do {                                                                       \
-    } while (0)
-#define TEST_PICK_HOOK(c, n)                                                   \
-    do {                                                                       \
-    } while (0)
 #endif
 
 void swtch(struct context *old, struct context *new);
 
 #ifdef KEEL_LOCKCHECK
-#define LOCKCHECK(c) KASSERT(c)
 void sched_check_transition(struct thread *t, int to)
 {
     static const uint8_t legal[] = {
@@ -136,87 +98,7 @@ void sched_check_transition(struct thread *t, int to)
     if (from < T_FREE || from > T_DEAD || !(legal[from] & (1u << to)))
         panic("thread %d: illegal state change %d -> %d", t->tid, from, to);
 }
-
-/* The bitmap bit of level p says whether the level is non-empty. */
-static void rq_check_level(struct runqueue *rq, int p)
-{
-    bool bit = (rq->bitmap >> p) & 1;
-    if (bit == list_empty(&rq->queue[p]))
-        panic("run queue: level %d bit %d but list %s", p, bit,
-              bit ? "empty" : "non-empty");
-}
-#else
-#define LOCKCHECK(c)                                                           \
-    do {                                                                       \
-    } while (0)
-#define rq_check_level(rq, p)                                                  \
-    do {                                                                       \
-    } while (0)
 #endif
-
-static inline int rq_top(const struct runqueue *rq)
-{
-    uint64_t b = READ_ONCE(rq->bitmap);
-    return b ? 63 - __builtin_clzll(b) : -1;
-}
-
-static void rq_add(struct hart *h, struct thread *t, bool front)
-{
-    struct runqueue *rq = &h->rq;
-    LOCKCHECK(spin_held(&rq->lock) &&
-              (spin_held(&t->slock) || t == this_hart()->cur));
-    LOCKCHECK(list_empty(&t->rq_node) && t->hart == h->id);
-    LOCKCHECK(t->prio >= 1 && t->prio < NPRIO);
-    if (t->policy == KEEL_SCHED_DEADLINE) {
-        edf_rq_add(h, t); /* S9 */
-        return;
-    }
-    if (front)
-        list_push_front(&rq->queue[t->prio], &t->rq_node);
-    else
-        list_push_back(&rq->queue[t->prio], &t->rq_node);
-    rq->bitmap |= 1ull << t->prio;
-    rq->nr_ready++;
-    rq_check_level(rq, t->prio);
-}
-
-static void rq_del(struct hart *h, struct thread *t)
-{
-    struct runqueue *rq = &h->rq;
-    LOCKCHECK(spin_held(&rq->lock) && t->state == T_READY && t->hart == h->id);
-    if (t->policy == KEEL_SCHED_DEADLINE) {
-        edf_rq_del(h, t); /* S9 */
-        return;
-    }
-    LOCKCHECK(!list_empty(&t->rq_node) && rq->nr_ready > 0);
-    list_remove(&t->rq_node);
-    if (list_empty(&rq->queue[t->prio]))
-        rq->bitmap &= ~(1ull << t->prio);
-    rq->nr_ready--;
-    rq_check_level(rq, t->prio);
-}
-
-/* Take the best thread off h's queue (lock held) for hart `self`; it is
- * RUNNING at once, so nothing treats it as queued once it is off. With
- * !oncpu_ok a best thread still on some hart's stack is left alone. */
-static struct thread *rq_pop(struct hart *h, struct hart *self, bool oncpu_ok)
-{
-    struct runqueue *rq = &h->rq;
-    if (!rq->bitmap)
-        return NULL;
-    int p = 63 - __builtin_clzll(rq->bitmap);
-    rq_check_level(rq, p);
-    struct list *first = rq->queue[p].next;
-    LOCKCHECK(first != &rq->queue[p]); /* never the list head */
-    struct thread *t = list_entry(first, struct thread, rq_node);
-    LOCKCHECK(t->prio == p);
-    if (!oncpu_ok && __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
-        return NULL;
-    rq_del(h, t);
-    sched_set_state(t, T_RUNNING);
-    t->hart = self->id;
-    return t;
-}
 
 void sched_init_hart(struct hart *h, int id)
 {
@@ -237,212 +119,6 @@ void sched_rq_add(struct hart *h, struct thread *t)
 void sched_rq_del(struct hart *h, struct thread *t)
 {
     rq_del(h, t);
-}
-
-void sched_ipi(int hart)
-{
-    PL_KICK(hart);
-    if (hart == this_hart()->id) {
-        this_hart()->need_resched = 1;
-        this_hart()->need_resched_preempt = 1;
-    } else
-        sbi_send_ipi(hart);
-}
-
-static int hart_cur_prio(struct hart *h)
-{
-    struct thread *c = READ_ONCE(h->cur);
-    return c ? READ_ONCE(c->prio) : 0;
-}
-
-/* The online hart (other than `skip`) with the lowest load below prio,
- * scanning from `start` so that ties go to it; NULL if none. */
-static struct hart *kick_target(int prio, int start, int skip)
-{
-    struct hart *best = NULL;
-    int best_load = prio;
-    for (int i = 0; i < nharts; i++) {
-        struct hart *h = &harts[(start + i) % nharts];
-        if (!h->online || h->id == skip)
-            continue;
-        int load = MAX(hart_cur_prio(h), rq_top(&h->rq));
-        if (load < best_load) {
-            best = h;
-            best_load = load;
-        }
-    }
-    return best;
-}
-
-/* A thread of priority prio waits on h's queue: interrupt h if it runs
- * something lower, else the lowest-loaded other hart, which pulls it. */
-static void kick_for(int prio, struct hart *h)
-{
-    if (prio > hart_cur_prio(h)) {
-        sched_ipi(h->id);
-        return;
-    }
-    struct hart *o = kick_target(prio, h->id, h->id);
-    if (o)
-        sched_ipi(o->id);
-}
-
-/* After a pick on h: a thread left on h's queue that outranks what some
- * other hart runs is stranded unless that hart looks (a kick can be used
- * up by a hart that found something better of its own, or a target
- * passed over while its queue briefly held a better thread). Kick the
- * hart running the lowest priority; its own pick does the same in turn,
- * so a stranded thread is passed on until it runs. */
-static void kick_stranded(struct hart *h)
-{
-    int left = rq_top(&h->rq); /* a racy read: a hint, as every load */
-    if (left <= 0)
-        return;
-    struct hart *low = NULL;
-    int low_prio = left;
-    for (int i = 0; i < nharts; i++) {
-        struct hart *o = &harts[i];
-        if (o == h || !o->online)
-            continue;
-        int p = hart_cur_prio(o);
-        if (p < low_prio) {
-            low = o;
-            low_prio = p;
-        }
-    }
-    if (low)
-        sched_ipi(low->id);
-}
-
-/* Queue a thread that is on no hart and no queue (WAKING), where it runs
- * soonest, and interrupt that hart if the thread outranks what it runs. */
-static void make_ready(struct thread *t)
-{
-    bool smp = nharts > 1;
-    PL_BUSY(1);
-    spin_lock(&t->slock);
-    struct hart *h = this_hart(); /* the only hart if !smp */
-    bool dl = t->policy == KEEL_SCHED_DEADLINE;
-    if (dl) {
-        h = &harts[t->dl.hart]; /* its own hart (S10) */
-    } else if (smp) {
-        struct hart *k = kick_target(t->prio, t->hart, -1);
-        if (k)
-            h = k;
-        else if (harts[t->hart].online)
-            h = &harts[t->hart];
-    }
-    TEST_PLACE_HOOK(t);
-    spin_lock(&h->rq.lock);
-    t->hart = h->id;
-    rq_add(h, t, false);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    sched_set_state(t, T_READY);
-    int prio = t->prio;
-    spin_unlock(&h->rq.lock);
-    spin_unlock(&t->slock);
-    if (dl) {
-        sched_ipi(h->id); /* EDF order (or a new timer event) there */
-    } else if (smp) {
-        /* The loads read above may be stale: a hart may have gone idle
-         * (or dropped below prio) since. Look again now that t is
-         * queued; the fence pairs with the idle loop's, so either we see
-         * that hart idle or it sees t queued. */
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        kick_for(prio, h);
-    } else if (prio > hart_cur_prio(h))
-        sched_ipi(h->id);
-    PL_BUSY(-1);
-}
-
-void sched_enqueue_new(struct thread *t)
-{
-    if (t->state == T_FREE)
-        sched_set_state(t, T_WAKING);
-    make_ready(t);
-}
-
-bool sched_wake(struct thread *t)
-{
-    /* Claim the wake-up first (BLOCKED -> WAKING): only one waker wins,
-     * and the thread's own schedule() leaves a WAKING thread alone. */
-    int expected = T_BLOCKED;
-    if (!__atomic_compare_exchange_n(&t->state, &expected, T_WAKING, false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-        return false;
-    /* Let it finish switching out on its old hart before anyone may pick
-     * it (S7): then a thread on a run queue is never on a hart's stack
-     * unless it is that hart's own outgoing thread. No lock is held. */
-    for (unsigned n = 0; __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);) {
-        cpu_relax();
-        if (++n % SPIN_HINT_EVERY == 0)
-            spin_wait_hint(); /* spinlock.h */
-    }
-    TEST_HOOK();
-    make_ready(t);
-    return true;
-}
-
-/* Some other queue's best outranks `mine` (racy reads: a hint). */
-static bool remote_better(struct hart *self, int mine)
-{
-    for (int i = 1; i < nharts; i++)
-        if (rq_top(&harts[(self->id + i) % nharts].rq) > mine)
-            return true;
-    return false;
-}
-
-/* Once this hart's running priority is set (at the end of a switch, or
- * when it keeps its thread, which may have lowered itself), look at every
- * queue again, our own included. A thread queued while we picked was
- * missed both by our pick (it read that queue before the thread was
- * there) and by its waker's kick (which read our old priority: h->cur is
- * stored only at the switch, after the pick); the waker stores the queue
- * and then loads h->cur, we store h->cur and then load the queues, so
- * with a fence on each side at least one of us sees the other. If a
- * queued thread outranks what we now run, we reschedule (need_resched,
- * taken at the next preemption point or return to user), and that pick
- * takes it. Not for the idle thread: the idle loop makes its own last
- * look before wfi. */
-static void recheck_queues(struct hart *h)
-{
-    struct thread *cur = h->cur;
-    if (cur->is_idle)
-        return;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    int mine = READ_ONCE(cur->prio);
-    for (int i = 0; i < nharts; i++) {
-        if (rq_top(&harts[i].rq) > mine) {
-            PL_KICK(h->id);
-            h->need_resched = 1;
-            h->need_resched_preempt = 1;
-            return;
-        }
-    }
-}
-
-/* Pull the best thread of any queue if it outranks `mine` (the best
- * priority on our own queue, -1 if empty). */
-static struct thread *pull(struct hart *self, int mine, bool oncpu_ok)
-{
-    struct hart *best = NULL;
-    int best_prio = mine;
-    for (int i = 1; i < nharts; i++) {
-        struct hart *o = &harts[(self->id + i) % nharts];
-        int p = rq_top(&o->rq);
-        if (p > best_prio) {
-            best = o;
-            best_prio = p;
-        }
-    }
-    if (!best)
-        return NULL;
-    struct thread *t = NULL;
-    spin_lock(&best->rq.lock);
-    if (rq_top(&best->rq) > mine)
-        t = rq_pop(best, self, oncpu_ok);
-    spin_unlock(&best->rq.lock);
-    return t;
 }
 
 /*
@@ -547,10 +223,10 @@ void sched_finish_switch(void)
         /* Another hart may take it; the fence pairs with the idle loop's
          * (prev was queued before). */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        kick_for(READ_ONCE(prev->prio), h);
+        place_kick_for(READ_ONCE(prev->prio), h);
     }
     if (nharts > 1)
-        recheck_queues(h);
+        place_recheck(h);
     PL_BUSY(-1); /* schedule_common's, once the requeued prev is kicked for */
 }
 
@@ -588,24 +264,24 @@ static void schedule_common(bool requeue_front)
     }
     if (unlikely(edf))
         next = edf_pick(h); /* deadline threads first */
-    if (!next && (nharts == 1 || !remote_better(h, rq_top(&h->rq))))
+    if (!next && (nharts == 1 || !place_remote_better(h, rq_top(&h->rq))))
         next = rq_pop(h, h, true);
     spin_unlock(&h->rq.lock);
     if (!next) {
         int mine = rq_top(&h->rq);
         /* Our outgoing thread is queued here: pull only threads that are
          * off every hart (see the file comment). */
-        next = pull(h, mine, !queued);
+        next = place_pull(h, mine, !queued);
         if (!next && mine >= 0) {
             spin_lock(&h->rq.lock);
             next = rq_pop(h, h, true);
             spin_unlock(&h->rq.lock);
         }
         if (!next && !queued)
-            next = pull(h, -1, true); /* lost a race: anything at all */
+            next = place_pull(h, -1, true); /* lost a race: anything at all */
     }
     if (nharts > 1)
-        kick_stranded(h);
+        place_kick_stranded(h);
     if (!next) {
         if (cur->is_idle) {
             if (edf_rearm_hook(h))
@@ -628,7 +304,7 @@ static void schedule_common(bool requeue_front)
             timer_program(); /* its budget or a replenishment moved */
         }
         if (nharts > 1)
-            recheck_queues(h);
+            place_recheck(h);
         PL_BUSY(-1);
         return;
     }
@@ -698,7 +374,7 @@ void sched_requeue_prio(struct thread *t, int policy, int prio)
     int hart = t->hart;
     spin_unlock(&t->slock);
     if (state == T_READY) {
-        kick_for(prio, &harts[hart]);
+        place_kick_for(prio, &harts[hart]);
     } else if (t == current()) {
         if (prio < old) {
             struct hart *me = this_hart();
@@ -734,15 +410,6 @@ int sched_policy_check(int policy)
     }
 }
 
-/* Any queued thread on any hart (a racy read; the caller retries). */
-static bool work_anywhere(void)
-{
-    for (int i = 0; i < nharts; i++)
-        if (READ_ONCE(harts[i].rq.nr_ready))
-            return true;
-    return false;
-}
-
 void sched_start(void)
 {
     struct hart *h = this_hart();
@@ -757,7 +424,7 @@ void sched_start(void)
          * queues a thread after our look sees us idle and kicks us. */
         PL_IDLE_WAIT(h, 1);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (!work_anywhere()) {
+        if (!place_work_anywhere()) {
             h->ticks_idle++;
             __asm__ volatile("wfi");
         }

@@ -1,6 +1,6 @@
 /*
- * In-kernel test of the pick race (issue 8 item 4; recheck_queues in
- * kernel/sched/sched.c). Hart H's schedule() reads every queue, finds
+ * In-kernel test of the pick race (issue 8 item 4; place_recheck in
+ * kernel/sched/place.c). Hart H's schedule() reads every queue, finds
  * nothing above its own best and picks a low thread L; before it stores
  * h->cur, a waker on another hart queues Q (above L) and reads H's old
  * priority (the blocking thread B's, above Q), so it kicks nobody.
