@@ -17,8 +17,12 @@
  * fdatasync (libc's wrappers call __keel_cancel_point before they block
  * and again when the call was interrupted), or when it enables
  * cancellation with the asynchronous type while a request is pending.
- * Asynchronous cancellation is otherwise deferred: a running thread is
- * not stopped between two instructions (docs/posix.md).
+ * Waking the target: pthread_cancel also sends it KEEL_SIGCANCEL, whose
+ * handler (installed with the first request) interrupts a blocking call:
+ * the call returns -EINTR and its wrapper acts. The handler acts itself
+ * when the thread has the asynchronous type (anywhere), or when it
+ * interrupted a cancellation point between the check and its ecall
+ * (cancel_entry.S), so a request arriving there is not lost.
  *
  * reg_tab maps a thread slot to the live thread's control block, so
  * pthread_cancel can find its target; pthread_create enters each thread
@@ -30,6 +34,8 @@
  * only for the table access).
  */
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 
 #include <keel/cap.h>
 
@@ -76,7 +82,25 @@ void __keel_cancel_unregister(struct keel_tcb *t, uint32_t self)
         return;
     reg_take(self);
     if (reg_tab[i] == t)
-        reg_tab[i] = REG_EXITED;
+        reg_tab[i] = (__atomic_load_n(&t->cancel, __ATOMIC_ACQUIRE) &
+                      KEEL_CANCEL_DETACHED)
+                         ? NULL /* its slot is freed at once */
+                         : REG_EXITED;
+    reg_drop(self);
+}
+
+void __keel_cancel_detached(long slot)
+{
+    int i = reg_index(slot);
+    if (i < 0)
+        return;
+    uint32_t self = keel_self_id();
+    reg_take(self);
+    struct keel_tcb *t = reg_tab[i];
+    if (t == REG_EXITED)
+        reg_tab[i] = NULL; /* the kernel freed the slot */
+    else if (t)
+        __atomic_or_fetch(&t->cancel, KEEL_CANCEL_DETACHED, __ATOMIC_ACQ_REL);
     reg_drop(self);
 }
 
@@ -117,6 +141,57 @@ static int cancel_due(uint32_t c)
                  KEEL_CANCEL_ACTING)) == KEEL_CANCEL_PENDING;
 }
 
+void __keel_cancel_now(void) __attribute__((noreturn));
+void __keel_cancel_now(void)
+{
+    cancel_act(keel_tcb());
+}
+
+/* cancel_entry.S: the window in which a cancellation point has checked
+ * for a request but not yet made its call. */
+extern const char __keel_cp_begin[], __keel_cp_ecall[];
+void __keel_sigreturn(void); /* sigreturn.S */
+
+static void cancel_signal(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig, (void)si;
+    struct keel_tcb *t = keel_tcb();
+    uint32_t c = __atomic_load_n(&t->cancel, __ATOMIC_ACQUIRE);
+    if (!cancel_due(c))
+        return;
+    uintptr_t pc = (uintptr_t)((ucontext_t *)ctx)->uc_mcontext.__pc;
+    if ((c & KEEL_CANCEL_ASYNC) ||
+        (pc >= (uintptr_t)__keel_cp_begin && pc <= (uintptr_t)__keel_cp_ecall))
+        cancel_act(t);
+    /* Else deferred: the interrupted call returns EINTR and its wrapper
+     * acts, or the thread acts at its next cancellation point. */
+}
+
+/* 0 not yet, 1 being installed, 2 installed (then for good). */
+static uint32_t sig_state;
+
+static void cancel_signal_install(void)
+{
+    if (__atomic_load_n(&sig_state, __ATOMIC_ACQUIRE) == 2)
+        return;
+    if (keel_cas_acq(&sig_state, 0, 1)) {
+        /* The raw call, not sigaction(): libc's signal.o would clash with
+         * newlib's signal() and raise() in programs that use abort(). No
+         * SA_RESTART: interrupted calls return EINTR. */
+        struct keel_sigaction k = {
+            .handler = (uint64_t)(uintptr_t)cancel_signal,
+            .flags = KEEL_SA_SIGINFO,
+            .mask = 0,
+            .restorer = (uint64_t)(uintptr_t)__keel_sigreturn,
+        };
+        keel_sc3(SYS_sigaction, KEEL_SIGCANCEL, (long)&k, 0);
+        __atomic_store_n(&sig_state, 2, __ATOMIC_RELEASE);
+        return;
+    }
+    while (__atomic_load_n(&sig_state, __ATOMIC_ACQUIRE) != 2)
+        sched_yield();
+}
+
 void __keel_cancel_point(void)
 {
     struct keel_tcb *t = keel_tcb();
@@ -142,12 +217,19 @@ int pthread_cancel(pthread_t thread)
     int i = reg_index((long)thread);
     if (i < 0)
         return ESRCH;
+    cancel_signal_install();
     uint32_t self = keel_self_id();
     int rc = ESRCH;
     reg_take(self);
     struct keel_tcb *t = reg_tab[i];
-    if (t && t != REG_EXITED)
+    if (t && t != REG_EXITED) {
         __atomic_or_fetch(&t->cancel, KEEL_CANCEL_PENDING, __ATOMIC_ACQ_REL);
+        /* Under reg_lock: the target cannot leave the table, so its slot
+         * still names it (no other thread gets the signal). */
+        long tok = keel_sc2(SYS_cap_get_token, (long)thread, CAP_TYPE_THREAD);
+        if (tok >= 0)
+            keel_sc2(SYS_thread_kill, tok, KEEL_SIGCANCEL);
+    }
     if (t)
         rc = 0; /* an exited thread: nothing left to do */
     reg_drop(self);

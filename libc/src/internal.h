@@ -147,10 +147,11 @@ struct keel_tcb {
     struct keel_tsd *tsd;
 };
 
-#define KEEL_CANCEL_DISABLE 0x1 /* PTHREAD_CANCEL_DISABLE */
-#define KEEL_CANCEL_ASYNC 0x2   /* PTHREAD_CANCEL_ASYNCHRONOUS */
-#define KEEL_CANCEL_PENDING 0x4 /* a request arrived */
-#define KEEL_CANCEL_ACTING 0x8  /* exiting because of one */
+#define KEEL_CANCEL_DISABLE 0x1   /* PTHREAD_CANCEL_DISABLE */
+#define KEEL_CANCEL_ASYNC 0x2     /* PTHREAD_CANCEL_ASYNCHRONOUS */
+#define KEEL_CANCEL_PENDING 0x4   /* a request arrived */
+#define KEEL_CANCEL_ACTING 0x8    /* exiting because of one */
+#define KEEL_CANCEL_DETACHED 0x10 /* no join will come (cancel.c's table) */
 
 /* cancel.c. A cancellation point: exits with PTHREAD_CANCELED when a
  * request is pending and cancellation is enabled. */
@@ -162,8 +163,20 @@ void __keel_cancel_register(long slot, struct keel_tcb *t);
 void __keel_cancel_unregister(struct keel_tcb *t, uint32_t self);
 /* pthread_join: the slot's exited thread is gone. */
 void __keel_cancel_forget(long slot);
+/* pthread_detach succeeded for slot: no join will come. */
+void __keel_cancel_detached(long slot);
 /* Runs and pops every cleanup handler of t (the calling thread). */
 void __keel_cleanup_run_all(struct keel_tcb *t);
+/* The signal pthread_cancel sends to wake its target out of a blocking
+ * call (no <signal.h> name uses 29; libc installs its handler with the
+ * first request, and sigprocmask never blocks it). */
+#define KEEL_SIGCANCEL 29
+/* cancel_entry.S: system call n (arguments a0..a5) of a cancellation
+ * point, made only when no request is due for the thread whose cancel
+ * word is `cancel` (else it exits); the raw result. A wrapper calls
+ * __keel_cancel_point again when the result is -EINTR. */
+long __keel_cp_syscall(long a0, long a1, long a2, long a3, long a4, long a5,
+                       uint32_t *cancel, long n);
 
 /* Runs the thread's key destructors and frees its values (tsd.c);
  * pthread_exit calls it first. */
@@ -177,6 +190,12 @@ static inline struct keel_tcb *keel_tcb(void)
     struct keel_tcb *t;
     __asm__("mv %0, tp" : "=r"(t));
     return t;
+}
+
+/* A cancellation point's system call with up to four arguments. */
+static inline long keel_cp4(long n, long a0, long a1, long a2, long a3)
+{
+    return __keel_cp_syscall(a0, a1, a2, a3, 0, 0, &keel_tcb()->cancel, n);
 }
 
 /* The owner id locks record: never 0 and never the free markers. */

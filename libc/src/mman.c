@@ -39,12 +39,10 @@ int munlockall(void)
 /* fsync and fdatasync are cancellation points (cancel.c). */
 int fsync(int fd)
 {
-    __keel_cancel_point();
-    return (int)keel_ret(keel_sc2(SYS_fsync, fd, 0));
+    return (int)keel_ret(keel_cp4(SYS_fsync, fd, 0, 0, 0));
 }
 
 int fdatasync(int fd)
 {
-    __keel_cancel_point();
-    return (int)keel_ret(keel_sc2(SYS_fsync, fd, 1));
+    return (int)keel_ret(keel_cp4(SYS_fsync, fd, 1, 0, 0));
 }

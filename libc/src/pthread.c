@@ -194,7 +194,9 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     t->tcb.id = 0; /* the thread sets id and slot before taking a lock */
     t->tcb.slot = -1;
     t->tcb.pp_n = 0;
-    t->tcb.cancel = 0;
+    t->tcb.cancel = attr && attr->detachstate == PTHREAD_CREATE_DETACHED
+                        ? KEEL_CANCEL_DETACHED
+                        : 0;
     t->tcb.cleanup = NULL;
     t->reg = REG_NONE;
     t->fn = fn;
@@ -252,7 +254,7 @@ int pthread_join(pthread_t thread, void **retval)
     /* A cancellation point: before waiting and when interrupted. */
     do {
         __keel_cancel_point();
-        r = keel_sc2(SYS_thread_join, (long)thread, (long)&v);
+        r = keel_cp4(SYS_thread_join, (long)thread, (long)&v, 0, 0);
     } while (r == -EINTR);
     if (r < 0)
         return keel_err(r);
@@ -264,7 +266,10 @@ int pthread_join(pthread_t thread, void **retval)
 
 int pthread_detach(pthread_t thread)
 {
-    return keel_err(keel_sc1(SYS_thread_detach, (long)thread));
+    long r = keel_sc1(SYS_thread_detach, (long)thread);
+    if (r == 0)
+        __keel_cancel_detached((long)thread);
+    return keel_err(r);
 }
 
 pthread_t pthread_self(void)

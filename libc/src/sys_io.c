@@ -37,8 +37,7 @@ _Static_assert(SEEK_SET == KEEL_SEEK_SET && SEEK_CUR == KEEL_SEEK_CUR &&
  */
 ssize_t read(int fd, void *buf, size_t n)
 {
-    __keel_cancel_point();
-    long r = keel_sc3(SYS_read, fd, (long)buf, (long)n);
+    long r = keel_cp4(SYS_read, fd, (long)buf, (long)n, 0);
     if (r == -EINTR)
         __keel_cancel_point();
     return keel_ret(r);
@@ -46,8 +45,7 @@ ssize_t read(int fd, void *buf, size_t n)
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
-    __keel_cancel_point();
-    long r = keel_sc3(SYS_write, fd, (long)buf, (long)n);
+    long r = keel_cp4(SYS_write, fd, (long)buf, (long)n, 0);
     if (r == -EINTR)
         __keel_cancel_point();
     return keel_ret(r);

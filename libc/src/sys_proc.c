@@ -59,8 +59,8 @@ pid_t getpgrp(void)
 
 pid_t waitpid(pid_t pid, int *status, int options)
 {
-    __keel_cancel_point(); /* a cancellation point (cancel.c) */
-    long r = keel_sc3(SYS_waitpid, pid, (long)status, options);
+    /* A cancellation point (cancel.c). */
+    long r = keel_cp4(SYS_waitpid, pid, (long)status, options, 0);
     if (r == -EINTR)
         __keel_cancel_point();
     return (pid_t)keel_ret(r);

@@ -38,9 +38,9 @@ int clock_gettime(clockid_t clock, struct timespec *tp)
  * rem (a relative sleep on the monotonic clock: the same interval). */
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
-    __keel_cancel_point(); /* a cancellation point (cancel.c) */
-    long r = keel_sc5(SYS_clock_nanosleep, KEEL_CLOCK_MONOTONIC, 0, (long)req,
-                      (long)rem, 0);
+    /* A cancellation point (cancel.c). */
+    long r = keel_cp4(SYS_clock_nanosleep, KEEL_CLOCK_MONOTONIC, 0, (long)req,
+                      (long)rem);
     if (r == -EINTR)
         __keel_cancel_point();
     if (r < 0)
@@ -58,9 +58,8 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
                     struct timespec *rem)
 {
-    __keel_cancel_point();
-    long r = keel_sc6(SYS_clock_nanosleep, (long)clock, (long)flags, (long)req,
-                      (long)rem, 0, 0);
+    long r = keel_cp4(SYS_clock_nanosleep, (long)clock, (long)flags, (long)req,
+                      (long)rem);
     if (r == -EINTR)
         __keel_cancel_point();
     return r < 0 ? (int)-r : 0;

@@ -9,9 +9,13 @@
  * acts at once when enabled with a request pending; self-cancellation;
  * errors; many threads cancelled at once give every slot back.
  *
- * A target blocked in a call before the request arrives is not woken
- * (that needs the signals work; docs/posix.md): no test here waits on
- * that. Thread functions use EXPECT, never CHECK.
+ * A target already blocked when the request arrives is woken by the
+ * cancellation signal: interrupted in nanosleep, clock_nanosleep, read
+ * and pthread_join it exits there (each blocked call ends by itself
+ * after 20 s, so a target not woken makes the test fail, not hang);
+ * asynchronous cancellation stops a thread spinning without any
+ * cancellation point, a deferred one runs on to its end. Thread
+ * functions use EXPECT, never CHECK.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -360,6 +364,184 @@ TEST(cancel_many_threads)
            k1.threads_in_use, k0.threads_in_use);
 }
 
+/* ---- waking a target (KEEL_SIGCANCEL) ---- */
+
+enum wake_kind { W_NANOSLEEP, W_CLOCK_NANOSLEEP, W_READ, W_JOIN, W_N };
+
+struct waker {
+    enum wake_kind kind;
+    int fds[2];
+    pthread_t helper;     /* ends the wait by itself after 20 s */
+    volatile int blocked; /* the target is about to block */
+    volatile int after;   /* the target got past its call */
+    volatile int cleaned; /* its cleanup handler ran */
+};
+
+static void mark_cleaned(void *arg)
+{
+    ((struct waker *)arg)->cleaned = 1;
+}
+
+static void *sleep_20s(void *arg)
+{
+    struct timespec ts = {20, 0};
+    nanosleep(&ts, NULL);
+    return arg;
+}
+
+static void *write_after_20s(void *arg)
+{
+    struct waker *w = arg;
+    struct timespec ts = {20, 0};
+    nanosleep(&ts, NULL);
+    (void)!write(w->fds[1], "x", 1);
+    return NULL;
+}
+
+static void *wake_target(void *arg)
+{
+    struct waker *w = arg;
+    pthread_cleanup_push(mark_cleaned, w);
+    __atomic_store_n(&w->blocked, 1, __ATOMIC_RELEASE);
+    struct timespec ts = {20, 0};
+    char c;
+    switch (w->kind) {
+    case W_NANOSLEEP:
+        nanosleep(&ts, NULL);
+        break;
+    case W_CLOCK_NANOSLEEP:
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+        break;
+    case W_READ:
+        (void)!read(w->fds[0], &c, 1);
+        break;
+    case W_JOIN:
+        pthread_join(w->helper, NULL);
+        break;
+    default:
+        break;
+    }
+    __atomic_store_n(&w->after, 1, __ATOMIC_RELEASE);
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
+/* The target's thread row says it is blocked or sleeping (tid th). */
+static int is_waiting(pthread_t th)
+{
+    struct keel_threadinfo ti;
+    for (int r = 0; keel_threadinfo(r, &ti) == 1; r++)
+        if (ti.pid == getpid() && ti.tid == (int)th)
+            return ti.state == KEEL_TSTATE_BLOCKED ||
+                   ti.state == KEEL_TSTATE_SLEEPING;
+    return 0;
+}
+
+static int wake_once(enum wake_kind k)
+{
+    struct waker w = {.kind = k};
+    if (pipe(w.fds) != 0)
+        return -1;
+    int rc = 0;
+    if (k == W_READ)
+        rc = pthread_create(&w.helper, NULL, write_after_20s, &w);
+    else if (k == W_JOIN)
+        rc = pthread_create(&w.helper, NULL, sleep_20s, NULL);
+    if (rc)
+        return -2;
+    pthread_t th;
+    if (pthread_create(&th, NULL, wake_target, &w) != 0)
+        return -3;
+    while (!__atomic_load_n(&w.blocked, __ATOMIC_ACQUIRE))
+        sched_yield();
+    /* Wait (no bound needed: the call ends by itself) until it sleeps in
+     * the kernel, so the request finds it blocked. */
+    while (!is_waiting(th) && !__atomic_load_n(&w.after, __ATOMIC_ACQUIRE))
+        ut_sleep_ms(2);
+    int res = 0;
+    if (pthread_cancel(th) != 0)
+        res = -4;
+    void *ret = NULL;
+    if (pthread_join(th, &ret) != 0)
+        res = -5;
+    else if (ret != PTHREAD_CANCELED)
+        res = -6;
+    else if (w.after)
+        res = -7; /* not woken: the call ran to its end */
+    else if (!w.cleaned)
+        res = -8;
+    if (k == W_READ || k == W_JOIN) {
+        pthread_cancel(w.helper); /* it sleeps: woken the same way */
+        pthread_join(w.helper, NULL);
+    }
+    close(w.fds[0]);
+    close(w.fds[1]);
+    return res;
+}
+
+TEST(cancel_wakes_blocked_target)
+{
+    static const char *const names[W_N] = {"nanosleep", "clock_nanosleep",
+                                           "read", "pthread_join"};
+    for (int k = 0; k < W_N; k++) {
+        int r = wake_once((enum wake_kind)k);
+        CHECKF(r == 0, "blocked in %s: %d", names[k], r);
+    }
+}
+
+/* Spins without any cancellation point for n rounds. */
+struct spinner {
+    int async;
+    unsigned long n; /* rounds to spin */
+    volatile int running;
+    volatile int finished;
+    volatile unsigned long rounds;
+};
+
+static void *spin_fn(void *arg)
+{
+    struct spinner *s = arg;
+    if (s->async)
+        EXPECT(pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL) == 0);
+    __atomic_store_n(&s->running, 1, __ATOMIC_RELEASE);
+    for (unsigned long i = 0; i < s->n; i++)
+        s->rounds = i;
+    s->finished = 1;
+    if (s->async)
+        pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
+    return NULL;
+}
+
+TEST(cancel_async_stops_a_spinner)
+{
+    struct spinner s = {.async = 1, .n = 1ul << 30};
+    pthread_t th;
+    CHECK_RC(pthread_create(&th, NULL, spin_fn, &s), 0);
+    while (!__atomic_load_n(&s.running, __ATOMIC_ACQUIRE))
+        sched_yield();
+    CHECK_RC(pthread_cancel(th), 0);
+    void *ret = NULL;
+    CHECK_RC(pthread_join(th, &ret), 0);
+    CHECK(ret == PTHREAD_CANCELED);
+    CHECK_EQ(s.finished, 0);
+}
+
+TEST(cancel_deferred_spinner_runs_to_a_point)
+{
+    /* Deferred: the signal interrupts it, but it goes on to the end of its
+     * loop and returns normally (no cancellation point on the way). */
+    struct spinner s = {.async = 0, .n = 1ul << 24};
+    pthread_t th;
+    CHECK_RC(pthread_create(&th, NULL, spin_fn, &s), 0);
+    while (!__atomic_load_n(&s.running, __ATOMIC_ACQUIRE))
+        sched_yield();
+    CHECK_RC(pthread_cancel(th), 0);
+    void *ret = &ret;
+    CHECK_RC(pthread_join(th, &ret), 0); /* join: the thread is done */
+    CHECK(ret == NULL);
+    CHECK_EQ(s.finished, 1);
+}
+
 const struct utest ut_cancel_tests[] = {
     UT_CASE(cancel_at_each_point),
     UT_CASE(cancel_disabled_stays_pending),
@@ -367,5 +549,8 @@ const struct utest ut_cancel_tests[] = {
     UT_CASE(cancel_self_and_cleanup_on_exit),
     UT_CASE(cancel_errors),
     UT_CASE(cancel_many_threads),
+    UT_CASE(cancel_wakes_blocked_target),
+    UT_CASE(cancel_async_stops_a_spinner),
+    UT_CASE(cancel_deferred_spinner_runs_to_a_point),
     UT_END,
 };
