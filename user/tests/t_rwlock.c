@@ -5,11 +5,14 @@
  * preference (a waiting writer holds back new readers of its priority,
  * not one of higher priority; a read-holder's recursion still passes; a
  * writer that times out lets the held-back readers in); timed variants.
- * The process-shared kind (the kernel object) is in t_rwlock_k.c.
+ * A signal handled while a writer waits does not end its wait (no
+ * EINTR), for both kinds. The process-shared kind (the kernel object)
+ * is otherwise in t_rwlock_k.c.
  * Thread functions use EXPECT only; no time limits, only lower bounds.
  */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -453,6 +456,60 @@ TEST(rwlock_writer_timeout_releases_readers)
     CHECK_RC(pthread_rwlock_unlock(&pref_l), 0);
 }
 
+/* A handled signal interrupts the waiter's sleep: the handler runs, the
+ * call waits on (it is retried), and returns 0 once it has the lock. */
+static volatile int sig_hits;
+
+static void on_usr1(int s)
+{
+    (void)s;
+    __atomic_add_fetch(&sig_hits, 1, __ATOMIC_RELAXED);
+}
+
+static void *sig_writer(void *arg)
+{
+    int rc = pthread_rwlock_wrlock(arg);
+    if (rc == 0)
+        EXPECT(pthread_rwlock_unlock(arg) == 0);
+    return (void *)(intptr_t)rc;
+}
+
+TEST(rwlock_signal_does_not_end_the_wait)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    CHECK_OK(sigaction(SIGUSR1, &sa, &old));
+    for (int shared = 0; shared < 2; shared++) {
+        pthread_rwlock_t l;
+        pthread_rwlockattr_t a;
+        CHECK_RC(pthread_rwlockattr_init(&a), 0);
+        CHECK_RC(
+            pthread_rwlockattr_setpshared(&a, shared ? PTHREAD_PROCESS_SHARED
+                                                     : PTHREAD_PROCESS_PRIVATE),
+            0);
+        CHECK_RC(pthread_rwlock_init(&l, &a), 0);
+        CHECK_RC(pthread_rwlockattr_destroy(&a), 0);
+        const char *wchan = shared ? "rwlock_w" : "futex";
+        CHECK_RC(pthread_rwlock_wrlock(&l), 0);
+        pthread_t th;
+        CHECK_RC(pthread_create(&th, NULL, sig_writer, &l), 0);
+        CHECKF(rw_wait_blocked((int)th, wchan), "the writer never blocked");
+        int hits = sig_hits;
+        CHECK_RC(pthread_kill(th, SIGUSR1), 0);
+        for (int i = 0; i < 4000 && sig_hits == hits; i++)
+            ut_sleep_ms(1);
+        CHECKF(sig_hits > hits, "the handler never ran");
+        CHECKF(rw_wait_blocked((int)th, wchan), "the writer did not wait on");
+        CHECK_RC(pthread_rwlock_unlock(&l), 0);
+        void *rc = (void *)-1;
+        CHECK_RC(pthread_join(th, &rc), 0);
+        CHECK_EQ((int)(intptr_t)rc, 0); /* not EINTR */
+        CHECK_RC(pthread_rwlock_destroy(&l), 0);
+    }
+    CHECK_OK(sigaction(SIGUSR1, &old, NULL));
+}
+
 const struct utest ut_rwlock_tests[] = {
     UT_CASE(rwlock_attr),
     UT_CASE(rwlock_errors),
@@ -461,5 +518,6 @@ const struct utest ut_rwlock_tests[] = {
     UT_CASE(rwlock_writers_exclusive),
     UT_CASE(rwlock_writer_preference),
     UT_CASE(rwlock_writer_timeout_releases_readers),
+    UT_CASE(rwlock_signal_does_not_end_the_wait),
     UT_END,
 };
