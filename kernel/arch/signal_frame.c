@@ -123,6 +123,8 @@ void sig_deliver_all(struct trapframe *tf)
     struct keel_siginfo info;
     struct keel_sigaction act;
     int sig;
+    /* Cleared before looking (a post after the look sets it again). */
+    __atomic_store_n(&t->sig.attn, 0, __ATOMIC_SEQ_CST);
     /* Each pass takes one pending instance: at most 64 standard ones and
      * the bounded real-time queue. */
     while ((sig = sig_dequeue_deliverable(t, &info, &act)) != 0) {
@@ -144,7 +146,7 @@ void sig_deliver_all(struct trapframe *tf)
     }
 }
 
-void sig_syscall_restart(struct trapframe *tf, long ret, uint64_t orig_a0)
+void sig_syscall_restart(struct trapframe *tf, long ret)
 {
     struct thread *t = current();
     struct proc_sig *ps = &t->proc->sig;
@@ -161,8 +163,7 @@ void sig_syscall_restart(struct trapframe *tf, long ret, uint64_t orig_a0)
         spin_unlock(&ps->lock);
     }
     if (restart) {
-        tf->sepc -= 4; /* the ecall again */
-        tf->regs[TF_A0] = orig_a0;
+        tf->sepc -= 4; /* the ecall again; a0 still holds its argument */
     } else {
         tf->regs[TF_A0] = (uint64_t)-EINTR;
     }

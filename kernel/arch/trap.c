@@ -91,28 +91,39 @@ static void handle_interrupt(uint64_t cause)
     }
 }
 
-/* Checks made on every way back to user mode. */
-void user_return_prepare(struct trapframe *tf)
+/* The slow part of the way back: a kill, a reschedule, signals to look
+ * at (t->sig.attn: arch/signal_frame.c delivers them, entering handlers
+ * or taking default actions), in a loop until none is left. */
+static __attribute__((noinline)) void user_return_slow(struct trapframe *tf)
 {
     struct hart *h = this_hart();
     for (;;) {
         struct thread *t = h->cur;
         if (unlikely(t->killed))
             thread_exit(0);
-        if (unlikely(h->need_resched)) {
+        if (h->need_resched) {
             h->need_resched = 0;
             sched_preempt();
             h = this_hart(); /* may have moved to another hart */
             continue;
         }
-        /* Signals (arch/signal_frame.c): handlers are entered, default
-         * actions taken; then everything is looked at again. */
-        if (unlikely(sig_deliverable(t, &t->proc->sig, &t->sig) ||
-                     t->sig.restore_mask)) {
+        if (READ_ONCE(t->sig.attn)) {
             sig_deliver_all(tf);
             continue;
         }
         break;
+    }
+    lockstat_irqoff_end(); /* interrupts are on again in user mode */
+}
+
+/* Checks made on every way back to user mode: three words. */
+void user_return_prepare(struct trapframe *tf)
+{
+    struct hart *h = this_hart();
+    struct thread *t = h->cur;
+    if (unlikely(t->killed | h->need_resched | READ_ONCE(t->sig.attn))) {
+        user_return_slow(tf);
+        return;
     }
     lockstat_irqoff_end(); /* interrupts are on again in user mode */
     /* sstatus needs no update: SPP = U and SPIE = 1 hold whenever kernel
@@ -120,25 +131,12 @@ void user_return_prepare(struct trapframe *tf)
      * does the sret ending a kernel trap; hart_setup sets them at boot). */
 }
 
-void trap_user(struct trapframe *tf)
+/* A fault in user mode: to the thread's handler (signal.c sig_fault), or
+ * the process dies as it always did. */
+static __attribute__((noinline)) void trap_user_fault(struct trapframe *tf,
+                                                      uint64_t cause)
 {
-    lockstat_irqoff_begin();
-    uint64_t cause = csr_read(scause);
-    if (likely(cause == EXC_ECALL_U)) {
-        uint64_t *r = tf->regs;
-        uint64_t n = r[TF_A7];
-        tf->sepc += 4;
-        if (unlikely(n >= SYS_NR))
-            n = 0;
-        uint64_t a0 = r[10];
-        long ret = syscall_table[n](a0, r[11], r[12], r[13], r[14], r[15]);
-        r[TF_A0] = (uint64_t)ret;
-        if (unlikely((uint64_t)ret >= (uint64_t)-ERESTARTNOINTR &&
-                     (uint64_t)ret <= (uint64_t)-ERESTARTSYS))
-            sig_syscall_restart(tf, ret, a0);
-    } else if (cause & SCAUSE_INTR) {
-        handle_interrupt(cause);
-    } else {
+    {
         uint64_t stval = csr_read(stval);
         const char *what;
         int sig = KEEL_SIGSEGV, code = KEEL_SEGV_MAPERR;
@@ -190,6 +188,30 @@ void trap_user(struct trapframe *tf)
                    p->pid, p->name, sig, what, stval, tf->sepc);
             proc_kill(p, sig);
         }
+    }
+}
+
+void trap_user(struct trapframe *tf)
+{
+    lockstat_irqoff_begin();
+    uint64_t cause = csr_read(scause);
+    if (likely(cause == EXC_ECALL_U)) {
+        uint64_t *r = tf->regs;
+        uint64_t n = r[TF_A7];
+        tf->sepc += 4;
+        if (unlikely(n >= SYS_NR))
+            n = 0;
+        long ret = syscall_table[n](r[10], r[11], r[12], r[13], r[14], r[15]);
+        /* r[10] still holds the first argument: a restart needs it. */
+        if (unlikely((uint64_t)ret >= (uint64_t)-ERESTARTNOINTR &&
+                     (uint64_t)ret <= (uint64_t)-ERESTARTSYS))
+            sig_syscall_restart(tf, ret);
+        else
+            r[TF_A0] = (uint64_t)ret;
+    } else if (cause & SCAUSE_INTR) {
+        handle_interrupt(cause);
+    } else {
+        trap_user_fault(tf, cause);
     }
     user_return_prepare(tf);
 }

@@ -31,6 +31,7 @@
 
 #include "kernel.h"
 #include "spinlock.h"
+#include "../sched/timerq.h"
 #include "../../libc/include/keel/abi.h"
 #include "../../libc/include/keel/cap.h"
 
@@ -73,6 +74,9 @@ struct proc_sig {
     struct sig_rtq_entry rtq[KEEL_SIGQUEUE_MAX];
     int rtq_n;
     struct thread *threads[CAP_THREAD_SLOTS]; /* those that take signals */
+    /* alarm() (signal_alarm.c): armed and cancelled under p->lock. */
+    struct timer_node alarm;
+    uint64_t alarm_deadline; /* ticks; 0: not armed */
 };
 
 struct thread_sig {
@@ -85,11 +89,18 @@ struct thread_sig {
     /* sigtimedwait: the set it waits for (blocked though unmasked). */
     uint64_t waitset;
     volatile int intr_wait; /* in an interruptible wait */
+    /* Something may be deliverable (the one word the way back to user
+     * mode reads): set by a post that chose this thread, a fault, a mask
+     * change that unblocks a pending signal, sigsuspend; cleared by the
+     * thread before it delivers. */
+    volatile int attn;
     struct keel_stack altstack;
 };
 
-/* Boot-time and lifetime hooks. */
+/* Boot-time and lifetime hooks. sig_proc_exit: the last thread is
+ * leaving (the alarm is cancelled). */
 void sig_proc_init(struct proc *p);
+void sig_proc_exit(struct proc *p);
 void sig_thread_init(struct thread *t, const struct thread *creator);
 /* t can take signals from now on / no more (its directed ones dropped). */
 void sig_thread_attach(struct proc *p, struct thread *t);
@@ -135,10 +146,11 @@ static inline uint64_t sig_deliverable(const struct thread *t,
  * or a kill)? */
 bool sig_interrupted(struct thread *t);
 
-/* The way back to user mode (arch/signal_frame.c). */
+/* The way back to user mode (arch/signal_frame.c): user_return_prepare
+ * calls sig_deliver_all when t->sig.attn is set. */
 void sig_deliver_all(struct trapframe *tf);
 /* A syscall returned ERESTARTSYS / ERESTARTNOINTR: rewind or EINTR. */
-void sig_syscall_restart(struct trapframe *tf, long ret, uint64_t orig_a0);
+void sig_syscall_restart(struct trapframe *tf, long ret);
 /* A user fault: caught by a handler (true: delivered on the way out) or
  * not (false: the caller ends the process as before). */
 bool sig_fault(struct thread *t, int sig, int code, uint64_t addr);

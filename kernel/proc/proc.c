@@ -196,6 +196,7 @@ struct proc *proc_find_locked(int pid)
  * readers see EOF at once), free the address space, become a zombie. */
 void proc_teardown(struct proc *p)
 {
+    sig_proc_exit(p); /* no alarm fires once it is a zombie */
     cap_space_teardown(p);
     ramfs_cwd_drop(p); /* rmdir may take it from now on */
     vm_switch_kernel();

@@ -48,6 +48,7 @@ void sig_proc_init(struct proc *p)
     struct proc_sig *ps = &p->sig;
     memset(ps, 0, sizeof(*ps));
     spin_init(&ps->lock, "proc_sig");
+    timer_node_init(&ps->alarm);
 }
 
 void sig_thread_init(struct thread *t, const struct thread *creator)
@@ -208,8 +209,10 @@ int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
         uint64_t *pend = t ? &t->sig.pending : &ps->pending;
         __atomic_store_n(pend, *pend | bit, __ATOMIC_RELAXED);
     }
-    if (target && !(target->sig.mask & bit))
+    if (target && !(target->sig.mask & bit)) {
+        __atomic_store_n(&target->sig.attn, 1, __ATOMIC_RELAXED);
         sig_notify(target);
+    }
     /* Uncaught and unblocked: the process ends (the caller may end it at
      * once, as kill always did, instead of on a thread's way out). */
     *fatal = !blocked && ps->act[sig - 1].handler == KEEL_SIG_DFL &&
@@ -343,8 +346,11 @@ int sig_dequeue_deliverable(struct thread *t, struct keel_siginfo *info,
 void sig_set_mask(struct thread *t, uint64_t mask)
 {
     struct proc_sig *ps = &t->proc->sig;
+    mask &= ~SIG_UNBLOCKABLE;
     spin_lock(&ps->lock);
-    __atomic_store_n(&t->sig.mask, mask & ~SIG_UNBLOCKABLE, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->sig.mask, mask, __ATOMIC_RELAXED);
+    if ((t->sig.pending | ps->pending) & ~mask)
+        __atomic_store_n(&t->sig.attn, 1, __ATOMIC_RELAXED);
     spin_unlock(&ps->lock);
 }
 
@@ -362,6 +368,7 @@ bool sig_fault(struct thread *t, int sig, int code, uint64_t addr)
         t->sig.info[sig] =
             (struct sig_info){.code = (int16_t)code, .pid = 0, .value = addr};
         t->sig.pending |= bit;
+        t->sig.attn = 1;
         caught = true;
     }
     spin_unlock(&ps->lock);

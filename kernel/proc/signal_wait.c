@@ -51,6 +51,7 @@ long sys_sigsuspend(uint64_t umask)
     if (!t->sig.restore_mask)
         t->sig.saved_mask = t->sig.mask;
     t->sig.restore_mask = true;
+    t->sig.attn = 1; /* the way out restores the mask */
     sig_set_mask(t, m);
     t->sig.intr_wait = 1;
     sig_block_until(t, 0);

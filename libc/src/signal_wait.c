@@ -1,8 +1,9 @@
 /*
  * Waiting for signals: sigsuspend, pause, sigwait, sigwaitinfo and
  * sigtimedwait, all on SYS_sigsuspend and SYS_sigtimedwait (the kernel's
- * kernel/proc/signal_wait.c). sigtimedwait's timeout is relative, as
- * POSIX says; its expiry is EAGAIN. No state of its own.
+ * kernel/proc/signal_wait.c), and alarm (SYS_alarm, signal_alarm.c).
+ * sigtimedwait's timeout is relative, as POSIX says; its expiry is EAGAIN. No
+ * state of its own.
  */
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +11,13 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+/* The seconds left of the previous alarm (rounded up), 0 if none. */
+unsigned alarm(unsigned seconds)
+{
+    long r = keel_sc1(SYS_alarm, (long)seconds);
+    return r < 0 ? 0 : (unsigned)r;
+}
 
 int sigsuspend(const sigset_t *mask)
 {

@@ -353,6 +353,8 @@ static void signals(void)
               "pause");
         pthread_join(th, NULL);
     }
+    unsigned left = (alarm(100), alarm(0));
+    check(left >= 1 && left <= 100 && alarm(0) == 0, "alarm");
     sigaction(SIGUSR1, &old, NULL);
     signal(SIGUSR2, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -456,21 +456,82 @@ TEST(sig_child_exit_sigchld)
     CHECK(!sigismember(&pend, SIGCHLD));
 }
 
+static volatile int alarm_hits;
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarm_hits++;
+}
+
+/* sig-alarm: alarm(1), then waits: SIGALRM's default action ends it.
+ * sig-alarm-exit: alarm(1), then exits 7 at once. */
+static int mode_sig_alarm(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    alarm(1);
+    for (int i = 0; i < 100; i++)
+        pause();
+    return 1;
+}
+static int mode_sig_alarm_exit(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    alarm(1);
+    return 7;
+}
+
+TEST(sig_alarm)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_alarm;
+    CHECK_OK(sigaction(SIGALRM, &sa, NULL));
+    CHECK_EQ(alarm(0), 0);
+    alarm_hits = 0;
+    uint64_t t0 = ut_now_ns();
+    CHECK_EQ(alarm(1), 0);
+    for (int i = 0; i < 1000 && !alarm_hits; i++)
+        CHECK_ERRNO(pause(), EINTR);
+    CHECK_EQ(alarm_hits, 1);
+    CHECK(ut_now_ns() - t0 >= 1000000000ull); /* never early */
+    CHECK_EQ(alarm(0), 0);                    /* it fired: nothing left */
+    /* A new alarm replaces the old one, which says what it had left. */
+    CHECK_EQ(alarm(100), 0);
+    unsigned left = alarm(5);
+    CHECK(left >= 1 && left <= 100);
+    left = alarm(0);
+    CHECK(left >= 1 && left <= 5);
+    CHECK_EQ(alarm(0), 0);
+    /* Uncaught it terminates; one armed at exit never fires later. */
+    pid_t pid;
+    CHECK_RC(spawn_mode(&pid, "sig-alarm", NULL), 0);
+    CHECK_SIGNALED(ut_wait(pid), SIGALRM);
+    CHECK_RC(spawn_mode(&pid, "sig-alarm-exit", NULL), 0);
+    CHECK_EXITED(ut_wait(pid), 7);
+    ut_sleep_ms(1200);
+    CHECK_RC(spawn_mode(&pid, "sig-alarm-exit", NULL), 0);
+    CHECK_EXITED(ut_wait(pid), 7);
+    CHECK_EQ(alarm_hits, 1);
+}
+
 const struct utest ut_signal2_tests[] = {
-    UT_CASE(sig_fault_caught),
-    UT_CASE(sig_forged_frame_kills_process),
-    UT_CASE(sig_default_actions),
-    UT_CASE(sig_kill_needs_cap),
-    UT_CASE(sig_allow_list),
-    UT_ISOLATED(sig_race_blocking_calls),
-    UT_CASE(sig_race_exit),
-    UT_ISOLATED(sig_child_exit_sigchld),
-    UT_END,
+    UT_CASE(sig_fault_caught),    UT_CASE(sig_forged_frame_kills_process),
+    UT_CASE(sig_default_actions), UT_CASE(sig_kill_needs_cap),
+    UT_CASE(sig_allow_list),      UT_ISOLATED(sig_race_blocking_calls),
+    UT_CASE(sig_race_exit),       UT_ISOLATED(sig_child_exit_sigchld),
+    UT_ISOLATED(sig_alarm),       UT_END,
 };
 
 const struct ut_mode ut_signal2_modes[] = {
-    {"sig-segv", mode_sig_segv},   {"sig-segv-check", mode_sig_segv_check},
-    {"sig-ill", mode_sig_ill},     {"sig-segv-blocked", mode_sig_segv_blocked},
-    {"sig-forge", mode_sig_forge}, {"sig-catch-term", mode_sig_catch_term},
-    {"sig-busy", mode_sig_busy},   UT_MODE_END,
+    {"sig-segv", mode_sig_segv},
+    {"sig-segv-check", mode_sig_segv_check},
+    {"sig-ill", mode_sig_ill},
+    {"sig-segv-blocked", mode_sig_segv_blocked},
+    {"sig-forge", mode_sig_forge},
+    {"sig-catch-term", mode_sig_catch_term},
+    {"sig-busy", mode_sig_busy},
+    {"sig-alarm", mode_sig_alarm},
+    {"sig-alarm-exit", mode_sig_alarm_exit},
+    UT_MODE_END,
 };

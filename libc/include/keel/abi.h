@@ -102,7 +102,8 @@ enum keel_syscall {
     SYS_sigaltstack = 85,
     SYS_thread_kill = 86,      /* (thread token, sig): pthread_kill */
     SYS_cap_signal_limit = 87, /* narrow a process cap's signal allow-list */
-    /* 88, 89: spare for signals */
+    SYS_alarm = 88, /* (seconds): SIGALRM later; the seconds left before */
+    /* 89: spare for signals */
     /* 90..95: threads, memory, files */
     SYS_mlock = 90,   /* (op, addr, len / flags): KEEL_MLOCK_* */
     SYS_fsync = 91,   /* (fd, datasync) */
@@ -424,11 +425,11 @@ struct keel_quota {
  */
 #define KEEL_MQ_NONBLOCK 0x1u
 
-#define KEEL_MQ_PRIO_MAX 32       /* priorities 0 .. 31 */
-#define KEEL_MQ_DEF_MAXMSG 10     /* attr 0: mq_maxmsg */
-#define KEEL_MQ_DEF_MSGSIZE 1024  /* attr 0: mq_msgsize */
-#define KEEL_MQ_MAXMSG_MAX 256    /* mq_maxmsg 1 .. this */
-#define KEEL_MQ_MSGSIZE_MAX 16384 /* mq_msgsize 1 .. this */
+#define KEEL_MQ_PRIO_MAX 32           /* priorities 0 .. 31 */
+#define KEEL_MQ_DEF_MAXMSG 10         /* attr 0: mq_maxmsg */
+#define KEEL_MQ_DEF_MSGSIZE 1024      /* attr 0: mq_msgsize */
+#define KEEL_MQ_MAXMSG_MAX 256        /* mq_maxmsg 1 .. this */
+#define KEEL_MQ_MSGSIZE_MAX 16384     /* mq_msgsize 1 .. this */
 #define KEEL_MQ_BYTES_MAX (64 * 4096) /* maxmsg * msgsize at most */
 
 struct keel_mq_attr {
@@ -520,11 +521,12 @@ struct keel_mq_notify {
 #define KEEL_SYSINFO_OPEN_MAX 4         /* fd slots per process */
 #define KEEL_SYSINFO_THREADS_MAX 5      /* thread slots per process */
 #define KEEL_SYSINFO_CHILD_MAX 6        /* the caller's process quota */
-#define KEEL_SYSINFO_OBJECTS_MAX 7      /* kernel objects the caller may
-                                           hold: its KEEL_POOL_OBJECTS
-                                           quota, at most the pool */
-#define KEEL_SYSINFO_PHYS_PAGES 8       /* pages the allocator manages */
-#define KEEL_SYSINFO_AVPHYS_PAGES 9     /* of those, free now */
+#define KEEL_SYSINFO_OBJECTS_MAX                                               \
+    7                               /* kernel objects the caller may           \
+                                       hold: its KEEL_POOL_OBJECTS             \
+                                       quota, at most the pool */
+#define KEEL_SYSINFO_PHYS_PAGES 8   /* pages the allocator manages */
+#define KEEL_SYSINFO_AVPHYS_PAGES 9 /* of those, free now */
 /* ---- signals (SYS_sigaction .. SYS_cap_signal_limit, docs/syscalls.md
  * "Signals") ---- */
 /* Numbers 1..64: the standard signals (newlib's numbering, SIGBUS 7 and
@@ -672,9 +674,9 @@ struct keel_sigevent {
     int32_t signo;  /* SIGNAL: the signal; KEEL_SEM / KEEL_MQ: the slot */
     uint64_t value; /* sigev_value, passed on with the notification */
 };
-#define KEEL_SIGEV_NONE 1   /* nothing (timer_gettime still works) */
-#define KEEL_SIGEV_SIGNAL 2 /* a signal to the creating process */
-#define KEEL_SIGEV_THREAD 3 /* a waiter in KEEL_TIMER_WAIT (libc's helper) */
+#define KEEL_SIGEV_NONE 1      /* nothing (timer_gettime still works) */
+#define KEEL_SIGEV_SIGNAL 2    /* a signal to the creating process */
+#define KEEL_SIGEV_THREAD 3    /* a waiter in KEEL_TIMER_WAIT (libc's helper) */
 #define KEEL_SIGEV_KEEL_SEM 16 /* post the semaphore cap in signo (WRITE) */
 #define KEEL_SIGEV_KEEL_MQ 17  /* send to the queue cap in signo (WRITE) */
 struct keel_itimerspec {
@@ -695,7 +697,7 @@ struct keel_timer_msg {
 /* A periodic interval below this is rounded up to it (an interrupt storm
  * guard); timer_gettime reports the rounded interval. */
 #define KEEL_TIMER_MIN_INTERVAL_NS 100000
-#define KEEL_TIMERS_MAX 256 /* timers in the whole system */
+#define KEEL_TIMERS_MAX 256         /* timers in the whole system */
 #define KEEL_TIMER_DEFAULT_SIGNO 14 /* SIGALRM: timer_create with ev 0 */
 
 /* ---- read-write locks (SYS_rwlock) ---- */
