@@ -29,4 +29,13 @@
  */
 int ksem_post_obj(struct kobj *o);
 
+/* Inside the semaphore code (ksem.c, ksem_named.c): a new semaphore
+ * with count `value` (<= KEEL_SEM_VALUE_MAX) and one reference for the
+ * caller, charged to the calling process; NULL when its object quota or
+ * the pool is used up. */
+struct kobj *ksem_new(uint32_t value);
+/* SYS_sem KEEL_SEM_OPEN and KEEL_SEM_UNLINK (ksem_named.c). */
+long ksem_open(uint64_t uname, uint64_t oflags, uint64_t value);
+long ksem_unlink(uint64_t uname);
+
 #endif

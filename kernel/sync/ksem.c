@@ -1,6 +1,7 @@
 /*
  * Kernel semaphores: CAP_TYPE_SEMAPHORE objects and SYS_sem (the ops in
- * libc/include/keel/abi.h; docs/syscalls.md "Kernel objects").
+ * libc/include/keel/abi.h; docs/syscalls.md "Kernel objects"). Names in
+ * /dev/sem (sem_open, sem_unlink) are ksem_named.c's.
  *
  * A semaphore is a count (0 .. KEEL_SEM_VALUE_MAX) and a waitq. Rights:
  * READ waits, WRITE posts, either lets a holder read the value. Waiting
@@ -167,23 +168,31 @@ static bool ksem_busy_for(struct ksem *s, struct proc *p)
     return busy;
 }
 
+struct kobj *ksem_new(uint32_t value)
+{
+    struct ksem *s = kobj_create(CAP_TYPE_SEMAPHORE, &ksem_ops, sizeof(*s));
+    if (!s)
+        return NULL;
+    spin_init(&s->lock, "ksem");
+    waitq_init(&s->wq, "sem_wait");
+    s->count = value;
+    return &s->hdr;
+}
+
 static long ksem_create(uint64_t value, uint64_t flags)
 {
     if (flags & ~(uint64_t)KEEL_SEM_PSHARED)
         return -EINVAL;
     if (value > KEEL_SEM_VALUE_MAX)
         return -EINVAL;
-    struct ksem *s = kobj_create(CAP_TYPE_SEMAPHORE, &ksem_ops, sizeof(*s));
-    if (!s)
+    struct kobj *o = ksem_new((uint32_t)value);
+    if (!o)
         return -ENOSPC;
-    spin_init(&s->lock, "ksem");
-    waitq_init(&s->wq, "sem_wait");
-    s->count = (uint32_t)value;
     unsigned rights = CAP_RIGHT_READ | CAP_RIGHT_WRITE;
     if (flags & KEEL_SEM_PSHARED)
         rights |= CAP_RIGHT_GRANT;
-    int slot = cap_kobj_install(current()->proc, &s->hdr, rights, 0);
-    kobj_put(&s->hdr); /* the slot holds it now, or nothing does */
+    int slot = cap_kobj_install(current()->proc, o, rights, 0);
+    kobj_put(o); /* the slot holds it now, or nothing does */
     return slot;
 }
 
@@ -213,11 +222,19 @@ static const unsigned ksem_need[] = {
 
 long sys_sem(long op, long slot, uint64_t a, uint64_t b)
 {
-    if (op == KEEL_SEM_CREATE)
+    struct proc *p = current()->proc;
+    switch (op) {
+    case KEEL_SEM_CREATE:
         return ksem_create(a, b);
+    case KEEL_SEM_OPEN: /* (op, name, oflags, value): ksem_named.c */
+        return ksem_open((uint64_t)slot, a, b);
+    case KEEL_SEM_UNLINK:
+        return ksem_unlink((uint64_t)slot);
+    case KEEL_SEM_CLOSE:
+        return cap_kobj_close(p, (int)slot, CAP_TYPE_SEMAPHORE);
+    }
     if (op < KEEL_SEM_WAIT || op > KEEL_SEM_DESTROY)
         return -EINVAL;
-    struct proc *p = current()->proc;
     if (op == KEEL_SEM_DESTROY) {
         struct kobj *o;
         long r = cap_kobj_get(p, (int)slot, CAP_TYPE_SEMAPHORE, 0, &o, NULL);

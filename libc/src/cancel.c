@@ -14,7 +14,7 @@
  * run, innermost first) when the target has cancellation enabled and
  * reaches a cancellation point: pthread_testcancel, pthread_join, read,
  * write, nanosleep, sleep, usleep, clock_nanosleep, waitpid, fsync,
- * fdatasync (libc's wrappers call __keel_cancel_point before they block
+ * fdatasync, sem_wait, sem_timedwait (libc's wrappers call __keel_cancel_point before they block
  * and again when the call was interrupted), or when it enables
  * cancellation with the asynchronous type while a request is pending.
  * Waking the target: pthread_cancel also sends it KEEL_SIGCANCEL, whose

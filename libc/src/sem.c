@@ -54,9 +54,15 @@ int sem_destroy(sem_t *sem)
     return 0;
 }
 
+/* sem_wait and sem_timedwait are cancellation points (cancel.c): before
+ * they block and when the wait was interrupted. */
 int sem_wait(sem_t *sem)
 {
-    return (int)keel_ret(sem_call(KEEL_SEM_WAIT, sem, 0));
+    __keel_cancel_point();
+    long r = sem_call(KEEL_SEM_WAIT, sem, 0);
+    if (r == -EINTR)
+        __keel_cancel_point();
+    return (int)keel_ret(r);
 }
 
 int sem_trywait(sem_t *sem)
@@ -67,7 +73,11 @@ int sem_trywait(sem_t *sem)
 int sem_timedwait(sem_t *__restrict sem,
                   const struct timespec *__restrict abstime)
 {
-    return (int)keel_ret(sem_call(KEEL_SEM_TIMEDWAIT, sem, (long)abstime));
+    __keel_cancel_point();
+    long r = sem_call(KEEL_SEM_TIMEDWAIT, sem, (long)abstime);
+    if (r == -EINTR)
+        __keel_cancel_point();
+    return (int)keel_ret(r);
 }
 
 int sem_post(sem_t *sem)

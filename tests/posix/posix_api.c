@@ -888,6 +888,11 @@ static void semaphores_barriers(void)
           "sem_timedwait");
     check(sem_getvalue(&s, &v) == 0 && v == 0, "sem_getvalue");
     check(sem_destroy(&s) == 0, "sem_destroy");
+    sem_unlink("/posix_api_sem");
+    sem_t *ns = sem_open("/posix_api_sem", O_CREAT | O_EXCL, 0600, 1);
+    check(ns != SEM_FAILED && sem_trywait(ns) == 0, "sem_open");
+    check(ns != SEM_FAILED && sem_close(ns) == 0, "sem_close");
+    check(sem_unlink("/posix_api_sem") == 0, "sem_unlink");
     pthread_barrierattr_t ba;
     int ps = -1;
     check(pthread_barrierattr_init(&ba) == 0 &&

@@ -80,6 +80,7 @@ static const struct utest *const tables[] = {
     ut_sem_tests,          ut_barrier_tests,   /* issue 9 items 2-4 */
     ut_signal_tests,       ut_signal2_tests,   /* issue 9 item 5 */
     ut_intro9_tests,                           /* issue 9 item 7 */
+    ut_sem_proc_tests,     ut_sem_named_tests, /* issue 9 items 2-4 */
 };
 
 static const struct ut_mode *const mode_tables[] = {

@@ -1,9 +1,10 @@
 /*
- * The semaphore and barrier tests' shared helper (t_sem.c defines it,
- * t_barrier.c uses it too): utest in mode "sem-peer" runs one command at
- * a time from fd 0 on the semaphore or barrier it attached, and answers
- * each with one int on fd 1 (0 or a value, or -errno), so a test can make
- * another process wait, post or query through a cap it received.
+ * The semaphore and barrier tests' shared helper (ut_sem_peer.c defines
+ * it; t_sem*.c and t_barrier.c use it): utest in mode "sem-peer" runs
+ * one command at a time from fd 0 on the semaphore or barrier it
+ * attached, and answers each with one int on fd 1 (0 or a value, or
+ * -errno), so a test can make another process wait, post or query
+ * through a cap it received.
  */
 #ifndef UT_T_SEM_H
 #define UT_T_SEM_H
@@ -50,7 +51,12 @@ int sem_wait_sleepers(pid_t pid, const char *wchan, int n);
  * the receiver's slot, or -1 (errno set); *deleg gets the delegate. */
 int sem_xfer(pid_t pid, int slot, int type, unsigned rights,
              cap_token_t *deleg);
-/* Mode barrier-inherit (t_barrier.c). */
+/* Modes sem-peer (ut_sem_peer.c), sem-named (t_sem_named.c) and
+ * barrier-inherit (t_barrier.c). */
+int ut_mode_sem_peer(int argc, char **argv);
+int ut_mode_sem_named(int argc, char **argv);
+int ut_mode_sem_inherit(int argc, char **argv); /* t_sem_proc.c */
+int ut_mode_sem_quota(int argc, char **argv);
 int ut_mode_barrier_inherit(int argc, char **argv);
 /* Objects in use in the kernel pool (kstat). */
 long sem_kobjs(void);

@@ -281,6 +281,8 @@ extern const struct utest ut_sched_tests[];
 extern const struct utest ut_futex_tests[]; /* issue 8 item 5 */
 extern const struct utest ut_sem_tests[];   /* issue 9 */
 extern const struct utest ut_barrier_tests[];
+extern const struct utest ut_sem_proc_tests[];
+extern const struct utest ut_sem_named_tests[];
 extern const struct utest ut_mutex_tests[];
 extern const struct utest ut_intro_tests[];
 extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */

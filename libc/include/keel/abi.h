@@ -470,7 +470,12 @@ struct keel_mq_notify {
  *  POST     (op, slot): WRITE; EOVERFLOW at KEEL_SEM_VALUE_MAX.
  *  GETVALUE (op, slot): either right; the count (>= 0).
  *  DESTROY  (op, slot): closes the slot; EBUSY while threads of the
- *           caller's process are blocked on the semaphore. */
+ *           caller's process are blocked on the semaphore.
+ *  OPEN     (op, const char *name, oflags, value): sem_open; name "/x" is
+ *           /dev/sem/x; oflags KEEL_O_CREAT, KEEL_O_EXCL; value read only
+ *           with KEEL_O_CREAT. The new slot, READ|WRITE|GRANT.
+ *  UNLINK   (op, const char *name): removes the name.
+ *  CLOSE    (op, slot): closes the slot (sem_close), no EBUSY. */
 #define KEEL_SEM_CREATE 0
 #define KEEL_SEM_WAIT 1
 #define KEEL_SEM_TRYWAIT 2
@@ -478,6 +483,9 @@ struct keel_mq_notify {
 #define KEEL_SEM_POST 4
 #define KEEL_SEM_GETVALUE 5
 #define KEEL_SEM_DESTROY 6
+#define KEEL_SEM_OPEN 7
+#define KEEL_SEM_UNLINK 8
+#define KEEL_SEM_CLOSE 9
 #define KEEL_SEM_PSHARED 0x1
 #define KEEL_SEM_VALUE_MAX 0x7fffffff
 /* SYS_barrier(op, slot, a, b):
