@@ -142,6 +142,45 @@ TEST(barrier_destroy_busy)
     CHECK_RC(pthread_barrier_destroy(&busy_bar), 0);
 }
 
+static volatile int bsig_hits;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    __atomic_add_fetch(&bsig_hits, 1, __ATOMIC_RELAXED);
+}
+
+TEST(barrier_wait_never_eintr)
+{
+    /* A handled signal to a thread blocked in pthread_barrier_wait: the
+     * handler runs, the thread waits again (counted once), and the cycle
+     * completes normally. */
+    struct sigaction old, sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    CHECK_OK(sigaction(SIGUSR1, &sa, &old));
+    bsig_hits = 0;
+    CHECK_RC(pthread_barrier_init(&busy_bar, NULL, 2), 0);
+    static int rc = -1;
+    pthread_t th;
+    CHECK_RC(pthread_create(&th, NULL, busy_waiter, &rc), 0);
+    CHECKF(sem_wait_sleepers(0, "barrier_wait", 1), "the waiter never slept");
+    CHECK_RC(pthread_kill(th, SIGUSR1), 0);
+    for (int i = 0; i < 2000 && bsig_hits == 0; i++)
+        ut_sleep_ms(10);
+    CHECK_EQ(bsig_hits, 1);
+    CHECKF(sem_wait_sleepers(0, "barrier_wait", 1), "it did not wait again");
+    unsigned w = 0;
+    CHECK_RC(keel_barrier_query(&busy_bar, NULL, &w), 0);
+    CHECK_EQ(w, 1);
+    int mine = pthread_barrier_wait(&busy_bar);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK((mine == PTHREAD_BARRIER_SERIAL_THREAD && rc == 0) ||
+          (mine == 0 && rc == PTHREAD_BARRIER_SERIAL_THREAD));
+    CHECK_RC(pthread_barrier_destroy(&busy_bar), 0);
+    CHECK_OK(sigaction(SIGUSR1, &old, NULL));
+}
+
 /* barrier-inherit SLOT: waits 5 cycles on the inherited barrier; exit
  * code: the number of cycles it was the serial thread, or 100+ on error. */
 int ut_mode_barrier_inherit(int argc, char **argv)
@@ -278,6 +317,7 @@ const struct utest ut_barrier_tests[] = {
     UT_CASE(barrier_count_one),
     UT_CASE(barrier_cycles_one_serial_each),
     UT_CASE(barrier_destroy_busy),
+    UT_ISOLATED(barrier_wait_never_eintr),
     UT_CASE(barrier_pshared_spawn_inherited),
     UT_CASE(barrier_transfer_rights_and_revoke),
     UT_CASE(barrier_wrong_type_and_stale),

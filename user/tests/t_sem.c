@@ -310,6 +310,60 @@ TEST(sem_wait_cancellation_point)
     CHECK_OK(sem_destroy(&cn_sem));
 }
 
+/* ---- signals ---- */
+
+static volatile int sig_hits;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    __atomic_add_fetch(&sig_hits, 1, __ATOMIC_RELAXED);
+}
+
+static sem_t in_sem;
+static volatile int in_err;
+
+static void *in_waiter(void *arg)
+{
+    struct timespec far = ts_at(rt_ns() + 60000 * MS);
+    errno = 0;
+    int r = arg ? sem_timedwait(&in_sem, &far) : sem_wait(&in_sem);
+    in_err = r == 0 ? 0 : errno;
+    return NULL;
+}
+
+TEST(sem_wait_eintr)
+{
+    /* A handled signal ends sem_wait and sem_timedwait with EINTR, with
+     * SA_RESTART too (POSIX: they are not restarted). */
+    struct sigaction old, sa;
+    CHECK_OK(sigaction(SIGUSR1, NULL, &old));
+    for (int restart = 0; restart < 2; restart++) {
+        for (long timed = 0; timed < 2; timed++) {
+            memset(&sa, 0, sizeof(sa));
+            sa.sa_handler = on_usr1;
+            sa.sa_flags = restart ? SA_RESTART : 0;
+            CHECK_OK(sigaction(SIGUSR1, &sa, NULL));
+            CHECK_OK(sem_init(&in_sem, 0, 0));
+            sig_hits = 0;
+            in_err = -1;
+            pthread_t th;
+            CHECK_RC(pthread_create(&th, NULL, in_waiter, (void *)timed), 0);
+            CHECKF(sem_wait_sleepers(0, "sem_wait", 1),
+                   "the waiter never slept");
+            CHECK_RC(pthread_kill(th, SIGUSR1), 0);
+            CHECK_RC(pthread_join(th, NULL), 0);
+            CHECK_EQ(in_err, EINTR);
+            CHECK_EQ(sig_hits, 1);
+            int v = -1;
+            CHECK_OK(sem_getvalue(&in_sem, &v));
+            CHECK_EQ(v, 0);
+            CHECK_OK(sem_destroy(&in_sem));
+        }
+    }
+    CHECK_OK(sigaction(SIGUSR1, &old, NULL));
+}
+
 /* ---- 4 threads at once ---- */
 
 static sem_t st_items, st_slots;
@@ -372,6 +426,7 @@ const struct utest ut_sem_tests[] = {
     UT_CASE(sem_wake_priority_order),
     UT_CASE(sem_stale_and_wrong_type),
     UT_CASE(sem_wait_cancellation_point),
+    UT_ISOLATED(sem_wait_eintr),
     UT_CASE(sem_stress_producers_consumers),
     UT_END,
 };
