@@ -41,5 +41,7 @@
 #define ENOTSUP 134
 #define EOVERFLOW 139
 #define ECANCELED 140
+#define ENOTRECOVERABLE 141
+#define EOWNERDEAD 142
 
 #endif

@@ -9,6 +9,7 @@
 #include "../include/asm_offsets.h"
 #include "../include/cap.h"
 #include "../include/futex.h"
+#include "../include/kmx.h"
 #include "../include/krwlock.h"
 #include "../include/pi.h"
 #include "../include/proc.h"
@@ -87,6 +88,7 @@ struct thread *thread_alloc(struct proc *p)
     t->pi_blocked_on = NULL;
     t->pi_base = 0;
     t->futex_exited = false;
+    list_init(&t->kmx_held);
     edf_init_thread(t);
     sig_thread_init(t, NULL); /* thread_create passes the creator's mask */
     return t;
@@ -148,6 +150,7 @@ void thread_exit(uint64_t retval)
     /* Leave the process's address space now: once nthreads drops, the
      * last thread may free the page table while this hart is still on
      * its way out. Nothing below touches user memory. */
+    kmx_thread_exit(t);     /* robust: EOWNERDEAD for the next locker */
     futex_pi_exit(t);       /* it still writes the words it hands over */
     krwlock_thread_exit(t); /* its process-shared rwlock holds go back */
     vm_switch_kernel();

@@ -40,7 +40,8 @@
     X(sem) X(barrier)                                                          \
     X(sigaction) X(sigprocmask) X(sigpending) X(sigsuspend) X(sigtimedwait)    \
     X(sigqueue) X(sigreturn) X(sigaltstack) X(thread_kill) X(cap_signal_limit) \
-    X(rwlock) X(alarm)
+    X(rwlock) X(alarm) \
+    X(mutex) X(cond)
 
 #define DECLARE(name) long sys_##name();
 SYSCALL_LIST(DECLARE)

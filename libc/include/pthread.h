@@ -65,6 +65,11 @@
 #undef _POSIX_BARRIERS
 #undef KEEL_GATE_PTHREAD_BARRIERS
 #endif
+/* Robust mutexes (POSIX 2008; newlib does not declare them). */
+int pthread_mutexattr_getrobust(const pthread_mutexattr_t *__attr,
+                                int *__robust);
+int pthread_mutexattr_setrobust(pthread_mutexattr_t *__attr, int __robust);
+int pthread_mutex_consistent(pthread_mutex_t *__mutex);
 
 #ifdef KEEL_GATE_PTHREAD_THREADS
 #undef _POSIX_THREADS

@@ -6,6 +6,7 @@
 #define KEEL_LIBC_INTERNAL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/reent.h>
 
@@ -268,6 +269,44 @@ static inline long keel_futex(uint32_t *uaddr, int op, uint32_t val,
 int __keel_word_lock_slow(uint32_t *w, uint32_t self,
                           const struct keel_timespec *abs_rt);
 void __keel_word_unlock_slow(uint32_t *w);
+
+/*
+ * pthread_mutex_t.__kind (mutex.c, kmutex.c, cond.c): the type (K_TYPE
+ * bits; 0 is a default mutex, so zeroed memory is one), the protocol,
+ * and K_KOBJ for a kernel mutex object (process-shared or robust), whose
+ * __word is KMX_MARK | its slot.
+ */
+#define K_DEFAULT 0u
+#define K_NORMAL 1u
+#define K_ERRORCHECK 2u
+#define K_RECURSIVE 3u
+#define K_TYPE 3u
+#define K_PI 0x10u
+#define K_PP 0x20u
+#define K_KOBJ 0x40u
+#define K_ROBUST 0x80u
+#define K_MX_PSHARED 0x100u
+#define KMX_MARK 0x20000000u /* above every lock id, inside the id mask */
+#define KMX_SLOT(m) ((int)((m)->__word & 0xffffu))
+
+/* PRIO_PROTECT bookkeeping (mutex.c): before taking a protected mutex
+ * (EINVAL, EAGAIN, EPERM, or 0 and raised to the ceiling), and after
+ * giving it back or failing to take it. */
+int __keel_pp_enter(int ceiling);
+void __keel_pp_leave(int ceiling);
+/* The caller's new ceiling for a protected mutex it holds (mutex.c). */
+void __keel_pp_receil(int old, int ceiling);
+/* A normal mutex relocked by its owner: sleeps until abs (CLOCK_REALTIME,
+ * NULL: for ever); ETIMEDOUT. */
+int __keel_mutex_deadlock(const struct keel_timespec *abs);
+/* Kernel mutex objects (kmutex.c). */
+int __keel_kmx_init(pthread_mutex_t *m, const pthread_mutexattr_t *a,
+                    uint32_t kind);
+int __keel_kmx_destroy(pthread_mutex_t *m);
+int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try);
+int __keel_kmx_unlock(pthread_mutex_t *m);
+int __keel_kmx_getceiling(const pthread_mutex_t *m, int *ceiling);
+int __keel_kmx_setceiling(pthread_mutex_t *m, int ceiling, int *old);
 
 /* malloc's lock (lock.c); _sbrk takes it too. */
 extern struct __lock __lock___malloc_recursive_mutex;

@@ -32,15 +32,7 @@
 
 #define likely(x) __builtin_expect(!!(x), 1)
 
-/* __kind: K_TYPE bits (0: a default mutex, so zeroed memory is one) and
- * the protocol. */
-#define K_DEFAULT 0u
-#define K_NORMAL 1u
-#define K_ERRORCHECK 2u
-#define K_RECURSIVE 3u
-#define K_TYPE 3u
-#define K_PI 0x10u
-#define K_PP 0x20u
+/* __kind: internal.h (K_*). */
 
 #define TID KEEL_FUTEX_TID_MASK
 
@@ -50,8 +42,12 @@ int pthread_mutexattr_init(pthread_mutexattr_t *a)
 {
     if (!a)
         return EINVAL;
-    *a = (pthread_mutexattr_t){1, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_NONE,
-                               KEEL_PRIO_MAX};
+    *a = (pthread_mutexattr_t){1,
+                               PTHREAD_MUTEX_DEFAULT,
+                               PTHREAD_PRIO_NONE,
+                               KEEL_PRIO_MAX,
+                               PTHREAD_MUTEX_STALLED,
+                               PTHREAD_PROCESS_PRIVATE};
     return 0;
 }
 
@@ -133,6 +129,9 @@ int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
         kind |= K_PI;
     if (a && a->protocol == PTHREAD_PRIO_PROTECT)
         kind |= K_PP;
+    if (a && (a->robust == PTHREAD_MUTEX_ROBUST ||
+              a->pshared == PTHREAD_PROCESS_SHARED))
+        return __keel_kmx_init(m, a, kind); /* kmutex.c */
     *m = (pthread_mutex_t){0, kind, 0, a ? a->prio_ceiling : KEEL_PRIO_MAX};
     return 0;
 }
@@ -141,6 +140,8 @@ int pthread_mutex_destroy(pthread_mutex_t *m)
 {
     if (!m)
         return EINVAL;
+    if (m->__kind & K_KOBJ)
+        return __keel_kmx_destroy(m);
     if (__atomic_load_n(&m->__word, __ATOMIC_RELAXED))
         return EBUSY;
     return 0;
@@ -171,7 +172,7 @@ static int pp_set(const struct keel_tcb *t, int prio)
 /* Before taking a protected mutex: EINVAL if the caller runs above the
  * ceiling, EAGAIN with KEEL_PP_MAX held, EPERM if the ceiling is above
  * the thread's own ceiling (docs/syscalls.md); else raised to it. */
-static int pp_enter(int ceiling)
+int __keel_pp_enter(int ceiling)
 {
     struct keel_tcb *t = self_tcb();
     if (t->pp_n == KEEL_PP_MAX)
@@ -197,7 +198,7 @@ static int pp_enter(int ceiling)
 }
 
 /* After giving one back (or failing to take it): drop its ceiling. */
-static void pp_leave(int ceiling)
+void __keel_pp_leave(int ceiling)
 {
     struct keel_tcb *t = self_tcb();
     int before = pp_effective(t);
@@ -212,10 +213,29 @@ static void pp_leave(int ceiling)
         pp_set(t, after);
 }
 
+#define pp_enter __keel_pp_enter
+#define pp_leave __keel_pp_leave
+
+/* The caller holds a protected mutex whose ceiling goes from old to
+ * ceiling: its priority follows at once. */
+void __keel_pp_receil(int old, int ceiling)
+{
+    struct keel_tcb *t = self_tcb();
+    int before = pp_effective(t);
+    for (int i = t->pp_n - 1; i >= 0; i--)
+        if (t->pp_ceiling[i] == old) {
+            t->pp_ceiling[i] = ceiling;
+            break;
+        }
+    int after = pp_effective(t);
+    if (after != before)
+        pp_set(t, after);
+}
+
 /* ---- lock, trylock, timedlock, unlock ---- */
 
 /* A NORMAL mutex relocked by its owner: sleep on a word nobody wakes. */
-static int mutex_deadlock(const struct keel_timespec *abs)
+int __keel_mutex_deadlock(const struct keel_timespec *abs)
 {
     uint32_t never = 0;
     int op = KEEL_FUTEX_WAIT;
@@ -249,6 +269,8 @@ __attribute__((noinline)) static int
 mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
 {
     uint32_t kind = m->__kind;
+    if (kind & K_KOBJ)
+        return __keel_kmx_lock(m, abs, 0); /* kmutex.c */
     uint32_t v = __atomic_load_n(&m->__word, __ATOMIC_RELAXED);
     struct keel_timespec ts, *tsp = NULL;
     if (abs) {
@@ -267,7 +289,7 @@ mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
             m->__count++;
             return 0;
         case K_NORMAL:
-            return mutex_deadlock(tsp);
+            return __keel_mutex_deadlock(tsp);
         default:
             return EDEADLK;
         }
@@ -316,6 +338,8 @@ int pthread_mutex_trylock(pthread_mutex_t *m)
     uint32_t kind = m->__kind;
     if (!(kind & K_PP) && keel_cas_acq(&m->__word, 0, self))
         return 0;
+    if (kind & K_KOBJ)
+        return __keel_kmx_lock(m, NULL, 1);
     uint32_t v = __atomic_load_n(&m->__word, __ATOMIC_RELAXED);
     if ((v & TID) == self) {
         if ((kind & K_TYPE) != K_RECURSIVE)
@@ -344,6 +368,8 @@ int pthread_mutex_trylock(pthread_mutex_t *m)
 __attribute__((noinline)) static int mutex_unlock_slow(pthread_mutex_t *m,
                                                        uint32_t self)
 {
+    if (m->__kind & K_KOBJ)
+        return __keel_kmx_unlock(m); /* kmutex.c */
     uint32_t v = __atomic_load_n(&m->__word, __ATOMIC_RELAXED);
     if ((v & TID) != self)
         return EPERM;
@@ -383,6 +409,8 @@ int pthread_mutex_getprioceiling(const pthread_mutex_t *m, int *ceiling)
 {
     if (!m || !ceiling || !(m->__kind & K_PP))
         return EINVAL;
+    if (m->__kind & K_KOBJ)
+        return __keel_kmx_getceiling(m, ceiling);
     *ceiling = m->__ceiling;
     return 0;
 }
@@ -397,21 +425,14 @@ int pthread_mutex_setprioceiling(pthread_mutex_t *m, int ceiling, int *old)
     if (!m || !(m->__kind & K_PP) || ceiling < KEEL_PRIO_MIN ||
         ceiling > KEEL_PRIO_MAX)
         return EINVAL;
+    if (m->__kind & K_KOBJ)
+        return __keel_kmx_setceiling(m, ceiling, old);
     uint32_t self = keel_self_id();
     uint32_t v = __atomic_load_n(&m->__word, __ATOMIC_RELAXED);
     int prev = m->__ceiling;
     if ((v & TID) == self) {
-        struct keel_tcb *t = self_tcb();
-        int before = pp_effective(t);
-        for (int i = t->pp_n - 1; i >= 0; i--)
-            if (t->pp_ceiling[i] == prev) {
-                t->pp_ceiling[i] = ceiling;
-                break;
-            }
         m->__ceiling = ceiling;
-        int after = pp_effective(t);
-        if (after != before)
-            pp_set(t, after);
+        __keel_pp_receil(prev, ceiling);
     } else {
         if (!keel_cas_acq(&m->__word, 0, self))
             __keel_word_lock_slow(&m->__word, self, NULL);

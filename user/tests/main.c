@@ -81,6 +81,7 @@ static const struct utest *const tables[] = {
     ut_signal_tests,       ut_signal2_tests,   /* issue 9 item 5 */
     ut_intro9_tests,                           /* issue 9 item 7 */
     ut_sem_proc_tests,     ut_sem_named_tests, /* issue 9 items 2-4 */
+    ut_kmutex_tests,       ut_cond_tests,      /* issue 9 items 2-4 */
 };
 
 static const struct ut_mode *const mode_tables[] = {
@@ -91,8 +92,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_cwd_modes,     ut_env_modes,        ut_futex_modes,     ut_edf_modes,
     ut_pi_modes,      ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
     ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,     ut_sem_modes,
-    ut_signal2_modes, ut_mq_modes,
-    ut_rwlock_modes,
+    ut_signal2_modes, ut_mq_modes,         ut_rwlock_modes,    ut_kmutex_modes,
 };
 
 /* ---- failure state of the running test ---- */

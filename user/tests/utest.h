@@ -284,6 +284,8 @@ extern const struct utest ut_barrier_tests[];
 extern const struct utest ut_sem_proc_tests[];
 extern const struct utest ut_sem_named_tests[];
 extern const struct utest ut_mutex_tests[];
+extern const struct utest ut_kmutex_tests[]; /* issue 9 */
+extern const struct utest ut_cond_tests[];
 extern const struct utest ut_intro_tests[];
 extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
 extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
@@ -308,7 +310,7 @@ extern const struct utest ut_key_tests[];        /* issue 9 item 6 */
 extern const struct utest ut_mq_tests[];         /* issue 9: message queues */
 extern const struct utest ut_mq_proc_tests[];
 extern const struct ut_mode ut_mq_modes[];
-extern const struct utest ut_intro9_tests[];     /* issue 9 item 7 */
+extern const struct utest ut_intro9_tests[]; /* issue 9 item 7 */
 
 extern const struct ut_mode ut_attr_modes[]; /* issue 9 item 6 */
 extern const struct ut_mode ut_tty_modes[];
@@ -342,5 +344,6 @@ extern const struct ut_mode ut_clock_modes[];
 extern const struct ut_mode ut_timer_modes[]; /* issue 9 item 2 */
 extern const struct ut_mode ut_rtbound_modes[];
 extern const struct ut_mode ut_rwlock_modes[];
+extern const struct ut_mode ut_kmutex_modes[]; /* issue 9 */
 
 #endif

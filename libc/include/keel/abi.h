@@ -737,5 +737,93 @@ struct keel_rwlock_info {
     uint32_t waiting_readers; /* threads blocked in RDLOCK */
     uint32_t waiting_writers; /* threads blocked in WRLOCK */
 };
+/* ---- mutexes and condition variables (SYS_mutex, SYS_cond) ---- */
+/*
+ * SYS_mutex(op, slot, a, b): a kernel mutex (CAP_TYPE_MUTEX), what a
+ * process-shared or robust pthread_mutex_t is (docs/syscalls.md "Kernel
+ * objects"). Rights: READ|WRITE to lock, unlock, make consistent, set
+ * the ceiling or destroy; READ alone for INFO. Errors: -EBADF (not a
+ * mutex cap, or revoked while blocked), -EACCES (a right missing).
+ *  CREATE (slot ignored, a = KEEL_MUTEX_TYPE_* | KEEL_MUTEX_PROTO_* |
+ *         KEEL_MUTEX_F_*, b = ceiling): the new slot, minted READ|WRITE
+ *         (|GRANT with KEEL_MUTEX_F_GRANT); -EAGAIN out of objects
+ *         (KEEL_POOL_OBJECTS) or slots, -EINVAL a bad flag or ceiling.
+ *  LOCK (a = struct keel_timespec * absolute on b's clock, or 0;
+ *         b = 0 CLOCK_REALTIME, 1 CLOCK_MONOTONIC): 0; -EOWNERDEAD
+ *         (held now: the last owner exited holding it);
+ *         -ENOTRECOVERABLE; -EDEADLK (relocked by its owner, not
+ *         recursive, or a PI chain back to the caller); -EAGAIN
+ *         (recursion count full); -ETIMEDOUT; -EINTR (retry);
+ *         -EINVAL (a bad time, only checked when it would block).
+ *  TRYLOCK: as LOCK, -EBUSY instead of blocking.
+ *  UNLOCK: 0, -EPERM (the caller does not hold it).
+ *  CONSISTENT: 0, -EINVAL (not robust, or not inconsistent, or the
+ *         caller does not hold it).
+ *  INFO (a = struct keel_mutex_info *): 0.
+ *  SETCEIL (a = new ceiling): the old ceiling; -EINVAL not
+ *         PTHREAD_PRIO_PROTECT or a bad ceiling.
+ *  DESTROY: closes the slot; -EBUSY while locked or waited on.
+ */
+#define KEEL_MUTEX_CREATE 0
+#define KEEL_MUTEX_LOCK 1
+#define KEEL_MUTEX_TRYLOCK 2
+#define KEEL_MUTEX_UNLOCK 3
+#define KEEL_MUTEX_CONSISTENT 4
+#define KEEL_MUTEX_INFO 5
+#define KEEL_MUTEX_SETCEIL 6
+#define KEEL_MUTEX_DESTROY 7
+/* CREATE flags: the low 4 bits the type, then the protocol. */
+#define KEEL_MUTEX_TYPE_MASK 0xfu
+#define KEEL_MUTEX_NORMAL 0u
+#define KEEL_MUTEX_ERRORCHECK 1u
+#define KEEL_MUTEX_RECURSIVE 2u
+#define KEEL_MUTEX_PROTO_SHIFT 4
+#define KEEL_MUTEX_PROTO_MASK 0x30u
+#define KEEL_MUTEX_PROTO_NONE 0x00u
+#define KEEL_MUTEX_PROTO_INHERIT 0x10u
+#define KEEL_MUTEX_PROTO_PROTECT 0x20u
+#define KEEL_MUTEX_F_ROBUST 0x100u
+#define KEEL_MUTEX_F_GRANT 0x200u /* the slot carries GRANT (pshared) */
+/* struct keel_mutex_info.state */
+#define KEEL_MUTEX_CONSISTENT_STATE 0
+#define KEEL_MUTEX_INCONSISTENT 1 /* EOWNERDEAD given, not yet repaired */
+#define KEEL_MUTEX_NOTRECOVERABLE 2
+struct keel_mutex_info {
+    uint32_t flags; /* as created: type | protocol | KEEL_MUTEX_F_ROBUST */
+    int32_t ceiling;
+    int32_t state;  /* KEEL_MUTEX_CONSISTENT_STATE .. NOTRECOVERABLE */
+    int32_t locked; /* 1 held by someone, 2 held by the caller */
+    uint32_t waiters;
+    uint32_t pad;
+};
+
+/*
+ * SYS_cond(op, slot, a, b, c): a kernel condition variable
+ * (CAP_TYPE_CONDVAR), what a process-shared pthread_cond_t is. Rights
+ * as for mutexes.
+ *  CREATE (a = 0 CLOCK_REALTIME, 1 CLOCK_MONOTONIC for timed waits;
+ *         b = KEEL_COND_F_GRANT): the new slot; -EAGAIN, -EINVAL.
+ *  WAIT (a = the mutex's slot, or -1; b = struct keel_timespec *
+ *         absolute on the condvar's clock, or 0; c = with a == -1, the
+ *         sequence value read by SEQ): with a mutex slot, atomically
+ *         releases that kernel mutex (which the caller must hold:
+ *         -EPERM) and blocks; with -1, blocks only if the sequence is
+ *         still c. Does NOT relock the mutex (libc does). 0 woken;
+ *         -ETIMEDOUT; -EINTR; -EBADF; -EINVAL a bad time.
+ *  SIGNAL: wakes the highest-priority waiter. BROADCAST: every waiter.
+ *  SEQ: the sequence value (advanced by every SIGNAL and BROADCAST).
+ *  INFO: the clock (0 or 1). DESTROY: closes the slot, -EBUSY while
+ *         waited on.
+ */
+#define KEEL_COND_CREATE 0
+#define KEEL_COND_WAIT 1
+#define KEEL_COND_SIGNAL 2
+#define KEEL_COND_BROADCAST 3
+#define KEEL_COND_SEQ 4
+#define KEEL_COND_INFO 5
+#define KEEL_COND_DESTROY 6
+#define KEEL_COND_F_GRANT 0x1u
+#define KEEL_CLOCKSEL_REALTIME 0
+#define KEEL_CLOCKSEL_MONOTONIC 1
 
 #endif

@@ -26,6 +26,8 @@
 #define pthread_spinlock_t __newlib_pthread_spinlock_t
 #define pthread_barrier_t __newlib_pthread_barrier_t
 #define pthread_barrierattr_t __newlib_pthread_barrierattr_t
+#define pthread_cond_t __newlib_pthread_cond_t
+#define pthread_condattr_t __newlib_pthread_condattr_t
 #include_next <sys/_pthreadtypes.h>
 #undef pthread_mutex_t
 #undef pthread_mutexattr_t
@@ -35,6 +37,8 @@
 #undef pthread_spinlock_t
 #undef pthread_barrier_t
 #undef pthread_barrierattr_t
+#undef pthread_cond_t
+#undef pthread_condattr_t
 
 #if defined(_POSIX_THREADS) || __POSIX_VISIBLE >= 199506
 
@@ -43,6 +47,9 @@
  * free, else the owner's lock id, with KEEL_FUTEX_WAITERS while threads
  * may be blocked on it. The other fields are set at initialisation and
  * then touched only by the owner. All zero is a valid default mutex.
+ * A process-shared or robust mutex is a kernel mutex object instead
+ * (libc/src/kmutex.c): __word then holds its cap slot with a mark that
+ * no lock id has, so the user-space fast paths never match it.
  */
 typedef struct {
     __uint32_t __word;
@@ -56,6 +63,8 @@ typedef struct {
     int type;
     int protocol;
     int prio_ceiling;
+    int robust;  /* PTHREAD_MUTEX_STALLED or PTHREAD_MUTEX_ROBUST */
+    int pshared; /* PTHREAD_PROCESS_PRIVATE or PTHREAD_PROCESS_SHARED */
 } pthread_mutexattr_t;
 
 /*
@@ -76,6 +85,33 @@ typedef struct {
     unsigned long guardsize;
 } pthread_attr_t;
 
+/*
+ * A condition variable (libc/src/cond.c). In-process: __seq is a futex
+ * word advanced by every signal, __waiters counts the threads waiting
+ * (so an idle signal makes no system call). Process-shared: a kernel
+ * condvar object in slot __slot. __kind: the clock and which of the two.
+ * All zero (PTHREAD_COND_INITIALIZER) is an in-process condvar on
+ * CLOCK_REALTIME.
+ */
+typedef struct {
+    __uint32_t __seq;
+    __uint32_t __kind;
+    __int32_t __slot;
+    __uint32_t __waiters;
+} pthread_cond_t;
+
+typedef struct {
+    int is_initialized;
+    int clock;   /* clockid_t: CLOCK_REALTIME or CLOCK_MONOTONIC */
+    int pshared; /* PTHREAD_PROCESS_PRIVATE or PTHREAD_PROCESS_SHARED */
+} pthread_condattr_t;
+
+#undef _PTHREAD_COND_INITIALIZER
+#define _PTHREAD_COND_INITIALIZER                                              \
+    {                                                                          \
+        0, 0, 0, 0                                                             \
+    }
+
 #undef _PTHREAD_MUTEX_INITIALIZER
 #define _PTHREAD_MUTEX_INITIALIZER                                             \
     {                                                                          \
@@ -92,6 +128,14 @@ typedef struct {
 #define PTHREAD_MUTEX_RECURSIVE 1
 #define PTHREAD_MUTEX_ERRORCHECK 2
 #define PTHREAD_MUTEX_DEFAULT 3
+#endif
+#ifndef PTHREAD_MUTEX_STALLED
+#define PTHREAD_MUTEX_STALLED 0
+#define PTHREAD_MUTEX_ROBUST 1
+#endif
+#ifndef PTHREAD_PROCESS_PRIVATE
+#define PTHREAD_PROCESS_PRIVATE 0
+#define PTHREAD_PROCESS_SHARED 1
 #endif
 
 /*

@@ -1,0 +1,51 @@
+/*
+ * Kernel mutex and condition-variable objects (CAP_TYPE_MUTEX,
+ * CAP_TYPE_CONDVAR; sync/kobj_mutex.c, sync/kobj_cond.c): what a
+ * process-shared or robust pthread_mutex_t and a process-shared
+ * pthread_cond_t are (docs/syscalls.md "Kernel objects").
+ *
+ * Locking: each mutex's m->lock (S1, "waitq lock" level) guards its
+ * owner, count, state and waiters; m->lock -> pi_glock -> t->slock, and
+ * m->lock -> m->wq.lock. A condvar's cv->lock is taken before the lock of
+ * the mutex it releases (cv->lock -> m->lock). A thread's kmx_held list
+ * (the mutex objects it owns) changes only under the lock of the mutex
+ * being added or removed, and only by the thread itself or by the
+ * releaser handing a mutex to it while it is blocked locking that mutex;
+ * so the thread may walk it without a lock (at exit).
+ */
+#ifndef KEEL_KMX_H
+#define KEEL_KMX_H
+
+#include "kobj.h"
+#include "pi.h"
+
+struct kmx {
+    struct kobj hdr;
+    spinlock_t lock;
+    struct thread *owner;  /* NULL when free */
+    struct pi_lock pi;     /* PROTO_INHERIT with waiters: pi.owner == owner */
+    struct waitq wq;       /* the other protocols: blocked lockers */
+    struct list held_node; /* on owner->kmx_held while owned */
+    uint32_t count;        /* recursive: locks beyond the first */
+    uint32_t flags;        /* KEEL_MUTEX_* type | protocol | F_ROBUST */
+    int ceiling;
+    int state;      /* KEEL_MUTEX_CONSISTENT_STATE .. NOTRECOVERABLE */
+    bool died;      /* the last owner exited holding it: EOWNERDEAD next */
+    uint32_t nwait; /* threads inside a blocking lock */
+};
+
+/* Every kernel mutex the exiting thread t holds passes on with
+ * EOWNERDEAD (thread_exit, before futex_pi_exit). */
+void kmx_thread_exit(struct thread *t);
+
+/* For condvars (m->lock held, m->owner == current, m->count == 0):
+ * releases m as an unlock does; true when the caller must drop the
+ * ownership reference (kobj_put, after all locks are released). */
+bool kmx_release(struct kmx *m, bool died);
+
+/* An absolute user timespec at uts on KEEL_CLOCKSEL_* clocksel as a
+ * deadline in ticks (never 0; a time past gives now): 0, -EFAULT,
+ * -EINVAL (tv_nsec out of range or a bad clock). */
+int kmx_deadline(uint64_t uts, long clocksel, uint64_t *out);
+
+#endif

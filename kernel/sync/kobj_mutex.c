@@ -1,0 +1,412 @@
+/*
+ * Kernel mutex objects (CAP_TYPE_MUTEX, include/kmx.h): SYS_mutex, the
+ * object behind a process-shared or robust pthread_mutex_t
+ * (docs/syscalls.md "Kernel objects", docs/capabilities.md).
+ *
+ * Protocol:
+ *  M1. lock: under m->lock, a free mutex is taken at once (the caller's
+ *      pin reference becomes the ownership reference, so an owned mutex
+ *      outlives every slot naming it); a held one blocks.
+ *  M2. PROTO_INHERIT: a blocked locker waits on m->pi, created for the
+ *      owner when the first waiter comes (pi_take on its behalf), so the
+ *      owner inherits the waiters' priority transitively (sync/pi.c);
+ *      unlock hands ownership (and the ownership reference) straight to
+ *      the highest-priority waiter; the record goes with the last waiter.
+ *  M3. the other protocols: a blocked locker sleeps on m->wq; unlock
+ *      frees the mutex and wakes the highest-priority waiter, which takes
+ *      it if still free (a running locker may take it first: PRIO_NONE
+ *      promises no order). PRIO_PROTECT's ceiling is applied by libc
+ *      around the call (libc/src/kmutex.c).
+ *  M4. every wake-up re-checks the pin (revoke: -EBADF), kill (-EINTR,
+ *      libc retries), the deadline (-ETIMEDOUT) and the state.
+ *  M5. owner exit (kmx_thread_exit, from thread_exit): each mutex the
+ *      thread holds passes on as by unlock with `died` set; whoever takes
+ *      it next gets -EOWNERDEAD and holds it. Robust: the mutex is then
+ *      inconsistent until CONSISTENT; unlocked without it, it becomes
+ *      not recoverable (every waiter and later locker -ENOTRECOVERABLE).
+ *      Not robust: the same -EOWNERDEAD once, the mutex stays usable.
+ *  M6. revoke (ops->cancel): wakes every waiter; those that came through
+ *      the revoked slot see their pin dead and leave with -EBADF.
+ * Locking: include/kmx.h. No kobj_put with a spinlock held.
+ */
+#include "../include/kmx.h"
+#include "../include/mm.h"
+#include "../include/proc.h"
+#include "../include/sched.h"
+#include "../../libc/include/keel/abi.h"
+
+#define KMX_TYPE(m) ((m)->flags & KEEL_MUTEX_TYPE_MASK)
+#define KMX_PI(m)                                                              \
+    (((m)->flags & KEEL_MUTEX_PROTO_MASK) == KEEL_MUTEX_PROTO_INHERIT)
+#define KMX_ROBUST(m) ((m)->flags & KEEL_MUTEX_F_ROBUST)
+
+static void kmx_destroy(struct kobj *o)
+{
+    struct kmx *m = (struct kmx *)o;
+    KASSERT(m->owner == NULL && m->pi.owner == NULL);
+}
+
+/* M6: every waiter looks at its pin again. */
+static void kmx_cancel(struct kobj *o)
+{
+    struct kmx *m = (struct kmx *)o;
+    spin_lock(&m->lock);
+    list_for_each(it, &m->pi.waiters)
+    {
+        sched_wake(list_entry(it, struct thread, wait_node));
+    }
+    spin_unlock(&m->lock);
+    waitq_wake_all(&m->wq);
+}
+
+static const struct kobj_ops kmx_ops = {"mutex", kmx_destroy, kmx_cancel};
+
+int kmx_deadline(uint64_t uts, long clocksel, uint64_t *out)
+{
+    struct keel_timespec ts;
+    uint64_t ns;
+    *out = 0;
+    if (clocksel != KEEL_CLOCKSEL_REALTIME &&
+        clocksel != KEEL_CLOCKSEL_MONOTONIC)
+        return -EINVAL;
+    if (copy_from_user(&ts, uts, sizeof(ts)) < 0)
+        return -EFAULT;
+    int r = clock_ts_to_ns(&ts, &ns);
+    if (r < 0)
+        return r;
+    uint64_t now = time_now_ticks(), d;
+    if (clocksel == KEEL_CLOCKSEL_REALTIME) {
+        uint64_t rt = time_realtime_ns();
+        uint64_t add = ns <= rt ? 0 : clock_ns_to_ticks_ceil(ns - rt);
+        d = add > UINT64_MAX - now ? UINT64_MAX : now + add;
+    } else {
+        d = clock_ns_to_ticks_ceil(ns);
+    }
+    *out = d < now ? now : d;
+    if (*out == 0)
+        *out = 1;
+    return 0;
+}
+
+/* m is free (m->lock held): t owns it now. -EOWNERDEAD if the last
+ * owner died holding it (M5). */
+static int kmx_take(struct kmx *m, struct thread *t)
+{
+    m->owner = t;
+    m->count = 0;
+    list_push_back(&t->kmx_held, &m->held_node);
+    if (!m->died)
+        return 0;
+    m->died = false;
+    if (KMX_ROBUST(m))
+        m->state = KEEL_MUTEX_INCONSISTENT;
+    return -EOWNERDEAD;
+}
+
+/* The PI record goes once nobody waits (m->lock held). */
+static void kmx_pi_idle(struct kmx *m)
+{
+    if (list_empty(&m->pi.waiters) && m->pi.owner)
+        pi_release(&m->pi);
+}
+
+/* Not recoverable: every waiter leaves with -ENOTRECOVERABLE. */
+static void kmx_flush(struct kmx *m)
+{
+    struct thread *w;
+    while ((w = pi_release(&m->pi)) != NULL) /* each in turn, then none */
+        sched_wake(w);
+    waitq_wake_all(&m->wq);
+}
+
+bool kmx_release(struct kmx *m, bool died)
+{
+    list_remove(&m->held_node);
+    m->count = 0;
+    if (died) {
+        m->died = true;
+    } else if (m->state == KEEL_MUTEX_INCONSISTENT) {
+        m->state = KEEL_MUTEX_NOTRECOVERABLE;
+        m->owner = NULL;
+        kmx_flush(m);
+        return true;
+    }
+    if (m->pi.owner) { /* M2: hand over, with the reference */
+        struct thread *w = pi_release(&m->pi);
+        KASSERT(w != NULL);
+        m->owner = w;
+        list_push_back(&w->kmx_held, &m->held_node);
+        kmx_pi_idle(m);
+        sched_wake(w);
+        return false;
+    }
+    m->owner = NULL; /* M3 */
+    if (m->nwait)
+        waitq_wake_one(&m->wq);
+    return true;
+}
+
+/* M2: blocked on m->pi until handed m (m->lock held). *handed: the
+ * ownership reference came with it. */
+static int kmx_wait_pi(struct kmx *m, struct thread *t,
+                       const struct cap_pin *pin, uint64_t deadline,
+                       bool *handed)
+{
+    if (!m->pi.owner)
+        pi_take(&m->pi, m->owner);
+    int r = pi_wait_begin(&m->pi, t);
+    if (r < 0) {
+        kmx_pi_idle(m);
+        return r; /* -EDEADLK: a chain of owners leads back to t */
+    }
+    while (t->pi_blocked_on == &m->pi) {
+        if (!cap_pin_live(pin))
+            r = -EBADF;
+        else if (t->killed)
+            r = -EINTR;
+        else if (deadline && time_now_ticks() >= deadline)
+            r = -ETIMEDOUT;
+        if (r) {
+            pi_wait_end(&m->pi, t);
+            kmx_pi_idle(m);
+            return r;
+        }
+        t->wchan = m->hdr.ops->name;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        if (deadline)
+            timer_sleep_insert(t, deadline);
+        sched_set_state(t, T_BLOCKED);
+        spin_unlock(&m->lock);
+        if (deadline)
+            timer_program();
+        sched_block(t);
+        if (deadline)
+            timer_sleep_cancel(t);
+        spin_lock(&m->lock);
+    }
+    if (m->owner != t) /* flushed: not recoverable */
+        return -ENOTRECOVERABLE;
+    *handed = true;
+    if (!m->died)
+        return 0;
+    m->died = false;
+    if (KMX_ROBUST(m))
+        m->state = KEEL_MUTEX_INCONSISTENT;
+    return -EOWNERDEAD;
+}
+
+/* M3: sleeps on m->wq until m is free and taken (m->lock held). */
+static int kmx_wait_plain(struct kmx *m, struct thread *t,
+                          const struct cap_pin *pin, uint64_t deadline)
+{
+    int r;
+    for (;;) {
+        int w = deadline ? waitq_wait_until(&m->wq, &m->lock, deadline)
+                         : waitq_wait(&m->wq, &m->lock);
+        if (!cap_pin_live(pin)) {
+            r = -EBADF;
+            break;
+        }
+        if (m->state == KEEL_MUTEX_NOTRECOVERABLE) {
+            r = -ENOTRECOVERABLE;
+            break;
+        }
+        if (!m->owner)
+            return kmx_take(m, t);
+        if (w < 0) {
+            r = w;
+            break;
+        }
+    }
+    /* Leaving without it: a wake-up meant for us goes on. */
+    if (!m->owner && m->nwait > 1)
+        waitq_wake_one(&m->wq);
+    return r;
+}
+
+/* LOCK and TRYLOCK. terr: the timeout's error, reported only if the call
+ * would block. *keep: the pin reference is now the ownership reference. */
+static long kmx_lock(struct kmx *m, const struct cap_pin *pin, bool try,
+                     uint64_t deadline, int terr, bool *keep)
+{
+    struct thread *t = current();
+    bool handed = false;
+    long r;
+    spin_lock(&m->lock);
+    if (unlikely(m->state == KEEL_MUTEX_NOTRECOVERABLE)) {
+        r = -ENOTRECOVERABLE;
+    } else if (likely(!m->owner)) { /* M1 */
+        r = kmx_take(m, t);
+        *keep = true;
+    } else if (m->owner == t) {
+        if (KMX_TYPE(m) != KEEL_MUTEX_RECURSIVE)
+            r = try ? -EBUSY : -EDEADLK;
+        else if (m->count == UINT32_MAX)
+            r = -EAGAIN;
+        else {
+            m->count++;
+            r = 0;
+        }
+    } else if (try) {
+        r = -EBUSY;
+    } else if (terr) {
+        r = terr;
+    } else if (deadline && time_now_ticks() >= deadline) {
+        r = -ETIMEDOUT;
+    } else {
+        m->nwait++;
+        if (KMX_PI(m)) {
+            r = kmx_wait_pi(m, t, pin, deadline, &handed);
+        } else {
+            r = kmx_wait_plain(m, t, pin, deadline);
+            *keep = m->owner == t;
+        }
+        m->nwait--;
+    }
+    spin_unlock(&m->lock);
+    return r;
+}
+
+static long kmx_unlock(struct kmx *m)
+{
+    spin_lock(&m->lock);
+    if (m->owner != current()) {
+        spin_unlock(&m->lock);
+        return -EPERM;
+    }
+    if (m->count) {
+        m->count--;
+        spin_unlock(&m->lock);
+        return 0;
+    }
+    bool put = kmx_release(m, false);
+    spin_unlock(&m->lock);
+    if (put)
+        kobj_put(&m->hdr); /* the ownership reference */
+    return 0;
+}
+
+void kmx_thread_exit(struct thread *t)
+{
+    while (!list_empty(&t->kmx_held)) {
+        struct kmx *m = list_entry(t->kmx_held.next, struct kmx, held_node);
+        spin_lock(&m->lock);
+        KASSERT(m->owner == t);
+        bool put = kmx_release(m, true); /* M5 */
+        spin_unlock(&m->lock);
+        if (put)
+            kobj_put(&m->hdr);
+    }
+}
+
+static long kmx_create(uint64_t flags, long ceiling)
+{
+    unsigned type = flags & KEEL_MUTEX_TYPE_MASK;
+    unsigned proto = flags & KEEL_MUTEX_PROTO_MASK;
+    if ((flags & ~(uint64_t)(KEEL_MUTEX_TYPE_MASK | KEEL_MUTEX_PROTO_MASK |
+                             KEEL_MUTEX_F_ROBUST | KEEL_MUTEX_F_GRANT)) ||
+        type > KEEL_MUTEX_RECURSIVE || proto > KEEL_MUTEX_PROTO_PROTECT ||
+        ceiling < KEEL_PRIO_MIN || ceiling > KEEL_PRIO_MAX)
+        return -EINVAL;
+    struct kmx *m = kobj_create(CAP_TYPE_MUTEX, &kmx_ops, sizeof(*m));
+    if (!m)
+        return -EAGAIN;
+    spin_init(&m->lock, "kmutex_obj");
+    pi_lock_init(&m->pi);
+    waitq_init(&m->wq, "kmutex_obj");
+    list_init(&m->held_node);
+    m->flags = (uint32_t)flags & ~KEEL_MUTEX_F_GRANT;
+    m->ceiling = (int)ceiling;
+    unsigned rights = CAP_RIGHT_READ | CAP_RIGHT_WRITE;
+    if (flags & KEEL_MUTEX_F_GRANT)
+        rights |= CAP_RIGHT_GRANT;
+    int slot = cap_kobj_install(current()->proc, &m->hdr, rights, 0);
+    kobj_put(&m->hdr); /* the slot has its own */
+    return slot < 0 ? -EAGAIN : slot;
+}
+
+static long kmx_info(struct kmx *m, uint64_t uinfo)
+{
+    struct keel_mutex_info in = {0};
+    spin_lock(&m->lock);
+    in.flags = m->flags;
+    in.ceiling = m->ceiling;
+    in.state = m->state;
+    in.locked = m->owner == current() ? 2 : m->owner != NULL;
+    in.waiters = m->nwait;
+    spin_unlock(&m->lock);
+    return copy_to_user(uinfo, &in, sizeof(in)) < 0 ? -EFAULT : 0;
+}
+
+/* The ops on an existing mutex (pinned by the caller). */
+static long kmx_op(struct kmx *m, long op, int slot, uint64_t a, uint64_t b,
+                   const struct cap_pin *pin, bool *keep)
+{
+    long r;
+    switch (op) {
+    case KEEL_MUTEX_LOCK: {
+        uint64_t deadline = 0;
+        if (a && b != KEEL_CLOCKSEL_REALTIME && b != KEEL_CLOCKSEL_MONOTONIC)
+            return -EINVAL;
+        /* A bad tv_nsec counts only if the call would block (POSIX). */
+        int terr = a ? kmx_deadline(a, (long)b, &deadline) : 0;
+        if (terr == -EFAULT)
+            return terr;
+        return kmx_lock(m, pin, false, deadline, terr, keep);
+    }
+    case KEEL_MUTEX_TRYLOCK:
+        return kmx_lock(m, pin, true, 0, 0, keep);
+    case KEEL_MUTEX_UNLOCK:
+        return kmx_unlock(m);
+    case KEEL_MUTEX_CONSISTENT:
+        spin_lock(&m->lock);
+        r = -EINVAL;
+        if (KMX_ROBUST(m) && m->owner == current() &&
+            m->state == KEEL_MUTEX_INCONSISTENT) {
+            m->state = KEEL_MUTEX_CONSISTENT_STATE;
+            r = 0;
+        }
+        spin_unlock(&m->lock);
+        return r;
+    case KEEL_MUTEX_INFO:
+        return kmx_info(m, a);
+    case KEEL_MUTEX_SETCEIL:
+        if ((m->flags & KEEL_MUTEX_PROTO_MASK) != KEEL_MUTEX_PROTO_PROTECT ||
+            (long)a < KEEL_PRIO_MIN || (long)a > KEEL_PRIO_MAX)
+            return -EINVAL;
+        spin_lock(&m->lock);
+        r = m->ceiling;
+        m->ceiling = (int)a;
+        spin_unlock(&m->lock);
+        return r;
+    case KEEL_MUTEX_DESTROY:
+        spin_lock(&m->lock);
+        r = m->owner || m->nwait ? -EBUSY : 0;
+        spin_unlock(&m->lock);
+        return r ? r : cap_kobj_close(current()->proc, slot, CAP_TYPE_MUTEX);
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_mutex(long op, long slot, uint64_t a, uint64_t b)
+{
+    if (op == KEEL_MUTEX_CREATE)
+        return kmx_create(a, (long)b);
+    if ((unsigned long)op > KEEL_MUTEX_DESTROY)
+        return -EINVAL;
+    unsigned need = CAP_RIGHT_READ;
+    if (op != KEEL_MUTEX_INFO)
+        need |= CAP_RIGHT_WRITE;
+    struct kobj *o;
+    struct cap_pin pin;
+    long r = cap_kobj_get(current()->proc, (int)slot, CAP_TYPE_MUTEX, need, &o,
+                          &pin);
+    if (r < 0)
+        return r;
+    bool keep = false;
+    r = kmx_op((struct kmx *)o, op, (int)slot, a, b, &pin, &keep);
+    if (!keep)
+        kobj_put(o);
+    return r;
+}

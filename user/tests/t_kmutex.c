@@ -1,0 +1,757 @@
+/*
+ * Issue 9: kernel mutex objects (CAP_TYPE_MUTEX) behind process-shared
+ * and robust pthread mutexes: every POSIX error, robust owner death
+ * (threads and processes), cross-process use through spawn inheritance
+ * and cap_transfer, priority inheritance across processes, revoke while
+ * blocked, quota exhaustion, forged and stale slots, no leaks.
+ *
+ * Helper process (mode "kmx", kx.c-style protocol below): fd 0 carries
+ * commands {op, arg} from the test, fd 1 one int reply per command (the
+ * call's result), so the test decides when the other process locks,
+ * blocks or dies. No shared memory: the helper reaches the mutex only
+ * through its own slot.
+ */
+#include <fcntl.h>
+#include <keel/obj.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "t_kobj_util.h"
+#include "ut_peer.h"
+
+/* ---- the helper ---- */
+
+static pthread_mutex_t kh_m;
+static pthread_cond_t kh_c;
+
+static int kh_exec(int op, int arg)
+{
+    struct sched_param sp = {.sched_priority = arg};
+    switch (op) {
+    case 'A':
+        return keel_mutex_attach(&kh_m, arg);
+    case 'a':
+        return keel_cond_attach(&kh_c, arg);
+    case 'L':
+        return pthread_mutex_lock(&kh_m);
+    case 'T':
+        return pthread_mutex_trylock(&kh_m);
+    case 'U':
+        return pthread_mutex_unlock(&kh_m);
+    case 'C':
+        return pthread_mutex_consistent(&kh_m);
+    case 'P':
+        return pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    case 'W':
+        return pthread_cond_wait(&kh_c, &kh_m);
+    case 'S':
+        return pthread_cond_signal(&kh_c);
+    case 'B':
+        return pthread_cond_broadcast(&kh_c);
+    case 'X':
+        _exit(arg); /* whatever it holds */
+    default:
+        return -100;
+    }
+}
+
+/* kmx: runs commands until EOF (exit 0). */
+static int mode_kmx(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct kx_cmd c;
+    while (ut_read_full(0, &c, sizeof(c)) == (long)sizeof(c)) {
+        int r = kh_exec(c.op, c.arg);
+        if (ut_write_full(1, &r, sizeof(r)) != (long)sizeof(r))
+            return 4;
+    }
+    return 0;
+}
+
+/* ---- the test side (t_kobj_util.h) ---- */
+
+int kx_start(struct kx *h)
+{
+    return ut_spawn_cmd(&h->pid, &h->cmd, &h->rep, "kmx", NULL, NULL, NULL);
+}
+
+int kx_send(struct kx *h, int op, int arg)
+{
+    struct kx_cmd c = {op, arg};
+    return ut_write_full(h->cmd, &c, sizeof(c)) == (long)sizeof(c) ? 0 : -1;
+}
+
+int kx_recv(struct kx *h)
+{
+    int r;
+    if (ut_read_full(h->rep, &r, sizeof(r)) != (long)sizeof(r))
+        return -1000;
+    return r;
+}
+
+int kx_call(struct kx *h, int op, int arg)
+{
+    return kx_send(h, op, arg) ? -1000 : kx_recv(h);
+}
+
+int kx_end(struct kx *h)
+{
+    close(h->cmd);
+    close(h->rep);
+    return ut_wait(h->pid);
+}
+
+long kx_objects(void)
+{
+    struct keel_kstat k;
+    if (keel_kstat(&k) < 0)
+        return -1;
+    return (long)k.pool_used[KEEL_POOL_OBJECTS];
+}
+
+int kx_ti(int pid, int tid, struct keel_threadinfo *out)
+{
+    for (int i = 0; i < 4096; i++) {
+        int r = keel_threadinfo(i, out);
+        if (r <= 0)
+            return 0;
+        if (out->pid == pid && (tid < 0 || out->tid == tid))
+            return 1;
+    }
+    return 0;
+}
+
+int kx_wait_blocked(int pid, int tid, const char *wchan)
+{
+    struct keel_threadinfo ti;
+    for (int i = 0; i < 2000; i++) {
+        if (kx_ti(pid, tid, &ti) && ti.state == KEEL_TSTATE_BLOCKED &&
+            !strcmp(ti.wchan, wchan))
+            return 1;
+        ut_sleep_ms(5);
+    }
+    return 0;
+}
+
+struct timespec kx_in(clockid_t clk, int64_t ns)
+{
+    struct timespec t;
+    clock_gettime(clk, &t);
+    int64_t a = (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec + ns;
+    return (struct timespec){a / 1000000000ll, a % 1000000000ll};
+}
+
+int kx_mutex(pthread_mutex_t *m, int type, int proto, int robust, int pshared)
+{
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, type);
+    pthread_mutexattr_setprotocol(&a, proto);
+    pthread_mutexattr_setrobust(&a, robust);
+    pthread_mutexattr_setpshared(&a, pshared);
+    int rc = pthread_mutex_init(m, &a);
+    pthread_mutexattr_destroy(&a);
+    return rc;
+}
+
+/* ---- attributes ---- */
+
+TEST(kmx_attrs)
+{
+    pthread_mutexattr_t a;
+    int v;
+    CHECK_RC(pthread_mutexattr_init(&a), 0);
+    CHECK_RC(pthread_mutexattr_getrobust(&a, &v), 0);
+    CHECK_EQ(v, PTHREAD_MUTEX_STALLED);
+    CHECK_RC(pthread_mutexattr_getpshared(&a, &v), 0);
+    CHECK_EQ(v, PTHREAD_PROCESS_PRIVATE);
+    CHECK_RC(pthread_mutexattr_setrobust(&a, 2), EINVAL);
+    CHECK_RC(pthread_mutexattr_setpshared(&a, 2), EINVAL);
+    CHECK_RC(pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST), 0);
+    CHECK_RC(pthread_mutexattr_getrobust(&a, &v), 0);
+    CHECK_EQ(v, PTHREAD_MUTEX_ROBUST);
+    CHECK_RC(pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED), 0);
+    CHECK_RC(pthread_mutexattr_getpshared(&a, &v), 0);
+    CHECK_EQ(v, PTHREAD_PROCESS_SHARED);
+    CHECK_RC(pthread_mutexattr_getrobust(NULL, &v), EINVAL);
+    CHECK_RC(pthread_mutexattr_getpshared(&a, NULL), EINVAL);
+    CHECK_RC(pthread_mutexattr_destroy(&a), 0);
+    CHECK_RC(pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST), EINVAL);
+
+    long o0 = kx_objects();
+    pthread_mutex_t plain = PTHREAD_MUTEX_INITIALIZER, rb, ps;
+    CHECK_EQ(keel_mutex_slot(&plain), -1);
+    CHECK_RC(pthread_mutex_consistent(&plain), EINVAL); /* never robust */
+    CHECK_RC(kx_mutex(&rb, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_NONE,
+                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE),
+             0);
+    CHECK_RC(kx_mutex(&ps, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_NONE,
+                      PTHREAD_MUTEX_STALLED, PTHREAD_PROCESS_SHARED),
+             0);
+    CHECK_EQ(kx_objects(), o0 + 2);
+    struct cap_info ci;
+    int s1 = keel_mutex_slot(&rb), s2 = keel_mutex_slot(&ps);
+    CHECK(s1 >= 0 && s2 >= 0 && s1 != s2);
+    CHECK_OK(cap_info(s1, &ci));
+    CHECK_EQ(ci.type, CAP_TYPE_MUTEX);
+    CHECK_EQ(ci.rights, CAP_RIGHT_READ | CAP_RIGHT_WRITE); /* no GRANT */
+    CHECK_OK(cap_info(s2, &ci));
+    CHECK_EQ(ci.type, CAP_TYPE_MUTEX);
+    CHECK_EQ(ci.rights, CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT);
+    CHECK_RC(pthread_mutex_consistent(&rb), EINVAL); /* not inconsistent */
+    CHECK_RC(pthread_mutex_destroy(&rb), 0);
+    CHECK_RC(pthread_mutex_destroy(&ps), 0);
+    CHECK_ERRNO(cap_info(s1, &ci), EBADF);
+    CHECK_ERRNO(cap_info(s2, &ci), EBADF);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+/* ---- types and errors, with a second thread ---- */
+
+struct kt_arg {
+    pthread_mutex_t *m;
+    int op; /* 'T' trylock, 'U' unlock, 't' timedlock 20 ms, 'e' bad time,
+               'L' lock then unlock, 'D' lock and exit holding */
+    int r;
+};
+
+static void *kt_thread(void *p)
+{
+    struct kt_arg *a = p;
+    struct timespec ts = kx_in(CLOCK_REALTIME, 20 * MS);
+    switch (a->op) {
+    case 'T':
+        a->r = pthread_mutex_trylock(a->m);
+        break;
+    case 'U':
+        a->r = pthread_mutex_unlock(a->m);
+        break;
+    case 't':
+        a->r = pthread_mutex_timedlock(a->m, &ts);
+        break;
+    case 'e':
+        ts.tv_nsec = 1000000000;
+        a->r = pthread_mutex_timedlock(a->m, &ts);
+        if (a->r == 0)
+            pthread_mutex_unlock(a->m);
+        break;
+    case 'L':
+        a->r = pthread_mutex_lock(a->m);
+        if (a->r == 0 || a->r == EOWNERDEAD)
+            pthread_mutex_unlock(a->m);
+        break;
+    case 'D':
+        a->r = pthread_mutex_lock(a->m);
+        break; /* exits holding it */
+    }
+    return NULL;
+}
+
+/* Runs op in a new thread and returns its result. */
+int kx_other(pthread_mutex_t *m, int op)
+{
+    struct kt_arg a = {m, op, -1};
+    pthread_t t;
+    if (pthread_create(&t, NULL, kt_thread, &a))
+        return -1;
+    pthread_join(t, NULL);
+    return a.r;
+}
+
+TEST(kmx_types_and_errors)
+{
+    long o0 = kx_objects();
+    pthread_mutex_t m;
+    /* errorcheck (and default, which behaves as errorcheck) */
+    for (int ty = 0; ty < 2; ty++) {
+        CHECK_RC(kx_mutex(&m,
+                          ty ? PTHREAD_MUTEX_DEFAULT : PTHREAD_MUTEX_ERRORCHECK,
+                          PTHREAD_PRIO_NONE, PTHREAD_MUTEX_ROBUST,
+                          PTHREAD_PROCESS_PRIVATE),
+                 0);
+        CHECK_RC(pthread_mutex_unlock(&m), EPERM); /* not locked */
+        CHECK_RC(pthread_mutex_lock(&m), 0);
+        CHECK_RC(pthread_mutex_lock(&m), EDEADLK);
+        CHECK_RC(pthread_mutex_trylock(&m), EBUSY);
+        CHECK_RC(kx_other(&m, 'T'), EBUSY);
+        CHECK_RC(kx_other(&m, 'U'), EPERM);
+        CHECK_RC(kx_other(&m, 't'), ETIMEDOUT);
+        CHECK_RC(kx_other(&m, 'e'), EINVAL); /* it would block */
+        CHECK_RC(pthread_mutex_destroy(&m), EBUSY);
+        CHECK_RC(pthread_mutex_unlock(&m), 0);
+        CHECK_RC(pthread_mutex_unlock(&m), EPERM);
+        CHECK_RC(kx_other(&m, 'e'), 0); /* free: the time is not looked at */
+        CHECK_RC(pthread_mutex_destroy(&m), 0);
+    }
+    /* recursive */
+    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_RECURSIVE, PTHREAD_PRIO_INHERIT,
+                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_SHARED),
+             0);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_RC(pthread_mutex_trylock(&m), 0);
+    struct timespec ts = kx_in(CLOCK_REALTIME, 10 * MS);
+    CHECK_RC(pthread_mutex_timedlock(&m, &ts), 0);
+    CHECK_RC(kx_other(&m, 'T'), EBUSY);
+    for (int i = 0; i < 4; i++)
+        CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK_RC(pthread_mutex_unlock(&m), EPERM);
+    CHECK_RC(kx_other(&m, 'L'), 0);
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    /* normal: the owner relocking deadlocks (until the time) */
+    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+                      PTHREAD_MUTEX_STALLED, PTHREAD_PROCESS_SHARED),
+             0);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    uint64_t t0 = ut_now_ns();
+    ts = kx_in(CLOCK_REALTIME, 20 * MS);
+    CHECK_RC(pthread_mutex_timedlock(&m, &ts), ETIMEDOUT);
+    CHECK(ut_now_ns() - t0 >= 19 * MS);
+    CHECK_RC(pthread_mutex_trylock(&m), EBUSY);
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    /* a protected one: the ceiling lives in the object */
+    pthread_mutexattr_t a;
+    int c, old;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_PROTECT);
+    pthread_mutexattr_setprioceiling(&a, 30);
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    CHECK_RC(pthread_mutex_init(&m, &a), 0);
+    pthread_mutexattr_destroy(&a);
+    CHECK_RC(pthread_mutex_getprioceiling(&m, &c), 0);
+    CHECK_EQ(c, 30);
+    CHECK_RC(pthread_mutex_setprioceiling(&m, 100, &old), EINVAL);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    struct sched_param sp;
+    int pol;
+    CHECK_RC(pthread_getschedparam(pthread_self(), &pol, &sp), 0);
+    CHECK_EQ(sp.sched_priority, 30); /* raised to the ceiling */
+    CHECK_RC(pthread_mutex_setprioceiling(&m, 32, &old), 0);
+    CHECK_EQ(old, 30);
+    CHECK_RC(pthread_getschedparam(pthread_self(), &pol, &sp), 0);
+    CHECK_EQ(sp.sched_priority, 32);
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK_RC(pthread_getschedparam(pthread_self(), &pol, &sp), 0);
+    CHECK(sp.sched_priority < 30);
+    CHECK_RC(pthread_mutex_getprioceiling(&m, &c), 0);
+    CHECK_EQ(c, 32);
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+/* ---- robust: a thread exits holding it ---- */
+
+TEST(kmx_robust_thread_exit)
+{
+    long o0 = kx_objects();
+    pthread_mutex_t m;
+    for (int pi = 0; pi < 2; pi++) {
+        CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_ERRORCHECK,
+                          pi ? PTHREAD_PRIO_INHERIT : PTHREAD_PRIO_NONE,
+                          PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE),
+                 0);
+        CHECK_RC(kx_other(&m, 'D'), 0); /* died holding it */
+        CHECK_RC(pthread_mutex_lock(&m), EOWNERDEAD);
+        CHECK_RC(pthread_mutex_consistent(&m), 0);
+        CHECK_RC(pthread_mutex_consistent(&m), EINVAL);
+        CHECK_RC(pthread_mutex_unlock(&m), 0);
+        CHECK_RC(pthread_mutex_lock(&m), 0); /* repaired */
+        CHECK_RC(pthread_mutex_unlock(&m), 0);
+        /* again, and this time nobody repairs it */
+        CHECK_RC(kx_other(&m, 'D'), 0);
+        CHECK_RC(pthread_mutex_trylock(&m), EOWNERDEAD);
+        CHECK_RC(kx_other(&m, 'T'), EBUSY);
+        CHECK_RC(pthread_mutex_unlock(&m), 0);
+        CHECK_RC(pthread_mutex_lock(&m), ENOTRECOVERABLE);
+        CHECK_RC(pthread_mutex_trylock(&m), ENOTRECOVERABLE);
+        CHECK_RC(kx_other(&m, 'L'), ENOTRECOVERABLE);
+        CHECK_RC(pthread_mutex_consistent(&m), EINVAL);
+        CHECK_RC(pthread_mutex_destroy(&m), 0);
+    }
+    /* not robust: the next locker is told once, the mutex stays usable */
+    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE,
+                      PTHREAD_MUTEX_STALLED, PTHREAD_PROCESS_SHARED),
+             0);
+    CHECK_RC(kx_other(&m, 'D'), 0);
+    CHECK_RC(pthread_mutex_lock(&m), EOWNERDEAD);
+    CHECK_RC(pthread_mutex_consistent(&m), EINVAL);
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+/* ---- robust: waiters blocked when the owner dies ---- */
+
+static pthread_mutex_t kw_m;
+static volatile int kw_go, kw_held;
+
+static void *kw_owner(void *p)
+{
+    (void)p;
+    if (pthread_mutex_lock(&kw_m))
+        return NULL;
+    __atomic_store_n(&kw_held, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&kw_go, __ATOMIC_ACQUIRE))
+        ut_sleep_ms(2);
+    return NULL; /* exits holding it */
+}
+
+struct kw_waiter {
+    pthread_t th;
+    int tid;
+    int r, r2;
+    int consistent; /* repair it */
+};
+
+static void *kw_wait(void *p)
+{
+    struct kw_waiter *w = p;
+    w->tid = (int)keel_syscall6(SYS_thread_self, 0, 0, 0, 0, 0, 0);
+    w->r = pthread_mutex_lock(&kw_m);
+    if (w->r == EOWNERDEAD && w->consistent)
+        pthread_mutex_consistent(&kw_m);
+    if (w->r == 0 || w->r == EOWNERDEAD)
+        w->r2 = pthread_mutex_unlock(&kw_m);
+    return NULL;
+}
+
+TEST(kmx_robust_waiters_owner_dies)
+{
+    long o0 = kx_objects();
+    for (int pi = 0; pi < 2; pi++) {
+        CHECK_RC(kx_mutex(&kw_m, PTHREAD_MUTEX_ERRORCHECK,
+                          pi ? PTHREAD_PRIO_INHERIT : PTHREAD_PRIO_NONE,
+                          PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE),
+                 0);
+        const char *wchan = pi ? "mutex" : "kmutex_obj";
+        kw_go = kw_held = 0;
+        pthread_t o;
+        struct kw_waiter w[2] = {{.tid = -1}, {.tid = -1}};
+        CHECK_RC(pthread_create(&o, NULL, kw_owner, NULL), 0);
+        while (!__atomic_load_n(&kw_held, __ATOMIC_ACQUIRE))
+            ut_sleep_ms(2);
+        for (int i = 0; i < 2; i++) {
+            CHECK_RC(pthread_create(&w[i].th, NULL, kw_wait, &w[i]), 0);
+            while (__atomic_load_n(&w[i].tid, __ATOMIC_ACQUIRE) < 0)
+                ut_sleep_ms(2);
+            CHECKF(kx_wait_blocked(getpid(), w[i].tid, wchan),
+                   "waiter %d never blocked on %s", i, wchan);
+        }
+        __atomic_store_n(&kw_go, 1, __ATOMIC_RELEASE);
+        CHECK_RC(pthread_join(o, NULL), 0);
+        for (int i = 0; i < 2; i++)
+            CHECK_RC(pthread_join(w[i].th, NULL), 0);
+        /* one got EOWNERDEAD and unlocked without repairing it: the
+         * other (still waiting then, or locking after) is refused */
+        CHECKF((w[0].r == EOWNERDEAD && w[1].r == ENOTRECOVERABLE) ||
+                   (w[1].r == EOWNERDEAD && w[0].r == ENOTRECOVERABLE),
+               "pi %d: waiters got %d and %d", pi, w[0].r, w[1].r);
+        CHECK_RC(pthread_mutex_lock(&kw_m), ENOTRECOVERABLE);
+        CHECK_RC(pthread_mutex_destroy(&kw_m), 0);
+    }
+    /* with a repair, the second waiter gets the mutex as usual */
+    CHECK_RC(kx_mutex(&kw_m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT,
+                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE),
+             0);
+    kw_go = kw_held = 0;
+    pthread_t o;
+    struct kw_waiter w[2] = {{.tid = -1, .consistent = 1},
+                             {.tid = -1, .consistent = 1}};
+    CHECK_RC(pthread_create(&o, NULL, kw_owner, NULL), 0);
+    while (!__atomic_load_n(&kw_held, __ATOMIC_ACQUIRE))
+        ut_sleep_ms(2);
+    for (int i = 0; i < 2; i++) {
+        CHECK_RC(pthread_create(&w[i].th, NULL, kw_wait, &w[i]), 0);
+        while (__atomic_load_n(&w[i].tid, __ATOMIC_ACQUIRE) < 0)
+            ut_sleep_ms(2);
+        CHECK(kx_wait_blocked(getpid(), w[i].tid, "mutex"));
+    }
+    __atomic_store_n(&kw_go, 1, __ATOMIC_RELEASE);
+    CHECK_RC(pthread_join(o, NULL), 0);
+    for (int i = 0; i < 2; i++)
+        CHECK_RC(pthread_join(w[i].th, NULL), 0);
+    CHECKF((w[0].r == EOWNERDEAD && w[1].r == 0) ||
+               (w[1].r == EOWNERDEAD && w[0].r == 0),
+           "waiters got %d and %d", w[0].r, w[1].r);
+    CHECK_EQ(w[0].r2, 0);
+    CHECK_EQ(w[1].r2, 0);
+    CHECK_RC(pthread_mutex_lock(&kw_m), 0);
+    CHECK_RC(pthread_mutex_unlock(&kw_m), 0);
+    CHECK_RC(pthread_mutex_destroy(&kw_m), 0);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+/* ---- across processes ---- */
+
+TEST(kmx_xproc_inherited)
+{
+    long o0 = kx_objects();
+    pthread_mutex_t m;
+    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE,
+                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_SHARED),
+             0);
+    int slot = keel_mutex_slot(&m);
+    struct kx h;
+    CHECK_RC(kx_start(&h), 0);
+    CHECK_EQ(kx_call(&h, 'A', slot), 0); /* inherited in the same slot */
+    CHECK_EQ(kx_call(&h, 'L', 0), 0);
+    CHECK_RC(pthread_mutex_trylock(&m), EBUSY);
+    CHECK_RC(pthread_mutex_unlock(&m), EPERM); /* another process holds it */
+    CHECK_EQ(kx_call(&h, 'L', 0), EDEADLK);
+    CHECK_EQ(kx_call(&h, 'U', 0), 0);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_EQ(kx_call(&h, 'T', 0), EBUSY);
+    /* the helper blocks in the kernel until we unlock */
+    CHECK_OK(kx_send(&h, 'L', 0));
+    CHECK(kx_wait_blocked(h.pid, -1, "kmutex_obj"));
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK_EQ(kx_recv(&h), 0);
+    /* the helper process exits holding it */
+    CHECK_OK(kx_send(&h, 'X', 7));
+    CHECK_EXITED(kx_end(&h), 7);
+    CHECK_RC(pthread_mutex_lock(&m), EOWNERDEAD);
+    CHECK_RC(pthread_mutex_consistent(&m), 0);
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+TEST(kmx_xproc_transfer_and_revoke)
+{
+    ut_revoke_all();
+    long o0 = kx_objects();
+    struct kx h;
+    CHECK_RC(kx_start(&h), 0); /* before the mutex: nothing inherited */
+    pthread_mutex_t m;
+    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT,
+                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_SHARED),
+             0);
+    int slot = keel_mutex_slot(&m);
+    CHECK_EQ(kx_call(&h, 'A', slot), EBADF); /* it has no such cap */
+    cap_token_t tok, deleg, ro;
+    int dslot = -1, rslot = -1;
+    CHECK_OK(cap_get_token(slot, CAP_TYPE_MUTEX, &tok));
+    CHECK_OK(cap_transfer(h.pid, tok, CAP_RIGHT_READ | CAP_RIGHT_WRITE, &deleg,
+                          &dslot));
+    CHECK_EQ(kx_call(&h, 'A', dslot), 0);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_OK(kx_send(&h, 'L', 0));
+    CHECK(kx_wait_blocked(h.pid, -1, "mutex"));
+    CHECK_OK(cap_revoke_delegate(deleg));
+    CHECK_EQ(kx_recv(&h), EBADF); /* woken: its slot is gone */
+    CHECK_EQ(kx_call(&h, 'T', 0), EBADF);
+    /* the object lives on for us */
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    /* READ alone: it may look (attach), not lock */
+    CHECK_OK(cap_transfer(h.pid, tok, CAP_RIGHT_READ, &ro, &rslot));
+    CHECK_EQ(kx_call(&h, 'A', rslot), 0);
+    CHECK_EQ(kx_call(&h, 'L', 0), EACCES);
+    CHECK_EQ(kx_call(&h, 'U', 0), EACCES);
+    CHECK_OK(cap_revoke_delegate(ro));
+    CHECK_EXITED(kx_end(&h), 0);
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+/* PI across processes: the helper (low) holds it, our thread (high)
+ * blocks on it, and the helper runs at high until it lets go. */
+static pthread_mutex_t kp_m;
+static volatile int kp_r = -1;
+
+static void *kp_high(void *p)
+{
+    (void)p;
+    kp_r = pthread_mutex_lock(&kp_m);
+    if (kp_r == 0)
+        pthread_mutex_unlock(&kp_m);
+    return NULL;
+}
+
+TEST(kmx_xproc_priority_inheritance)
+{
+    long o0 = kx_objects();
+    CHECK_RC(kx_mutex(&kp_m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT,
+                      PTHREAD_MUTEX_STALLED, PTHREAD_PROCESS_SHARED),
+             0);
+    struct kx h;
+    CHECK_RC(kx_start(&h), 0);
+    CHECK_EQ(kx_call(&h, 'A', keel_mutex_slot(&kp_m)), 0);
+    CHECK_EQ(kx_call(&h, 'P', 10), 0);
+    CHECK_EQ(kx_call(&h, 'L', 0), 0);
+    struct keel_threadinfo ti;
+    CHECK(kx_ti(h.pid, -1, &ti));
+    CHECK_EQ(ti.priority, 10);
+    pthread_attr_t at;
+    struct sched_param sp = {.sched_priority = 30};
+    pthread_attr_init(&at);
+    pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&at, SCHED_FIFO);
+    pthread_attr_setschedparam(&at, &sp);
+    pthread_t t;
+    kp_r = -1;
+    CHECK_RC(pthread_create(&t, &at, kp_high, NULL), 0);
+    pthread_attr_destroy(&at);
+    CHECK(kx_wait_blocked(getpid(), (int)t, "mutex"));
+    CHECK(kx_ti(h.pid, -1, &ti));
+    CHECK_EQ(ti.priority, 30); /* boosted across processes */
+    CHECK_EQ(ti.base_priority, 10);
+    CHECK_EQ(kx_call(&h, 'U', 0), 0);
+    CHECK_RC(pthread_join(t, NULL), 0);
+    CHECK_EQ(kp_r, 0);
+    CHECK(kx_ti(h.pid, -1, &ti));
+    CHECK_EQ(ti.priority, 10); /* and back */
+    CHECK_EXITED(kx_end(&h), 0);
+    CHECK_RC(pthread_mutex_destroy(&kp_m), 0);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+/* ---- forged, stale, wrong-type slots ---- */
+
+static long kmx_raw(long op, long slot, long a, long b)
+{
+    return keel_syscall6(SYS_mutex, op, slot, a, b, 0, 0);
+}
+
+TEST(kmx_forged_and_stale)
+{
+    long o0 = kx_objects();
+    pthread_mutex_t m, copy;
+    struct keel_mutex_info in;
+    CHECK_RC(keel_mutex_attach(&m, 0), EBADF); /* an fd */
+    CHECK_RC(keel_mutex_attach(&m, -1), EBADF);
+    CHECK_RC(keel_mutex_attach(&m, CAP_FD_SLOTS), EBADF); /* thread slots */
+    CHECK_RC(keel_mutex_attach(&m, 100000), EBADF);
+    CHECK_RC(keel_mutex_attach(NULL, 0), EINVAL);
+    CHECK_EQ(kmx_raw(KEEL_MUTEX_LOCK, 0, 0, 0), -EBADF);
+    CHECK_EQ(kmx_raw(99, 0, 0, 0), -EINVAL);
+    CHECK_EQ(kmx_raw(KEEL_MUTEX_CREATE, 0, 0x4000, 10), -EINVAL);
+    CHECK_EQ(kmx_raw(KEEL_MUTEX_CREATE, 0, KEEL_MUTEX_RECURSIVE + 1, 10),
+             -EINVAL);
+    CHECK_EQ(kmx_raw(KEEL_MUTEX_CREATE, 0, 0, 0), -EINVAL); /* ceiling */
+    pthread_cond_t c;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+    CHECK_RC(pthread_cond_init(&c, &ca), 0);
+    CHECK_RC(keel_mutex_attach(&m, keel_cond_slot(&c)), EBADF); /* a condvar */
+    CHECK_RC(keel_cond_attach(&c, 0), EBADF);
+    CHECK_RC(pthread_cond_destroy(&c), 0);
+    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE,
+                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE),
+             0);
+    int slot = keel_mutex_slot(&m);
+    CHECK_EQ(kmx_raw(KEEL_MUTEX_INFO, slot, (long)&in, 0), 0);
+    CHECK_EQ(in.locked, 0);
+    CHECK_EQ(kmx_raw(KEEL_MUTEX_INFO, slot, 16, 0), -EFAULT);
+    struct timespec bad = {0, 0};
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_EQ(kmx_raw(KEEL_MUTEX_LOCK, slot, 16, 0), -EFAULT);
+    CHECK_EQ(kmx_raw(KEEL_MUTEX_LOCK, slot, (long)&bad, 7), -EINVAL); /* clk */
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    cap_token_t tok;
+    CHECK_OK(cap_get_token(slot, CAP_TYPE_MUTEX, &tok));
+    copy = m;
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    CHECK_RC(pthread_mutex_lock(&copy), EBADF); /* stale: the slot closed */
+    CHECK_RC(pthread_mutex_unlock(&copy), EBADF);
+    CHECK_RC(pthread_mutex_destroy(&copy), EBADF);
+    /* a new mutex in the same slot: the old token is stale */
+    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE,
+                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_SHARED),
+             0);
+    CHECK_EQ(keel_mutex_slot(&m), slot); /* the lowest free slot again */
+    CHECK(cap_drop(tok) < 0);            /* the old generation names nothing */
+    struct cap_info ci;
+    CHECK_OK(cap_info(slot, &ci));
+    CHECK_EQ(ci.type, CAP_TYPE_MUTEX);
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_RC(pthread_mutex_unlock(&m), 0);
+    CHECK(cap_get_token(slot, CAP_TYPE_FD, &tok) < 0); /* the wrong type */
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+/* ---- quota: KEEL_POOL_OBJECTS exhausted and recovered ---- */
+
+/* kmx-quota: one level deeper until the objects limit is small, then
+ * fills it with kernel mutexes: exit 0 when the first failure is EAGAIN
+ * exactly at the limit and destroying one makes room again. */
+static int mode_kmx_quota(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct keel_quota q;
+    if (keel_quota_info(0, &q) < 0)
+        return 20;
+    uint64_t room = q.limit[KEEL_POOL_OBJECTS] - q.used[KEEL_POOL_OBJECTS];
+    if (room >= 48) {
+        for (int fd = 0; fd < 3; fd++)
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+        pid_t pid;
+        if (ut_spawn_self(&pid, NULL, NULL, "kmx-quota", NULL, NULL, NULL))
+            return 21;
+        int st = ut_wait(pid);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 22;
+    }
+    static pthread_mutex_t ms[64];
+    int n = 0, rc = 0;
+    while (n < 64 &&
+           (rc = kx_mutex(&ms[n], PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+                          PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE)) == 0)
+        n++;
+    if (rc != EAGAIN)
+        return 23;
+    if ((uint64_t)n != room)
+        return 24;
+    if (pthread_mutex_lock(&ms[0]) || pthread_mutex_unlock(&ms[0]))
+        return 25;
+    if (pthread_mutex_destroy(&ms[--n]))
+        return 26;
+    if (kx_mutex(&ms[n], PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+                 PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE))
+        return 27; /* room again */
+    n++;
+    while (n)
+        if (pthread_mutex_destroy(&ms[--n]))
+            return 28;
+    if (keel_quota_info(0, &q) < 0 || q.used[KEEL_POOL_OBJECTS] != 0)
+        return 29;
+    return 0;
+}
+
+TEST(kmx_quota_exhausted_and_recovered)
+{
+    long o0 = kx_objects();
+    pid_t pid;
+    CHECK_RC(ut_spawn_self(&pid, NULL, NULL, "kmx-quota", NULL, NULL, NULL), 0);
+    CHECK_EXITED(ut_wait(pid), 0);
+    CHECK_EQ(kx_objects(), o0);
+}
+
+const struct utest ut_kmutex_tests[] = {
+    UT_CASE(kmx_attrs),
+    UT_CASE(kmx_types_and_errors),
+    UT_CASE(kmx_robust_thread_exit),
+    UT_CASE(kmx_robust_waiters_owner_dies),
+    UT_CASE(kmx_xproc_inherited),
+    UT_CASE(kmx_xproc_transfer_and_revoke),
+    UT_CASE(kmx_xproc_priority_inheritance),
+    UT_CASE(kmx_forged_and_stale),
+    UT_CASE(kmx_quota_exhausted_and_recovered),
+    UT_END,
+};
+
+const struct ut_mode ut_kmutex_modes[] = {
+    {"kmx", mode_kmx},
+    {"kmx-quota", mode_kmx_quota},
+    UT_MODE_END,
+};

@@ -1,0 +1,46 @@
+/*
+ * Helpers shared by the kernel mutex and condvar tests (t_kmutex.c
+ * defines them, t_cond.c uses them too): the "kmx" helper process and
+ * small utilities. Helper protocol: fd 0 carries struct kx_cmd from the
+ * test, fd 1 one int reply per command (see t_kmutex.c, mode_kmx).
+ */
+#ifndef UT_T_KOBJ_UTIL_H
+#define UT_T_KOBJ_UTIL_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include "utest.h"
+
+#define MS 1000000ll
+
+struct kx_cmd {
+    int op, arg;
+};
+
+struct kx {
+    pid_t pid;
+    int cmd, rep;
+};
+
+/* Spawns a kmx helper (inheriting every cap with GRANT): 0 or errno. */
+int kx_start(struct kx *h);
+int kx_send(struct kx *h, int op, int arg); /* 0 or -1 */
+int kx_recv(struct kx *h);                  /* the reply, -1000 if none */
+int kx_call(struct kx *h, int op, int arg);
+/* Closes the pipes (the helper exits on EOF) and waits: its status. */
+int kx_end(struct kx *h);
+/* KEEL_POOL_OBJECTS in use (keel_kstat). */
+long kx_objects(void);
+/* The threadinfo row of pid's thread tid (-1: its first): 1, or 0. */
+int kx_ti(int pid, int tid, struct keel_threadinfo *out);
+/* Polls (bounded, ~10 s) until that thread is blocked on wchan: 1. */
+int kx_wait_blocked(int pid, int tid, const char *wchan);
+/* Now on clk plus ns, as an absolute timespec. */
+struct timespec kx_in(clockid_t clk, int64_t ns);
+/* pthread_mutex_init with these attributes. */
+int kx_mutex(pthread_mutex_t *m, int type, int proto, int robust, int pshared);
+/* Runs op on m in a new thread (t_kmutex.c kt_thread): its result. */
+int kx_other(pthread_mutex_t *m, int op);
+
+#endif
