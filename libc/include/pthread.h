@@ -6,8 +6,9 @@
  * priority protocols and ceilings, pthread_mutex_timedlock; the
  * read-write and spin locks; the pthread_barrier* functions), which are
  * switched off again afterwards: Keel does not provide these options in
- * full (see <sys/features.h> and docs/posix.md). The mutex types are
- * Keel's own (<sys/_pthreadtypes.h>).
+ * full (see <sys/features.h> and docs/posix.md). The mutex and condvar
+ * types are Keel's own (<sys/_pthreadtypes.h>); the robust-mutex calls,
+ * which newlib lacks, are declared below.
  */
 #ifndef KEEL_PTHREAD_H
 #define KEEL_PTHREAD_H

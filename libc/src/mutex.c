@@ -23,6 +23,10 @@
  * priority it had before the first; while it holds any, it runs at the
  * highest of those ceilings and its own priority (set with
  * SYS_thread_setschedparam on itself), and goes back when it unlocks.
+ *
+ * Process-shared and robust mutexes are kernel objects (kmutex.c): their
+ * __word never matches the fast paths' compare-and-swap, and the slow
+ * paths send them there first (K_KOBJ).
  */
 #include <pthread.h>
 #include <stdbool.h>

@@ -453,6 +453,46 @@ static void threads(void)
               mv == prio_now,
           "mutex ceiling");
     check(pthread_mutex_destroy(&mu) == 0, "mutex_destroy 2");
+    /* robust and process-shared mutexes (kernel objects) */
+    check(pthread_mutexattr_init(&ma) == 0 &&
+              pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) == 0 &&
+              pthread_mutexattr_getrobust(&ma, &mv) == 0 &&
+              mv == PTHREAD_MUTEX_ROBUST &&
+              pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED) == 0 &&
+              pthread_mutexattr_getpshared(&ma, &mv) == 0 &&
+              mv == PTHREAD_PROCESS_SHARED &&
+              pthread_mutex_init(&mu, &ma) == 0 &&
+              pthread_mutexattr_destroy(&ma) == 0,
+          "robust pshared mutex");
+    check(pthread_mutex_lock(&mu) == 0 &&
+              pthread_mutex_consistent(&mu) == EINVAL &&
+              pthread_mutex_unlock(&mu) == 0 && pthread_mutex_destroy(&mu) == 0,
+          "robust lock, consistent");
+    /* condition variables */
+    pthread_condattr_t ca;
+    pthread_cond_t cv;
+    clockid_t ck;
+    check(
+        pthread_condattr_init(&ca) == 0 &&
+            pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+            pthread_condattr_getclock(&ca, &ck) == 0 && ck == CLOCK_MONOTONIC &&
+            pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_PRIVATE) == 0 &&
+            pthread_condattr_getpshared(&ca, &mv) == 0 &&
+            mv == PTHREAD_PROCESS_PRIVATE && pthread_cond_init(&cv, &ca) == 0 &&
+            pthread_condattr_destroy(&ca) == 0,
+        "condattr, cond_init");
+    struct timespec soon;
+    clock_gettime(CLOCK_MONOTONIC, &soon);
+    soon.tv_nsec = 0; /* already past */
+    check(pthread_mutex_init(&mu, NULL) == 0 && pthread_mutex_lock(&mu) == 0 &&
+              pthread_cond_timedwait(&cv, &mu, &soon) == ETIMEDOUT &&
+              pthread_cond_signal(&cv) == 0 &&
+              pthread_cond_broadcast(&cv) == 0 &&
+              pthread_mutex_unlock(&mu) == 0,
+          "cond_timedwait, signal, broadcast");
+    check(pthread_cond_wait(&cv, &mu) == EPERM, "cond_wait, mutex not held");
+    check(pthread_cond_destroy(&cv) == 0 && pthread_mutex_destroy(&mu) == 0,
+          "cond_destroy");
     pthread_t t3;
     check(pthread_create(&t3, NULL, idle_thread, NULL) == 0 &&
               pthread_detach(t3) == 0,

@@ -87,6 +87,9 @@ void bench_sem_pingpong(void); /* sem_pingpong.c */
 /* mq_roundtrip (mq_roundtrip.c) and its child, `bench mq-echo`. */
 void bench_mq_roundtrip(const char *self);
 int mq_echo_main(void);
+/* mutex_cap (mutex_cap.c) and its child, `bench mutex_cap`. */
+void bench_mutex_cap(const char *self);
+int mutex_cap_child(void); /* `bench mutex_cap` */
 
 /* Real-time rows (rt.c, rt_mutex.c, rt_irq.c). */
 void bench_file_64(void); /* file.c: file_write_64, file_read_64 */

@@ -272,6 +272,8 @@ int main(int argc, char **argv)
         return rt_hog_main(arg);
     if (!strcmp(mode, "pacer"))
         return rt_pacer_main();
+    if (!strcmp(mode, "mutex_cap"))
+        return mutex_cap_child();
     bool rt_only = false, classic_only = false, irq = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--rt"))
@@ -306,6 +308,7 @@ int main(int argc, char **argv)
         bench_sem_pingpong();
         bench_signal_roundtrip();
         bench_file_64();
+        bench_mutex_cap(argv[0]);
     }
     if (!classic_only)
         rt_rows(irq);
