@@ -154,7 +154,9 @@ static int kmx_info(const pthread_mutex_t *m, struct keel_mutex_info *in)
  * PRIO_PROTECT: the ceiling is entered unless the caller holds the mutex
  * already (a recursive relock, or EDEADLK).
  */
-int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try)
+static __attribute__((noinline)) int
+kmx_lock_general(pthread_mutex_t *m, const struct timespec *abs, int try,
+                 long r)
 {
     struct keel_mutex_info in = {0};
     bool pp = false;
@@ -164,7 +166,7 @@ int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try)
         ts = (struct keel_timespec){abs->tv_sec, abs->tv_nsec};
         tsp = &ts;
     }
-    if (m->__kind & K_PP) {
+    if (r > 0 && (m->__kind & K_PP)) {
         err = kmx_info(m, &in);
         if (!err && in.locked != 2) {
             err = __keel_pp_enter(in.ceiling);
@@ -173,11 +175,9 @@ int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try)
         if (err)
             return err;
     }
-    long r;
-    do
+    while (r > 0 || r == -EINTR)
         r = kmx_call(try ? KEEL_MUTEX_TRYLOCK : KEEL_MUTEX_LOCK, KMX_SLOT(m),
                      (long)tsp, KEEL_CLOCKSEL_REALTIME);
-    while (r == -EINTR);
     if (r == -EDEADLK && !try && (m->__kind & K_TYPE) == K_NORMAL) {
         /* A normal mutex relocked by its owner deadlocks, as POSIX says
          * (not a PI chain, which the kernel refuses the same way). */
@@ -195,20 +195,34 @@ int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try)
     return err;
 }
 
+/* The common case first: one system call (the kernel's fast path, M7
+ * in kernel/sync/kobj_mutex.c); r > 0 tells the general path that no
+ * attempt was made yet. */
+int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try)
+{
+    long r = 1;
+    if (!abs && !try && !(m->__kind & K_PP)) {
+        r = keel_sc3(SYS_mutex, KEEL_MUTEX_LOCK, KMX_SLOT(m), 0);
+        if (r == 0)
+            return 0;
+    }
+    return kmx_lock_general(m, abs, try, r);
+}
+
 int __keel_kmx_unlock(pthread_mutex_t *m)
 {
+    if (!(m->__kind & K_PP))
+        return keel_err(keel_sc2(SYS_mutex, KEEL_MUTEX_UNLOCK, KMX_SLOT(m)));
     struct keel_mutex_info in;
-    if ((m->__kind & K_PP) && kmx_info(m, &in))
+    if (kmx_info(m, &in))
         return EINVAL;
     long r = kmx_call(KEEL_MUTEX_UNLOCK, KMX_SLOT(m), 0, 0);
     if (r < 0)
         return keel_err(r);
-    if (m->__kind & K_PP) {
-        struct keel_mutex_info now;
-        /* Still held (recursive): the ceiling stays. */
-        if (kmx_info(m, &now) == 0 && now.locked != 2)
-            __keel_pp_leave(in.ceiling);
-    }
+    struct keel_mutex_info now;
+    /* Still held (recursive): the ceiling stays. */
+    if (kmx_info(m, &now) == 0 && now.locked != 2)
+        __keel_pp_leave(in.ceiling);
     return 0;
 }
 

@@ -270,11 +270,10 @@ static int mutex_lock_pi(pthread_mutex_t *m, uint32_t self,
 /* The contended path of lock and timedlock; abs (CLOCK_REALTIME) is NULL
  * for lock. */
 __attribute__((noinline)) static int
-mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
+mutex_lock_contended(pthread_mutex_t *m, uint32_t self,
+                     const struct timespec *abs)
 {
     uint32_t kind = m->__kind;
-    if (kind & K_KOBJ)
-        return __keel_kmx_lock(m, abs, 0); /* kmutex.c */
     uint32_t v = __atomic_load_n(&m->__word, __ATOMIC_RELAXED);
     struct keel_timespec ts, *tsp = NULL;
     if (abs) {
@@ -311,6 +310,16 @@ mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
     if (r && (kind & K_PP))
         pp_leave(m->__ceiling);
     return r;
+}
+
+/* Not taken in user space: a kernel mutex (kmutex.c), before any frame
+ * is set up, or the contended path. */
+__attribute__((noinline)) static int
+mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
+{
+    if (m->__kind & K_KOBJ)
+        return __keel_kmx_lock(m, abs, 0);
+    return mutex_lock_contended(m, self, abs);
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m)
@@ -369,11 +378,9 @@ int pthread_mutex_trylock(pthread_mutex_t *m)
     return EBUSY;
 }
 
-__attribute__((noinline)) static int mutex_unlock_slow(pthread_mutex_t *m,
-                                                       uint32_t self)
+__attribute__((noinline)) static int mutex_unlock_contended(pthread_mutex_t *m,
+                                                            uint32_t self)
 {
-    if (m->__kind & K_KOBJ)
-        return __keel_kmx_unlock(m); /* kmutex.c */
     uint32_t v = __atomic_load_n(&m->__word, __ATOMIC_RELAXED);
     if ((v & TID) != self)
         return EPERM;
@@ -394,6 +401,14 @@ __attribute__((noinline)) static int mutex_unlock_slow(pthread_mutex_t *m,
     if (kind & K_PP)
         pp_leave(m->__ceiling);
     return 0;
+}
+
+__attribute__((noinline)) static int mutex_unlock_slow(pthread_mutex_t *m,
+                                                       uint32_t self)
+{
+    if (m->__kind & K_KOBJ)
+        return __keel_kmx_unlock(m); /* kmutex.c */
+    return mutex_unlock_contended(m, self);
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m)

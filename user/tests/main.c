@@ -82,17 +82,21 @@ static const struct utest *const tables[] = {
     ut_intro9_tests,                           /* issue 9 item 7 */
     ut_sem_proc_tests,     ut_sem_named_tests, /* issue 9 items 2-4 */
     ut_kmutex_tests,       ut_cond_tests,      /* issue 9 items 2-4 */
+    ut_kmutex_xproc_tests,
 };
 
 static const struct ut_mode *const mode_tables[] = {
-    ut_proc_modes,    ut_pipe_modes,       ut_spawn_modes,     ut_thread_modes,
-    ut_fault_modes,   ut_cap_modes,        ut_peer_modes,      ut_stress_modes,
-    ut_small_modes,   ut_quota_modes,      ut_authority_modes, ut_mm_modes,
-    ut_sched_modes,   ut_quota_tree_modes, ut_intro_modes,     ut_tty_modes,
-    ut_cwd_modes,     ut_env_modes,        ut_futex_modes,     ut_edf_modes,
-    ut_pi_modes,      ut_fslock_modes,     ut_clock_modes,     ut_mutex_modes,
-    ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,     ut_sem_modes,
-    ut_signal2_modes, ut_mq_modes,         ut_rwlock_modes,    ut_kmutex_modes,
+    ut_proc_modes,    ut_pipe_modes,       ut_spawn_modes,
+    ut_thread_modes,  ut_fault_modes,      ut_cap_modes,
+    ut_peer_modes,    ut_stress_modes,     ut_small_modes,
+    ut_quota_modes,   ut_authority_modes,  ut_mm_modes,
+    ut_sched_modes,   ut_quota_tree_modes, ut_intro_modes,
+    ut_tty_modes,     ut_cwd_modes,        ut_env_modes,
+    ut_futex_modes,   ut_edf_modes,        ut_pi_modes,
+    ut_fslock_modes,  ut_clock_modes,      ut_mutex_modes,
+    ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,
+    ut_sem_modes,     ut_signal2_modes,    ut_mq_modes,
+    ut_rwlock_modes,  ut_kmutex_modes,     ut_kobj_util_modes,
 };
 
 /* ---- failure state of the running test ---- */

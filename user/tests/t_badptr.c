@@ -389,8 +389,8 @@ TEST(badptr_spawn)
 
 TEST(unknown_syscalls_enosys)
 {
-    static const long nums[] = {
-        0, 49, 63, 64, 200, 4096, -1, -64, (long)(1ul << 40)};
+    static const long nums[] = {0,    49, 63,  SYS_NR,           200,
+                                4096, -1, -64, (long)(1ul << 40)};
     for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
         long r = keel_syscall6(nums[i], 1, 2, 3, 4, 5, 6);
         CHECKF(r == -ENOSYS, "syscall %ld returned %ld, expected %d", nums[i],

@@ -5,11 +5,8 @@
  * and cap_transfer, priority inheritance across processes, revoke while
  * blocked, quota exhaustion, forged and stale slots, no leaks.
  *
- * Helper process (mode "kmx", kx.c-style protocol below): fd 0 carries
- * commands {op, arg} from the test, fd 1 one int reply per command (the
- * call's result), so the test decides when the other process locks,
- * blocks or dies. No shared memory: the helper reaches the mutex only
- * through its own slot.
+ * The cross-process tests are in t_kmutex_xproc.c, the helper process and
+ * utilities in t_kobj_util.c.
  */
 #include <fcntl.h>
 #include <keel/obj.h>
@@ -21,142 +18,6 @@
 
 #include "t_kobj_util.h"
 #include "ut_peer.h"
-
-/* ---- the helper ---- */
-
-static pthread_mutex_t kh_m;
-static pthread_cond_t kh_c;
-
-static int kh_exec(int op, int arg)
-{
-    struct sched_param sp = {.sched_priority = arg};
-    switch (op) {
-    case 'A':
-        return keel_mutex_attach(&kh_m, arg);
-    case 'a':
-        return keel_cond_attach(&kh_c, arg);
-    case 'L':
-        return pthread_mutex_lock(&kh_m);
-    case 'T':
-        return pthread_mutex_trylock(&kh_m);
-    case 'U':
-        return pthread_mutex_unlock(&kh_m);
-    case 'C':
-        return pthread_mutex_consistent(&kh_m);
-    case 'P':
-        return pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-    case 'W':
-        return pthread_cond_wait(&kh_c, &kh_m);
-    case 'S':
-        return pthread_cond_signal(&kh_c);
-    case 'B':
-        return pthread_cond_broadcast(&kh_c);
-    case 'X':
-        _exit(arg); /* whatever it holds */
-    default:
-        return -100;
-    }
-}
-
-/* kmx: runs commands until EOF (exit 0). */
-static int mode_kmx(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    struct kx_cmd c;
-    while (ut_read_full(0, &c, sizeof(c)) == (long)sizeof(c)) {
-        int r = kh_exec(c.op, c.arg);
-        if (ut_write_full(1, &r, sizeof(r)) != (long)sizeof(r))
-            return 4;
-    }
-    return 0;
-}
-
-/* ---- the test side (t_kobj_util.h) ---- */
-
-int kx_start(struct kx *h)
-{
-    return ut_spawn_cmd(&h->pid, &h->cmd, &h->rep, "kmx", NULL, NULL, NULL);
-}
-
-int kx_send(struct kx *h, int op, int arg)
-{
-    struct kx_cmd c = {op, arg};
-    return ut_write_full(h->cmd, &c, sizeof(c)) == (long)sizeof(c) ? 0 : -1;
-}
-
-int kx_recv(struct kx *h)
-{
-    int r;
-    if (ut_read_full(h->rep, &r, sizeof(r)) != (long)sizeof(r))
-        return -1000;
-    return r;
-}
-
-int kx_call(struct kx *h, int op, int arg)
-{
-    return kx_send(h, op, arg) ? -1000 : kx_recv(h);
-}
-
-int kx_end(struct kx *h)
-{
-    close(h->cmd);
-    close(h->rep);
-    return ut_wait(h->pid);
-}
-
-long kx_objects(void)
-{
-    struct keel_kstat k;
-    if (keel_kstat(&k) < 0)
-        return -1;
-    return (long)k.pool_used[KEEL_POOL_OBJECTS];
-}
-
-int kx_ti(int pid, int tid, struct keel_threadinfo *out)
-{
-    for (int i = 0; i < 4096; i++) {
-        int r = keel_threadinfo(i, out);
-        if (r <= 0)
-            return 0;
-        if (out->pid == pid && (tid < 0 || out->tid == tid))
-            return 1;
-    }
-    return 0;
-}
-
-int kx_wait_blocked(int pid, int tid, const char *wchan)
-{
-    struct keel_threadinfo ti;
-    for (int i = 0; i < 2000; i++) {
-        if (kx_ti(pid, tid, &ti) && ti.state == KEEL_TSTATE_BLOCKED &&
-            !strcmp(ti.wchan, wchan))
-            return 1;
-        ut_sleep_ms(5);
-    }
-    return 0;
-}
-
-struct timespec kx_in(clockid_t clk, int64_t ns)
-{
-    struct timespec t;
-    clock_gettime(clk, &t);
-    int64_t a = (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec + ns;
-    return (struct timespec){a / 1000000000ll, a % 1000000000ll};
-}
-
-int kx_mutex(pthread_mutex_t *m, int type, int proto, int robust, int pshared)
-{
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_settype(&a, type);
-    pthread_mutexattr_setprotocol(&a, proto);
-    pthread_mutexattr_setrobust(&a, robust);
-    pthread_mutexattr_setpshared(&a, pshared);
-    int rc = pthread_mutex_init(m, &a);
-    pthread_mutexattr_destroy(&a);
-    return rc;
-}
 
 /* ---- attributes ---- */
 
@@ -208,58 +69,6 @@ TEST(kmx_attrs)
     CHECK_ERRNO(cap_info(s1, &ci), EBADF);
     CHECK_ERRNO(cap_info(s2, &ci), EBADF);
     CHECK_EQ(kx_objects(), o0);
-}
-
-/* ---- types and errors, with a second thread ---- */
-
-struct kt_arg {
-    pthread_mutex_t *m;
-    int op; /* 'T' trylock, 'U' unlock, 't' timedlock 20 ms, 'e' bad time,
-               'L' lock then unlock, 'D' lock and exit holding */
-    int r;
-};
-
-static void *kt_thread(void *p)
-{
-    struct kt_arg *a = p;
-    struct timespec ts = kx_in(CLOCK_REALTIME, 20 * MS);
-    switch (a->op) {
-    case 'T':
-        a->r = pthread_mutex_trylock(a->m);
-        break;
-    case 'U':
-        a->r = pthread_mutex_unlock(a->m);
-        break;
-    case 't':
-        a->r = pthread_mutex_timedlock(a->m, &ts);
-        break;
-    case 'e':
-        ts.tv_nsec = 1000000000;
-        a->r = pthread_mutex_timedlock(a->m, &ts);
-        if (a->r == 0)
-            pthread_mutex_unlock(a->m);
-        break;
-    case 'L':
-        a->r = pthread_mutex_lock(a->m);
-        if (a->r == 0 || a->r == EOWNERDEAD)
-            pthread_mutex_unlock(a->m);
-        break;
-    case 'D':
-        a->r = pthread_mutex_lock(a->m);
-        break; /* exits holding it */
-    }
-    return NULL;
-}
-
-/* Runs op in a new thread and returns its result. */
-int kx_other(pthread_mutex_t *m, int op)
-{
-    struct kt_arg a = {m, op, -1};
-    pthread_t t;
-    if (pthread_create(&t, NULL, kt_thread, &a))
-        return -1;
-    pthread_join(t, NULL);
-    return a.r;
 }
 
 TEST(kmx_types_and_errors)
@@ -488,129 +297,72 @@ TEST(kmx_robust_waiters_owner_dies)
     CHECK_EQ(kx_objects(), o0);
 }
 
-/* ---- across processes ---- */
+/* ---- mutual exclusion under load (the kernel's fast paths) ---- */
 
-TEST(kmx_xproc_inherited)
-{
-    long o0 = kx_objects();
-    pthread_mutex_t m;
-    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE,
-                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_SHARED),
-             0);
-    int slot = keel_mutex_slot(&m);
-    struct kx h;
-    CHECK_RC(kx_start(&h), 0);
-    CHECK_EQ(kx_call(&h, 'A', slot), 0); /* inherited in the same slot */
-    CHECK_EQ(kx_call(&h, 'L', 0), 0);
-    CHECK_RC(pthread_mutex_trylock(&m), EBUSY);
-    CHECK_RC(pthread_mutex_unlock(&m), EPERM); /* another process holds it */
-    CHECK_EQ(kx_call(&h, 'L', 0), EDEADLK);
-    CHECK_EQ(kx_call(&h, 'U', 0), 0);
-    CHECK_RC(pthread_mutex_lock(&m), 0);
-    CHECK_EQ(kx_call(&h, 'T', 0), EBUSY);
-    /* the helper blocks in the kernel until we unlock */
-    CHECK_OK(kx_send(&h, 'L', 0));
-    CHECK(kx_wait_blocked(h.pid, -1, "kmutex_obj"));
-    CHECK_RC(pthread_mutex_unlock(&m), 0);
-    CHECK_EQ(kx_recv(&h), 0);
-    /* the helper process exits holding it */
-    CHECK_OK(kx_send(&h, 'X', 7));
-    CHECK_EXITED(kx_end(&h), 7);
-    CHECK_RC(pthread_mutex_lock(&m), EOWNERDEAD);
-    CHECK_RC(pthread_mutex_consistent(&m), 0);
-    CHECK_RC(pthread_mutex_unlock(&m), 0);
-    CHECK_RC(pthread_mutex_destroy(&m), 0);
-    CHECK_EQ(kx_objects(), o0);
-}
+#define KS_THREADS 4
+#define KS_ROUNDS 1500
 
-TEST(kmx_xproc_transfer_and_revoke)
-{
-    ut_revoke_all();
-    long o0 = kx_objects();
-    struct kx h;
-    CHECK_RC(kx_start(&h), 0); /* before the mutex: nothing inherited */
-    pthread_mutex_t m;
-    CHECK_RC(kx_mutex(&m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT,
-                      PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_SHARED),
-             0);
-    int slot = keel_mutex_slot(&m);
-    CHECK_EQ(kx_call(&h, 'A', slot), EBADF); /* it has no such cap */
-    cap_token_t tok, deleg, ro;
-    int dslot = -1, rslot = -1;
-    CHECK_OK(cap_get_token(slot, CAP_TYPE_MUTEX, &tok));
-    CHECK_OK(cap_transfer(h.pid, tok, CAP_RIGHT_READ | CAP_RIGHT_WRITE, &deleg,
-                          &dslot));
-    CHECK_EQ(kx_call(&h, 'A', dslot), 0);
-    CHECK_RC(pthread_mutex_lock(&m), 0);
-    CHECK_OK(kx_send(&h, 'L', 0));
-    CHECK(kx_wait_blocked(h.pid, -1, "mutex"));
-    CHECK_OK(cap_revoke_delegate(deleg));
-    CHECK_EQ(kx_recv(&h), EBADF); /* woken: its slot is gone */
-    CHECK_EQ(kx_call(&h, 'T', 0), EBADF);
-    /* the object lives on for us */
-    CHECK_RC(pthread_mutex_unlock(&m), 0);
-    CHECK_RC(pthread_mutex_lock(&m), 0);
-    CHECK_RC(pthread_mutex_unlock(&m), 0);
-    /* READ alone: it may look (attach), not lock */
-    CHECK_OK(cap_transfer(h.pid, tok, CAP_RIGHT_READ, &ro, &rslot));
-    CHECK_EQ(kx_call(&h, 'A', rslot), 0);
-    CHECK_EQ(kx_call(&h, 'L', 0), EACCES);
-    CHECK_EQ(kx_call(&h, 'U', 0), EACCES);
-    CHECK_OK(cap_revoke_delegate(ro));
-    CHECK_EXITED(kx_end(&h), 0);
-    CHECK_RC(pthread_mutex_destroy(&m), 0);
-    CHECK_EQ(kx_objects(), o0);
-}
+static pthread_mutex_t ks_m;
+static volatile long ks_count; /* under ks_m, deliberately not atomic */
+static volatile int ks_stop;
 
-/* PI across processes: the helper (low) holds it, our thread (high)
- * blocks on it, and the helper runs at high until it lets go. */
-static pthread_mutex_t kp_m;
-static volatile int kp_r = -1;
-
-static void *kp_high(void *p)
+static void *ks_worker(void *p)
 {
     (void)p;
-    kp_r = pthread_mutex_lock(&kp_m);
-    if (kp_r == 0)
-        pthread_mutex_unlock(&kp_m);
+    for (int i = 0; i < KS_ROUNDS; i++) {
+        if (pthread_mutex_lock(&ks_m))
+            return (void *)1;
+        long v = ks_count;
+        if ((i & 7) == 0)
+            sched_yield(); /* let another thread find it held */
+        ks_count = v + 1;
+        if (pthread_mutex_unlock(&ks_m))
+            return (void *)2;
+    }
     return NULL;
 }
 
-TEST(kmx_xproc_priority_inheritance)
+/* Creates and destroys other kernel mutexes all along, so object cells
+ * and slots are reused while the workers look theirs up. */
+static void *ks_churn(void *p)
+{
+    (void)p;
+    while (!__atomic_load_n(&ks_stop, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_t x;
+        if (kx_mutex(&x, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE,
+                     PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE) == 0) {
+            pthread_mutex_lock(&x);
+            pthread_mutex_unlock(&x);
+            pthread_mutex_destroy(&x);
+        }
+    }
+    return NULL;
+}
+
+TEST(kmx_mutual_exclusion_under_load)
 {
     long o0 = kx_objects();
-    CHECK_RC(kx_mutex(&kp_m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT,
-                      PTHREAD_MUTEX_STALLED, PTHREAD_PROCESS_SHARED),
-             0);
-    struct kx h;
-    CHECK_RC(kx_start(&h), 0);
-    CHECK_EQ(kx_call(&h, 'A', keel_mutex_slot(&kp_m)), 0);
-    CHECK_EQ(kx_call(&h, 'P', 10), 0);
-    CHECK_EQ(kx_call(&h, 'L', 0), 0);
-    struct keel_threadinfo ti;
-    CHECK(kx_ti(h.pid, -1, &ti));
-    CHECK_EQ(ti.priority, 10);
-    pthread_attr_t at;
-    struct sched_param sp = {.sched_priority = 30};
-    pthread_attr_init(&at);
-    pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
-    pthread_attr_setschedpolicy(&at, SCHED_FIFO);
-    pthread_attr_setschedparam(&at, &sp);
-    pthread_t t;
-    kp_r = -1;
-    CHECK_RC(pthread_create(&t, &at, kp_high, NULL), 0);
-    pthread_attr_destroy(&at);
-    CHECK(kx_wait_blocked(getpid(), (int)t, "mutex"));
-    CHECK(kx_ti(h.pid, -1, &ti));
-    CHECK_EQ(ti.priority, 30); /* boosted across processes */
-    CHECK_EQ(ti.base_priority, 10);
-    CHECK_EQ(kx_call(&h, 'U', 0), 0);
-    CHECK_RC(pthread_join(t, NULL), 0);
-    CHECK_EQ(kp_r, 0);
-    CHECK(kx_ti(h.pid, -1, &ti));
-    CHECK_EQ(ti.priority, 10); /* and back */
-    CHECK_EXITED(kx_end(&h), 0);
-    CHECK_RC(pthread_mutex_destroy(&kp_m), 0);
+    for (int pi = 0; pi < 2; pi++) {
+        CHECK_RC(kx_mutex(&ks_m, PTHREAD_MUTEX_ERRORCHECK,
+                          pi ? PTHREAD_PRIO_INHERIT : PTHREAD_PRIO_NONE,
+                          PTHREAD_MUTEX_STALLED, PTHREAD_PROCESS_SHARED),
+                 0);
+        ks_count = 0;
+        ks_stop = 0;
+        pthread_t w[KS_THREADS], c;
+        CHECK_RC(pthread_create(&c, NULL, ks_churn, NULL), 0);
+        for (int i = 0; i < KS_THREADS; i++)
+            CHECK_RC(pthread_create(&w[i], NULL, ks_worker, NULL), 0);
+        for (int i = 0; i < KS_THREADS; i++) {
+            void *r;
+            CHECK_RC(pthread_join(w[i], &r), 0);
+            CHECK(r == NULL);
+        }
+        __atomic_store_n(&ks_stop, 1, __ATOMIC_RELEASE);
+        CHECK_RC(pthread_join(c, NULL), 0);
+        CHECK_EQ(ks_count, (long)KS_THREADS * KS_ROUNDS);
+        CHECK_RC(pthread_mutex_destroy(&ks_m), 0);
+    }
     CHECK_EQ(kx_objects(), o0);
 }
 
@@ -742,16 +494,13 @@ const struct utest ut_kmutex_tests[] = {
     UT_CASE(kmx_types_and_errors),
     UT_CASE(kmx_robust_thread_exit),
     UT_CASE(kmx_robust_waiters_owner_dies),
-    UT_CASE(kmx_xproc_inherited),
-    UT_CASE(kmx_xproc_transfer_and_revoke),
-    UT_CASE(kmx_xproc_priority_inheritance),
+    UT_CASE(kmx_mutual_exclusion_under_load),
     UT_CASE(kmx_forged_and_stale),
     UT_CASE(kmx_quota_exhausted_and_recovered),
     UT_END,
 };
 
 const struct ut_mode ut_kmutex_modes[] = {
-    {"kmx", mode_kmx},
     {"kmx-quota", mode_kmx_quota},
     UT_MODE_END,
 };

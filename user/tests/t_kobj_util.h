@@ -1,8 +1,9 @@
 /*
- * Helpers shared by the kernel mutex and condvar tests (t_kmutex.c
- * defines them, t_cond.c uses them too): the "kmx" helper process and
- * small utilities. Helper protocol: fd 0 carries struct kx_cmd from the
- * test, fd 1 one int reply per command (see t_kmutex.c, mode_kmx).
+ * Helpers shared by the kernel mutex and condvar tests (t_kobj_util.c
+ * defines them; t_kmutex.c, t_kmutex_xproc.c and t_cond.c use them): the "kmx"
+ * helper process and small utilities. Helper protocol: fd 0 carries struct
+ * kx_cmd from the test, fd 1 one int reply per command (t_kobj_util.c,
+ * mode_kmx).
  */
 #ifndef UT_T_KOBJ_UTIL_H
 #define UT_T_KOBJ_UTIL_H
@@ -40,7 +41,7 @@ int kx_wait_blocked(int pid, int tid, const char *wchan);
 struct timespec kx_in(clockid_t clk, int64_t ns);
 /* pthread_mutex_init with these attributes. */
 int kx_mutex(pthread_mutex_t *m, int type, int proto, int robust, int pshared);
-/* Runs op on m in a new thread (t_kmutex.c kt_thread): its result. */
+/* Runs op on m in a new thread (t_kobj_util.c kt_thread): its result. */
 int kx_other(pthread_mutex_t *m, int op);
 
 #endif

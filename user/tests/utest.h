@@ -285,6 +285,7 @@ extern const struct utest ut_sem_proc_tests[];
 extern const struct utest ut_sem_named_tests[];
 extern const struct utest ut_mutex_tests[];
 extern const struct utest ut_kmutex_tests[]; /* issue 9 */
+extern const struct utest ut_kmutex_xproc_tests[];
 extern const struct utest ut_cond_tests[];
 extern const struct utest ut_intro_tests[];
 extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
@@ -345,5 +346,6 @@ extern const struct ut_mode ut_timer_modes[]; /* issue 9 item 2 */
 extern const struct ut_mode ut_rtbound_modes[];
 extern const struct ut_mode ut_rwlock_modes[];
 extern const struct ut_mode ut_kmutex_modes[]; /* issue 9 */
+extern const struct ut_mode ut_kobj_util_modes[];
 
 #endif
