@@ -8,6 +8,7 @@
 #include "../include/asm_offsets.h"
 #include "../include/mm.h"
 #include "../include/kobj.h"
+#include "../include/ktimer.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
 #include "../include/vfs.h"
@@ -181,6 +182,7 @@ void kmain(uint64_t hartid, const void *dtb)
         if (id != (int)hartid && id < MAX_HARTS && id != injected)
             sbi_hart_start(id, (uint64_t)_start_secondary, 0);
     }
+    ktimer_start_worker(); /* POSIX timers' thread-context deliveries */
 #ifdef KEEL_KTEST
     ktest_run_all();
 #else

@@ -26,6 +26,9 @@ struct kobj;
 
 /* The deferred half of expiry for hart `hid` (sched_tick, timer.c). */
 void ktimer_init(void); /* clock_init, boot */
+/* The timer worker thread (ktimer_notify.c): at boot, once threads can
+ * be created and before any process runs. */
+void ktimer_start_worker(void);
 void ktimer_deliver_deferred(int hid);
 /* CLOCK_REALTIME was set (clock.c, after the offset changed, no lock
  * held): absolute CLOCK_REALTIME timers move to the new time. */

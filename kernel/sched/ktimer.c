@@ -15,11 +15,16 @@
  *
  * Notification: SIGEV_NONE does nothing. The others are recorded by the
  * fire and done by ktimer_deliver_deferred on the same hart once the
- * timer interrupt has dropped sleep_lock (per-hart defer lists).
+ * timer interrupt has dropped sleep_lock (per-hart defer lists), or, for
+ * a target that needs thread context, by the timer worker
+ * (ktimer_notify.c, list KT_WORKER).
  * SIGEV_THREAD wakes the waiter in KEEL_TIMER_WAIT (libc's helper thread);
  * an expiry that finds the previous one not yet accepted is an overrun
  * of it (POSIX), counted up to KEEL_DELAYTIMER_MAX. timer_getoverrun
- * reports the count of the last accepted notification.
+ * reports the count of the last accepted notification. SIGEV_SIGNAL,
+ * SEM and MQ send every expiry; their overruns are the whole periods the
+ * fire itself found past (and, for a queue, the messages that found it
+ * full): the signal layer reports no acceptance of a pending signal.
  *
  * Lifetime: no reference is held for the heap or the defer list. The
  * last reference's destroy disarms under kt_arm_lock (timer_cancel returns
@@ -51,14 +56,14 @@ static spinlock_t kt_arm_lock = SPINLOCK_INIT("ktimer_arm");
 static struct list kt_rt_list = LIST_INIT(kt_rt_list);
 static uint32_t kt_count; /* atomic: timers in existence */
 
-static spinlock_t kt_defer_lock[MAX_HARTS];
-static struct list kt_defer[MAX_HARTS];
+spinlock_t kt_defer_lock[KT_LISTS];
+struct list kt_defer[KT_LISTS];
 
 static void ktimer_fire(struct timer_node *tn);
 
 void ktimer_init(void)
 {
-    for (int i = 0; i < MAX_HARTS; i++) {
+    for (int i = 0; i < KT_LISTS; i++) {
         spin_init(&kt_defer_lock[i], "ktimer_defer");
         list_init(&kt_defer[i]);
     }
@@ -67,12 +72,6 @@ void ktimer_init(void)
 uint32_t ktimer_count(void)
 {
     return __atomic_load_n(&kt_count, __ATOMIC_RELAXED);
-}
-
-static uint32_t kt_sat(uint64_t a, uint64_t b)
-{
-    uint64_t s = a + b;
-    return s > KEEL_DELAYTIMER_MAX || s < a ? KEEL_DELAYTIMER_MAX : (uint32_t)s;
 }
 
 static uint64_t kt_add(uint64_t a, uint64_t b)
@@ -109,23 +108,34 @@ static bool kt_record(struct ktimer *k, uint64_t missed)
     case KEEL_SIGEV_NONE:
         return false;
     case KEEL_SIGEV_THREAD:
-    case KEEL_SIGEV_SIGNAL:
         if (k->pending) { /* the last one not accepted yet: an overrun */
-            k->pend_overrun = kt_sat(k->pend_overrun, 1 + missed);
+            k->pend_overrun = ktimer_sat(k->pend_overrun, 1 + missed);
             return false;
         }
         k->pending = 1;
-        k->pend_overrun = kt_sat(0, missed);
+        k->pend_overrun = ktimer_sat(0, missed);
         k->notify_n = 1;
         return true;
-    default: /* KEEL_SEM, KEEL_MQ: every expiry is sent */
-        k->pend_overrun = kt_sat(k->pend_overrun, missed);
+    default: /* SIGNAL, KEEL_SEM, KEEL_MQ: every expiry is sent */
+        k->pend_overrun = ktimer_sat(k->pend_overrun, missed);
         if (k->notify_n < KEEL_DELAYTIMER_MAX)
             k->notify_n++;
         else
-            k->pend_overrun = kt_sat(k->pend_overrun, 1);
+            k->pend_overrun = ktimer_sat(k->pend_overrun, 1);
         return true;
     }
+}
+
+/* Queues k for delivery on list l, unless it is queued already (then
+ * that delivery takes the expiries recorded since). */
+static void kt_defer_push(struct ktimer *k, int l)
+{
+    spin_lock(&kt_defer_lock[l]);
+    if (k->defer_hart < 0) {
+        k->defer_hart = l;
+        list_push_back(&kt_defer[l], &k->defer_node);
+    }
+    spin_unlock(&kt_defer_lock[l]);
 }
 
 static void ktimer_fire(struct timer_node *tn)
@@ -155,24 +165,20 @@ static void ktimer_fire(struct timer_node *tn)
     } else {
         k->armed = 0;
     }
-    k->expirations++;
-    bool defer = kt_record(k, missed);
-    if (defer) {
-        int h = this_hart()->id;
-        spin_lock(&kt_defer_lock[h]);
-        if (k->defer_hart < 0) {
-            k->defer_hart = h;
-            list_push_back(&kt_defer[h], &k->defer_node);
-        }
-        spin_unlock(&kt_defer_lock[h]);
-    }
+    if (kt_record(k, missed))
+        kt_defer_push(k, this_hart()->id);
     spin_unlock(&k->lock);
 }
 
 /* ---- deferred delivery (timer interrupt, no lock held) ---- */
 
-static void kt_deliver(struct ktimer *k)
+void ktimer_deliver(struct ktimer *k, bool worker)
 {
+    if (!worker && ktimer_needs_worker(k)) {
+        kt_defer_push(k, KT_WORKER);
+        ktimer_worker_kick();
+        return;
+    }
     spin_lock(&k->lock);
     uint32_t n = k->notify_n;
     k->notify_n = 0;
@@ -181,6 +187,8 @@ static void kt_deliver(struct ktimer *k)
         return;
     if (k->notify == KEEL_SIGEV_THREAD)
         waitq_wake_one(&k->wq);
+    else
+        ktimer_notify_target(k, n);
 }
 
 void ktimer_deliver_deferred(int hid)
@@ -195,7 +203,7 @@ void ktimer_deliver_deferred(int hid)
         k->defer_hart = -1;
         k->delivering = hid + 1;
         spin_unlock(&kt_defer_lock[hid]);
-        kt_deliver(k);
+        ktimer_deliver(k, false);
         spin_lock(&kt_defer_lock[hid]);
         k->delivering = 0;
     }
@@ -283,6 +291,7 @@ void ktimer_settime(struct ktimer *k, bool abs, uint64_t value,
         uint64_t dl = kt_ticks(k, k->expiry_ns, 0);
         spin_unlock(&k->lock);
         timer_arm(&k->tn, dl, ktimer_fire);
+        timer_program(); /* it may be this hart's earliest event now */
         if (k->rt_abs) {
             list_push_back(&kt_rt_list, &k->rt_node);
             k->on_rt = 1;
@@ -331,6 +340,7 @@ void ktimer_realtime_changed(void)
         if (armed)
             timer_arm(&k->tn, dl, ktimer_fire);
     }
+    timer_program();
     spin_unlock(&kt_arm_lock);
 }
 

@@ -21,7 +21,7 @@ struct ktimer {
     uint64_t expiry_ns;     /* next expiry, in the domain's ns */
     uint64_t value;         /* sigev_value (fixed) */
     struct kobj *target;    /* KEEL_SEM / KEEL_MQ target, referenced */
-    uint32_t expirations;   /* since creation (tests, debugging) */
+    int32_t slot;           /* the slot timer_create gave (fixed) */
     uint32_t overrun;       /* of the last accepted notification */
     uint32_t pend_overrun;  /* folded into the pending one so far */
     uint32_t notify_n;      /* expiries recorded, not yet delivered */
@@ -37,6 +37,30 @@ struct ktimer {
     uint8_t on_rt;    /* on kt_rt_list (kt_arm_lock) */
 };
 _Static_assert(sizeof(struct ktimer) <= KOBJ_SIZE_MAX, "ktimer too big");
+
+/* The defer lists (ktimer.c): one per hart, and the worker's. */
+#define KT_WORKER MAX_HARTS
+#define KT_LISTS (MAX_HARTS + 1)
+extern spinlock_t kt_defer_lock[KT_LISTS];
+extern struct list kt_defer[KT_LISTS];
+
+static inline uint32_t ktimer_sat(uint64_t a, uint64_t b)
+{
+    uint64_t s = a + b;
+    return s > KEEL_DELAYTIMER_MAX || s < a ? KEEL_DELAYTIMER_MAX : (uint32_t)s;
+}
+
+/* Targets whose delivery needs thread context (ktimer_notify.c). */
+static inline bool ktimer_needs_worker(const struct ktimer *k)
+{
+    return k->notify == KEEL_SIGEV_KEEL_MQ || k->notify == KEEL_SIGEV_KEEL_SEM;
+}
+/* Delivers k's recorded expiries (deferred step or worker). */
+void ktimer_deliver(struct ktimer *k, bool worker);
+/* SIGNAL / KEEL_SEM / KEEL_MQ delivery of n expiries (ktimer_notify.c),
+ * no lock held; KEEL_MQ only on the worker. */
+void ktimer_notify_target(struct ktimer *k, uint32_t n);
+void ktimer_worker_kick(void); /* the worker has work (no lock held) */
 
 /* A new timer (one reference for the caller) or -EAGAIN (quota, pool or
  * KEEL_TIMERS_MAX). target's reference passes to the timer. */

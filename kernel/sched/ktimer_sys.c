@@ -38,17 +38,34 @@ long sys_timer_create(int clock, uint64_t uev)
     if (uev && copy_from_user(&ev, uev, sizeof(ev)) < 0)
         return -EFAULT;
     struct kobj *target = NULL;
+    int r;
     switch (ev.notify) {
     case KEEL_SIGEV_NONE:
     case KEEL_SIGEV_THREAD:
+        break;
+    case KEEL_SIGEV_SIGNAL:
+        if (ev.signo < 1 || ev.signo > KEEL_NSIG)
+            return -EINVAL;
+        break;
+    case KEEL_SIGEV_KEEL_MQ: /* the timer keeps this reference */
+    case KEEL_SIGEV_KEEL_SEM:
+        r = cap_kobj_get(p, ev.signo,
+                         ev.notify == KEEL_SIGEV_KEEL_MQ ? CAP_TYPE_MQUEUE
+                                                         : CAP_TYPE_SEMAPHORE,
+                         CAP_RIGHT_WRITE, &target, NULL);
+        if (r < 0)
+            return r == -EBADF ? -EINVAL : r;
         break;
     default:
         return -EINVAL;
     }
     struct ktimer *k;
-    int r = ktimer_create(clock, ev.notify, ev.signo, ev.value, target, &k);
-    if (r < 0)
+    r = ktimer_create(clock, ev.notify, ev.signo, ev.value, target, &k);
+    if (r < 0) {
+        if (target)
+            kobj_put(target);
         return r;
+    }
     int slot = cap_kobj_install(
         p, &k->hdr, CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, 0);
     if (slot >= 0 && dflt) {
@@ -56,6 +73,7 @@ long sys_timer_create(int clock, uint64_t uev)
         k->value = (uint64_t)slot;
         spin_unlock(&k->lock);
     }
+    k->slot = slot;    /* before any expiry: it is not armed yet */
     kobj_put(&k->hdr); /* the slot holds it now (or nothing does) */
     return slot < 0 ? -EAGAIN : slot;
 }

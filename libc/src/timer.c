@@ -62,6 +62,10 @@ static long timer_ret(long r)
 static void *timer_helper_main(void *arg)
 {
     struct timer_helper *h = arg;
+    /* Signals go to the application's threads, not to this one. */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
         long r = keel_sc3(SYS_timer_ctl, h->slot, KEEL_TIMER_WAIT, 0);
         if (r == 0)

@@ -105,5 +105,19 @@ int rt_pacer_main(void);            /* `bench pacer` */
 pid_t rt_pacer_start(bool always);
 void rt_pacer_stop(pid_t pid);
 void rt_load_path(pid_t pid, char *buf, size_t n);
+/* The wake rows' loads (rt.c), for other rows measured under them
+ * (timer_latency.c): rt_loads_start spawns kind's load on every hart
+ * (with the pacer on several harts; kind NULL: none) and lets it
+ * settle; rt_loads_stop kills and reaps them. */
+struct rt_loads {
+    pid_t pids[8];
+    int n;
+    pid_t pacer;
+};
+#define RT_LOAD_KINDS 10
+extern const char *const rt_load_kinds[RT_LOAD_KINDS];
+void rt_loads_start(const char *row, const char *kind, struct rt_loads *l);
+void rt_loads_stop(const char *row, struct rt_loads *l);
+void bench_timer_latency(void); /* timer_latency.c */
 
 #endif

@@ -244,6 +244,7 @@ static void rt_rows(bool irq)
 {
     bench_rt_wake();
     bench_rt_mutex();
+    bench_timer_latency();
     if (irq)
         bench_rt_irq();
 }

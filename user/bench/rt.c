@@ -157,10 +157,11 @@ static void settle(void)
     sleep_until_ns(fine_ns() + RT_SETTLE_NS);
 }
 
-/* One row: n loads of kind running (kind NULL: none). */
-static void wake_row(const char *row, const char *kind)
+/* Starts the loads of `kind` (NULL: none) as a wake row runs them, and
+ * lets them settle; rt_loads_stop ends them. */
+void rt_loads_start(const char *row, const char *kind, struct rt_loads *l)
 {
-    pid_t pids[8];
+    pid_t *pids = l->pids;
     int n = 0;
     /* One console writer (QEMU is slow to pass bytes on): the other
      * harts spin. */
@@ -177,10 +178,16 @@ static void wake_row(const char *row, const char *kind)
     }
     /* The pacer row: the pacer alone, on one hart too. */
     bool pacer_only = kind && !strcmp(kind, "pacer");
-    pid_t pacer = kind ? rt_pacer_start(pacer_only) : 0;
+    l->pacer = kind ? rt_pacer_start(pacer_only) : 0;
+    l->n = n;
     settle();
-    uint64_t max = wake_max(RT_WAKEUPS);
-    rt_pacer_stop(pacer);
+}
+
+void rt_loads_stop(const char *row, struct rt_loads *l)
+{
+    pid_t *pids = l->pids;
+    int n = l->n;
+    rt_pacer_stop(l->pacer);
     for (int i = 0; i < n; i++)
         kill(pids[i], SIGKILL);
     for (int i = 0; i < n; i++) {
@@ -193,15 +200,26 @@ static void wake_row(const char *row, const char *kind)
         unlink(path); /* the write loads' file, if any */
     }
     settle(); /* a killed load's children finish */
+}
+
+/* One row: n loads of kind running (kind NULL: none). */
+static void wake_row(const char *row, const char *kind)
+{
+    struct rt_loads l;
+    rt_loads_start(row, kind, &l);
+    uint64_t max = wake_max(RT_WAKEUPS);
+    rt_loads_stop(row, &l);
     report_rt(row, max);
 }
 
+const char *const rt_load_kinds[RT_LOAD_KINDS] = {
+    "pacer",   "spin",     "spawn",       "write_1m",  "write_2m_new",
+    "brk_60m", "spawn_3m", "console_64k", "revoke_64", "exit_32m",
+};
+
 void bench_rt_wake(void)
 {
-    static const char *const kinds[] = {
-        "pacer",   "spin",     "spawn",       "write_1m",  "write_2m_new",
-        "brk_60m", "spawn_3m", "console_64k", "revoke_64", "exit_32m",
-    };
+    const char *const *kinds = rt_load_kinds;
     int err = set_self_prio(RT_TOP_PRIO);
     if (err) {
         printf("bench: priority %d: %s\n", RT_TOP_PRIO, strerror(err));
@@ -209,7 +227,7 @@ void bench_rt_wake(void)
     }
     if (rt_selected("wake_latency_idle"))
         wake_row("wake_latency_idle", NULL);
-    for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    for (unsigned i = 0; i < RT_LOAD_KINDS; i++) {
         char row[48];
         snprintf(row, sizeof(row), "wake_latency_%s", kinds[i]);
         if (rt_selected(row))

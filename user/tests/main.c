@@ -56,33 +56,33 @@ static const struct utest *const tables[] = {
     ut_deleg_tests,        ut_revoke_tests,
     ut_revoke_ops_tests,   ut_stress_tests,
     ut_revoke_storm_tests, ut_small_tests,
-    ut_quota_tests,        ut_authority_tests, /* issue 6 item 7 */
-    ut_mm_tests,           ut_sched_tests,     /* issue 6 items 5, 10 */
-    ut_quota_tree_tests,   ut_intro_tests,     /* issue 7 item 7 */
-    ut_shell_tests,        ut_cwd_tests,       /* issue 7 items 1, 4 */
-    ut_tty_tests,          ut_env_tests,       /* issue 7 items 2, 7, 8 */
-    ut_futex_tests,        ut_mutex_tests,     /* issue 8 item 5 */
-    ut_edf_tests,          ut_edf_run_tests,   /* issue 8 item 7 */
-    ut_pi_tests,                               /* issue 8 item 5 (PI) */
-    ut_fslock_tests,                           /* issue 8 items 1, 2 */
-    ut_clock_tests,                            /* issue 8 item 6 */
-    ut_console_tx_tests,                       /* issue 8 item 3 */
-    ut_place_tests,                            /* issue 8 item 4 */
-    ut_bench_tests,                            /* issue 8: bench rows run */
-    ut_rtbound_tests,                          /* issue 8 items 1, 2 */
-    ut_mq_tests,           ut_mq_proc_tests,   /* issue 9: message queues */
-    ut_attr_tests,         ut_sysconf_tests,   /* issue 9 item 6 */
-    ut_mlock_tests,        ut_cancel_tests,    /* issue 9 item 6 */
-    ut_timer_tests,        ut_timer_rt_tests,  /* issue 9 item 2 (timers) */
-    ut_rwlock_tests,       ut_rwlock_k_tests,  /* issue 9 item 2 */
-    ut_spin_tests,                             /* issue 9 item 3 */
-    ut_once_tests,         ut_key_tests,       /* issue 9 item 6 */
-    ut_sem_tests,          ut_barrier_tests,   /* issue 9 items 2-4 */
-    ut_signal_tests,       ut_signal2_tests,   /* issue 9 item 5 */
-    ut_intro9_tests,                           /* issue 9 item 7 */
-    ut_sem_proc_tests,     ut_sem_named_tests, /* issue 9 items 2-4 */
-    ut_kmutex_tests,       ut_cond_tests,      /* issue 9 items 2-4 */
-    ut_kmutex_xproc_tests,
+    ut_quota_tests,        ut_authority_tests,    /* issue 6 item 7 */
+    ut_mm_tests,           ut_sched_tests,        /* issue 6 items 5, 10 */
+    ut_quota_tree_tests,   ut_intro_tests,        /* issue 7 item 7 */
+    ut_shell_tests,        ut_cwd_tests,          /* issue 7 items 1, 4 */
+    ut_tty_tests,          ut_env_tests,          /* issue 7 items 2, 7, 8 */
+    ut_futex_tests,        ut_mutex_tests,        /* issue 8 item 5 */
+    ut_edf_tests,          ut_edf_run_tests,      /* issue 8 item 7 */
+    ut_pi_tests,                                  /* issue 8 item 5 (PI) */
+    ut_fslock_tests,                              /* issue 8 items 1, 2 */
+    ut_clock_tests,                               /* issue 8 item 6 */
+    ut_console_tx_tests,                          /* issue 8 item 3 */
+    ut_place_tests,                               /* issue 8 item 4 */
+    ut_bench_tests,                               /* issue 8: bench rows run */
+    ut_rtbound_tests,                             /* issue 8 items 1, 2 */
+    ut_mq_tests,           ut_mq_proc_tests,      /* issue 9: message queues */
+    ut_attr_tests,         ut_sysconf_tests,      /* issue 9 item 6 */
+    ut_mlock_tests,        ut_cancel_tests,       /* issue 9 item 6 */
+    ut_timer_tests,        ut_timer_rt_tests,     /* issue 9 item 2 (timers) */
+    ut_rwlock_tests,       ut_rwlock_k_tests,     /* issue 9 item 2 */
+    ut_spin_tests,                                /* issue 9 item 3 */
+    ut_once_tests,         ut_key_tests,          /* issue 9 item 6 */
+    ut_sem_tests,          ut_barrier_tests,      /* issue 9 items 2-4 */
+    ut_signal_tests,       ut_signal2_tests,      /* issue 9 item 5 */
+    ut_intro9_tests,                              /* issue 9 item 7 */
+    ut_sem_proc_tests,     ut_sem_named_tests,    /* issue 9 items 2-4 */
+    ut_kmutex_tests,       ut_cond_tests,         /* issue 9 items 2-4 */
+    ut_kmutex_xproc_tests, ut_timer_notify_tests, /* issue 9 item 2 */
 };
 
 static const struct ut_mode *const mode_tables[] = {

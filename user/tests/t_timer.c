@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <mqueue.h>
+
 #include <keel/timer.h>
 
 #include "ut_peer.h"
@@ -386,8 +389,9 @@ TEST(timer_delete_while_armed)
     CHECK_EQ(k1.pool_used[KEEL_POOL_OBJECTS], k0.pool_used[KEEL_POOL_OBJECTS]);
 }
 
-/* ktimer-armed: arms 24 timers of every kind, fast and periodic, one of
- * them with a helper thread, and exits without deleting any. */
+/* ktimer-armed: arms 24 timers of every kind, fast and periodic, one
+ * with a helper thread, one sending to a queue only it keeps, and exits
+ * without deleting any. */
 static int mode_ktimer_armed(int argc, char **argv)
 {
     (void)argc;
@@ -406,6 +410,19 @@ static int mode_ktimer_armed(int argc, char **argv)
     if (th_create(CLOCK_MONOTONIC, NULL, 3) ||
         tm_set(th_timer, 0, MS, KEEL_TIMER_MIN_INTERVAL_NS))
         return 12;
+    /* A queue target only the timer keeps once the name is gone. */
+    struct mq_attr a = {.mq_maxmsg = 2, .mq_msgsize = 64};
+    mq_unlink("/ut_timer_exit");
+    mqd_t q = mq_open("/ut_timer_exit", O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_KEEL_MQ;
+    ev.sigev_signo = q;
+    timer_t tq;
+    if (q < 0 || timer_create(CLOCK_MONOTONIC, &ev, &tq) ||
+        mq_unlink("/ut_timer_exit") || mq_close(q) ||
+        tm_set(tq, 0, KEEL_TIMER_MIN_INTERVAL_NS, KEEL_TIMER_MIN_INTERVAL_NS))
+        return 13;
     ut_sleep_ms(5);
     return 0;
 }

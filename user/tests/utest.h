@@ -288,27 +288,28 @@ extern const struct utest ut_kmutex_tests[]; /* issue 9 */
 extern const struct utest ut_kmutex_xproc_tests[];
 extern const struct utest ut_cond_tests[];
 extern const struct utest ut_intro_tests[];
-extern const struct utest ut_cwd_tests[];        /* issue 7 items 4, 7 */
-extern const struct utest ut_env_tests[];        /* issue 7 item 8 */
-extern const struct utest ut_edf_tests[];        /* issue 8 item 7 */
-extern const struct utest ut_clock_tests[];      /* issue 8 item 6 */
-extern const struct utest ut_timer_tests[];      /* issue 9 item 2 */
-extern const struct utest ut_timer_rt_tests[];   /* issue 9 item 2 */
-extern const struct utest ut_console_tx_tests[]; /* issue 8 item 3 */
-extern const struct utest ut_place_tests[];      /* issue 8 item 4 */
-extern const struct utest ut_bench_tests[];      /* issue 8: bench rows */
-extern const struct utest ut_rtbound_tests[];    /* issue 8 items 1, 2 */
-extern const struct utest ut_edf_run_tests[];    /* issue 8 item 7 */
-extern const struct utest ut_attr_tests[];       /* issue 9 item 6 */
-extern const struct utest ut_sysconf_tests[];    /* issue 9 item 6 */
-extern const struct utest ut_mlock_tests[];      /* issue 9 item 6 */
-extern const struct utest ut_cancel_tests[];     /* issue 9 item 6 */
-extern const struct utest ut_rwlock_tests[];     /* issue 9 item 2 */
-extern const struct utest ut_rwlock_k_tests[];   /* issue 9 item 2 */
-extern const struct utest ut_spin_tests[];       /* issue 9 item 3 */
-extern const struct utest ut_once_tests[];       /* issue 9 item 6 */
-extern const struct utest ut_key_tests[];        /* issue 9 item 6 */
-extern const struct utest ut_mq_tests[];         /* issue 9: message queues */
+extern const struct utest ut_cwd_tests[];          /* issue 7 items 4, 7 */
+extern const struct utest ut_env_tests[];          /* issue 7 item 8 */
+extern const struct utest ut_edf_tests[];          /* issue 8 item 7 */
+extern const struct utest ut_clock_tests[];        /* issue 8 item 6 */
+extern const struct utest ut_timer_tests[];        /* issue 9 item 2 */
+extern const struct utest ut_timer_rt_tests[];     /* issue 9 item 2 */
+extern const struct utest ut_timer_notify_tests[]; /* issue 9 item 2 */
+extern const struct utest ut_console_tx_tests[];   /* issue 8 item 3 */
+extern const struct utest ut_place_tests[];        /* issue 8 item 4 */
+extern const struct utest ut_bench_tests[];        /* issue 8: bench rows */
+extern const struct utest ut_rtbound_tests[];      /* issue 8 items 1, 2 */
+extern const struct utest ut_edf_run_tests[];      /* issue 8 item 7 */
+extern const struct utest ut_attr_tests[];         /* issue 9 item 6 */
+extern const struct utest ut_sysconf_tests[];      /* issue 9 item 6 */
+extern const struct utest ut_mlock_tests[];        /* issue 9 item 6 */
+extern const struct utest ut_cancel_tests[];       /* issue 9 item 6 */
+extern const struct utest ut_rwlock_tests[];       /* issue 9 item 2 */
+extern const struct utest ut_rwlock_k_tests[];     /* issue 9 item 2 */
+extern const struct utest ut_spin_tests[];         /* issue 9 item 3 */
+extern const struct utest ut_once_tests[];         /* issue 9 item 6 */
+extern const struct utest ut_key_tests[];          /* issue 9 item 6 */
+extern const struct utest ut_mq_tests[];           /* issue 9: message queues */
 extern const struct utest ut_mq_proc_tests[];
 extern const struct ut_mode ut_mq_modes[];
 extern const struct utest ut_intro9_tests[]; /* issue 9 item 7 */

@@ -1,0 +1,249 @@
+/*
+ * POSIX timers' notification targets (issue 9 item 2): the Keel
+ * extension SIGEV_KEEL_MQ (<keel/timer.h>), a periodic task that waits on
+ * a message queue with no signal and no helper thread; messages carry
+ * sigev_value, the timer's slot and the overrun count; a full queue
+ * turns expiries into overruns of the next message; the target's rights
+ * (EACCES without WRITE, EINVAL for a slot that is not a queue); the
+ * timer keeps its queue alive; no leak. Only lower bounds on times.
+ */
+#include <fcntl.h>
+#include <mqueue.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <keel/timer.h>
+
+#include "utest.h"
+
+#define NS 1000000000LL
+#define MS 1000000LL
+
+static long long tn_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+static mqd_t tn_queue(const char *name, int oflag, long maxmsg)
+{
+    struct mq_attr a = {.mq_maxmsg = maxmsg, .mq_msgsize = 64};
+    mq_unlink(name);
+    return mq_open(name, oflag | O_CREAT | O_EXCL, 0600, &a);
+}
+
+static int tn_mq_timer(mqd_t q, int value, timer_t *t)
+{
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_KEEL_MQ;
+    ev.sigev_signo = q;
+    ev.sigev_value.sival_int = value;
+    return timer_create(CLOCK_MONOTONIC, &ev, t);
+}
+
+static int tn_arm(timer_t t, int flags, long long value, long long interval)
+{
+    struct itimerspec its = {{(time_t)(interval / NS), (long)(interval % NS)},
+                             {(time_t)(value / NS), (long)(value % NS)}};
+    return timer_settime(t, flags, &its, NULL);
+}
+
+/* One message, waiting at most ~10 s: its length, or -1 (errno). */
+static long tn_recv(mqd_t q, struct keel_timer_msg *m)
+{
+    char buf[64];
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 10;
+    long n = (long)mq_timedreceive(q, buf, sizeof(buf), NULL, &dl);
+    if (n == (long)sizeof(*m))
+        memcpy(m, buf, sizeof(*m));
+    return n;
+}
+
+/* The issue's example: a periodic task on absolute 5 ms deadlines that
+ * waits on its queue only. The k-th message never comes before the k-th
+ * deadline. */
+TEST(timer_periodic_task_waits_on_queue)
+{
+    struct keel_kstat k0, k1;
+    CHECK_OK(ut_kstat_quiet(&k0));
+    mqd_t q = tn_queue("/ut_timer_q", O_RDWR, 8);
+    CHECK(q >= 0);
+    timer_t t;
+    CHECK_OK(tn_mq_timer(q, 4242, &t));
+    long long start = tn_now() + 5 * MS;
+    CHECK_OK(tn_arm(t, TIMER_ABSTIME, start, 5 * MS));
+    for (int k = 0; k < 20; k++) {
+        struct keel_timer_msg m;
+        CHECK_EQ(tn_recv(q, &m), (long)sizeof(m));
+        CHECK(tn_now() >= start + (long long)k * 5 * MS);
+        CHECK_EQ(m.value, 4242);
+        CHECK_EQ(m.slot, (uint32_t)(long)t);
+    }
+    CHECK_OK(timer_delete(t));
+    CHECK_OK(mq_close(q));
+    CHECK_OK(mq_unlink("/ut_timer_q"));
+    CHECK_OK(ut_kstat_settle(&k0, &k1));
+    CHECK_EQ(k1.pool_used[KEEL_POOL_OBJECTS], k0.pool_used[KEEL_POOL_OBJECTS]);
+}
+
+/* A full queue: expiries are lost, and the next message that gets in
+ * counts them as overruns. */
+TEST(timer_queue_full_counts_overruns)
+{
+    mqd_t q = tn_queue("/ut_timer_full", O_RDWR, 1);
+    CHECK(q >= 0);
+    timer_t t;
+    CHECK_OK(tn_mq_timer(q, 1, &t));
+    CHECK_OK(tn_arm(t, 0, MS, MS));
+    ut_sleep_ms(100); /* >= 99 expiries: the first fills the queue */
+    struct keel_timer_msg m;
+    CHECK_EQ(tn_recv(q, &m), (long)sizeof(m)); /* the first */
+    CHECK_EQ(tn_recv(q, &m), (long)sizeof(m)); /* one after the gap */
+    CHECKF(m.overrun >= 50, "overrun %u", m.overrun);
+    CHECK_OK(timer_delete(t));
+    CHECK_OK(mq_close(q));
+    CHECK_OK(mq_unlink("/ut_timer_full"));
+}
+
+/* The target needs WRITE (EACCES) and must be a queue (EINVAL). The
+ * timer holds its queue: closing our slot and unlinking the name do not
+ * stop the messages reaching a second descriptor. */
+TEST(timer_queue_target_rights_and_lifetime)
+{
+    mqd_t ro = tn_queue("/ut_timer_rt", O_RDONLY, 4);
+    CHECK(ro >= 0);
+    timer_t t;
+    CHECK_ERRNO(tn_mq_timer(ro, 0, &t), EACCES);
+    CHECK_ERRNO(tn_mq_timer(1, 0, &t), EINVAL);  /* stdout: not a queue */
+    CHECK_ERRNO(tn_mq_timer(-1, 0, &t), EINVAL); /* no slot */
+    mqd_t wo = mq_open("/ut_timer_rt", O_WRONLY);
+    CHECK(wo >= 0);
+    CHECK_OK(tn_mq_timer(wo, 9, &t));
+    CHECK_OK(mq_close(wo));
+    CHECK_OK(mq_unlink("/ut_timer_rt"));
+    CHECK_OK(tn_arm(t, 0, 2 * MS, 2 * MS));
+    struct keel_timer_msg m;
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(tn_recv(ro, &m), (long)sizeof(m));
+        CHECK_EQ(m.value, 9);
+    }
+    CHECK_OK(timer_delete(t));
+    CHECK_OK(mq_close(ro));
+}
+
+/* ---- SIGEV_SIGNAL ---- */
+
+static volatile int sg_count, sg_code, sg_value;
+static void sg_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    sg_code = si->si_code;
+    sg_value = si->si_value.sival_int;
+    __atomic_fetch_add(&sg_count, 1, __ATOMIC_ACQ_REL);
+}
+
+static int sg_poll(int want)
+{
+    for (int i = 0;
+         i < 2000 && __atomic_load_n(&sg_count, __ATOMIC_ACQUIRE) < want; i++)
+        ut_sleep_ms(5);
+    return __atomic_load_n(&sg_count, __ATOMIC_ACQUIRE);
+}
+
+static int sg_install(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = sg_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sg_count = sg_code = sg_value = 0;
+    return sigaction(sig, &sa, NULL);
+}
+
+/* A periodic timer signals its creator with SI_TIMER and sigev_value. */
+TEST(timer_sigev_signal)
+{
+    CHECK_OK(sg_install(SIGUSR1));
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR1;
+    ev.sigev_value.sival_int = 616;
+    timer_t t;
+    CHECK_OK(timer_create(CLOCK_MONOTONIC, &ev, &t));
+    CHECK_OK(tn_arm(t, 0, 2 * MS, 2 * MS));
+    CHECK(sg_poll(3) >= 3);
+    CHECK_OK(timer_delete(t));
+    CHECK_EQ(sg_code, SI_TIMER);
+    CHECK_EQ(sg_value, 616);
+    ev.sigev_signo = 0; /* no such signal */
+    CHECK_ERRNO(timer_create(CLOCK_MONOTONIC, &ev, &t), EINVAL);
+    ev.sigev_signo = 65;
+    CHECK_ERRNO(timer_create(CLOCK_MONOTONIC, &ev, &t), EINVAL);
+    signal(SIGUSR1, SIG_DFL);
+}
+
+/* A NULL sigevent: SIGALRM carrying the timer's id (POSIX). */
+TEST(timer_null_sigevent_is_sigalrm)
+{
+    CHECK_OK(sg_install(SIGALRM));
+    timer_t t;
+    CHECK_OK(timer_create(CLOCK_REALTIME, NULL, &t));
+    long long t0 = tn_now();
+    CHECK_OK(tn_arm(t, 0, 5 * MS, 0));
+    CHECK_EQ(sg_poll(1), 1);
+    CHECK(tn_now() - t0 >= 5 * MS);
+    CHECK_EQ(sg_code, SI_TIMER);
+    CHECK_EQ(sg_value, (int)(long)t);
+    CHECK_OK(timer_delete(t));
+    signal(SIGALRM, SIG_DFL);
+}
+
+/* ---- SIGEV_KEEL_SEM ---- */
+
+/* A periodic task waits on a semaphore the timer posts, no signals. */
+TEST(timer_periodic_task_waits_on_semaphore)
+{
+    sem_t s;
+    CHECK_OK(sem_init(&s, 0, 0));
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_KEEL_SEM;
+    ev.sigev_signo = keel_sem_slot(&s);
+    timer_t t;
+    CHECK_OK(timer_create(CLOCK_MONOTONIC, &ev, &t));
+    long long start = tn_now() + 5 * MS;
+    CHECK_OK(tn_arm(t, TIMER_ABSTIME, start, 5 * MS));
+    for (int k = 0; k < 10; k++) {
+        CHECK_OK(sem_wait(&s));
+        CHECK(tn_now() >= start + (long long)k * 5 * MS);
+    }
+    CHECK_OK(timer_delete(t));
+    CHECK_OK(sem_destroy(&s));
+    /* The target must be a semaphore (a queue is not). */
+    mqd_t q = tn_queue("/ut_timer_semq", O_RDWR, 2);
+    CHECK(q >= 0);
+    ev.sigev_signo = q;
+    CHECK_ERRNO(timer_create(CLOCK_MONOTONIC, &ev, &t), EINVAL);
+    CHECK_OK(mq_close(q));
+    CHECK_OK(mq_unlink("/ut_timer_semq"));
+}
+
+const struct utest ut_timer_notify_tests[] = {
+    UT_CASE(timer_sigev_signal),
+    UT_ISOLATED(timer_null_sigevent_is_sigalrm),
+    UT_CASE(timer_periodic_task_waits_on_semaphore),
+    UT_CASE(timer_periodic_task_waits_on_queue),
+    UT_CASE(timer_queue_full_counts_overruns),
+    UT_CASE(timer_queue_target_rights_and_lifetime),
+    UT_END,
+};
