@@ -19,9 +19,15 @@ unsigned alarm(unsigned seconds)
     return r < 0 ? 0 : (unsigned)r;
 }
 
+/* sigsuspend, pause, sigtimedwait, sigwaitinfo and sigwait are
+ * cancellation points (cancel.c): the call is made through keel_cp4 and
+ * a request acts when the wait was interrupted. */
 int sigsuspend(const sigset_t *mask)
 {
-    return (int)keel_ret(keel_sc1(SYS_sigsuspend, (long)mask));
+    long r = keel_cp4(SYS_sigsuspend, (long)mask, 0, 0, 0);
+    if (r == -EINTR)
+        __keel_cancel_point();
+    return (int)keel_ret(r);
 }
 
 int pause(void)
@@ -35,8 +41,11 @@ int pause(void)
 int sigtimedwait(const sigset_t *set, siginfo_t *info,
                  const struct timespec *timeout)
 {
-    return (int)keel_ret(
-        keel_sc3(SYS_sigtimedwait, (long)set, (long)info, (long)timeout));
+    long r =
+        keel_cp4(SYS_sigtimedwait, (long)set, (long)info, (long)timeout, 0);
+    if (r == -EINTR)
+        __keel_cancel_point();
+    return (int)keel_ret(r);
 }
 
 int sigwaitinfo(const sigset_t *set, siginfo_t *info)
@@ -50,8 +59,8 @@ int sigwait(const sigset_t *set, int *sig)
 {
     long r;
     do
-        r = keel_sc3(SYS_sigtimedwait, (long)set, 0, 0);
-    while (r == -EINTR);
+        r = keel_cp4(SYS_sigtimedwait, (long)set, 0, 0, 0);
+    while (r == -EINTR); /* keel_cp4 acts on a request each time round */
     if (r < 0)
         return (int)-r;
     *sig = (int)r;

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -366,7 +367,14 @@ TEST(cancel_many_threads)
 
 /* ---- waking a target (KEEL_SIGCANCEL) ---- */
 
-enum wake_kind { W_NANOSLEEP, W_CLOCK_NANOSLEEP, W_READ, W_JOIN, W_N };
+enum wake_kind {
+    W_NANOSLEEP,
+    W_CLOCK_NANOSLEEP,
+    W_READ,
+    W_JOIN,
+    W_SIGTIMEDWAIT,
+    W_N
+};
 
 struct waker {
     enum wake_kind kind;
@@ -418,6 +426,14 @@ static void *wake_target(void *arg)
     case W_JOIN:
         pthread_join(w->helper, NULL);
         break;
+    case W_SIGTIMEDWAIT: {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        sigtimedwait(&set, NULL, &ts);
+        break;
+    }
     default:
         break;
     }
@@ -481,8 +497,8 @@ static int wake_once(enum wake_kind k)
 
 TEST(cancel_wakes_blocked_target)
 {
-    static const char *const names[W_N] = {"nanosleep", "clock_nanosleep",
-                                           "read", "pthread_join"};
+    static const char *const names[W_N] = {
+        "nanosleep", "clock_nanosleep", "read", "pthread_join", "sigtimedwait"};
     for (int k = 0; k < W_N; k++) {
         int r = wake_once((enum wake_kind)k);
         CHECKF(r == 0, "blocked in %s: %d", names[k], r);

@@ -15,7 +15,10 @@
  *  _POSIX_MEMLOCK                mlockall/munlockall (<sys/mman.h>);
  *  _POSIX_MEMLOCK_RANGE          mlock/munlock (Keel never pages: every
  *                                mapped page is always resident);
- *  _POSIX_FSYNC                  fsync (the ramfs lives in memory).
+ *  _POSIX_FSYNC                  fsync (the ramfs lives in memory);
+ *  _POSIX_BARRIERS               pthread_barrier_*, pthread_barrierattr_*;
+ *  _POSIX_SPIN_LOCKS             pthread_spin_*;
+ *  _POSIX_READER_WRITER_LOCKS    pthread_rwlock_*, pthread_rwlockattr_*.
  * sysconf answers each option's _SC_ name with these values (and -1 for
  * every option not defined here).
  *
@@ -50,6 +53,15 @@
 #endif
 #ifndef _POSIX_FSYNC
 #define _POSIX_FSYNC 200809L
+#endif
+#ifndef _POSIX_BARRIERS
+#define _POSIX_BARRIERS 200809L
+#endif
+#ifndef _POSIX_SPIN_LOCKS
+#define _POSIX_SPIN_LOCKS 200809L
+#endif
+#ifndef _POSIX_READER_WRITER_LOCKS
+#define _POSIX_READER_WRITER_LOCKS 200809L
 #endif
 /* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
  * <pthread.h> both include this file. Four pages: the kernel maps stacks
