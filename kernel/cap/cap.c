@@ -101,18 +101,11 @@ void cap_unlock_pair(struct proc *a, struct proc *b)
     cap_unlock(a);
 }
 
-/*
- * Slot references, one table entry per cap type (no per-type switch):
- * what a slot's reference is, how it is taken and put, and how a revoke
- * stops operations in progress on the object (revoke step 6 / R2).
- * Types without an entry (none, system) name no object.
- */
-struct cap_type_ops {
-    void (*get)(uint32_t idx);
-    void (*put)(uint32_t idx);
-    void (*cancel)(uint32_t idx); /* NULL: nothing blocks on it */
-};
-
+/* The per-type reference table (include/cap.h). */
+static void cap_ref_none(uint32_t idx)
+{
+    (void)idx;
+}
 static void fd_ref_get(uint32_t idx)
 {
     file_get(file_by_index(idx));
@@ -158,44 +151,37 @@ static void kobj_ref_cancel(uint32_t idx)
         o->ops->cancel(o);
 }
 
+static const struct cap_type_ops none_type = {cap_ref_none, cap_ref_none,
+                                              cap_ref_none};
 static const struct cap_type_ops fd_type = {fd_ref_get, fd_ref_put, fd_cancel};
-static const struct cap_type_ops proc_type = {proc_ref_get, proc_ref_put, 0};
+static const struct cap_type_ops proc_type = {proc_ref_get, proc_ref_put,
+                                              cap_ref_none};
 static const struct cap_type_ops thread_type = {thread_ref_get, thread_ref_put,
-                                                0};
+                                                cap_ref_none};
 /* A DELEGATE slot owns its record: it is never copied (no get). */
-static const struct cap_type_ops deleg_type = {0, cap_deleg_free, 0};
+static const struct cap_type_ops deleg_type = {cap_ref_none, cap_deleg_free,
+                                               cap_ref_none};
 static const struct cap_type_ops kobj_type = {kobj_ref_get, kobj_ref_put,
                                               kobj_ref_cancel};
 
-static const struct cap_type_ops *const cap_types[16] = {
-    [CAP_TYPE_FD] = &fd_type,        [CAP_TYPE_THREAD] = &thread_type,
-    [CAP_TYPE_PROCESS] = &proc_type, [CAP_TYPE_DELEGATE] = &deleg_type,
-    [CAP_TYPE_TIMER] = &kobj_type,   [CAP_TYPE_MUTEX] = &kobj_type,
-    [CAP_TYPE_CONDVAR] = &kobj_type, [CAP_TYPE_SEMAPHORE] = &kobj_type,
-    [CAP_TYPE_BARRIER] = &kobj_type, [CAP_TYPE_RWLOCK] = &kobj_type,
+const struct cap_type_ops *const cap_types[16] = {
+    [CAP_TYPE_NONE] = &none_type,
+    [CAP_TYPE_FD] = &fd_type,
+    [CAP_TYPE_THREAD] = &thread_type,
+    [CAP_TYPE_PROCESS] = &proc_type,
+    [CAP_TYPE_DELEGATE] = &deleg_type,
+    [CAP_TYPE_TIMER] = &kobj_type,
+    [CAP_TYPE_MUTEX] = &kobj_type,
+    [CAP_TYPE_CONDVAR] = &kobj_type,
+    [CAP_TYPE_SEMAPHORE] = &kobj_type,
+    [CAP_TYPE_BARRIER] = &kobj_type,
+    [CAP_TYPE_RWLOCK] = &kobj_type,
     [CAP_TYPE_MQUEUE] = &kobj_type,
+    [12] = &none_type, /* endpoints: reserved */
+    [CAP_TYPE_SYSTEM] = &none_type,
+    [14] = &none_type,
+    [15] = &none_type,
 };
-
-void cap_obj_get(cap_word_t w)
-{
-    const struct cap_type_ops *t = cap_types[capw_type(w)];
-    if (t && t->get)
-        t->get(capw_obj(w));
-}
-
-void cap_obj_put(cap_word_t w)
-{
-    const struct cap_type_ops *t = cap_types[capw_type(w)];
-    if (t && t->put)
-        t->put(capw_obj(w));
-}
-
-void cap_obj_cancel(cap_word_t w)
-{
-    const struct cap_type_ops *t = cap_types[capw_type(w)];
-    if (t && t->cancel)
-        t->cancel(capw_obj(w));
-}
 
 static bool fd_ok(int fd)
 {

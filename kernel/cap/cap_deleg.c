@@ -246,9 +246,8 @@ int cap_revoke_slot(struct proc *self, cap_token_t tok)
         if (i % REVOKE_STEP == REVOKE_STEP - 1)
             sched_preempt_point(); /* 7. */
         cap_word_t w = dropped[i];
-        bool same = capw_valid(last) && capw_type(w) == capw_type(last) &&
-                    capw_obj(w) == capw_obj(last);
-        if (!same)
+        /* The same object as the slot before: same type and index. */
+        if (i == 0 || ((w ^ last) & CAPW_NAME_MASK))
             cap_obj_cancel(w); /* before this slot's reference goes */
         last = w;
         cap_obj_put(w);

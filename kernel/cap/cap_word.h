@@ -31,6 +31,9 @@ typedef uint64_t cap_word_t;
 #define CAPW_OBJ_SHIFT 16
 #define CAPW_OBJ_MASK 0xffffull
 #define CAPW_GEN_SHIFT 32
+/* The bits that name an object: type and object index. */
+#define CAPW_NAME_MASK                                                         \
+    ((0xfull << CAPW_TYPE_SHIFT) | (CAPW_OBJ_MASK << CAPW_OBJ_SHIFT))
 
 /* A generation of this value may not be bumped again: the slot retires. */
 #define CAP_GEN_RETIRED 0xffffffffu

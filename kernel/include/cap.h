@@ -45,13 +45,35 @@ void cap_unlock(struct proc *p);
 void cap_lock_pair(struct proc *a, struct proc *b);
 void cap_unlock_pair(struct proc *a, struct proc *b);
 
-/* References held by slots: one per slot naming the object. */
-void cap_obj_get(cap_word_t w);
-void cap_obj_put(cap_word_t w);
+/*
+ * References held by slots: one per slot naming the object. One table
+ * entry per cap type (cap.c: no per-type switch) says how a slot's
+ * reference is taken and put and how a revoke stops operations in
+ * progress on the object (revoke step 6 / R2). Every entry and every
+ * function in it exists (no-ops for types that name no object), so the
+ * calls below are one indexed load and an indirect call.
+ */
+struct cap_type_ops {
+    void (*get)(uint32_t idx);
+    void (*put)(uint32_t idx);
+    void (*cancel)(uint32_t idx);
+};
+extern const struct cap_type_ops *const cap_types[16];
+static inline void cap_obj_get(cap_word_t w)
+{
+    cap_types[capw_type(w)]->get(capw_obj(w));
+}
+static inline void cap_obj_put(cap_word_t w)
+{
+    cap_types[capw_type(w)]->put(capw_obj(w));
+}
 /* Revoke step 6 (R2): wake what is blocked on w's object, so operations
  * that came through a revoked slot fail (a no-op for types nothing
  * blocks on). The slot's reference must still be held. */
-void cap_obj_cancel(cap_word_t w);
+static inline void cap_obj_cancel(cap_word_t w)
+{
+    cap_types[capw_type(w)]->cancel(capw_obj(w));
+}
 
 /* fd operations on a process. */
 int cap_fd_install(struct proc *p, struct file *f, unsigned rights,

@@ -14,9 +14,9 @@
  * run, innermost first) when the target has cancellation enabled and
  * reaches a cancellation point: pthread_testcancel, pthread_join, read,
  * write, nanosleep, sleep, usleep, clock_nanosleep, waitpid, fsync,
- * fdatasync, sem_wait, sem_timedwait (libc's wrappers call __keel_cancel_point before they block
- * and again when the call was interrupted), or when it enables
- * cancellation with the asynchronous type while a request is pending.
+ * fdatasync, sem_wait, sem_timedwait (libc's wrappers call __keel_cancel_point
+ * before they block and again when the call was interrupted), or when it
+ * enables cancellation with the asynchronous type while a request is pending.
  * Waking the target: pthread_cancel also sends it KEEL_SIGCANCEL, whose
  * handler (installed with the first request) interrupts a blocking call:
  * the call returns -EINTR and its wrapper acts. The handler acts itself
@@ -141,12 +141,6 @@ static int cancel_due(uint32_t c)
                  KEEL_CANCEL_ACTING)) == KEEL_CANCEL_PENDING;
 }
 
-void __keel_cancel_now(void) __attribute__((noreturn));
-void __keel_cancel_now(void)
-{
-    cancel_act(keel_tcb());
-}
-
 /* cancel_entry.S: the window in which a cancellation point has checked
  * for a request but not yet made its call. */
 extern const char __keel_cp_begin[], __keel_cp_ecall[];
@@ -207,6 +201,10 @@ void pthread_testcancel(void)
 int pthread_cancel(pthread_t thread)
 {
     struct keel_tcb *me = keel_tcb();
+    /* Before any request exists: the cancellation points reach this file
+     * only through the hook (internal.h). */
+    __atomic_store_n(&__keel_cancel_hook, __keel_cancel_point,
+                     __ATOMIC_RELEASE);
     if (thread == pthread_self()) {
         uint32_t c = __atomic_or_fetch(&me->cancel, KEEL_CANCEL_PENDING,
                                        __ATOMIC_ACQ_REL);

@@ -3,8 +3,8 @@
  *   long __keel_cp_syscall(a0, a1, a2, a3, a4, a5, uint32_t *cancel, n)
  * a0..a5 and the number n (a7) as for any ecall; a6 points at the calling
  * thread's cancel word (struct keel_tcb). If a request is due (pending,
- * enabled, not already acting) it exits through __keel_cancel_now instead
- * of making the call. The cancellation signal's handler acts itself when
+ * enabled, not already acting) it exits through __keel_cancel_hook
+ * (__keel_cancel_point) instead of making the call. The cancellation signal's handler acts itself when
  * it interrupted the thread anywhere from __keel_cp_begin to
  * __keel_cp_ecall inclusive (the call not made yet), so a request that
  * arrives after the check but before the ecall is not lost; once the
@@ -26,5 +26,17 @@ __keel_cp_begin:
 __keel_cp_ecall:
     ecall
     ret
-1:  tail __keel_cancel_now
+    /* Due: a request exists, so pthread_cancel has set the hook (to
+     * __keel_cancel_point, which acts and does not return). */
+1:  lla t2, __keel_cancel_hook
+    ld t2, 0(t2)
+    jr t2
     .size __keel_cp_syscall, . - __keel_cp_syscall
+
+    /* void (*__keel_cancel_hook)(void): 0 until pthread_cancel's first
+     * request (internal.h keel_cancel_point). */
+    .data
+    .globl __keel_cancel_hook
+    .p2align 3
+__keel_cancel_hook:
+    .dword 0

@@ -157,6 +157,19 @@ struct keel_tcb {
 /* cancel.c. A cancellation point: exits with PTHREAD_CANCELED when a
  * request is pending and cancellation is enabled. */
 void __keel_cancel_point(void);
+/* The same, reached through a hook (cancel_entry.S) that pthread_cancel
+ * sets before it makes its first request: a program that never links
+ * cancel.o (no pthread_cancel) can have no request, and its cancellation
+ * points (read, write, waitpid, nanosleep, ...) do not pull in cancel.o,
+ * pthread.o and the thread-specific data (keeping /bin/true small, which
+ * is what make bench's spawn rows load). */
+extern void (*__keel_cancel_hook)(void);
+static inline void keel_cancel_point(void)
+{
+    void (*h)(void) = __atomic_load_n(&__keel_cancel_hook, __ATOMIC_ACQUIRE);
+    if (h)
+        h();
+}
 /* pthread_create enters a new thread (slot) before returning it; the
  * thread leaves in pthread_exit (self: its lock id). */
 struct keel_tcb;

@@ -253,7 +253,7 @@ int pthread_join(pthread_t thread, void **retval)
     long r;
     /* A cancellation point: before waiting and when interrupted. */
     do {
-        __keel_cancel_point();
+        keel_cancel_point();
         r = keel_cp4(SYS_thread_join, (long)thread, (long)&v, 0, 0);
     } while (r == -EINTR);
     if (r < 0)

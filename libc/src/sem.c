@@ -58,10 +58,10 @@ int sem_destroy(sem_t *sem)
  * they block and when the wait was interrupted. */
 int sem_wait(sem_t *sem)
 {
-    __keel_cancel_point();
+    keel_cancel_point();
     long r = sem_call(KEEL_SEM_WAIT, sem, 0);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     return (int)keel_ret(r);
 }
 
@@ -73,10 +73,10 @@ int sem_trywait(sem_t *sem)
 int sem_timedwait(sem_t *__restrict sem,
                   const struct timespec *__restrict abstime)
 {
-    __keel_cancel_point();
+    keel_cancel_point();
     long r = sem_call(KEEL_SEM_TIMEDWAIT, sem, (long)abstime);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     return (int)keel_ret(r);
 }
 

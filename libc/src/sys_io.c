@@ -39,7 +39,7 @@ ssize_t read(int fd, void *buf, size_t n)
 {
     long r = keel_cp4(SYS_read, fd, (long)buf, (long)n, 0);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     return keel_ret(r);
 }
 
@@ -47,7 +47,7 @@ ssize_t write(int fd, const void *buf, size_t n)
 {
     long r = keel_cp4(SYS_write, fd, (long)buf, (long)n, 0);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     return keel_ret(r);
 }
 

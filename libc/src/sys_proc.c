@@ -62,7 +62,7 @@ pid_t waitpid(pid_t pid, int *status, int options)
     /* A cancellation point (cancel.c). */
     long r = keel_cp4(SYS_waitpid, pid, (long)status, options, 0);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     return (pid_t)keel_ret(r);
 }
 

@@ -42,7 +42,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
     long r = keel_cp4(SYS_clock_nanosleep, KEEL_CLOCK_MONOTONIC, 0, (long)req,
                       (long)rem);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     if (r < 0)
         return (int)keel_ret(r);
     if (rem) {
@@ -61,7 +61,7 @@ int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
     long r = keel_cp4(SYS_clock_nanosleep, (long)clock, (long)flags, (long)req,
                       (long)rem);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     return r < 0 ? (int)-r : 0;
 }
 
