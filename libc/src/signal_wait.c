@@ -26,7 +26,7 @@ int sigsuspend(const sigset_t *mask)
 {
     long r = keel_cp4(SYS_sigsuspend, (long)mask, 0, 0, 0);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     return (int)keel_ret(r);
 }
 
@@ -44,7 +44,7 @@ int sigtimedwait(const sigset_t *set, siginfo_t *info,
     long r =
         keel_cp4(SYS_sigtimedwait, (long)set, (long)info, (long)timeout, 0);
     if (r == -EINTR)
-        __keel_cancel_point();
+        keel_cancel_point();
     return (int)keel_ret(r);
 }
 

@@ -42,10 +42,13 @@
 #if defined(_POSIX_THREADS) || defined(_POSIX_TIMERS) ||                       \
     defined(_POSIX_PRIORITY_SCHEDULING) ||                                     \
     defined(_POSIX_THREAD_PRIORITY_SCHEDULING) || defined(_POSIX_SPAWN) ||     \
-    defined(_POSIX_SEMAPHORES) || defined(_POSIX_MESSAGE_PASSING) ||           \
-    defined(_POSIX_CLOCK_SELECTION) || defined(_POSIX_TIMEOUTS) ||             \
-    defined(_POSIX_CPUTIME)
+    defined(_POSIX_TIMEOUTS) || defined(_POSIX_CPUTIME)
 #error "an option macro announces what docs/posix.md marks missing"
+#endif
+#if !defined(_POSIX_SEMAPHORES) || !defined(_POSIX_MESSAGE_PASSING) ||         \
+    !defined(_POSIX_REALTIME_SIGNALS) || !defined(_POSIX_CLOCK_SELECTION) ||   \
+    !defined(_POSIX_THREAD_PROCESS_SHARED)
+#error "sem_*, mq_*, real-time signals, clock selection and process-shared sync objects are provided"
 #endif
 #if !defined(_POSIX_THREAD_ATTR_STACKSIZE) || _POSIX_THREAD_ATTR_STACKSIZE <= 0
 #error "_POSIX_THREAD_ATTR_STACKSIZE: pthread_attr_setstacksize is provided"

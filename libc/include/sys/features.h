@@ -2,10 +2,11 @@
  * Keel's wrapper around newlib's <sys/features.h>: the POSIX option
  * macros announce only what Keel's libc really provides (docs/posix.md
  * lists every function). newlib announces no option for
- * riscv64-unknown-elf, and Keel provides none of the larger options in
- * full (threads without condition variables, keys or once; clocks
- * without timers; clock selection without pthread_condattr_setclock;
- * process scheduling only for the caller's own pid; spawn without signal
+ * riscv64-unknown-elf. Keel does not announce the options it provides
+ * only in part (threads without pthread_atfork; timers whose overrun
+ * count misses expirations merged into a pending signal; timeouts with a
+ * sem_timedwait that a forward clock_settime does not end early; process
+ * scheduling only for the caller's own pid; spawn without signal
  * attributes), so only these are defined:
  *  _POSIX_THREAD_ATTR_STACKSIZE  pthread_attr_setstacksize/getstacksize;
  *  _POSIX_MONOTONIC_CLOCK        CLOCK_MONOTONIC in clock_gettime,
@@ -18,7 +19,18 @@
  *  _POSIX_FSYNC                  fsync (the ramfs lives in memory);
  *  _POSIX_BARRIERS               pthread_barrier_*, pthread_barrierattr_*;
  *  _POSIX_SPIN_LOCKS             pthread_spin_*;
- *  _POSIX_READER_WRITER_LOCKS    pthread_rwlock_*, pthread_rwlockattr_*.
+ *  _POSIX_READER_WRITER_LOCKS    pthread_rwlock_*, pthread_rwlockattr_*;
+ *  _POSIX_SEMAPHORES             sem_* (unnamed and named in /dev/sem);
+ *  _POSIX_MESSAGE_PASSING        mq_* (named in /dev/mqueue);
+ *  _POSIX_REALTIME_SIGNALS       SIGRTMIN..SIGRTMAX queued with values,
+ *                                sigqueue, sigwaitinfo, sigtimedwait,
+ *                                SA_SIGINFO;
+ *  _POSIX_CLOCK_SELECTION        clock_nanosleep, pthread_condattr_
+ *                                setclock/getclock;
+ *  _POSIX_THREAD_PROCESS_SHARED  PTHREAD_PROCESS_SHARED mutexes, condvars,
+ *                                rwlocks and barriers: kernel objects
+ *                                another process uses through a cap
+ *                                (Keel has no shared memory).
  * sysconf answers each option's _SC_ name with these values (and -1 for
  * every option not defined here).
  *
@@ -62,6 +74,21 @@
 #endif
 #ifndef _POSIX_READER_WRITER_LOCKS
 #define _POSIX_READER_WRITER_LOCKS 200809L
+#endif
+#ifndef _POSIX_SEMAPHORES
+#define _POSIX_SEMAPHORES 200809L
+#endif
+#ifndef _POSIX_MESSAGE_PASSING
+#define _POSIX_MESSAGE_PASSING 200809L
+#endif
+#ifndef _POSIX_REALTIME_SIGNALS
+#define _POSIX_REALTIME_SIGNALS 200809L
+#endif
+#ifndef _POSIX_CLOCK_SELECTION
+#define _POSIX_CLOCK_SELECTION 200809L
+#endif
+#ifndef _POSIX_THREAD_PROCESS_SHARED
+#define _POSIX_THREAD_PROCESS_SHARED 200809L
 #endif
 /* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
  * <pthread.h> both include this file. Four pages: the kernel maps stacks
