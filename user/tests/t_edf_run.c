@@ -160,9 +160,13 @@ static struct part {
     int rows;
 } part[SPIN_MAX];
 static volatile int part_admitted;
+static int part_n; /* threads the test starts */
 
-/* Becomes a 60% deadline thread, then for ~100 ms of its own running
- * notes the hart its threadinfo row names (where it runs now). */
+/* Becomes a 60% deadline thread, then notes the hart its threadinfo row
+ * names (where it runs now) at least 200 times and until every thread
+ * of the test has been admitted: a thread that exited earlier would give
+ * its hart's reservation back, and a later one could then rightly be
+ * admitted to the same hart (bounded, in case the test gave up). */
 static void *part_thread(void *arg)
 {
     struct part *p = arg;
@@ -170,7 +174,10 @@ static void *part_thread(void *arg)
     __atomic_add_fetch(&part_admitted, 1, __ATOMIC_ACQ_REL);
     if (p->rc)
         return NULL;
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0;
+         i < 200 || (i < 2000000 && __atomic_load_n(&part_admitted,
+                                                    __ATOMIC_ACQUIRE) < part_n);
+         i++) {
         struct keel_threadinfo ti;
         if (my_row(pthread_self(), &ti) && ti.hart >= 0 && ti.hart < 32) {
             p->harts_seen |= 1u << ti.hart;
@@ -192,6 +199,7 @@ TEST(edf_partitioned_one_per_hart)
     CHECK(n <= SPIN_MAX);
     memset(part, 0, sizeof(part));
     part_admitted = 0;
+    part_n = n;
     for (int i = 0; i < n; i++) {
         CHECK_RC(pthread_create(&part[i].th, NULL, part_thread, &part[i]), 0);
         /* One at a time: admission sees the earlier ones' reservations. */
