@@ -51,8 +51,7 @@ struct inode *ramfs_walk(struct inode *start, const char *path, unsigned flags,
 uint8_t **ramfs_inode_reclaim(struct inode *ip);
 /* Take ip's name (unlink): *pages gets a file's pages to free and *obj a
  * named object's reference to put, both after unlocking (or NULL). */
-void ramfs_remove_locked(struct inode *ip, uint8_t ***pages,
-                         struct kobj **obj);
+void ramfs_remove_locked(struct inode *ip, uint8_t ***pages, struct kobj **obj);
 /* Empty ip (size 0, no image) and give its pages' charge back; returns
  * the page array to free after unlocking (ramfs_free_pages). Also needs
  * ip->lock, unless no struct file has ip open. */

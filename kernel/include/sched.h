@@ -339,8 +339,9 @@ void timer_sleep_cancel(struct thread *t);
  * O(log n) each. At most TIMER_HART_CAP nodes per hart.
  */
 /* Room for every thread's sleep and every POSIX timer (ktimer.c). */
-#define TIMER_HART_CAP (MAX_THREADS + KEEL_TIMERS_MAX + MAX_PROCS) /* alarms   \
-                                                                    */
+#define TIMER_HART_CAP                                                         \
+    (MAX_THREADS + KEEL_TIMERS_MAX + MAX_PROCS) /* alarms                      \
+                                                 */
 #define TIMER_EXPIRE_BATCH 16 /* nodes popped per timer interrupt */
 void timer_init_hart(struct hart *h);
 void timer_arm(struct timer_node *tn, uint64_t deadline, timer_fire_fn fire);

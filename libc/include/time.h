@@ -5,8 +5,9 @@
  * timer_gettime, timer_getoverrun, timer_delete with struct itimerspec
  * and TIMER_ABSTIME behind _POSIX_TIMERS; clock_nanosleep behind
  * _POSIX_CLOCK_SELECTION), which are switched off again afterwards
- * unless <sys/features.h> announces them (docs/posix.md). _POSIX_MONOTONIC_CLOCK is
- * announced there (CLOCK_MONOTONIC works with every clock call).
+ * unless <sys/features.h> announces them (docs/posix.md).
+ * _POSIX_MONOTONIC_CLOCK is announced there (CLOCK_MONOTONIC works with every
+ * clock call).
  */
 #ifndef KEEL_TIME_H
 #define KEEL_TIME_H

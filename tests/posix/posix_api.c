@@ -48,7 +48,8 @@
 #if !defined(_POSIX_SEMAPHORES) || !defined(_POSIX_MESSAGE_PASSING) ||         \
     !defined(_POSIX_REALTIME_SIGNALS) || !defined(_POSIX_CLOCK_SELECTION) ||   \
     !defined(_POSIX_THREAD_PROCESS_SHARED)
-#error "sem_*, mq_*, real-time signals, clock selection and process-shared sync objects are provided"
+#error                                                                         \
+    "sem_*, mq_*, real-time signals, clock selection and process-shared sync objects are provided"
 #endif
 #if !defined(_POSIX_THREAD_ATTR_STACKSIZE) || _POSIX_THREAD_ATTR_STACKSIZE <= 0
 #error "_POSIX_THREAD_ATTR_STACKSIZE: pthread_attr_setstacksize is provided"
