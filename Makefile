@@ -147,10 +147,12 @@ $(B)/user/utest.elf: $(patsubst %.c,$(B)/uobj/%.o,$(UTEST_SRCS)) $(CRT0) $(B)/li
 # for the host-test layer, whose doc check compares it with posix.md.
 # No builtins, so every call it makes stays a call to a linked function.
 POSIX_API := $(B)/posix/posix_api.elf
-$(B)/uobj/tests/posix/posix_api.o: UCFLAGS += -fno-builtin
-$(POSIX_API): $(B)/uobj/tests/posix/posix_api.o $(CRT0) $(B)/libc/libkeel.a libc/user.ld
+POSIX_API_OBJS := $(patsubst %.c,$(B)/uobj/%.o,$(sort $(wildcard tests/posix/posix_api*.c)))
+$(POSIX_API_OBJS): UCFLAGS += -fno-builtin
+$(POSIX_API_OBJS): tests/posix/posix_api.h
+$(POSIX_API): $(POSIX_API_OBJS) $(CRT0) $(B)/libc/libkeel.a libc/user.ld
 	@mkdir -p $(@D)
-	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $< $(ULIBS) -o $@
+	@echo "  CC      $@"; $(CC) $(ARCH_FLAGS) $(ULDFLAGS) $(CRT0) $(POSIX_API_OBJS) $(ULIBS) -o $@
 host-test: $(POSIX_API)
 
 # The chained user/%.c -> .o -> .elf objects are kept (as intermediates

@@ -147,7 +147,7 @@ check_cited "names ($capdoc invariants)" "$(awk -F'|' '
 # function defined in the linked program (POSIXELF, built by make for
 # host-test; nm from the cross toolchain).
 posixdoc=${POSIXDOC:-docs/posix.md}
-posixsrc=${POSIXSRC:-tests/posix/posix_api.c}
+posixsrc=${POSIXSRC:-tests/posix/posix_api*.c}
 posixelf=${POSIXELF:-build/posix/posix_api.elf}
 crossnm=${CROSS_NM:-riscv64-unknown-elf-nm}
 prows=$(awk -F'|' '/^\| `[a-z_][a-z0-9_]*` \|/ {
@@ -165,7 +165,7 @@ fi
 listed=$(printf '%s\n' "$prows" | awk '{ print $1 }' | sort -u)
 usable=$(printf '%s\n' "$prows" |
     awk '$2 == "supported" || $2 == "partial" { print $1 }' | sort -u)
-called=$(cc -fpreprocessed -dD -E -P "$posixsrc" 2>/dev/null |
+called=$(cat $posixsrc | cc -fpreprocessed -dD -E -P - 2>/dev/null |
     grep -oE '[A-Za-z_][A-Za-z0-9_]*[(]' | tr -d '(' | sort -u |
     grep -xF "$listed")
 notcalled=$(printf '%s\n' "$usable" | grep -vxF "$called")
