@@ -25,10 +25,22 @@ typedef _sig_func_ptr sighandler_t;
 #define SIG_DFL ((_sig_func_ptr)0)
 #define SIG_IGN ((_sig_func_ptr)1)
 #define SIG_ERR ((_sig_func_ptr)-1)
+/* XSI sigset(): the signal is to be blocked (never a disposition the
+ * kernel sees; libc/src/signal_xsi.c). */
+#define SIG_HOLD ((_sig_func_ptr)2)
 
 _sig_func_ptr signal(int, _sig_func_ptr);
 int raise(int);
 void psignal(int, const char *);
+
+/* XSI signal calls (libc/src/signal_xsi.c), over sigaction and
+ * sigprocmask. */
+int sighold(int);
+int sigrelse(int);
+int sigignore(int);
+int sigpause(int);
+_sig_func_ptr sigset(int, _sig_func_ptr);
+int siginterrupt(int, int);
 
 #ifdef __cplusplus
 }

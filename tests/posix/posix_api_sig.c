@@ -60,6 +60,46 @@ static void *sig_sender_loop(void *arg)
     return NULL;
 }
 
+/* The XSI calls and sigsetjmp / siglongjmp (session 10). */
+static sigjmp_buf sig_jb;
+
+static void on_plain_usr2(int sig)
+{
+    got_signal = sig;
+}
+
+static void xsi_signals(void)
+{
+    sigset_t cur;
+    got_signal = 0;
+    check(sigset(SIGUSR2, on_plain_usr2) == SIG_DFL && sighold(SIGUSR2) == 0 &&
+              raise(SIGUSR2) == 0 && got_signal == 0 &&
+              sigrelse(SIGUSR2) == 0 && got_signal == SIGUSR2,
+          "sigset, sighold, sigrelse");
+    check(sigset(SIGUSR2, SIG_HOLD) == on_plain_usr2 &&
+              sigprocmask(SIG_BLOCK, NULL, &cur) == 0 &&
+              sigismember(&cur, SIGUSR2) == 1,
+          "sigset SIG_HOLD");
+    check(siginterrupt(SIGUSR2, 1) == 0 && sigignore(SIGUSR2) == 0 &&
+              sigpause(0) == -1 && errno == EINVAL,
+          "siginterrupt, sigignore, sigpause");
+    volatile int jumped = 0;
+    if (sigsetjmp(sig_jb, 1) == 0) {
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        siglongjmp(sig_jb, 1);
+    }
+    jumped = 1;
+    check(jumped && sigprocmask(SIG_BLOCK, NULL, &cur) == 0 &&
+              sigismember(&cur, SIGUSR2) == 1 &&
+              sigismember(&cur, SIGUSR1) == 0,
+          "sigsetjmp and siglongjmp restore the mask");
+    signal(SIGUSR2, SIG_DFL);
+    sigemptyset(&cur);
+    sigprocmask(SIG_SETMASK, &cur, NULL);
+}
+
 void signals(void)
 {
     struct sigaction sa, old;
@@ -128,4 +168,5 @@ void signals(void)
     sigaction(SIGUSR1, &old, NULL);
     signal(SIGUSR2, SIG_DFL);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    xsi_signals();
 }
