@@ -55,6 +55,7 @@ struct trapframe;
 struct sig_info {
     int16_t code;
     int32_t pid;
+    uint32_t timer; /* sig_post_timer's tag, 0: not from a timer */
     uint64_t value; /* sigval, or the fault address */
 };
 
@@ -63,6 +64,7 @@ struct sig_rtq_entry {
     int8_t tslot; /* -1: the process; else the thread in that slot */
     int16_t code;
     int32_t pid;
+    uint32_t timer; /* sig_post_timer's tag, 0: not from a timer */
     uint64_t value;
 };
 
@@ -119,6 +121,23 @@ void sig_thread_detach(struct proc *p, struct thread *t);
  * user mode.
  */
 int sig_post(struct proc *p, int sig, int code, uint64_t value);
+/*
+ * A POSIX timer's signal (KEEL_SI_TIMER, process-directed; ktimer_notify.c).
+ * `tag` (nonzero) names the timer: only one instance with that tag is
+ * pending at a time (POSIX: an expiry while the timer's signal is still
+ * pending queues none and is an overrun). Same contexts as sig_post.
+ * Returns SIG_TIMER_QUEUED (a new instance is pending), SIG_TIMER_MERGED
+ * (the tagged one, or for a standard signal any instance, is still
+ * pending: nothing queued), SIG_TIMER_DISCARDED (p ignores sig, so it
+ * counts as accepted at once), or sig_post's negative errors.
+ * sig_timer_pending says whether the tagged instance is still pending
+ * (neither delivered, nor taken by sigwait, nor discarded).
+ */
+#define SIG_TIMER_QUEUED 0
+#define SIG_TIMER_MERGED 1
+#define SIG_TIMER_DISCARDED 2
+int sig_post_timer(struct proc *p, int sig, uint64_t value, uint32_t tag);
+bool sig_timer_pending(struct proc *p, int sig, uint32_t tag);
 /* SIGCHLD to parent for child, now a zombie (CLD_EXITED with the exit
  * code, or CLD_KILLED with the signal, as si_status). */
 void sig_child_exited(struct proc *parent, struct proc *child);

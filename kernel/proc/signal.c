@@ -163,10 +163,25 @@ static struct thread *sig_pick_locked(struct proc *p, uint64_t bit)
     return NULL;
 }
 
-int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
-                   uint64_t value, bool *fatal)
+/* The tagged instance of timer `tag` pending for p (lock held). */
+static bool sig_timer_pending_locked(const struct proc_sig *ps, int sig,
+                                     uint32_t tag)
+{
+    if (sig < KEEL_SIGRTMIN)
+        return (ps->pending & KEEL_SIGBIT(sig)) && ps->info[sig].timer == tag;
+    for (int i = 0; i < ps->rtq_n; i++)
+        if (ps->rtq[i].sig == sig && ps->rtq[i].timer == tag)
+            return true;
+    return false;
+}
+
+/* sig_post_fatal with a timer's tag (0: none); *how: SIG_TIMER_*. */
+static int sig_post_core(struct proc *p, struct thread *t, int sig, int code,
+                         int pid, uint64_t value, uint32_t tag, bool *fatal,
+                         int *how)
 {
     *fatal = false;
+    *how = SIG_TIMER_QUEUED;
     if (sig < 1 || sig > KEEL_NSIG)
         return -EINVAL;
     struct proc_sig *ps = &p->sig;
@@ -184,15 +199,23 @@ int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
     bool blocked = target
                        ? ((target->sig.mask | target->sig.waitset) & bit) != 0
                        : sig_any_thread_locked(ps);
-    if (!blocked && sig_ignored_locked(ps, sig))
-        goto out; /* discarded */
+    if (!blocked && sig_ignored_locked(ps, sig)) {
+        *how = SIG_TIMER_DISCARDED;
+        goto out;
+    }
+    if (tag && sig_timer_pending_locked(ps, sig, tag)) {
+        *how = SIG_TIMER_MERGED; /* the timer's one instance */
+        goto out;
+    }
     if (sig < KEEL_SIGRTMIN) {
         uint64_t *pend = t ? &t->sig.pending : &ps->pending;
         struct sig_info *inf = t ? &t->sig.info[sig] : &ps->info[sig];
-        if (*pend & bit)
+        if (*pend & bit) {
+            *how = SIG_TIMER_MERGED;
             goto out; /* not queued: one instance */
+        }
         *inf = (struct sig_info){
-            .code = (int16_t)code, .pid = pid, .value = value};
+            .code = (int16_t)code, .pid = pid, .timer = tag, .value = value};
         __atomic_store_n(pend, *pend | bit, __ATOMIC_RELAXED);
     } else {
         if (ps->rtq_n == KEEL_SIGQUEUE_MAX) {
@@ -204,6 +227,7 @@ int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
             .tslot = (int8_t)(t ? t->tslot : -1),
             .code = (int16_t)code,
             .pid = pid,
+            .timer = tag,
             .value = value,
         };
         uint64_t *pend = t ? &t->sig.pending : &ps->pending;
@@ -218,6 +242,35 @@ int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
     *fatal = !blocked && ps->act[sig - 1].handler == KEEL_SIG_DFL &&
              sig_default_terminates(sig);
 out:
+    spin_unlock(&ps->lock);
+    return r;
+}
+
+int sig_post_fatal(struct proc *p, struct thread *t, int sig, int code, int pid,
+                   uint64_t value, bool *fatal)
+{
+    int how;
+    return sig_post_core(p, t, sig, code, pid, value, 0, fatal, &how);
+}
+
+int sig_post_timer(struct proc *p, int sig, uint64_t value, uint32_t tag)
+{
+    if (READ_ONCE(p->exiting))
+        return -ESRCH;
+    bool fatal;
+    int how;
+    int r =
+        sig_post_core(p, NULL, sig, KEEL_SI_TIMER, 0, value, tag, &fatal, &how);
+    return r < 0 ? r : how;
+}
+
+bool sig_timer_pending(struct proc *p, int sig, uint32_t tag)
+{
+    if (sig < 1 || sig > KEEL_NSIG || !tag)
+        return false;
+    struct proc_sig *ps = &p->sig;
+    spin_lock(&ps->lock);
+    bool r = sig_timer_pending_locked(ps, sig, tag);
     spin_unlock(&ps->lock);
     return r;
 }

@@ -21,10 +21,14 @@
  * SIGEV_THREAD wakes the waiter in KEEL_TIMER_WAIT (libc's helper thread);
  * an expiry that finds the previous one not yet accepted is an overrun
  * of it (POSIX), counted up to KEEL_DELAYTIMER_MAX. timer_getoverrun
- * reports the count of the last accepted notification. SIGEV_SIGNAL,
- * SEM and MQ send every expiry; their overruns are the whole periods the
- * fire itself found past (and, for a queue, the messages that found it
- * full): the signal layer reports no acceptance of a pending signal.
+ * reports the count of the last accepted notification. SIGEV_SIGNAL
+ * likewise: the signal carries the timer's tag (sig_post_timer), an
+ * expiry while it is still pending queues nothing and is an overrun of
+ * it, and the instance counts as accepted once it is no longer pending
+ * (delivered, taken by sigwait, or discarded), which the next expiry and
+ * timer_getoverrun check (ktimer_notify.c). SEM and MQ send every
+ * expiry; their overruns are the whole periods the fire itself found
+ * past (and, for a queue, the messages that found it full).
  *
  * Lifetime: no reference is held for the heap or the defer list. The
  * last reference's destroy disarms under kt_arm_lock (timer_cancel returns
@@ -42,7 +46,9 @@
  * ktimer_realtime_changed (clock_settime), which re-arms every absolute
  * CLOCK_REALTIME timer under it: O(n log n), n <= KEEL_TIMERS_MAX.
  * k->lock guards the timer's state (armed, expiry, interval, overrun
- * counts, pending, notify_n, shutdown) and is what the fire takes.
+ * counts, pending, notify_n, sig_missed, sig_out, shutdown) and is what
+ * the fire takes; SIGNAL delivery and timer_getoverrun take a process's
+ * proc_sig.lock under it (k->lock -> proc_sig.lock).
  * kt_defer_lock[h] guards hart h's defer list, and defer_hart,
  * delivering and defer_node of the timers on it.
  */
@@ -55,6 +61,7 @@
 static spinlock_t kt_arm_lock = SPINLOCK_INIT("ktimer_arm");
 static struct list kt_rt_list = LIST_INIT(kt_rt_list);
 static uint32_t kt_count; /* atomic: timers in existence */
+static uint32_t kt_tags;  /* atomic: the last SIGNAL tag given */
 
 spinlock_t kt_defer_lock[KT_LISTS];
 struct list kt_defer[KT_LISTS];
@@ -116,7 +123,14 @@ static bool kt_record(struct ktimer *k, uint64_t missed)
         k->pend_overrun = ktimer_sat(0, missed);
         k->notify_n = 1;
         return true;
-    default: /* SIGNAL, KEEL_SEM, KEEL_MQ: every expiry is sent */
+    case KEEL_SIGEV_SIGNAL: /* delivery decides what is an overrun */
+        k->sig_missed = ktimer_sat(k->sig_missed, missed);
+        if (k->notify_n < KEEL_DELAYTIMER_MAX)
+            k->notify_n++;
+        else
+            k->sig_missed = ktimer_sat(k->sig_missed, 1);
+        return true;
+    default: /* KEEL_SEM, KEEL_MQ: every expiry is sent */
         k->pend_overrun = ktimer_sat(k->pend_overrun, missed);
         if (k->notify_n < KEEL_DELAYTIMER_MAX)
             k->notify_n++;
@@ -314,6 +328,8 @@ void ktimer_gettime(struct ktimer *k, uint64_t *value, uint64_t *interval)
 uint32_t ktimer_getoverrun(struct ktimer *k)
 {
     spin_lock(&k->lock);
+    if (k->notify == KEEL_SIGEV_SIGNAL)
+        ktimer_sig_settle(k);
     uint32_t r = k->overrun;
     spin_unlock(&k->lock);
     return r;
@@ -433,6 +449,12 @@ int ktimer_create(int clock, int notify, int signo, uint64_t value,
     k->clock = (uint8_t)clock;
     k->notify = (uint8_t)notify;
     k->signo = signo;
+    if (notify == KEEL_SIGEV_SIGNAL) {
+        uint32_t tag;
+        while (!(tag = __atomic_add_fetch(&kt_tags, 1, __ATOMIC_RELAXED)))
+            ; /* 0 is "no timer" */
+        k->sig_tag = tag;
+    }
     k->value = value;
     k->target = target; /* the caller's reference passes to k */
     *out = k;

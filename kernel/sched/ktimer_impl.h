@@ -25,6 +25,8 @@ struct ktimer {
     uint32_t overrun;       /* of the last accepted notification */
     uint32_t pend_overrun;  /* folded into the pending one so far */
     uint32_t notify_n;      /* expiries recorded, not yet delivered */
+    uint32_t sig_missed;    /* SIGNAL: whole periods folded in, ditto */
+    uint32_t sig_tag;       /* SIGNAL: sig_post_timer's tag (fixed) */
     int32_t signo;          /* SIGEV_SIGNAL's signal (fixed) */
     int32_t defer_hart;     /* defer list it is on, -1 (kt_defer_lock) */
     int32_t delivering;     /* 1 + hart delivering it, 0 (kt_defer_lock) */
@@ -34,6 +36,7 @@ struct ktimer {
     uint8_t rt_abs;   /* domain: realtime (absolute CLOCK_REALTIME) */
     uint8_t pending;  /* SIGNAL/THREAD: notified, not yet accepted */
     uint8_t shutdown; /* THREAD: KEEL_TIMER_SHUTDOWN done */
+    uint8_t sig_out;  /* SIGNAL: an instance posted, not seen accepted */
     uint8_t on_rt;    /* on kt_rt_list (kt_arm_lock) */
 };
 _Static_assert(sizeof(struct ktimer) <= KOBJ_SIZE_MAX, "ktimer too big");
@@ -60,6 +63,9 @@ void ktimer_deliver(struct ktimer *k, bool worker);
 /* SIGNAL / KEEL_SEM / KEEL_MQ delivery of n expiries (ktimer_notify.c),
  * no lock held; KEEL_MQ only on the worker. */
 void ktimer_notify_target(struct ktimer *k, uint32_t n);
+/* SIGNAL: if the posted instance is no longer pending it was accepted,
+ * and its overruns become the count (k->lock held). */
+void ktimer_sig_settle(struct ktimer *k);
 void ktimer_worker_kick(void); /* the worker has work (no lock held) */
 
 /* A new timer (one reference for the caller) or -EAGAIN (quota, pool or

@@ -13,7 +13,9 @@
  * sleeps on kt_worker_wq until the deferred step hands it a timer
  * (list KT_WORKER of the defer lists, same protocol).
  *
- * Locking: kt_defer_lock[KT_WORKER] (ktimer.c) guards the worker's list;
+ * Locking: a SIGEV_SIGNAL delivery posts under k->lock (k->lock ->
+ * proc_sig.lock, ktimer.c). kt_defer_lock[KT_WORKER] (ktimer.c) guards
+ * the worker's list;
  * the worker waits on kt_worker_wq holding it (order: that lock ->
  * kt_worker_wq's lock). Targets are used with no lock held.
  */
@@ -48,6 +50,45 @@ static void kt_send_mq(struct ktimer *k, uint32_t n)
     }
 }
 
+void ktimer_sig_settle(struct ktimer *k)
+{
+    if (k->sig_out && k->hdr.acct &&
+        !sig_timer_pending(k->hdr.acct, k->signo, k->sig_tag)) {
+        k->overrun = k->pend_overrun;
+        k->pend_overrun = 0;
+        k->sig_out = 0;
+    }
+}
+
+/* n recorded SIGEV_SIGNAL expiries (and the periods folded into them):
+ * the first one not merged into the still pending instance is queued,
+ * every other one is an overrun of the instance it found pending. */
+static void kt_signal(struct ktimer *k, uint32_t n)
+{
+    spin_lock(&k->lock);
+    uint32_t e = ktimer_sat(n, k->sig_missed);
+    k->sig_missed = 0;
+    int r = k->hdr.acct
+                ? sig_post_timer(k->hdr.acct, k->signo, k->value, k->sig_tag)
+                : -ESRCH;
+    switch (r) {
+    case SIG_TIMER_QUEUED: /* the previous instance was accepted */
+        ktimer_sig_settle(k);
+        k->sig_out = 1;
+        k->pend_overrun = e - 1;
+        break;
+    case SIG_TIMER_DISCARDED: /* accepted at once */
+        ktimer_sig_settle(k);
+        k->overrun = e - 1;
+        k->pend_overrun = 0;
+        break;
+    default: /* merged into the pending one (or lost: queue full) */
+        k->pend_overrun = ktimer_sat(k->pend_overrun, e);
+        break;
+    }
+    spin_unlock(&k->lock);
+}
+
 /* The overruns so far become those of this notification (k->lock). */
 static void kt_accept(struct ktimer *k)
 {
@@ -61,9 +102,7 @@ void ktimer_notify_target(struct ktimer *k, uint32_t n)
 {
     switch (k->notify) {
     case KEEL_SIGEV_SIGNAL: /* any context (signal.h); to the creator */
-        kt_accept(k);
-        if (k->hdr.acct)
-            sig_post(k->hdr.acct, k->signo, KEEL_SI_TIMER, k->value);
+        kt_signal(k, n);
         break;
     case KEEL_SIGEV_KEEL_SEM: /* thread context (ksem.h): the worker */
         kt_accept(k);

@@ -7,6 +7,7 @@
  * (EACCES without WRITE, EINVAL for a slot that is not a queue); the
  * timer keeps its queue alive; no leak. Only lower bounds on times.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <semaphore.h>
@@ -208,6 +209,96 @@ TEST(timer_null_sigevent_is_sigalrm)
     signal(SIGALRM, SIG_DFL);
 }
 
+/* A periodic SIGEV_SIGNAL timer whose signal stays blocked for at least
+ * 200 ms (>= 40 expiries at 5 ms): one instance is pending, every later
+ * expiry is an overrun of it (POSIX timer_settime/timer_getoverrun), so
+ * after sigwaitinfo takes it, timer_getoverrun counts them. `sig` is a
+ * standard or a real-time signal (which would otherwise be queued). */
+static int tn_overrun_case(int sig, long *ov_out)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    if (sigprocmask(SIG_BLOCK, &set, &old) != 0)
+        return -1;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = sig;
+    ev.sigev_value.sival_int = 77;
+    timer_t t;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &t) != 0)
+        return -2;
+    int r = -3;
+    if (tn_arm(t, 0, 5 * MS, 5 * MS) != 0)
+        goto out;
+    r = -4;
+    if (timer_getoverrun(t) != 0) /* nothing accepted yet */
+        goto out;
+    ut_sleep_ms(200);
+    r = -5;
+    if (tn_arm(t, 0, 0, 0) != 0) /* disarm: the pending one stays */
+        goto out;
+    siginfo_t si;
+    struct timespec zero = {0, 0};
+    r = -6;
+    if (sigtimedwait(&set, &si, &zero) != sig || si.si_code != SI_TIMER ||
+        si.si_value.sival_int != 77)
+        goto out;
+    r = -7; /* one instance only: nothing else pending */
+    if (sigtimedwait(&set, &si, &zero) != -1 || errno != EAGAIN)
+        goto out;
+    *ov_out = timer_getoverrun(t);
+    r = -8; /* accepted again: a new one-shot expiry has no overrun */
+    if (tn_arm(t, 0, MS, 0) != 0 || sigwaitinfo(&set, &si) != sig ||
+        timer_getoverrun(t) != 0)
+        goto out;
+    r = 0;
+out:
+    timer_delete(t);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return r;
+}
+
+TEST(timer_signal_overrun_while_pending)
+{
+    long ov = -1;
+    CHECK_EQ(tn_overrun_case(SIGUSR2, &ov), 0);
+    CHECKF(ov >= 38 && ov <= KEEL_DELAYTIMER_MAX, "overrun %ld", ov);
+    ov = -1;
+    CHECK_EQ(tn_overrun_case(SIGRTMIN + 1, &ov), 0);
+    CHECKF(ov >= 38 && ov <= KEEL_DELAYTIMER_MAX, "overrun %ld", ov);
+}
+
+/* The count is that of the last signal delivered to a handler: a blocked
+ * SIGUSR1 with at least 2 expiries merged, then unblocked (the handler
+ * runs once). */
+TEST(timer_signal_overrun_after_handler)
+{
+    CHECK_OK(sg_install(SIGUSR1));
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    CHECK_OK(sigprocmask(SIG_BLOCK, &set, &old));
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR1;
+    timer_t t;
+    CHECK_OK(timer_create(CLOCK_MONOTONIC, &ev, &t));
+    /* Expiries at 10, 30 and 50 ms (and more if the sleep runs long). */
+    CHECK_OK(tn_arm(t, 0, 10 * MS, 20 * MS));
+    ut_sleep_ms(60);
+    CHECK_OK(tn_arm(t, 0, 0, 0));
+    CHECK_EQ(sg_count, 0);
+    CHECK_OK(sigprocmask(SIG_SETMASK, &old, NULL));
+    CHECK_EQ(sg_count, 1);
+    int ov = timer_getoverrun(t);
+    CHECKF(ov >= 2, "overrun %d", ov);
+    CHECK_OK(timer_delete(t));
+    signal(SIGUSR1, SIG_DFL);
+}
+
 /* ---- SIGEV_KEEL_SEM ---- */
 
 /* A periodic task waits on a semaphore the timer posts, no signals. */
@@ -241,6 +332,8 @@ TEST(timer_periodic_task_waits_on_semaphore)
 const struct utest ut_timer_notify_tests[] = {
     UT_CASE(timer_sigev_signal),
     UT_ISOLATED(timer_null_sigevent_is_sigalrm),
+    UT_ISOLATED(timer_signal_overrun_while_pending),
+    UT_ISOLATED(timer_signal_overrun_after_handler),
     UT_CASE(timer_periodic_task_waits_on_semaphore),
     UT_CASE(timer_periodic_task_waits_on_queue),
     UT_CASE(timer_queue_full_counts_overruns),
