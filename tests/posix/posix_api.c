@@ -43,8 +43,7 @@
 
 /* <sys/features.h> announces only options posix.md has no missing rows
  * for (after every header above, all of which include it). */
-#if defined(_POSIX_THREADS) || defined(_POSIX_TIMERS) ||                       \
-    defined(_POSIX_PRIORITY_SCHEDULING) ||                                     \
+#if defined(_POSIX_THREADS) || defined(_POSIX_PRIORITY_SCHEDULING) ||         \
     defined(_POSIX_THREAD_PRIORITY_SCHEDULING) || defined(_POSIX_SPAWN) ||     \
     defined(_POSIX_TIMEOUTS) || defined(_POSIX_CPUTIME)
 #error "an option macro announces what docs/posix.md marks missing"
@@ -60,6 +59,9 @@
 #endif
 #if !defined(_POSIX_MONOTONIC_CLOCK) || _POSIX_MONOTONIC_CLOCK <= 0
 #error "_POSIX_MONOTONIC_CLOCK: CLOCK_MONOTONIC works with every clock call"
+#endif
+#if !defined(_POSIX_TIMERS) || _POSIX_TIMERS <= 0
+#error "_POSIX_TIMERS: every clock and timer row is supported"
 #endif
 #if !defined(_POSIX_MEMLOCK) || !defined(_POSIX_MEMLOCK_RANGE) ||              \
     !defined(_POSIX_FSYNC) || !defined(_POSIX_THREAD_ATTR_STACKADDR)

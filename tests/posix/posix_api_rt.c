@@ -88,6 +88,7 @@ void timers(void)
               cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 3000000,
           "timer_gettime");
     check(timer_getoverrun(t) == 0, "timer_getoverrun");
+    check(sysconf(_SC_TIMERS) == _POSIX_TIMERS, "sysconf timers");
     check(timer_delete(t) == 0, "timer_delete");
     errno = 0;
     check(timer_gettime(t, &cur) == -1 && errno == EINVAL, "deleted timer");

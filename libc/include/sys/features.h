@@ -3,8 +3,7 @@
  * macros announce only what Keel's libc really provides (docs/posix.md
  * lists every function). newlib announces no option for
  * riscv64-unknown-elf. Keel does not announce the options it provides
- * only in part (threads without pthread_atfork; timers whose overrun
- * count misses expirations merged into a pending signal; timeouts with a
+ * only in part (threads without pthread_atfork; timeouts with a
  * sem_timedwait that a forward clock_settime does not end early; process
  * scheduling only for the caller's own pid; spawn without signal
  * attributes), so only these are defined:
@@ -25,6 +24,10 @@
  *  _POSIX_REALTIME_SIGNALS       SIGRTMIN..SIGRTMAX queued with values,
  *                                sigqueue, sigwaitinfo, sigtimedwait,
  *                                SA_SIGINFO;
+ *  _POSIX_TIMERS                 clock_gettime, clock_getres,
+ *                                clock_settime (CLOCK_REALTIME), nanosleep,
+ *                                timer_create .. timer_delete with
+ *                                SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD;
  *  _POSIX_CLOCK_SELECTION        clock_nanosleep, pthread_condattr_
  *                                setclock/getclock;
  *  _POSIX_THREAD_PROCESS_SHARED  PTHREAD_PROCESS_SHARED mutexes, condvars,
@@ -83,6 +86,9 @@
 #endif
 #ifndef _POSIX_REALTIME_SIGNALS
 #define _POSIX_REALTIME_SIGNALS 200809L
+#endif
+#ifndef _POSIX_TIMERS
+#define _POSIX_TIMERS 200809L
 #endif
 #ifndef _POSIX_CLOCK_SELECTION
 #define _POSIX_CLOCK_SELECTION 200809L
