@@ -61,6 +61,12 @@
 #ifndef DELAYTIMER_MAX
 #define DELAYTIMER_MAX 4096
 #endif
+/* Bytes in a file name component, and in the name of a named semaphore
+ * or message queue after its '/' (<keel/abi.h> KEEL_NAME_MAX; longer:
+ * ENAMETOOLONG). */
+#ifndef NAME_MAX
+#define NAME_MAX 31
+#endif
 #ifndef SSIZE_MAX
 #define SSIZE_MAX LONG_MAX
 #endif

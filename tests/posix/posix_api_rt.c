@@ -125,6 +125,20 @@ void message_queues(void)
           "mq_setattr");
     check(mq_close(q) == 0, "mq_close");
     check(mq_unlink(n) == 0, "mq_unlink");
+    /* <limits.h> NAME_MAX bounds a queue's name after its '/'. */
+    char longname[NAME_MAX + 3];
+    longname[0] = '/';
+    memset(longname + 1, 'q', NAME_MAX + 1);
+    longname[NAME_MAX + 2] = '\0';
+    errno = 0;
+    check(NAME_MAX >= _POSIX_NAME_MAX &&
+              mq_open(longname, O_RDWR | O_CREAT, 0600, NULL) == -1 &&
+              errno == ENAMETOOLONG,
+          "NAME_MAX");
+    longname[NAME_MAX + 1] = '\0'; /* NAME_MAX bytes: fine */
+    q = mq_open(longname, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+    check(q >= 0 && mq_close(q) == 0 && mq_unlink(longname) == 0,
+          "NAME_MAX name");
 }
 
 /* Issue 9 item 6: sysconf, memory locking, fsync, more thread
