@@ -11,6 +11,7 @@ void kt_world_begin(struct kt_world *w)
     w->files = file_count();
     w->procs = proc_count();
     w->p = proc_alloc("ktspawn");
+    w->b = NULL;
     w->pt = vm_user_create();
     vm_user_alloc(w->pt, USER_BASE, 2 * PAGE_SIZE, PTE_R | PTE_W);
     w->old_satp = csr_read(satp);
@@ -22,12 +23,22 @@ void kt_world_begin(struct kt_world *w)
     current()->proc = w->p;
 }
 
+void kt_world_begin_pair(struct kt_world *w)
+{
+    kt_world_begin(w);
+    w->b = proc_alloc("ktB");
+}
+
 void kt_world_end(struct kt_world *w)
 {
     current()->proc = NULL;
     w->p->pagetable = NULL;
     cap_space_teardown(w->p);
+    if (w->b)
+        cap_space_teardown(w->b);
     proc_free(w->p);
+    if (w->b)
+        proc_free(w->b);
     csr_write(satp, w->old_satp);
     sfence_vma();
     vm_user_destroy(w->pt);
@@ -61,6 +72,11 @@ int kt_install_null(struct proc *p, unsigned rights, bool cloexec, int slot)
     if (s < 0)
         file_put(f);
     return s;
+}
+
+uint64_t kt_read_u64(struct kt_world *w, uint64_t va)
+{
+    return *(uint64_t *)vm_user_translate(w->pt, va);
 }
 
 uint8_t *kt_scratch(struct kt_world *w)

@@ -12,7 +12,11 @@
 #include "../include/vfs.h"
 
 struct kt_world {
-    struct proc *p;
+    union {
+        struct proc *p; /* the borrowed process (current()->proc) */
+        struct proc *a; /* its name in two-process tests */
+    };
+    struct proc *b; /* kt_world_begin_pair's second process, else NULL */
     pagetable_t pt;
     uint64_t old_satp;
     uint32_t files, procs;
@@ -25,8 +29,15 @@ struct kt_world {
 #define KT_SCRATCH_FREE 3072
 
 void kt_world_begin(struct kt_world *w);
-/* Tears the borrowed process down and checks no file or process leaked. */
+/* The same plus a bare second process b (no caps, no address space), for
+ * transfer and delegation tests between a and b. */
+void kt_world_begin_pair(struct kt_world *w);
+/* Tears the borrowed process (and b) down and checks no file or process
+ * leaked. */
 void kt_world_end(struct kt_world *w);
+/* The u64 at user address va of the scratch pages (a syscall's out
+ * argument). */
+uint64_t kt_read_u64(struct kt_world *w, uint64_t va);
 /* Kernel address of the scratch page(s). */
 uint8_t *kt_scratch(struct kt_world *w);
 /* /dev/null (or path) in slot `slot` of p with rights: the slot or -1. */

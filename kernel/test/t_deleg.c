@@ -6,6 +6,7 @@
 #include "../include/proc.h"
 #include "../include/riscv.h"
 #include "../include/vfs.h"
+#include "kt_world.h"
 #include "ktest.h"
 
 long sys_cap_get_token(int slot, int type);
@@ -14,13 +15,13 @@ long sys_cap_transfer(int dst, uint64_t tok, unsigned rights, uint64_t ud,
                       uint64_t us);
 long sys_cap_revoke_delegate(uint64_t tok);
 
+/* The kt_world pair (a borrowed, b bare) with /dev/null in a's slot 0
+ * and a cap for b in slot 1; the counts are checked at the end. */
 struct world {
-    struct proc *a, *b;
-    pagetable_t pt;
-    uint64_t old_satp;
+    struct kt_world k;
     struct file *f;
     uint64_t pages;
-    uint32_t files, procs, delegs;
+    uint32_t delegs;
 };
 
 #define UD USER_BASE       /* delegate token out */
@@ -29,49 +30,27 @@ struct world {
 static void world_begin(struct world *w)
 {
     w->pages = page_free_count();
-    w->files = file_count();
-    w->procs = proc_count();
     w->delegs = cap_delegations_in_use();
-    w->a = proc_alloc("ktA");
-    w->b = proc_alloc("ktB");
-    w->pt = vm_user_create();
-    vm_user_alloc(w->pt, USER_BASE, PAGE_SIZE, PTE_R | PTE_W);
-    w->old_satp = csr_read(satp);
-    csr_write(satp, vm_satp(w->pt));
-    sfence_vma();
-    /* The scheduler restores a thread's satp from its process: while the
-     * test thread borrows a, the scratch table is that process's. */
-    w->a->pagetable = w->pt;
+    kt_world_begin_pair(&w->k);
     KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDWR, &w->f), 0);
     KT_CHECK_EQ(
-        cap_fd_install(w->a, w->f,
+        cap_fd_install(w->k.a, w->f,
                        CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT,
                        false, 0),
         0);
-    KT_CHECK_EQ(cap_proc_install(w->a, w->b), 1);
-    current()->proc = w->a;
+    KT_CHECK_EQ(cap_proc_install(w->k.a, w->k.b), 1);
 }
 
 static void world_end(struct world *w)
 {
-    current()->proc = NULL;
-    w->a->pagetable = NULL;
-    cap_space_teardown(w->a);
-    cap_space_teardown(w->b);
-    proc_free(w->a);
-    proc_free(w->b);
-    csr_write(satp, w->old_satp);
-    sfence_vma();
-    vm_user_destroy(w->pt);
-    KT_CHECK_EQ(file_count(), w->files);
-    KT_CHECK_EQ(proc_count(), w->procs);
+    kt_world_end(&w->k);
     KT_CHECK_EQ(cap_delegations_in_use(), w->delegs);
     KT_CHECK_EQ(page_free_count(), w->pages);
 }
 
 static uint64_t read_u64(struct world *w, uint64_t va)
 {
-    return *(uint64_t *)vm_user_translate(w->pt, va);
+    return kt_read_u64(&w->k, va);
 }
 
 KTEST(transfer_then_revoke_copies)
@@ -80,30 +59,30 @@ KTEST(transfer_then_revoke_copies)
     world_begin(&w);
     long tok = sys_cap_get_token(0, CAP_TYPE_FD);
     KT_CHECK(tok >= 0);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     uint64_t dtok = read_u64(&w, UD);
     int ds = (int)(uint32_t)read_u64(&w, US);
-    cap_word_t bw = w.b->caps.t.words[ds];
+    cap_word_t bw = w.k.b->caps.t.words[ds];
     KT_CHECK(capw_valid(bw) && capw_type(bw) == CAP_TYPE_FD);
     KT_CHECK_EQ(capw_rights(bw), CAP_RIGHT_READ); /* GRANT stripped */
     KT_CHECK(bw & CAPW_DELEGATED);
-    KT_CHECK(w.b->caps.t.deleg[ds] != 0);
+    KT_CHECK(w.k.b->caps.t.deleg[ds] != 0);
     KT_CHECK_EQ(cap_token_type(dtok), CAP_TYPE_DELEGATE);
     KT_CHECK_EQ(w.f->refs, 2);
     /* The receiver copies it: every copy is revoked with the original. */
-    int d1 = cap_fd_dup(w.b, ds, 0);
-    KT_CHECK_EQ(cap_fd_dup2(w.b, ds, 40), 40);
-    KT_CHECK(w.b->caps.t.words[d1] & CAPW_DELEGATED);
+    int d1 = cap_fd_dup(w.k.b, ds, 0);
+    KT_CHECK_EQ(cap_fd_dup2(w.k.b, ds, 40), 40);
+    KT_CHECK(w.k.b->caps.t.words[d1] & CAPW_DELEGATED);
     KT_CHECK_EQ(w.f->refs, 4);
     KT_CHECK_EQ(sys_cap_revoke_delegate(dtok), 0);
-    KT_CHECK(!capw_valid(w.b->caps.t.words[ds]));
-    KT_CHECK(!capw_valid(w.b->caps.t.words[d1]));
-    KT_CHECK(!capw_valid(w.b->caps.t.words[40]));
+    KT_CHECK(!capw_valid(w.k.b->caps.t.words[ds]));
+    KT_CHECK(!capw_valid(w.k.b->caps.t.words[d1]));
+    KT_CHECK(!capw_valid(w.k.b->caps.t.words[40]));
     KT_CHECK_EQ(w.f->refs, 1);
-    KT_CHECK_EQ(w.a->caps.ndeleg, 0);
+    KT_CHECK_EQ(w.k.a->caps.ndeleg, 0);
     KT_CHECK_EQ(sys_cap_revoke_delegate(dtok), -EBADF); /* stale now */
-    KT_CHECK_EQ(cap_table_check(&w.a->caps.t), 0);
-    KT_CHECK_EQ(cap_table_check(&w.b->caps.t), 0);
+    KT_CHECK_EQ(cap_table_check(&w.k.a->caps.t), 0);
+    KT_CHECK_EQ(cap_table_check(&w.k.b->caps.t), 0);
     world_end(&w);
 }
 
@@ -117,16 +96,16 @@ KTEST(pin_goes_stale_with_revoke)
     world_begin(&w);
     long tok = sys_cap_get_token(0, CAP_TYPE_FD);
     KT_CHECK(tok >= 0);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     uint64_t dtok = read_u64(&w, UD);
     int ds = (int)(uint32_t)read_u64(&w, US);
-    int d1 = cap_fd_dup(w.b, ds, 0);
+    int d1 = cap_fd_dup(w.k.b, ds, 0);
     KT_CHECK(d1 >= 0);
     struct file *f0, *f1, *f2;
     struct cap_pin p0, p1, p2;
-    KT_CHECK_EQ(cap_fd_get_pin(w.a, 0, CAP_RIGHT_READ, &f0, &p0), 0);
-    KT_CHECK_EQ(cap_fd_get_pin(w.b, ds, CAP_RIGHT_READ, &f1, &p1), 0);
-    KT_CHECK_EQ(cap_fd_get_pin(w.b, d1, CAP_RIGHT_READ, &f2, &p2), 0);
+    KT_CHECK_EQ(cap_fd_get_pin(w.k.a, 0, CAP_RIGHT_READ, &f0, &p0), 0);
+    KT_CHECK_EQ(cap_fd_get_pin(w.k.b, ds, CAP_RIGHT_READ, &f1, &p1), 0);
+    KT_CHECK_EQ(cap_fd_get_pin(w.k.b, d1, CAP_RIGHT_READ, &f2, &p2), 0);
     KT_CHECK(f0 == w.f && f1 == w.f && f2 == w.f);
     KT_CHECK(cap_pin_live(&p0) && cap_pin_live(&p1) && cap_pin_live(&p2));
     KT_CHECK(cap_pin_live(NULL));
@@ -135,10 +114,10 @@ KTEST(pin_goes_stale_with_revoke)
     KT_CHECK(!cap_pin_live(&p1));
     KT_CHECK(!cap_pin_live(&p2));
     /* The slot reused by a new capability is not the pinned one. */
-    KT_CHECK_EQ(cap_fd_install(w.b, w.f, CAP_RIGHT_READ, false, ds), ds);
+    KT_CHECK_EQ(cap_fd_install(w.k.b, w.f, CAP_RIGHT_READ, false, ds), ds);
     file_get(w.f); /* the reference the new slot holds */
     KT_CHECK(!cap_pin_live(&p1));
-    KT_CHECK_EQ(cap_fd_close(w.b, ds), 0);
+    KT_CHECK_EQ(cap_fd_close(w.k.b, ds), 0);
     file_put(f0);
     file_put(f1);
     file_put(f2);
@@ -152,41 +131,42 @@ KTEST(transfer_errors)
     world_begin(&w);
     long tok = sys_cap_get_token(0, CAP_TYPE_FD);
     /* Rights may only shrink, and never carry GRANT. */
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_EXEC, UD, US),
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_EXEC, UD, US),
                 -EINVAL);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok,
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok,
                                  CAP_RIGHT_READ | CAP_RIGHT_GRANT, UD, US),
                 -EINVAL);
-    KT_CHECK_EQ(
-        sys_cap_transfer(w.b->pid, tok ^ (1ull << 20), CAP_RIGHT_READ, UD, US),
-        -EBADF); /* forged generation */
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, 0, US),
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok ^ (1ull << 20), CAP_RIGHT_READ,
+                                 UD, US),
+                -EBADF); /* forged generation */
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, 0, US),
                 -EFAULT);
     /* No process cap for the destination, or no such process. */
-    KT_CHECK_EQ(sys_cap_transfer(w.a->pid, tok, CAP_RIGHT_READ, UD, US),
+    KT_CHECK_EQ(sys_cap_transfer(w.k.a->pid, tok, CAP_RIGHT_READ, UD, US),
                 -EPERM);
     KT_CHECK_EQ(sys_cap_transfer(99999, tok, CAP_RIGHT_READ, UD, US), -ESRCH);
     /* No GRANT on the source. */
     struct file *g;
     KT_CHECK_EQ(vfs_open("/dev/null", KEEL_O_RDONLY, &g), 0);
-    int fd = cap_fd_install(w.a, g, CAP_RIGHT_READ, false, 0);
+    int fd = cap_fd_install(w.k.a, g, CAP_RIGHT_READ, false, 0);
     long t2 = sys_cap_get_token(fd, CAP_TYPE_FD);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, t2, CAP_RIGHT_READ, UD, US),
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, t2, CAP_RIGHT_READ, UD, US),
                 -EACCES);
     /* The destination's quota: a full table answers ENOSPC. */
-    w.b->caps.t.quota = 0;
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US),
+    w.k.b->caps.t.quota = 0;
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US),
                 -ENOSPC);
-    w.b->caps.t.quota = CAP_QUOTA_SLOTS;
+    w.k.b->caps.t.quota = CAP_QUOTA_SLOTS;
     /* The delegation quota. */
     for (int i = 0; i < CAP_QUOTA_DELEGATIONS; i++)
-        KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US),
+        KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US),
+                    0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US),
                 -ENOSPC);
-    KT_CHECK_EQ(w.a->caps.ndeleg, CAP_QUOTA_DELEGATIONS);
+    KT_CHECK_EQ(w.k.a->caps.ndeleg, CAP_QUOTA_DELEGATIONS);
     /* Revoking one frees one unit of quota. */
     KT_CHECK_EQ(sys_cap_revoke_delegate(read_u64(&w, UD)), 0);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     world_end(&w);
 }
 
@@ -195,15 +175,15 @@ KTEST(revoke_after_receiver_exit_or_drop)
     struct world w;
     world_begin(&w);
     long tok = sys_cap_get_token(0, CAP_TYPE_FD);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     uint64_t d1 = read_u64(&w, UD);
     int s1 = (int)(uint32_t)read_u64(&w, US);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_WRITE, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_WRITE, UD, US), 0);
     uint64_t d2 = read_u64(&w, UD);
     /* The receiver drops the first copy itself, then exits. */
-    KT_CHECK_EQ(cap_fd_close(w.b, s1), 0);
+    KT_CHECK_EQ(cap_fd_close(w.k.b, s1), 0);
     KT_CHECK_EQ(sys_cap_revoke_delegate(d1), 0);
-    cap_space_teardown(w.b);
+    cap_space_teardown(w.k.b);
     KT_CHECK_EQ(sys_cap_revoke_delegate(d2), 0);
     KT_CHECK_EQ(w.f->refs, 1);
     world_end(&w);
@@ -214,11 +194,11 @@ KTEST(exit_revokes_outstanding_delegations)
     struct world w;
     world_begin(&w);
     long tok = sys_cap_get_token(0, CAP_TYPE_FD);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     int s = (int)(uint32_t)read_u64(&w, US);
-    KT_CHECK(capw_valid(w.b->caps.t.words[s]));
-    cap_space_teardown(w.a); /* the sender exits */
-    KT_CHECK(!capw_valid(w.b->caps.t.words[s]));
+    KT_CHECK(capw_valid(w.k.b->caps.t.words[s]));
+    cap_space_teardown(w.k.a); /* the sender exits */
+    KT_CHECK(!capw_valid(w.k.b->caps.t.words[s]));
     KT_CHECK_EQ(cap_delegations_in_use(), w.delegs);
     world_end(&w);
 }
@@ -228,21 +208,21 @@ KTEST(process_cap_outlives_reap)
     struct world w;
     world_begin(&w);
     int err = 0;
-    struct proc *b = cap_proc_lookup(w.a, w.b->pid, CAP_RIGHT_WRITE, &err);
-    KT_CHECK(b == w.b);
+    struct proc *b = cap_proc_lookup(w.k.a, w.k.b->pid, CAP_RIGHT_WRITE, &err);
+    KT_CHECK(b == w.k.b);
     proc_put(b);
-    KT_CHECK(!cap_proc_lookup(w.b, w.a->pid, 0, &err));
+    KT_CHECK(!cap_proc_lookup(w.k.b, w.k.a->pid, 0, &err));
     KT_CHECK_EQ(err, -EPERM); /* b holds no cap for a */
     /* b is reaped while a still names it: the struct stays, as ESRCH. */
-    struct proc *keep = w.b;
+    struct proc *keep = w.k.b;
     cap_space_teardown(keep);
     proc_free(keep);
     KT_CHECK_EQ(keep->state, P_REAPED);
-    KT_CHECK(!cap_proc_lookup(w.a, keep->pid, 0, &err));
+    KT_CHECK(!cap_proc_lookup(w.k.a, keep->pid, 0, &err));
     KT_CHECK_EQ(err, -ESRCH);
-    cap_proc_forget(w.a, keep); /* the last reference: now it is free */
+    cap_proc_forget(w.k.a, keep); /* the last reference: now it is free */
     KT_CHECK_EQ(keep->state, P_FREE);
-    w.b = proc_alloc("ktB2"); /* world_end frees a b */
+    w.k.b = proc_alloc("ktB2"); /* world_end frees a b */
     world_end(&w);
 }
 
@@ -255,14 +235,14 @@ KTEST(process_cap_rights_are_enforced)
     long ptok = sys_cap_get_token(1, CAP_TYPE_PROCESS);
     KT_CHECK(ptok >= 0);
     struct proc *c = proc_alloc("ktC");
-    KT_CHECK_EQ(cap_proc_install(w.a, c), 2);
+    KT_CHECK_EQ(cap_proc_install(w.k.a, c), 2);
     KT_CHECK_EQ(sys_cap_transfer(c->pid, ptok, CAP_RIGHT_READ, UD, US), 0);
     int err = 0;
-    struct proc *r = cap_proc_lookup(c, w.b->pid, CAP_RIGHT_READ, &err);
-    KT_CHECK(r == w.b);
+    struct proc *r = cap_proc_lookup(c, w.k.b->pid, CAP_RIGHT_READ, &err);
+    KT_CHECK(r == w.k.b);
     if (r)
         proc_put(r);
-    KT_CHECK(!cap_proc_lookup(c, w.b->pid, CAP_RIGHT_WRITE, &err));
+    KT_CHECK(!cap_proc_lookup(c, w.k.b->pid, CAP_RIGHT_WRITE, &err));
     KT_CHECK_EQ(err, -EPERM);
     cap_space_teardown(c);
     proc_free(c);
@@ -278,33 +258,33 @@ KTEST(thread_cap_rights_are_enforced)
     world_begin(&w);
     /* A thread of a (not started) in its reserved slot 1, handed to b
      * with READ only: b may read its parameters but not set them. */
-    struct thread *t = thread_alloc(w.a);
+    struct thread *t = thread_alloc(w.k.a);
     KT_CHECK(t != NULL);
     t->tslot = 1;
     t->state = T_BLOCKED; /* parked: a live thread nobody will wake */
-    cap_thread_install(w.a, 1, t);
+    cap_thread_install(w.k.a, 1, t);
     long ttok = sys_cap_get_token(CAP_THREAD_SLOT_BASE + 1, CAP_TYPE_THREAD);
     KT_CHECK(ttok >= 0);
-    KT_CHECK_EQ(cap_proc_install(w.b, w.a), 0); /* so b may transfer back */
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, ttok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(cap_proc_install(w.k.b, w.k.a), 0); /* so b may transfer back */
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, ttok, CAP_RIGHT_READ, UD, US), 0);
     int bs = (int)(uint32_t)read_u64(&w, US);
-    current()->proc = w.b;
-    w.a->pagetable = NULL;
-    w.b->pagetable = w.pt;
+    current()->proc = w.k.b;
+    w.k.a->pagetable = NULL;
+    w.k.b->pagetable = w.k.pt;
     long btok = sys_cap_get_token(bs, CAP_TYPE_THREAD);
     KT_CHECK_EQ(sys_thread_setschedparam(btok, KEEL_SCHED_RR, 5), -EPERM);
     KT_CHECK_EQ(sys_thread_getschedparam(btok, UD, US), 0);
     KT_CHECK_EQ(sys_thread_setschedparam(btok + 1, KEEL_SCHED_RR, 5), -ESRCH);
-    current()->proc = w.a;
-    w.b->pagetable = NULL;
-    w.a->pagetable = w.pt;
+    current()->proc = w.k.a;
+    w.k.b->pagetable = NULL;
+    w.k.a->pagetable = w.k.pt;
     /* The thread's own cap has WRITE: setting works through it. */
     KT_CHECK_EQ(sys_thread_setschedparam(ttok, KEEL_SCHED_RR, 5), 0);
     KT_CHECK_EQ(t->prio, 5);
     t->state = T_DEAD;
-    cap_thread_remove(w.a, 1);
-    cap_space_teardown(w.b); /* drops b's copy: the last cap reference */
-    thread_release(t);       /* the "alive" reference */
+    cap_thread_remove(w.k.a, 1);
+    cap_space_teardown(w.k.b); /* drops b's copy: the last cap reference */
+    thread_release(t);         /* the "alive" reference */
     world_end(&w);
 }
 
@@ -342,24 +322,24 @@ KTEST(deleg_id_does_not_wrap_into_live)
     world_begin(&w);
     long tok = sys_cap_get_token(0, CAP_TYPE_FD);
     KT_CHECK(tok >= 0);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     uint64_t old_dtok = read_u64(&w, UD);
     int old_ds = (int)(uint32_t)read_u64(&w, US);
-    uint64_t old_id = w.b->caps.t.deleg[old_ds];
+    uint64_t old_id = w.k.b->caps.t.deleg[old_ds];
     KT_CHECK(old_id != 0);
     uint64_t saved = cap_deleg_test_set_next(old_id + (1ull << 32) - 1);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     uint64_t mid_dtok = read_u64(&w, UD);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
     uint64_t new_dtok = read_u64(&w, UD);
     int new_ds = (int)(uint32_t)read_u64(&w, US);
-    KT_CHECK(w.b->caps.t.deleg[new_ds] != old_id);
+    KT_CHECK(w.k.b->caps.t.deleg[new_ds] != old_id);
     KT_CHECK_EQ(sys_cap_revoke_delegate(new_dtok), 0);
-    KT_CHECK(!capw_valid(w.b->caps.t.words[new_ds]));
-    KT_CHECK(capw_valid(w.b->caps.t.words[old_ds])); /* untouched */
+    KT_CHECK(!capw_valid(w.k.b->caps.t.words[new_ds]));
+    KT_CHECK(capw_valid(w.k.b->caps.t.words[old_ds])); /* untouched */
     KT_CHECK_EQ(sys_cap_revoke_delegate(mid_dtok), 0);
     KT_CHECK_EQ(sys_cap_revoke_delegate(old_dtok), 0);
-    KT_CHECK(!capw_valid(w.b->caps.t.words[old_ds]));
+    KT_CHECK(!capw_valid(w.k.b->caps.t.words[old_ds]));
     cap_deleg_test_set_next(saved);
     world_end(&w);
 }

@@ -5,6 +5,7 @@
 #include "../include/kobj.h"
 #include "../include/proc.h"
 #include "../include/riscv.h"
+#include "kt_world.h"
 #include "ktest.h"
 
 long sys_cap_get_token(int slot, int type);
@@ -32,11 +33,11 @@ static void kt_obj_cancel(struct kobj *o)
 static const struct kobj_ops kt_obj_ops = {
     .name = "kt_obj", .destroy = kt_obj_destroy, .cancel = kt_obj_cancel};
 
+/* The kt_world pair (a borrowed, b bare) with a cap for b in a's slot 0;
+ * the object count is checked at the end. */
 struct kt_kw {
-    struct proc *a, *b;
-    pagetable_t pt;
-    uint64_t old_satp;
-    uint32_t objs, procs;
+    struct kt_world k;
+    uint32_t objs;
 };
 
 #define UD USER_BASE       /* delegate token out */
@@ -45,33 +46,15 @@ struct kt_kw {
 static void kw_begin(struct kt_kw *w)
 {
     w->objs = kobj_count();
-    w->procs = proc_count();
     kt_destroys = 0;
-    w->a = proc_alloc("ktKA");
-    w->b = proc_alloc("ktKB");
-    w->pt = vm_user_create();
-    vm_user_alloc(w->pt, USER_BASE, PAGE_SIZE, PTE_R | PTE_W);
-    w->old_satp = csr_read(satp);
-    csr_write(satp, vm_satp(w->pt));
-    sfence_vma();
-    w->a->pagetable = w->pt;
-    KT_CHECK_EQ(cap_proc_install(w->a, w->b), 0);
-    current()->proc = w->a;
+    kt_world_begin_pair(&w->k);
+    KT_CHECK_EQ(cap_proc_install(w->k.a, w->k.b), 0);
 }
 
 static void kw_end(struct kt_kw *w)
 {
-    current()->proc = NULL;
-    w->a->pagetable = NULL;
-    cap_space_teardown(w->a);
-    cap_space_teardown(w->b);
-    proc_free(w->a);
-    proc_free(w->b);
-    csr_write(satp, w->old_satp);
-    sfence_vma();
-    vm_user_destroy(w->pt);
+    kt_world_end(&w->k);
     KT_CHECK_EQ(kobj_count(), w->objs);
-    KT_CHECK_EQ(proc_count(), w->procs);
 }
 
 static struct kt_obj *kt_obj_new(void)
@@ -88,32 +71,33 @@ KTEST(kobj_slot_and_pin_references)
     struct kt_obj *o = kt_obj_new();
     KT_CHECK(o != NULL);
     KT_CHECK_EQ(kobj_count(), w.objs + 1);
-    KT_CHECK_EQ(w.a->quota.used[KEEL_POOL_OBJECTS], 1);
-    int s = cap_kobj_install(w.a, &o->hdr, CAP_RIGHT_READ, 1);
+    KT_CHECK_EQ(w.k.a->quota.used[KEEL_POOL_OBJECTS], 1);
+    int s = cap_kobj_install(w.k.a, &o->hdr, CAP_RIGHT_READ, 1);
     KT_CHECK_EQ(s, 1);
     kobj_put(&o->hdr); /* the creator's reference: the slot keeps it */
     KT_CHECK_EQ(o->destroyed, 0);
     struct kobj *got;
     struct cap_pin pin;
-    KT_CHECK_EQ(cap_kobj_get(w.a, s, CAP_TYPE_MUTEX, CAP_RIGHT_READ, &got, 0),
+    KT_CHECK_EQ(cap_kobj_get(w.k.a, s, CAP_TYPE_MUTEX, CAP_RIGHT_READ, &got, 0),
                 -EBADF); /* another type */
-    KT_CHECK_EQ(cap_kobj_get(w.a, s, CAP_TYPE_BARRIER,
+    KT_CHECK_EQ(cap_kobj_get(w.k.a, s, CAP_TYPE_BARRIER,
                              CAP_RIGHT_READ | CAP_RIGHT_WRITE, &got, 0),
                 -EACCES); /* a right it lacks */
-    KT_CHECK_EQ(cap_kobj_get(w.a, 5, CAP_TYPE_BARRIER, 0, &got, 0), -EBADF);
-    KT_CHECK_EQ(cap_kobj_get(w.a, -1, CAP_TYPE_BARRIER, 0, &got, 0), -EBADF);
+    KT_CHECK_EQ(cap_kobj_get(w.k.a, 5, CAP_TYPE_BARRIER, 0, &got, 0), -EBADF);
+    KT_CHECK_EQ(cap_kobj_get(w.k.a, -1, CAP_TYPE_BARRIER, 0, &got, 0), -EBADF);
     KT_CHECK_EQ(
-        cap_kobj_get(w.a, s, CAP_TYPE_BARRIER, CAP_RIGHT_READ, &got, &pin), 0);
+        cap_kobj_get(w.k.a, s, CAP_TYPE_BARRIER, CAP_RIGHT_READ, &got, &pin),
+        0);
     KT_CHECK(got == &o->hdr);
     KT_CHECK(cap_pin_live(&pin));
-    KT_CHECK_EQ(cap_kobj_close(w.a, s, CAP_TYPE_MUTEX), -EBADF);
-    KT_CHECK_EQ(cap_kobj_close(w.a, s, CAP_TYPE_BARRIER), 0);
+    KT_CHECK_EQ(cap_kobj_close(w.k.a, s, CAP_TYPE_MUTEX), -EBADF);
+    KT_CHECK_EQ(cap_kobj_close(w.k.a, s, CAP_TYPE_BARRIER), 0);
     KT_CHECK(!cap_pin_live(&pin)); /* the slot is gone ... */
     KT_CHECK_EQ(o->destroyed, 0);  /* ... but the pin keeps the object */
     kobj_put(got);
     KT_CHECK_EQ(kt_destroys, 1);
     KT_CHECK_EQ(kobj_count(), w.objs);
-    KT_CHECK_EQ(w.a->quota.used[KEEL_POOL_OBJECTS], 0);
+    KT_CHECK_EQ(w.k.a->quota.used[KEEL_POOL_OBJECTS], 0);
     kw_end(&w);
 }
 
@@ -127,30 +111,31 @@ KTEST(kobj_transfer_revoke_cancel_teardown)
     struct kt_obj *o = kt_obj_new();
     KT_CHECK(o != NULL);
     int s = cap_kobj_install(
-        w.a, &o->hdr, CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, 1);
+        w.k.a, &o->hdr, CAP_RIGHT_READ | CAP_RIGHT_WRITE | CAP_RIGHT_GRANT, 1);
     KT_CHECK_EQ(s, 1);
     kobj_put(&o->hdr);
     long tok = sys_cap_get_token(s, CAP_TYPE_BARRIER);
     KT_CHECK(tok >= 0);
-    KT_CHECK_EQ(sys_cap_transfer(w.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
-    uint64_t dtok = *(uint64_t *)vm_user_translate(w.pt, UD);
-    int ds = (int)*(uint32_t *)vm_user_translate(w.pt, US);
-    cap_word_t bw = w.b->caps.t.words[ds];
+    KT_CHECK_EQ(sys_cap_transfer(w.k.b->pid, tok, CAP_RIGHT_READ, UD, US), 0);
+    uint64_t dtok = *(uint64_t *)vm_user_translate(w.k.pt, UD);
+    int ds = (int)*(uint32_t *)vm_user_translate(w.k.pt, US);
+    cap_word_t bw = w.k.b->caps.t.words[ds];
     KT_CHECK(capw_valid(bw) && capw_type(bw) == CAP_TYPE_BARRIER);
     KT_CHECK_EQ(capw_rights(bw), CAP_RIGHT_READ);
     KT_CHECK_EQ(o->hdr.refs, 2);
     struct kobj *got;
     struct cap_pin pin;
     KT_CHECK_EQ(
-        cap_kobj_get(w.b, ds, CAP_TYPE_BARRIER, CAP_RIGHT_READ, &got, &pin), 0);
+        cap_kobj_get(w.k.b, ds, CAP_TYPE_BARRIER, CAP_RIGHT_READ, &got, &pin),
+        0);
     KT_CHECK_EQ(sys_cap_revoke_delegate(dtok), 0);
     KT_CHECK_EQ(o->cancelled, 1); /* R2: the object was told */
     KT_CHECK(!cap_pin_live(&pin));
-    KT_CHECK(!capw_valid(w.b->caps.t.words[ds]));
+    KT_CHECK(!capw_valid(w.k.b->caps.t.words[ds]));
     kobj_put(got);
     KT_CHECK_EQ(o->destroyed, 0); /* the sender still holds it */
     KT_CHECK_EQ(o->hdr.refs, 1);
-    cap_space_teardown(w.a);
+    cap_space_teardown(w.k.a);
     KT_CHECK_EQ(kt_destroys, 1);
     kw_end(&w);
 }
@@ -161,8 +146,8 @@ KTEST(kobj_quota_exhaustion_and_recovery)
 {
     struct kt_kw w;
     kw_begin(&w);
-    uint64_t old = w.a->quota.limit[KEEL_POOL_OBJECTS];
-    w.a->quota.limit[KEEL_POOL_OBJECTS] = 2;
+    uint64_t old = w.k.a->quota.limit[KEEL_POOL_OBJECTS];
+    w.k.a->quota.limit[KEEL_POOL_OBJECTS] = 2;
     struct kt_obj *x = kt_obj_new(), *y = kt_obj_new();
     KT_CHECK(x && y);
     KT_CHECK(kt_obj_new() == NULL);
@@ -173,6 +158,6 @@ KTEST(kobj_quota_exhaustion_and_recovery)
     kobj_put(&y->hdr);
     kobj_put(&z->hdr);
     KT_CHECK_EQ(kt_destroys, 3);
-    w.a->quota.limit[KEEL_POOL_OBJECTS] = old;
+    w.k.a->quota.limit[KEEL_POOL_OBJECTS] = old;
     kw_end(&w);
 }
