@@ -44,6 +44,7 @@ static void hart_setup(int id)
     spin_init(&idle->slock, "thread_sched");
     h->idle = idle;
     h->cur = idle;
+    timer_hw_probe(id == boot_hart); /* before stvec: it borrows it */
     csr_write(stvec, (uint64_t)trap_vector);
     csr_write(sscratch, 0);
     /* The invariant user_return_prepare relies on: sret goes to U-mode

@@ -1,4 +1,5 @@
-/* SBI calls: TIME, IPI, HSM and RFENCE extensions (SBI v0.2+). */
+/* SBI calls: TIME, IPI, HSM and RFENCE extensions (SBI v0.2+); the
+ * Sstc probe (sbi.h "The supervisor timer"). */
 #include "sbi.h"
 
 #define SBI_EXT_TIME 0x54494D45
@@ -24,6 +25,39 @@ struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2)
 void sbi_set_timer(uint64_t stime)
 {
     sbi_call(SBI_EXT_TIME, 0, (long)stime, 0, 0);
+}
+
+bool timer_sstc;
+
+/* Reads stimecmp with stvec pointing just past the read: if the CSR is
+ * not there (no Sstc, or the firmware left menvcfg.STCE clear) the
+ * illegal-instruction trap lands on the label with ok still 0. Runs
+ * with interrupts off, before stvec is set up; the trap's changes to
+ * sepc, scause, stval and sstatus.SPP/SPIE are overwritten by
+ * hart_setup after it. */
+static bool sstc_probe(void)
+{
+    unsigned long ok, saved;
+    __asm__ volatile("la t0, 1f\n"
+                     "csrrw %1, stvec, t0\n"
+                     "li %0, 0\n"
+                     "csrr t1, 0x14d\n"
+                     "li %0, 1\n"
+                     ".balign 4\n"
+                     "1: csrw stvec, %1\n"
+                     : "=&r"(ok), "=&r"(saved)
+                     :
+                     : "t0", "t1", "memory");
+    return ok;
+}
+
+void timer_hw_probe(bool boot_hart)
+{
+    bool ok = sstc_probe();
+    if (boot_hart)
+        timer_sstc = ok;
+    else if (!ok)
+        __atomic_store_n(&timer_sstc, false, __ATOMIC_RELAXED);
 }
 
 void sbi_send_ipi(int hart)

@@ -85,7 +85,7 @@ void timer_program(void)
         next = MIN(next, first->deadline);
     spin_unlock(&h->sleep_lock);
     h->timer_armed = next;
-    sbi_set_timer(next);
+    timer_hw_set(next);
     csr_set(sie, SIE_STIE);
 }
 
@@ -120,7 +120,7 @@ void spin_wait_hint(void)
     if (h->timer_armed > soon || h->timer_armed <= now) {
         h->timer_armed = soon;
         h->spin_hints++;
-        sbi_set_timer(soon);
+        timer_hw_set(soon);
     }
 }
 
