@@ -63,10 +63,9 @@
 #endif
 /* Bytes in a file name component, and in the name of a named semaphore
  * or message queue after its '/' (<keel/abi.h> KEEL_NAME_MAX; longer:
- * ENAMETOOLONG). */
-#ifndef NAME_MAX
+ * ENAMETOOLONG). newlib's <sys/syslimits.h>, read above, says 255. */
+#undef NAME_MAX
 #define NAME_MAX 31
-#endif
 #ifndef SSIZE_MAX
 #define SSIZE_MAX LONG_MAX
 #endif

@@ -43,7 +43,7 @@
 
 /* <sys/features.h> announces only options posix.md has no missing rows
  * for (after every header above, all of which include it). */
-#if defined(_POSIX_THREADS) || defined(_POSIX_PRIORITY_SCHEDULING) ||         \
+#if defined(_POSIX_THREADS) || defined(_POSIX_PRIORITY_SCHEDULING) ||          \
     defined(_POSIX_THREAD_PRIORITY_SCHEDULING) || defined(_POSIX_SPAWN) ||     \
     defined(_POSIX_TIMEOUTS) || defined(_POSIX_CPUTIME)
 #error "an option macro announces what docs/posix.md marks missing"
@@ -403,6 +403,7 @@ int main(int argc, char **argv)
     library(self);
     more_library();
     message_queues();
+    user_ids();
     limits_and_memory();
     cancellation();
     semaphores_barriers();

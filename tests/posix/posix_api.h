@@ -25,6 +25,7 @@ void limits_and_memory(void);
 void clocks(void);
 void timers(void);
 void message_queues(void);
+void user_ids(void);
 /* posix_api_sync.c */
 void sync_more(void);
 void semaphores_barriers(void);

@@ -94,6 +94,14 @@ void timers(void)
     check(timer_gettime(t, &cur) == -1 && errno == EINVAL, "deleted timer");
 }
 
+/* ---- <unistd.h> ids (clock_settime's callers check they are root) ---- */
+
+void user_ids(void)
+{
+    check(getuid() == 0 && geteuid() == 0, "getuid");
+    check(getgid() == 0 && getegid() == 0, "getgid");
+}
+
 /* ---- <mqueue.h> ---- */
 
 void message_queues(void)
