@@ -13,7 +13,9 @@
  * queued (a fence on each side with the idle loop), so a hart that went
  * idle while the waker chose its queue is kicked too; symmetrically a hart
  * looks at the queues again once its new thread is h->cur (place_recheck),
- * so a thread queued while it picked is not missed. A thread still on another
+ * so a thread queued while it picked is not missed, and kicks the hart
+ * running the lowest priority if a thread queued anywhere outranks it
+ * (a kick used up on another thread is passed on). A thread still on another
  * hart's stack (on_cpu) is only pulled by a hart whose own outgoing thread is
  * not queued, so two harts never wait for each other's outgoing thread.
  *
@@ -75,33 +77,6 @@ void place_kick_for(int prio, struct hart *h)
     struct hart *o = kick_target(prio, h->id, h->id);
     if (o)
         sched_ipi(o->id);
-}
-
-/* After a pick on h: a thread left on h's queue that outranks what some
- * other hart runs is stranded unless that hart looks (a kick can be used
- * up by a hart that found something better of its own, or a target
- * passed over while its queue briefly held a better thread). Kick the
- * hart running the lowest priority; its own pick does the same in turn,
- * so a stranded thread is passed on until it runs. */
-void place_kick_stranded(struct hart *h)
-{
-    int left = rq_top(&h->rq); /* a racy read: a hint, as every load */
-    if (left <= 0)
-        return;
-    struct hart *low = NULL;
-    int low_prio = left;
-    for (int i = 0; i < nharts; i++) {
-        struct hart *o = &harts[i];
-        if (o == h || !o->online)
-            continue;
-        int p = hart_cur_prio(o);
-        if (p < low_prio) {
-            low = o;
-            low_prio = p;
-        }
-    }
-    if (low)
-        sched_ipi(low->id);
 }
 
 /* Queue a thread that is on no hart and no queue (WAKING), where it runs
@@ -184,30 +159,57 @@ bool place_remote_better(struct hart *self, int mine)
 
 /* Once this hart's running priority is set (at the end of a switch, or
  * when it keeps its thread, which may have lowered itself), look at every
- * queue again, our own included. A thread queued while we picked was
- * missed both by our pick (it read that queue before the thread was
- * there) and by its waker's kick (which read our old priority: h->cur is
- * stored only at the switch, after the pick); the waker stores the queue
- * and then loads h->cur, we store h->cur and then load the queues, so
- * with a fence on each side at least one of us sees the other. If a
- * queued thread outranks what we now run, we reschedule (need_resched,
- * taken at the next preemption point or return to user), and that pick
- * takes it. Not for the idle thread: the idle loop makes its own last
- * look before wfi. */
+ * queue again, our own included, and at what every other hart runs.
+ *
+ * Ourselves: a thread queued while we picked was missed both by our pick
+ * (it read that queue before the thread was there) and by its waker's
+ * kick (which read our old priority: h->cur is stored only at the switch,
+ * after the pick); the waker stores the queue and then loads h->cur, we
+ * store h->cur and then load the queues, so with a fence on each side at
+ * least one of us sees the other. If a queued thread outranks what we
+ * now run, we reschedule (need_resched, taken at the next preemption
+ * point or return to user), and that pick takes it.
+ *
+ * The others (a stranded thread): otherwise, if the best thread queued
+ * on any queue outranks what some other hart runs, kick the hart running
+ * the lowest priority. A kick names no thread: the kicked hart takes the
+ * best it finds, which may be another thread (one queued on its own
+ * queue meanwhile, or a better one elsewhere), and two kicks sent to one
+ * hart are taken up by one pick; the thread a kick was meant for is then
+ * left queued, on any hart's queue, while some hart runs below it, and
+ * nobody else would look. The look here passes the kick on: every hart
+ * that was kicked picks and then looks, so as long as a queued thread
+ * outranks a running one some hart has a kick in flight, until one pulls
+ * it. (Racy reads, hints as every load: a thread we miss was queued or
+ * raised after our fence, and its own placement step kicks for it.)
+ *
+ * Not for the idle thread: a hart that found nothing to run pulled from
+ * every queue, and the idle loop makes its own last look before wfi. */
 void place_recheck(struct hart *h)
 {
     struct thread *cur = h->cur;
     if (cur->is_idle)
         return;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    int mine = READ_ONCE(cur->prio);
+    int mine = READ_ONCE(cur->prio), top = -1, low_prio = NPRIO;
+    struct hart *low = NULL;
     for (int i = 0; i < nharts; i++) {
-        if (rq_top(&harts[i].rq) > mine) {
-            PL_KICK(h->id);
-            h->need_resched = 1;
-            h->need_resched_preempt = 1;
-            return;
+        struct hart *o = &harts[i];
+        top = MAX(top, rq_top(&o->rq));
+        if (o == h || !READ_ONCE(o->online))
+            continue;
+        int p = hart_cur_prio(o);
+        if (p < low_prio) {
+            low = o;
+            low_prio = p;
         }
+    }
+    if (top > mine) {
+        PL_KICK(h->id);
+        h->need_resched = 1;
+        h->need_resched_preempt = 1;
+    } else if (low && top > low_prio) {
+        sched_ipi(low->id); /* a stranded thread: pass the kick on */
     }
 }
 

@@ -130,11 +130,10 @@ static inline struct thread *rq_pop(struct hart *h, struct hart *self,
 /* place.c: the placement steps schedule() and the priority setters use. */
 /* A thread of priority prio waits on h's queue: kick a hart to run it. */
 void place_kick_for(int prio, struct hart *h);
-/* After a pick on h: kick a hart for a thread left on h's queue. */
-void place_kick_stranded(struct hart *h);
 /* Some other hart's queue holds a thread above `mine`. */
 bool place_remote_better(struct hart *self, int mine);
-/* Once h->cur is stored: look at every queue again. */
+/* Once h->cur is stored: look at every queue and hart again (ourselves
+ * or a stranded thread). */
 void place_recheck(struct hart *h);
 /* Take the best thread of another queue if it outranks `mine`. */
 struct thread *place_pull(struct hart *self, int mine, bool oncpu_ok);

@@ -280,8 +280,6 @@ static void schedule_common(bool requeue_front)
         if (!next && !queued)
             next = place_pull(h, -1, true); /* lost a race: anything at all */
     }
-    if (nharts > 1)
-        place_kick_stranded(h);
     if (!next) {
         if (cur->is_idle) {
             if (edf_rearm_hook(h))
@@ -374,6 +372,10 @@ void sched_requeue_prio(struct thread *t, int policy, int prio)
     int hart = t->hart;
     spin_unlock(&t->slock);
     if (state == T_READY) {
+        /* As make_ready's: pairs with place_recheck's fence (we stored
+         * t's new level, it stored h->cur), so one of us sees the other;
+         * the unlocks above are only releases. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         place_kick_for(prio, &harts[hart]);
     } else if (t == current()) {
         if (prio < old) {
