@@ -16,7 +16,7 @@ enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
  *    exit_status, pgid (written under it; READ_ONCE for a snapshot,
  *    proc/pgrp.c), and the pid table.
  *  - lock: threads[], thread_retval[], thread_exit[], thread_done,
- *    thread_detached, nthreads, exiting.
+ *    thread_detached, cpu_exited, nthreads, exiting.
  *  - vm_mutex (sleeping) then vm_lock: brk and stack_mapped[] change
  *    with both held; the page table changes under vm_lock, the heap's and
  *    the stacks' mappings only with vm_mutex held too (proc/vm_step.c:
@@ -50,6 +50,7 @@ struct proc {
     } thread_exit[CAP_THREAD_SLOTS];
     uint32_t thread_done;     /* bit t: slot t exited, not yet joined */
     uint32_t thread_detached; /* bit t: slot t's thread is detached */
+    uint64_t cpu_exited;      /* CPU ticks of its exited threads */
     int nthreads;
     bool exiting;
     struct waitq join_wq; /* thread_join waiters */

@@ -168,9 +168,16 @@ bool sched_wake(struct thread *t); /* BLOCKED -> READY; false if not blocked */
  * at is the base or a higher one inherited through PI locks. Takes
  * pi_glock, then slock and rq locks: call it holding none of those. */
 void sched_set_prio(struct thread *t, int policy, int prio);
+/* The same with pthread_setschedprio's queue rule (POSIX "Scheduling
+ * Policies") when setprio: a READY thread whose priority rises goes to
+ * the tail of its new level, one left at the same priority keeps its
+ * place, one lowered goes to the head (else: always the tail). */
+void sched_set_prio_pos(struct thread *t, int policy, int prio, bool setprio);
 /* The raw setter under it (sched.c, protocol S8): t runs at prio from
- * now on, re-queued if it is READY. */
+ * now on, re-queued (at the tail) if it is READY; _pos: the rule above. */
 void sched_requeue_prio(struct thread *t, int policy, int prio);
+void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
+                            bool setprio);
 /* t's base priority (its own, not inherited); t->slock held or t not
  * yet running. */
 static inline int sched_base_prio(const struct thread *t)
@@ -305,6 +312,10 @@ void time_set_realtime(uint64_t ns);
 uint64_t time_realtime_ns(void);
 /* The clocks' resolution in ns: one timer tick, rounded up. */
 uint64_t clock_res_ns(void);
+/* CPU-time clocks (sched/cpuclock.c): is clock one; its time in ns (0,
+ * or -EINVAL for a thread slot's clock with no thread behind it). */
+bool cpuclock_is(int clock);
+int cpuclock_read(int clock, uint64_t *ns);
 /* ns in timer ticks, rounded up (UINT64_MAX if it does not fit). */
 uint64_t clock_ns_to_ticks_ceil(uint64_t ns);
 /* A timespec as ns: -EINVAL for tv_nsec outside [0, 1e9); 1 (and *ns 0)

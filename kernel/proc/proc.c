@@ -103,6 +103,7 @@ struct proc *proc_alloc(const char *name)
         return NULL;
     p->state = P_ALIVE;
     p->refs = 1;
+    p->cpu_exited = 0;
     strlcpy(p->name, name, sizeof(p->name));
     list_init(&p->children);
     list_init(&p->sibling);

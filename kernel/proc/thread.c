@@ -162,6 +162,7 @@ void thread_exit(uint64_t retval)
     spin_lock(&p->lock);
     uint32_t bit = 1u << t->tslot;
     p->threads[t->tslot] = NULL;
+    p->cpu_exited += sched_cpu_ticks(t); /* the process CPU clock */
     if (p->thread_detached & bit) {
         p->thread_detached &= ~bit; /* nobody joins: the slot is free */
     } else {
@@ -355,7 +356,9 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
 {
     struct thread *self = current();
     struct proc *p = self->proc;
-    policy = sched_policy_check(policy);
+    bool setprio = policy == KEEL_SCHED_SETPRIO;
+    if (!setprio)
+        policy = sched_policy_check(policy);
     if (policy < 0)
         return policy;
     if (prio < KEEL_PRIO_MIN || prio > KEEL_PRIO_MAX)
@@ -364,12 +367,16 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
     int err;
     struct thread *t = cap_thread_lookup_locked(p, tok, CAP_RIGHT_WRITE, &err);
     long r = 0;
+    if (t && setprio) /* the thread's own policy (the cap lock pins t) */
+        policy = READ_ONCE(t->policy);
     if (!t)
         r = err;
+    else if (policy == KEEL_SCHED_DEADLINE)
+        r = -EINVAL; /* setprio: a deadline thread has no priority */
     else if (prio > READ_ONCE(self->ceiling))
         r = -EPERM; /* the caller's ceiling is its authority */
     else
-        sched_set_prio(t, policy, prio);
+        sched_set_prio_pos(t, policy, prio, setprio);
     cap_unlock(p);
     return r;
 }

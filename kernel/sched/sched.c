@@ -341,6 +341,12 @@ void sched_preempt_point_slow(void)
  * while t is queued. sched_set_prio (sync/pi.c) adds PI on top. */
 void sched_requeue_prio(struct thread *t, int policy, int prio)
 {
+    sched_requeue_prio_pos(t, policy, prio, false);
+}
+
+void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
+                            bool setprio)
+{
     PL_BUSY(1);
     spin_lock(&t->slock);
     if (t->policy == KEEL_SCHED_DEADLINE && policy != KEEL_SCHED_DEADLINE)
@@ -358,11 +364,11 @@ void sched_requeue_prio(struct thread *t, int policy, int prio)
         spin_unlock(&h->rq.lock);
         h = NULL; /* moved meanwhile (or blocked): look again */
     }
-    if (h && state == T_READY) {
+    if (h && state == T_READY && !(setprio && prio == old)) {
         rq_del(h, t);
         t->prio = prio;
         t->policy = policy;
-        rq_add(h, t, false);
+        rq_add(h, t, setprio && prio < old); /* lowered: the head */
     } else {
         t->prio = prio;
         t->policy = policy;

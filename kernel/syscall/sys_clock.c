@@ -1,10 +1,10 @@
 /*
  * clock_nanosleep, clock_getres and clock_settime (docs/syscalls.md).
- * The clocks are CLOCK_REALTIME and CLOCK_MONOTONIC; any other id is
- * EINVAL (Keel has no CPU-time clocks: newlib declares them only with
- * _POSIX_CPUTIME, which Keel does not announce). Setting CLOCK_REALTIME
- * needs the system cap with WRITE. The sleeping and the clock state are
- * in kernel/sched/clock.c; no lock is held here.
+ * Sleeps and settings take CLOCK_REALTIME and CLOCK_MONOTONIC; any other
+ * id is EINVAL (the CPU-time clocks, sched/cpuclock.c, can be read and
+ * have a resolution, but no sleep waits on them and none can be set). Setting
+ * CLOCK_REALTIME needs the system cap with WRITE. The sleeping and the clock
+ * state are in kernel/sched/clock.c; no lock is held here.
  */
 #include "../include/cap.h"
 #include "../include/proc.h"
@@ -48,9 +48,11 @@ long sys_clock_nanosleep(int clock, int flags, uint64_t ureq, uint64_t urem)
 
 long sys_clock_getres(int clock, uint64_t ures)
 {
-    if (!clock_known(clock))
-        return -EINVAL;
-    if (!ures) /* POSIX: res may be NULL */
+    uint64_t cpu_ns;
+    if (!clock_known(clock) &&
+        (!cpuclock_is(clock) || cpuclock_read(clock, &cpu_ns) < 0))
+        return -EINVAL; /* CPU-time clocks count in the same ticks */
+    if (!ures)          /* POSIX: res may be NULL */
         return 0;
     uint64_t res = clock_res_ns();
     struct keel_timespec ts = {(int64_t)(res / 1000000000ull),

@@ -20,10 +20,15 @@ long sys_nanosleep(uint64_t ureq)
 
 long sys_clock_gettime(int clock, uint64_t uout)
 {
-    if (clock != KEEL_CLOCK_REALTIME && clock != KEEL_CLOCK_MONOTONIC)
+    uint64_t ns;
+    if (clock == KEEL_CLOCK_REALTIME)
+        ns = time_realtime_ns();
+    else if (clock == KEEL_CLOCK_MONOTONIC)
+        ns = time_now_ns();
+    else if (!cpuclock_is(clock))
         return -EINVAL;
-    uint64_t ns =
-        clock == KEEL_CLOCK_REALTIME ? time_realtime_ns() : time_now_ns();
+    else if (cpuclock_read(clock, &ns) < 0)
+        return -EINVAL; /* a thread clock with no thread behind it */
     struct keel_timespec ts = {(int64_t)(ns / 1000000000ull),
                                (int64_t)(ns % 1000000000ull)};
     return copy_to_user(uout, &ts, sizeof(ts));

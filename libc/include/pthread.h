@@ -1,8 +1,9 @@
 /*
  * Keel's <pthread.h>: newlib's, read with the option gates it needs to
  * declare what Keel's libc provides (pthread_create, pthread_join,
- * pthread_self, pthread_mutex_*, pthread_attr_*, pthread_setschedparam and
- * pthread_getschedparam; the mutex attributes of the UNIX 98 types, the
+ * pthread_self, pthread_mutex_*, pthread_attr_*, pthread_setschedparam,
+ * pthread_getschedparam, pthread_setschedprio, pthread_getcpuclockid;
+ * the mutex attributes of the UNIX 98 types, the
  * priority protocols and ceilings, pthread_mutex_timedlock; the
  * read-write and spin locks; the pthread_barrier* functions), which are
  * switched off again afterwards: Keel does not provide these options in
@@ -37,6 +38,10 @@
 #ifndef _POSIX_TIMEOUTS
 #define _POSIX_TIMEOUTS 1
 #define KEEL_GATE_PTHREAD_TIMEOUTS
+#endif
+#ifndef _POSIX_THREAD_CPUTIME
+#define _POSIX_THREAD_CPUTIME 1
+#define KEEL_GATE_PTHREAD_THREAD_CPUTIME
 #endif
 
 #ifndef _POSIX_READER_WRITER_LOCKS
@@ -95,6 +100,10 @@ int pthread_mutex_consistent(pthread_mutex_t *__mutex);
 #ifdef KEEL_GATE_PTHREAD_TIMEOUTS
 #undef _POSIX_TIMEOUTS
 #undef KEEL_GATE_PTHREAD_TIMEOUTS
+#endif
+#ifdef KEEL_GATE_PTHREAD_THREAD_CPUTIME
+#undef _POSIX_THREAD_CPUTIME
+#undef KEEL_GATE_PTHREAD_THREAD_CPUTIME
 #endif
 
 /* ---- Keel: process-shared rwlocks by capability ---- */

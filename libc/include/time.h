@@ -4,8 +4,12 @@
  * clock_settime, nanosleep and timer_create, timer_settime,
  * timer_gettime, timer_getoverrun, timer_delete with struct itimerspec
  * and TIMER_ABSTIME behind _POSIX_TIMERS; clock_nanosleep behind
- * _POSIX_CLOCK_SELECTION), which are switched off again afterwards
- * unless <sys/features.h> announces them (docs/posix.md).
+ * _POSIX_CLOCK_SELECTION; CLOCK_PROCESS_CPUTIME_ID,
+ * CLOCK_THREAD_CPUTIME_ID and clock_getcpuclockid behind _POSIX_CPUTIME
+ * and _POSIX_THREAD_CPUTIME), which are switched off again afterwards
+ * unless <sys/features.h> announces them (docs/posix.md). The CPU-time
+ * clocks are not announced: clock_gettime and clock_getres take them,
+ * timer_create does not.
  * _POSIX_MONOTONIC_CLOCK is announced there (CLOCK_MONOTONIC works with every
  * clock call).
  */
@@ -26,7 +30,25 @@
 #define KEEL_GATE_TIME_CLOCK_SELECTION
 #endif
 
+#ifndef _POSIX_CPUTIME
+#define _POSIX_CPUTIME 1
+#define KEEL_GATE_TIME_CPUTIME
+#endif
+#ifndef _POSIX_THREAD_CPUTIME
+#define _POSIX_THREAD_CPUTIME 1
+#define KEEL_GATE_TIME_THREAD_CPUTIME
+#endif
+
 #include_next <time.h>
+
+#ifdef KEEL_GATE_TIME_CPUTIME
+#undef _POSIX_CPUTIME
+#undef KEEL_GATE_TIME_CPUTIME
+#endif
+#ifdef KEEL_GATE_TIME_THREAD_CPUTIME
+#undef _POSIX_THREAD_CPUTIME
+#undef KEEL_GATE_TIME_THREAD_CPUTIME
+#endif
 
 #ifdef KEEL_GATE_TIME_TIMERS
 #undef _POSIX_TIMERS

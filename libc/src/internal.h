@@ -270,6 +270,13 @@ static inline long keel_futex(uint32_t *uaddr, int op, uint32_t val,
     return keel_sc5(SYS_futex, (long)uaddr, op, (long)val, (long)ts, 0);
 }
 
+/* Fork handlers (atfork.c): prepare runs last-registered first, parent
+ * and child in registration order. fork() runs prepare and parent. */
+#define KEEL_ATFORK_PREPARE 0
+#define KEEL_ATFORK_PARENT 1
+#define KEEL_ATFORK_CHILD 2
+void __keel_atfork_run(int which);
+
 /*
  * The lock word (lock.c): 0 free, else the owner's id, with
  * KEEL_FUTEX_WAITERS while threads may sleep on it. Callers try the

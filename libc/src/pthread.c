@@ -318,6 +318,20 @@ int pthread_getschedparam(pthread_t thread, int *policy,
     return 0;
 }
 
+/* The priority only, the policy kept (a deadline thread has none:
+ * EINVAL); a thread that is ready to run moves to the tail of its new
+ * priority's list when raised, stays where it is when the priority does
+ * not change, and goes to the head when lowered (POSIX). */
+int pthread_setschedprio(pthread_t thread, int prio)
+{
+    cap_token_t tok;
+    int err = thread_token(thread, &tok);
+    if (err)
+        return err;
+    return keel_err(keel_sc3(SYS_thread_setschedparam, (long)tok,
+                             KEEL_SCHED_SETPRIO, prio));
+}
+
 int keel_pthread_setceiling(pthread_t thread, int ceiling)
 {
     cap_token_t tok;

@@ -72,9 +72,13 @@ pid_t _wait(int *status)
     return waitpid(-1, status, 0);
 }
 
-/* Keel creates processes only with posix_spawn. */
+/* Keel creates processes only with posix_spawn. The pthread_atfork
+ * handlers (atfork.c) see a fork that fails in the parent: prepare
+ * handlers, then parent handlers; errno is set after them. */
 pid_t _fork(void)
 {
+    __keel_atfork_run(KEEL_ATFORK_PREPARE);
+    __keel_atfork_run(KEEL_ATFORK_PARENT);
     errno = ENOSYS;
     return -1;
 }

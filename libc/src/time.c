@@ -104,22 +104,29 @@ int _gettimeofday(struct timeval *tv, void *tz)
 }
 
 /*
- * newlib's times() and clock() land here. Keel keeps no per-process CPU
- * time, so the elapsed time since boot stands in for user time, in the
- * clock_t unit newlib uses (CLOCKS_PER_SEC).
+ * newlib's times() and clock() land here: the process's CPU time (all its
+ * threads, kernel/sched/cpuclock.c) as user time, none as system time
+ * (Keel does not split them) and none for children; the return value is
+ * the elapsed time since boot. Both in CLOCKS_PER_SEC units, as newlib's
+ * clock() expects.
  */
+static clock_t ns_to_clock(const struct timespec *ts)
+{
+    return (clock_t)ts->tv_sec * CLOCKS_PER_SEC +
+           (clock_t)ts->tv_nsec / (NSEC_PER_SEC / CLOCKS_PER_SEC);
+}
+
 clock_t _times(struct tms *buf)
 {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+    struct timespec now, cpu;
+    if (clock_gettime(CLOCK_MONOTONIC, &now) < 0 ||
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) < 0)
         return (clock_t)-1;
-    clock_t now = (clock_t)ts.tv_sec * CLOCKS_PER_SEC +
-                  (clock_t)ts.tv_nsec / (NSEC_PER_SEC / CLOCKS_PER_SEC);
     if (buf) {
-        buf->tms_utime = now;
+        buf->tms_utime = ns_to_clock(&cpu);
         buf->tms_stime = 0;
         buf->tms_cutime = 0;
         buf->tms_cstime = 0;
     }
-    return now;
+    return ns_to_clock(&now);
 }

@@ -43,10 +43,14 @@
 
 /* <sys/features.h> announces only options posix.md has no missing rows
  * for (after every header above, all of which include it). */
-#if defined(_POSIX_THREADS) || defined(_POSIX_PRIORITY_SCHEDULING) ||          \
-    defined(_POSIX_THREAD_PRIORITY_SCHEDULING) || defined(_POSIX_SPAWN) ||     \
-    defined(_POSIX_TIMEOUTS) || defined(_POSIX_CPUTIME)
+#if defined(_POSIX_SPAWN) || defined(_POSIX_TIMEOUTS) ||                       \
+    defined(_POSIX_CPUTIME) || defined(_POSIX_THREAD_CPUTIME)
 #error "an option macro announces what docs/posix.md marks missing"
+#endif
+#if !defined(_POSIX_THREADS) || !defined(_POSIX_PRIORITY_SCHEDULING) ||        \
+    !defined(_POSIX_THREAD_PRIORITY_SCHEDULING)
+#error                                                                         \
+    "threads (pthread_atfork too), process and thread priority scheduling are provided"
 #endif
 #if !defined(_POSIX_SEMAPHORES) || !defined(_POSIX_MESSAGE_PASSING) ||         \
     !defined(_POSIX_REALTIME_SIGNALS) || !defined(_POSIX_CLOCK_SELECTION) ||   \

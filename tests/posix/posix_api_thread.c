@@ -194,6 +194,19 @@ void threads(void)
           "sched_rr_get_interval (FIFO: no slice)");
     check(sched_setscheduler(0, before, &sp) == SCHED_FIFO,
           "sched_setscheduler back");
+    check(pthread_setschedprio(me, prio) == 0 &&
+              pthread_getschedparam(me, &pol, &sp) == 0 && pol == before &&
+              sp.sched_priority == prio,
+          "pthread_setschedprio (policy kept)");
+    check(pthread_atfork(NULL, NULL, NULL) == 0, "pthread_atfork");
+    clockid_t cid;
+    struct timespec cpu;
+    check(clock_getcpuclockid(0, &cid) == 0 &&
+              cid == CLOCK_PROCESS_CPUTIME_ID && clock_gettime(cid, &cpu) == 0,
+          "clock_getcpuclockid");
+    check(pthread_getcpuclockid(me, &cid) == 0 &&
+              clock_gettime(cid, &cpu) == 0 && clock_getres(cid, &slice) == 0,
+          "pthread_getcpuclockid");
 }
 
 static void *stack_worker(void *arg)

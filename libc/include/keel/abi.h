@@ -166,6 +166,10 @@ struct keel_dirent {
 #define KEEL_SCHED_RR 2       /* newlib SCHED_RR */
 #define KEEL_SCHED_SPORADIC 4 /* newlib SCHED_SPORADIC: ENOTSUP */
 #define KEEL_SCHED_DEADLINE 6 /* EDF with a CBS budget (Linux's number) */
+/* Or'd into thread_setschedparam's policy (pthread_setschedprio): keep
+ * the thread's policy, set only its priority, with POSIX's queue rule for
+ * it (raised: tail of the new level, same: unmoved, lowered: head). */
+#define KEEL_SCHED_SETPRIO 0x100
 
 /* sched_setattr / sched_getattr: Linux's struct sched_attr, field for
  * field. size is sizeof(struct keel_sched_attr) (KEEL_SCHED_ATTR_SIZE).
@@ -186,6 +190,13 @@ struct keel_sched_attr {
 /* Clocks: newlib's clockid_t values and flags. */
 #define KEEL_CLOCK_REALTIME 1
 #define KEEL_CLOCK_MONOTONIC 4
+/* CPU-time clocks (clock_gettime, clock_getres): the calling process's
+ * (the sum over its threads, exited ones included), the calling thread's,
+ * and the one of the caller's own thread in thread slot s
+ * (CAP_THREAD_SLOT_BASE <= s < CAP_SLOTS): KEEL_CLOCK_THREAD_CPU_BASE + s. */
+#define KEEL_CLOCK_PROCESS_CPUTIME 2
+#define KEEL_CLOCK_THREAD_CPUTIME 3
+#define KEEL_CLOCK_THREAD_CPU_BASE 0x1000
 #define KEEL_TIMER_ABSTIME 4 /* clock_nanosleep: req is an absolute time */
 
 /* Futex: a 32-bit aligned word in the caller's address space.

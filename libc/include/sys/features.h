@@ -3,10 +3,20 @@
  * macros announce only what Keel's libc really provides (docs/posix.md
  * lists every function). newlib announces no option for
  * riscv64-unknown-elf. Keel does not announce the options it provides
- * only in part (threads without pthread_atfork; timeouts with a
- * sem_timedwait that a forward clock_settime does not end early; process
- * scheduling only for the caller's own pid; spawn without signal
+ * only in part (timeouts with a sem_timedwait that a forward
+ * clock_settime does not end early; CPU-time clocks that clock_gettime
+ * and clock_getres take but no timer_create; spawn without signal
  * attributes), so only these are defined:
+ *  _POSIX_THREADS                every pthread_* call of the base option,
+ *                                pthread_atfork included (its handlers
+ *                                run around Keel's failing fork());
+ *  _POSIX_THREAD_PRIORITY_SCHEDULING  thread policies and priorities
+ *                                (attributes, pthread_setschedparam,
+ *                                pthread_setschedprio); only
+ *                                PTHREAD_SCOPE_SYSTEM (POSIX allows one);
+ *  _POSIX_PRIORITY_SCHEDULING    sched_* on the calling thread; another
+ *                                pid is EPERM or ESRCH (no ambient
+ *                                authority: POSIX allows both);
  *  _POSIX_THREAD_ATTR_STACKSIZE  pthread_attr_setstacksize/getstacksize;
  *  _POSIX_MONOTONIC_CLOCK        CLOCK_MONOTONIC in clock_gettime,
  *                                clock_getres and clock_nanosleep
@@ -50,6 +60,16 @@
 #define KEEL_SYS_FEATURES_H
 
 #include_next <sys/features.h>
+
+#ifndef _POSIX_THREADS
+#define _POSIX_THREADS 200809L
+#endif
+#ifndef _POSIX_THREAD_PRIORITY_SCHEDULING
+#define _POSIX_THREAD_PRIORITY_SCHEDULING 200809L
+#endif
+#ifndef _POSIX_PRIORITY_SCHEDULING
+#define _POSIX_PRIORITY_SCHEDULING 200809L
+#endif
 
 #ifndef _POSIX_THREAD_ATTR_STACKSIZE
 #define _POSIX_THREAD_ATTR_STACKSIZE 200809L

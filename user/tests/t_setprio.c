@@ -1,0 +1,163 @@
+/*
+ * pthread_setschedprio (issue 9 conformance, POSIX "Scheduling
+ * Policies"): the priority changes and the policy stays; a thread that is
+ * ready to run goes to the tail of its new priority's list when its
+ * priority is raised, keeps its place when it is unchanged, and goes to
+ * the head when it is lowered. Also the option macros this area
+ * announces (_POSIX_THREADS, _POSIX_THREAD_PRIORITY_SCHEDULING,
+ * _POSIX_PRIORITY_SCHEDULING) against sysconf.
+ *
+ * The queue order is only observable when one hart runs everything, so
+ * setprio_queue_position checks it with one hart online (the suite also
+ * runs with SMP=1) and only the values on more.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <keel/sched.h>
+
+#include "utest.h"
+
+/* The order in which the probe threads started (sp_lock-free: one hart). */
+static int sp_order[3];
+static int sp_next;
+
+static void *sp_probe(void *arg)
+{
+    int i = __atomic_fetch_add(&sp_next, 1, __ATOMIC_ACQ_REL);
+    if (i < 3)
+        sp_order[i] = (int)(long)arg;
+    return NULL;
+}
+
+/* Our own policy and priority. */
+static int sp_get(pthread_t th, int *policy)
+{
+    struct sched_param p;
+    if (pthread_getschedparam(th, policy, &p))
+        return -1;
+    return p.sched_priority;
+}
+
+TEST(setprio_keeps_policy_and_checks)
+{
+    pthread_t me = pthread_self();
+    int pol0, prio0 = sp_get(me, &pol0);
+    CHECK(prio0 > 2);
+    struct sched_param sp = {.sched_priority = prio0};
+    CHECK_RC(pthread_setschedparam(me, SCHED_FIFO, &sp), 0);
+    CHECK_RC(pthread_setschedprio(me, prio0 - 1), 0);
+    int pol;
+    CHECK_EQ(sp_get(me, &pol), prio0 - 1);
+    CHECK_EQ(pol, SCHED_FIFO);
+    CHECK_RC(pthread_setschedparam(me, SCHED_RR, &sp), 0);
+    CHECK_RC(pthread_setschedprio(me, prio0 - 2), 0);
+    CHECK_EQ(sp_get(me, &pol), prio0 - 2);
+    CHECK_EQ(pol, SCHED_RR);
+    /* Bad priorities change nothing. */
+    CHECK_RC(pthread_setschedprio(me, sched_get_priority_min(SCHED_RR) - 1),
+             EINVAL);
+    CHECK_RC(pthread_setschedprio(me, sched_get_priority_max(SCHED_RR) + 1),
+             EINVAL);
+    CHECK_EQ(sp_get(me, &pol), prio0 - 2);
+    /* Above our ceiling: EPERM (the ceiling is the authority). */
+    int ceil = -1;
+    CHECK_RC(keel_pthread_getceiling(me, &ceil), 0);
+    if (ceil < sched_get_priority_max(SCHED_RR)) {
+        CHECK_RC(pthread_setschedprio(me, ceil + 1), EPERM);
+        CHECK_EQ(sp_get(me, &pol), prio0 - 2);
+    }
+    /* Another thread, through its cap; a slot with no thread: ESRCH. */
+    pthread_t th;
+    CHECK_RC(pthread_create(&th, NULL, sp_probe, (void *)9L), 0);
+    CHECK_RC(pthread_setschedprio(th, prio0 - 1), 0);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK_RC(pthread_setschedprio(th, prio0 - 1), ESRCH);
+    CHECK_RC(pthread_setschedparam(me, pol0, &sp), 0);
+    CHECK_EQ(sp_get(me, &pol), prio0);
+}
+
+TEST(setprio_queue_position)
+{
+    pthread_t me = pthread_self();
+    int pol0, prio0 = sp_get(me, &pol0);
+    int ceil = -1;
+    CHECK_RC(keel_pthread_getceiling(me, &ceil), 0);
+    int hi = ceil < 30 ? ceil : 30, lo = hi - 3;
+    CHECK(lo > 2);
+    long harts = sysconf(_SC_NPROCESSORS_ONLN);
+    struct sched_param sp = {.sched_priority = hi};
+    /* FIFO at hi: the probes (created at hi too) wait behind us. */
+    CHECK_RC(pthread_setschedparam(me, SCHED_FIFO, &sp), 0);
+    sp_next = 0;
+    pthread_t a, b, c;
+    CHECK_RC(pthread_create(&a, NULL, sp_probe, (void *)1L), 0);
+    CHECK_RC(pthread_create(&b, NULL, sp_probe, (void *)2L), 0);
+    CHECK_RC(pthread_create(&c, NULL, sp_probe, (void *)3L), 0);
+    /* With more harts the probes run (and may be gone) at once: only
+     * one hart keeps them queued behind us. */
+    int gone = harts == 1 ? 0 : ESRCH;
+    int r;
+#define SP_SET(th, p)                                                          \
+    r = pthread_setschedprio(th, p);                                           \
+    CHECKF(r == 0 || r == gone, "setschedprio: %d", r)
+    /* lowered: the head of lo's list, so b goes before a: [b a] */
+    SP_SET(a, lo);
+    SP_SET(b, lo);
+    /* unchanged: b keeps its place (setschedparam would move it last) */
+    SP_SET(b, lo);
+    /* raised from below: c goes to the tail: [b a c] */
+    SP_SET(c, lo - 1);
+    SP_SET(c, lo);
+#undef SP_SET
+    if (harts == 1) {
+        int pol;
+        CHECK_EQ(sp_get(a, &pol), lo);
+        CHECK_EQ(pol, SCHED_FIFO);
+        CHECK_EQ(sp_get(c, &pol), lo);
+    }
+    /* Step below them all: they run now, in their list's order. */
+    CHECK_RC(pthread_setschedprio(me, lo - 2), 0);
+    CHECK_RC(pthread_join(a, NULL), 0);
+    CHECK_RC(pthread_join(b, NULL), 0);
+    CHECK_RC(pthread_join(c, NULL), 0);
+    sp.sched_priority = prio0;
+    CHECK_RC(pthread_setschedparam(me, pol0, &sp), 0);
+    CHECK_EQ(sp_next, 3);
+    if (harts == 1) {
+        CHECKF(sp_order[0] == 2 && sp_order[1] == 1 && sp_order[2] == 3,
+               "ran in the order %d %d %d, expected 2 1 3", sp_order[0],
+               sp_order[1], sp_order[2]);
+    }
+}
+
+/* The options this area announces, and sysconf's answers for them. */
+TEST(setprio_option_macros)
+{
+#if !defined(_POSIX_THREADS) || !defined(_POSIX_THREAD_PRIORITY_SCHEDULING) || \
+    !defined(_POSIX_PRIORITY_SCHEDULING)
+    UT_FAIL("a thread or scheduling option macro is not defined");
+#else
+    CHECK_EQ(sysconf(_SC_THREADS), _POSIX_THREADS);
+    CHECK_EQ(sysconf(_SC_THREAD_PRIORITY_SCHEDULING),
+             _POSIX_THREAD_PRIORITY_SCHEDULING);
+    CHECK_EQ(sysconf(_SC_PRIORITY_SCHEDULING), _POSIX_PRIORITY_SCHEDULING);
+#endif
+#if defined(_POSIX_CPUTIME) || defined(_POSIX_THREAD_CPUTIME)
+    UT_FAIL("CPU-time clocks announced, but timer_create does not take them");
+#else
+    errno = 0;
+    CHECK_EQ(sysconf(_SC_CPUTIME), -1);
+    CHECK_EQ(sysconf(_SC_THREAD_CPUTIME), -1);
+    CHECK_EQ(errno, 0);
+#endif
+}
+
+const struct utest ut_setprio_tests[] = {
+    UT_CASE(setprio_keeps_policy_and_checks),
+    UT_CASE(setprio_queue_position),
+    UT_CASE(setprio_option_macros),
+    UT_END,
+};
