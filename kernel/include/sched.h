@@ -66,6 +66,11 @@ struct thread {
     spinlock_t slock;    /* the scheduling lock (see sched.c) */
     int prio;
     int policy;
+    /* Asked for SCHED_OTHER, which runs as SCHED_RR (policy is RR) and is
+     * reported back as SCHED_OTHER (sched_policy_report). Written by
+     * thread_setschedparam under the caller's cap lock, or before the
+     * thread first runs; read with READ_ONCE. */
+    bool sched_other;
     int ceiling; /* highest priority it may give any thread (slock) */
     int hart;    /* run queue this thread belongs to */
     struct list rq_node;
@@ -178,6 +183,13 @@ void sched_set_prio_pos(struct thread *t, int policy, int prio, bool setprio);
 void sched_requeue_prio(struct thread *t, int policy, int prio);
 void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
                             bool setprio);
+/* The policy to report for t, which runs under `policy` (its own). */
+static inline int sched_policy_report(const struct thread *t, int policy)
+{
+    return policy == KEEL_SCHED_RR && READ_ONCE(t->sched_other)
+               ? KEEL_SCHED_OTHER
+               : policy;
+}
 /* t's base priority (its own, not inherited); t->slock held or t not
  * yet running. */
 static inline int sched_base_prio(const struct thread *t)

@@ -183,8 +183,7 @@ static int spawn_validate(struct spawn_args *a, struct thread *self)
     if (a->req.flags & KEEL_SPAWN_SETSCHED) {
         int policy = sched_policy_check(a->req.policy);
         if (policy < 0)
-            return policy;
-        a->req.policy = policy;
+            return policy; /* req.policy stays as asked (SCHED_OTHER) */
         if (a->req.priority < KEEL_PRIO_MIN || a->req.priority > KEEL_PRIO_MAX)
             return -EINVAL;
         if (a->req.priority > READ_ONCE(self->ceiling))
@@ -354,10 +353,12 @@ long sys_spawn(uint64_t ureq)
         goto out;
     }
     if (a->req.flags & KEEL_SPAWN_SETSCHED) {
-        t->policy = a->req.policy;
+        t->policy = sched_policy_check(a->req.policy); /* checked above */
+        t->sched_other = a->req.policy == KEEL_SCHED_OTHER;
         t->prio = a->req.priority;
     } else {
         t->policy = edf_inherit_policy(self->policy);
+        t->sched_other = READ_ONCE(self->sched_other);
         t->prio = pi_base_prio(self); /* not a boost it has now */
     }
     t->ceiling = a->req.ceiling;

@@ -78,6 +78,7 @@ struct thread *thread_alloc(struct proc *p)
     spin_init(&t->slock, "thread_sched");
     t->prio = KEEL_PRIO_DEFAULT;
     t->policy = KEEL_SCHED_RR;
+    t->sched_other = false;
     t->ceiling = KEEL_PRIO_DEFAULT; /* the creator passes its own on */
     t->hart = this_hart()->id;
     timer_node_init(&t->sleep);
@@ -254,6 +255,7 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
     struct thread *self = current();
     t->prio = pi_base_prio(self); /* not a boost it has now */
     t->policy = edf_inherit_policy(self->policy);
+    t->sched_other = READ_ONCE(self->sched_other);
     t->ceiling = READ_ONCE(self->ceiling); /* inherited, never raised */
     t->tf->sepc = entry;
     t->tf->regs[TF_A0] = arg;
@@ -357,6 +359,7 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
     struct thread *self = current();
     struct proc *p = self->proc;
     bool setprio = policy == KEEL_SCHED_SETPRIO;
+    int asked = policy;
     if (!setprio)
         policy = sched_policy_check(policy);
     if (policy < 0)
@@ -375,8 +378,11 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
         r = -EINVAL; /* setprio: a deadline thread has no priority */
     else if (prio > READ_ONCE(self->ceiling))
         r = -EPERM; /* the caller's ceiling is its authority */
-    else
+    else {
         sched_set_prio_pos(t, policy, prio, setprio);
+        if (!setprio) /* setprio keeps the policy as it was asked for */
+            WRITE_ONCE(t->sched_other, asked == KEEL_SCHED_OTHER);
+    }
     cap_unlock(p);
     return r;
 }
@@ -387,7 +393,8 @@ long sys_thread_getschedparam(uint64_t tok, uint64_t upolicy, uint64_t uprio)
     cap_lock(p);
     int err;
     struct thread *t = cap_thread_lookup_locked(p, tok, CAP_RIGHT_READ, &err);
-    int policy = t ? t->policy : 0, prio = t ? pi_base_prio(t) : 0;
+    int policy = t ? sched_policy_report(t, t->policy) : 0;
+    int prio = t ? pi_base_prio(t) : 0;
     cap_unlock(p);
     if (!t)
         return err;

@@ -128,7 +128,7 @@ long sys_sched_getattr(uint64_t tok, uint64_t uattr, unsigned size,
     struct thread *t = cap_thread_lookup_locked(p, tok, CAP_RIGHT_READ, &err);
     if (t) {
         spin_lock(&t->slock);
-        a.sched_policy = (uint32_t)t->policy;
+        a.sched_policy = (uint32_t)sched_policy_report(t, t->policy);
         if (t->policy == KEEL_SCHED_DEADLINE) {
             a.sched_runtime = t->dl.runtime_ns;
             a.sched_deadline = t->dl.deadline_ns;

@@ -28,7 +28,7 @@ static void set_wchan(struct keel_threadinfo *out, const char *w)
 void sched_thread_snapshot(struct thread *t, struct keel_threadinfo *out)
 {
     spin_lock(&t->slock);
-    out->policy = t->policy;
+    out->policy = sched_policy_report(t, t->policy);
     out->priority = t->prio; /* effective: a PI boost shows */
     out->base_priority = sched_base_prio(t);
     out->ceiling = t->ceiling;

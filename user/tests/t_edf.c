@@ -74,6 +74,8 @@ TEST(edf_posix_sched_calls)
 
     /* SCHED_OTHER is accepted and runs as RR. */
     CHECK_EQ(sched_setscheduler(0, SCHED_OTHER, &p25), SCHED_RR);
+    CHECK_EQ(sched_getscheduler(0), SCHED_OTHER); /* as asked for */
+    CHECK_EQ(sched_setscheduler(0, SCHED_RR, &p25), SCHED_OTHER);
     CHECK_EQ(sched_getscheduler(0), SCHED_RR);
 }
 
