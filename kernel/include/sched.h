@@ -32,6 +32,7 @@ struct trapframe {
 };
 #define TF_RA 1
 #define TF_SP 2
+#define TF_GP 3
 #define TF_TP 4
 #define TF_A0 10
 #define TF_A7 17

@@ -261,6 +261,10 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
     t->tf->regs[TF_A0] = arg;
     t->tf->regs[TF_SP] = top;
     t->tf->regs[TF_TP] = tls;
+    /* The creator's gp (one value per program): a signal may be delivered
+     * before the thread's first instruction, and its handler addresses
+     * globals through gp (the entry code's own `la gp` comes too late). */
+    t->tf->regs[TF_GP] = self->tf->regs[TF_GP];
     /* Its cap becomes visible now: until it is queued, a concurrent
      * setschedparam must wait (WAKING), not race the enqueue. */
     sched_set_state(t, T_WAKING);

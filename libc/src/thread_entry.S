@@ -1,7 +1,9 @@
 /*
  * Entry of every thread made by pthread_create. SYS_thread_create starts
  * it with a0 = tp = its struct keel_thread (a keel_tcb first) and sp = the
- * top of a stack the kernel mapped. gp is not inherited, so set it here.
+ * top of a stack the kernel mapped, and the creator's gp (a signal
+ * handler may run before the first instruction here); it is set again
+ * here from the program's own symbol, which costs nothing.
  */
     .text
     .globl __keel_thread_entry

@@ -351,6 +351,11 @@ TEST(sched_policy_values)
     CHECK_EQ(keel_syscall6(SYS_thread_setschedparam, 0, 7, KEEL_PRIO_DEFAULT, 0,
                            0, 0),
              -EINVAL);
+    /* Back to the suite's SCHED_RR: later tests (and the processes they
+     * spawn, which inherit it) expect it reported. */
+    sp.sched_priority = KEEL_PRIO_DEFAULT;
+    CHECK_RC(pthread_setschedparam(me, SCHED_RR, &sp), 0);
+    CHECK_EQ(sched_getscheduler(0), SCHED_RR);
 }
 
 /*

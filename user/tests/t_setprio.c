@@ -10,10 +10,18 @@
  * The queue order is only observable when one hart runs everything, so
  * setprio_queue_position checks it with one hart online (the suite also
  * runs with SMP=1) and only the values on more.
+ *
+ * Also a thread-creation regression: a new thread started with gp 0, so
+ * a signal handled before its first instruction (the entry code sets gp)
+ * crashed on its first global (suite pthread_create/14-1 died of SIGSEGV
+ * with 4 harts). Mode "thread-gp-signal" (a child, so the old crash is a
+ * failed exit status): one hart keeps the new thread queued while the
+ * creator directs a signal at it.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <keel/sched.h>
@@ -155,7 +163,60 @@ TEST(setprio_option_macros)
 #endif
 }
 
+static volatile uintptr_t gp_seen;
+
+static void gp_handler(int sig)
+{
+    (void)sig;
+    uintptr_t g;
+    __asm__ volatile("mv %0, gp" : "=r"(g));
+    gp_seen = g;
+}
+
+static void *gp_idle(void *arg)
+{
+    return arg;
+}
+
+static int mode_thread_gp_signal(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    uintptr_t want;
+    __asm__ volatile(".option push\n.option norelax\nla %0, __global_pointer$\n"
+                     ".option pop"
+                     : "=r"(want));
+    struct sigaction sa = {.sa_handler = gp_handler};
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, NULL))
+        return 2;
+    pthread_t th;
+    if (pthread_create(&th, NULL, gp_idle, NULL))
+        return 3;
+    if (pthread_kill(th, SIGUSR1)) /* pending before it first runs */
+        return 4;
+    if (pthread_join(th, NULL))
+        return 5;
+    return gp_seen == want ? 0 : 1;
+}
+
+const struct ut_mode ut_setprio_modes[] = {
+    {"thread-gp-signal", mode_thread_gp_signal},
+    UT_MODE_END,
+};
+
+TEST(thread_signal_before_first_instruction)
+{
+    for (int i = 0; i < 3; i++) {
+        pid_t pid;
+        CHECK_RC(ut_spawn_self(&pid, NULL, NULL, "thread-gp-signal", NULL, NULL,
+                               NULL),
+                 0);
+        CHECK_EXITED(ut_wait(pid), 0);
+    }
+}
+
 const struct utest ut_setprio_tests[] = {
+    UT_CASE(thread_signal_before_first_instruction),
     UT_CASE(setprio_keeps_policy_and_checks),
     UT_CASE(setprio_queue_position),
     UT_CASE(setprio_option_macros),

@@ -317,7 +317,8 @@ extern const struct utest ut_mq_proc_tests[];
 extern const struct ut_mode ut_mq_modes[];
 extern const struct utest ut_intro9_tests[]; /* issue 9 item 7 */
 
-extern const struct ut_mode ut_attr_modes[]; /* issue 9 item 6 */
+extern const struct ut_mode ut_attr_modes[];    /* issue 9 item 6 */
+extern const struct ut_mode ut_setprio_modes[]; /* issue 9 conformance */
 extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
