@@ -128,8 +128,8 @@ int sig_post(struct proc *p, int sig, int code, uint64_t value);
  * pending queues none and is an overrun). Same contexts as sig_post.
  * Returns SIG_TIMER_QUEUED (a new instance is pending), SIG_TIMER_MERGED
  * (the tagged one, or for a standard signal any instance, is still
- * pending: nothing queued), SIG_TIMER_DISCARDED (p ignores sig, so it
- * counts as accepted at once), or sig_post's negative errors.
+ * pending: nothing queued), SIG_TIMER_DISCARDED (p ignores sig and does
+ * not block it: nothing queued), or sig_post's negative errors.
  * sig_timer_pending says whether the tagged instance is still pending
  * (neither delivered, nor taken by sigwait, nor discarded).
  */

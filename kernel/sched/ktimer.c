@@ -26,7 +26,9 @@
  * expiry while it is still pending queues nothing and is an overrun of
  * it, and the instance counts as accepted once it is no longer pending
  * (delivered, taken by sigwait, or discarded), which the next expiry and
- * timer_getoverrun check (ktimer_notify.c). SEM and MQ send every
+ * timer_getoverrun check (ktimer_notify.c). An expiry whose signal is
+ * discarded at once (ignored and not blocked) was never pending: it
+ * leaves the count of the last accepted one. SEM and MQ send every
  * expiry; their overruns are the whole periods the fire itself found
  * past (and, for a queue, the messages that found it full).
  *

@@ -77,9 +77,8 @@ static void kt_signal(struct ktimer *k, uint32_t n)
         k->sig_out = 1;
         k->pend_overrun = e - 1;
         break;
-    case SIG_TIMER_DISCARDED: /* accepted at once */
+    case SIG_TIMER_DISCARDED: /* ignored: never pending, nothing to count */
         ktimer_sig_settle(k);
-        k->overrun = e - 1;
         k->pend_overrun = 0;
         break;
     default: /* merged into the pending one (or lost: queue full) */

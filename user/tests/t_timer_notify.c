@@ -299,6 +299,34 @@ TEST(timer_signal_overrun_after_handler)
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* An expiry whose signal is discarded at once (SIGCONT: ignored by
+ * default, and no longer blocked) is never pending, so it is not a
+ * notification of its own: the count stays that of the last accepted
+ * one (here the instance that was pending while SIGCONT was blocked,
+ * discarded when unblocked), however many such expiries follow. */
+TEST(timer_signal_overrun_ignored_expiries_keep_count)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCONT);
+    CHECK_OK(sigprocmask(SIG_BLOCK, &set, &old));
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGCONT;
+    timer_t t;
+    CHECK_OK(timer_create(CLOCK_MONOTONIC, &ev, &t));
+    CHECK_OK(tn_arm(t, 0, 2 * MS, 2 * MS));
+    ut_sleep_ms(100); /* >= 50 expiries, one instance pending */
+    CHECK_OK(sigprocmask(SIG_SETMASK, &old, NULL)); /* discarded now */
+    int ov = timer_getoverrun(t);
+    CHECKF(ov >= 40, "overrun %d", ov);
+    ut_sleep_ms(20); /* >= 10 more expiries, each discarded at once */
+    int ov2 = timer_getoverrun(t);
+    CHECK_OK(timer_delete(t));
+    CHECKF(ov2 == ov, "overrun %d then %d", ov, ov2);
+}
+
 /* ---- SIGEV_KEEL_SEM ---- */
 
 /* A periodic task waits on a semaphore the timer posts, no signals. */
@@ -334,6 +362,7 @@ const struct utest ut_timer_notify_tests[] = {
     UT_ISOLATED(timer_null_sigevent_is_sigalrm),
     UT_ISOLATED(timer_signal_overrun_while_pending),
     UT_ISOLATED(timer_signal_overrun_after_handler),
+    UT_ISOLATED(timer_signal_overrun_ignored_expiries_keep_count),
     UT_CASE(timer_periodic_task_waits_on_semaphore),
     UT_CASE(timer_periodic_task_waits_on_queue),
     UT_CASE(timer_queue_full_counts_overruns),
