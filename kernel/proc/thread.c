@@ -43,6 +43,9 @@ uint8_t *thread_kstack_slot(uint32_t idx)
     return kstacks + (uint64_t)idx * KSTACK_SLOT;
 }
 
+_Static_assert(KEEL_USER_TOP == USER_TOP && USTACK_MAX == KEEL_THREAD_STACK_MAX,
+               "libc's KEEL_THREAD_STACK_TOP is thread_stack_top");
+
 uint64_t thread_stack_top(int tslot)
 {
     return USER_TOP - (uint64_t)tslot * (USTACK_MAX + PAGE_SIZE);

@@ -71,6 +71,10 @@
 #undef _POSIX_BARRIERS
 #undef KEEL_GATE_PTHREAD_BARRIERS
 #endif
+/* GNU's pthread_getattr_np (libc/src/pthread.c), declared whatever the
+ * feature-test macros (newlib declares it only for __GNU_VISIBLE). */
+int pthread_getattr_np(pthread_t __th, pthread_attr_t *__attr);
+
 /* Robust mutexes (POSIX 2008; newlib does not declare them). */
 int pthread_mutexattr_getrobust(const pthread_mutexattr_t *__attr,
                                 int *__robust);

@@ -104,6 +104,25 @@ void __keel_cancel_detached(long slot)
     reg_drop(self);
 }
 
+/* pthread_getattr_np: fills a (pthread.c) from the live thread in slot
+ * while reg_lock keeps its block allocated; ESRCH if there is none. */
+int __keel_thread_attr_of(long slot, pthread_attr_t *a)
+{
+    int i = reg_index(slot);
+    if (i < 0)
+        return ESRCH;
+    uint32_t self = keel_self_id();
+    reg_take(self);
+    struct keel_tcb *t = reg_tab[i];
+    int err = ESRCH;
+    if (t && t != REG_EXITED) {
+        __keel_thread_attr(t, slot, a);
+        err = 0;
+    }
+    reg_drop(self);
+    return err;
+}
+
 void __keel_cancel_forget(long slot)
 {
     int i = reg_index(slot);

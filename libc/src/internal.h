@@ -270,6 +270,11 @@ static inline long keel_futex(uint32_t *uaddr, int op, uint32_t val,
     return keel_sc5(SYS_futex, (long)uaddr, op, (long)val, (long)ts, 0);
 }
 
+/* pthread_getattr_np (pthread.c, cancel.c): a thread's creation
+ * attributes, looked up by slot under cancel.c's table lock. */
+void __keel_thread_attr(struct keel_tcb *t, long slot, pthread_attr_t *a);
+int __keel_thread_attr_of(long slot, pthread_attr_t *a);
+
 /* Fork handlers (atfork.c): prepare runs last-registered first, parent
  * and child in registration order. fork() runs prepare and parent. */
 #define KEEL_ATFORK_PREPARE 0

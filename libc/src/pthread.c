@@ -33,8 +33,15 @@ struct keel_thread {
     int32_t go;      /* GO_WAIT until the creator has set the priority */
     void *stack_top; /* pthread_attr_setstack's stack, else NULL */
     uint32_t reg;    /* REG_*: entered in cancel.c's table yet? */
+    /* What pthread_getattr_np reports (set before the thread starts,
+     * never changed): its stack, guard size and inheritsched. */
+    void *stack_lo;
+    size_t stack_size, guard_size;
+    int inherit;
     struct _reent reent;
 };
+
+#define KEEL_PAGE 4096ul
 
 #define GO_WAIT 0
 #define GO_RUN 1
@@ -211,6 +218,18 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
         t->stack_top = (char *)attr->stackaddr + attr->stacksize;
         stack = 4096;
     }
+    t->guard_size = attr ? attr->guardsize : KEEL_PAGE;
+    t->inherit = explicit ? PTHREAD_EXPLICIT_SCHED : PTHREAD_INHERIT_SCHED;
+    if (t->stack_top) {
+        t->stack_lo = attr->stackaddr;
+        t->stack_size = attr->stacksize;
+        t->guard_size = 0; /* POSIX: none on the caller's stack */
+    } else {
+        t->stack_size = ((stack ? (size_t)stack : KEEL_THREAD_STACK_DEFAULT) +
+                         KEEL_PAGE - 1) &
+                        ~(size_t)(KEEL_PAGE - 1);
+        t->stack_lo = NULL; /* known once the slot is: the thread's own */
+    }
     long flags = attr && attr->detachstate == PTHREAD_CREATE_DETACHED
                      ? KEEL_THREAD_DETACHED
                      : 0;
@@ -353,6 +372,61 @@ int keel_pthread_getceiling(pthread_t thread, int *ceiling)
     if (r < 0)
         return keel_err(r);
     *ceiling = (int)r;
+    return 0;
+}
+
+/* Fills a with what thread t (its control block; the main thread's is
+ * __keel_main_tcb) was created with; cancel.c calls it under reg_lock,
+ * which keeps the block from being freed. */
+void __keel_thread_attr(struct keel_tcb *tc, long slot, pthread_attr_t *a)
+{
+    int ts = (int)(slot - CAP_THREAD_SLOT_BASE);
+    uintptr_t top = KEEL_THREAD_STACK_TOP(ts);
+    a->detachstate =
+        (__atomic_load_n(&tc->cancel, __ATOMIC_ACQUIRE) & KEEL_CANCEL_DETACHED)
+            ? PTHREAD_CREATE_DETACHED
+            : PTHREAD_CREATE_JOINABLE;
+    if (tc == &__keel_main_tcb) {
+        a->stacksize = KEEL_THREAD_STACK_DEFAULT;
+        a->stackaddr = (void *)(top - KEEL_THREAD_STACK_DEFAULT);
+        return; /* the rest as pthread_attr_init left it */
+    }
+    struct keel_thread *t = (struct keel_thread *)tc;
+    a->stacksize = t->stack_size;
+    a->stackaddr = t->stack_lo ? t->stack_lo : (void *)(top - t->stack_size);
+    a->guardsize = t->guard_size;
+    a->inheritsched = t->inherit;
+}
+
+/*
+ * GNU's pthread_getattr_np: a fresh attribute object describing thread
+ * as it runs: its stack (address of the lowest byte and size), guard
+ * size, detach state, inheritsched as created, and its present policy
+ * and priority. ESRCH for a slot with no live thread of this process
+ * (an exited thread not yet joined, too); the caller destroys attr.
+ * Another thread is looked up in cancel.c's table; the caller itself
+ * reads its own block.
+ */
+int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr)
+{
+    if (!attr)
+        return EINVAL;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    int err = 0;
+    if (thread == pthread_self()) {
+        /* Its own block, which may not be in cancel.c's table yet (the
+         * creator enters it after SYS_thread_create returns). */
+        struct keel_tcb *tc = keel_tcb();
+        __keel_thread_attr(tc ? tc : &__keel_main_tcb, (long)thread, &a);
+    } else {
+        err = __keel_thread_attr_of((long)thread, &a);
+    }
+    if (!err)
+        err = pthread_getschedparam(thread, &a.schedpolicy, &a.schedparam);
+    if (err)
+        return err;
+    *attr = a;
     return 0;
 }
 

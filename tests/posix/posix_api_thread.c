@@ -207,6 +207,12 @@ void threads(void)
     check(pthread_getcpuclockid(me, &cid) == 0 &&
               clock_gettime(cid, &cpu) == 0 && clock_getres(cid, &slice) == 0,
           "pthread_getcpuclockid");
+    pthread_attr_t self_attr;
+    size_t self_stack = 0;
+    check(pthread_getattr_np(me, &self_attr) == 0 &&
+              pthread_attr_getstacksize(&self_attr, &self_stack) == 0 &&
+              self_stack > 0 && pthread_attr_destroy(&self_attr) == 0,
+          "pthread_getattr_np");
 }
 
 static void *stack_worker(void *arg)

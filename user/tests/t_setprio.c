@@ -204,6 +204,107 @@ static int mode_thread_gp_signal(int argc, char **argv)
     return gp_seen == want ? 0 : 1;
 }
 
+/* pthread_getattr_np (GNU): what a running thread was created with and
+ * its present scheduling (suite pthread_attr_setstacksize/2-1 reads the
+ * stack size back through it and did not build). */
+struct ga_report {
+    int rc;
+    pthread_attr_t a;
+    uintptr_t local;
+    volatile int go;
+};
+
+static void *ga_self(void *arg)
+{
+    struct ga_report *r = arg;
+    int here = 0;
+    r->local = (uintptr_t)&here;
+    r->rc = pthread_getattr_np(pthread_self(), &r->a);
+    while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
+        sched_yield();
+    return NULL;
+}
+
+static int ga_on_stack(const pthread_attr_t *a, uintptr_t p)
+{
+    void *lo;
+    size_t sz;
+    if (pthread_attr_getstack(a, &lo, &sz))
+        return 0;
+    return p >= (uintptr_t)lo && p < (uintptr_t)lo + sz;
+}
+
+TEST(getattr_np_describes_threads)
+{
+    pthread_attr_t a;
+    int here = 0, v;
+    size_t sz;
+    CHECK_RC(pthread_getattr_np(pthread_self(), NULL), EINVAL);
+    CHECK_RC(pthread_getattr_np(pthread_self(), &a), 0);
+    CHECK(ga_on_stack(&a, (uintptr_t)&here));
+    CHECK_RC(pthread_attr_getdetachstate(&a, &v), 0);
+    CHECK_EQ(v, PTHREAD_CREATE_JOINABLE);
+    CHECK_RC(pthread_attr_destroy(&a), 0);
+    /* A kernel-mapped stack of 32 KiB (below the default, so the slot maps
+     * no more pages: the leak check), a guard, explicit FIFO. */
+    static struct ga_report r;
+    memset(&r, 0, sizeof(r));
+    pthread_attr_t at;
+    struct sched_param sp = {.sched_priority = 3};
+    CHECK_RC(pthread_attr_init(&at), 0);
+    CHECK_RC(pthread_attr_setstacksize(&at, 32 * 1024), 0);
+    CHECK_RC(pthread_attr_setguardsize(&at, 8192), 0);
+    CHECK_RC(pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED), 0);
+    CHECK_RC(pthread_attr_setschedpolicy(&at, SCHED_FIFO), 0);
+    CHECK_RC(pthread_attr_setschedparam(&at, &sp), 0);
+    pthread_t th;
+    CHECK_RC(pthread_create(&th, &at, ga_self, &r), 0);
+    uint64_t end = ut_now_ns() + 20000000000ull;
+    while (!r.local && ut_now_ns() < end)
+        ut_sleep_ms(2);
+    CHECK_RC(r.rc, 0);
+    CHECK(ga_on_stack(&r.a, r.local));
+    CHECK_RC(pthread_attr_getstacksize(&r.a, &sz), 0);
+    CHECK_EQ(sz, 32 * 1024);
+    CHECK_RC(pthread_attr_getguardsize(&r.a, &sz), 0);
+    CHECK_EQ(sz, 8192);
+    CHECK_RC(pthread_attr_getinheritsched(&r.a, &v), 0);
+    CHECK_EQ(v, PTHREAD_EXPLICIT_SCHED);
+    CHECK_RC(pthread_attr_getschedpolicy(&r.a, &v), 0);
+    CHECK_EQ(v, SCHED_FIFO);
+    struct sched_param got;
+    CHECK_RC(pthread_attr_getschedparam(&r.a, &got), 0);
+    CHECK_EQ(got.sched_priority, 3);
+    /* From another thread, after a detach. */
+    CHECK_RC(pthread_detach(th), 0);
+    CHECK_RC(pthread_getattr_np(th, &a), 0);
+    CHECK_RC(pthread_attr_getdetachstate(&a, &v), 0);
+    CHECK_EQ(v, PTHREAD_CREATE_DETACHED);
+    CHECK(ga_on_stack(&a, r.local));
+    __atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
+    /* It is gone once its slot names no thread (bounded wait). */
+    end = ut_now_ns() + 20000000000ull;
+    while (pthread_getattr_np(th, &a) == 0 && ut_now_ns() < end)
+        ut_sleep_ms(2);
+    CHECK_RC(pthread_getattr_np(th, &a), ESRCH);
+    /* The caller's own stack. */
+    static char stack[64 * 1024] __attribute__((aligned(16)));
+    static struct ga_report r2;
+    memset(&r2, 0, sizeof(r2));
+    r2.go = 1;
+    CHECK_RC(pthread_attr_init(&at), 0);
+    CHECK_RC(pthread_attr_setstack(&at, stack, sizeof(stack)), 0);
+    CHECK_RC(pthread_create(&th, &at, ga_self, &r2), 0);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK_RC(r2.rc, 0);
+    void *lo;
+    CHECK_RC(pthread_attr_getstack(&r2.a, &lo, &sz), 0);
+    CHECK(lo == (void *)stack && sz == sizeof(stack));
+    CHECK(ga_on_stack(&r2.a, r2.local));
+    /* Joined: no thread in the slot any more. */
+    CHECK_RC(pthread_getattr_np(th, &a), ESRCH);
+}
+
 const struct ut_mode ut_setprio_modes[] = {
     {"thread-gp-signal", mode_thread_gp_signal},
     UT_MODE_END,
@@ -222,6 +323,7 @@ TEST(thread_signal_before_first_instruction)
 
 const struct utest ut_setprio_tests[] = {
     UT_CASE(thread_signal_before_first_instruction),
+    UT_CASE(getattr_np_describes_threads),
     UT_CASE(setprio_keeps_policy_and_checks),
     UT_CASE(setprio_queue_position),
     UT_CASE(setprio_option_macros),

@@ -230,6 +230,12 @@ struct keel_sched_attr {
  * up to whole pages and may be at most KEEL_THREAD_STACK_MAX; its flags. */
 #define KEEL_THREAD_STACK_DEFAULT (64 * 1024)
 #define KEEL_THREAD_STACK_MAX (1024 * 1024)
+/* Where the kernel puts the stack of thread slot ts (0..31; the main
+ * thread is 0): its highest address; it maps the stack size below it
+ * (the main thread's: KEEL_THREAD_STACK_DEFAULT). */
+#define KEEL_USER_TOP 0x4000000000ul
+#define KEEL_THREAD_STACK_TOP(ts)                                              \
+    (KEEL_USER_TOP - (unsigned long)(ts) * (KEEL_THREAD_STACK_MAX + 4096ul))
 #define KEEL_THREAD_DETACHED 0x1 /* the slot is freed at exit, no join */
 
 /* Spawn: the whole request is one structure, copied in once. */
