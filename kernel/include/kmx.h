@@ -44,8 +44,10 @@ void kmx_thread_exit(struct thread *t);
 bool kmx_release(struct kmx *m, bool died);
 
 /* An absolute user timespec at uts on KEEL_CLOCKSEL_* clocksel as a
- * deadline in ticks (never 0; a time past gives now): 0, -EFAULT,
- * -EINVAL (tv_nsec out of range or a bad clock). */
-int kmx_deadline(uint64_t uts, long clocksel, uint64_t *out);
+ * deadline on that clock in *dl (sched.h struct kdeadline: a realtime one
+ * follows clock_settime): 0, -EFAULT, -EINVAL (tv_nsec out of range or a
+ * bad clock). Before the epoch counts as passed. */
+struct kdeadline;
+int kmx_deadline(uint64_t uts, long clocksel, struct kdeadline *dl);
 
 #endif

@@ -304,6 +304,48 @@ int waitq_wait(struct waitq *wq, spinlock_t *held);
  * ticks): -ETIMEDOUT then (and the thread is off the queue), -EINTR when
  * killed, 0 when woken. */
 int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline);
+
+/*
+ * An absolute deadline on a clock: what every timed wait carries
+ * (kernel/sched/clock.c). A CLOCK_MONOTONIC one is a timer tick. A
+ * CLOCK_REALTIME one stays a time on that clock: each time its thread
+ * blocks, kdl_block_prepare computes the tick from the clock's current
+ * offset and puts the deadline on the realtime waiters' list, and
+ * clock_settime wakes every thread on that list, so the wait looks at the
+ * clock again: a set past the time ends it (-ETIMEDOUT), a set back
+ * lengthens it (POSIX clock_settime: "the new value of the clock shall be
+ * used to determine the time of expiration for absolute time services").
+ * It lives on the waiter's stack for the whole wait. NULL means none.
+ */
+struct kdeadline {
+    uint64_t at;      /* ticks (monotonic) or ns since the epoch (realtime) */
+    bool realtime;    /* on CLOCK_REALTIME */
+    struct thread *t; /* the waiter while node is linked */
+    struct list node; /* on the realtime waiters (clock.c's realtime_lock) */
+};
+/* A CLOCK_MONOTONIC deadline at tick `ticks`. */
+void kdl_ticks(struct kdeadline *dl, uint64_t ticks);
+/* An absolute time in ns on CLOCK_REALTIME (realtime) or MONOTONIC. */
+void kdl_clock(struct kdeadline *dl, bool realtime, uint64_t ns);
+/* The deadline's clock reads at least its time (false for NULL). */
+bool kdl_passed(const struct kdeadline *dl);
+/* The timed-block step every timed wait uses, with a spinlock held
+ * (interrupts off) and t's wchan set: arms t's sleep for dl (a realtime
+ * one also joins the realtime waiters) and sets t BLOCKED; false, with
+ * nothing done, if dl has passed. dl NULL: only sets t BLOCKED. The
+ * caller then drops its locks, calls timer_program and sched_block, and
+ * after every wake-up kdl_block_finish. Lock order: any waitq or object
+ * lock -> realtime_lock -> sleep_lock. */
+bool kdl_block_prepare(struct thread *t, struct kdeadline *dl);
+void kdl_block_finish(struct thread *t, struct kdeadline *dl);
+/* As waitq_wait_until, with the deadline on its clock (NULL: none):
+ * 0 when woken, -ETIMEDOUT once the clock has reached it, -EINTR. A
+ * wake-up by the timer, by clock_settime or a stale signal wake-up that
+ * finds the deadline not yet reached sleeps on inside. */
+int waitq_wait_deadline(struct waitq *wq, spinlock_t *held,
+                        struct kdeadline *dl);
+/* Sleeps until dl has passed: 0, or -EINTR (killed, a signal). */
+int kdl_sleep(struct kdeadline *dl, const char *wchan);
 /* Wakes every waiter (the run queues then order them by priority). */
 void waitq_wake_all(struct waitq *wq);
 /* Wakes the highest-priority thread still blocked on wq (the earliest

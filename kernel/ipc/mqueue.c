@@ -13,8 +13,8 @@
  *
  * Waiting: a receiver finding the queue empty (a sender finding it full)
  * counts itself in nrecv (nsend) and sleeps on rq (sq) with mq->lock
- * (waitq_wait, or waitq_wait_until for an absolute CLOCK_REALTIME
- * deadline converted at each wait). A send wakes one receiver, a receive
+ * (waitq_wait, or waitq_wait_deadline for an absolute CLOCK_REALTIME
+ * deadline, which follows clock_settime). A send wakes one receiver, a receive
  * one sender, only when one is counted. A woken waiter that leaves
  * without taking its turn (revoked pin: EBADF, EINTR, ETIMEDOUT) passes
  * the wake-up on, so a message never sits unseen by a blocked receiver.
@@ -186,12 +186,9 @@ static int mq_block(struct mqueue *mq, struct waitq *wq, uint16_t *count,
         if (w->ts_err) {
             r = w->ts_err;
         } else {
-            uint64_t now = time_realtime_ns();
-            r = w->abs_ns <= now ? -ETIMEDOUT
-                                 : waitq_wait_until(wq, &mq->lock,
-                                                    time_now_ticks() +
-                                                        clock_ns_to_ticks_ceil(
-                                                            w->abs_ns - now));
+            struct kdeadline dl; /* follows clock_settime */
+            kdl_clock(&dl, true, w->abs_ns);
+            r = waitq_wait_deadline(wq, &mq->lock, &dl);
         }
     } else {
         r = waitq_wait(wq, &mq->lock);

@@ -51,41 +51,56 @@ int waitq_wait(struct waitq *wq, spinlock_t *held)
     return !woken && sig_interrupted(t) ? -EINTR : 0;
 }
 
-int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline)
+int waitq_wait_deadline(struct waitq *wq, spinlock_t *held,
+                        struct kdeadline *dl)
 {
     struct thread *t = current();
     if (sig_interrupted(t))
         return -EINTR;
-    if (deadline <= time_now_ticks())
-        return -ETIMEDOUT;
     t->wchan = wq->lock.name;
     t->sig.intr_wait = 1;
     __atomic_thread_fence(__ATOMIC_RELEASE);
     spin_lock(&wq->lock);
     list_push_back(&wq->waiters, &t->wait_node);
-    timer_sleep_insert(t, deadline);
-    sched_set_state(t, T_BLOCKED);
-    spin_unlock(&wq->lock);
-    spin_unlock(held);
-    timer_program();
-    sched_block(t);
-    t->sig.intr_wait = 0;
-    timer_sleep_cancel(t);
-    /* A waker takes t off the queue before waking it; still queued means
-     * the timer, a kill or a signal woke it (or a stale signal wake-up:
-     * then 0, the caller looks again). */
-    spin_lock(&wq->lock);
+    bool dropped = false, timedout = false;
+    for (;;) {
+        /* Still queued (a waker takes t off before waking it) and the
+         * deadline not reached on its clock: block (again). */
+        if (!kdl_block_prepare(t, dl)) {
+            timedout = true;
+            break;
+        }
+        spin_unlock(&wq->lock);
+        if (!dropped)
+            spin_unlock(held);
+        dropped = true;
+        timer_program();
+        sched_block(t);
+        kdl_block_finish(t, dl);
+        spin_lock(&wq->lock);
+        /* A waker, a kill or a signal ends the wait; the timer, a
+         * clock_settime or a stale signal wake-up look at the deadline. */
+        if (list_empty(&t->wait_node) || t->killed || sig_interrupted(t))
+            break;
+    }
     bool woken = list_empty(&t->wait_node);
     list_remove(&t->wait_node);
     spin_unlock(&wq->lock);
-    spin_lock(held);
+    t->sig.intr_wait = 0;
+    if (dropped)
+        spin_lock(held);
     if (t->killed)
         return -EINTR;
     if (woken)
         return 0;
-    if (sig_interrupted(t))
-        return -EINTR;
-    return time_now_ticks() >= deadline ? -ETIMEDOUT : 0;
+    return timedout ? -ETIMEDOUT : -EINTR;
+}
+
+int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline)
+{
+    struct kdeadline dl;
+    kdl_ticks(&dl, deadline);
+    return waitq_wait_deadline(wq, held, &dl);
 }
 
 void waitq_wake_all(struct waitq *wq)

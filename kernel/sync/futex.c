@@ -70,15 +70,15 @@ static struct futex_bucket *futex_bucket_lock(const struct proc *as,
     return b;
 }
 
-/* The timeout as an absolute CLOCK_MONOTONIC time in ticks: 0 for none
- * (utimeout 0), never 0 otherwise. Relative unless KEEL_FUTEX_ABSTIME;
- * absolute ones are on CLOCK_MONOTONIC, or CLOCK_REALTIME with
- * KEEL_FUTEX_CLOCK_REALTIME (converted once, now: a later clock_settime
- * does not move it). */
+/* The timeout as a deadline in *dl; *out is dl, or NULL for none
+ * (utimeout 0). Relative unless KEEL_FUTEX_ABSTIME (then a monotonic
+ * tick, now + the interval); absolute ones are on CLOCK_MONOTONIC, or
+ * CLOCK_REALTIME with KEEL_FUTEX_CLOCK_REALTIME (which follows
+ * clock_settime while the thread waits: struct kdeadline). */
 static long futex_deadline(uint64_t utimeout, int flags, bool absolute,
-                           uint64_t *out)
+                           struct kdeadline *dl, struct kdeadline **out)
 {
-    *out = 0;
+    *out = NULL;
     if (!utimeout)
         return 0;
     struct keel_timespec ts;
@@ -91,18 +91,11 @@ static long futex_deadline(uint64_t utimeout, int flags, bool absolute,
         (uint64_t)ts.tv_sec > UINT64_MAX / 1000000000ull / 2
             ? UINT64_MAX / 2
             : (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-    uint64_t now = time_now_ticks(), d;
-    if (!absolute) {
-        d = now + clock_ns_to_ticks_ceil(ns);
-    } else if (flags & KEEL_FUTEX_CLOCK_REALTIME) {
-        uint64_t rt = time_realtime_ns();
-        d = ns <= rt ? now : now + clock_ns_to_ticks_ceil(ns - rt);
-    } else {
-        d = clock_ns_to_ticks_ceil(ns);
-    }
-    *out = d < now ? now : d; /* past: now, which has expired */
-    if (*out == 0)
-        *out = 1;
+    if (!absolute)
+        kdl_ticks(dl, time_now_ticks() + clock_ns_to_ticks_ceil(ns));
+    else
+        kdl_clock(dl, flags & KEEL_FUTEX_CLOCK_REALTIME, ns);
+    *out = dl;
     return 0;
 }
 
@@ -120,7 +113,7 @@ static void futex_link(struct futex_bucket *b, struct futex_waiter *w)
     list_push_back(&b->waiters, &w->node);
 }
 
-static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline)
+static long futex_wait(uint64_t uaddr, uint32_t val, struct kdeadline *dl)
 {
     struct thread *t = current();
     struct futex_waiter w = {
@@ -137,8 +130,8 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline)
         return r;
     }
     futex_link(b, &w);
-    if (deadline)
-        r = waitq_wait_until(&w.wq, &b->lock, deadline);
+    if (dl)
+        r = waitq_wait_deadline(&w.wq, &b->lock, dl);
     else
         r = waitq_wait(&w.wq, &b->lock);
     list_remove(&w.node); /* no-op if a waker unlinked it */
@@ -147,8 +140,8 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline)
         return 0;
     if (t->killed || r == -EINTR)
         return -EINTR; /* killed, or a signal to handle */
-    /* Woken by the timer, even if a waker then took it off w.wq (F2). */
-    if (deadline && time_now_ticks() >= deadline)
+    /* Timed out, even if a waker then took it off w.wq (F2). */
+    if (r == -ETIMEDOUT || kdl_passed(dl))
         return -ETIMEDOUT;
     return 0; /* a spurious wake-up: the caller looks at its word */
 }
@@ -197,15 +190,15 @@ long sys_futex(uint64_t uaddr, long op_reg, uint64_t val_reg, uint64_t utimeout)
         return -EINVAL;
     if (!user_range_ok(uaddr, sizeof(uint32_t)))
         return -EFAULT;
-    uint64_t deadline;
+    struct kdeadline dls, *dl;
     long r;
     uint32_t cur;
     switch (cmd) {
     case KEEL_FUTEX_WAIT:
         if ((op & KEEL_FUTEX_CLOCK_REALTIME) && !(op & KEEL_FUTEX_ABSTIME))
             return -EINVAL; /* a relative timeout has no clock */
-        r = futex_deadline(utimeout, op, op & KEEL_FUTEX_ABSTIME, &deadline);
-        return r < 0 ? r : futex_wait(uaddr, val, deadline);
+        r = futex_deadline(utimeout, op, op & KEEL_FUTEX_ABSTIME, &dls, &dl);
+        return r < 0 ? r : futex_wait(uaddr, val, dl);
     case KEEL_FUTEX_WAKE:
         if ((int)val < 0)
             return -EINVAL;
@@ -219,13 +212,13 @@ long sys_futex(uint64_t uaddr, long op_reg, uint64_t val_reg, uint64_t utimeout)
         if (r < 0)
             return r;
         /* LOCK_PI's timeout is always absolute. */
-        deadline = 0;
+        dl = NULL;
         if (cmd == KEEL_FUTEX_LOCK_PI) {
-            r = futex_deadline(utimeout, op, true, &deadline);
+            r = futex_deadline(utimeout, op, true, &dls, &dl);
             if (r < 0)
                 return r;
         }
-        return futex_pi(uaddr, cmd, deadline);
+        return futex_pi(uaddr, cmd, dl);
     default:
         return -ENOSYS;
     }

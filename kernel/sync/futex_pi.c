@@ -156,7 +156,7 @@ static int take_word(uint64_t uaddr, uint32_t v, uint32_t self, bool orphaned)
     return seen == v;
 }
 
-static long lock_pi(uint64_t uaddr, uint64_t deadline, bool try)
+static long lock_pi(uint64_t uaddr, struct kdeadline *dl, bool try)
 {
     struct thread *t = current();
     struct proc *p = t->proc;
@@ -199,7 +199,7 @@ static long lock_pi(uint64_t uaddr, uint64_t deadline, bool try)
             r = -EBUSY;
             goto out;
         }
-        if (deadline && time_now_ticks() >= deadline) {
+        if (kdl_passed(dl)) {
             r = -ETIMEDOUT;
             goto out;
         }
@@ -236,23 +236,21 @@ static long lock_pi(uint64_t uaddr, uint64_t deadline, bool try)
             r = 0;
             break;
         }
-        if (t->killed || (deadline && time_now_ticks() >= deadline)) {
+        t->wchan = fpi_lock.name;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        /* The deadline on its clock: a clock_settime wakes a realtime
+         * one to look again (sched.h struct kdeadline). */
+        if (t->killed || !kdl_block_prepare(t, dl)) {
             r = t->killed ? -EINTR : -ETIMEDOUT;
             pi_wait_end(&f->pi, t);
             fpi_drop_if_idle(f);
             break;
         }
-        t->wchan = fpi_lock.name;
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-        if (deadline)
-            timer_sleep_insert(t, deadline);
-        sched_set_state(t, T_BLOCKED);
         spin_unlock(&fpi_lock);
-        if (deadline)
+        if (dl)
             timer_program();
         sched_block(t);
-        if (deadline)
-            timer_sleep_cancel(t);
+        kdl_block_finish(t, dl);
         spin_lock(&fpi_lock);
     }
 out:
@@ -336,13 +334,13 @@ static long unlock_pi(uint64_t uaddr)
     return r;
 }
 
-long futex_pi(uint64_t uaddr, int cmd, uint64_t abs_deadline)
+long futex_pi(uint64_t uaddr, int cmd, struct kdeadline *dl)
 {
     switch (cmd) {
     case KEEL_FUTEX_LOCK_PI:
-        return lock_pi(uaddr, abs_deadline, false);
+        return lock_pi(uaddr, dl, false);
     case KEEL_FUTEX_TRYLOCK_PI:
-        return lock_pi(uaddr, 0, true);
+        return lock_pi(uaddr, NULL, true);
     case KEEL_FUTEX_UNLOCK_PI:
         return unlock_pi(uaddr);
     default:

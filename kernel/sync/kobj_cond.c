@@ -72,14 +72,15 @@ static long kcv_wait(struct kcv *cv, const struct cap_pin *pin, long mslot,
                      uint64_t uts, uint32_t seq)
 {
     struct thread *t = current();
-    uint64_t deadline = 0;
+    struct kdeadline dls, *dl = NULL; /* on the condvar's clock */
     struct kobj *mo = NULL;
     bool put_owner = false;
     long r = 0;
     if (uts) {
-        r = kmx_deadline(uts, cv->clock, &deadline);
+        r = kmx_deadline(uts, cv->clock, &dls);
         if (r < 0)
             return r;
+        dl = &dls;
     }
     if (mslot >= 0) {
         r = cap_kobj_get(t->proc, (int)mslot, CAP_TYPE_MUTEX,
@@ -103,8 +104,8 @@ static long kcv_wait(struct kcv *cv, const struct cap_pin *pin, long mslot,
     }
     if (r == 0) {
         cv->nwait++;
-        r = deadline ? waitq_wait_until(&cv->wq, &cv->lock, deadline)
-                     : waitq_wait(&cv->wq, &cv->lock);
+        r = dl ? waitq_wait_deadline(&cv->wq, &cv->lock, dl)
+               : waitq_wait(&cv->wq, &cv->lock);
         cv->nwait--;
         if (!cap_pin_live(pin))
             r = -EBADF;

@@ -64,11 +64,10 @@ static void kmx_cancel(struct kobj *o)
 
 static const struct kobj_ops kmx_ops = {"mutex", kmx_destroy, kmx_cancel};
 
-int kmx_deadline(uint64_t uts, long clocksel, uint64_t *out)
+int kmx_deadline(uint64_t uts, long clocksel, struct kdeadline *dl)
 {
     struct keel_timespec ts;
     uint64_t ns;
-    *out = 0;
     if (clocksel != KEEL_CLOCKSEL_REALTIME &&
         clocksel != KEEL_CLOCKSEL_MONOTONIC)
         return -EINVAL;
@@ -77,17 +76,7 @@ int kmx_deadline(uint64_t uts, long clocksel, uint64_t *out)
     int r = clock_ts_to_ns(&ts, &ns);
     if (r < 0)
         return r;
-    uint64_t now = time_now_ticks(), d;
-    if (clocksel == KEEL_CLOCKSEL_REALTIME) {
-        uint64_t rt = time_realtime_ns();
-        uint64_t add = ns <= rt ? 0 : clock_ns_to_ticks_ceil(ns - rt);
-        d = add > UINT64_MAX - now ? UINT64_MAX : now + add;
-    } else {
-        d = clock_ns_to_ticks_ceil(ns);
-    }
-    *out = d < now ? now : d;
-    if (*out == 0)
-        *out = 1;
+    kdl_clock(dl, clocksel == KEEL_CLOCKSEL_REALTIME, ns);
     return 0;
 }
 
@@ -152,7 +141,7 @@ bool kmx_release(struct kmx *m, bool died)
 /* M2: blocked on m->pi until handed m (m->lock held). *handed: the
  * ownership reference came with it. */
 static int kmx_wait_pi(struct kmx *m, struct thread *t,
-                       const struct cap_pin *pin, uint64_t deadline,
+                       const struct cap_pin *pin, struct kdeadline *dl,
                        bool *handed)
 {
     if (!m->pi.owner)
@@ -163,28 +152,24 @@ static int kmx_wait_pi(struct kmx *m, struct thread *t,
         return r; /* -EDEADLK: a chain of owners leads back to t */
     }
     while (t->pi_blocked_on == &m->pi) {
+        t->wchan = m->hdr.ops->name;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
         if (!cap_pin_live(pin))
             r = -EBADF;
         else if (t->killed)
             r = -EINTR;
-        else if (deadline && time_now_ticks() >= deadline)
+        else if (!kdl_block_prepare(t, dl)) /* BLOCKED unless passed */
             r = -ETIMEDOUT;
         if (r) {
             pi_wait_end(&m->pi, t);
             kmx_pi_idle(m);
             return r;
         }
-        t->wchan = m->hdr.ops->name;
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-        if (deadline)
-            timer_sleep_insert(t, deadline);
-        sched_set_state(t, T_BLOCKED);
         spin_unlock(&m->lock);
-        if (deadline)
+        if (dl)
             timer_program();
         sched_block(t);
-        if (deadline)
-            timer_sleep_cancel(t);
+        kdl_block_finish(t, dl);
         spin_lock(&m->lock);
     }
     if (m->owner != t) /* flushed: not recoverable */
@@ -200,12 +185,12 @@ static int kmx_wait_pi(struct kmx *m, struct thread *t,
 
 /* M3: sleeps on m->wq until m is free and taken (m->lock held). */
 static int kmx_wait_plain(struct kmx *m, struct thread *t,
-                          const struct cap_pin *pin, uint64_t deadline)
+                          const struct cap_pin *pin, struct kdeadline *dl)
 {
     int r;
     for (;;) {
-        int w = deadline ? waitq_wait_until(&m->wq, &m->lock, deadline)
-                         : waitq_wait(&m->wq, &m->lock);
+        int w = dl ? waitq_wait_deadline(&m->wq, &m->lock, dl)
+                   : waitq_wait(&m->wq, &m->lock);
         if (!cap_pin_live(pin)) {
             r = -EBADF;
             break;
@@ -230,7 +215,7 @@ static int kmx_wait_plain(struct kmx *m, struct thread *t,
 /* LOCK and TRYLOCK. terr: the timeout's error, reported only if the call
  * would block. *keep: the pin reference is now the ownership reference. */
 static long kmx_lock(struct kmx *m, const struct cap_pin *pin, bool try,
-                     uint64_t deadline, int terr, bool *keep)
+                     struct kdeadline *dl, int terr, bool *keep)
 {
     struct thread *t = current();
     bool handed = false;
@@ -254,14 +239,14 @@ static long kmx_lock(struct kmx *m, const struct cap_pin *pin, bool try,
         r = -EBUSY;
     } else if (terr) {
         r = terr;
-    } else if (deadline && time_now_ticks() >= deadline) {
+    } else if (kdl_passed(dl)) {
         r = -ETIMEDOUT;
     } else {
         m->nwait++;
         if (KMX_PI(m)) {
-            r = kmx_wait_pi(m, t, pin, deadline, &handed);
+            r = kmx_wait_pi(m, t, pin, dl, &handed);
         } else {
-            r = kmx_wait_plain(m, t, pin, deadline);
+            r = kmx_wait_plain(m, t, pin, dl);
             *keep = m->owner == t;
         }
         m->nwait--;
@@ -348,17 +333,17 @@ static long kmx_op(struct kmx *m, long op, int slot, uint64_t a, uint64_t b,
     long r;
     switch (op) {
     case KEEL_MUTEX_LOCK: {
-        uint64_t deadline = 0;
+        struct kdeadline dl;
         if (a && b != KEEL_CLOCKSEL_REALTIME && b != KEEL_CLOCKSEL_MONOTONIC)
             return -EINVAL;
         /* A bad tv_nsec counts only if the call would block (POSIX). */
-        int terr = a ? kmx_deadline(a, (long)b, &deadline) : 0;
+        int terr = a ? kmx_deadline(a, (long)b, &dl) : 0;
         if (terr == -EFAULT)
             return terr;
-        return kmx_lock(m, pin, false, deadline, terr, keep);
+        return kmx_lock(m, pin, false, a && !terr ? &dl : NULL, terr, keep);
     }
     case KEEL_MUTEX_TRYLOCK:
-        return kmx_lock(m, pin, true, 0, 0, keep);
+        return kmx_lock(m, pin, true, NULL, 0, keep);
     case KEEL_MUTEX_UNLOCK:
         return kmx_unlock(m);
     case KEEL_MUTEX_CONSISTENT:

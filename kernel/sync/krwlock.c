@@ -206,6 +206,7 @@ static int krw_block(struct krwlock *l, bool writer, uint64_t uts,
                      const struct cap_pin *pin)
 {
     uint64_t abs_ns = 0;
+    struct kdeadline dl;
     if (uts) {
         spin_unlock(&l->lock); /* copy_from_user may fault a page in */
         int e = krw_deadline(uts, &abs_ns);
@@ -230,12 +231,10 @@ static int krw_block(struct krwlock *l, bool writer, uint64_t uts,
     int r;
     for (;;) {
         if (uts) {
-            uint64_t now = time_realtime_ns();
-            r = abs_ns <= now ? -ETIMEDOUT
-                              : waitq_wait_until(
-                                    &w.wq, &l->lock,
-                                    time_now_ticks() +
-                                        clock_ns_to_ticks_ceil(abs_ns - now));
+            /* On CLOCK_REALTIME, following clock_settime (struct
+             * kdeadline). */
+            kdl_clock(&dl, true, abs_ns);
+            r = waitq_wait_deadline(&w.wq, &l->lock, &dl);
         } else {
             r = waitq_wait(&w.wq, &l->lock);
         }

@@ -14,13 +14,10 @@
  * without a unit (timeout, EINTR, a dead pin) while units are left and
  * others still wait wakes the next one, so no post is lost.
  *
- * Timed waits take an absolute CLOCK_REALTIME time (sem_timedwait). The
- * deadline is turned into timer ticks from the clock's offset at the
- * time of the wait; when that deadline passes the realtime clock is read
- * again and the wait goes on if a clock_settime set it back (so the wait
- * never ends before the time on the clock). A clock_settime forward does
- * not end a wait early: it ends at the deadline computed before the jump
- * (docs/posix.md lists this).
+ * Timed waits take an absolute CLOCK_REALTIME time (sem_timedwait), kept
+ * as a time on that clock (sched.h struct kdeadline): a clock_settime
+ * while the thread waits makes it look at the clock again, so a set past
+ * the time ends the wait with ETIMEDOUT and a set back lengthens it.
  *
  * Revoke and exit: ops->cancel takes the lock (so no waiter is between
  * its pin check and its sleep) and wakes every waiter; one whose pin died
@@ -100,11 +97,6 @@ static bool ksem_take(struct ksem *s)
     return got;
 }
 
-static uint64_t ksem_after(uint64_t now, uint64_t ticks)
-{
-    return ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
-}
-
 /*
  * Waits for a unit. abs_ns: the CLOCK_REALTIME deadline in ns, or
  * UINT64_MAX for none (sem_wait). 0, -ETIMEDOUT, -EINTR or -EBADF.
@@ -128,18 +120,11 @@ static long ksem_wait(struct ksem *s, const struct cap_pin *pin,
         if (abs_ns == UINT64_MAX) {
             r = waitq_wait(&s->wq, &s->lock);
         } else {
-            uint64_t rt = time_realtime_ns();
-            if (rt >= abs_ns) {
-                r = -ETIMEDOUT;
-                break;
-            }
-            uint64_t dl = ksem_after(time_now_ticks(),
-                                     clock_ns_to_ticks_ceil(abs_ns - rt));
-            r = waitq_wait_until(&s->wq, &s->lock, dl);
-            if (r == -ETIMEDOUT)
-                r = 0; /* look at the realtime clock again, above */
+            struct kdeadline dl;
+            kdl_clock(&dl, true, abs_ns);
+            r = waitq_wait_deadline(&s->wq, &s->lock, &dl);
         }
-        if (r == -EINTR)
+        if (r == -EINTR || r == -ETIMEDOUT)
             break;
     }
     s->nwait--;
