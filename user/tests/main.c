@@ -65,7 +65,7 @@ static const struct utest *const tables[] = {
     ut_edf_tests,          ut_edf_run_tests,      /* issue 8 item 7 */
     ut_pi_tests,                                  /* issue 8 item 5 (PI) */
     ut_fslock_tests,                              /* issue 8 items 1, 2 */
-    ut_clock_tests,                               /* issue 8 item 6 */
+    ut_clock_tests,        ut_rtwait_tests,       /* issue 8 item 6, 9 */
     ut_console_tx_tests,                          /* issue 8 item 3 */
     ut_place_tests,                               /* issue 8 item 4 */
     ut_bench_tests,                               /* issue 8: bench rows run */

@@ -293,6 +293,7 @@ extern const struct utest ut_cwd_tests[];          /* issue 7 items 4, 7 */
 extern const struct utest ut_env_tests[];          /* issue 7 item 8 */
 extern const struct utest ut_edf_tests[];          /* issue 8 item 7 */
 extern const struct utest ut_clock_tests[];        /* issue 8 item 6 */
+extern const struct utest ut_rtwait_tests[];       /* issue 9 (settime) */
 extern const struct utest ut_timer_tests[];        /* issue 9 item 2 */
 extern const struct utest ut_timer_rt_tests[];     /* issue 9 item 2 */
 extern const struct utest ut_timer_notify_tests[]; /* issue 9 item 2 */
