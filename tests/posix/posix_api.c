@@ -43,8 +43,8 @@
 
 /* <sys/features.h> announces only options posix.md has no missing rows
  * for (after every header above, all of which include it). */
-#if defined(_POSIX_SPAWN) || defined(_POSIX_TIMEOUTS) ||                       \
-    defined(_POSIX_CPUTIME) || defined(_POSIX_THREAD_CPUTIME)
+#if defined(_POSIX_SPAWN) || defined(_POSIX_CPUTIME) ||                        \
+    defined(_POSIX_THREAD_CPUTIME)
 #error "an option macro announces what docs/posix.md marks missing"
 #endif
 #if !defined(_POSIX_THREADS) || !defined(_POSIX_PRIORITY_SCHEDULING) ||        \
@@ -70,6 +70,9 @@
 #if !defined(_POSIX_MEMLOCK) || !defined(_POSIX_MEMLOCK_RANGE) ||              \
     !defined(_POSIX_FSYNC) || !defined(_POSIX_THREAD_ATTR_STACKADDR)
 #error "mlockall, mlock, fsync and pthread_attr_setstack are provided"
+#endif
+#if !defined(_POSIX_TIMEOUTS) || _POSIX_TIMEOUTS <= 0
+#error "_POSIX_TIMEOUTS: every timed call of the option is supported"
 #endif
 #if !defined(_POSIX_BARRIERS) || !defined(_POSIX_SPIN_LOCKS) ||                \
     !defined(_POSIX_READER_WRITER_LOCKS)

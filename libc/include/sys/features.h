@@ -3,9 +3,8 @@
  * macros announce only what Keel's libc really provides (docs/posix.md
  * lists every function). newlib announces no option for
  * riscv64-unknown-elf. Keel does not announce the options it provides
- * only in part (timeouts with a sem_timedwait that a forward
- * clock_settime does not end early; CPU-time clocks that clock_gettime
- * and clock_getres take but no timer_create; spawn without signal
+ * only in part (CPU-time clocks that clock_gettime and clock_getres
+ * take but no timer_create; spawn without signal
  * attributes), so only these are defined:
  *  _POSIX_THREADS                every pthread_* call of the base option,
  *                                pthread_atfork included (its handlers
@@ -40,6 +39,12 @@
  *                                SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD;
  *  _POSIX_CLOCK_SELECTION        clock_nanosleep, pthread_condattr_
  *                                setclock/getclock;
+ *  _POSIX_TIMEOUTS               pthread_mutex_timedlock, pthread_rwlock_
+ *                                timedrdlock/timedwrlock, sem_timedwait,
+ *                                mq_timedsend/timedreceive (absolute
+ *                                CLOCK_REALTIME times that follow
+ *                                clock_settime; no tracing, so no
+ *                                posix_trace_timedgetnext_event);
  *  _POSIX_THREAD_PROCESS_SHARED  PTHREAD_PROCESS_SHARED mutexes, condvars,
  *                                rwlocks and barriers: kernel objects
  *                                another process uses through a cap
@@ -115,6 +120,9 @@
 #endif
 #ifndef _POSIX_THREAD_PROCESS_SHARED
 #define _POSIX_THREAD_PROCESS_SHARED 200809L
+#endif
+#ifndef _POSIX_TIMEOUTS
+#define _POSIX_TIMEOUTS 200809L
 #endif
 /* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
  * <pthread.h> both include this file. Four pages: the kernel maps stacks
