@@ -98,6 +98,10 @@ int edf_set(struct thread *t, const struct edf_params *p);
 void edf_release_locked(struct thread *t);
 /* thread_exit: the calling thread gives its bandwidth back. */
 void edf_exit(struct thread *t);
+/* proc_kill, after setting t->killed (no rq or slock held): a deadline
+ * thread throttled until its next period gets its budget back now, so it
+ * runs to its exit at once rather than at the replenishment. */
+void edf_kill(struct thread *t);
 
 /* Hooks of sched.c; h's rq lock held unless said otherwise. */
 /* t (a deadline thread, t->hart == h->id) joins h's ready list, or its

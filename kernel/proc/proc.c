@@ -255,6 +255,7 @@ void proc_kill(struct proc *p, int sig)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (!sched_wake(t) && t->state == T_RUNNING)
             ipi |= 1u << t->hart;
+        edf_kill(t); /* throttled: runs to its exit now */
     }
     spin_unlock(&p->lock);
     for (int h = 0; h < nharts; h++)

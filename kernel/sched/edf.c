@@ -115,10 +115,12 @@ void edf_rq_add(struct hart *h, struct thread *t)
     uint64_t now = rdtime();
     if (d->cbs.budget <= 0) {
         /* Spent (or given up by sched_yield): throttled until its next
-         * period, or replenished at once if that has begun already. */
+         * period, or replenished at once if that has begun already or
+         * the thread is being killed (it runs on to its exit at once,
+         * edf_kill). */
         d->nthrottled++;
         d->repl = edf_cbs_repl_time(&d->cbs);
-        if (now < d->repl) {
+        if (now < d->repl && !READ_ONCE(t->killed)) {
             d->throttled = true;
             insert_sorted(&h->edf.throttled, t, true);
             repl_head(h);
@@ -301,6 +303,28 @@ void edf_release_locked(struct thread *t)
     d->hart = -1;
     d->bw = 0;
     spin_unlock(&edf_bw_lock);
+}
+
+void edf_kill(struct thread *t)
+{
+    if (!is_dl(t))
+        return; /* racy: a thread becoming one now sees killed itself */
+    spin_lock(&t->slock);
+    struct hart *h = &harts[READ_ONCE(t->hart)];
+    spin_lock(&h->rq.lock);
+    bool moved = false;
+    /* Throttled threads are READY on their own hart's list (S2). */
+    if (is_dl(t) && t->dl.throttled && t->state == T_READY &&
+        t->hart == h->id) {
+        edf_rq_del(h, t);
+        edf_cbs_replenish(&t->dl.cbs, rdtime());
+        insert_sorted(&h->edf.ready, t, false);
+        moved = true;
+    }
+    spin_unlock(&h->rq.lock);
+    spin_unlock(&t->slock);
+    if (moved)
+        sched_ipi(h->id); /* it outranks what runs there: resched */
 }
 
 void edf_exit(struct thread *t)

@@ -63,6 +63,7 @@ static const struct utest *const tables[] = {
     ut_tty_tests,          ut_env_tests,          /* issue 7 items 2, 7, 8 */
     ut_futex_tests,        ut_mutex_tests,        /* issue 8 item 5 */
     ut_edf_tests,          ut_edf_run_tests,      /* issue 8 item 7 */
+    ut_edf_kill_tests,                            /* issue 8 item 7 */
     ut_pi_tests,                                  /* issue 8 item 5 (PI) */
     ut_fslock_tests,                              /* issue 8 items 1, 2 */
     ut_clock_tests,        ut_rtwait_tests,       /* issue 8 item 6, 9 */
@@ -99,7 +100,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,
     ut_sem_modes,     ut_signal2_modes,    ut_mq_modes,
     ut_rwlock_modes,  ut_kmutex_modes,     ut_kobj_util_modes,
-    ut_setprio_modes,
+    ut_setprio_modes, ut_edfk_modes,
 };
 
 /* ---- failure state of the running test ---- */

@@ -302,6 +302,7 @@ extern const struct utest ut_place_tests[];        /* issue 8 item 4 */
 extern const struct utest ut_bench_tests[];        /* issue 8: bench rows */
 extern const struct utest ut_rtbound_tests[];      /* issue 8 items 1, 2 */
 extern const struct utest ut_edf_run_tests[];      /* issue 8 item 7 */
+extern const struct utest ut_edf_kill_tests[];     /* issue 8 item 7 */
 extern const struct utest ut_attr_tests[];         /* issue 9 item 6 */
 extern const struct utest ut_sysconf_tests[];      /* issue 9 item 6 */
 extern const struct utest ut_mlock_tests[];        /* issue 9 item 6 */
@@ -347,6 +348,7 @@ extern const struct utest ut_fslock_tests[]; /* issue 8 items 1, 2 */
 extern const struct ut_mode ut_fslock_modes[];
 extern const struct ut_mode ut_env_modes[];
 extern const struct ut_mode ut_edf_modes[];
+extern const struct ut_mode ut_edfk_modes[];
 extern const struct ut_mode ut_clock_modes[];
 extern const struct ut_mode ut_timer_modes[]; /* issue 9 item 2 */
 extern const struct ut_mode ut_rtbound_modes[];
