@@ -156,9 +156,19 @@ uint64_t sched_cpu_ticks(const struct thread *t)
     return now > base ? now - base : 0;
 }
 
+/* The slice in ticks, computed at the first switch (timebase_hz is set
+ * before any thread runs): ns_to_ticks' divisions were on every switch.
+ * A racing first computation on two harts stores the same value. */
+static uint64_t slice_ticks;
+
 static void slice_start(struct hart *h)
 {
-    h->slice_end = time_now_ticks() + ns_to_ticks(TIME_SLICE_US * 1000ull);
+    uint64_t s = READ_ONCE(slice_ticks);
+    if (unlikely(!s)) {
+        s = ns_to_ticks(TIME_SLICE_US * 1000ull);
+        WRITE_ONCE(slice_ticks, s);
+    }
+    h->slice_end = rdtime() + s;
 }
 
 static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
