@@ -34,8 +34,13 @@
 /* The frame is written and read in three pieces, leaving out the FP
  * slots (user code has no FP state: they are never written, their
  * contents are whatever the stack held): the head (siginfo, the
- * ucontext's header, pc), the 32 register words straight from / into the
- * trapframe, and the tail (status, magic). */
+ * ucontext's header, pc), the register words the trapframe holds
+ * straight from / into it (x1-x7, x10-x17, x28-x31, without a loop:
+ * __sigregs_to_user / __sigregs_from_user in uaccess.S), and the tail
+ * (status, magic). The x0 and s0-s11 words are left as the stack held
+ * them: the trapframe has no s registers (the C code keeps them, and
+ * the handler keeps them as callee-saved) and sigreturn never read them
+ * back into anything user mode sees. */
 struct frame_head {
     struct keel_siginfo info;
     uint64_t flags, link;
@@ -65,6 +70,12 @@ _Static_assert(sizeof(((struct trapframe *)0)->regs) ==
                    sizeof(((struct keel_mcontext *)0)->regs),
                "the frame's registers are the trapframe's");
 
+/* uaccess.S: the frame's x1-x7, x10-x17, x28-x31 words to / from a
+ * trapframe's regs (0 or -EFAULT; the range is checked by the caller). */
+long __sigregs_to_user(uint64_t udst, const uint64_t *regs);
+long __sigregs_from_user(uint64_t *regs, uint64_t usrc);
+_Static_assert(FRAME_REGS % 8 == 0, "frame registers word-aligned");
+
 static bool on_altstack(const struct keel_stack *as, uint64_t sp)
 {
     return !(as->flags & KEEL_SS_DISABLE) && as->size && sp > as->sp &&
@@ -74,8 +85,8 @@ static bool on_altstack(const struct keel_stack *as, uint64_t sp)
 /* Build the frame for sig's handler and enter it on return; false when
  * the frame cannot be written (the process then dies of SIGSEGV). The
  * register words are the trapframe's: x1..x31 as the thread left user
- * mode (the s0-s11 words are not its s registers, which the handler
- * keeps as callee-saved; sigreturn ignores them). */
+ * mode, except x0 and s0-s11 (not written: see the frame pieces above;
+ * sigreturn ignores them). */
 static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
                             const struct keel_siginfo *info,
                             const struct keel_sigaction *act)
@@ -98,7 +109,7 @@ static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
                             .magic = KEEL_SIGFRAME_MAGIC};
     if (!user_range_ok(sp, sizeof(struct keel_sigframe)) ||
         copy_to_user(sp, &h, sizeof(h)) < 0 ||
-        copy_to_user(sp + FRAME_REGS, tf->regs, sizeof(tf->regs)) < 0 ||
+        __sigregs_to_user(sp + FRAME_REGS, tf->regs) < 0 ||
         copy_to_user(sp + FRAME_TAIL, &tl, sizeof(tl)) < 0)
         return false;
     t->sig.restore_mask = false; /* the frame has it now */
@@ -188,7 +199,7 @@ long sys_sigreturn(void)
         why = "status bits";
     else if (h.pc < USER_BASE || h.pc >= USER_TOP || (h.pc & 1))
         why = "pc";
-    else if (copy_from_user(tf->regs, sp + FRAME_REGS, sizeof(tf->regs)) < 0)
+    else if (__sigregs_from_user(tf->regs, sp + FRAME_REGS) < 0)
         why = "unreadable"; /* the registers are the user's own anyway */
     else if (tf->regs[TF_A0] == (uint64_t)-ERESTARTSYS ||
              tf->regs[TF_A0] == (uint64_t)-ERESTARTNOINTR)

@@ -8,6 +8,7 @@
     .text
     .globl uaccess_start, uaccess_end, uaccess_fault
     .globl __copy_user, __strncpy_user, __cmpxchg32_user
+    .globl __sigregs_to_user, __sigregs_from_user
 uaccess_start:
 /* long __copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
 __copy_user:
@@ -92,6 +93,101 @@ __cmpxchg32_user:
 3:  csrc sstatus, t6
     slli a0, t0, 32
     srli a0, a0, 32
+    ret
+/* long __sigregs_to_user(uint64_t *udst, const uint64_t *regs) and
+ * long __sigregs_from_user(uint64_t *regs, const uint64_t *usrc): 0 or
+ * -EFAULT. The signal frame's register words that a trapframe holds
+ * (x1-x7, x10-x17, x28-x31: signal_frame.c), word by word without a
+ * loop; the x0 and s0-s11 words are not touched (the trapframe has no
+ * s registers: the C code keeps them). Both pointers 8-byte aligned. */
+__sigregs_to_user:
+    li t6, SUM
+    csrs sstatus, t6
+    ld t0, 8(a1)
+    sd t0, 8(a0)
+    ld t0, 16(a1)
+    sd t0, 16(a0)
+    ld t0, 24(a1)
+    sd t0, 24(a0)
+    ld t0, 32(a1)
+    sd t0, 32(a0)
+    ld t0, 40(a1)
+    sd t0, 40(a0)
+    ld t0, 48(a1)
+    sd t0, 48(a0)
+    ld t0, 56(a1)
+    sd t0, 56(a0)
+    ld t0, 80(a1)
+    sd t0, 80(a0)
+    ld t0, 88(a1)
+    sd t0, 88(a0)
+    ld t0, 96(a1)
+    sd t0, 96(a0)
+    ld t0, 104(a1)
+    sd t0, 104(a0)
+    ld t0, 112(a1)
+    sd t0, 112(a0)
+    ld t0, 120(a1)
+    sd t0, 120(a0)
+    ld t0, 128(a1)
+    sd t0, 128(a0)
+    ld t0, 136(a1)
+    sd t0, 136(a0)
+    ld t0, 224(a1)
+    sd t0, 224(a0)
+    ld t0, 232(a1)
+    sd t0, 232(a0)
+    ld t0, 240(a1)
+    sd t0, 240(a0)
+    ld t0, 248(a1)
+    sd t0, 248(a0)
+    csrc sstatus, t6
+    li a0, 0
+    ret
+
+__sigregs_from_user:
+    li t6, SUM
+    csrs sstatus, t6
+    ld t0, 8(a1)
+    sd t0, 8(a0)
+    ld t0, 16(a1)
+    sd t0, 16(a0)
+    ld t0, 24(a1)
+    sd t0, 24(a0)
+    ld t0, 32(a1)
+    sd t0, 32(a0)
+    ld t0, 40(a1)
+    sd t0, 40(a0)
+    ld t0, 48(a1)
+    sd t0, 48(a0)
+    ld t0, 56(a1)
+    sd t0, 56(a0)
+    ld t0, 80(a1)
+    sd t0, 80(a0)
+    ld t0, 88(a1)
+    sd t0, 88(a0)
+    ld t0, 96(a1)
+    sd t0, 96(a0)
+    ld t0, 104(a1)
+    sd t0, 104(a0)
+    ld t0, 112(a1)
+    sd t0, 112(a0)
+    ld t0, 120(a1)
+    sd t0, 120(a0)
+    ld t0, 128(a1)
+    sd t0, 128(a0)
+    ld t0, 136(a1)
+    sd t0, 136(a0)
+    ld t0, 224(a1)
+    sd t0, 224(a0)
+    ld t0, 232(a1)
+    sd t0, 232(a0)
+    ld t0, 240(a1)
+    sd t0, 240(a0)
+    ld t0, 248(a1)
+    sd t0, 248(a0)
+    csrc sstatus, t6
+    li a0, 0
     ret
 uaccess_end:
 

@@ -81,6 +81,7 @@ static const struct utest *const tables[] = {
     ut_sem_tests,          ut_barrier_tests,      /* issue 9 items 2-4 */
     ut_signal_tests,       ut_signal2_tests,      /* issue 9 item 5 */
     ut_signal3_tests,                             /* issue 9 item 5 */
+    ut_sigframe_tests,                            /* the frame's registers */
     ut_intro9_tests,                              /* issue 9 item 7 */
     ut_sem_proc_tests,     ut_sem_named_tests,    /* issue 9 items 2-4 */
     ut_kmutex_tests,       ut_cond_tests,         /* issue 9 items 2-4 */

@@ -265,6 +265,7 @@ extern const struct utest ut_fault_tests[];
 extern const struct utest ut_signal_tests[];
 extern const struct utest ut_signal2_tests[];
 extern const struct utest ut_signal3_tests[];
+extern const struct utest ut_sigframe_tests[];
 extern const struct utest ut_cap_tests[];
 extern const struct utest ut_deleg_tests[];
 extern const struct utest ut_revoke_tests[];
