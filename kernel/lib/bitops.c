@@ -7,8 +7,9 @@
  * These definitions come before libgcc in the link, so they replace it:
  * both are a few straight-line instructions and one table load (a de
  * Bruijn sequence: multiplying a single set bit 2^k by it puts a
- * distinct 6-bit pattern in the top bits for each k). As libgcc's, the
- * result for 0 is undefined (callers never pass 0; these give 63 and 0).
+ * distinct 6-bit pattern in the top bits for each k). The builtins are
+ * undefined for 0 and every caller tests for it first; for 0 these
+ * give what libgcc's give (clz 64, ctz -1).
  * Pure functions, no state: no lock.
  */
 #include <stdint.h>
@@ -32,11 +33,15 @@ int __clzdi2(uint64_t x);
 
 int __ctzdi2(uint64_t x)
 {
+    if (!x)
+        return -1;
     return bitops_index(x & -x);
 }
 
 int __clzdi2(uint64_t x)
 {
+    if (!x)
+        return 64;
     /* Every bit below the highest set one set too, then the highest
      * alone. */
     x |= x >> 1;

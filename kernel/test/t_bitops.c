@@ -1,7 +1,7 @@
 /* In-kernel tests of kernel/lib/bitops.c, the kernel's own __clzdi2 and
  * __ctzdi2 (what __builtin_clzll / __builtin_ctzll call): every single
  * bit, every bit with all bits above / below it set, and random values,
- * against a plain bit-by-bit count. */
+ * against a plain bit-by-bit count; 0 gives what libgcc's give. */
 #include "ktest.h"
 
 int __ctzdi2(uint64_t x);
@@ -34,6 +34,8 @@ KTEST(bitops_clz_ctz_match_bit_count)
         KT_CHECK_EQ(__builtin_ctzll(b | (1ull << 63)), k);
         KT_CHECK_EQ(__builtin_clzll(b | 1), 63 - k);
     }
+    KT_CHECK_EQ(__clzdi2(0), 64); /* what libgcc's give */
+    KT_CHECK_EQ(__ctzdi2(0), -1);
     uint64_t r = 0x9e3779b97f4a7c15ull;
     for (int i = 0; i < 4000; i++) {
         r ^= r << 13;
