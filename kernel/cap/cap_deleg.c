@@ -228,9 +228,8 @@ int cap_revoke_slot(struct proc *self, cap_token_t tok)
     cap_lock_pair(self, dst);
     err = cap_table_lookup(&self->caps.t, tok, &w);
     if (!err) {
-        for (int s = 0; (s = cap_table_find_deleg(&dst->caps.t, id, s)) >= 0;
-             s++)
-            dropped[n++] = cap_table_clear(&dst->caps.t, s);
+        if (id) /* 0 is never an id */
+            n = cap_table_clear_deleg(&dst->caps.t, id, dropped);
         dropped[n++] = cap_table_clear(&self->caps.t, (int)cap_token_slot(tok));
     }
     cap_unlock_pair(self, dst);

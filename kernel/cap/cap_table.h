@@ -118,6 +118,20 @@ static inline cap_word_t cap_table_clear(struct cap_table *t, int slot)
     return old;
 }
 
+/* Clears every valid slot derived from delegation id (id != 0) in one
+ * pass over the table, storing each old word in out[] in slot order;
+ * returns how many (at most CAP_SLOTS). What revoke does with
+ * cap_table_find_deleg + cap_table_clear, without a call per slot. */
+static inline int cap_table_clear_deleg(struct cap_table *t, uint64_t id,
+                                        cap_word_t *out)
+{
+    int n = 0;
+    for (int s = 0; s < CAP_SLOTS; s++)
+        if (t->deleg[s] == id && capw_valid(t->words[s]))
+            out[n++] = cap_table_clear(t, s);
+    return n;
+}
+
 static inline int cap_table_lookup(const struct cap_table *t, cap_token_t tok,
                                    cap_word_t *w)
 {
