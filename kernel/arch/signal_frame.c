@@ -35,12 +35,13 @@
  * slots (user code has no FP state: they are never written, their
  * contents are whatever the stack held): the head (siginfo, the
  * ucontext's header, pc), the register words the trapframe holds
- * straight from / into it (x1-x7, x10-x17, x28-x31, without a loop:
- * __sigregs_to_user / __sigregs_from_user in uaccess.S), and the tail
- * (status, magic). The x0 and s0-s11 words are left as the stack held
- * them: the trapframe has no s registers (the C code keeps them, and
- * the handler keeps them as callee-saved) and sigreturn never read them
- * back into anything user mode sees. */
+ * straight from / into it (x1-x7, x10-x17, x28-x31), and the tail
+ * (status, magic), word by word without a loop (uaccess.S: all three
+ * out in one call, __sigframe_to_user; in, the head and tail first and
+ * the registers once the frame has passed sigreturn's checks). The x0 and
+ * s0-s11 words are left as the stack held them: the trapframe has no s
+ * registers (the C code keeps them, and the handler keeps them as callee-saved)
+ * and sigreturn never read them back into anything user mode sees. */
 struct frame_head {
     struct keel_siginfo info;
     uint64_t flags, link;
@@ -74,7 +75,16 @@ _Static_assert(sizeof(((struct trapframe *)0)->regs) ==
  * trapframe's regs (0 or -EFAULT; the range is checked by the caller). */
 long __sigregs_to_user(uint64_t udst, const uint64_t *regs);
 long __sigregs_from_user(uint64_t *regs, uint64_t usrc);
-_Static_assert(FRAME_REGS % 8 == 0, "frame registers word-aligned");
+/* The whole frame out (head at 0, registers at FRAME_REGS, tail at
+ * FRAME_TAIL), and the head and tail in; the offsets are the
+ * assembler's constants (uaccess.S), checked here. */
+long __sigframe_to_user(uint64_t usp, const struct frame_head *h,
+                        const uint64_t *regs, const struct frame_tail *tl);
+long __sigframe_head_from_user(struct frame_head *h, struct frame_tail *tl,
+                               uint64_t usp);
+_Static_assert(FRAME_REGS == 128 && sizeof(struct frame_head) == 16 * 8 &&
+                   FRAME_TAIL == 648 && sizeof(struct frame_tail) == 3 * 8,
+               "uaccess.S's signal frame offsets");
 
 static bool on_altstack(const struct keel_stack *as, uint64_t sp)
 {
@@ -108,9 +118,7 @@ static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
     struct frame_tail tl = {.status = KEEL_MC_STATUS_USER,
                             .magic = KEEL_SIGFRAME_MAGIC};
     if (!user_range_ok(sp, sizeof(struct keel_sigframe)) ||
-        copy_to_user(sp, &h, sizeof(h)) < 0 ||
-        __sigregs_to_user(sp + FRAME_REGS, tf->regs) < 0 ||
-        copy_to_user(sp + FRAME_TAIL, &tl, sizeof(tl)) < 0)
+        __sigframe_to_user(sp, &h, tf->regs, &tl) < 0)
         return false;
     t->sig.restore_mask = false; /* the frame has it now */
     uint64_t m = t->sig.mask | act->mask;
@@ -190,8 +198,7 @@ long sys_sigreturn(void)
     struct frame_tail tl;
     const char *why = NULL;
     if ((sp & 15) || !user_range_ok(sp, sizeof(struct keel_sigframe)) ||
-        copy_from_user(&h, sp, sizeof(h)) < 0 ||
-        copy_from_user(&tl, sp + FRAME_TAIL, sizeof(tl)) < 0)
+        __sigframe_head_from_user(&h, &tl, sp) < 0)
         why = "unreadable";
     else if (tl.magic != KEEL_SIGFRAME_MAGIC)
         why = "no magic";

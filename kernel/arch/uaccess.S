@@ -9,6 +9,7 @@
     .globl uaccess_start, uaccess_end, uaccess_fault
     .globl __copy_user, __strncpy_user, __cmpxchg32_user
     .globl __sigregs_to_user, __sigregs_from_user
+    .globl __sigframe_to_user, __sigframe_head_from_user
 uaccess_start:
 /* long __copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
 __copy_user:
@@ -94,6 +95,59 @@ __cmpxchg32_user:
     slli a0, t0, 32
     srli a0, a0, 32
     ret
+/* long __sigframe_to_user(uint64_t usp, const uint64_t *head,
+ *                         const uint64_t *regs, const uint64_t *tail) and
+ * long __sigframe_head_from_user(uint64_t *head, uint64_t *tail,
+ *                                uint64_t usp): 0 or -EFAULT. The signal
+ * frame's head (16 words at 0: siginfo, the ucontext's header, pc), the
+ * trapframe's register words (to_user only; from_user is
+ * __sigregs_from_user, after sigreturn's checks) and its tail (3 words
+ * at 648: status, magic, pad), word by word; the layout is checked
+ * against struct keel_sigframe in signal_frame.c. All 8-byte aligned. */
+__sigframe_to_user:
+    li t6, SUM
+    csrs sstatus, t6
+    ld t0, 0(a1)
+    sd t0, 0(a0)
+    ld t0, 8(a1)
+    sd t0, 8(a0)
+    ld t0, 16(a1)
+    sd t0, 16(a0)
+    ld t0, 24(a1)
+    sd t0, 24(a0)
+    ld t0, 32(a1)
+    sd t0, 32(a0)
+    ld t0, 40(a1)
+    sd t0, 40(a0)
+    ld t0, 48(a1)
+    sd t0, 48(a0)
+    ld t0, 56(a1)
+    sd t0, 56(a0)
+    ld t0, 64(a1)
+    sd t0, 64(a0)
+    ld t0, 72(a1)
+    sd t0, 72(a0)
+    ld t0, 80(a1)
+    sd t0, 80(a0)
+    ld t0, 88(a1)
+    sd t0, 88(a0)
+    ld t0, 96(a1)
+    sd t0, 96(a0)
+    ld t0, 104(a1)
+    sd t0, 104(a0)
+    ld t0, 112(a1)
+    sd t0, 112(a0)
+    ld t0, 120(a1)
+    sd t0, 120(a0)
+    ld t0, 0(a3)
+    sd t0, 648(a0)
+    ld t0, 8(a3)
+    sd t0, 656(a0)
+    ld t0, 16(a3)
+    sd t0, 664(a0)
+    mv a1, a2
+    addi a0, a0, 128
+    j 5f
 /* long __sigregs_to_user(uint64_t *udst, const uint64_t *regs) and
  * long __sigregs_from_user(uint64_t *regs, const uint64_t *usrc): 0 or
  * -EFAULT. The signal frame's register words that a trapframe holds
@@ -103,6 +157,7 @@ __cmpxchg32_user:
 __sigregs_to_user:
     li t6, SUM
     csrs sstatus, t6
+5:
     ld t0, 8(a1)
     sd t0, 8(a0)
     ld t0, 16(a1)
@@ -186,6 +241,50 @@ __sigregs_from_user:
     sd t0, 240(a0)
     ld t0, 248(a1)
     sd t0, 248(a0)
+    csrc sstatus, t6
+    li a0, 0
+    ret
+__sigframe_head_from_user:
+    li t6, SUM
+    csrs sstatus, t6
+    ld t0, 0(a2)
+    sd t0, 0(a0)
+    ld t0, 8(a2)
+    sd t0, 8(a0)
+    ld t0, 16(a2)
+    sd t0, 16(a0)
+    ld t0, 24(a2)
+    sd t0, 24(a0)
+    ld t0, 32(a2)
+    sd t0, 32(a0)
+    ld t0, 40(a2)
+    sd t0, 40(a0)
+    ld t0, 48(a2)
+    sd t0, 48(a0)
+    ld t0, 56(a2)
+    sd t0, 56(a0)
+    ld t0, 64(a2)
+    sd t0, 64(a0)
+    ld t0, 72(a2)
+    sd t0, 72(a0)
+    ld t0, 80(a2)
+    sd t0, 80(a0)
+    ld t0, 88(a2)
+    sd t0, 88(a0)
+    ld t0, 96(a2)
+    sd t0, 96(a0)
+    ld t0, 104(a2)
+    sd t0, 104(a0)
+    ld t0, 112(a2)
+    sd t0, 112(a0)
+    ld t0, 120(a2)
+    sd t0, 120(a0)
+    ld t0, 648(a2)
+    sd t0, 0(a1)
+    ld t0, 656(a2)
+    sd t0, 8(a1)
+    ld t0, 664(a2)
+    sd t0, 16(a1)
     csrc sstatus, t6
     li a0, 0
     ret
