@@ -69,5 +69,15 @@
 #ifndef SSIZE_MAX
 #define SSIZE_MAX LONG_MAX
 #endif
+/* Signals: the real-time range SIGRTMIN 32 .. SIGRTMAX 64, and the
+ * queued instances a process can hold (<keel/abi.h> KEEL_SIGQUEUE_MAX,
+ * checked in libc/src/signal.c): one of every real-time signal at once
+ * fits. */
+#ifndef RTSIG_MAX
+#define RTSIG_MAX 33
+#endif
+#ifndef SIGQUEUE_MAX
+#define SIGQUEUE_MAX 64
+#endif
 
 #endif

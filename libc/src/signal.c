@@ -7,6 +7,7 @@
  * own: everything lives in the kernel.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -67,6 +68,10 @@ _Static_assert(SI_USER == KEEL_SI_USER && SI_QUEUE == KEEL_SI_QUEUE &&
                    CLD_KILLED == KEEL_CLD_KILLED,
                "si_code");
 _Static_assert(sizeof(sigset_t) == sizeof(uint64_t), "64 signals");
+_Static_assert(SIGQUEUE_MAX == KEEL_SIGQUEUE_MAX &&
+                   RTSIG_MAX == SIGRTMAX - SIGRTMIN + 1 &&
+                   SIGQUEUE_MAX >= RTSIG_MAX,
+               "<limits.h> SIGQUEUE_MAX, RTSIG_MAX");
 
 static int sig_valid(int sig)
 {

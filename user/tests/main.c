@@ -101,7 +101,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,
     ut_sem_modes,     ut_signal2_modes,    ut_mq_modes,
     ut_rwlock_modes,  ut_kmutex_modes,     ut_kobj_util_modes,
-    ut_setprio_modes, ut_edfk_modes,
+    ut_setprio_modes, ut_edfk_modes,       ut_signal3_modes,
 };
 
 /* ---- failure state of the running test ---- */

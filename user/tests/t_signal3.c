@@ -2,16 +2,24 @@
  * Signals, the conformance additions of session 10 (issue 9 item 5):
  * the XSI calls sighold / sigrelse / sigignore / sigpause / sigset /
  * siginterrupt, and sigsetjmp / siglongjmp with the signal mask saved
- * and restored (also out of a handler). Each test runs in a child
- * (UT_ISOLATED): dispositions are per process.
+ * and restored (also out of a handler), one of every real-time signal
+ * queued at once (delivered lowest first), and abort overriding a
+ * blocked or ignored SIGABRT. Each test runs in a child (UT_ISOLATED):
+ * dispositions are per process. Helper processes are utest modes
+ * (sig3-*), whose exit status reports what they saw.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ut_peer.h"
 #include "utest.h"
 
 static volatile int hits, hit_sig;
@@ -248,8 +256,142 @@ TEST(sig_sigsetjmp_mask)
     CHECK_EQ(sigismember(&m, SIGUSR1), 1);
 }
 
+static volatile int rt_order[SIGRTMAX + 1], rt_n, rt_bad;
+
+static void on_rt(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (si->si_signo != sig || si->si_code != SI_QUEUE ||
+        si->si_value.sival_int != sig * 10 || si->si_pid != getpid())
+        rt_bad++;
+    if (rt_n <= SIGRTMAX)
+        rt_order[rt_n] = sig;
+    rt_n++;
+}
+
+TEST(sig_rt_every_signal_queued)
+{
+    /* The limits say one of each real-time signal fits at once. */
+    CHECK_EQ(sysconf(_SC_RTSIG_MAX), SIGRTMAX - SIGRTMIN + 1);
+    CHECK_EQ(sysconf(_SC_SIGQUEUE_MAX), SIGQUEUE_MAX);
+    CHECK(SIGQUEUE_MAX >= RTSIG_MAX);
+    sigset_t rt;
+    sigemptyset(&rt);
+    struct sigaction sa = {0};
+    sa.sa_sigaction = on_rt;
+    sa.sa_flags = SA_SIGINFO;
+    for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+        sigaddset(&rt, s);
+    sa.sa_mask = rt; /* each handler runs with the others blocked */
+    for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
+        CHECK_OK(sigaction(s, &sa, NULL));
+    CHECK_OK(sigprocmask(SIG_BLOCK, &rt, NULL));
+    /* Sent highest first, taken lowest first. */
+    for (int s = SIGRTMAX; s >= SIGRTMIN; s--) {
+        union sigval v = {.sival_int = s * 10};
+        CHECK_OK(sigqueue(getpid(), s, v));
+    }
+    CHECK_EQ(rt_n, 0);
+    CHECK_OK(sigprocmask(SIG_UNBLOCK, &rt, NULL));
+    CHECK_EQ(rt_n, SIGRTMAX - SIGRTMIN + 1);
+    CHECK_EQ(rt_bad, 0);
+    for (int i = 0; i < rt_n; i++)
+        CHECKF(rt_order[i] == SIGRTMIN + i, "handled %d as number %d",
+               rt_order[i], i);
+    /* Exactly SIGQUEUE_MAX instances fit, then EAGAIN. */
+    CHECK_OK(sigprocmask(SIG_BLOCK, &rt, NULL));
+    for (int i = 0; i < SIGQUEUE_MAX; i++) {
+        union sigval v = {.sival_int = SIGRTMIN * 10};
+        CHECK_OK(sigqueue(getpid(), SIGRTMIN, v));
+    }
+    union sigval v = {.sival_int = 0};
+    CHECK_ERRNO(sigqueue(getpid(), SIGRTMIN, v), EAGAIN);
+    rt_n = 0;
+    CHECK_OK(sigprocmask(SIG_UNBLOCK, &rt, NULL));
+    CHECK_EQ(rt_n, SIGQUEUE_MAX);
+    CHECK_EQ(rt_bad, 0);
+}
+
+static int spawn_mode3(pid_t *pid, const char *mode)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    int rc = ut_spawn_self(pid, &fa, NULL, mode, NULL, NULL, NULL);
+    posix_spawn_file_actions_destroy(&fa);
+    return rc;
+}
+
+static volatile int abrt_hits;
+
+static void on_abrt_return(int sig)
+{
+    (void)sig;
+    abrt_hits++;
+}
+
+static void on_abrt_exit(int sig)
+{
+    (void)sig;
+    _exit(33);
+}
+
+/* sig3-abort-blocked / -ignored / -returns / -exits: abort() with
+ * SIGABRT blocked, ignored, caught by a handler that returns (exits 34
+ * if abort returned) or by one that exits 33 (while also blocked). */
+static int mode_abort(int argc, char **argv)
+{
+    (void)argc;
+    const char *m = argv[1];
+    sigset_t abrt;
+    sigemptyset(&abrt);
+    sigaddset(&abrt, SIGABRT);
+    struct sigaction sa = {0};
+    if (!strcmp(m, "sig3-abort-ignored")) {
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGABRT, &sa, NULL);
+    } else if (!strcmp(m, "sig3-abort-returns")) {
+        sa.sa_handler = on_abrt_return;
+        sigaction(SIGABRT, &sa, NULL);
+    } else if (!strcmp(m, "sig3-abort-exits")) {
+        sa.sa_handler = on_abrt_exit;
+        sigaction(SIGABRT, &sa, NULL);
+        sigprocmask(SIG_BLOCK, &abrt, NULL);
+    } else {
+        sigprocmask(SIG_BLOCK, &abrt, NULL);
+    }
+    abort();
+    return 34;
+}
+
+TEST(sig_abort_overrides_block_and_ignore)
+{
+    pid_t pid;
+    CHECK_RC(spawn_mode3(&pid, "sig3-abort-blocked"), 0);
+    CHECK_SIGNALED(ut_wait(pid), SIGABRT);
+    CHECK_RC(spawn_mode3(&pid, "sig3-abort-ignored"), 0);
+    CHECK_SIGNALED(ut_wait(pid), SIGABRT);
+    CHECK_RC(spawn_mode3(&pid, "sig3-abort-returns"), 0);
+    CHECK_SIGNALED(ut_wait(pid), SIGABRT);
+    CHECK_RC(spawn_mode3(&pid, "sig3-abort-exits"), 0);
+    CHECK_EXITED(ut_wait(pid), 33);
+}
+
 const struct utest ut_signal3_tests[] = {
-    UT_ISOLATED(sig_xsi_hold_relse_ignore), UT_ISOLATED(sig_xsi_sigset),
-    UT_ISOLATED(sig_xsi_sigpause),          UT_ISOLATED(sig_xsi_siginterrupt),
-    UT_ISOLATED(sig_sigsetjmp_mask),        UT_END,
+    UT_ISOLATED(sig_xsi_hold_relse_ignore),
+    UT_ISOLATED(sig_xsi_sigset),
+    UT_ISOLATED(sig_xsi_sigpause),
+    UT_ISOLATED(sig_xsi_siginterrupt),
+    UT_ISOLATED(sig_sigsetjmp_mask),
+    UT_ISOLATED(sig_rt_every_signal_queued),
+    UT_CASE(sig_abort_overrides_block_and_ignore),
+    UT_END,
+};
+
+const struct ut_mode ut_signal3_modes[] = {
+    {"sig3-abort-blocked", mode_abort},
+    {"sig3-abort-ignored", mode_abort},
+    {"sig3-abort-returns", mode_abort},
+    {"sig3-abort-exits", mode_abort},
+    UT_MODE_END,
 };

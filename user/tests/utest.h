@@ -326,6 +326,7 @@ extern const struct ut_mode ut_tty_modes[];
 extern const struct ut_mode ut_proc_modes[];
 extern const struct ut_mode ut_pipe_modes[];
 extern const struct ut_mode ut_signal2_modes[];
+extern const struct ut_mode ut_signal3_modes[];
 extern const struct ut_mode ut_spawn_modes[];
 extern const struct ut_mode ut_thread_modes[];
 extern const struct ut_mode ut_cap_modes[];

@@ -25,7 +25,7 @@
 #define KEEL_SIGUSR2 31
 #define KEEL_SIGRTMIN 32
 #define KEEL_SIGRTMAX 64
-#define KEEL_SIGQUEUE_MAX 32 /* queued real-time signals per process */
+#define KEEL_SIGQUEUE_MAX 64 /* queued real-time signals per process */
 #define KEEL_SIGBIT(sig) (1ull << ((sig)-1))
 
 /* sigaction flags */
