@@ -165,8 +165,8 @@ static int spawn_validate(struct spawn_args *a, struct thread *self)
             return -EINVAL;
         }
     }
-    if (a->req.flags &
-        ~(KEEL_SPAWN_SETSCHED | KEEL_SPAWN_SETCEILING | KEEL_SPAWN_SETPGROUP))
+    if (a->req.flags & ~(KEEL_SPAWN_SETSCHED | KEEL_SPAWN_SETCEILING |
+                         KEEL_SPAWN_SETPGROUP | KEEL_SPAWN_SETSIGMASK))
         return -EINVAL;
     if ((a->req.flags & KEEL_SPAWN_SETPGROUP) && a->req.pgroup < 0)
         return -EINVAL;
@@ -362,6 +362,18 @@ long sys_spawn(uint64_t ureq)
         t->prio = pi_base_prio(self); /* not a boost it has now */
     }
     t->ceiling = a->req.ceiling;
+    /* Not running yet: its mask and actions are written before it can
+     * look. What the parent ignores stays ignored (POSIX), but for
+     * sigdefault; a handler does not carry over (another program). */
+    if (a->req.flags & KEEL_SPAWN_SETSIGMASK)
+        t->sig.mask = a->req.sigmask & ~SIG_UNBLOCKABLE;
+    spin_lock(&parent->sig.lock);
+    for (int s = 1; s <= KEEL_NSIG; s++)
+        if (parent->sig.act[s - 1].handler == KEEL_SIG_IGN &&
+            !(a->req.sigdefault & KEEL_SIGBIT(s)))
+            child->sig.act[s - 1] =
+                (struct keel_sigaction){.handler = KEEL_SIG_IGN};
+    spin_unlock(&parent->sig.lock);
     spin_lock(&proc_tree_lock);
     child->parent = parent;
     list_push_back(&parent->children, &child->sibling);

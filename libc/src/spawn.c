@@ -1,13 +1,19 @@
 /*
  * posix_spawn on SYS_spawn: the program path, argv, file actions and
- * scheduling attributes and the environment go to the kernel in one
- * struct keel_spawn_req. posix_spawnp searches the caller's PATH.
+ * scheduling attributes, the signal mask and the environment go to the
+ * kernel in one struct keel_spawn_req. posix_spawnp searches the
+ * caller's PATH. Signals (POSIX): the child's mask is the calling
+ * thread's, or the attribute's with POSIX_SPAWN_SETSIGMASK; a signal the
+ * caller ignores stays ignored in the child unless POSIX_SPAWN_SETSIGDEF
+ * names it; every other action starts default (handlers are the
+ * caller's program's, not the child's).
  *
  * newlib's <spawn.h> leaves the attribute and file-action types opaque
  * pointers; the structures behind them are defined here and allocated by
  * the _init functions.
  */
 #include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +36,13 @@ struct __posix_spawn_file_actions {
 };
 
 struct __posix_spawnattr {
-    short flags;  /* POSIX_SPAWN_* */
-    int policy;   /* used with POSIX_SPAWN_SETSCHEDULER */
-    int priority; /* used with either sched flag */
-    int ceiling;  /* keel_spawnattr_setceiling; 0: the caller's */
-    pid_t pgroup; /* used with POSIX_SPAWN_SETPGROUP: 0 a new group */
+    short flags;         /* POSIX_SPAWN_* */
+    sigset_t sigmask;    /* used with POSIX_SPAWN_SETSIGMASK */
+    sigset_t sigdefault; /* used with POSIX_SPAWN_SETSIGDEF */
+    int policy;          /* used with POSIX_SPAWN_SETSCHEDULER */
+    int priority;        /* used with either sched flag */
+    int ceiling;         /* keel_spawnattr_setceiling; 0: the caller's */
+    pid_t pgroup;        /* used with POSIX_SPAWN_SETPGROUP: 0 a new group */
 };
 
 #define SPAWN_KNOWN_FLAGS                                                      \
@@ -261,6 +269,42 @@ int keel_spawnattr_setceiling(posix_spawnattr_t *attr, int ceiling)
     return 0;
 }
 
+int posix_spawnattr_setsigmask(posix_spawnattr_t *restrict attr,
+                               const sigset_t *restrict mask)
+{
+    if (!attr || !*attr || !mask)
+        return EINVAL;
+    (*attr)->sigmask = *mask;
+    return 0;
+}
+
+int posix_spawnattr_getsigmask(const posix_spawnattr_t *restrict attr,
+                               sigset_t *restrict mask)
+{
+    if (!attr || !*attr || !mask)
+        return EINVAL;
+    *mask = (*attr)->sigmask;
+    return 0;
+}
+
+int posix_spawnattr_setsigdefault(posix_spawnattr_t *restrict attr,
+                                  const sigset_t *restrict set)
+{
+    if (!attr || !*attr || !set)
+        return EINVAL;
+    (*attr)->sigdefault = *set;
+    return 0;
+}
+
+int posix_spawnattr_getsigdefault(const posix_spawnattr_t *restrict attr,
+                                  sigset_t *restrict set)
+{
+    if (!attr || !*attr || !set)
+        return EINVAL;
+    *set = (*attr)->sigdefault;
+    return 0;
+}
+
 /* ---- spawning ---- */
 
 /* The policy the child gets with SETSCHEDPARAM alone: the caller's. */
@@ -288,6 +332,17 @@ static int do_spawn(pid_t *pid, const char *path,
         req.actions = (uint64_t)(uintptr_t)(*fa)->act;
         req.nactions = (*fa)->n;
     }
+    /* The mask: inherited from the calling thread unless the attribute
+     * sets one (POSIX). */
+    sigset_t mask;
+    if (attr && *attr && ((*attr)->flags & POSIX_SPAWN_SETSIGMASK))
+        mask = (*attr)->sigmask;
+    else if (sigprocmask(SIG_BLOCK, NULL, &mask) < 0)
+        sigemptyset(&mask);
+    req.flags |= KEEL_SPAWN_SETSIGMASK;
+    req.sigmask = (uint64_t)mask;
+    if (attr && *attr && ((*attr)->flags & POSIX_SPAWN_SETSIGDEF))
+        req.sigdefault = (uint64_t)(*attr)->sigdefault;
     if (attr && *attr) {
         short flags = (*attr)->flags;
         if (flags & POSIX_SPAWN_SETSCHEDULER) {

@@ -98,6 +98,20 @@ static void xsi_signals(void)
     signal(SIGUSR2, SIG_DFL);
     sigemptyset(&cur);
     sigprocmask(SIG_SETMASK, &cur, NULL);
+    /* posix_spawn's signal attributes (the spawns are in posix_api.c). */
+    posix_spawnattr_t at;
+    sigset_t m, got;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR1);
+    check(posix_spawnattr_init(&at) == 0 &&
+              posix_spawnattr_setsigmask(&at, &m) == 0 &&
+              posix_spawnattr_getsigmask(&at, &got) == 0 &&
+              sigismember(&got, SIGUSR1) == 1 &&
+              posix_spawnattr_setsigdefault(&at, &m) == 0 &&
+              posix_spawnattr_getsigdefault(&at, &got) == 0 &&
+              sigismember(&got, SIGUSR1) == 1 &&
+              posix_spawnattr_destroy(&at) == 0,
+          "posix_spawnattr_setsigmask, setsigdefault and their getters");
 }
 
 void signals(void)

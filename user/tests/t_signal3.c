@@ -12,8 +12,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -377,6 +381,154 @@ TEST(sig_abort_overrides_block_and_ignore)
     CHECK_EXITED(ut_wait(pid), 33);
 }
 
+static pthread_t nt_target;
+static volatile int nt_hits, nt_wrong, nt_go;
+
+static void on_new_thread(int sig)
+{
+    (void)sig;
+    nt_hits++; /* gp-relative: needs gp set */
+    if (!pthread_equal(pthread_self(), nt_target))
+        nt_wrong++;
+}
+
+static void *nt_body(void *arg)
+{
+    (void)arg;
+    while (!nt_go)
+        sched_yield();
+    return NULL;
+}
+
+/* sig3-new-thread: a signal sent to a thread right after pthread_create
+ * (with one hart, before it ran its first instruction) runs the handler
+ * in that thread; exits 0 if 50 rounds all did, 1 if the handler ran
+ * in another thread or not at all. */
+static int mode_new_thread(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_new_thread;
+    sigaction(SIGUSR1, &sa, NULL);
+    for (int i = 0; i < 50; i++) {
+        nt_go = 0;
+        if (pthread_create(&nt_target, NULL, nt_body, NULL) != 0)
+            return 2;
+        if (pthread_kill(nt_target, SIGUSR1) != 0)
+            return 3;
+        nt_go = 1;
+        pthread_join(nt_target, NULL);
+    }
+    return nt_hits == 50 && nt_wrong == 0 ? 0 : 1;
+}
+
+TEST(sig_to_thread_before_its_first_instruction)
+{
+    pid_t pid;
+    CHECK_RC(spawn_mode3(&pid, "sig3-new-thread"), 0);
+    CHECK_EXITED(ut_wait(pid), 0);
+}
+
+/* sig3-mask WANT IGN: exits 0 if the main thread's mask is WANT (hex),
+ * the signals in IGN (hex) are ignored and every other action is the
+ * default, else 1. */
+static int mode_mask(int argc, char **argv)
+{
+    unsigned long long want = strtoull(argc > 2 ? argv[2] : "0", NULL, 16);
+    unsigned long long ign = strtoull(argc > 3 ? argv[3] : "0", NULL, 16);
+    sigset_t m;
+    sigprocmask(SIG_BLOCK, NULL, &m);
+    if ((unsigned long long)m != want)
+        return 1;
+    for (int s = 1; s <= SIGRTMAX; s++) {
+        struct sigaction sa;
+        if (sigaction(s, NULL, &sa) != 0)
+            continue;
+        bool want_ign = (ign >> (s - 1)) & 1;
+        if (sa.sa_handler != (want_ign ? SIG_IGN : SIG_DFL))
+            return 1;
+    }
+    return 0;
+}
+
+static int spawn_mask(const posix_spawnattr_t *attr, sigset_t want,
+                      sigset_t ign)
+{
+    char hex[24], ihex[24];
+    snprintf(hex, sizeof(hex), "%llx", (unsigned long long)want);
+    snprintf(ihex, sizeof(ihex), "%llx", (unsigned long long)ign);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = ut_spawn_self(&pid, &fa, attr, "sig3-mask", hex, ihex, NULL);
+    posix_spawn_file_actions_destroy(&fa);
+    return rc ? -1 : ut_wait(pid);
+}
+
+static void on_ignore_me(int sig)
+{
+    (void)sig;
+}
+
+TEST(sig_spawn_mask_and_defaults)
+{
+    sigset_t usr1, usr2, none, got;
+    sigemptyset(&none);
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    /* A handler here: the child has the default; an ignored signal stays
+     * ignored, unless POSIX_SPAWN_SETSIGDEF names it. */
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_ignore_me;
+    CHECK_OK(sigaction(SIGUSR2, &sa, NULL));
+    sa.sa_handler = SIG_IGN;
+    CHECK_OK(sigaction(SIGTERM, &sa, NULL));
+    /* No attribute: the calling thread's mask is inherited. */
+    CHECK_OK(sigprocmask(SIG_SETMASK, &usr1, NULL));
+    CHECK_EXITED(spawn_mask(NULL, usr1, term), 0);
+    /* POSIX_SPAWN_SETSIGMASK: the attribute's mask (SIGKILL and SIGSTOP
+     * dropped from it). */
+    posix_spawnattr_t at;
+    CHECK_RC(posix_spawnattr_init(&at), 0);
+    sigset_t m = usr2;
+    sigaddset(&m, SIGKILL);
+    sigaddset(&m, SIGSTOP);
+    CHECK_RC(posix_spawnattr_setsigmask(&at, &m), 0);
+    CHECK_RC(posix_spawnattr_getsigmask(&at, &got), 0);
+    CHECK(got == m);
+    CHECK_RC(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK), 0);
+    CHECK_EXITED(spawn_mask(&at, usr2, term), 0);
+    /* Set but not flagged: inherited again. */
+    CHECK_RC(posix_spawnattr_setflags(&at, 0), 0);
+    CHECK_EXITED(spawn_mask(&at, usr1, term), 0);
+    /* POSIX_SPAWN_SETSIGDEF: SIGTERM back to the default; a set without
+     * the flag changes nothing. */
+    sigset_t def = usr2;
+    sigaddset(&def, SIGTERM);
+    CHECK_RC(posix_spawnattr_setsigdefault(&at, &def), 0);
+    CHECK_RC(posix_spawnattr_getsigdefault(&at, &got), 0);
+    CHECK(got == def);
+    CHECK_EXITED(spawn_mask(&at, usr1, term), 0);
+    CHECK_RC(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
+                                               POSIX_SPAWN_SETSIGMASK),
+             0);
+    CHECK_RC(posix_spawnattr_setsigmask(&at, &none), 0);
+    CHECK_EXITED(spawn_mask(&at, none, none), 0);
+    CHECK_RC(posix_spawnattr_setsigmask(NULL, &none), EINVAL);
+    CHECK_RC(posix_spawnattr_getsigmask(&at, NULL), EINVAL);
+    CHECK_RC(posix_spawnattr_setsigdefault(&at, NULL), EINVAL);
+    CHECK_RC(posix_spawnattr_getsigdefault(NULL, &got), EINVAL);
+    CHECK_RC(posix_spawnattr_destroy(&at), 0);
+    CHECK_OK(sigprocmask(SIG_SETMASK, &none, NULL));
+}
+
 const struct utest ut_signal3_tests[] = {
     UT_ISOLATED(sig_xsi_hold_relse_ignore),
     UT_ISOLATED(sig_xsi_sigset),
@@ -385,13 +537,19 @@ const struct utest ut_signal3_tests[] = {
     UT_ISOLATED(sig_sigsetjmp_mask),
     UT_ISOLATED(sig_rt_every_signal_queued),
     UT_CASE(sig_abort_overrides_block_and_ignore),
+    UT_CASE(sig_to_thread_before_its_first_instruction),
+    UT_ISOLATED(sig_spawn_mask_and_defaults),
     UT_END,
 };
 
+/* clang-format off */
 const struct ut_mode ut_signal3_modes[] = {
     {"sig3-abort-blocked", mode_abort},
     {"sig3-abort-ignored", mode_abort},
     {"sig3-abort-returns", mode_abort},
     {"sig3-abort-exits", mode_abort},
+    {"sig3-new-thread", mode_new_thread},
+    {"sig3-mask", mode_mask},
     UT_MODE_END,
 };
+/* clang-format on */

@@ -262,6 +262,7 @@ struct keel_spawn_action {
 #define KEEL_SPAWN_SETSCHED 0x1   /* apply policy/priority below */
 #define KEEL_SPAWN_SETCEILING 0x2 /* lower the child's ceiling to ceiling */
 #define KEEL_SPAWN_SETPGROUP 0x4  /* put the child in process group pgroup */
+#define KEEL_SPAWN_SETSIGMASK 0x8 /* the child's signal mask is sigmask */
 /* The environment: at most KEEL_SPAWN_ENV_MAX strings; argument and
  * environment strings share the KEEL_SPAWN_ARGS_BYTES budget (E2BIG). */
 #define KEEL_SPAWN_ENV_MAX 64
@@ -274,11 +275,16 @@ struct keel_spawn_req {
     uint32_t flags; /* KEEL_SPAWN_* */
     int32_t policy;
     int32_t priority;
-    int32_t ceiling; /* with KEEL_SPAWN_SETCEILING: at most the caller's */
-    int32_t pgroup;  /* with KEEL_SPAWN_SETPGROUP: 0 a new group led by the
-                        child, else an existing group (see setpgid) */
-    uint64_t envp;   /* user pointer: NULL-terminated char *[], or 0 for an
-                        empty environment */
+    int32_t ceiling;     /* with KEEL_SPAWN_SETCEILING: at most the caller's */
+    int32_t pgroup;      /* with KEEL_SPAWN_SETPGROUP: 0 a new group led by the
+                            child, else an existing group (see setpgid) */
+    uint64_t envp;       /* user pointer: NULL-terminated char *[], or 0 for an
+                            empty environment */
+    uint64_t sigmask;    /* with KEEL_SPAWN_SETSIGMASK: KEEL_SIGBIT set blocked
+                            in the child's main thread (else nothing is) */
+    uint64_t sigdefault; /* signals the caller ignores that the child does
+                            not: each other ignored one stays ignored (every
+                            other action starts default) */
 };
 
 /* waitpid status: the usual encoding (newlib's <sys/wait.h> reads it). */

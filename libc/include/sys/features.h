@@ -4,8 +4,7 @@
  * lists every function). newlib announces no option for
  * riscv64-unknown-elf. Keel does not announce the options it provides
  * only in part (CPU-time clocks that clock_gettime and clock_getres
- * take but no timer_create; spawn without signal
- * attributes), so only these are defined:
+ * take but no timer_create; spawn partial), so only these are defined:
  *  _POSIX_THREADS                every pthread_* call of the base option,
  *                                pthread_atfork included (its handlers
  *                                run around Keel's failing fork());

@@ -80,7 +80,12 @@ struct sigevent {
     pthread_attr_t *sigev_notify_attributes;
 };
 
-/* si_code */
+/* si_code. The kernel generates SI_USER, SI_QUEUE, SI_TIMER, SI_MESGQ,
+ * SI_KERNEL, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRALN, ILL_ILLOPC,
+ * TRAP_BRKPT, CLD_EXITED and CLD_KILLED (<keel/abi.h>); the other POSIX
+ * names are defined for programs that test for them, and never reported
+ * (the faults they name do not happen, and nothing stops). The classes
+ * keep their ranges: faults 0x10..0x4f, SIGCHLD 0x50..0x5f. */
 #define SI_USER 1
 #define SI_QUEUE 2
 #define SI_TIMER 3
@@ -90,10 +95,38 @@ struct sigevent {
 #define SEGV_MAPERR 0x10
 #define SEGV_ACCERR 0x11
 #define BUS_ADRALN 0x20
+#define BUS_ADRERR 0x21
+#define BUS_OBJERR 0x22
 #define ILL_ILLOPC 0x30
+#define ILL_ILLOPN 0x31
+#define ILL_ILLADR 0x32
+#define ILL_ILLTRP 0x33
+#define ILL_PRVOPC 0x34
+#define ILL_PRVREG 0x35
+#define ILL_COPROC 0x36
+#define ILL_BADSTK 0x37
+#define FPE_INTDIV 0x38
+#define FPE_INTOVF 0x39
+#define FPE_FLTDIV 0x3a
+#define FPE_FLTOVF 0x3b
+#define FPE_FLTUND 0x3c
+#define FPE_FLTRES 0x3d
+#define FPE_FLTINV 0x3e
+#define FPE_FLTSUB 0x3f
 #define TRAP_BRKPT 0x40
+#define TRAP_TRACE 0x41
 #define CLD_EXITED 0x50
 #define CLD_KILLED 0x51
+#define CLD_DUMPED 0x52
+#define CLD_TRAPPED 0x53
+#define CLD_STOPPED 0x54
+#define CLD_CONTINUED 0x55
+#define POLL_IN 0x60
+#define POLL_OUT 0x61
+#define POLL_MSG 0x62
+#define POLL_ERR 0x63
+#define POLL_PRI 0x64
+#define POLL_HUP 0x65
 
 typedef struct {
     int si_signo;
