@@ -382,7 +382,7 @@ TEST(sig_abort_overrides_block_and_ignore)
 }
 
 static pthread_t nt_target;
-static volatile int nt_hits, nt_wrong, nt_go;
+static volatile int nt_hits, nt_wrong;
 
 static void on_new_thread(int sig)
 {
@@ -392,10 +392,12 @@ static void on_new_thread(int sig)
         nt_wrong++;
 }
 
+/* Runs until its own handler has run (a signal left pending would be
+ * dropped if it exited first). */
 static void *nt_body(void *arg)
 {
-    (void)arg;
-    while (!nt_go)
+    int before = (int)(intptr_t)arg;
+    while (nt_hits == before)
         sched_yield();
     return NULL;
 }
@@ -412,12 +414,11 @@ static int mode_new_thread(int argc, char **argv)
     sa.sa_handler = on_new_thread;
     sigaction(SIGUSR1, &sa, NULL);
     for (int i = 0; i < 50; i++) {
-        nt_go = 0;
-        if (pthread_create(&nt_target, NULL, nt_body, NULL) != 0)
+        if (pthread_create(&nt_target, NULL, nt_body,
+                           (void *)(intptr_t)nt_hits) != 0)
             return 2;
         if (pthread_kill(nt_target, SIGUSR1) != 0)
             return 3;
-        nt_go = 1;
         pthread_join(nt_target, NULL);
     }
     return nt_hits == 50 && nt_wrong == 0 ? 0 : 1;
