@@ -14,8 +14,11 @@
  * run, innermost first) when the target has cancellation enabled and
  * reaches a cancellation point: pthread_testcancel, pthread_join, read,
  * write, nanosleep, sleep, usleep, clock_nanosleep, waitpid, fsync,
- * fdatasync, sem_wait, sem_timedwait (libc's wrappers call __keel_cancel_point
- * before they block and again when the call was interrupted), or when it
+ * fdatasync, sem_wait, sem_timedwait, pthread_cond_wait,
+ * pthread_cond_timedwait (libc's wrappers call __keel_cancel_point
+ * before they block and again when the call was interrupted; a condition
+ * wait relocks its mutex first, through the control block's cv_unwind),
+ * or when it
  * enables cancellation with the asynchronous type while a request is pending.
  * Waking the target: pthread_cancel also sends it KEEL_SIGCANCEL, whose
  * handler (installed with the first request) interrupts a blocking call:
@@ -151,6 +154,12 @@ static void __attribute__((noreturn)) cancel_act(struct keel_tcb *t)
      * cancellation point does not start the exit again. */
     __atomic_or_fetch(&t->cancel, KEEL_CANCEL_ACTING | KEEL_CANCEL_DISABLE,
                       __ATOMIC_ACQ_REL);
+    /* Acting inside a condition wait: the mutex is relocked first. */
+    void (*unwind)(struct keel_tcb *) = t->cv_unwind;
+    if (unwind) {
+        t->cv_unwind = NULL;
+        unwind(t);
+    }
     pthread_exit(PTHREAD_CANCELED);
 }
 

@@ -197,10 +197,57 @@ static int relock(pthread_mutex_t *m, uint32_t count, int waited)
     return r ? r : waited;
 }
 
+/*
+ * Cancellation (cancel.c): both waits are cancellation points, and a
+ * thread cancelled in one holds the mutex again before its first cleanup
+ * handler runs. A request already due acts before the mutex is released;
+ * one that comes during the wait interrupts it (-EINTR), the mutex is
+ * relocked and the request acts; one that comes after the release but
+ * before the system call is caught by the cancellation point's check or
+ * by the cancellation signal's handler (the call is a __keel_cp_syscall),
+ * which act through cond_unwind: the wait never started, so it uncounts
+ * the waiter and relocks a mutex this thread released itself (a kernel
+ * mutex that the kernel releases in the call is still held then).
+ */
+static struct keel_tcb *cond_self(void)
+{
+    struct keel_tcb *t = keel_tcb();
+    return t ? t : &__keel_main_tcb;
+}
+
+static int relock(pthread_mutex_t *m, uint32_t count, int waited);
+
+static void cond_unwind(struct keel_tcb *t)
+{
+    pthread_cond_t *c = t->cv_cond;
+    if (!(c->__kind & C_KOBJ))
+        __atomic_fetch_sub(&c->__waiters, 1, __ATOMIC_ACQ_REL);
+    if (t->cv_mutex)
+        relock(t->cv_mutex, t->cv_count, 0);
+}
+
+/* The wait's system call, as a cancellation point that unwinds. */
+static long cond_cp_call(struct keel_tcb *t, pthread_cond_t *c,
+                         pthread_mutex_t *relock_m, uint32_t count, long n,
+                         long a0, long a1, long a2, long a3, long a4)
+{
+    t->cv_cond = c;
+    t->cv_mutex = relock_m;
+    t->cv_count = count;
+    __atomic_store_n(&t->cv_unwind, cond_unwind, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    long w = __keel_cp_syscall(a0, a1, a2, a3, a4, 0, &t->cancel, n);
+    __atomic_store_n(&t->cv_unwind, NULL, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    return w;
+}
+
 /* The in-process condvar: the futex on __seq. */
 static int cond_wait_futex(pthread_cond_t *c, pthread_mutex_t *m,
                            const struct keel_timespec *abs)
 {
+    struct keel_tcb *t = cond_self();
+    keel_cancel_point(); /* a request already due: the mutex still held */
     uint32_t seq = __atomic_load_n(&c->__seq, __ATOMIC_ACQUIRE);
     int op = KEEL_FUTEX_WAIT;
     if (abs) {
@@ -217,19 +264,27 @@ static int cond_wait_futex(pthread_cond_t *c, pthread_mutex_t *m,
         m->__count = count;
         return r;
     }
-    long w = keel_futex(&c->__seq, op, seq, abs);
+    long w = cond_cp_call(t, c, m, count, SYS_futex, (long)&c->__seq, op, seq,
+                          (long)abs, 0);
     __atomic_fetch_sub(&c->__waiters, 1, __ATOMIC_ACQ_REL);
-    return relock(m, count, w == -ETIMEDOUT ? ETIMEDOUT : 0);
+    r = relock(m, count, w == -ETIMEDOUT ? ETIMEDOUT : 0);
+    if (w == -EINTR)
+        keel_cancel_point(); /* the mutex is held again */
+    return r;
 }
 
 /* The kernel condvar (C1, C2 in kernel/sync/kobj_cond.c). */
 static int cond_wait_kobj(pthread_cond_t *c, pthread_mutex_t *m,
                           const struct keel_timespec *abs)
 {
+    struct keel_tcb *t = cond_self();
+    keel_cancel_point(); /* a request already due: the mutex still held */
     long w;
     uint32_t count = 0;
     if (m->__kind & K_KOBJ) {
-        w = cv_call(KEEL_COND_WAIT, c->__slot, KMX_SLOT(m), (long)abs, 0);
+        /* Not yet made, the call has not released the mutex: no relock. */
+        w = cond_cp_call(t, c, NULL, 0, SYS_cond, KEEL_COND_WAIT, c->__slot,
+                         KMX_SLOT(m), (long)abs, 0);
         if (w == -EPERM || w == -EINVAL || w == -EFAULT || w == -EACCES)
             return (int)-w; /* refused before the mutex was released */
         if (w == -EBADF) {  /* before the release, or revoked while waiting */
@@ -256,7 +311,8 @@ static int cond_wait_kobj(pthread_cond_t *c, pthread_mutex_t *m,
             m->__count = count;
             return r;
         }
-        w = cv_call(KEEL_COND_WAIT, c->__slot, -1, (long)abs, seq);
+        w = cond_cp_call(t, c, m, count, SYS_cond, KEEL_COND_WAIT, c->__slot,
+                         -1, (long)abs, seq);
     }
     int waited = 0;
     if (w == -ETIMEDOUT)
@@ -264,7 +320,10 @@ static int cond_wait_kobj(pthread_cond_t *c, pthread_mutex_t *m,
     else if (w == -EBADF)
         waited = EBADF;
     /* 0, or -EINTR (a handler ran): a spurious wake-up */
-    return relock(m, count, waited);
+    int r = relock(m, count, waited);
+    if (w == -EINTR)
+        keel_cancel_point(); /* the mutex is held again */
+    return r;
 }
 
 static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m,

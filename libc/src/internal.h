@@ -146,6 +146,13 @@ struct keel_tcb {
     uint32_t rd_untracked;
     /* Thread-specific data: NULL until the first pthread_setspecific. */
     struct keel_tsd *tsd;
+    /* A condition wait in progress (cond.c), for cancellation: cancel.c
+     * calls cv_unwind (when set) before the cleanup handlers, so the
+     * mutex cv_mutex is held again by then, as POSIX requires. Only the
+     * thread itself (and its signal handlers) touches these. */
+    void (*cv_unwind)(struct keel_tcb *t);
+    void *cv_cond, *cv_mutex;
+    uint32_t cv_count;
 };
 
 #define KEEL_CANCEL_DISABLE 0x1   /* PTHREAD_CANCEL_DISABLE */
