@@ -162,6 +162,10 @@ void thread_put(struct thread *t);
 uint32_t thread_pool_index(struct thread *t);
 struct thread *thread_by_index(uint32_t idx);
 uint32_t thread_count(void);
+/* Threads that began thread_exit and are not yet off their hart (read
+ * with acquire: every free such a thread made once off its hart is seen
+ * by pool counts read after a 0). */
+uint32_t thread_exiting_count(void);
 void thread_exit(uint64_t retval) __attribute__((noreturn));
 void thread_user_entry(void); /* first return to user (arch) */
 uint64_t thread_stack_top(int tslot);

@@ -103,6 +103,7 @@ struct thread {
     struct pi_lock *pi_blocked_on;
     int pi_base;
     bool futex_exited; /* past futex_pi_exit: owns no PI futex (futex_pi.c) */
+    bool exiting;      /* in thread_exit, not yet off its hart (thread.c) */
     struct list kmx_held; /* kernel mutex objects it owns (include/kmx.h) */
     /* SCHED_DEADLINE state (edf.h). */
     struct edf_thread dl;

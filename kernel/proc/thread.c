@@ -22,6 +22,12 @@ static uint32_t thread_links[MAX_THREADS];
 static struct pool thread_pool;
 static uint8_t *kstacks;
 static int next_tid = 1;
+/* Threads between the start of thread_exit and thread_release: what a
+ * reaped process or joined thread still holds (its struct thread, and
+ * through t->acct its struct proc) is freed only once it is off its hart,
+ * a moment after the reaper or joiner saw it end. kstat reports it, so a
+ * leak check waits for 0 instead of sleeping. Atomic, no lock. */
+static uint32_t threads_exiting;
 
 void thread_init(void)
 {
@@ -92,6 +98,7 @@ struct thread *thread_alloc(struct proc *p)
     t->pi_blocked_on = NULL;
     t->pi_base = 0;
     t->futex_exited = false;
+    t->exiting = false;
     list_init(&t->kmx_held);
     edf_init_thread(t);
     sig_thread_init(t, NULL); /* thread_create passes the creator's mask */
@@ -126,7 +133,15 @@ void thread_put(struct thread *t)
 
 void thread_release(struct thread *t)
 {
-    thread_put(t);
+    bool exiting = t->exiting;
+    thread_put(t); /* may free t */
+    if (exiting)   /* after the frees, for thread_exiting_count's readers */
+        __atomic_sub_fetch(&threads_exiting, 1, __ATOMIC_RELEASE);
+}
+
+uint32_t thread_exiting_count(void)
+{
+    return __atomic_load_n(&threads_exiting, __ATOMIC_ACQUIRE);
 }
 
 uint32_t thread_pool_index(struct thread *t)
@@ -151,6 +166,9 @@ void thread_exit(uint64_t retval)
 {
     struct thread *t = current();
     struct proc *p = t->proc;
+    /* Counted before any joiner or reaper can see the end (kstat). */
+    t->exiting = true;
+    __atomic_add_fetch(&threads_exiting, 1, __ATOMIC_SEQ_CST);
     /* Leave the process's address space now: once nthreads drops, the
      * last thread may free the page table while this hart is still on
      * its way out. Nothing below touches user memory. */

@@ -49,6 +49,7 @@ long sys_kstat(uint64_t uout, unsigned flags)
     if (flags & ~(unsigned)KEEL_KSTAT_RESET_MAX)
         return -EINVAL;
     struct keel_kstat k = {0};
+    k.threads_exiting = thread_exiting_count(); /* first: see abi.h */
     k.free_pages = page_free_count();
     k.procs_in_use = proc_count();
     k.threads_in_use = thread_count();

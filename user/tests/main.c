@@ -90,6 +90,7 @@ static const struct utest *const tables[] = {
     ut_mmap_tests,         /* session 10: mmap, in part */
     ut_cond_cancel_tests,  /* session 10: cond waits are cancellation points */
     ut_cond_destroy_tests, /* session 10: destroy right after a broadcast */
+    ut_settle_tests,       /* kstat threads_exiting */
 };
 
 static const struct ut_mode *const mode_tables[] = {
@@ -383,6 +384,12 @@ static void run_one(const struct utest *u)
     cur_step = NULL;
     cur_test = u->name;
     cur_start_ns = ut_now_ns();
+    /* Every earlier test's threads off their harts first, so a baseline
+     * the test takes at its start counts none of them (ut_lib.c). */
+    struct keel_kstat settled;
+    cur_step = "(runner) earlier tests' threads leaving their harts";
+    ut_kstat_exits_done(&settled);
+    cur_step = NULL;
     errno = 0;
     if (u->flags & UT_F_ISOLATED)
         run_isolated(u);
@@ -460,30 +467,21 @@ static int quota_same(const struct keel_quota *a, const struct keel_quota *b)
 static struct keel_quota q_before;
 
 /* The baseline: threads that were joined are freed once off their hart,
- * so sample until two samples 20 ms apart agree (bounded). */
+ * so wait until no thread is exiting (kstat's threads_exiting, read
+ * before the pools; the quota after it). */
 static void kstat_baseline(void)
 {
-    struct keel_kstat k;
-    keel_kstat(&k_before);
+    ut_kstat_exits_done(&k_before);
     keel_quota_info(0, &q_before);
-    for (int i = 0; i < 100; i++) {
-        ut_sleep_ms(20);
-        if (keel_kstat(&k) < 0)
-            return;
-        int same = kstat_same(&k, &k_before);
-        k_before = k;
-        keel_quota_info(0, &q_before);
-        if (same)
-            return;
-    }
 }
 
 static void kstat_settle(struct keel_kstat *k, struct keel_quota *q)
 {
-    /* Exited threads are freed once off their hart: give that a moment
-     * (bounded; the comparison below decides). */
+    /* Exited threads are freed once off their hart: wait for that (any
+     * time), then give other late frees a moment (bounded; the
+     * comparison below decides). */
     for (int i = 0; i < 200; i++) {
-        if (keel_kstat(k) < 0 || keel_quota_info(0, q) < 0)
+        if (ut_kstat_exits_done(k) < 0 || keel_quota_info(0, q) < 0)
             return;
         if (kstat_same(k, &k_before) && quota_same(q, &q_before))
             return;

@@ -226,36 +226,35 @@ static bool kstat_same_pools(const struct keel_kstat *a,
            a->pipes_in_use == b->pipes_in_use;
 }
 
-/* A baseline for a later ut_kstat_settle: processes and threads of an
- * earlier test are freed a little after they are reaped (once off their
- * hart), so a snapshot taken at once may still count them and never be
- * reached again. Waits until the pools read the same 5 times in a row,
- * 10 ms apart (2 s at most). */
-int ut_kstat_quiet(struct keel_kstat *out)
+int ut_kstat_exits_done(struct keel_kstat *out)
 {
-    struct keel_kstat prev;
-    if (keel_kstat(&prev) < 0)
-        return -1;
-    int same = 0;
-    for (int i = 0; i < 200 && same < 5; i++) {
-        ut_sleep_ms(10);
+    for (;;) {
         if (keel_kstat(out) < 0)
             return -1;
-        same = kstat_same_pools(out, &prev) ? same + 1 : 0;
-        prev = *out;
+        if (out->threads_exiting == 0)
+            return 0;
+        ut_sleep_ms(1);
     }
-    *out = prev;
-    return 0;
+}
+
+/* A baseline for a later ut_kstat_settle: processes and threads of an
+ * earlier test are freed a little after they are reaped (once off their
+ * hart), so a snapshot taken while one is still on its hart would count
+ * it and never be reached again. */
+int ut_kstat_quiet(struct keel_kstat *out)
+{
+    return ut_kstat_exits_done(out);
 }
 
 int ut_kstat_settle(const struct keel_kstat *want, struct keel_kstat *got)
 {
-    for (int i = 0; i < 200; i++) {
-        if (keel_kstat(got) < 0)
+    for (int i = 0; i < 200;) {
+        if (ut_kstat_exits_done(got) < 0)
             return -1;
         if (kstat_same_pools(got, want))
             return 0;
         ut_sleep_ms(10);
+        i++;
     }
     return -1;
 }

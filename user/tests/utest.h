@@ -242,13 +242,25 @@ static inline unsigned ut_tok_rights(cap_token_t t)
     return (unsigned)((t >> CAP_TOK_RIGHTS_SHIFT) & CAP_TOK_RIGHTS_MASK);
 }
 /*
+ * Exited threads and processes are freed once off their hart, a moment
+ * after waitpid or pthread_join returns; kstat's threads_exiting counts
+ * those not yet off it. ut_kstat_exits_done samples keel_kstat into *out
+ * until that reads 0 (no time limit: the runner's watchdog catches a
+ * thread that never leaves its hart); the pools in *out then hold every
+ * free of every thread that ended before the call. 0, or -1 when kstat
+ * fails (no system cap).
+ */
+int ut_kstat_exits_done(struct keel_kstat *out);
+/*
  * Samples keel_kstat into *got until procs, threads, files and pipes in
- * use equal want's (exited threads and processes are freed once off
- * their hart, a moment after waitpid returns); gives up after ~2 s.
- * Returns 0 when they matched, -1 otherwise (*got holds the last sample).
+ * use equal want's. It waits for threads_exiting to read 0 as long as
+ * it takes, then gives other late frees (detached threads that have not
+ * ended yet) ~2 s. Returns 0 when they matched, -1 otherwise (*got holds
+ * the last sample).
  */
 int ut_kstat_settle(const struct keel_kstat *want, struct keel_kstat *got);
-/* A kstat baseline taken once earlier tests' frees have settled. */
+/* A kstat baseline taken once earlier tests' frees are done (the same
+ * as ut_kstat_exits_done; the runner waits for it before every test). */
 int ut_kstat_quiet(struct keel_kstat *out);
 
 /* ---- the test tables, one per file ---- */
@@ -304,6 +316,7 @@ extern const struct utest ut_bench_tests[];        /* issue 8: bench rows */
 extern const struct utest ut_rtbound_tests[];      /* issue 8 items 1, 2 */
 extern const struct utest ut_edf_run_tests[];      /* issue 8 item 7 */
 extern const struct utest ut_edf_kill_tests[];     /* issue 8 item 7 */
+extern const struct utest ut_settle_tests[];       /* leak-check settling */
 extern const struct utest ut_attr_tests[];         /* issue 9 item 6 */
 extern const struct utest ut_sysconf_tests[];      /* issue 9 item 6 */
 extern const struct utest ut_mlock_tests[];        /* issue 9 item 6 */

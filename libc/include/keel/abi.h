@@ -391,7 +391,11 @@ struct keel_kstat {
     uint32_t harts_online;
     uint32_t nharts_ran_user;    /* harts that have run a user thread */
     uint32_t delegations_in_use; /* cap_transfer records outstanding */
-    uint32_t pad;
+    /* Threads that began to exit and are not yet off their hart: what a
+     * reaped process or a joined thread holds is freed only then, so a
+     * leak check compares the pools once this reads 0 (it is read before
+     * them: a 0 means every such free is in the counts). */
+    uint32_t threads_exiting;
     /* Every pool: objects in use and the pool's size (pages: pages in
      * use by anyone, and all pages the allocator manages). */
     uint64_t pool_used[KEEL_POOL_N];
