@@ -15,8 +15,11 @@
  * loaded machine, never a pass criterion). Prints "ok NAME" or
  * "FAIL NAME: file:line: reason" per test, the transcript's tail after a
  * scenario with a failure, and last "P passed, F failed"; exits 1 if a
- * test failed. Host program, single-threaded (the signal handler only
- * reads `child`): no locking.
+ * test failed. A `fail-on TEXT` step makes TEXT, once seen, fail the
+ * waiting step at once (quoting its line: a suite's own FAIL line names
+ * the failing test) and stop the scenario: its later tests are reported
+ * as not run, so a failure costs seconds, not the step's timeout. Host program,
+ * single-threaded (the signal handler only reads `child`): no locking.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +38,7 @@
 #include "scn.h"
 
 #define TAIL_LINES 40
+#define FAIL_ON_MAX 8
 
 struct run {
     int fd;     /* pty master, -1 once the pty is gone */
@@ -46,6 +50,13 @@ struct run {
     size_t region; /* start of what the last expect consumed */
     long timeout_ms, gap_ms;
     int verbose;
+    /* The current test's fail-on steps, each watched in the output from
+     * the match point at which it came; stopped: one was seen, so the
+     * scenario's later tests are not run. */
+    const struct scn_step *fail_on[FAIL_ON_MAX];
+    size_t fail_from[FAIL_ON_MAX];
+    int nfail_on;
+    int stopped;
 };
 
 static volatile pid_t child; /* for the signal handler */
@@ -263,6 +274,47 @@ static void print_tail(struct run *r)
     printf("\n---- end of transcript ----\n");
 }
 
+/* The earliest place a fail-on text of the current test appears in the
+ * output not yet consumed (after the match point, and after the point
+ * where the fail-on came), if it starts before `before` (NULL:
+ * anywhere); *which is its step. */
+static const char *fail_seen(const struct run *r, const char *before,
+                             const struct scn_step **which)
+{
+    const char *first = NULL;
+    for (int i = 0; i < r->nfail_on; i++) {
+        const struct scn_step *f = r->fail_on[i];
+        size_t from = r->fail_from[i] > r->mark ? r->fail_from[i] : r->mark;
+        const char *hit = memmem(r->out + from, r->len - from, f->text, f->len);
+        if (hit && (!before || hit < before) && (!first || hit < first)) {
+            first = hit;
+            *which = f;
+        }
+    }
+    return first;
+}
+
+/* A fail-on text was seen at hit: the reason quotes its whole line (the
+ * failing test's own report, when it is the suite's FAIL line), and the
+ * scenario stops. Returns -1. */
+static int fail_on_hit(struct run *r, const char *hit, const struct scn_step *f,
+                       char *why, size_t wn)
+{
+    const char *b = hit, *e = hit;
+    while (b > r->out && b[-1] != '\n')
+        b--;
+    while (e < r->out + r->len && *e != '\n')
+        e++;
+    char line[200];
+    size_t n = 0;
+    for (const char *p = b; p < e && n + 1 < sizeof(line); p++)
+        line[n++] = (unsigned char)*p < 32 ? '?' : *p;
+    line[n] = '\0';
+    snprintf(why, wn, "fail-on %s: seen in \"%s\"", f->shown, line);
+    r->stopped = 1;
+    return -1;
+}
+
 /* Runs one step. Returns 0, or -1 with a reason in why. */
 static int step(struct run *r, const struct scn_step *st, char *why, size_t wn)
 {
@@ -276,9 +328,29 @@ static int step(struct run *r, const struct scn_step *st, char *why, size_t wn)
     case SCN_GAP:
         r->gap_ms = st->num;
         return 0;
-    case SCN_SLEEP:
-        pump(r, now_ms() + st->num, 0, NULL, NULL);
+    case SCN_FAIL_ON:
+        if (r->nfail_on == FAIL_ON_MAX) {
+            snprintf(why, wn, "fail-on: more than %d in one test", FAIL_ON_MAX);
+            return -1;
+        }
+        r->fail_on[r->nfail_on] = st;
+        r->fail_from[r->nfail_on++] = r->mark;
         return 0;
+    case SCN_SLEEP: {
+        long until = now_ms() + st->num;
+        while (r->fd >= 0 && now_ms() < until) {
+            const struct scn_step *f;
+            const char *fh = fail_seen(r, NULL, &f);
+            if (fh)
+                return fail_on_hit(r, fh, f, why, wn);
+            pump(r, until, 1, NULL, NULL);
+        }
+        const struct scn_step *f;
+        const char *fh = fail_seen(r, NULL, &f);
+        if (fh)
+            return fail_on_hit(r, fh, f, why, wn);
+        return 0;
+    }
     case SCN_SEND:
     case SCN_TYPE: {
         long until = now_ms() + r->timeout_ms;
@@ -314,6 +386,10 @@ static int step(struct run *r, const struct scn_step *st, char *why, size_t wn)
             while (r->fd >= 0 && now_ms() < next && now_ms() < until) {
                 char *hit =
                     memmem(r->out + r->mark, r->len - r->mark, want, wlen);
+                const struct scn_step *f;
+                const char *fh = fail_seen(r, hit, &f);
+                if (fh)
+                    return fail_on_hit(r, fh, f, why, wn);
                 if (hit) {
                     r->region = r->mark;
                     r->mark = (size_t)(hit - r->out) + wlen;
@@ -332,6 +408,11 @@ static int step(struct run *r, const struct scn_step *st, char *why, size_t wn)
         for (;;) {
             char *hit =
                 memmem(r->out + r->mark, r->len - r->mark, st->text, st->len);
+            /* A fail-on text before the expected one ends the wait. */
+            const struct scn_step *f;
+            const char *fh = fail_seen(r, hit, &f);
+            if (fh)
+                return fail_on_hit(r, fh, f, why, wn);
             if (hit) {
                 r->region = r->mark;
                 r->mark = (size_t)(hit - r->out) + st->len;
@@ -354,8 +435,15 @@ static int step(struct run *r, const struct scn_step *st, char *why, size_t wn)
         return 0;
     case SCN_EXPECT_EXIT: {
         long until = now_ms() + r->timeout_ms;
-        while (r->fd >= 0 && now_ms() < until)
-            pump(r, until, 0, NULL, NULL);
+        const struct scn_step *f;
+        const char *fh;
+        while (r->fd >= 0 && now_ms() < until) {
+            if ((fh = fail_seen(r, NULL, &f)))
+                return fail_on_hit(r, fh, f, why, wn);
+            pump(r, until, 1, NULL, NULL);
+        }
+        if ((fh = fail_seen(r, NULL, &f)))
+            return fail_on_hit(r, fh, f, why, wn);
         reap(r, until);
         if (r->pid > 0) {
             snprintf(why, wn,
@@ -407,11 +495,22 @@ static void run_scenario(const char *path, char **cmd, long timeout_ms,
     append(&r, "", 0); /* r.out is never NULL: searched from the start */
     int started = start(&r, cmd) == 0;
     int any_fail = 0;
+    const char *stopped_at = NULL;
     for (int i = 0; i < s.nsteps;) {
         const char *name = s.steps[i].text;
         int j = i + 1;
         while (j < s.nsteps && s.steps[j].op != SCN_TEST)
             j++;
+        if (stopped_at) { /* a fail-on ended the scenario */
+            printf("FAIL %s: not run: the scenario stopped at %s's "
+                   "failure\n",
+                   name, stopped_at);
+            nfailed++;
+            record_failure(name);
+            i = j;
+            continue;
+        }
+        r.nfail_on = 0;
         char why[512] = "the command could not be started";
         int ok = started;
         for (int k = i + 1; ok && k < j; k++) {
@@ -432,6 +531,8 @@ static void run_scenario(const char *path, char **cmd, long timeout_ms,
             nfailed++;
             record_failure(name);
             any_fail = 1;
+            if (r.stopped)
+                stopped_at = name;
         }
         fflush(stdout);
         i = j;

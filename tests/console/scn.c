@@ -20,15 +20,11 @@ static const struct {
     enum scn_op op;
     int arg; /* 0 none, 1 text, 2 number */
 } keywords[] = {
-    {"test", SCN_TEST, 1},
-    {"send", SCN_SEND, 1},
-    {"type", SCN_TYPE, 1},
-    {"probe", SCN_PROBE, 1},
-    {"expect", SCN_EXPECT, 1},
-    {"expect-not", SCN_EXPECT_NOT, 1},
-    {"expect-exit", SCN_EXPECT_EXIT, 2},
-    {"timeout", SCN_TIMEOUT, 2},
-    {"gap", SCN_GAP, 2},
+    {"test", SCN_TEST, 1},       {"send", SCN_SEND, 1},
+    {"type", SCN_TYPE, 1},       {"probe", SCN_PROBE, 1},
+    {"expect", SCN_EXPECT, 1},   {"expect-not", SCN_EXPECT_NOT, 1},
+    {"fail-on", SCN_FAIL_ON, 1}, {"expect-exit", SCN_EXPECT_EXIT, 2},
+    {"timeout", SCN_TIMEOUT, 2}, {"gap", SCN_GAP, 2},
     {"sleep", SCN_SLEEP, 2},
 };
 
@@ -190,7 +186,7 @@ static int parse_line(char *line, struct scn_step *st, const char **why)
         return 0;
     }
     *why = "unknown directive (test send type probe expect expect-not "
-           "expect-exit timeout gap sleep)";
+           "fail-on expect-exit timeout gap sleep)";
     return -1;
 }
 

@@ -16,6 +16,8 @@ enum scn_op {
                         ECHO (default TEXT) appears */
     SCN_EXPECT,      /* expect TEXT: wait for TEXT in the new output */
     SCN_EXPECT_NOT,  /* expect-not TEXT: TEXT absent (see console-test.c) */
+    SCN_FAIL_ON,     /* fail-on TEXT: TEXT seen while the rest of the test
+                        waits fails it at once and stops the scenario */
     SCN_EXPECT_EXIT, /* expect-exit N: QEMU ends with status N */
     SCN_TIMEOUT,     /* timeout SECONDS: limit of later waiting steps */
     SCN_GAP,         /* gap MS: the pause between typed bytes */

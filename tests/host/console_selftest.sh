@@ -9,6 +9,9 @@
 #          exit) is a FAIL with its name in the "failed:" line, the test
 #          after a failure still passes, the transcript tail is shown,
 #          and the driver exits 1;
+#   failon: a fail-on text ends the wait at once (the step's timeout is
+#          600 s), quoting its line: a FAIL line, a summary with failures;
+#          the scenario's later tests are reported as not run;
 #   parse: a scenario that does not parse is a failure naming its line.
 # Prints "P passed, F failed" last; exits 1 on a failure.
 drv=${CONSOLE_TEST:-build/host/console-test}
@@ -28,7 +31,7 @@ out=$(mktemp)
 
 $drv -t 20 $dir/pass.scn -- $fake >"$out" 2>&1
 rc=$?
-if [ $rc = 0 ] && grep -q '^5 passed, 0 failed$' "$out"; then
+if [ $rc = 0 ] && grep -q '^6 passed, 0 failed$' "$out"; then
     pass "console_selftest_pass: every step kind passes"
 else
     fail "console_selftest_pass: exit $rc, $(tail -n 1 "$out")"
@@ -48,6 +51,22 @@ if [ $rc = 1 ] && grep -q '^2 passed, 4 failed$' "$out" &&
     pass "console_selftest_fail: each failing step kind is reported"
 else
     fail "console_selftest_fail: exit $rc, $(tail -n 1 "$out")"
+    cat "$out"
+fi
+
+$drv -t 20 $dir/failon.scn $dir/failsum.scn -- $fake >"$out" 2>&1
+rc=$?
+want="failed: st_failon_fail_line st_failon_not_run st_failon_summary"
+if [ $rc = 1 ] && grep -q '^1 passed, 3 failed$' "$out" &&
+    grep -qx "$want" "$out" &&
+    grep -q '^ok st_failon_quiet$' "$out" &&
+    grep -q '^FAIL st_failon_fail_line: .*fail-on "FAIL ": seen in ".*FAIL demo_test: t.c:9: broken"$' "$out" &&
+    grep -qF 'fail-on " failed\n": seen in "' "$out" &&
+    grep -q '^FAIL st_failon_summary: .*seen in ".*7 passed, 2 failed"$' "$out" &&
+    grep -q "^FAIL st_failon_not_run: not run: the scenario stopped at st_failon_fail_line's failure$" "$out"; then
+    pass "console_selftest_failon: a fail-on text stops the wait and the scenario"
+else
+    fail "console_selftest_failon: exit $rc, $(tail -n 1 "$out")"
     cat "$out"
 fi
 
