@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -196,19 +197,32 @@ TEST(attr_inheritsched_takes_the_creators)
     CHECK_EQ(got[1], 14);
 }
 
-static volatile int detached_ran;
+static sem_t detached_ran;
 
 static void *detached_fn(void *arg)
 {
     (void)arg;
-    __atomic_store_n(&detached_ran, 1, __ATOMIC_RELEASE);
+    sem_post(&detached_ran);
     return NULL;
+}
+
+/* Our process's live threads (its procinfo row): -1 if not found. */
+static int own_threads(void)
+{
+    struct keel_procinfo pi;
+    for (int i = 0; keel_procinfo(i, &pi) == 1; i++)
+        if (pi.pid == getpid())
+            return pi.nthreads;
+    return -1;
 }
 
 TEST(attr_detached_and_detach)
 {
     struct keel_kstat k0, k1;
     CHECK_OK(ut_kstat_quiet(&k0));
+    int n0 = own_threads();
+    CHECK(n0 >= 1);
+    CHECK_OK(sem_init(&detached_ran, 0, 0));
     pthread_attr_t at;
     CHECK_RC(pthread_attr_init(&at), 0);
     CHECK_RC(pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED), 0);
@@ -216,18 +230,21 @@ TEST(attr_detached_and_detach)
     CHECK_RC(pthread_attr_getdetachstate(&at, &v), 0);
     CHECK_EQ(v, PTHREAD_CREATE_DETACHED);
     pthread_t th;
-    detached_ran = 0;
+    /* Waited for by what it does, not by a count of yields (under load
+     * its hart may not run for a while: it once missed 20000). */
     CHECK_RC(pthread_create(&th, &at, detached_fn, NULL), 0);
-    for (int i = 0;
-         i < 20000 && !__atomic_load_n(&detached_ran, __ATOMIC_ACQUIRE); i++)
-        sched_yield();
-    CHECK(detached_ran);
+    CHECK_OK(sem_wait(&detached_ran));
     /* A joinable thread detached afterwards frees itself too. */
     CHECK_RC(pthread_create(&th, NULL, detached_fn, NULL), 0);
     CHECK_RC(pthread_detach(th), 0);
+    CHECK_OK(sem_wait(&detached_ran));
+    ut_step("both have left the process (its procinfo row)");
+    while (own_threads() != n0)
+        ut_sleep_ms(1); /* the watchdog ends a thread that never exits */
     /* Both slots come back without a join. */
     CHECKF(ut_kstat_settle(&k0, &k1) == 0, "threads in use %u, expected %u",
            k1.threads_in_use, k0.threads_in_use);
+    CHECK_OK(sem_destroy(&detached_ran));
     CHECK(pthread_equal(pthread_self(), pthread_self()));
     CHECK(!pthread_equal(pthread_self(), th));
 }
