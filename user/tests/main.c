@@ -91,21 +91,24 @@ static const struct utest *const tables[] = {
     ut_cond_cancel_tests,  /* session 10: cond waits are cancellation points */
     ut_cond_destroy_tests, /* session 10: destroy right after a broadcast */
     ut_settle_tests,       /* kstat threads_exiting */
+    ut_objstress_tests,    /* issue 9: every type */
+    ut_sigentry_tests,     /* found by objstress */
 };
 
 static const struct ut_mode *const mode_tables[] = {
-    ut_proc_modes,    ut_pipe_modes,       ut_spawn_modes,
-    ut_thread_modes,  ut_fault_modes,      ut_cap_modes,
-    ut_peer_modes,    ut_stress_modes,     ut_small_modes,
-    ut_quota_modes,   ut_authority_modes,  ut_mm_modes,
-    ut_sched_modes,   ut_quota_tree_modes, ut_intro_modes,
-    ut_tty_modes,     ut_cwd_modes,        ut_env_modes,
-    ut_futex_modes,   ut_edf_modes,        ut_pi_modes,
-    ut_fslock_modes,  ut_clock_modes,      ut_mutex_modes,
-    ut_rtbound_modes, ut_attr_modes,       ut_timer_modes,
-    ut_sem_modes,     ut_signal2_modes,    ut_mq_modes,
-    ut_rwlock_modes,  ut_kmutex_modes,     ut_kobj_util_modes,
-    ut_setprio_modes, ut_edfk_modes,       ut_signal3_modes,
+    ut_proc_modes,      ut_pipe_modes,       ut_spawn_modes,
+    ut_thread_modes,    ut_fault_modes,      ut_cap_modes,
+    ut_peer_modes,      ut_stress_modes,     ut_small_modes,
+    ut_quota_modes,     ut_authority_modes,  ut_mm_modes,
+    ut_sched_modes,     ut_quota_tree_modes, ut_intro_modes,
+    ut_tty_modes,       ut_cwd_modes,        ut_env_modes,
+    ut_futex_modes,     ut_edf_modes,        ut_pi_modes,
+    ut_fslock_modes,    ut_clock_modes,      ut_mutex_modes,
+    ut_rtbound_modes,   ut_attr_modes,       ut_timer_modes,
+    ut_sem_modes,       ut_signal2_modes,    ut_mq_modes,
+    ut_rwlock_modes,    ut_kmutex_modes,     ut_kobj_util_modes,
+    ut_setprio_modes,   ut_edfk_modes,       ut_signal3_modes,
+    ut_objstress_modes,
 };
 
 /* ---- failure state of the running test ---- */
