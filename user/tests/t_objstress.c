@@ -320,6 +320,10 @@ TEST(objstress_every_type_revoke_leak)
         kill(os_peer, SIGKILL);
         ut_wait(os_peer);
     }
+    /* After a failure: a name left in /dev/mqueue would keep its queue,
+     * and through it our struct proc, for the rest of the suite. */
+    mq_unlink(OS_QNAME);
+    mq_unlink("/ut_objstress_x");
 }
 
 static void os_run(void)
