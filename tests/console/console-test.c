@@ -300,6 +300,14 @@ static const char *fail_seen(const struct run *r, const char *before,
 static int fail_on_hit(struct run *r, const char *hit, const struct scn_step *f,
                        char *why, size_t wn)
 {
+    /* The rest of its line first (a few seconds at most: it is being
+     * printed), so the reason quotes the whole report. */
+    size_t off = (size_t)(hit - r->out);
+    long until = now_ms() + 5000;
+    while (r->fd >= 0 && now_ms() < until &&
+           !memchr(r->out + off, '\n', r->len - off))
+        pump(r, until, 1, NULL, NULL);
+    hit = r->out + off; /* pump may have moved the buffer */
     const char *b = hit, *e = hit;
     while (b > r->out && b[-1] != '\n')
         b--;
