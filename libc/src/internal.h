@@ -287,7 +287,10 @@ int __keel_thread_attr_of(long slot, pthread_attr_t *a);
 #define KEEL_ATFORK_PREPARE 0
 #define KEEL_ATFORK_PARENT 1
 #define KEEL_ATFORK_CHILD 2
-void __keel_atfork_run(int which);
+/* Weak: a program that never calls pthread_atfork does not link atfork.c
+ * (nor the mutex code it uses) through _fork, which every program links
+ * with the other process calls; then there is nothing to run. */
+void __keel_atfork_run(int which) __attribute__((weak));
 
 /*
  * The lock word (lock.c): 0 free, else the owner's id, with

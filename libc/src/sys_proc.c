@@ -77,8 +77,10 @@ pid_t _wait(int *status)
  * handlers, then parent handlers; errno is set after them. */
 pid_t _fork(void)
 {
-    __keel_atfork_run(KEEL_ATFORK_PREPARE);
-    __keel_atfork_run(KEEL_ATFORK_PARENT);
+    if (__keel_atfork_run) { /* atfork.c linked: handlers may exist */
+        __keel_atfork_run(KEEL_ATFORK_PREPARE);
+        __keel_atfork_run(KEEL_ATFORK_PARENT);
+    }
     errno = ENOSYS;
     return -1;
 }

@@ -40,6 +40,18 @@ static void *sp_probe(void *arg)
     return NULL;
 }
 
+/* A thread that stays alive, blocked, until the creator unlocks sp_hold_m
+ * (so a call on it cannot race its exit, and raising it above the
+ * creator cannot starve the creator on one hart). */
+static pthread_mutex_t sp_hold_m = PTHREAD_MUTEX_INITIALIZER;
+static void *sp_hold(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&sp_hold_m);
+    pthread_mutex_unlock(&sp_hold_m);
+    return NULL;
+}
+
 /* Our own policy and priority. */
 static int sp_get(pthread_t th, int *policy)
 {
@@ -79,9 +91,12 @@ TEST(setprio_keeps_policy_and_checks)
     }
     /* Another thread, through its cap; a slot with no thread: ESRCH. */
     pthread_t th;
-    CHECK_RC(pthread_create(&th, NULL, sp_probe, (void *)9L), 0);
-    CHECK_RC(pthread_setschedprio(th, prio0 - 1), 0);
+    CHECK_RC(pthread_mutex_lock(&sp_hold_m), 0);
+    CHECK_RC(pthread_create(&th, NULL, sp_hold, NULL), 0);
+    int r = pthread_setschedprio(th, prio0 - 1);
+    CHECK_RC(pthread_mutex_unlock(&sp_hold_m), 0);
     CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK_RC(r, 0);
     CHECK_RC(pthread_setschedprio(th, prio0 - 1), ESRCH);
     CHECK_RC(pthread_setschedparam(me, pol0, &sp), 0);
     CHECK_EQ(sp_get(me, &pol), prio0);
