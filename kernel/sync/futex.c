@@ -143,8 +143,7 @@ static long futex_wait(uint64_t uaddr, uint32_t val, struct kdeadline *dl)
     /* Timed out, even if a waker then took it off w.wq (F2). */
     if (r == -ETIMEDOUT || kdl_passed(dl))
         return -ETIMEDOUT;
-    /* Not counted by a WAKE: never 0 (F3); the caller looks at its word. */
-    return -EAGAIN;
+    return 0; /* a spurious wake-up: the caller looks at its word */
 }
 
 static long futex_wake(uint64_t uaddr, int n)
@@ -179,23 +178,6 @@ static long futex_wake(uint64_t uaddr, int n)
     return woken;
 }
 
-/* COUNT: how many of the caller's threads wait on uaddr now (a snapshot
- * under the bucket lock; one bucket's list, as for WAKE). */
-static long futex_count(uint64_t uaddr)
-{
-    struct proc *as = current()->proc;
-    long n = 0;
-    struct futex_bucket *b = futex_bucket_lock(as, uaddr);
-    list_for_each_safe(it, tmp, &b->waiters)
-    {
-        struct futex_waiter *w = list_entry(it, struct futex_waiter, node);
-        if (w->as == as && w->uaddr == uaddr)
-            n++;
-    }
-    spin_unlock(&b->lock);
-    return n;
-}
-
 long sys_futex(uint64_t uaddr, long op_reg, uint64_t val_reg, uint64_t utimeout)
 {
     int op = (int)op_reg;
@@ -223,9 +205,6 @@ long sys_futex(uint64_t uaddr, long op_reg, uint64_t val_reg, uint64_t utimeout)
         /* Mapped and writable, as for every command (an atomic no-op). */
         r = uaccess_cmpxchg32(uaddr, 0, 0, &cur);
         return r < 0 ? r : futex_wake(uaddr, (int)val);
-    case KEEL_FUTEX_COUNT:
-        r = uaccess_cmpxchg32(uaddr, 0, 0, &cur);
-        return r < 0 ? r : futex_count(uaddr);
     case KEEL_FUTEX_LOCK_PI:
     case KEEL_FUTEX_TRYLOCK_PI:
     case KEEL_FUTEX_UNLOCK_PI:

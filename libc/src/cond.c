@@ -7,15 +7,6 @@
  * on the value it read; signal and broadcast advance __seq and, if
  * anyone waits, FUTEX_WAKE one or all. A signal between the read and the
  * sleep changes __seq, so the sleep returns at once: no wake-up is lost.
- * __waiters counts the threads blocked on the condvar: the waker takes
- * the threads FUTEX_WAKE woke off the count (the kernel's wake count and
- * the waits that return 0 agree), a waiter that leaves otherwise
- * (timeout, EINTR, the word changed, cancellation) takes itself off. So
- * a woken waiter never touches the condvar again, and pthread_cond_destroy
- * right after a broadcast succeeds even before the woken threads have run
- * (POSIX: it is safe once no thread is blocked on it), whatever becomes
- * of the condvar's memory then; a waiter not yet asleep when the
- * broadcast came is waited for by destroy (cond_quiesce).
  * The futex queue wakes the highest-priority waiter first. Waking more
  * than one thread on a signal now and then is allowed (POSIX: "at least
  * one"), as are spurious wake-ups. The mutex is relocked with
@@ -38,7 +29,6 @@
  */
 #include <keel/obj.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -145,32 +135,6 @@ int keel_cond_slot(const pthread_cond_t *c)
     return c && (c->__kind & C_KOBJ) ? c->__slot : -1;
 }
 
-/*
- * Destroy of an in-process condvar: EBUSY while a thread sleeps on it.
- * A thread counted in __waiters but not asleep is between its count and
- * its FUTEX_WAIT (it will find __seq changed, or sleep), or leaving
- * (timeout, EINTR): it is about to uncount itself, so wait for that
- * (yielding; after a few rounds sleeping, so a waiter of lower priority
- * runs too) rather than let it write to a destroyed condvar.
- */
-static int cond_quiesce(pthread_cond_t *c)
-{
-    for (int round = 0;; round++) {
-        if (!__atomic_load_n(&c->__waiters, __ATOMIC_ACQUIRE))
-            return 0;
-        if (keel_futex(&c->__seq, KEEL_FUTEX_COUNT, 0, NULL) > 0)
-            return EBUSY;
-        if (round < 8) {
-            sched_yield();
-        } else {
-            /* Not nanosleep: destroy is no cancellation point. */
-            struct keel_timespec nap = {0, 100000};
-            keel_sc5(SYS_clock_nanosleep, KEEL_CLOCK_MONOTONIC, 0, (long)&nap,
-                     0, 0);
-        }
-    }
-}
-
 int pthread_cond_destroy(pthread_cond_t *c)
 {
     if (!c)
@@ -179,10 +143,8 @@ int pthread_cond_destroy(pthread_cond_t *c)
         long r = cv_call(KEEL_COND_DESTROY, c->__slot, 0, 0, 0);
         if (r < 0)
             return keel_err(r);
-    } else {
-        int r = cond_quiesce(c);
-        if (r)
-            return r;
+    } else if (__atomic_load_n(&c->__waiters, __ATOMIC_ACQUIRE)) {
+        return EBUSY;
     }
     *c = (pthread_cond_t){0, 0, -1, 0};
     return 0;
@@ -198,12 +160,8 @@ static int cond_wake(pthread_cond_t *c, bool all)
         return keel_err(cv_call(all ? KEEL_COND_BROADCAST : KEEL_COND_SIGNAL,
                                 c->__slot, 0, 0, 0));
     __atomic_fetch_add(&c->__seq, 1, __ATOMIC_ACQ_REL);
-    if (__atomic_load_n(&c->__waiters, __ATOMIC_ACQUIRE)) {
-        long n =
-            keel_futex(&c->__seq, KEEL_FUTEX_WAKE, all ? 0x7fffffff : 1, NULL);
-        if (n > 0) /* they no longer count: they touch c no more */
-            __atomic_fetch_sub(&c->__waiters, (uint32_t)n, __ATOMIC_ACQ_REL);
-    }
+    if (__atomic_load_n(&c->__waiters, __ATOMIC_ACQUIRE))
+        keel_futex(&c->__seq, KEEL_FUTEX_WAKE, all ? 0x7fffffff : 1, NULL);
     return 0;
 }
 
@@ -308,8 +266,7 @@ static int cond_wait_futex(pthread_cond_t *c, pthread_mutex_t *m,
     }
     long w = cond_cp_call(t, c, m, count, SYS_futex, (long)&c->__seq, op, seq,
                           (long)abs, 0);
-    if (w != 0) /* not woken by a waker, which would have uncounted us */
-        __atomic_fetch_sub(&c->__waiters, 1, __ATOMIC_ACQ_REL);
+    __atomic_fetch_sub(&c->__waiters, 1, __ATOMIC_ACQ_REL);
     r = relock(m, count, w == -ETIMEDOUT ? ETIMEDOUT : 0);
     if (w == -EINTR)
         keel_cancel_point(); /* the mutex is held again */

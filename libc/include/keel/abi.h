@@ -213,17 +213,12 @@ struct keel_sched_attr {
  *    lends its priority to the owner (transitively, bounded depth).
  *  UNLOCK_PI: the owner hands the word to the highest-priority waiter;
  *    -EPERM if the caller does not own it.
- *  TRYLOCK_PI: take it if free, else -EBUSY (never blocks).
- *  COUNT: the number of the caller's threads waiting on uaddr now (a
- *    snapshot; never blocks). WAIT returns 0 only when a WAKE woke it
- *    (and counted it in its result); a wake-up that was not a WAKE's,
- *    timer and signals aside, gives -EAGAIN. */
+ *  TRYLOCK_PI: take it if free, else -EBUSY (never blocks). */
 #define KEEL_FUTEX_WAIT 0
 #define KEEL_FUTEX_WAKE 1
 #define KEEL_FUTEX_LOCK_PI 6
 #define KEEL_FUTEX_UNLOCK_PI 7
 #define KEEL_FUTEX_TRYLOCK_PI 8
-#define KEEL_FUTEX_COUNT 9
 #define KEEL_FUTEX_CMD_MASK 0xff
 #define KEEL_FUTEX_ABSTIME 0x100
 #define KEEL_FUTEX_CLOCK_REALTIME 0x200
