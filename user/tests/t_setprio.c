@@ -226,6 +226,7 @@ struct ga_report {
     int rc;
     pthread_attr_t a;
     uintptr_t local;
+    int done; /* release-stored once rc, a and local are all written */
     volatile int go;
 };
 
@@ -235,7 +236,11 @@ static void *ga_self(void *arg)
     int here = 0;
     r->local = (uintptr_t)&here;
     r->rc = pthread_getattr_np(pthread_self(), &r->a);
-    while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
+    __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+    /* Bounded: a failed check in the test must not leave it spinning (it
+     * would count as a leaked thread and as CPU time in later tests). */
+    uint64_t end = ut_now_ns() + 30000000000ull;
+    while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE) && ut_now_ns() < end)
         sched_yield();
     return NULL;
 }
@@ -275,8 +280,11 @@ TEST(getattr_np_describes_threads)
     pthread_t th;
     CHECK_RC(pthread_create(&th, &at, ga_self, &r), 0);
     uint64_t end = ut_now_ns() + 20000000000ull;
-    while (!r.local && ut_now_ns() < end)
+    /* Wait for the whole report, not only local: on several harts main
+     * read rc and a before the thread had written them (CI). */
+    while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && ut_now_ns() < end)
         ut_sleep_ms(2);
+    CHECK(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE));
     CHECK_RC(r.rc, 0);
     CHECK(ga_on_stack(&r.a, r.local));
     CHECK_RC(pthread_attr_getstacksize(&r.a, &sz), 0);
