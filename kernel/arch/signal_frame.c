@@ -99,7 +99,8 @@ static bool on_altstack(const struct keel_stack *as, uint64_t sp)
  * sigreturn ignores them). */
 static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
                             const struct keel_siginfo *info,
-                            const struct keel_sigaction *act)
+                            const struct keel_sigaction *act,
+                            uint64_t frame_mask)
 {
     const struct keel_stack *as = &t->sig.altstack;
     uint64_t sp = tf->regs[TF_SP];
@@ -111,7 +112,7 @@ static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
     struct frame_head h = {
         .info = *info,
         .stack = *as,
-        .sigmask = t->sig.restore_mask ? t->sig.saved_mask : t->sig.mask,
+        .sigmask = frame_mask,
         .pc = tf->sepc,
     };
     h.stack.flags = on_alt ? KEEL_SS_ONSTACK : as->flags;
@@ -121,10 +122,7 @@ static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
         __sigframe_to_user(sp, &h, tf->regs, &tl) < 0)
         return false;
     t->sig.restore_mask = false; /* the frame has it now */
-    uint64_t m = t->sig.mask | act->mask;
-    if (!(act->flags & KEEL_SA_NODEFER))
-        m |= KEEL_SIGBIT(sig);
-    sig_set_mask(t, m);
+    /* The handler's mask is set already (sig_dequeue_deliverable). */
     bool si = act->flags & KEEL_SA_SIGINFO;
     tf->regs[TF_SP] = sp;
     tf->regs[TF_A0] = (uint64_t)sig;
@@ -141,23 +139,32 @@ void sig_deliver_all(struct trapframe *tf)
     struct proc *p = t->proc;
     struct keel_siginfo info;
     struct keel_sigaction act;
+    uint64_t frame_mask;
     int sig;
-    /* Cleared before looking (a post after the look sets it again). */
-    __atomic_store_n(&t->sig.attn, 0, __ATOMIC_SEQ_CST);
     /* Each pass takes one pending instance: at most 64 standard ones and
-     * the bounded real-time queue. */
-    while ((sig = sig_dequeue_deliverable(t, &info, &act)) != 0) {
+     * the bounded real-time queue. attn is cleared before each look (a
+     * post after the look sets it again), and the handler's new mask was
+     * set under the signal lock, which sets attn again if anything is
+     * still deliverable under it: with attn clear after a frame there is
+     * nothing more to look for (no second pass under the lock). */
+    for (;;) {
+        __atomic_store_n(&t->sig.attn, 0, __ATOMIC_SEQ_CST);
+        sig = sig_dequeue_deliverable(t, &info, &act, &frame_mask);
+        if (!sig)
+            break;
         if (act.handler == KEEL_SIG_DFL) { /* only terminating ones */
             proc_kill(p, sig);
             return;
         }
-        if (!sig_setup_frame(t, tf, sig, &info, &act)) {
+        if (!sig_setup_frame(t, tf, sig, &info, &act, frame_mask)) {
             printk("keel: pid %d (%s) killed by signal %d: no room for "
                    "the frame of signal %d at %lx\n",
                    p->pid, p->name, KEEL_SIGSEGV, sig, tf->regs[TF_SP]);
             proc_kill(p, KEEL_SIGSEGV);
             return;
         }
+        if (!__atomic_load_n(&t->sig.attn, __ATOMIC_SEQ_CST))
+            return; /* restore_mask is false: a frame was written */
     }
     if (t->sig.restore_mask) { /* sigsuspend and no handler ran */
         t->sig.restore_mask = false;

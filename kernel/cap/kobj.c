@@ -11,13 +11,8 @@
 #include "../include/quota.h"
 #include "../mm/pool.h"
 
-union kobj_cell {
-    struct kobj hdr;
-    uint8_t bytes[KOBJ_SIZE_MAX];
-};
-
 static spinlock_t kobj_pool_lock = SPINLOCK_INIT("kobj_pool");
-static union kobj_cell kobj_storage[MAX_KOBJS];
+union kobj_cell kobj_storage[MAX_KOBJS];
 static uint32_t kobj_links[MAX_KOBJS];
 static struct pool kobj_pool;
 
@@ -61,10 +56,10 @@ void kobj_get(struct kobj *o)
     ref_get(&o->refs);
 }
 
-void kobj_put(struct kobj *o)
+void kobj_put_last(struct kobj *o, uint32_t old)
 {
-    if (ref_put(&o->refs) != 0)
-        return;
+    if (unlikely(old == 0))
+        panic("refcount underflow: kobj %p (%s)", (void *)o, o->ops->name);
     o->ops->destroy(o);
     struct proc *acct = o->acct;
     spin_lock(&kobj_pool_lock);
@@ -79,11 +74,6 @@ void kobj_put(struct kobj *o)
 uint32_t kobj_index(const struct kobj *o)
 {
     return pool_index(&kobj_pool, o);
-}
-
-struct kobj *kobj_by_index(uint32_t idx)
-{
-    return &kobj_storage[idx].hdr;
 }
 
 uint32_t kobj_count(void)

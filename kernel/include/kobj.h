@@ -66,11 +66,33 @@ void kobj_init(void);
  */
 void *kobj_create(unsigned type, const struct kobj_ops *ops, size_t size);
 void kobj_get(struct kobj *o);
-void kobj_put(struct kobj *o);
+/* The last reference (old 1: destroy and free) or an underflow (old 0:
+ * panic); kobj_put's out-of-line part. */
+void kobj_put_last(struct kobj *o, uint32_t old);
+/* Inline, so a put that is not the last one is one atomic and a branch
+ * (the fast paths of every object type put a pin per operation). */
+static inline void kobj_put(struct kobj *o)
+{
+    uint32_t old = __atomic_fetch_sub(&o->refs, 1, __ATOMIC_ACQ_REL);
+    if (likely(old > 1))
+        return;
+    kobj_put_last(o, old);
+}
 uint32_t kobj_index(const struct kobj *o);
+
+/* The pool's cells (kernel/cap/kobj.c), here so the lookup is inline. */
+union kobj_cell {
+    struct kobj hdr;
+    uint8_t bytes[KOBJ_SIZE_MAX];
+};
+extern union kobj_cell kobj_storage[MAX_KOBJS];
+
 /* The object in cell idx; only meaningful for an index taken from a live
  * slot or reference. */
-struct kobj *kobj_by_index(uint32_t idx);
+static inline struct kobj *kobj_by_index(uint32_t idx)
+{
+    return &kobj_storage[idx].hdr;
+}
 uint32_t kobj_count(void); /* objects in use */
 bool kobj_type_valid(unsigned type);
 

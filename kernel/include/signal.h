@@ -175,9 +175,14 @@ void sig_syscall_restart(struct trapframe *tf, long ret);
 bool sig_fault(struct thread *t, int sig, int code, uint64_t addr);
 
 /* For signal_frame.c: take the lowest deliverable signal of t into *info
- * (its action in *act, SA_RESETHAND applied); 0 when none, else sig. */
+ * (its action in *act, SA_RESETHAND applied); 0 when none, else sig. For
+ * a handler it also, under the same lock, gives the mask the frame saves
+ * in *frame_mask (the sigsuspend mask to restore, else the current one)
+ * and sets t's mask to the handler's (t's | sa_mask | sig unless
+ * SA_NODEFER), as sig_set_mask would (t->sig.attn set again if something
+ * is still deliverable under it). */
 int sig_dequeue_deliverable(struct thread *t, struct keel_siginfo *info,
-                            struct keel_sigaction *act);
+                            struct keel_sigaction *act, uint64_t *frame_mask);
 /* Take the lowest pending signal of t in `allowed` (0: none). */
 int sig_take(struct thread *t, uint64_t allowed, struct keel_siginfo *info);
 /* The calling thread t's mask becomes mask (SIGKILL, SIGSTOP never). */

@@ -333,8 +333,7 @@ static int sig_take_locked(struct thread *t, uint64_t allowed,
         return 0;
     int sig = __builtin_ctzll(d) + 1;
     uint64_t bit = KEEL_SIGBIT(sig);
-    memset(info, 0, sizeof(*info));
-    info->signo = sig;
+    *info = (struct keel_siginfo){.signo = sig}; /* word stores */
     if (sig < KEEL_SIGRTMIN) {
         bool thr = t->sig.pending & bit;
         struct sig_info *in = thr ? &t->sig.info[sig] : &ps->info[sig];
@@ -375,8 +374,19 @@ int sig_take(struct thread *t, uint64_t allowed, struct keel_siginfo *info)
     return sig;
 }
 
+/* t's mask becomes mask; attn again if something is deliverable under
+ * it (ps->lock held). */
+static void sig_set_mask_locked(struct thread *t, struct proc_sig *ps,
+                                uint64_t mask)
+{
+    mask &= ~SIG_UNBLOCKABLE;
+    __atomic_store_n(&t->sig.mask, mask, __ATOMIC_RELAXED);
+    if ((t->sig.pending | ps->pending) & ~mask)
+        __atomic_store_n(&t->sig.attn, 1, __ATOMIC_RELAXED);
+}
+
 int sig_dequeue_deliverable(struct thread *t, struct keel_siginfo *info,
-                            struct keel_sigaction *act)
+                            struct keel_sigaction *act, uint64_t *frame_mask)
 {
     struct proc_sig *ps = &t->proc->sig;
     int sig;
@@ -386,10 +396,18 @@ int sig_dequeue_deliverable(struct thread *t, struct keel_siginfo *info,
         if (sig_ignored_locked(ps, sig))
             continue; /* became ignored while blocked */
         *act = ps->act[sig - 1];
-        if (act->handler != KEEL_SIG_DFL && (act->flags & KEEL_SA_RESETHAND)) {
+        if (act->handler == KEEL_SIG_DFL)
+            break; /* a terminating default action: no frame, no mask */
+        if (act->flags & KEEL_SA_RESETHAND) {
             ps->act[sig - 1].handler = KEEL_SIG_DFL;
             ps->act[sig - 1].flags &= ~(uint64_t)KEEL_SA_SIGINFO;
         }
+        uint64_t m = t->sig.mask;
+        *frame_mask = t->sig.restore_mask ? t->sig.saved_mask : m;
+        m |= act->mask;
+        if (!(act->flags & KEEL_SA_NODEFER))
+            m |= KEEL_SIGBIT(sig);
+        sig_set_mask_locked(t, ps, m);
         break;
     }
     spin_unlock(&ps->lock);
@@ -399,11 +417,8 @@ int sig_dequeue_deliverable(struct thread *t, struct keel_siginfo *info,
 void sig_set_mask(struct thread *t, uint64_t mask)
 {
     struct proc_sig *ps = &t->proc->sig;
-    mask &= ~SIG_UNBLOCKABLE;
     spin_lock(&ps->lock);
-    __atomic_store_n(&t->sig.mask, mask, __ATOMIC_RELAXED);
-    if ((t->sig.pending | ps->pending) & ~mask)
-        __atomic_store_n(&t->sig.attn, 1, __ATOMIC_RELAXED);
+    sig_set_mask_locked(t, ps, mask);
     spin_unlock(&ps->lock);
 }
 
