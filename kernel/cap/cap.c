@@ -60,17 +60,9 @@ static void lockcheck_release(struct proc *p)
     }
     panic("cap lock of pid %d released but not held", p->pid);
 }
-#else
-static inline void lockcheck_acquire(struct proc *p)
-{
-    (void)p;
-}
-static inline void lockcheck_release(struct proc *p)
-{
-    (void)p;
-}
 #endif
 
+#ifdef KEEL_LOCKCHECK
 void cap_lock(struct proc *p)
 {
     spin_lock(&p->caps.lock);
@@ -82,6 +74,7 @@ void cap_unlock(struct proc *p)
     lockcheck_release(p);
     spin_unlock(&p->caps.lock);
 }
+#endif
 
 void cap_lock_pair(struct proc *a, struct proc *b)
 {

@@ -39,9 +39,13 @@ struct thread;
 void cap_space_init(struct cap_space *cs, uint32_t gen_seed);
 void cap_deleg_free(uint32_t idx);
 
-/* Lock helpers (with the lock-order check). */
+/* Lock helpers (with the lock-order check in the debug kernel; without
+ * it cap_lock and cap_unlock are proc.h's inline spinlock calls, so a cap
+ * lookup is a leaf function). */
+#ifdef KEEL_LOCKCHECK
 void cap_lock(struct proc *p);
 void cap_unlock(struct proc *p);
+#endif
 void cap_lock_pair(struct proc *a, struct proc *b);
 void cap_unlock_pair(struct proc *a, struct proc *b);
 

@@ -78,6 +78,26 @@ struct proc {
     struct proc_sig sig;
 };
 
+#ifndef KEEL_LOCKCHECK
+/* cap.h: the cap lock without the debug kernel's order check. */
+static inline void cap_lock(struct proc *p)
+{
+    spin_lock(&p->caps.lock);
+}
+static inline void cap_unlock(struct proc *p)
+{
+    spin_unlock(&p->caps.lock);
+}
+#endif
+
+/* signal.h: a kill, or a signal t would handle now, ends its wait. */
+static inline bool sig_interrupted(struct thread *t)
+{
+    if (READ_ONCE(t->killed))
+        return true;
+    return t->proc && sig_deliverable(t, &t->proc->sig, &t->sig) != 0;
+}
+
 extern spinlock_t proc_tree_lock;
 extern struct proc *init_proc;
 

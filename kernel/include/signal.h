@@ -162,8 +162,8 @@ static inline uint64_t sig_deliverable(const struct thread *t,
            ~READ_ONCE(ts->mask);
 }
 /* Should the current thread's interruptible wait end (a signal to handle
- * or a kill)? */
-bool sig_interrupted(struct thread *t);
+ * or a kill)? sig_interrupted is inline in proc.h (it needs struct proc):
+ * every interruptible wait asks it twice. */
 
 /* The way back to user mode (arch/signal_frame.c): user_return_prepare
  * calls sig_deliver_all when t->sig.attn is set. */

@@ -314,13 +314,6 @@ void sig_child_exited(struct proc *parent, struct proc *child)
                   term ? (uint64_t)term : (uint64_t)((st >> 8) & 0xff));
 }
 
-bool sig_interrupted(struct thread *t)
-{
-    if (READ_ONCE(t->killed))
-        return true;
-    return t->proc && sig_deliverable(t, &t->proc->sig, &t->sig) != 0;
-}
-
 /* Take the lowest signal of `allowed` pending for t into *info; 0 when
  * none (lock held). */
 static int sig_take_locked(struct thread *t, uint64_t allowed,
