@@ -30,6 +30,17 @@
 
 /* ---- <pthread.h>, <sched.h> ---- */
 
+/* The sporadic server is not provided, and says so: -1, which a program
+ * can test with #if; no SCHED_SPORADIC and no sched_ss_* members. */
+#if !defined(_POSIX_SPORADIC_SERVER) || _POSIX_SPORADIC_SERVER != -1 ||        \
+    !defined(_POSIX_THREAD_SPORADIC_SERVER) ||                                 \
+    _POSIX_THREAD_SPORADIC_SERVER != -1 || defined(SCHED_SPORADIC)
+#error                                                                         \
+    "the sporadic server options are -1 (not supported), SCHED_SPORADIC absent"
+#endif
+_Static_assert(sizeof(struct sched_param) == sizeof(int),
+               "struct sched_param has no sporadic-server members");
+
 static pthread_mutex_t mu;
 static int counter;
 
@@ -258,6 +269,9 @@ void limits_and_memory(void)
     check(sysconf(_SC_PAGESIZE) == 4096, "sysconf pagesize");
     check(sysconf(_SC_NPROCESSORS_ONLN) >= 1, "sysconf processors");
     check(sysconf(_SC_MEMLOCK) == _POSIX_MEMLOCK, "sysconf option");
+    check(sysconf(_SC_SPORADIC_SERVER) == -1 &&
+              sysconf(_SC_THREAD_SPORADIC_SERVER) == -1,
+          "sysconf: no sporadic server");
     static char page[4096] __attribute__((aligned(4096)));
     page[0] = 1;
     check(mlock(page, sizeof(page)) == 0 && munlock(page, sizeof(page)) == 0,

@@ -48,6 +48,12 @@
  *                                rwlocks and barriers: kernel objects
  *                                another process uses through a cap
  *                                (Keel has no shared memory).
+ * Defined as -1 (POSIX: the option is not supported, and a program can
+ * test that at compile time): _POSIX_SPORADIC_SERVER and
+ * _POSIX_THREAD_SPORADIC_SERVER (SCHED_SPORADIC is refused with
+ * ENOTSUP). Keel's <sys/sched.h> replaces newlib's, which gives struct
+ * sched_param the sched_ss_* members and defines SCHED_SPORADIC whenever
+ * either macro is defined at all.
  * sysconf answers each option's _SC_ name with these values (and -1 for
  * every option not defined here).
  *
@@ -122,6 +128,12 @@
 #endif
 #ifndef _POSIX_TIMEOUTS
 #define _POSIX_TIMEOUTS 200809L
+#endif
+#ifndef _POSIX_SPORADIC_SERVER
+#define _POSIX_SPORADIC_SERVER -1
+#endif
+#ifndef _POSIX_THREAD_SPORADIC_SERVER
+#define _POSIX_THREAD_SPORADIC_SERVER -1
 #endif
 /* newlib defines PTHREAD_STACK_MIN only for Xilinx's XMK; <limits.h> and
  * <pthread.h> both include this file. Four pages: the kernel maps stacks
