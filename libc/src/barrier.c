@@ -15,39 +15,7 @@
 
 #include "internal.h"
 
-int pthread_barrierattr_init(pthread_barrierattr_t *a)
-{
-    if (!a)
-        return EINVAL;
-    *a = (pthread_barrierattr_t){1, PTHREAD_PROCESS_PRIVATE};
-    return 0;
-}
-
-int pthread_barrierattr_destroy(pthread_barrierattr_t *a)
-{
-    if (!a || !a->is_initialized)
-        return EINVAL;
-    a->is_initialized = 0;
-    return 0;
-}
-
-int pthread_barrierattr_getpshared(const pthread_barrierattr_t *a, int *pshared)
-{
-    if (!a || !a->is_initialized || !pshared)
-        return EINVAL;
-    *pshared = a->process_shared;
-    return 0;
-}
-
-int pthread_barrierattr_setpshared(pthread_barrierattr_t *a, int pshared)
-{
-    if (!a || !a->is_initialized ||
-        (pshared != PTHREAD_PROCESS_PRIVATE &&
-         pshared != PTHREAD_PROCESS_SHARED))
-        return EINVAL;
-    a->process_shared = pshared;
-    return 0;
-}
+KEEL_PSHARED_ATTR_FNS(barrierattr, pthread_barrierattr_t)
 
 int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a,
                          unsigned count)

@@ -349,4 +349,43 @@ extern struct __lock __lock___malloc_recursive_mutex;
 /* Thread entry trampoline (thread_entry.S). */
 void __keel_thread_entry(void);
 
+/*
+ * The four attribute functions of an object type whose attribute is only
+ * the process-shared flag ({is_initialized, process_shared}: barriers,
+ * rwlocks): pthread_NAME_init, _destroy, _getpshared, _setpshared, with
+ * EINVAL for a NULL or uninitialised attribute, a NULL out pointer and a
+ * value other than PTHREAD_PROCESS_PRIVATE / PTHREAD_PROCESS_SHARED.
+ */
+#define KEEL_PSHARED_ATTR_FNS(NAME, TYPE)                                      \
+    int pthread_##NAME##_init(TYPE *a)                                         \
+    {                                                                          \
+        if (!a)                                                                \
+            return EINVAL;                                                     \
+        *a = (TYPE){1, PTHREAD_PROCESS_PRIVATE};                               \
+        return 0;                                                              \
+    }                                                                          \
+    int pthread_##NAME##_destroy(TYPE *a)                                      \
+    {                                                                          \
+        if (!a || !a->is_initialized)                                          \
+            return EINVAL;                                                     \
+        a->is_initialized = 0;                                                 \
+        return 0;                                                              \
+    }                                                                          \
+    int pthread_##NAME##_getpshared(const TYPE *a, int *pshared)               \
+    {                                                                          \
+        if (!a || !a->is_initialized || !pshared)                              \
+            return EINVAL;                                                     \
+        *pshared = a->process_shared;                                          \
+        return 0;                                                              \
+    }                                                                          \
+    int pthread_##NAME##_setpshared(TYPE *a, int pshared)                      \
+    {                                                                          \
+        if (!a || !a->is_initialized ||                                        \
+            (pshared != PTHREAD_PROCESS_PRIVATE &&                             \
+             pshared != PTHREAD_PROCESS_SHARED))                               \
+            return EINVAL;                                                     \
+        a->process_shared = pshared;                                           \
+        return 0;                                                              \
+    }
+
 #endif

@@ -114,39 +114,7 @@ static void rd_add(struct keel_tcb *t, struct keel_rdhold *h, const void *l)
 
 /* ---- attributes ---- */
 
-int pthread_rwlockattr_init(pthread_rwlockattr_t *a)
-{
-    if (!a)
-        return EINVAL;
-    *a = (pthread_rwlockattr_t){1, PTHREAD_PROCESS_PRIVATE};
-    return 0;
-}
-
-int pthread_rwlockattr_destroy(pthread_rwlockattr_t *a)
-{
-    if (!a || !a->is_initialized)
-        return EINVAL;
-    a->is_initialized = 0;
-    return 0;
-}
-
-int pthread_rwlockattr_getpshared(const pthread_rwlockattr_t *a, int *pshared)
-{
-    if (!a || !a->is_initialized || !pshared)
-        return EINVAL;
-    *pshared = a->process_shared;
-    return 0;
-}
-
-int pthread_rwlockattr_setpshared(pthread_rwlockattr_t *a, int pshared)
-{
-    if (!a || !a->is_initialized ||
-        (pshared != PTHREAD_PROCESS_PRIVATE &&
-         pshared != PTHREAD_PROCESS_SHARED))
-        return EINVAL;
-    a->process_shared = pshared;
-    return 0;
-}
+KEEL_PSHARED_ATTR_FNS(rwlockattr, pthread_rwlockattr_t)
 
 /* ---- process-shared: the kernel object ---- */
 

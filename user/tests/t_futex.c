@@ -185,23 +185,6 @@ static void *ord_waiter(void *arg)
     return NULL;
 }
 
-static int start_at(pthread_t *th, int prio, void *(*fn)(void *), void *arg)
-{
-    pthread_attr_t at;
-    struct sched_param sp = {.sched_priority = prio};
-    int rc = pthread_attr_init(&at);
-    if (!rc)
-        rc = pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
-    if (!rc)
-        rc = pthread_attr_setschedpolicy(&at, SCHED_FIFO);
-    if (!rc)
-        rc = pthread_attr_setschedparam(&at, &sp);
-    if (!rc)
-        rc = pthread_create(th, &at, fn, arg);
-    pthread_attr_destroy(&at);
-    return rc;
-}
-
 TEST(futex_wake_priority_order)
 {
     /* Waiters at priorities p-2, p, p-1 (p: ours), queued in that
@@ -218,7 +201,8 @@ TEST(futex_wake_priority_order)
     ord_seq = 0;
     for (int i = 0; i < 3; i++) {
         a[i] = (struct ord_arg){prios[i], 0, 1};
-        CHECK_RC(start_at(&th[i], prios[i], ord_waiter, &a[i]), 0);
+        CHECK_RC(ut_thread_at(&th[i], SCHED_FIFO, prios[i], ord_waiter, &a[i]),
+                 0);
         CHECKF(wait_sleepers(i + 1), "waiter %d never slept", i);
     }
     for (int k = 1; k <= 3; k++) {

@@ -21,22 +21,10 @@
 
 #include <keel/sched.h>
 
+#include "t_kobj_util.h"
 #include "utest.h"
 
 #define MS 1000000ll
-
-/* The threadinfo row of this process's thread tid: 1 found, else 0. */
-static int ti_self(int tid, struct keel_threadinfo *out)
-{
-    pid_t me = getpid();
-    for (int i = 0; i < 4096; i++) {
-        if (keel_threadinfo(i, out) != 1)
-            return 0;
-        if (out->pid == me && out->tid == tid)
-            return 1;
-    }
-    return 0;
-}
 
 /* Polls (bounded, ~20 s: a safety net, not a time check) until thread
  * tid is BLOCKED on a wait queue whose name starts with "futex"; 1 when
@@ -45,7 +33,7 @@ static int wait_blocked_in_futex(int tid)
 {
     struct keel_threadinfo ti;
     for (int i = 0; i < 2000; i++) {
-        if (ti_self(tid, &ti) && ti.state == KEEL_TSTATE_BLOCKED &&
+        if (kx_ti(getpid(), tid, &ti) && ti.state == KEEL_TSTATE_BLOCKED &&
             !strncmp(ti.wchan, "futex", 5))
             return 1;
         ut_sleep_ms(10);
@@ -87,23 +75,6 @@ static int my_prio(void)
     int pol;
     return pthread_getschedparam(pthread_self(), &pol, &sp) ? -1
                                                             : sp.sched_priority;
-}
-
-static int start_at(pthread_t *th, int prio, void *(*fn)(void *), void *arg)
-{
-    pthread_attr_t at;
-    struct sched_param sp = {.sched_priority = prio};
-    int rc = pthread_attr_init(&at);
-    if (!rc)
-        rc = pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
-    if (!rc)
-        rc = pthread_attr_setschedpolicy(&at, SCHED_FIFO);
-    if (!rc)
-        rc = pthread_attr_setschedparam(&at, &sp);
-    if (!rc)
-        rc = pthread_create(th, &at, fn, arg);
-    pthread_attr_destroy(&at);
-    return rc;
 }
 
 TEST(mutex_attr_values)
@@ -419,7 +390,7 @@ TEST(mutex_prio_protect)
     ut_step("lock lo: raised to p+1");
     CHECK_RC(pthread_mutex_lock(&lo), 0);
     CHECK_EQ(my_prio(), p + 1);
-    CHECK_EQ(ti_self(tid, &ti), 1);
+    CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
     CHECK_EQ(ti.priority, p + 1);
     CHECK_RC(pthread_mutex_lock(&lo), EDEADLK);
     CHECK_EQ(my_prio(), p + 1);
@@ -429,12 +400,12 @@ TEST(mutex_prio_protect)
     CHECK_RC(pthread_mutex_lock(&below), EINVAL); /* we run above it */
     CHECK_RC(pthread_mutex_unlock(&lo), 0);
     CHECK_EQ(my_prio(), p + 2);
-    CHECK_EQ(ti_self(tid, &ti), 1);
+    CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
     CHECK_EQ(ti.priority, p + 2);
     ut_step("unlock hi: back to p");
     CHECK_RC(pthread_mutex_unlock(&hi), 0);
     CHECK_EQ(my_prio(), p);
-    CHECK_EQ(ti_self(tid, &ti), 1);
+    CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
     CHECK_EQ(ti.priority, p);
     ut_step("a held ceiling moved by its owner");
     int old = 0, c = 0;
@@ -464,7 +435,7 @@ TEST(mutex_prio_protect)
     pthread_t th;
     CHECK_RC(pthread_create(&th, NULL, blocked_fn, &b), 0);
     CHECKF(wait_blocked_in_futex((int)th), "the waiter never blocked");
-    CHECK_EQ(ti_self((int)th, &ti), 1);
+    CHECK_EQ(kx_ti(getpid(), (int)th, &ti), 1);
     CHECK_EQ(ti.priority, p + 2); /* raised before it blocked */
     CHECK_RC(pthread_mutex_unlock(&hi), 0);
     CHECK_RC(pthread_join(th, NULL), 0);
@@ -584,19 +555,20 @@ TEST(mutex_prio_inherit_inversion)
     inv_low_holds = inv_release = inv_done = 0;
     inv_nspin = harts_online() < INV_MAX_SPIN ? harts_online() : INV_MAX_SPIN;
     pthread_t lo, hi, med[INV_MAX_SPIN];
-    CHECK_RC(start_at(&lo, INV_LOW, inv_low, NULL), 0);
+    CHECK_RC(ut_thread_at(&lo, SCHED_FIFO, INV_LOW, inv_low, NULL), 0);
     for (int i = 0; i < 2000 && !inv_low_holds; i++)
         ut_sleep_ms(10);
     CHECKF(inv_low_holds, "low never took the mutex");
     for (int i = 0; i < inv_nspin; i++) {
         inv_spins[i] = 0;
-        CHECK_RC(start_at(&med[i], INV_MED, inv_spin, (void *)&inv_spins[i]),
+        CHECK_RC(ut_thread_at(&med[i], SCHED_FIFO, INV_MED, inv_spin,
+                              (void *)&inv_spins[i]),
                  0);
     }
-    CHECK_RC(start_at(&hi, INV_HIGH, inv_high, NULL), 0);
+    CHECK_RC(ut_thread_at(&hi, SCHED_FIFO, INV_HIGH, inv_high, NULL), 0);
     CHECKF(wait_blocked_in_futex((int)hi), "high never blocked on the mutex");
     struct keel_threadinfo ti;
-    CHECK_EQ(ti_self((int)lo, &ti), 1);
+    CHECK_EQ(kx_ti(getpid(), (int)lo, &ti), 1);
     CHECK_EQ(ti.priority, INV_HIGH);
     CHECK_EQ(ti.base_priority, INV_LOW);
     __atomic_store_n(&inv_release, 1, __ATOMIC_RELEASE);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "t_kobj_util.h"
 #include "utest.h"
 
 #define MS 1000000ll
@@ -52,39 +53,12 @@ static struct keel_timespec deadline_in(int64_t ns)
     return (struct keel_timespec){a / 1000000000ll, a % 1000000000ll};
 }
 
-static int start_at(pthread_t *th, int prio, void *(*fn)(void *), void *arg)
-{
-    pthread_attr_t at;
-    struct sched_param sp = {.sched_priority = prio};
-    pthread_attr_init(&at);
-    pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
-    pthread_attr_setschedpolicy(&at, SCHED_FIFO);
-    pthread_attr_setschedparam(&at, &sp);
-    int rc = pthread_create(th, &at, fn, arg);
-    pthread_attr_destroy(&at);
-    return rc;
-}
-
-/* This process's threadinfo row for thread slot tid: 1, or 0. */
-static int ti_of(int tid, struct keel_threadinfo *out)
-{
-    pid_t me = getpid();
-    for (int i = 0; i < 4096; i++) {
-        int r = keel_threadinfo(i, out);
-        if (r <= 0)
-            return 0;
-        if (out->pid == me && out->tid == tid)
-            return 1;
-    }
-    return 0;
-}
-
 /* Polls (bounded, ~20 s) until thread tid sleeps on the PI futex. */
 static int wait_pi_blocked(int tid)
 {
     struct keel_threadinfo ti;
     for (int i = 0; i < 2000; i++) {
-        if (ti_of(tid, &ti) && ti.state == KEEL_TSTATE_BLOCKED &&
+        if (kx_ti(getpid(), tid, &ti) && ti.state == KEEL_TSTATE_BLOCKED &&
             !strcmp(ti.wchan, "futex_pi"))
             return 1;
         ut_sleep_ms(10);
@@ -181,19 +155,20 @@ TEST(pi_inversion_three_threads)
     if (inv_nspin > INV_MAX_SPIN)
         inv_nspin = INV_MAX_SPIN;
     pthread_t lo, hi, med[INV_MAX_SPIN];
-    CHECK_RC(start_at(&lo, INV_LOW, inv_low, NULL), 0);
+    CHECK_RC(ut_thread_at(&lo, SCHED_FIFO, INV_LOW, inv_low, NULL), 0);
     CHECKF(wait_flag(&inv_low_holds), "low never took the word");
     /* One spinner per hart: without PI low never runs again. */
     for (int i = 0; i < inv_nspin; i++) {
         inv_med_count[i] = 0;
-        CHECK_RC(start_at(&med[i], INV_MED, inv_med, (void *)&inv_med_count[i]),
+        CHECK_RC(ut_thread_at(&med[i], SCHED_FIFO, INV_MED, inv_med,
+                              (void *)&inv_med_count[i]),
                  0);
     }
-    CHECK_RC(start_at(&hi, INV_HIGH, inv_high, NULL), 0);
+    CHECK_RC(ut_thread_at(&hi, SCHED_FIFO, INV_HIGH, inv_high, NULL), 0);
     CHECKF(wait_pi_blocked((int)hi), "high never blocked on the word");
     CHECK_EQ(inv_word, (uint32_t)lo | KEEL_FUTEX_WAITERS);
     struct keel_threadinfo ti;
-    CHECK(ti_of((int)lo, &ti));
+    CHECK(kx_ti(getpid(), (int)lo, &ti));
     CHECK_EQ(ti.priority, INV_HIGH); /* boosted */
     CHECK_EQ(ti.base_priority, INV_LOW);
     __atomic_store_n(&inv_may_release, 1, __ATOMIC_RELEASE);
@@ -256,21 +231,21 @@ TEST(pi_chain_three_owners)
     ch_a_holds = ch_b_holds = ch_a_release = ch_b_release = 0;
     ch_b_r = ch_c_r = -1;
     pthread_t a, b, c;
-    CHECK_RC(start_at(&a, 10, ch_a, NULL), 0);
+    CHECK_RC(ut_thread_at(&a, SCHED_FIFO, 10, ch_a, NULL), 0);
     CHECKF(wait_flag(&ch_a_holds), "a never took w1");
-    CHECK_RC(start_at(&b, 15, ch_b, NULL), 0);
+    CHECK_RC(ut_thread_at(&b, SCHED_FIFO, 15, ch_b, NULL), 0);
     CHECKF(wait_flag(&ch_b_holds), "b never took w2");
     CHECKF(wait_pi_blocked((int)b), "b never blocked on w1");
     struct keel_threadinfo ti;
-    CHECK(ti_of((int)a, &ti));
+    CHECK(kx_ti(getpid(), (int)a, &ti));
     CHECK_EQ(ti.priority, 15);
-    CHECK_RC(start_at(&c, 25, ch_c, NULL), 0);
+    CHECK_RC(ut_thread_at(&c, SCHED_FIFO, 25, ch_c, NULL), 0);
     CHECKF(wait_pi_blocked((int)c), "c never blocked on w2");
     /* c -> w2 (b) -> w1 (a): both owners run at c's priority. */
-    CHECK(ti_of((int)b, &ti));
+    CHECK(kx_ti(getpid(), (int)b, &ti));
     CHECK_EQ(ti.priority, 25);
     CHECK_EQ(ti.base_priority, 15);
-    CHECK(ti_of((int)a, &ti));
+    CHECK(kx_ti(getpid(), (int)a, &ti));
     CHECK_EQ(ti.priority, 25);
     CHECK_EQ(ti.base_priority, 10);
     /* getschedparam reports the base, never the boost. */
@@ -282,7 +257,7 @@ TEST(pi_chain_three_owners)
     CHECK_RC(pthread_join(a, NULL), 0);
     /* b owns w1 now (no one waits on it), c still waits on w2. */
     CHECK_EQ(ch_w1, (uint32_t)b);
-    CHECK(ti_of((int)b, &ti));
+    CHECK(kx_ti(getpid(), (int)b, &ti));
     CHECK_EQ(ti.priority, 25);
     __atomic_store_n(&ch_b_release, 1, __ATOMIC_RELEASE);
     CHECK_RC(pthread_join(b, NULL), 0);

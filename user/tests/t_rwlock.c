@@ -71,23 +71,6 @@ struct timespec rw_ts_at(int64_t ns)
     return (struct timespec){ns / 1000000000ll, ns % 1000000000ll};
 }
 
-int rw_start_at(pthread_t *th, int prio, void *(*fn)(void *), void *arg)
-{
-    pthread_attr_t at;
-    struct sched_param sp = {.sched_priority = prio};
-    int rc = pthread_attr_init(&at);
-    if (!rc)
-        rc = pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
-    if (!rc)
-        rc = pthread_attr_setschedpolicy(&at, SCHED_RR);
-    if (!rc)
-        rc = pthread_attr_setschedparam(&at, &sp);
-    if (!rc)
-        rc = pthread_create(th, &at, fn, arg);
-    pthread_attr_destroy(&at);
-    return rc;
-}
-
 /* ---- a helper thread doing one operation on a lock ---- */
 
 int rw_op(pthread_rwlock_t *l, int op)
@@ -409,14 +392,14 @@ TEST(rwlock_writer_preference)
     pref_seq = pref_writer_at = pref_reader_at = 0;
     CHECK_RC(pthread_rwlock_rdlock(&pref_l), 0);
     pthread_t w, r, hi;
-    CHECK_RC(rw_start_at(&w, prio, pref_writer, NULL), 0);
+    CHECK_RC(ut_thread_at(&w, SCHED_RR, prio, pref_writer, NULL), 0);
     CHECKF(rw_wait_blocked((int)w, "futex"), "the writer never blocked");
     CHECK_EQ(rw_from_other(&pref_l, RW_TRYRD), EBUSY);
-    CHECK_RC(rw_start_at(&r, prio, pref_reader, NULL), 0);
+    CHECK_RC(ut_thread_at(&r, SCHED_RR, prio, pref_reader, NULL), 0);
     CHECKF(rw_wait_blocked((int)r, "futex"), "the reader was not held back");
     CHECK_EQ(pref_seq, 0);
     int hi_rc = -1;
-    CHECK_RC(rw_start_at(&hi, prio + 1, pref_high_try, &hi_rc), 0);
+    CHECK_RC(ut_thread_at(&hi, SCHED_RR, prio + 1, pref_high_try, &hi_rc), 0);
     CHECK_RC(pthread_join(hi, NULL), 0);
     CHECK_RC(hi_rc, 0); /* above every waiting writer: it passes */
     CHECK_RC(pthread_rwlock_rdlock(&pref_l), 0); /* recursion passes */
@@ -444,9 +427,9 @@ TEST(rwlock_writer_timeout_releases_readers)
     CHECK_RC(pthread_rwlock_rdlock(&pref_l), 0);
     int wrc = -1;
     pthread_t w, r;
-    CHECK_RC(rw_start_at(&w, prio, tw_writer, &wrc), 0);
+    CHECK_RC(ut_thread_at(&w, SCHED_RR, prio, tw_writer, &wrc), 0);
     CHECKF(rw_wait_blocked((int)w, "futex"), "the writer never blocked");
-    CHECK_RC(rw_start_at(&r, prio, pref_reader, NULL), 0);
+    CHECK_RC(ut_thread_at(&r, SCHED_RR, prio, pref_reader, NULL), 0);
     CHECK_RC(pthread_join(w, NULL), 0);
     CHECK_RC(wrc, ETIMEDOUT);
     CHECK_RC(pthread_join(r, NULL), 0); /* main still reads: no hang */

@@ -32,8 +32,6 @@ int rw_wait_blocked(int tid, const char *wchan);
 int rw_wait_blocked_pid(int pid, const char *wchan);
 int64_t rw_rt_ns(void);
 struct timespec rw_ts_at(int64_t ns);
-/* A SCHED_RR thread at prio. */
-int rw_start_at(pthread_t *th, int prio, void *(*fn)(void *), void *arg);
 
 /* A thread that takes the lock (op), holds it until release, unlocks:
  * rw_holder_start returns op's result once it has one (-1: no answer),

@@ -259,17 +259,17 @@ TEST(rwlock_k_writer_preference)
     kpref_seq = kpref_writer_at = kpref_reader_at = 0;
     CHECK_RC(pthread_rwlock_rdlock(&kpref_l), 0);
     pthread_t w, r, hi;
-    CHECK_RC(rw_start_at(&w, prio, kpref_writer, NULL), 0);
+    CHECK_RC(ut_thread_at(&w, SCHED_RR, prio, kpref_writer, NULL), 0);
     CHECKF(rw_wait_blocked((int)w, "rwlock_w"), "the writer never blocked");
     CHECK_EQ(rw_from_other(&kpref_l, RW_TRYRD), EBUSY);
-    CHECK_RC(rw_start_at(&r, prio, kpref_reader, NULL), 0);
+    CHECK_RC(ut_thread_at(&r, SCHED_RR, prio, kpref_reader, NULL), 0);
     CHECKF(rw_wait_blocked((int)r, "rwlock_r"), "the reader was not held back");
     struct keel_rwlock_info info;
     CHECK_EQ(query(&kpref_l, &info), 0);
     CHECK_EQ(info.waiting_writers, 1);
     CHECK_EQ(info.waiting_readers, 1);
     int hi_rc = -1;
-    CHECK_RC(rw_start_at(&hi, prio + 1, kpref_high_try, &hi_rc), 0);
+    CHECK_RC(ut_thread_at(&hi, SCHED_RR, prio + 1, kpref_high_try, &hi_rc), 0);
     CHECK_RC(pthread_join(hi, NULL), 0);
     CHECK_RC(hi_rc, 0); /* above every waiting writer: it passes */
     CHECK_RC(pthread_rwlock_rdlock(&kpref_l), 0); /* recursion passes */

@@ -175,23 +175,6 @@ static void *ord_waiter(void *arg)
     return NULL;
 }
 
-static int start_at(pthread_t *th, int prio, void *(*fn)(void *), void *arg)
-{
-    pthread_attr_t at;
-    struct sched_param sp = {.sched_priority = prio};
-    int rc = pthread_attr_init(&at);
-    if (!rc)
-        rc = pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
-    if (!rc)
-        rc = pthread_attr_setschedpolicy(&at, SCHED_FIFO);
-    if (!rc)
-        rc = pthread_attr_setschedparam(&at, &sp);
-    if (!rc)
-        rc = pthread_create(th, &at, fn, arg);
-    pthread_attr_destroy(&at);
-    return rc;
-}
-
 TEST(sem_wake_priority_order)
 {
     /* Waiters at p-2, p, p-1 (p: ours), queued in that order: three
@@ -208,7 +191,8 @@ TEST(sem_wake_priority_order)
     CHECK_OK(sem_init(&ord_sem, 0, 0));
     for (int i = 0; i < 3; i++) {
         a[i].order = 0;
-        CHECK_RC(start_at(&th[i], prios[i], ord_waiter, &a[i]), 0);
+        CHECK_RC(ut_thread_at(&th[i], SCHED_FIFO, prios[i], ord_waiter, &a[i]),
+                 0);
         CHECKF(sem_wait_sleepers(0, "sem_wait", i + 1), "waiter %d never slept",
                i);
     }

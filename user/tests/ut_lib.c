@@ -1,6 +1,7 @@
 /*
  * utest helpers shared by the test files: error names, wait statuses,
- * spawning utest itself, full reads and writes, time, fds.
+ * spawning utest itself, full reads and writes, time, fds, threads at a
+ * priority.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -257,4 +258,23 @@ int ut_kstat_settle(const struct keel_kstat *want, struct keel_kstat *got)
         i++;
     }
     return -1;
+}
+
+int ut_thread_at(pthread_t *th, int policy, int prio, void *(*fn)(void *),
+                 void *arg)
+{
+    pthread_attr_t at;
+    struct sched_param sp = {.sched_priority = prio};
+    int rc = pthread_attr_init(&at);
+    if (rc)
+        return rc;
+    rc = pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+    if (!rc)
+        rc = pthread_attr_setschedpolicy(&at, policy);
+    if (!rc)
+        rc = pthread_attr_setschedparam(&at, &sp);
+    if (!rc)
+        rc = pthread_create(th, &at, fn, arg);
+    pthread_attr_destroy(&at);
+    return rc;
 }

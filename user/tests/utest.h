@@ -20,6 +20,7 @@
 #define UTEST_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -221,6 +222,11 @@ int ut_count_fds(void);
 void ut_scrub(const char *path);
 /* Sleeps ms milliseconds (nanosleep; a lower bound only). */
 void ut_sleep_ms(unsigned ms);
+/* Starts fn(arg) in a new thread of policy (SCHED_FIFO, SCHED_RR) at
+ * priority prio (explicit scheduling, not inherited): 0 or the first
+ * pthread_attr_* / pthread_create error. */
+int ut_thread_at(pthread_t *th, int policy, int prio, void *(*fn)(void *),
+                 void *arg);
 /*
  * Names the step a test is at (a string literal). When the test dies or
  * hangs, the report names the last step. In an isolated child the step is
