@@ -76,6 +76,8 @@ static void handle_interrupt(uint64_t cause)
         csr_clear(sip, SIP_SSIP);
         h->need_resched = 1;
         h->need_resched_preempt = 1;
+        if (unlikely(h->cpt_poke)) /* a CPU-time timer was armed */
+            cputimer_poked(h);
         break;
     case IRQ_S_EXT: {
         int irq = plic_claim(h->id);

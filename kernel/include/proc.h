@@ -51,6 +51,16 @@ struct proc {
     uint32_t thread_done;     /* bit t: slot t exited, not yet joined */
     uint32_t thread_detached; /* bit t: slot t's thread is detached */
     uint64_t cpu_exited;      /* CPU ticks of its exited threads */
+    /* CPU-time timers on its clocks (sched/cputimer.c): cpt_timers, the
+     * timers (cpt_node: on cputimer.c's list of such processes) and
+     * cpt_armed, how many are armed, under cpt_lock (cpt_armed is also
+     * read without it at a switch); cpt_bound, those on a thread's clock,
+     * under lock; cpt_due (atomic): a look at them is owed. */
+    struct list cpt_timers;
+    struct list cpt_node;
+    uint32_t cpt_armed;
+    uint32_t cpt_bound;
+    uint32_t cpt_due;
     int nthreads;
     bool exiting;
     struct waitq join_wq; /* thread_join waiters */

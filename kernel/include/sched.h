@@ -148,6 +148,14 @@ struct hart {
     volatile uint32_t pl_kicks_seen;
     /* Its deadline threads (edf.h). */
     struct edf_rq edf;
+    /* CPU-time timers (sched/cputimer.c), this hart only except
+     * cpt_poke: when to look at the running thread's process's CPU-time
+     * timers (ticks, UINT64_MAX: never; also what timer_program arms);
+     * cpt_scan: a switched-out thread's process was marked due; cpt_poke
+     * (any hart sets it, then an IPI): a CPU-time timer was armed. */
+    uint64_t cpt_deadline;
+    bool cpt_scan;
+    volatile bool cpt_poke;
 };
 
 extern struct hart harts[MAX_HARTS];
@@ -372,6 +380,17 @@ uint64_t clock_res_ns(void);
  * or -EINVAL for a thread slot's clock with no thread behind it). */
 bool cpuclock_is(int clock);
 int cpuclock_read(int clock, uint64_t *ns);
+/* CPU-time timers (sched/cputimer.c). cputimer_switch: from switch_to
+ * when h->cpt_deadline is set or next's process has armed CPU-time
+ * timers, no lock held, lock-free (true: timer_program is needed).
+ * cputimer_tick: sched_tick once now >= h->cpt_deadline (no lock held).
+ * cputimer_poked: the IPI of cpt_poke. cputimer_thread_exit: thread_exit
+ * of a thread some timer's clock names (p->cpt_bound), no lock held. */
+bool cputimer_switch(struct hart *h, struct thread *cur, struct thread *next,
+                     uint64_t now);
+void cputimer_tick(struct hart *h, uint64_t now);
+void cputimer_poked(struct hart *h);
+void cputimer_thread_exit(struct proc *p, struct thread *t);
 /* ns in timer ticks, rounded up (UINT64_MAX if it does not fit). */
 uint64_t clock_ns_to_ticks_ceil(uint64_t ns);
 /* A timespec as ns: -EINVAL for tv_nsec outside [0, 1e9); 1 (and *ns 0)

@@ -104,6 +104,11 @@ struct proc *proc_alloc(const char *name)
     p->state = P_ALIVE;
     p->refs = 1;
     p->cpu_exited = 0;
+    list_init(&p->cpt_timers); /* sched/cputimer.c */
+    list_init(&p->cpt_node);
+    p->cpt_armed = 0;
+    p->cpt_bound = 0;
+    p->cpt_due = 0;
     strlcpy(p->name, name, sizeof(p->name));
     list_init(&p->children);
     list_init(&p->sibling);

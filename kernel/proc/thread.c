@@ -200,7 +200,10 @@ void thread_exit(uint64_t retval)
         p->thread_done |= bit;
     }
     bool last = --p->nthreads == 0;
+    bool cpt = p->cpt_bound != 0; /* a timer on its CPU clock */
     spin_unlock(&p->lock);
+    if (cpt)
+        cputimer_thread_exit(p, t);
     waitq_wake_all(&p->join_wq);
     if (last)
         proc_teardown(p);

@@ -154,6 +154,23 @@ static void kt_defer_push(struct ktimer *k, int l)
     spin_unlock(&kt_defer_lock[l]);
 }
 
+/* Expiry `now` >= k->expiry_ns (k->lock held): a periodic timer's next
+ * expiry is the previous one plus whole intervals (no drift), a one-shot
+ * one is disarmed; the whole periods passed meanwhile come back. */
+static uint64_t kt_advance(struct ktimer *k, uint64_t now)
+{
+    if (!k->interval_ns) {
+        k->armed = 0;
+        return 0;
+    }
+    uint64_t missed = (now - k->expiry_ns) / k->interval_ns;
+    uint64_t step = missed + 1;
+    uint64_t adv =
+        step > UINT64_MAX / k->interval_ns ? UINT64_MAX : step * k->interval_ns;
+    k->expiry_ns = kt_add(k->expiry_ns, adv);
+    return missed;
+}
+
 static void ktimer_fire(struct timer_node *tn)
 {
     struct ktimer *k = container_of(tn, struct ktimer, tn);
@@ -169,21 +186,26 @@ static void ktimer_fire(struct timer_node *tn)
         spin_unlock(&k->lock);
         return;
     }
-    uint64_t missed = 0;
-    if (k->interval_ns) {
-        missed = (now - k->expiry_ns) / k->interval_ns;
-        uint64_t step = missed + 1;
-        uint64_t adv = step > UINT64_MAX / k->interval_ns
-                           ? UINT64_MAX
-                           : step * k->interval_ns;
-        k->expiry_ns = kt_add(k->expiry_ns, adv);
+    uint64_t missed = kt_advance(k, now);
+    if (k->armed)
         timer_rearm_in_fire(tn, kt_ticks(k, k->expiry_ns, now_t + 1));
-    } else {
-        k->armed = 0;
-    }
     if (kt_record(k, missed))
         kt_defer_push(k, this_hart()->id);
     spin_unlock(&k->lock);
+}
+
+bool ktimer_cpu_expire(struct ktimer *k, uint64_t now)
+{
+    spin_lock(&k->lock);
+    bool off = false;
+    if (k->armed && now >= k->expiry_ns) {
+        uint64_t missed = kt_advance(k, now);
+        off = !k->armed;
+        if (kt_record(k, missed))
+            kt_defer_push(k, this_hart()->id);
+    }
+    spin_unlock(&k->lock);
+    return off;
 }
 
 /* ---- deferred delivery (timer interrupt, no lock held) ---- */
@@ -278,6 +300,10 @@ static void kt_current(const struct ktimer *k, uint64_t *value,
 /* Disarms k (op lock held): no fire of it runs afterwards. */
 static void kt_disarm_locked(struct ktimer *k)
 {
+    if (ktimer_is_cpu(k)) {
+        cputimer_disarm(k);
+        return;
+    }
     spin_lock(&k->lock);
     k->armed = 0;
     spin_unlock(&k->lock);
@@ -288,17 +314,22 @@ static void kt_disarm_locked(struct ktimer *k)
     }
 }
 
-void ktimer_settime(struct ktimer *k, bool abs, uint64_t value,
-                    uint64_t interval, uint64_t *ovalue, uint64_t *ointerval)
+int ktimer_settime(struct ktimer *k, bool abs, uint64_t value,
+                   uint64_t interval, uint64_t *ovalue, uint64_t *ointerval)
 {
+    if (interval && interval < KEEL_TIMER_MIN_INTERVAL_NS)
+        interval = KEEL_TIMER_MIN_INTERVAL_NS;
     kt_op_lock(k);
+    if (ktimer_is_cpu(k)) {
+        int r = cputimer_settime(k, abs, value, interval, ovalue, ointerval);
+        kt_op_unlock(k);
+        return r;
+    }
     spin_lock(&k->lock);
     kt_current(k, ovalue, ointerval);
     spin_unlock(&k->lock);
     kt_disarm_locked(k);
     if (value || abs) {
-        if (interval && interval < KEEL_TIMER_MIN_INTERVAL_NS)
-            interval = KEEL_TIMER_MIN_INTERVAL_NS;
         spin_lock(&k->lock);
         k->rt_abs = abs && k->clock == KEEL_CLOCK_REALTIME;
         k->interval_ns = interval;
@@ -318,10 +349,15 @@ void ktimer_settime(struct ktimer *k, bool abs, uint64_t value,
         spin_unlock(&k->lock);
     }
     kt_op_unlock(k);
+    return 0;
 }
 
 void ktimer_gettime(struct ktimer *k, uint64_t *value, uint64_t *interval)
 {
+    if (ktimer_is_cpu(k)) {
+        cputimer_gettime(k, value, interval);
+        return;
+    }
     spin_lock(&k->lock);
     kt_current(k, value, interval);
     spin_unlock(&k->lock);
@@ -413,6 +449,8 @@ static void ktimer_destroy(struct kobj *o)
     struct ktimer *k = (struct ktimer *)o;
     ktimer_disarm(k);
     kt_defer_cancel(k);
+    if (ktimer_is_cpu(k))
+        cputimer_unbind(k);
     if (k->target)
         kobj_put(k->target);
     __atomic_fetch_sub(&kt_count, 1, __ATOMIC_RELAXED);
@@ -444,8 +482,11 @@ int ktimer_create(int clock, int notify, int signo, uint64_t value,
     }
     spin_init(&k->lock, "ktimer");
     waitq_init(&k->wq, "timer_wait");
-    timer_node_init(&k->tn);
-    list_init(&k->rt_node);
+    list_init(&k->rt_node); /* or cpt_node */
+    if (ktimer_is_cpu_clock(clock))
+        k->cpt_thread = NULL; /* cputimer_bind names it */
+    else
+        timer_node_init(&k->tn);
     list_init(&k->defer_node);
     k->defer_hart = -1;
     k->clock = (uint8_t)clock;

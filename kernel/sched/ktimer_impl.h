@@ -11,11 +11,21 @@
 #include "../include/sched.h"
 
 struct ktimer {
-    struct kobj hdr;        /* first (kobj.h) */
-    spinlock_t lock;        /* the state below, unless noted */
-    struct waitq wq;        /* KEEL_TIMER_WAIT's waiters (SIGEV_THREAD) */
-    struct timer_node tn;   /* the heap's (sleep_lock while queued) */
-    struct list rt_node;    /* on kt_rt_list while on_rt (kt_arm_lock) */
+    struct kobj hdr; /* first (kobj.h) */
+    spinlock_t lock; /* the state below, unless noted */
+    struct waitq wq; /* KEEL_TIMER_WAIT's waiters (SIGEV_THREAD) */
+    union {
+        struct timer_node tn; /* the heap's (sleep_lock while queued) */
+        /* A thread CPU-time clock's thread, NULL once it exited
+         * (cputimer.c, cpt_lock); a CPU-time timer has no heap node. */
+        struct thread *cpt_thread;
+    };
+    /* on kt_rt_list while on_rt (kt_arm_lock); a CPU-time timer's
+     * cpt_node instead: on its process's cpt_timers (cpt_lock) */
+    union {
+        struct list rt_node;
+        struct list cpt_node;
+    };
     struct list defer_node; /* kt_defer_lock[defer_hart] */
     uint64_t interval_ns;   /* 0: one-shot */
     uint64_t expiry_ns;     /* next expiry, in the domain's ns */
@@ -39,6 +49,9 @@ struct ktimer {
     uint8_t sig_out;  /* SIGNAL: an instance posted, not seen accepted */
     uint8_t on_rt;    /* on kt_rt_list (kt_arm_lock) */
 };
+/* CPU-time clocks (cputimer.c): clock is KEEL_CLOCK_PROCESS_CPUTIME or
+ * KEEL_CLOCK_THREAD_CPUTIME, the clock's process is hdr.acct (the
+ * creator); expiry_ns and interval_ns are in that clock's ns. */
 _Static_assert(sizeof(struct ktimer) <= KOBJ_SIZE_MAX, "ktimer too big");
 
 /* The defer lists (ktimer.c): one per hart, and the worker's. */
@@ -73,12 +86,37 @@ void ktimer_worker_kick(void); /* the worker has work (no lock held) */
 int ktimer_create(int clock, int notify, int signo, uint64_t value,
                   struct kobj *target, struct ktimer **out);
 /* Arms (value or abs nonzero: expiry `value` ns, absolute or from now)
- * or disarms; the previous setting comes back in *ovalue, *ointerval. */
-void ktimer_settime(struct ktimer *k, bool abs, uint64_t value,
-                    uint64_t interval, uint64_t *ovalue, uint64_t *ointerval);
+ * or disarms; the previous setting comes back in *ovalue, *ointerval.
+ * -EINVAL: a CPU-time timer whose thread exited. */
+int ktimer_settime(struct ktimer *k, bool abs, uint64_t value,
+                   uint64_t interval, uint64_t *ovalue, uint64_t *ointerval);
 void ktimer_gettime(struct ktimer *k, uint64_t *value, uint64_t *interval);
 uint32_t ktimer_getoverrun(struct ktimer *k);
 void ktimer_disarm(struct ktimer *k);
 int ktimer_wait(struct ktimer *k, const struct cap_pin *pin);
 int ktimer_shutdown(struct ktimer *k);
+
+/* CPU-time timers (cputimer.c). */
+static inline bool ktimer_is_cpu_clock(int clock)
+{
+    return clock == KEEL_CLOCK_PROCESS_CPUTIME ||
+           clock == KEEL_CLOCK_THREAD_CPUTIME;
+}
+static inline bool ktimer_is_cpu(const struct ktimer *k)
+{
+    return ktimer_is_cpu_clock(k->clock);
+}
+/* Expiry at clock value `now` (ns) of an armed CPU-time timer (cpt_lock
+ * held, ktimer.c): the fire's work; true if it is disarmed now. */
+bool ktimer_cpu_expire(struct ktimer *k, uint64_t now);
+/* timer_create: binds k to `clock` of the calling thread's process (0, or
+ * -EINVAL: no such clock). cputimer_unbind: destroy, after disarming. */
+int cputimer_bind(struct ktimer *k, int clock);
+void cputimer_unbind(struct ktimer *k);
+/* settime (-EINVAL: its thread exited), gettime and disarm of a CPU-time
+ * timer, as ktimer_settime etc. (kt_arm_lock held by the caller). */
+int cputimer_settime(struct ktimer *k, bool abs, uint64_t value,
+                     uint64_t interval, uint64_t *ovalue, uint64_t *ointerval);
+void cputimer_gettime(struct ktimer *k, uint64_t *value, uint64_t *interval);
+void cputimer_disarm(struct ktimer *k);
 #endif

@@ -4,8 +4,8 @@
  * delete, and SIGEV_THREAD's wait and shutdown). A timer is reached only
  * through a CAP_TYPE_TIMER slot of the calling process: WRITE arms and
  * disarms, READ reads; a slot without the right gives EACCES, a slot
- * that is empty or of another type EBADF. The object is in ktimer.c; no
- * lock is held here.
+ * that is empty or of another type EBADF. The object is in ktimer.c (on a
+ * CPU-time clock, cputimer.c); no lock is held here.
  */
 #include "../include/cap.h"
 #include "../include/kobj.h"
@@ -30,8 +30,15 @@ static struct keel_timespec kt_ns_ts(uint64_t ns)
 
 long sys_timer_create(int clock, uint64_t uev)
 {
-    if (clock != KEEL_CLOCK_MONOTONIC && clock != KEEL_CLOCK_REALTIME)
+    /* A CPU-time clock is one of the caller's (cputimer.c): its process's
+     * or one of its threads' (the calling thread's, or by thread slot). */
+    bool cpu = cpuclock_is(clock);
+    if (clock != KEEL_CLOCK_MONOTONIC && clock != KEEL_CLOCK_REALTIME && !cpu)
         return -EINVAL;
+    int kind = !cpu ? clock
+               : clock == KEEL_CLOCK_PROCESS_CPUTIME
+                   ? KEEL_CLOCK_PROCESS_CPUTIME
+                   : KEEL_CLOCK_THREAD_CPUTIME;
     struct proc *p = current()->proc;
     struct keel_sigevent ev = {KEEL_SIGEV_SIGNAL, KEEL_TIMER_DEFAULT_SIGNO, 0};
     bool dflt = !uev;
@@ -60,10 +67,14 @@ long sys_timer_create(int clock, uint64_t uev)
         return -EINVAL;
     }
     struct ktimer *k;
-    r = ktimer_create(clock, ev.notify, ev.signo, ev.value, target, &k);
+    r = ktimer_create(kind, ev.notify, ev.signo, ev.value, target, &k);
     if (r < 0) {
         if (target)
             kobj_put(target);
+        return r;
+    }
+    if (cpu && (r = cputimer_bind(k, clock)) < 0) {
+        kobj_put(&k->hdr); /* and the target's reference with it */
         return r;
     }
     int slot = cap_kobj_install(
@@ -101,8 +112,10 @@ long sys_timer_settime(int slot, int flags, uint64_t unew, uint64_t uold)
         interval = 0;
     /* An absolute time of 0 (the epoch, boot) is past: it expires now. */
     bool abs = !disarm && (flags & KEEL_TIMER_ABSTIME);
-    ktimer_settime((struct ktimer *)o, abs, value, interval, &ov, &oi);
+    r = ktimer_settime((struct ktimer *)o, abs, value, interval, &ov, &oi);
     kobj_put(o);
+    if (r < 0)
+        return r; /* nothing changed */
     if (uold) {
         struct keel_itimerspec old = {kt_ns_ts(oi), kt_ns_ts(ov)};
         if (copy_to_user(uold, &old, sizeof(old)) < 0)

@@ -108,6 +108,7 @@ void sched_init_hart(struct hart *h, int id)
         list_init(&h->rq.queue[p]);
     timer_init_hart(h);
     edf_init_hart(h);
+    h->cpt_deadline = UINT64_MAX; /* no CPU-time timer to look at */
 }
 
 /* For edf.c (S9): queue t on h / take it off, lock held as rq_add. */
@@ -185,6 +186,12 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
     cpu_switch_out(cur, now);
     cpu_switch_in(next, now);
     edf_switch_in_hook(h, next, now);
+    /* CPU-time timers (cputimer.c): one load and a branch unless a look
+     * is owed or next's process has armed ones. */
+    bool cpt = false;
+    if (unlikely(h->cpt_deadline != UINT64_MAX) ||
+        unlikely(next->proc && READ_ONCE(next->proc->cpt_armed)))
+        cpt = cputimer_switch(h, cur, next, now);
     next->on_cpu = 1;
     next->state = T_RUNNING; /* rq_pop did this for a queued thread */
     next->hart = h->id;
@@ -207,8 +214,8 @@ static void switch_to(struct hart *h, struct thread *cur, struct thread *next)
     if (!next->is_idle) {
         h->ran_user = true;
         timer_program();
-    } else if (edf_rearm_hook(h)) {
-        timer_program(); /* a throttled thread's replenishment */
+    } else if (edf_rearm_hook(h) || unlikely(cpt)) {
+        timer_program(); /* a throttled thread's replenishment, a look */
     }
     swtch(&cur->ctx, &next->ctx);
     sched_finish_switch();

@@ -79,6 +79,7 @@ void timer_program(void)
             h->need_resched = 1;
     }
     next = MIN(next, edf_timer_next(h)); /* budget end, replenishment */
+    next = MIN(next, h->cpt_deadline);   /* CPU-time timers (cputimer.c) */
     spin_lock(&h->sleep_lock);
     struct timer_node *first = timerq_first(&h->sleepers);
     if (first)
@@ -144,6 +145,8 @@ void sched_tick(void)
     /* More due nodes left: timer_program arms a deadline already past,
      * so the interrupt comes again as soon as interrupts are on. */
     spin_unlock(&h->sleep_lock);
+    if (unlikely(now >= h->cpt_deadline))
+        cputimer_tick(h, now);      /* CPU-time timers' expiries */
     ktimer_deliver_deferred(h->id); /* POSIX timers' notifications */
     edf_tick(h);                    /* charge the deadline thread, replenish */
     struct thread *cur = h->cur;

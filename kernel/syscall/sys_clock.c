@@ -1,10 +1,15 @@
 /*
  * clock_nanosleep, clock_getres and clock_settime (docs/syscalls.md).
- * Sleeps and settings take CLOCK_REALTIME and CLOCK_MONOTONIC; any other
- * id is EINVAL (the CPU-time clocks, sched/cpuclock.c, can be read and
- * have a resolution, but no sleep waits on them and none can be set). Setting
- * CLOCK_REALTIME needs the system cap with WRITE. The sleeping and the clock
- * state are in kernel/sched/clock.c; no lock is held here.
+ * Sleeps and settings take CLOCK_REALTIME and CLOCK_MONOTONIC. The
+ * CPU-time clocks (sched/cpuclock.c) can be read, have a resolution and
+ * drive timers (sched/cputimer.c), but no sleep waits on them: on the
+ * calling thread's own clock clock_nanosleep is EINVAL (POSIX), on its
+ * process's or another thread's ENOTSUP (POSIX lets an implementation
+ * refuse them); and none can be set (EPERM: setting a CPU-time clock is
+ * optional in POSIX and Keel gives no process that right). An id that
+ * names no clock (a thread slot with no thread) is EINVAL. Setting
+ * CLOCK_REALTIME needs the system cap with WRITE. The sleeping and the
+ * clock state are in kernel/sched/clock.c; no lock is held here.
  */
 #include "../include/cap.h"
 #include "../include/proc.h"
@@ -14,10 +19,27 @@ static bool clock_known(int clock)
     return clock == KEEL_CLOCK_REALTIME || clock == KEEL_CLOCK_MONOTONIC;
 }
 
+/* A CPU-time clock that exists: 1 if it is the calling thread's own, 0
+ * otherwise; -EINVAL if it names no clock (not a CPU-time clock, or a
+ * thread slot's with no thread). */
+static int clock_cpu_own(int clock)
+{
+    uint64_t ns;
+    if (!cpuclock_is(clock) || cpuclock_read(clock, &ns) < 0)
+        return -EINVAL;
+    return clock == KEEL_CLOCK_THREAD_CPUTIME ||
+           clock == KEEL_CLOCK_THREAD_CPU_BASE + CAP_THREAD_SLOT_BASE +
+                        current()->tslot;
+}
+
 long sys_clock_nanosleep(int clock, int flags, uint64_t ureq, uint64_t urem)
 {
-    if (!clock_known(clock) || (flags & ~KEEL_TIMER_ABSTIME))
+    if (flags & ~KEEL_TIMER_ABSTIME)
         return -EINVAL;
+    if (!clock_known(clock)) {
+        int own = clock_cpu_own(clock);
+        return own != 0 ? -EINVAL : -ENOTSUP;
+    }
     struct keel_timespec ts;
     if (copy_from_user(&ts, ureq, sizeof(ts)) < 0)
         return -EFAULT;
@@ -63,7 +85,9 @@ long sys_clock_getres(int clock, uint64_t ures)
 long sys_clock_settime(int clock, uint64_t uts)
 {
     if (clock != KEEL_CLOCK_REALTIME) /* CLOCK_MONOTONIC cannot be set */
-        return -EINVAL;
+        return clock != KEEL_CLOCK_MONOTONIC && clock_cpu_own(clock) >= 0
+                   ? -EPERM
+                   : -EINVAL;
     if (!cap_system_held(current()->proc, CAP_RIGHT_WRITE))
         return -EPERM;
     struct keel_timespec ts;

@@ -43,9 +43,13 @@
 
 /* <sys/features.h> announces only options posix.md has no missing rows
  * for (after every header above, all of which include it). */
-#if defined(_POSIX_SPAWN) || defined(_POSIX_CPUTIME) ||                        \
-    defined(_POSIX_THREAD_CPUTIME)
+#if defined(_POSIX_SPAWN)
 #error "an option macro announces what docs/posix.md marks missing"
+#endif
+#if !defined(_POSIX_CPUTIME) || _POSIX_CPUTIME <= 0 ||                         \
+    !defined(_POSIX_THREAD_CPUTIME) || _POSIX_THREAD_CPUTIME <= 0
+#error                                                                         \
+    "_POSIX_CPUTIME, _POSIX_THREAD_CPUTIME: CPU-time clocks in clock_gettime, clock_getres and timer_create"
 #endif
 #if !defined(_POSIX_THREADS) || !defined(_POSIX_PRIORITY_SCHEDULING) ||        \
     !defined(_POSIX_THREAD_PRIORITY_SCHEDULING)

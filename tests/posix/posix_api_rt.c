@@ -92,6 +92,16 @@ void timers(void)
     check(timer_delete(t) == 0, "timer_delete");
     errno = 0;
     check(timer_gettime(t, &cur) == -1 && errno == EINVAL, "deleted timer");
+    /* CPU-time timers (_POSIX_CPUTIME, _POSIX_THREAD_CPUTIME). */
+    check(sysconf(_SC_CPUTIME) == _POSIX_CPUTIME &&
+              sysconf(_SC_THREAD_CPUTIME) == _POSIX_THREAD_CPUTIME,
+          "sysconf cputime");
+    check(timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &t) == 0 &&
+              timer_settime(t, 0, &its, NULL) == 0 && timer_delete(t) == 0,
+          "timer_create process CPU clock");
+    check(timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &t) == 0 &&
+              timer_delete(t) == 0,
+          "timer_create thread CPU clock");
 }
 
 /* ---- <unistd.h> ids (clock_settime's callers check they are root) ---- */

@@ -92,6 +92,7 @@ static const struct utest *const tables[] = {
     ut_settle_tests,      /* kstat threads_exiting */
     ut_objstress_tests,   /* issue 9: every type */
     ut_sigentry_tests,    /* found by objstress */
+    ut_cputimer_tests,    /* timers on CPU-time clocks */
 };
 
 static const struct ut_mode *const mode_tables[] = {

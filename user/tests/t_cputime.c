@@ -140,10 +140,26 @@ TEST(cputime_errors)
     CHECK_RC(clock_getcpuclockid(-1, &c), ESRCH);
     CHECK_RC(clock_getcpuclockid(999999, &c), ESRCH);
     struct timespec ts = {1, 0};
-    /* Nothing sets a CPU-time clock or sleeps on one. */
-    CHECK_ERRNO(clock_settime(CLOCK_PROCESS_CPUTIME_ID, &ts), EINVAL);
-    CHECK_ERRNO(clock_settime(CLOCK_THREAD_CPUTIME_ID, &ts), EINVAL);
+    /* Nothing sets a CPU-time clock (EPERM: no process may) or sleeps on
+     * one: the calling thread's own is EINVAL (POSIX), the process's and
+     * another thread's ENOTSUP. */
+    CHECK_ERRNO(clock_settime(CLOCK_PROCESS_CPUTIME_ID, &ts), EPERM);
+    CHECK_ERRNO(clock_settime(CLOCK_THREAD_CPUTIME_ID, &ts), EPERM);
     CHECK_RC(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &ts, NULL), EINVAL);
+    CHECK_RC(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME, &ts, NULL),
+             EINVAL);
+    CHECK_RC(pthread_getcpuclockid(pthread_self(), &c), 0);
+    CHECK_RC(clock_nanosleep(c, 0, &ts, NULL), EINVAL);
+    CHECK_ERRNO(clock_settime(c, &ts), EPERM);
+    CHECK_RC(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &ts, NULL), ENOTSUP);
+    CHECK_RC(
+        clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &ts, NULL),
+        ENOTSUP);
+    /* No such clock at all: EINVAL for every call. */
+    clockid_t none = (clockid_t)(KEEL_CLOCK_THREAD_CPU_BASE + CAP_SLOTS - 1);
+    CHECK_RC(clock_nanosleep(none, 0, &ts, NULL), EINVAL);
+    CHECK_ERRNO(clock_settime(none, &ts), EINVAL);
+    CHECK_ERRNO(clock_settime((clockid_t)99, &ts), EINVAL);
     /* An unused thread slot's clock id: no clock. */
     CHECK_ERRNO(
         clock_gettime((clockid_t)(KEEL_CLOCK_THREAD_CPU_BASE + CAP_SLOTS - 1),

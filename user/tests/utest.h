@@ -333,6 +333,7 @@ extern const struct utest ut_spin_tests[];         /* issue 9 item 3 */
 extern const struct utest ut_once_tests[];         /* issue 9 item 6 */
 extern const struct utest ut_setprio_tests[];      /* issue 9 conformance */
 extern const struct utest ut_cputime_tests[];      /* issue 9 conformance */
+extern const struct utest ut_cputimer_tests[];     /* CPU-time timers */
 extern const struct utest ut_key_tests[];          /* issue 9 item 6 */
 extern const struct utest ut_mq_tests[];           /* issue 9: message queues */
 extern const struct utest ut_objstress_tests[];    /* issue 9 stress */

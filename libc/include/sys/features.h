@@ -3,8 +3,7 @@
  * macros announce only what Keel's libc really provides (docs/posix.md
  * lists every function). newlib announces no option for
  * riscv64-unknown-elf. Keel does not announce the options it provides
- * only in part (CPU-time clocks that clock_gettime and clock_getres
- * take but no timer_create; spawn partial), so only these are defined:
+ * only in part (spawn is partial), so only these are defined:
  *  _POSIX_THREADS                every pthread_* call of the base option,
  *                                pthread_atfork included (its handlers
  *                                run around Keel's failing fork());
@@ -36,6 +35,16 @@
  *                                clock_settime (CLOCK_REALTIME), nanosleep,
  *                                timer_create .. timer_delete with
  *                                SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD;
+ *  _POSIX_CPUTIME                CLOCK_PROCESS_CPUTIME_ID and
+ *                                clock_getcpuclockid's ids in
+ *                                clock_gettime, clock_getres and
+ *                                timer_create (kernel/sched/cputimer.c);
+ *  _POSIX_THREAD_CPUTIME         CLOCK_THREAD_CPUTIME_ID and
+ *                                pthread_getcpuclockid's ids likewise
+ *                                (clock_nanosleep on the calling thread's
+ *                                clock is EINVAL, on another CPU-time
+ *                                clock ENOTSUP; clock_settime EPERM, as
+ *                                POSIX allows);
  *  _POSIX_CLOCK_SELECTION        clock_nanosleep, pthread_condattr_
  *                                setclock/getclock;
  *  _POSIX_TIMEOUTS               pthread_mutex_timedlock, pthread_rwlock_
@@ -122,6 +131,12 @@
 #endif
 #ifndef _POSIX_CLOCK_SELECTION
 #define _POSIX_CLOCK_SELECTION 200809L
+#endif
+#ifndef _POSIX_CPUTIME
+#define _POSIX_CPUTIME 200809L
+#endif
+#ifndef _POSIX_THREAD_CPUTIME
+#define _POSIX_THREAD_CPUTIME 200809L
 #endif
 #ifndef _POSIX_THREAD_PROCESS_SHARED
 #define _POSIX_THREAD_PROCESS_SHARED 200809L
