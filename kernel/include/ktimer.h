@@ -3,7 +3,8 @@
  * the syscalls in kernel/sched/ktimer_sys.c; docs/syscalls.md "Kernel
  * objects"). A timer counts on CLOCK_MONOTONIC or CLOCK_REALTIME, fires
  * once or periodically from the per-hart timer heap (timer_arm), and
- * notifies by the sigevent it was created with.
+ * notifies by the sigevent it was created with; one on a CPU-time clock
+ * is expired by kernel/sched/cputimer.c instead of the heap.
  *
  * Expiry runs in two steps: ktimer_fire (the heap's fire, timer interrupt,
  * the hart's sleep_lock held) re-arms a periodic timer from its absolute

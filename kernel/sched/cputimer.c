@@ -207,6 +207,10 @@ int cputimer_bind(struct ktimer *k, int clock)
         else /* cpuclock_is: a thread slot's clock */
             t = p->threads[clock - KEEL_CLOCK_THREAD_CPU_BASE -
                            CAP_THREAD_SLOT_BASE];
+        /* A slot reserved by a thread_create still in progress (FREE:
+         * it may fail without thread_exit) names no clock yet. */
+        if (t && READ_ONCE(t->state) == T_FREE)
+            t = NULL;
         if (t)
             p->cpt_bound++; /* thread_exit will see it (p->lock) */
         spin_unlock(&p->lock);
