@@ -23,6 +23,12 @@
  * its pin check and its sleep) and wakes every waiter; one whose pin died
  * fails with EBADF, the others wait on. A thread being killed gets EINTR.
  *
+ * Signals: sem_wait and sem_timedwait are interruptible functions (POSIX
+ * sigaction, SA_RESTART): an interrupted wait returns ERESTARTSYS, so it
+ * fails with EINTR when the handler that runs lacks SA_RESTART (as
+ * libc's cancellation handler does) and is restarted otherwise; a
+ * restarted sem_timedwait keeps its absolute deadline.
+ *
  * Locking: ksem.lock guards count and nwait (S1: ksem.lock -> the waitq's
  * lock -> sleep_lock -> scheduler locks). The waitq's own lock guards its
  * list. Nothing here sleeps with ksem.lock held except through
@@ -240,6 +246,8 @@ long sys_sem(long op, long slot, uint64_t a, uint64_t b)
     switch (op) {
     case KEEL_SEM_WAIT:
         r = ksem_take(s) ? 0 : ksem_wait(s, &pin, UINT64_MAX);
+        if (r == -EINTR)
+            r = -ERESTARTSYS; /* EINTR, or restarted (SA_RESTART) */
         break;
     case KEEL_SEM_TRYWAIT:
         r = ksem_take(s) ? 0 : -EAGAIN;
@@ -253,6 +261,8 @@ long sys_sem(long op, long slot, uint64_t a, uint64_t b)
         r = ksem_deadline(a, &abs_ns);
         if (r == 0)
             r = ksem_wait(s, &pin, abs_ns);
+        if (r == -EINTR)
+            r = -ERESTARTSYS; /* the same absolute deadline again */
         break;
     case KEEL_SEM_POST:
         r = ksem_post(s);
