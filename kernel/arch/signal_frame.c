@@ -98,7 +98,7 @@ static bool on_altstack(const struct keel_stack *as, uint64_t sp)
  * mode, except x0 and s0-s11 (not written: see the frame pieces above;
  * sigreturn ignores them). */
 static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
-                            const struct keel_siginfo *info,
+                            struct frame_head *h,
                             const struct keel_sigaction *act,
                             uint64_t frame_mask)
 {
@@ -109,17 +109,20 @@ static bool sig_setup_frame(struct thread *t, struct trapframe *tf, int sig,
         as->size && !on_alt)
         sp = as->sp + as->size;
     sp = (sp - sizeof(struct keel_sigframe)) & ~15ull;
-    struct frame_head h = {
-        .info = *info,
-        .stack = *as,
-        .sigmask = frame_mask,
-        .pc = tf->sepc,
-    };
-    h.stack.flags = on_alt ? KEEL_SS_ONSTACK : as->flags;
+    /* h->info is filled already (sig_dequeue_deliverable took the
+     * signal straight into it); every other word is set here, so nothing
+     * of the kernel stack goes out. */
+    h->flags = 0;
+    h->link = 0;
+    h->stack = *as;
+    h->stack.flags = on_alt ? KEEL_SS_ONSTACK : as->flags;
+    h->sigmask = frame_mask;
+    h->pad = 0;
+    h->pc = tf->sepc;
     struct frame_tail tl = {.status = KEEL_MC_STATUS_USER,
                             .magic = KEEL_SIGFRAME_MAGIC};
     if (!user_range_ok(sp, sizeof(struct keel_sigframe)) ||
-        __sigframe_to_user(sp, &h, tf->regs, &tl) < 0)
+        __sigframe_to_user(sp, h, tf->regs, &tl) < 0)
         return false;
     t->sig.restore_mask = false; /* the frame has it now */
     /* The handler's mask is set already (sig_dequeue_deliverable). */
@@ -137,34 +140,31 @@ void sig_deliver_all(struct trapframe *tf)
 {
     struct thread *t = current();
     struct proc *p = t->proc;
-    struct keel_siginfo info;
+    struct frame_head h; /* the signal is taken into h.info */
     struct keel_sigaction act;
     uint64_t frame_mask;
     int sig;
-    /* Each pass takes one pending instance: at most 64 standard ones and
-     * the bounded real-time queue. attn is cleared before each look (a
-     * post after the look sets it again), and the handler's new mask was
-     * set under the signal lock, which sets attn again if anything is
-     * still deliverable under it: with attn clear after a frame there is
-     * nothing more to look for (no second pass under the lock). */
-    for (;;) {
-        __atomic_store_n(&t->sig.attn, 0, __ATOMIC_SEQ_CST);
-        sig = sig_dequeue_deliverable(t, &info, &act, &frame_mask);
-        if (!sig)
-            break;
+    /* One signal per call: attn is cleared before the look (a post after
+     * the look sets it again), and the handler's new mask was set under
+     * the signal lock, which sets attn again if anything is still
+     * deliverable under it; user_return_slow then calls again, so several
+     * pending signals nest as before (each frame below the previous
+     * handler's entry), at most 64 standard ones and the bounded
+     * real-time queue. No loop here keeps the one-signal case short. */
+    __atomic_store_n(&t->sig.attn, 0, __ATOMIC_SEQ_CST);
+    sig = sig_dequeue_deliverable(t, &h.info, &act, &frame_mask);
+    if (sig) {
         if (act.handler == KEEL_SIG_DFL) { /* only terminating ones */
             proc_kill(p, sig);
             return;
         }
-        if (!sig_setup_frame(t, tf, sig, &info, &act, frame_mask)) {
+        if (!sig_setup_frame(t, tf, sig, &h, &act, frame_mask)) {
             printk("keel: pid %d (%s) killed by signal %d: no room for "
                    "the frame of signal %d at %lx\n",
                    p->pid, p->name, KEEL_SIGSEGV, sig, tf->regs[TF_SP]);
             proc_kill(p, KEEL_SIGSEGV);
-            return;
         }
-        if (!__atomic_load_n(&t->sig.attn, __ATOMIC_SEQ_CST))
-            return; /* restore_mask is false: a frame was written */
+        return; /* restore_mask is false: a frame was written */
     }
     if (t->sig.restore_mask) { /* sigsuspend and no handler ran */
         t->sig.restore_mask = false;

@@ -316,8 +316,8 @@ void sig_child_exited(struct proc *parent, struct proc *child)
 
 /* Take the lowest signal of `allowed` pending for t into *info; 0 when
  * none (lock held). */
-static int sig_take_locked(struct thread *t, uint64_t allowed,
-                           struct keel_siginfo *info)
+static inline __attribute__((always_inline)) int
+sig_take_locked(struct thread *t, uint64_t allowed, struct keel_siginfo *info)
 {
     struct proc *p = t->proc;
     struct proc_sig *ps = &p->sig;
