@@ -9,6 +9,7 @@
 #include <math.h>
 #include <mqueue.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <sched.h>
 #include <semaphore.h>
@@ -272,6 +273,34 @@ void limits_and_memory(void)
     check(sysconf(_SC_SPORADIC_SERVER) == -1 &&
               sysconf(_SC_THREAD_SPORADIC_SERVER) == -1,
           "sysconf: no sporadic server");
+    /* One identity, user and group 0: the database holds it alone, and
+     * the set*id calls accept only it. */
+    struct passwd *pw = getpwnam("root");
+    check(pw && pw->pw_uid == 0 && pw->pw_gid == 0 && getpwuid(0) == pw &&
+              !strcmp(pw->pw_dir, "/"),
+          "getpwnam/getpwuid root");
+    errno = 0;
+    check(!getpwnam("nobody") && !getpwuid(1) && errno == 0, "no other user");
+    setpwent();
+    pw = getpwent();
+    check(pw && !strcmp(pw->pw_name, "root") && !getpwent() && !getpwent(),
+          "getpwent: root, then the end");
+    setpwent();
+    check(getpwent() == pw, "setpwent rewinds");
+    endpwent();
+    check(getpwent() == pw, "endpwent rewinds");
+    check(setuid(0) == 0 && seteuid(0) == 0 && setgid(0) == 0 &&
+              setegid(0) == 0 && getuid() == 0 && geteuid() == 0,
+          "set*id(0)");
+    errno = 0;
+    check(setuid(1) == -1 && errno == EINVAL, "setuid(1) EINVAL");
+    errno = 0;
+    check(seteuid(65534) == -1 && errno == EINVAL, "seteuid EINVAL");
+    errno = 0;
+    check(setgid(1) == -1 && errno == EINVAL, "setgid EINVAL");
+    errno = 0;
+    check(setegid(1) == -1 && errno == EINVAL && getegid() == 0,
+          "setegid EINVAL");
     static char page[4096] __attribute__((aligned(4096)));
     page[0] = 1;
     check(mlock(page, sizeof(page)) == 0 && munlock(page, sizeof(page)) == 0,
