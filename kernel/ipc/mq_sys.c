@@ -180,10 +180,14 @@ long sys_mq_open(uint64_t uname, int oflags, int mode, uint64_t uattr)
     return slot;
 }
 
+/* A name no queue can have ("", no leading '/', a second '/') names no
+ * queue: ENOENT, the one error POSIX gives mq_unlink for it. */
 long sys_mq_unlink(uint64_t uname)
 {
     char name[KEEL_NAME_MAX + 1];
     int err = objname_copy_in(uname, name);
+    if (err == -EINVAL)
+        return -ENOENT;
     return err ? err : objname_unlink(CAP_TYPE_MQUEUE, name);
 }
 

@@ -53,10 +53,14 @@ long ksem_open(uint64_t uname, uint64_t oflags, uint64_t value)
     return slot;
 }
 
+/* A name no semaphore can have ("", no leading '/', a second '/') names
+ * no semaphore: ENOENT, the one error POSIX gives sem_unlink for it. */
 long ksem_unlink(uint64_t uname)
 {
     char name[KEEL_NAME_MAX + 1];
     int r = objname_copy_in(uname, name);
+    if (r == -EINVAL)
+        return -ENOENT;
     if (r < 0)
         return r;
     return objname_unlink(CAP_TYPE_SEMAPHORE, name);

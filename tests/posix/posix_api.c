@@ -415,6 +415,7 @@ int main(int argc, char **argv)
     more_library();
     message_queues();
     user_ids();
+    path_limits();
     limits_and_memory();
     cancellation();
     semaphores_barriers();

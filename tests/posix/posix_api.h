@@ -26,6 +26,7 @@ void clocks(void);
 void timers(void);
 void message_queues(void);
 void user_ids(void);
+void path_limits(void);
 /* posix_api_sync.c */
 void sync_more(void);
 void semaphores_barriers(void);

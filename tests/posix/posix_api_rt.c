@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <features.h> /* glibc's name, for programs from Linux */
 #include <limits.h>
 #include <math.h>
 #include <mqueue.h>
@@ -110,6 +111,17 @@ void user_ids(void)
 {
     check(getuid() == 0 && geteuid() == 0, "getuid");
     check(getgid() == 0 && getegid() == 0, "getgid");
+}
+
+/* ---- <unistd.h> pathconf (the name limits of sem_open and mq_open) ---- */
+
+void path_limits(void)
+{
+    check(pathconf("/", _PC_NAME_MAX) == NAME_MAX, "pathconf");
+    int fd = open("/", O_RDONLY);
+    check(fd >= 0 && fpathconf(fd, _PC_PATH_MAX) >= _POSIX_PATH_MAX,
+          "fpathconf");
+    close(fd);
 }
 
 /* ---- <mqueue.h> ---- */

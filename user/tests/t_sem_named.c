@@ -11,9 +11,11 @@
  * sem_quota_exhausted_and_recovered (t_sem.c).
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,7 +79,9 @@ TEST(sem_named_open_rules)
     CHECK(sem_open(longn, O_CREAT, 0600, 0) == SEM_FAILED &&
           errno == ENAMETOOLONG);
     CHECK_ERRNO(sem_unlink(longn), ENAMETOOLONG);
-    CHECK_ERRNO(sem_unlink("/a/b"), EINVAL);
+    CHECK_ERRNO(sem_unlink("/a/b"), ENOENT); /* no semaphore has it */
+    CHECK_ERRNO(sem_unlink(""), ENOENT);
+    CHECK_ERRNO(sem_unlink("noslash"), ENOENT);
     longn[KEEL_NAME_MAX + 1] = '\0'; /* 31 bytes: fine */
     sem_t *e = sem_open(longn, O_CREAT | O_EXCL, 0600, 1);
     CHECK(e != SEM_FAILED);
@@ -167,9 +171,37 @@ TEST(sem_named_emfile_leaves_no_name)
     CHECK_OK(sem_unlink(n));
 }
 
+/* pathconf's name limits are the ones sem_open applies: a name of
+ * _PC_NAME_MAX bytes after its '/' works, one more is ENAMETOOLONG. */
+TEST(sem_named_pathconf_limits)
+{
+    long nmax = pathconf("/dev/sem", _PC_NAME_MAX);
+    CHECK_EQ(nmax, NAME_MAX);
+    CHECK_EQ(pathconf("/", _PC_PATH_MAX), KEEL_PATH_MAX);
+    CHECK_EQ(pathconf("/", _PC_NO_TRUNC), 1);
+    int fd = open("/dev/null", O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK_EQ(fpathconf(fd, _PC_NAME_MAX), nmax);
+    close(fd);
+    CHECK_ERRNO(fpathconf(fd, _PC_NAME_MAX), EBADF);
+    CHECK_ERRNO(pathconf("/no_such_dir_pc", _PC_NAME_MAX), ENOENT);
+    CHECK_ERRNO(pathconf("/", 12345), EINVAL);
+    char n[NAME_MAX + 3];
+    n[0] = '/';
+    memset(n + 1, 'p', (size_t)nmax + 1);
+    n[nmax + 2] = '\0'; /* one byte too many */
+    CHECK(sem_open(n, O_CREAT, 0600, 0) == SEM_FAILED && errno == ENAMETOOLONG);
+    n[nmax + 1] = '\0'; /* exactly _PC_NAME_MAX */
+    sem_t *s = sem_open(n, O_CREAT | O_EXCL, 0600, 0);
+    CHECK(s != SEM_FAILED);
+    CHECK_OK(sem_close(s));
+    CHECK_OK(sem_unlink(n));
+}
+
 const struct utest ut_sem_named_tests[] = {
     UT_CASE(sem_named_open_rules),
     UT_CASE(sem_named_two_processes),
     UT_CASE(sem_named_emfile_leaves_no_name),
+    UT_CASE(sem_named_pathconf_limits),
     UT_END,
 };
