@@ -227,7 +227,11 @@ long sys_mq_send(int mqd, uint64_t ubuf, size_t len, unsigned prio,
     if (!r)
         r = mq_send(mq_of(o), ubuf, NULL, len, prio, &w, &pin);
     kobj_put(o);
-    return r;
+    /* mq_send and mq_timedsend are interruptible functions (POSIX
+     * sigaction, SA_RESTART): an interrupted wait sent nothing, so it is
+     * restarted after a handler with SA_RESTART (a timed one with the same
+     * absolute deadline) and fails with EINTR after any other. */
+    return r == -EINTR ? -ERESTARTSYS : r;
 }
 
 long sys_mq_receive(int mqd, uint64_t ubuf, size_t len, uint64_t uprio,
@@ -243,7 +247,7 @@ long sys_mq_receive(int mqd, uint64_t ubuf, size_t len, uint64_t uprio,
     if (!n)
         n = mq_receive(mq_of(o), ubuf, len, uprio, &w, &pin);
     kobj_put(o);
-    return n;
+    return n == -EINTR ? -ERESTARTSYS : n; /* as sys_mq_send */
 }
 
 long sys_mq_ctl(int mqd, int op, uint64_t arg)

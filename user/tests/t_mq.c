@@ -369,9 +369,12 @@ TEST(mq_notify_sigev_signal)
     CHECK_EQ(e65, EINVAL);
 }
 
+static volatile int mq_usr2_hits;
+
 static void on_usr2(int sig)
 {
     (void)sig;
+    __atomic_add_fetch(&mq_usr2_hits, 1, __ATOMIC_RELAXED);
 }
 
 struct mq_intr {
@@ -379,6 +382,7 @@ struct mq_intr {
     int send;
     long r;
     int err;
+    int done; /* release-stored after r and err */
 };
 
 static void *mq_intr_main(void *arg)
@@ -386,12 +390,34 @@ static void *mq_intr_main(void *arg)
     struct mq_intr *m = arg;
     char buf[8] = "x";
     struct timespec dl = mq_abs_in(20000);
+    errno = 0;
     m->r = m->send ? mq_send(m->q, buf, 1, 0)
                    : mq_timedreceive(m->q, buf, sizeof(buf), NULL, &dl);
     m->err = errno;
+    __atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
+/* Starts a blocked send (full queue) or receive (empty queue) in a thread,
+ * interrupts it with SIGUSR2 and waits until the handler has run. */
+static int mq_intr_start(pthread_t *th, struct mq_intr *m)
+{
+    int hits = __atomic_load_n(&mq_usr2_hits, __ATOMIC_RELAXED);
+    if (pthread_create(th, NULL, mq_intr_main, m))
+        return -1;
+    ut_sleep_ms(30); /* blocked on the queue */
+    if (pthread_kill(*th, SIGUSR2))
+        return -1;
+    uint64_t end = ut_now_ns() + 20000000000ull;
+    while (__atomic_load_n(&mq_usr2_hits, __ATOMIC_RELAXED) == hits &&
+           ut_now_ns() < end)
+        ut_sleep_ms(1);
+    return __atomic_load_n(&mq_usr2_hits, __ATOMIC_RELAXED) == hits ? -1 : 0;
+}
+
+/* POSIX: mq_send, mq_timedsend, mq_receive and mq_timedreceive are
+ * interruptible functions: a handled signal ends their wait with EINTR,
+ * unless the handler has SA_RESTART, which restarts them. */
 TEST(mq_blocked_calls_eintr)
 {
     const char *n = "/ut_mq_intr";
@@ -400,29 +426,49 @@ TEST(mq_blocked_calls_eintr)
     CHECK_OK(mq_unlink(n));
     struct sigaction sa = {0}, old;
     sa.sa_handler = on_usr2;
-    sa.sa_flags = SA_RESTART; /* mq calls are not restarted: EINTR anyway */
+    sa.sa_flags = 0; /* no SA_RESTART: EINTR */
     sigemptyset(&sa.sa_mask);
     CHECK_OK(sigaction(SIGUSR2, &sa, &old));
     struct mq_intr rm = {.q = q, .send = 0}, sm = {.q = q, .send = 1};
     pthread_t th;
-    CHECK_RC(pthread_create(&th, NULL, mq_intr_main, &rm), 0);
-    ut_sleep_ms(30); /* blocked on the empty queue */
-    CHECK_RC(pthread_kill(th, SIGUSR2), 0);
+    CHECK_OK(mq_intr_start(&th, &rm));
     CHECK_RC(pthread_join(th, NULL), 0);
     CHECK_OK(mq_send(q, "f", 1, 0)); /* full now */
-    CHECK_RC(pthread_create(&th, NULL, mq_intr_main, &sm), 0);
-    ut_sleep_ms(30);
-    CHECK_RC(pthread_kill(th, SIGUSR2), 0);
+    CHECK_OK(mq_intr_start(&th, &sm));
     CHECK_RC(pthread_join(th, NULL), 0);
-    sigaction(SIGUSR2, &old, NULL);
     struct mq_attr a;
     CHECK_OK(mq_getattr(q, &a));
-    CHECK_OK(mq_close(q));
     CHECK_EQ(rm.r, -1);
     CHECK_EQ(rm.err, EINTR);
     CHECK_EQ(sm.r, -1);
     CHECK_EQ(sm.err, EINTR);
     CHECK_EQ(a.mq_curmsgs, 1); /* the interrupted send added nothing */
+    /* SA_RESTART: the send waits on after the handler and completes once
+     * a receive makes room. */
+    sa.sa_flags = SA_RESTART;
+    CHECK_OK(sigaction(SIGUSR2, &sa, NULL));
+    struct mq_intr rs = {.q = q, .send = 1};
+    CHECK_OK(mq_intr_start(&th, &rs));
+    ut_sleep_ms(30);
+    int early = __atomic_load_n(&rs.done, __ATOMIC_ACQUIRE);
+    char buf[8];
+    CHECK_EQ(mq_receive(q, buf, sizeof(buf), NULL), 1);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK(!early); /* it was restarted, not ended by the signal */
+    CHECK_EQ(rs.r, 0);
+    /* And the receive (timed: the same absolute deadline) waits on until
+     * the message comes. */
+    CHECK_EQ(mq_receive(q, buf, sizeof(buf), NULL), 1); /* empty again */
+    struct mq_intr rr = {.q = q, .send = 0};
+    CHECK_OK(mq_intr_start(&th, &rr));
+    ut_sleep_ms(30);
+    early = __atomic_load_n(&rr.done, __ATOMIC_ACQUIRE);
+    CHECK_OK(mq_send(q, "g", 1, 0));
+    CHECK_RC(pthread_join(th, NULL), 0);
+    sigaction(SIGUSR2, &old, NULL);
+    CHECK_OK(mq_close(q));
+    CHECK(!early);
+    CHECK_EQ(rr.r, 1);
 }
 
 TEST(mq_messages_straddling_pages)
