@@ -229,11 +229,19 @@ static bool kstat_same_pools(const struct keel_kstat *a,
 
 int ut_kstat_exits_done(struct keel_kstat *out)
 {
+    /* Bounded: a thread that never gets off its hart must fail the test
+     * with its count, not hang it (the watchdog names no step then). */
+    uint64_t end = ut_now_ns() + 30000000000ull;
     for (;;) {
         if (keel_kstat(out) < 0)
             return -1;
         if (out->threads_exiting == 0)
             return 0;
+        if (ut_now_ns() > end) {
+            printf("# kstat: %u threads still exiting after 30 s\n",
+                   (unsigned)out->threads_exiting);
+            return -1;
+        }
         ut_sleep_ms(1);
     }
 }
