@@ -41,7 +41,10 @@ KLDFLAGS := -nostdlib -static -T linker.ld -Wl,--no-warn-rwx-segments
 UCFLAGS := -std=gnu11 -O2 -g $(ARCH_FLAGS) $(WARN) -ffreestanding \
 	-Ilibc/include -isystem $(NEWLIB)/include -MMD -MP
 ULDFLAGS := -nostdlib -nostartfiles -static -T libc/user.ld
-ULIBS := -Wl,--start-group $(B)/libc/libkeel.a $(NEWLIB)/lib/libc.a \
+# Recursive (=), like LIBGCC: on a fresh machine make reads this file
+# before setup installs the cross gcc, so $(LIBGCC) may only be expanded
+# when a link runs (tests/host/make_tests.sh).
+ULIBS = -Wl,--start-group $(B)/libc/libkeel.a $(NEWLIB)/lib/libc.a \
 	$(NEWLIB)/lib/libm.a $(LIBGCC) -Wl,--end-group
 
 # Kernel sources: everything under kernel/ and board/ except the in-kernel

@@ -88,7 +88,8 @@ host-fuzz-build: $(HOST_FUZZ_BIN)
 host-test: host-test-build host-fuzz-build
 	@$(HOST_FUZZ_ENV) sh scripts/run-layer.sh "host unit tests" \
 		sh scripts/host-test.sh $(HOST_TEST_BINS) \
-		tests/host/doc_tests.sh tests/host/console_selftest.sh \
+		tests/host/doc_tests.sh tests/host/make_tests.sh \
+		tests/host/console_selftest.sh \
 		tests/host/fuzz.sh
 
 host-fuzz: host-fuzz-build
