@@ -66,6 +66,10 @@
  * ENAMETOOLONG). newlib's <sys/syslimits.h>, read above, says 255. */
 #undef NAME_MAX
 #define NAME_MAX 31
+/* Bytes in a path with its terminating NUL (<keel/abi.h> KEEL_PATH_MAX;
+ * longer: ENAMETOOLONG). newlib's <sys/syslimits.h> says 1024. */
+#undef PATH_MAX
+#define PATH_MAX 256
 #ifndef SSIZE_MAX
 #define SSIZE_MAX LONG_MAX
 #endif

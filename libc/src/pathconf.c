@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 _Static_assert(NAME_MAX == KEEL_NAME_MAX, "<limits.h> NAME_MAX is Keel's");
+_Static_assert(PATH_MAX == KEEL_PATH_MAX, "<limits.h> PATH_MAX is Keel's");
 
 static long pathconf_value(int name)
 {

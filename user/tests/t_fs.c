@@ -5,6 +5,7 @@
  * only) and are emptied at the end so their pages go back.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -288,14 +289,19 @@ TEST(open_path_errors)
     /* A 300-character component. */
     memset(p + 1, 'n', 300);
     CHECK_ERRNO(open(p, O_RDONLY), ENAMETOOLONG);
-    /* A 256-character path of short components: over KEEL_PATH_MAX. */
+    /* <limits.h> PATH_MAX (bytes with the NUL) is the kernel's limit,
+     * the one pathconf answers: newlib's 1024 promised paths that the
+     * kernel refuses with ENAMETOOLONG. */
+    CHECK_EQ(PATH_MAX, KEEL_PATH_MAX);
+    CHECK_EQ(pathconf("/", _PC_PATH_MAX), PATH_MAX);
+    /* A PATH_MAX-character path of short components: too long. */
     memset(p, 0, sizeof(p));
-    for (int i = 0; i < 256; i++)
+    for (int i = 0; i < PATH_MAX; i++)
         p[i] = (i % 2) ? 'x' : '/';
-    CHECK_EQ(strlen(p), 256);
+    CHECK_EQ(strlen(p), PATH_MAX);
     CHECK_ERRNO(open(p, O_RDONLY), ENAMETOOLONG);
-    /* 255 characters fit: the lookup itself then fails. */
-    p[255] = '\0';
+    /* PATH_MAX - 1 characters fit: the lookup itself then fails. */
+    p[PATH_MAX - 1] = '\0';
     CHECK_ERRNO(open(p, O_RDONLY), ENOENT);
     /* Exactly 31 characters is a valid name. */
     memset(p, 0, sizeof(p));
