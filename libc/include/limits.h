@@ -67,7 +67,7 @@
 #undef NAME_MAX
 #define NAME_MAX 31
 /* Bytes in a path with its terminating NUL (<keel/abi.h> KEEL_PATH_MAX;
- * longer: ENAMETOOLONG). newlib's <sys/syslimits.h> says 1024. */
+ * longer: ENAMETOOLONG). newlib's <limits.h> says 4096. */
 #undef PATH_MAX
 #define PATH_MAX 256
 #ifndef SSIZE_MAX

@@ -290,7 +290,7 @@ TEST(open_path_errors)
     memset(p + 1, 'n', 300);
     CHECK_ERRNO(open(p, O_RDONLY), ENAMETOOLONG);
     /* <limits.h> PATH_MAX (bytes with the NUL) is the kernel's limit,
-     * the one pathconf answers: newlib's 1024 promised paths that the
+     * the one pathconf answers: newlib's 4096 promised paths that the
      * kernel refuses with ENAMETOOLONG. */
     CHECK_EQ(PATH_MAX, KEEL_PATH_MAX);
     CHECK_EQ(pathconf("/", _PC_PATH_MAX), PATH_MAX);
