@@ -2,6 +2,7 @@
 #ifndef KEEL_PROC_H
 #define KEEL_PROC_H
 
+#include "../lib/bitmap.h"
 #include "cap.h"
 #include "kmutex.h"
 #include "mm.h"
@@ -9,6 +10,9 @@
 #include "sched.h"
 
 enum proc_state { P_FREE = 0, P_ALIVE, P_ZOMBIE, P_REAPED };
+
+/* Words of a bitmap with a bit per thread slot. */
+#define PROC_TSLOT_WORDS BITMAP_WORDS(CAP_THREAD_SLOTS)
 
 /*
  * A process. Locks:
@@ -48,9 +52,10 @@ struct proc {
         uint64_t cpu_ticks;
         int8_t hart, policy, prio, ceiling, base_prio;
     } thread_exit[CAP_THREAD_SLOTS];
-    uint32_t thread_done;     /* bit t: slot t exited, not yet joined */
-    uint32_t thread_detached; /* bit t: slot t's thread is detached */
-    uint64_t cpu_exited;      /* CPU ticks of its exited threads */
+    /* Bitmaps over the thread slots (lib/bitmap.h): */
+    uint64_t thread_done[PROC_TSLOT_WORDS];     /* exited, not yet joined */
+    uint64_t thread_detached[PROC_TSLOT_WORDS]; /* its thread is detached */
+    uint64_t cpu_exited; /* CPU ticks of its exited threads */
     /* CPU-time timers on its clocks (sched/cputimer.c): cpt_timers, the
      * timers (cpt_node: on cputimer.c's list of such processes) and
      * cpt_armed, how many are armed, under cpt_lock (cpt_armed is also

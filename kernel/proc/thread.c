@@ -182,11 +182,11 @@ void thread_exit(uint64_t retval)
     sig_thread_detach(p, t);
     cap_thread_remove(p, t->tslot);
     spin_lock(&p->lock);
-    uint32_t bit = 1u << t->tslot;
-    p->threads[t->tslot] = NULL;
+    unsigned ts = (unsigned)t->tslot;
+    p->threads[ts] = NULL;
     p->cpu_exited += sched_cpu_ticks(t); /* the process CPU clock */
-    if (p->thread_detached & bit) {
-        p->thread_detached &= ~bit; /* nobody joins: the slot is free */
+    if (bitmap_test(p->thread_detached, ts)) {
+        bitmap_clear(p->thread_detached, ts); /* nobody joins: slot free */
     } else {
         p->thread_retval[t->tslot] = retval;
         p->thread_exit[t->tslot] = (struct thread_exit_info){
@@ -197,7 +197,7 @@ void thread_exit(uint64_t retval)
             .base_prio = (int8_t)pi_base_prio(t),
             .ceiling = (int8_t)t->ceiling,
         };
-        p->thread_done |= bit;
+        bitmap_set(p->thread_done, ts);
     }
     bool last = --p->nthreads == 0;
     bool cpt = p->cpt_bound != 0; /* a timer on its CPU clock */
@@ -252,7 +252,7 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
     for (int i = 1; i < CAP_THREAD_SLOTS; i++) {
         /* A thread slot whose cap slot retired (generations exhausted)
          * is skipped for good. */
-        if (!p->threads[i] && !(p->thread_done & (1u << i)) &&
+        if (!p->threads[i] && !bitmap_test(p->thread_done, (unsigned)i) &&
             cap_table_usable(&p->caps.t, CAP_THREAD_SLOT_BASE + i)) {
             slot = i;
             break;
@@ -298,7 +298,7 @@ long sys_thread_create(uint64_t entry, uint64_t arg, uint64_t tls,
     spin_lock(&p->lock);
     p->nthreads++;
     if (flags & KEEL_THREAD_DETACHED)
-        p->thread_detached |= 1u << slot;
+        bitmap_set(p->thread_detached, (unsigned)slot);
     spin_unlock(&p->lock);
     sched_enqueue_new(t);
     return CAP_THREAD_SLOT_BASE + slot;
@@ -320,9 +320,9 @@ long sys_thread_join(int64_t slot, uint64_t uretval)
         return -EDEADLK;
     spin_lock(&p->lock);
     for (;;) {
-        if (p->thread_done & (1u << ts))
+        if (bitmap_test(p->thread_done, (unsigned)ts))
             break;
-        if (p->thread_detached & (1u << ts)) {
+        if (bitmap_test(p->thread_detached, (unsigned)ts)) {
             spin_unlock(&p->lock);
             return -EINVAL; /* not joinable */
         }
@@ -337,7 +337,7 @@ long sys_thread_join(int64_t slot, uint64_t uretval)
         }
     }
     uint64_t rv = p->thread_retval[ts];
-    p->thread_done &= ~(1u << ts);
+    bitmap_clear(p->thread_done, (unsigned)ts);
     spin_unlock(&p->lock);
     if (uretval && copy_to_user(uretval, &rv, sizeof(rv)) < 0)
         return -EFAULT;
@@ -351,17 +351,17 @@ long sys_thread_detach(int64_t slot)
     struct proc *p = current()->proc;
     if (slot < CAP_THREAD_SLOT_BASE || slot >= CAP_SLOTS)
         return -ESRCH;
-    uint32_t bit = 1u << (slot - CAP_THREAD_SLOT_BASE);
+    unsigned ts = (unsigned)(slot - CAP_THREAD_SLOT_BASE);
     long r = 0;
     spin_lock(&p->lock);
-    if (p->thread_done & bit)
-        p->thread_done &= ~bit; /* exited, never joined: free it now */
-    else if (!p->threads[slot - CAP_THREAD_SLOT_BASE])
+    if (bitmap_test(p->thread_done, ts))
+        bitmap_clear(p->thread_done, ts); /* exited, never joined: free it */
+    else if (!p->threads[ts])
         r = -ESRCH;
-    else if (p->thread_detached & bit)
+    else if (bitmap_test(p->thread_detached, ts))
         r = -EINVAL;
     else
-        p->thread_detached |= bit;
+        bitmap_set(p->thread_detached, ts);
     spin_unlock(&p->lock);
     if (r == 0)
         waitq_wake_all(&p->join_wq); /* joiners of it: EINVAL now */

@@ -24,7 +24,7 @@ static bool proc_thread_row(struct proc *p, int *want,
     spin_lock(&p->lock);
     for (int ts = 0; ts < CAP_THREAD_SLOTS && !found; ts++) {
         struct thread *t = p->threads[ts];
-        bool done = p->thread_done & (1u << ts);
+        bool done = bitmap_test(p->thread_done, (unsigned)ts);
         if (!t && !done)
             continue;
         if ((*want)-- > 0)

@@ -51,7 +51,7 @@ int cpuclock_read(int clock, uint64_t *ns)
         int ts = clock - KEEL_CLOCK_THREAD_CPU_BASE - CAP_THREAD_SLOT_BASE;
         if (p->threads[ts])
             ticks = sched_cpu_ticks(p->threads[ts]);
-        else if (p->thread_done & (1u << ts))
+        else if (bitmap_test(p->thread_done, (unsigned)ts))
             ticks = p->thread_exit[ts].cpu_ticks;
         else
             r = -EINVAL;

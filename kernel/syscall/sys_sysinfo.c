@@ -29,7 +29,7 @@ long sys_sysinfo(int name)
     case KEEL_SYSINFO_OPEN_MAX:
         return CAP_FD_SLOTS;
     case KEEL_SYSINFO_THREADS_MAX:
-        return CAP_THREAD_SLOTS;
+        return CAP_THREAD_SLOTS - 1; /* created ones: the main thread's not */
     case KEEL_SYSINFO_CHILD_MAX:
         return (long)sysinfo_min(p->quota.limit[KEEL_POOL_PROCS], MAX_PROCS);
     case KEEL_SYSINFO_OBJECTS_MAX:

@@ -46,11 +46,11 @@
 #define _POSIX_TZNAME_MAX 6
 
 /* Keel's invariant limits. PTHREAD_STACK_MIN is in <sys/features.h>
- * (newlib's <pthread.h> wants it too). A process has 32 thread slots,
- * the main thread's included: fewer than _POSIX_THREAD_THREADS_MAX
- * (docs/posix.md says so). */
+ * (newlib's <pthread.h> wants it too). PTHREAD_THREADS_MAX is what POSIX
+ * says, the threads a process can create: besides its initial thread
+ * (a process has 65 thread slots, <keel/cap.h> CAP_THREAD_SLOTS). */
 #ifndef PTHREAD_THREADS_MAX
-#define PTHREAD_THREADS_MAX 32
+#define PTHREAD_THREADS_MAX 64
 #endif
 /* Message-queue priorities 0 .. 31 (<mqueue.h> has the same). */
 #ifndef MQ_PRIO_MAX

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <keel/cap.h>
+
 #if __has_include(<semaphore.h>)
 #include <semaphore.h>
 #endif
@@ -59,6 +61,11 @@ static long min_limit(long kernel, long fixed)
 #endif
 #ifdef KEEL_DELAYTIMER_MAX
 _Static_assert(DELAYTIMER_MAX == KEEL_DELAYTIMER_MAX, "DELAYTIMER_MAX");
+/* The kernel's answer for _SC_THREAD_THREADS_MAX: every thread slot but
+ * the main thread's. */
+_Static_assert(PTHREAD_THREADS_MAX == CAP_THREAD_SLOTS - 1 &&
+                   PTHREAD_THREADS_MAX >= _POSIX_THREAD_THREADS_MAX,
+               "PTHREAD_THREADS_MAX");
 #endif
 
 long sysconf(int name)

@@ -108,7 +108,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_sem_modes,       ut_signal2_modes,    ut_mq_modes,
     ut_rwlock_modes,    ut_kmutex_modes,     ut_kobj_util_modes,
     ut_setprio_modes,   ut_edfk_modes,       ut_signal3_modes,
-    ut_objstress_modes,
+    ut_objstress_modes, ut_sysconf_modes,
 };
 
 /* ---- failure state of the running test ---- */
@@ -435,9 +435,10 @@ static void warm_up(void)
     mallopt(M_TRIM_THRESHOLD, INT_MAX);
     void *big = malloc(256 * 1024);
     free(big);
-    pthread_t th[40];
+    pthread_t th[CAP_THREAD_SLOTS];
     int n = 0;
-    while (n < 40 && pthread_create(&th[n], NULL, warm_thread, NULL) == 0)
+    while (n < CAP_THREAD_SLOTS &&
+           pthread_create(&th[n], NULL, warm_thread, NULL) == 0)
         n++;
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);

@@ -7,6 +7,7 @@
  * announce it); unknown names fail with EINVAL.
  */
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/times.h>
 #include <time.h>
@@ -99,10 +100,9 @@ static volatile int release_all;
 
 static void *wait_release(void *arg)
 {
-    (void)arg;
     while (!__atomic_load_n(&release_all, __ATOMIC_ACQUIRE))
         ut_sleep_ms(1);
-    return NULL;
+    return arg;
 }
 
 /* Threads of this process now (threadinfo rows with our pid). */
@@ -115,15 +115,17 @@ static int own_threads(void)
     return n;
 }
 
-/* THREAD_THREADS_MAX counts every thread, the main thread and the
- * suite's watchdog included: one can create exactly the rest, all alive
- * at once. */
+/* THREAD_THREADS_MAX counts the threads a process can create (POSIX:
+ * "that can be created per process"), all but its initial thread; here
+ * the suite's watchdog is one of them: one can create exactly the rest,
+ * all alive at once. */
 TEST(sysconf_threads_max_is_real)
 {
     int e;
     long max = sc(_SC_THREAD_THREADS_MAX, &e);
     CHECK_EQ(max, PTHREAD_THREADS_MAX);
-    CHECK_EQ(max, CAP_THREAD_SLOTS);
+    CHECK_EQ(max, CAP_THREAD_SLOTS - 1);
+    CHECK(max >= _POSIX_THREAD_THREADS_MAX);
     pthread_t th[CAP_THREAD_SLOTS];
     pthread_attr_t at;
     CHECK_RC(pthread_attr_init(&at), 0);
@@ -142,7 +144,101 @@ TEST(sysconf_threads_max_is_real)
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
     CHECK_RC(rc, EAGAIN);
-    CHECK_EQ(n, max - before);
+    CHECK_EQ(n, max + 1 - before);
+}
+
+/*
+ * utest threads-max: a process whose only thread is its main one creates
+ * PTHREAD_THREADS_MAX threads, all alive at once; the next pthread_create
+ * gives EAGAIN and leaves nothing behind (the process's threads, its
+ * thread and page quota, libc's heap in use), again with a default
+ * stack; every thread joins with its own value and the slots are usable
+ * again. Exit 0, or the number of the step that failed.
+ */
+/* Live threads of this process by its thread caps (no system cap
+ * needed, unlike threadinfo): every one has its cap in a thread slot. */
+static int own_thread_caps(void)
+{
+    struct cap_info ci;
+    int n = 0;
+    for (int s = CAP_THREAD_SLOT_BASE; s < CAP_SLOTS; s++)
+        n += cap_info(s, &ci) == 0 && ci.type == CAP_TYPE_THREAD;
+    return n;
+}
+
+static int mode_threads_max(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    static pthread_t th[PTHREAD_THREADS_MAX];
+    pthread_attr_t at;
+    if (own_thread_caps() != 1)
+        return 2;
+    if (pthread_attr_init(&at) ||
+        pthread_attr_setstacksize(&at, PTHREAD_STACK_MIN))
+        return 3;
+    release_all = 0;
+    for (long i = 0; i < PTHREAD_THREADS_MAX; i++)
+        if (pthread_create(&th[i], &at, wait_release, (void *)i))
+            return 4;
+    if (own_thread_caps() != PTHREAD_THREADS_MAX + 1)
+        return 5;
+    /* In thread slots 1..64: cap slots up to the table's last. */
+    for (long i = 0; i < PTHREAD_THREADS_MAX; i++)
+        if ((long)th[i] <= CAP_THREAD_SLOT_BASE || (long)th[i] >= CAP_SLOTS)
+            return 5;
+    for (int round = 0; round < 3; round++) {
+        struct keel_quota q0, q1;
+        size_t heap0 = mallinfo().uordblks;
+        if (keel_quota_info(0, &q0) < 0)
+            return 6;
+        pthread_t extra;
+        int rc =
+            pthread_create(&extra, round == 1 ? NULL : &at, wait_release, NULL);
+        if (keel_quota_info(0, &q1) < 0)
+            return 6;
+        if (rc != EAGAIN)
+            return 7;
+        if (q1.used[KEEL_POOL_THREADS] != q0.used[KEEL_POOL_THREADS])
+            return 8;
+        /* The first refusal may grow the heap once (malloc keeps what it
+         * takes); after that not a page. */
+        if (round > 0 && q1.used[KEEL_POOL_PAGES] != q0.used[KEEL_POOL_PAGES])
+            return 9;
+        if (mallinfo().uordblks != heap0)
+            return 10;
+        if (own_thread_caps() != PTHREAD_THREADS_MAX + 1)
+            return 11;
+    }
+    __atomic_store_n(&release_all, 1, __ATOMIC_RELEASE);
+    for (long i = 0; i < PTHREAD_THREADS_MAX; i++) {
+        void *v;
+        if (pthread_join(th[i], &v) || v != (void *)i)
+            return 12;
+    }
+    if (own_thread_caps() != 1)
+        return 13;
+    pthread_t again;
+    void *v;
+    if (pthread_create(&again, &at, wait_release, (void *)7) ||
+        pthread_join(again, &v) || v != (void *)7)
+        return 14;
+    return 0;
+}
+
+const struct ut_mode ut_sysconf_modes[] = {
+    {"threads-max", mode_threads_max},
+    UT_MODE_END,
+};
+
+/* POSIX's minimum, exactly: PTHREAD_THREADS_MAX threads besides the main
+ * one, the next EAGAIN without a trace (mode_threads_max). */
+TEST(threads_max_created_then_eagain)
+{
+    pid_t pid;
+    CHECK_RC(ut_spawn_self(&pid, NULL, NULL, "threads-max", NULL, NULL, NULL),
+             0);
+    CHECK_EXITED(ut_wait(pid), 0);
 }
 
 TEST(sysconf_fixed_limits)
@@ -236,6 +332,7 @@ const struct utest ut_sysconf_tests[] = {
     UT_CASE(sysconf_kernel_limits),
     UT_CASE(sysconf_open_max_is_real),
     UT_CASE(sysconf_threads_max_is_real),
+    UT_CASE(threads_max_created_then_eagain),
     UT_CASE(sysconf_fixed_limits),
     UT_CASE(sysconf_options_follow_macros),
     UT_CASE(sysconf_unknown_names),

@@ -398,10 +398,10 @@ TEST(thread_explicit_sched_attr)
 
 TEST(thread_limit_eagain)
 {
-    static pthread_t th[40];
+    static pthread_t th[CAP_THREAD_SLOTS];
     release_flag = 0;
     int n = 0, rc = 0;
-    while (n < 40 &&
+    while (n < CAP_THREAD_SLOTS &&
            (rc = pthread_create(&th[n], NULL, wait_release, NULL)) == 0)
         n++;
     release_flag = 1;

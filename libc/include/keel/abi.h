@@ -230,7 +230,7 @@ struct keel_sched_attr {
  * up to whole pages and may be at most KEEL_THREAD_STACK_MAX; its flags. */
 #define KEEL_THREAD_STACK_DEFAULT (64 * 1024)
 #define KEEL_THREAD_STACK_MAX (1024 * 1024)
-/* Where the kernel puts the stack of thread slot ts (0..31; the main
+/* Where the kernel puts the stack of thread slot ts (0..64; the main
  * thread is 0): its highest address; it maps the stack size below it
  * (the main thread's: KEEL_THREAD_STACK_DEFAULT). */
 #define KEEL_USER_TOP 0x4000000000ul
@@ -455,7 +455,7 @@ struct keel_quota {
 #define KEEL_SYSINFO_NPROCESSORS_ONLN 2 /* of those, online now */
 #define KEEL_SYSINFO_PAGESIZE 3         /* bytes per page */
 #define KEEL_SYSINFO_OPEN_MAX 4         /* fd slots per process */
-#define KEEL_SYSINFO_THREADS_MAX 5      /* thread slots per process */
+#define KEEL_SYSINFO_THREADS_MAX 5      /* threads a process can create */
 #define KEEL_SYSINFO_CHILD_MAX 6        /* the caller's process quota */
 #define KEEL_SYSINFO_OBJECTS_MAX                                               \
     7                               /* kernel objects the caller may           \

@@ -56,10 +56,13 @@ typedef uint64_t cap_token_t;
 #define CAP_RIGHTS_ALL 0xfu
 
 /* Slot numbers: 0..CAP_FD_SLOTS-1 hold fds and other caps; the top
- * CAP_THREAD_SLOTS are reserved for the process's thread caps. */
-#define CAP_SLOTS 128
-#define CAP_THREAD_SLOTS 32
-#define CAP_FD_SLOTS (CAP_SLOTS - CAP_THREAD_SLOTS)
+ * CAP_THREAD_SLOTS are reserved for the process's thread caps: the main
+ * thread's, then one per thread pthread_create can make, so that a
+ * process can create PTHREAD_THREADS_MAX (64, POSIX's minimum) threads
+ * besides its initial one. */
+#define CAP_FD_SLOTS 96
+#define CAP_THREAD_SLOTS 65
+#define CAP_SLOTS (CAP_FD_SLOTS + CAP_THREAD_SLOTS)
 #define CAP_THREAD_SLOT_BASE CAP_FD_SLOTS
 /* Where init keeps its system cap and puts the one it gives the shell and
  * the autorun program: a convention only (the kernel accepts a system cap
