@@ -74,6 +74,10 @@ struct thread {
     bool sched_other;
     int ceiling; /* highest priority it may give any thread (slock) */
     int hart;    /* run queue this thread belongs to */
+    /* Its priority was set (SCHED_POS_SETPARAM) while it ran: its next
+     * requeue goes to the tail even when it is a preemption. Written and
+     * cleared under the rq lock of harts[hart] while it is RUNNING. */
+    bool requeue_tail;
     struct list rq_node;
     struct list wait_node; /* on a waitq, guarded by that waitq's lock */
     /* In a hart's sleep queue (timer.c): sleep.owner is that hart (or
@@ -179,20 +183,34 @@ void sched_enqueue_new(struct thread *t);         /* place a new thread */
 void schedule(void);               /* switch away; current state decides how */
 void sched_preempt(void);          /* on the way back to user: need_resched */
 bool sched_wake(struct thread *t); /* BLOCKED -> READY; false if not blocked */
+/* Where a READY or RUNNING thread goes in the list of its new priority
+ * when its priority or policy is set (POSIX XSH 2.8.4, SCHED_FIFO rules
+ * 7 and 8):
+ *  SCHED_POS_INHERIT   a lent priority comes or goes (sync/pi.c), and
+ *                      the kernel's own callers: a READY thread goes to
+ *                      the tail; the running one, lowered, gives up its
+ *                      hart as if preempted (it keeps the head);
+ *  SCHED_POS_SETPRIO   pthread_setschedprio: raised, the tail; the same
+ *                      priority, it keeps its place; lowered, the head
+ *                      (the running one: as if preempted);
+ *  SCHED_POS_SETPARAM  pthread_setschedparam, sched_setparam,
+ *                      sched_setscheduler: the tail, ready or running,
+ *                      whatever the change (the running one gives up its
+ *                      hart to any thread ready at its new priority). */
+enum sched_pos { SCHED_POS_INHERIT, SCHED_POS_SETPRIO, SCHED_POS_SETPARAM };
 /* Sets t's base priority and policy (sync/pi.c): the priority it runs
  * at is the base or a higher one inherited through PI locks. Takes
- * pi_glock, then slock and rq locks: call it holding none of those. */
+ * pi_glock, then slock and rq locks: call it holding none of those.
+ * Queue position: SCHED_POS_INHERIT. */
 void sched_set_prio(struct thread *t, int policy, int prio);
-/* The same with pthread_setschedprio's queue rule (POSIX "Scheduling
- * Policies") when setprio: a READY thread whose priority rises goes to
- * the tail of its new level, one left at the same priority keeps its
- * place, one lowered goes to the head (else: always the tail). */
-void sched_set_prio_pos(struct thread *t, int policy, int prio, bool setprio);
+/* The same with the queue rule pos. */
+void sched_set_prio_pos(struct thread *t, int policy, int prio,
+                        enum sched_pos pos);
 /* The raw setter under it (sched.c, protocol S8): t runs at prio from
- * now on, re-queued (at the tail) if it is READY; _pos: the rule above. */
+ * now on, re-queued (at the tail) if it is READY; _pos: the rule pos. */
 void sched_requeue_prio(struct thread *t, int policy, int prio);
 void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
-                            bool setprio);
+                            enum sched_pos pos);
 /* The policy to report for t, which runs under `policy` (its own). */
 static inline int sched_policy_report(const struct thread *t, int policy)
 {

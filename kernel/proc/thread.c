@@ -93,6 +93,7 @@ struct thread *thread_alloc(struct proc *p)
     timer_node_init(&t->sleep);
     t->ran_hart = -1;
     list_init(&t->rq_node);
+    t->requeue_tail = false;
     list_init(&t->wait_node);
     list_init(&t->pi_held);
     t->pi_blocked_on = NULL;
@@ -407,7 +408,8 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
     else if (prio > READ_ONCE(self->ceiling))
         r = -EPERM; /* the caller's ceiling is its authority */
     else {
-        sched_set_prio_pos(t, policy, prio, setprio);
+        sched_set_prio_pos(t, policy, prio,
+                           setprio ? SCHED_POS_SETPRIO : SCHED_POS_SETPARAM);
         if (!setprio) /* setprio keeps the policy as it was asked for */
             WRITE_ONCE(t->sched_other, asked == KEEL_SCHED_OTHER);
     }

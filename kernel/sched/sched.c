@@ -275,10 +275,11 @@ static void schedule_common(bool requeue_front)
             h->edf.migrating = cur; /* moves once off our stack (S10) */
         } else {
             sched_set_state(cur, T_READY);
-            rq_add(h, cur, requeue_front);
+            rq_add(h, cur, requeue_front && !cur->requeue_tail);
             queued = true;
         }
     }
+    cur->requeue_tail = false; /* spent, or moot once it blocks */
     if (unlikely(edf))
         next = edf_pick(h); /* deadline threads first */
     if (!next && (nharts == 1 || !place_remote_better(h, rq_top(&h->rq))))
@@ -358,11 +359,11 @@ void sched_preempt_point_slow(void)
  * while t is queued. sched_set_prio (sync/pi.c) adds PI on top. */
 void sched_requeue_prio(struct thread *t, int policy, int prio)
 {
-    sched_requeue_prio_pos(t, policy, prio, false);
+    sched_requeue_prio_pos(t, policy, prio, SCHED_POS_INHERIT);
 }
 
 void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
-                            bool setprio)
+                            enum sched_pos pos)
 {
     PL_BUSY(1);
     spin_lock(&t->slock);
@@ -381,6 +382,7 @@ void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
         spin_unlock(&h->rq.lock);
         h = NULL; /* moved meanwhile (or blocked): look again */
     }
+    bool setprio = pos == SCHED_POS_SETPRIO;
     if (h && state == T_READY && !(setprio && prio == old)) {
         rq_del(h, t);
         t->prio = prio;
@@ -389,6 +391,8 @@ void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
     } else {
         t->prio = prio;
         t->policy = policy;
+        if (h && pos == SCHED_POS_SETPARAM)
+            t->requeue_tail = true; /* RUNNING on h: the tail, next */
     }
     if (h)
         spin_unlock(&h->rq.lock);
@@ -401,13 +405,14 @@ void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         place_kick_for(prio, &harts[hart]);
     } else if (t == current()) {
-        if (prio < old) {
+        if (prio < old || pos == SCHED_POS_SETPARAM) {
             struct hart *me = this_hart();
             PL_KICK(me->id);      /* a request to ourselves, without an IPI */
             me->need_resched = 1; /* someone may now outrank us */
-            me->need_resched_preempt = 1;
+            me->need_resched_preempt = 1; /* requeue_tail overrides it */
         }
-    } else if (state == T_RUNNING && prio < old) {
+    } else if (state == T_RUNNING &&
+               (prio < old || pos == SCHED_POS_SETPARAM)) {
         sched_ipi(hart); /* running elsewhere: let it re-check */
     }
     PL_BUSY(-1);

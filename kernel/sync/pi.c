@@ -81,15 +81,15 @@ static int pi_target(struct thread *t, int base)
 /* t runs at `want` from now on, with base `base` and the given policy
  * (pi_glock held). */
 static void pi_apply(struct thread *t, int policy, int base, int want,
-                     bool setprio)
+                     enum sched_pos pos)
 {
     if (want > base) {
         spin_lock(&t->slock);
         t->pi_base = base; /* first: base <= prio all along */
         spin_unlock(&t->slock);
-        sched_requeue_prio_pos(t, policy, want, setprio);
+        sched_requeue_prio_pos(t, policy, want, pos);
     } else {
-        sched_requeue_prio_pos(t, policy, want, setprio);
+        sched_requeue_prio_pos(t, policy, want, pos);
         spin_lock(&t->slock);
         t->pi_base = 0;
         spin_unlock(&t->slock);
@@ -105,7 +105,7 @@ static void pi_update(struct thread *t, int steps)
         int want = pi_target(t, base);
         if (want == t->prio)
             return; /* nothing changes further up either */
-        pi_apply(t, t->policy, base, want, false);
+        pi_apply(t, t->policy, base, want, SCHED_POS_INHERIT);
         struct pi_lock *l = t->pi_blocked_on;
         if (!l)
             return;
@@ -115,13 +115,14 @@ static void pi_update(struct thread *t, int steps)
 
 void sched_set_prio(struct thread *t, int policy, int prio)
 {
-    sched_set_prio_pos(t, policy, prio, false);
+    sched_set_prio_pos(t, policy, prio, SCHED_POS_INHERIT);
 }
 
-void sched_set_prio_pos(struct thread *t, int policy, int prio, bool setprio)
+void sched_set_prio_pos(struct thread *t, int policy, int prio,
+                        enum sched_pos pos)
 {
     spin_lock(&pi_glock);
-    pi_apply(t, policy, prio, pi_target(t, prio), setprio);
+    pi_apply(t, policy, prio, pi_target(t, prio), pos);
     if (t->pi_blocked_on)
         pi_update(t->pi_blocked_on->owner, PI_CHAIN_MAX);
     spin_unlock(&pi_glock);

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <keel/sched.h>
@@ -102,14 +103,22 @@ TEST(setprio_keeps_policy_and_checks)
     CHECK_EQ(sp_get(me, &pol), prio0);
 }
 
+/* The two levels the queue tests use, below our ceiling. */
+static void sp_levels(int *hi, int *lo)
+{
+    int ceil = -1;
+    CHECK_RC(keel_pthread_getceiling(pthread_self(), &ceil), 0);
+    *hi = ceil < 30 ? ceil : 30;
+    *lo = *hi - 3;
+    CHECK(*lo > 3);
+}
+
 TEST(setprio_queue_position)
 {
     pthread_t me = pthread_self();
     int pol0, prio0 = sp_get(me, &pol0);
-    int ceil = -1;
-    CHECK_RC(keel_pthread_getceiling(me, &ceil), 0);
-    int hi = ceil < 30 ? ceil : 30, lo = hi - 3;
-    CHECK(lo > 2);
+    int hi, lo;
+    sp_levels(&hi, &lo);
     long harts = sysconf(_SC_NPROCESSORS_ONLN);
     struct sched_param sp = {.sched_priority = hi};
     /* FIFO at hi: the probes (created at hi too) wait behind us. */
@@ -154,6 +163,110 @@ TEST(setprio_queue_position)
                "ran in the order %d %d %d, expected 2 1 3", sp_order[0],
                sp_order[1], sp_order[2]);
     }
+}
+
+/*
+ * POSIX XSH 2.8.4, SCHED_FIFO rule 7: a running or runnable thread whose
+ * policy or priority is set other than by pthread_setschedprio goes to
+ * the tail of its new priority's list, whatever the change; rule 8: one
+ * lowered by pthread_setschedprio goes to the head. Every probe and this
+ * thread log their number when they get the hart (0: this thread, right
+ * after its own call); with one hart the log is the queue order (Keel
+ * kept a thread that lowered itself with pthread_setschedparam at the
+ * head, and one that set its own unchanged priority in place).
+ */
+static int sq_log[8];
+static int sq_n;
+
+static void sq_mark(int id)
+{
+    int i = __atomic_fetch_add(&sq_n, 1, __ATOMIC_ACQ_REL);
+    if (i < 8)
+        sq_log[i] = id;
+}
+
+static void *sq_probe(void *arg)
+{
+    sq_mark((int)(long)arg);
+    return NULL;
+}
+
+/* A probe with number id, FIFO at prio (created at ours, moved while it
+ * waits behind us: to the head of prio's list). */
+static int sq_spawn(pthread_t *th, int id, int prio)
+{
+    int r = pthread_create(th, NULL, sq_probe, (void *)(long)id);
+    if (!r)
+        r = pthread_setschedprio(*th, prio);
+    return r == ESRCH ? 0 : r; /* more harts: it may be gone already */
+}
+
+static int sq_set(pthread_t th, int prio)
+{
+    struct sched_param sp = {.sched_priority = prio};
+    int r = pthread_setschedparam(th, SCHED_FIFO, &sp);
+    return r == ESRCH ? 0 : r;
+}
+
+/* The log so far as digits, "" past its end. */
+static const char *sq_str(char *buf)
+{
+    int n = sq_n < 8 ? sq_n : 8;
+    for (int i = 0; i < n; i++)
+        buf[i] = (char)('0' + sq_log[i]);
+    buf[n] = 0;
+    return buf;
+}
+
+TEST(setparam_queue_position)
+{
+    pthread_t me = pthread_self();
+    int pol0, prio0 = sp_get(me, &pol0);
+    int hi, lo;
+    sp_levels(&hi, &lo);
+    long harts = sysconf(_SC_NPROCESSORS_ONLN);
+    char got[9];
+    pthread_t p[4];
+    /* 1. Lowered by setschedparam while running: behind probe 1.
+     * 2. Its own priority set again, unchanged, while running: behind
+     *    probe 2, which was queued behind it at the same priority.
+     * 3. Lowered by setschedprio while running: the head, ahead of 3. */
+    static const struct {
+        int from, setprio;
+        const char *want;
+    } step[] = {{1, 0, "10"}, {0, 0, "20"}, {1, 1, "03"}};
+    for (int k = 0; k < 3; k++) {
+        sq_n = 0;
+        CHECK_RC(sq_set(me, step[k].from ? hi : lo), 0);
+        CHECK_RC(sq_spawn(&p[0], k + 1, lo), 0);
+        if (step[k].setprio)
+            CHECK_RC(pthread_setschedprio(me, lo), 0);
+        else
+            CHECK_RC(sq_set(me, lo), 0);
+        sq_mark(0);
+        CHECK_RC(pthread_setschedprio(me, lo - 2), 0); /* let them all run */
+        CHECK_RC(pthread_join(p[0], NULL), 0);
+        if (harts == 1)
+            CHECKF(!strcmp(sq_str(got), step[k].want), "step %d ran as %s",
+                   k + 1, got);
+    }
+    /* 4. Ready threads: [4]; 5 lowered by setschedparam: [4 5]; 6 too:
+     * [4 5 6]; 4 set again unchanged: the tail, [5 6 4]. */
+    sq_n = 0;
+    CHECK_RC(sq_set(me, hi), 0);
+    CHECK_RC(sq_spawn(&p[0], 4, lo), 0);
+    CHECK_RC(pthread_create(&p[1], NULL, sq_probe, (void *)5L), 0);
+    CHECK_RC(pthread_create(&p[2], NULL, sq_probe, (void *)6L), 0);
+    CHECK_RC(sq_set(p[1], lo), 0);
+    CHECK_RC(sq_set(p[2], lo), 0);
+    CHECK_RC(sq_set(p[0], lo), 0);
+    CHECK_RC(pthread_setschedprio(me, lo - 2), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_RC(pthread_join(p[i], NULL), 0);
+    if (harts == 1)
+        CHECKF(!strcmp(sq_str(got), "564"), "ready, setschedparam: %s", got);
+    struct sched_param sp = {.sched_priority = prio0};
+    CHECK_RC(pthread_setschedparam(me, pol0, &sp), 0);
 }
 
 /* The options this area announces, and sysconf's answers for them. */
@@ -347,6 +460,7 @@ const struct utest ut_setprio_tests[] = {
     UT_CASE(getattr_np_describes_threads),
     UT_CASE(setprio_keeps_policy_and_checks),
     UT_CASE(setprio_queue_position),
+    UT_CASE(setparam_queue_position),
     UT_CASE(setprio_option_macros),
     UT_END,
 };
