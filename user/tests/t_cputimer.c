@@ -188,6 +188,18 @@ static void *cx_spin_thread(void *arg)
     return NULL;
 }
 
+/* Starts a spinner thread and waits (bounded by the guard) until it has
+ * published its clock id: pthread_create's result, 0 on success. */
+static int cx_spinner_start(struct cx_spinner *s, pthread_t *th)
+{
+    int rc = pthread_create(th, NULL, cx_spin_thread, s);
+    uint64_t end = ut_now_ns() + CX_GUARD_NS;
+    while (rc == 0 && !__atomic_load_n(&s->ready, __ATOMIC_ACQUIRE) &&
+           ut_now_ns() < end)
+        ut_sleep_ms(2);
+    return rc;
+}
+
 TEST(cputimer_thread_counts_own_running)
 {
     timer_t t;
@@ -196,7 +208,7 @@ TEST(cputimer_thread_counts_own_running)
     long long l0 = cx_left(t);
     struct cx_spinner s = {0};
     pthread_t th;
-    CHECK_RC(pthread_create(&th, NULL, cx_spin_thread, &s), 0);
+    CHECK_RC(cx_spinner_start(&s, &th), 0);
     ut_sleep_ms(150); /* the spinner runs: our clock does not */
     long long l1 = cx_left(t);
     s.stop = 1;
@@ -219,10 +231,8 @@ TEST(cputimer_other_thread_clock)
 {
     struct cx_spinner s = {0};
     pthread_t th;
-    CHECK_RC(pthread_create(&th, NULL, cx_spin_thread, &s), 0);
+    CHECK_RC(cx_spinner_start(&s, &th), 0);
     uint64_t end = ut_now_ns() + CX_GUARD_NS;
-    while (!__atomic_load_n(&s.ready, __ATOMIC_ACQUIRE) && ut_now_ns() < end)
-        ut_sleep_ms(2);
     timer_t t;
     int rc = cx_create(s.clock, SIGEV_NONE, 0, &t);
     long long c0 = cx_read(s.clock);
@@ -251,8 +261,8 @@ TEST(cputimer_process_sums_threads)
     CHECK_OK(cx_set(t, 0, 80 * CX_MS, 0));
     struct cx_spinner s1 = {0}, s2 = {0};
     pthread_t a, b;
-    CHECK_RC(pthread_create(&a, NULL, cx_spin_thread, &s1), 0);
-    CHECK_RC(pthread_create(&b, NULL, cx_spin_thread, &s2), 0);
+    CHECK_RC(cx_spinner_start(&s1, &a), 0);
+    CHECK_RC(cx_spinner_start(&s2, &b), 0);
     uint64_t end = ut_now_ns() + CX_GUARD_NS;
     long long left;
     while ((left = cx_left(t)) > 0 && ut_now_ns() < end)
@@ -336,10 +346,7 @@ TEST(cputimer_thread_exits)
 {
     struct cx_spinner s = {0};
     pthread_t th;
-    CHECK_RC(pthread_create(&th, NULL, cx_spin_thread, &s), 0);
-    uint64_t end = ut_now_ns() + CX_GUARD_NS;
-    while (!__atomic_load_n(&s.ready, __ATOMIC_ACQUIRE) && ut_now_ns() < end)
-        ut_sleep_ms(2);
+    CHECK_RC(cx_spinner_start(&s, &th), 0);
     timer_t t;
     int rc = cx_create(s.clock, SIGEV_NONE, 0, &t);
     if (rc == 0)
