@@ -339,6 +339,8 @@ int __keel_kmx_init(pthread_mutex_t *m, const pthread_mutexattr_t *a,
                     uint32_t kind);
 int __keel_kmx_destroy(pthread_mutex_t *m);
 int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try);
+/* __keel_kmx_lock(m, NULL, 0) of a mutex without PRIO_PROTECT. */
+int __keel_kmx_lock_plain(pthread_mutex_t *m);
 int __keel_kmx_unlock(pthread_mutex_t *m);
 int __keel_kmx_getceiling(const pthread_mutex_t *m, int *ceiling);
 int __keel_kmx_setceiling(pthread_mutex_t *m, int ceiling, int *old);

@@ -198,15 +198,17 @@ kmx_lock_general(pthread_mutex_t *m, const struct timespec *abs, int try,
 /* The common case first: one system call (the kernel's fast path, M7
  * in kernel/sync/kobj_mutex.c); r > 0 tells the general path that no
  * attempt was made yet. */
+int __keel_kmx_lock_plain(pthread_mutex_t *m)
+{
+    long r = keel_sc3(SYS_mutex, KEEL_MUTEX_LOCK, KMX_SLOT(m), 0);
+    return r == 0 ? 0 : kmx_lock_general(m, NULL, 0, r);
+}
+
 int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try)
 {
-    long r = 1;
-    if (!abs && !try && !(m->__kind & K_PP)) {
-        r = keel_sc3(SYS_mutex, KEEL_MUTEX_LOCK, KMX_SLOT(m), 0);
-        if (r == 0)
-            return 0;
-    }
-    return kmx_lock_general(m, abs, try, r);
+    if (!abs && !try && !(m->__kind & K_PP))
+        return __keel_kmx_lock_plain(m);
+    return kmx_lock_general(m, abs, try, 1);
 }
 
 int __keel_kmx_unlock(pthread_mutex_t *m)

@@ -317,17 +317,23 @@ mutex_lock_contended(pthread_mutex_t *m, uint32_t self,
 __attribute__((noinline)) static int
 mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
 {
-    if (m->__kind & K_KOBJ)
+    uint32_t kind = m->__kind;
+    if ((kind & (K_KOBJ | K_PP)) == K_KOBJ && !abs)
+        return __keel_kmx_lock_plain(m); /* one system call (kmutex.c) */
+    if (kind & K_KOBJ)
         return __keel_kmx_lock(m, abs, 0);
     return mutex_lock_contended(m, self, abs);
 }
 
+/* One test of __kind sends both exceptions to the user-space CAS to
+ * mutex_lock_slow: a ceiling to enter (K_PP) and a kernel mutex (K_KOBJ,
+ * whose word is never 0: no CAS would take it). */
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
     if (!m)
         return EINVAL;
     uint32_t self = keel_self_id();
-    if (likely(!(m->__kind & K_PP)) &&
+    if (likely(!(m->__kind & (K_PP | K_KOBJ))) &&
         likely(keel_cas_acq(&m->__word, 0, self)))
         return 0;
     return mutex_lock_slow(m, self, NULL);
@@ -411,12 +417,13 @@ __attribute__((noinline)) static int mutex_unlock_slow(pthread_mutex_t *m,
     return mutex_unlock_contended(m, self);
 }
 
+/* As pthread_mutex_lock: one test for the exceptions to the CAS. */
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     if (!m)
         return EINVAL;
     uint32_t self = keel_self_id();
-    if (likely(!(m->__kind & K_PP) && m->__count == 0) &&
+    if (likely(!(m->__kind & (K_PP | K_KOBJ)) && m->__count == 0) &&
         likely(keel_cas_rel(&m->__word, self, 0)))
         return 0;
     return mutex_unlock_slow(m, self);
