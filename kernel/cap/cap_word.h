@@ -59,6 +59,17 @@ static inline unsigned capw_rights(cap_word_t w)
 {
     return (w >> CAPW_RIGHTS_SHIFT) & 0xf;
 }
+/* Is w a valid slot of `type` with every right in `need`? One mask and
+ * one compare (the fast paths' check; the general ones tell EBADF from
+ * EACCES). */
+static inline bool capw_is(cap_word_t w, unsigned type, unsigned need)
+{
+    const cap_word_t mask = CAPW_VALID | (0xfull << CAPW_TYPE_SHIFT) |
+                            ((cap_word_t)(need & 0xf) << CAPW_RIGHTS_SHIFT);
+    return (w & mask) ==
+           (CAPW_VALID | ((cap_word_t)(type & 0xf) << CAPW_TYPE_SHIFT) |
+            ((cap_word_t)(need & 0xf) << CAPW_RIGHTS_SHIFT));
+}
 static inline uint32_t capw_obj(cap_word_t w)
 {
     return (w >> CAPW_OBJ_SHIFT) & CAPW_OBJ_MASK;

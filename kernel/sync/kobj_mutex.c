@@ -401,7 +401,8 @@ static __attribute__((noinline)) long kmx_sys_slow(long op, long slot,
     return r;
 }
 
-/* A reference on o unless it is already gone (refs 0). */
+/* A reference on o unless it is already gone (refs 0). Acquire: what
+ * the caller reads next (the slot word again) comes after it. */
 static inline bool kmx_get_live(struct kobj *o)
 {
     uint32_t v = __atomic_load_n(&o->refs, __ATOMIC_RELAXED);
@@ -409,88 +410,99 @@ static inline bool kmx_get_live(struct kobj *o)
         if (v == 0)
             return false;
     } while (!__atomic_compare_exchange_n(&o->refs, &v, v + 1, true,
-                                          __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
     return true;
+}
+
+/* The fast paths' ways out of line, each a tail call, so that sys_mutex
+ * stays a leaf that saves no register: the general path after giving
+ * back the reference the fast LOCK took, and the last put of an UNLOCK
+ * (the mutex is destroyed). */
+static __attribute__((noinline)) long
+kmx_slow_after_put(struct kmx *m, long op, long slot, uint64_t a, uint64_t b)
+{
+    kobj_put(&m->hdr);
+    return kmx_sys_slow(op, slot, a, b);
+}
+
+static __attribute__((noinline)) long kmx_put_last0(struct kmx *m, uint32_t old)
+{
+    kobj_put_last(&m->hdr, old);
+    return 0;
 }
 
 /*
  * M7, the fast paths: LOCK (no timeout) of a free consistent mutex and
  * UNLOCK of one the caller holds once, nobody waiting; anything else
- * returns 1 for the general path. The slot word is read without the cap
- * lock (as cap_pin_live reads it) and read again once the object is
- * known alive: a bit-identical word (the generation changes whenever a
- * slot is cleared) means the slot named this object, holding its
- * reference, all along, so the cell was this live mutex when looked at.
- * LOCK takes a reference only if the object still has one (a reference
- * taken on a cell reused meanwhile is simply put back); it becomes the
- * ownership reference. UNLOCK needs none: a mutex the caller owns is kept
- * alive by its ownership reference, which it puts at the end.
+ * takes the general path. The slot word is read without the cap lock (as
+ * cap_pin_live reads it) and its type and rights checked with one mask
+ * (capw_is), then read again once the object is known alive: a
+ * bit-identical word (the generation changes whenever a slot is cleared)
+ * means the slot named this object, holding its reference, all along, so
+ * the cell was this live mutex when looked at. LOCK takes a reference
+ * only if the object still has one (a reference taken on a cell reused
+ * meanwhile is simply put back); it becomes the ownership reference.
+ * UNLOCK needs none: a mutex the caller owns is kept alive by its
+ * ownership reference, which it puts at the end.
  */
 static inline long kmx_fast_lock(struct thread *t, const cap_word_t *wp,
-                                 cap_word_t w, struct kmx *m)
+                                 cap_word_t w, struct kmx *m, long slot)
 {
     if (unlikely(!kmx_get_live(&m->hdr)))
-        return 1;
-    if (unlikely(__atomic_load_n(wp, __ATOMIC_ACQUIRE) != w))
-        goto slow;
+        return kmx_sys_slow(KEEL_MUTEX_LOCK, slot, 0, 0);
+    /* Relaxed: the acquire of the reference orders it. */
+    if (unlikely(__atomic_load_n(wp, __ATOMIC_RELAXED) != w))
+        return kmx_slow_after_put(m, KEEL_MUTEX_LOCK, slot, 0, 0);
     spin_lock(&m->lock);
-    if (likely(!m->owner && !m->died &&
-               m->state == KEEL_MUTEX_CONSISTENT_STATE)) {
-        m->owner = t; /* M1: our reference is the ownership one */
-        m->count = 0;
-        list_push_back(&t->kmx_held, &m->held_node);
+    if (unlikely(m->owner || m->died ||
+                 m->state != KEEL_MUTEX_CONSISTENT_STATE)) {
         spin_unlock(&m->lock);
-        return 0;
+        return kmx_slow_after_put(m, KEEL_MUTEX_LOCK, slot, 0, 0);
     }
+    m->owner = t; /* M1: our reference is the ownership one */
+    m->count = 0;
+    list_push_back(&t->kmx_held, &m->held_node);
     spin_unlock(&m->lock);
-slow:
-    kobj_put(&m->hdr);
-    return 1;
+    return 0;
 }
 
 static inline long kmx_fast_unlock(struct thread *t, const cap_word_t *wp,
-                                   cap_word_t w, struct kmx *m)
+                                   cap_word_t w, struct kmx *m, long slot)
 {
-    /* Acquire: the second look at the word comes after this one. */
-    if (__atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) != t ||
-        __atomic_load_n(wp, __ATOMIC_ACQUIRE) != w)
-        return 1; /* not ours (or not a mutex any more): the general way */
+    /* Acquire: the second look at the word comes after this one. Not
+     * ours (or not a mutex any more): the general way. */
+    if (unlikely(__atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) != t ||
+                 __atomic_load_n(wp, __ATOMIC_RELAXED) != w))
+        return kmx_sys_slow(KEEL_MUTEX_UNLOCK, slot, 0, 0);
     spin_lock(&m->lock);
     if (unlikely(m->count || m->nwait || m->pi.owner ||
                  m->state != KEEL_MUTEX_CONSISTENT_STATE)) {
         spin_unlock(&m->lock);
-        return 1;
+        return kmx_sys_slow(KEEL_MUTEX_UNLOCK, slot, 0, 0);
     }
     list_remove(&m->held_node);
     m->owner = NULL;
     spin_unlock(&m->lock);
-    kobj_put(&m->hdr); /* the ownership reference */
+    /* The ownership reference: kobj_put, with the last put a tail call. */
+    uint32_t old = __atomic_fetch_sub(&m->hdr.refs, 1, __ATOMIC_ACQ_REL);
+    if (unlikely(old <= 1))
+        return kmx_put_last0(m, old);
     return 0;
-}
-
-static inline long kmx_fast(long op, long slot)
-{
-    struct thread *t = current();
-    if (unlikely((unsigned long)slot >= CAP_FD_SLOTS))
-        return 1;
-    const cap_word_t *wp = &t->proc->caps.t.words[slot];
-    cap_word_t w = __atomic_load_n(wp, __ATOMIC_RELAXED);
-    const unsigned rw = CAP_RIGHT_READ | CAP_RIGHT_WRITE;
-    if (unlikely(!capw_valid(w) || capw_type(w) != CAP_TYPE_MUTEX ||
-                 (capw_rights(w) & rw) != rw))
-        return 1;
-    struct kmx *m = (struct kmx *)kobj_by_index(capw_obj(w));
-    if (op == KEEL_MUTEX_LOCK)
-        return kmx_fast_lock(t, wp, w, m);
-    return kmx_fast_unlock(t, wp, w, m);
 }
 
 long sys_mutex(long op, long slot, uint64_t a, uint64_t b)
 {
-    if ((op == KEEL_MUTEX_LOCK && !a) || op == KEEL_MUTEX_UNLOCK) {
-        long r = kmx_fast(op, slot);
-        if (likely(r <= 0))
-            return r;
-    }
-    return kmx_sys_slow(op, slot, a, b);
+    bool lock = op == KEEL_MUTEX_LOCK && !a;
+    if (unlikely((!lock && op != KEEL_MUTEX_UNLOCK) ||
+                 (unsigned long)slot >= CAP_FD_SLOTS))
+        return kmx_sys_slow(op, slot, a, b);
+    struct thread *t = current();
+    const cap_word_t *wp = &t->proc->caps.t.words[slot];
+    cap_word_t w = __atomic_load_n(wp, __ATOMIC_RELAXED);
+    if (unlikely(!capw_is(w, CAP_TYPE_MUTEX, CAP_RIGHT_READ | CAP_RIGHT_WRITE)))
+        return kmx_sys_slow(op, slot, a, b);
+    struct kmx *m = (struct kmx *)kobj_by_index(capw_obj(w));
+    if (lock)
+        return kmx_fast_lock(t, wp, w, m, slot);
+    return kmx_fast_unlock(t, wp, w, m, slot);
 }

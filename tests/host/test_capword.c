@@ -71,6 +71,31 @@ TEST(capw_with_rights)
     CHECK_EQ(capw_obj(capw_with_rights(w, 0x13)), 0xbeef);
 }
 
+/* capw_is (the fast paths' one-mask check) agrees with the three
+ * separate tests for every type, rights, needed rights and flag bits, on
+ * valid and empty words alike. */
+TEST(capw_is_matches_separate_checks)
+{
+    for (unsigned type = 0; type < 16; type++) {
+        for (unsigned rights = 0; rights < 16; rights++) {
+            for (unsigned need = 0; need < 16; need++) {
+                for (unsigned f = 0; f < 8; f++) {
+                    cap_word_t w = capw_make(type, rights, 0x1234, 0xfffe) |
+                                   (f & 1 ? CAPW_CLOEXEC : 0) |
+                                   (f & 2 ? CAPW_DELEGATED : 0);
+                    if (f & 4)
+                        w &= ~CAPW_VALID;
+                    for (unsigned want = 0; want < 16; want++) {
+                        bool sep = capw_valid(w) && capw_type(w) == want &&
+                                   (capw_rights(w) & need) == need;
+                        CHECK_EQ(capw_is(w, want, need), sep);
+                    }
+                }
+            }
+        }
+    }
+}
+
 TEST(cap_token_round_trip)
 {
     for (size_t s = 0; s < NSLOTS; s++) {
