@@ -22,7 +22,7 @@
  * state beyond the user registers and the (sanitised) mask.
  *
  * Restart: a syscall interrupted by a signal returns ERESTARTSYS or
- * ERESTARTNOINTR; trap_user hands it here before delivery, and the
+ * ERESTARTNOINTR; trap_syscall_return hands it here before delivery, and the
  * syscall is re-executed (sepc back on the ecall, a0 its first argument
  * again) unless the handler about to run lacks SA_RESTART for
  * ERESTARTSYS, which then returns EINTR.
@@ -227,7 +227,7 @@ long sys_sigreturn(void)
     }
     tf->sepc = h.pc;
     sig_set_mask(t, h.sigmask);
-    return (long)tf->regs[TF_A0]; /* trap_user stores it in a0 */
+    return (long)tf->regs[TF_A0]; /* trap_syscall_return stores it in a0 */
 }
 
 long sys_sigaltstack(uint64_t unew, uint64_t uold)

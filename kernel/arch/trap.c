@@ -1,6 +1,8 @@
 /*
- * Trap dispatch. User traps arrive in trap_user with the trapframe; the
- * syscall path is kept short: bump sepc, index the table, store a0.
+ * Trap dispatch. A system call is dispatched by trapentry.S itself (bump
+ * sepc, index the table with the arguments still in registers) and ends
+ * in trap_syscall_return (store a0 or restart, the way back); every other
+ * user trap arrives in trap_user with the trapframe.
  * Kernel traps (trap_kernel) are interrupts taken in the idle loop and
  * faults in the user-copy routines; anything else is a kernel bug.
  */
@@ -56,6 +58,8 @@ _Static_assert(offsetof(struct context, s[0]) == CTXO_S(0), "context s0");
 _Static_assert(offsetof(struct context, s[11]) == CTXO_S(11), "context s11");
 _Static_assert(sizeof(struct context) == CTXO_SIZE, "context size");
 _Static_assert(SSTATUS_FS_BITS == SSTATUS_FS, "sstatus.FS");
+_Static_assert(ASM_EXC_ECALL_U == EXC_ECALL_U && ASM_SYS_NR == SYS_NR,
+               "trapentry.S's system-call dispatch");
 _Static_assert(BOOT_STACK_SIZE % 16 == 0, "boot stacks 16-byte aligned");
 _Static_assert(BOOT_MAX_HARTS == MAX_HARTS, "a boot stack per hart");
 _Static_assert(KSTACK_SIZE == 1ul << KSTACK_GUARD_BIT &&
@@ -193,28 +197,37 @@ static __attribute__((noinline)) void trap_user_fault(struct trapframe *tf,
     }
 }
 
+/* Out of line so that trap_syscall_return saves no register. */
+static __attribute__((noinline)) void trap_syscall_restart(struct trapframe *tf,
+                                                           long ret)
+{
+    sig_syscall_restart(tf, ret);
+    user_return_prepare(tf);
+}
+
+/* A system call's end (trapentry.S dispatched it: sepc is past the
+ * ecall, the handler returned ret). */
+void trap_syscall_return(struct trapframe *tf, long ret)
+{
+    /* regs[10] still holds the first argument: a restart needs it. */
+    if (unlikely((uint64_t)ret >= (uint64_t)-ERESTARTNOINTR &&
+                 (uint64_t)ret <= (uint64_t)-ERESTARTSYS)) {
+        trap_syscall_restart(tf, ret);
+        return;
+    }
+    tf->regs[TF_A0] = (uint64_t)ret;
+    user_return_prepare(tf);
+}
+
+/* Every other trap from user mode: interrupts and faults. */
 void trap_user(struct trapframe *tf)
 {
     lockstat_irqoff_begin();
     uint64_t cause = csr_read(scause);
-    if (likely(cause == EXC_ECALL_U)) {
-        uint64_t *r = tf->regs;
-        uint64_t n = r[TF_A7];
-        tf->sepc += 4;
-        if (unlikely(n >= SYS_NR))
-            n = 0;
-        long ret = syscall_table[n](r[10], r[11], r[12], r[13], r[14], r[15]);
-        /* r[10] still holds the first argument: a restart needs it. */
-        if (unlikely((uint64_t)ret >= (uint64_t)-ERESTARTNOINTR &&
-                     (uint64_t)ret <= (uint64_t)-ERESTARTSYS))
-            sig_syscall_restart(tf, ret);
-        else
-            r[TF_A0] = (uint64_t)ret;
-    } else if (cause & SCAUSE_INTR) {
+    if (cause & SCAUSE_INTR)
         handle_interrupt(cause);
-    } else {
+    else
         trap_user_fault(tf, cause);
-    }
     user_return_prepare(tf);
 }
 

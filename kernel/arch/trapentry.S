@@ -46,7 +46,42 @@ trap_vector:
     .option norelax
     la gp, __global_pointer$
     .option pop
+    /* A system call goes straight to its handler: a0-a5 still hold the
+     * user's arguments and a7 the number (saved above all the same, for
+     * restarts and signal frames); t0 = sepc, which moves past the ecall.
+     * Everything else (interrupts, faults) goes through trap_user. */
+    csrr t1, scause
+    li t2, ASM_EXC_ECALL_U
+    bne t1, t2, 3f
+    addi t0, t0, 4
+    sd t0, TFO_SEPC(sp)
+#ifdef KEEL_LOCKCHECK
+    /* The debug kernel's interrupts-off accounting starts here, as in
+     * trap_user; its call clobbers the arguments: read them back. */
+    call lockstat_irqoff_begin
+    ld a0, TFO_REG(10)(sp)
+    ld a1, TFO_REG(11)(sp)
+    ld a2, TFO_REG(12)(sp)
+    ld a3, TFO_REG(13)(sp)
+    ld a4, TFO_REG(14)(sp)
+    ld a5, TFO_REG(15)(sp)
+    ld a7, TFO_REG(17)(sp)
+#endif
+    li t1, ASM_SYS_NR
+    bltu a7, t1, 1f
+    li a7, 0 /* out of range: entry 0, ENOSYS */
+1:  lla t1, syscall_table
+    slli a7, a7, 3
+    add t1, t1, a7
+    ld t1, 0(t1)
+    jalr t1
+    /* sp = trapframe still (the handler is C): the result, the restart
+     * check and the way back to user mode. */
+    mv a1, a0
     mv a0, sp
+    call trap_syscall_return
+    j trap_return_user
+3:  mv a0, sp
     call trap_user
     /* fall through: return to user with sp = trapframe */
 

@@ -23,6 +23,11 @@
 #define CTXO_S(n) (16 + (n)*8)
 #define CTXO_SIZE 112
 
+/* trapentry.S's system-call dispatch: scause of an ecall from U-mode
+ * (riscv.h EXC_ECALL_U) and the table's size (keel/abi.h SYS_NR). */
+#define ASM_EXC_ECALL_U 8
+#define ASM_SYS_NR 96
+
 /* sstatus.FS (bits 13-14): FP unit state; Off = 0. */
 #define SSTATUS_FS_BITS 0x6000
 
