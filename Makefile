@@ -245,7 +245,9 @@ APP_CBASE := -std=gnu11 -O2 -g $(ARCH_FLAGS) $(APP_WARN) \
 # libc/cxx/cxxrt.cc supplies new/delete and the ABI hooks g++ emits.
 APP_CXXBASE := -std=gnu++17 -O2 -g $(ARCH_FLAGS) $(APP_WARN) -fno-exceptions \
 	-fno-rtti -fno-threadsafe-statics -Ilibc/include -isystem $(NEWLIB)/include
-APP_NAME = $(basename $(notdir $(firstword $(APP))))
+# The program's /bin name: its first file's, cut to 31 bytes (a file
+# name component's limit, NAME_MAX: a longer one would not be found).
+APP_NAME = $(shell printf '%.31s' '$(basename $(notdir $(firstword $(APP))))')
 APP_DIR = $(B)/exec/$(APP_NAME)
 APP_CXX = $(filter %.cc %.cpp %.cxx %.C,$(APP))
 APP_BIN = $(filter-out /bin/$(APP_NAME)=%,$(BIN_ENTRIES)) \

@@ -70,6 +70,13 @@ expect exec_fall_off_main_is_0 0 'fell off main\n'
 run -- $d/exit7.c
 expect exec_exit_7 7 'line one\nno newline'
 
+# A program whose name is longer than a file name may be (31 bytes) runs
+# as /bin/<its first 31 bytes> (init could not find the whole name: 127).
+long=$tmp/a_program_named_longer_than_thirty_one_bytes.c
+cp $d/exit7.c "$long"
+run -- "$long"
+expect exec_long_program_name 7 'line one\nno newline'
+
 # Killed by a store fault: 128 + SIGSEGV; the kernel's line says why.
 run -- $d/fault.c
 if [ "$rc" = 139 ] && grep -q '^about to fault$' "$tmp/out" &&
