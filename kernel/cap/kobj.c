@@ -15,6 +15,9 @@ static spinlock_t kobj_pool_lock = SPINLOCK_INIT("kobj_pool");
 union kobj_cell kobj_storage[MAX_KOBJS];
 static uint32_t kobj_links[MAX_KOBJS];
 static struct pool kobj_pool;
+#ifdef KEEL_KTEST
+void (*kobj_test_window)(void);
+#endif
 
 void kobj_init(void)
 {
@@ -116,6 +119,7 @@ int cap_kobj_get(struct proc *p, int slot, unsigned type, unsigned need,
     if (pin) { /* O1: the slot and generation this operation came through */
         pin->word = &p->caps.t.words[slot];
         pin->gen = capw_gen(w);
+        kobj_test_window_hit();
     }
     *out = o;
     return 0;

@@ -116,6 +116,23 @@ bool kobj_type_valid(unsigned type);
  */
 int cap_kobj_install(struct proc *p, struct kobj *o, unsigned rights,
                      int min_slot);
+#ifdef KEEL_KTEST
+/* Tests (kernel/test/t_kobj_wait.c): run once, then cleared, where an
+ * operation that may block has validated its slot and holds no lock yet
+ * (cap_kobj_get with a pin, the mutex fast path's second look): a revoke
+ * run there is one that races the operation's start. */
+extern void (*kobj_test_window)(void);
+static inline void kobj_test_window_hit(void)
+{
+    void (*f)(void) = kobj_test_window;
+    if (f) {
+        kobj_test_window = NULL;
+        f();
+    }
+}
+#else
+static inline void kobj_test_window_hit(void) {}
+#endif
 int cap_kobj_get(struct proc *p, int slot, unsigned type, unsigned need,
                  struct kobj **out, struct cap_pin *pin);
 int cap_kobj_close(struct proc *p, int slot, unsigned type);

@@ -456,9 +456,14 @@ static void ktimer_destroy(struct kobj *o)
     __atomic_fetch_sub(&kt_count, 1, __ATOMIC_RELAXED);
 }
 
+/* R2: KEEL_TIMER_WAIT checks its pin and queues under k->lock, so the
+ * lock pair first: a waiter that checked before the revoke's generation
+ * bump is queued once the pair is through, and the wake-up reaches it. */
 static void ktimer_cancel_waiters(struct kobj *o)
 {
     struct ktimer *k = (struct ktimer *)o;
+    spin_lock(&k->lock);
+    spin_unlock(&k->lock);
     waitq_wake_all(&k->wq);
 }
 

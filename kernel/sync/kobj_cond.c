@@ -18,6 +18,11 @@
  *      waiter still blocked; broadcast wakes every waiter. A wake-up for
  *      another reason (revoke's cancel, a signal handler) returns 0: a
  *      spurious wake-up, which POSIX allows; a dead pin gives -EBADF.
+ *  C4. revoke: the pin is checked under cv->lock before the mutex is
+ *      released and the waiter queued, and again after every wake-up;
+ *      ops->cancel takes cv->lock before it wakes the queue, so a revoke
+ *      cannot fall between the check and the sleep (a waiter either saw
+ *      the dead pin or was queued when the wake-up came).
  * Locking: cv->lock -> m->lock (include/kmx.h); cv->lock -> cv->wq.lock.
  * References are put only after every lock is released.
  */
@@ -41,9 +46,16 @@ static void kcv_destroy(struct kobj *o)
     (void)o; /* nothing beyond the cell: no waiter holds no reference */
 }
 
+/* R2: every waiter looks at its pin again. The lock pair first: a
+ * waiter checks its pin and queues under cv->lock, so once the pair is
+ * through, one that checked before the revoke's generation bump is on
+ * wq and the wake-up below reaches it, and any later one sees the bump. */
 static void kcv_cancel(struct kobj *o)
 {
-    waitq_wake_all(&((struct kcv *)o)->wq);
+    struct kcv *cv = (struct kcv *)o;
+    spin_lock(&cv->lock);
+    spin_unlock(&cv->lock);
+    waitq_wake_all(&cv->wq);
 }
 
 static const struct kobj_ops kcv_ops = {"condvar", kcv_destroy, kcv_cancel};
@@ -89,7 +101,9 @@ static long kcv_wait(struct kcv *cv, const struct cap_pin *pin, long mslot,
             return r;
     }
     spin_lock(&cv->lock);
-    if (mo) {
+    if (!cap_pin_live(pin)) {
+        r = -EBADF; /* revoked since the lookup: no release, no sleep */
+    } else if (mo) {
         struct kmx *m = (struct kmx *)mo;
         spin_lock(&m->lock);
         if (m->owner != t)

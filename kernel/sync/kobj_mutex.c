@@ -25,8 +25,11 @@
  *      inconsistent until CONSISTENT; unlocked without it, it becomes
  *      not recoverable (every waiter and later locker -ENOTRECOVERABLE).
  *      Not robust: the same -EOWNERDEAD once, the mutex stays usable.
- *  M6. revoke (ops->cancel): wakes every waiter; those that came through
- *      the revoked slot see their pin dead and leave with -EBADF.
+ *  M6. revoke (ops->cancel): takes m->lock, then wakes every waiter;
+ *      those that came through the revoked slot see their pin dead and
+ *      leave with -EBADF. A locker checks its pin under m->lock before
+ *      it first sleeps as well as after every wake-up, so a revoke that
+ *      falls between its slot lookup and its sleep is not missed.
  *  M7. the uncontended LOCK and UNLOCK skip the cap lock (sys_mutex,
  *      kmx_fast: the slot word read twice around the object's liveness
  *      check), for the mutex_cap bench row; all else goes through M1-M6.
@@ -187,10 +190,10 @@ static int kmx_wait_pi(struct kmx *m, struct thread *t,
 static int kmx_wait_plain(struct kmx *m, struct thread *t,
                           const struct cap_pin *pin, struct kdeadline *dl)
 {
-    int r;
+    int r, w = 0;
     for (;;) {
-        int w = dl ? waitq_wait_deadline(&m->wq, &m->lock, dl)
-                   : waitq_wait(&m->wq, &m->lock);
+        /* Before the first sleep too: a revoke between the caller's slot
+         * lookup and this lock hold has already run its cancel (M6). */
         if (!cap_pin_live(pin)) {
             r = -EBADF;
             break;
@@ -205,6 +208,8 @@ static int kmx_wait_plain(struct kmx *m, struct thread *t,
             r = w;
             break;
         }
+        w = dl ? waitq_wait_deadline(&m->wq, &m->lock, dl)
+               : waitq_wait(&m->wq, &m->lock);
     }
     /* Leaving without it: a wake-up meant for us goes on. */
     if (!m->owner && m->nwait > 1)
@@ -453,9 +458,13 @@ static inline long kmx_fast_lock(struct thread *t, const cap_word_t *wp,
     /* Relaxed: the acquire of the reference orders it. */
     if (unlikely(__atomic_load_n(wp, __ATOMIC_RELAXED) != w))
         return kmx_slow_after_put(m, KEEL_MUTEX_LOCK, slot, 0, 0);
+    kobj_test_window_hit();
     spin_lock(&m->lock);
-    if (unlikely(m->owner || m->died ||
-                 m->state != KEEL_MUTEX_CONSISTENT_STATE)) {
+    /* The word once more under m->lock (cap_pin_live's O2 check): a
+     * revoke between the look above and this lock hold has run its
+     * cancel already and must not see a lock taken after it. */
+    if (unlikely(__atomic_load_n(wp, __ATOMIC_RELAXED) != w || m->owner ||
+                 m->died || m->state != KEEL_MUTEX_CONSISTENT_STATE)) {
         spin_unlock(&m->lock);
         return kmx_slow_after_put(m, KEEL_MUTEX_LOCK, slot, 0, 0);
     }

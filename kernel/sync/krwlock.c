@@ -218,6 +218,11 @@ static int krw_block(struct krwlock *l, bool writer, uint64_t uts,
                    : krw_reader_may(l, READ_ONCE(current()->prio)))
             return -EAGAIN;
     }
+    /* The pin before the first sleep too (under l->lock, which the
+     * revoke's cancel takes): a revoke between the caller's slot lookup
+     * and now has already woken every waiter it could see, not us. */
+    if (!cap_pin_live(pin))
+        return -EBADF;
     struct thread *t = current();
     struct krw_waiter w = {
         .t = t, .prio = READ_ONCE(t->prio), .writer = writer};
