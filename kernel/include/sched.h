@@ -373,8 +373,10 @@ int waitq_wait_deadline(struct waitq *wq, spinlock_t *held,
                         struct kdeadline *dl);
 /* Sleeps until dl has passed: 0, or -EINTR (killed, a signal). */
 int kdl_sleep(struct kdeadline *dl, const char *wchan);
-/* Wakes every waiter (the run queues then order them by priority). */
-void waitq_wake_all(struct waitq *wq);
+/* Wakes every waiter (the run queues then order them by priority); how
+ * many were still blocked (not already woken by a timeout, a kill or a
+ * signal). */
+unsigned waitq_wake_all(struct waitq *wq);
 /* Wakes the highest-priority thread still blocked on wq (the earliest
  * queued among equals; one that a timeout or a kill already woke is
  * passed over and left to take itself off); true if one was woken. */

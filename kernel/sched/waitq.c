@@ -103,16 +103,18 @@ int waitq_wait_until(struct waitq *wq, spinlock_t *held, uint64_t deadline)
     return waitq_wait_deadline(wq, held, &dl);
 }
 
-void waitq_wake_all(struct waitq *wq)
+unsigned waitq_wake_all(struct waitq *wq)
 {
+    unsigned n = 0;
     spin_lock(&wq->lock);
     list_for_each_safe(it, tmp, &wq->waiters)
     {
         struct thread *t = list_entry(it, struct thread, wait_node);
         list_remove(&t->wait_node);
-        sched_wake(t);
+        n += sched_wake(t);
     }
     spin_unlock(&wq->lock);
+    return n;
 }
 
 /* The waiter to wake first: highest priority, then earliest queued,

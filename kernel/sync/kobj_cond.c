@@ -23,6 +23,12 @@
  *      ops->cancel takes cv->lock before it wakes the queue, so a revoke
  *      cannot fall between the check and the sleep (a waiter either saw
  *      the dead pin or was queued when the wake-up came).
+ *  C5. destroy (POSIX: safe once no thread is blocked, so right after a
+ *      broadcast): EBUSY while a waiter is queued on wq, not while a
+ *      woken one is still on its way out (its pin keeps the object).
+ *      BROADCAST returns how many it woke that were still blocked, so
+ *      libc's destroy can tell blocked threads (EBUSY) from those of its
+ *      process between SEQ and WAIT, which it waits for (libc/src/cond.c).
  * Locking: cv->lock -> m->lock (include/kmx.h); cv->lock -> cv->wq.lock.
  * References are put only after every lock is released.
  */
@@ -156,24 +162,33 @@ long sys_cond(long op, long slot, uint64_t a, uint64_t b, uint64_t c)
     case KEEL_COND_BROADCAST:
         spin_lock(&cv->lock);
         cv->seq++;
+        r = 0;
         if (cv->nwait) {
             if (op == KEEL_COND_SIGNAL)
                 waitq_wake_one(&cv->wq);
             else
-                waitq_wake_all(&cv->wq);
+                r = waitq_wake_all(&cv->wq); /* the count: C5 */
         }
         spin_unlock(&cv->lock);
-        r = 0;
         break;
     case KEEL_COND_SEQ:
-        r = READ_ONCE(cv->seq);
+        /* Under the lock: a SEQ that sees a BROADCAST's advance comes
+         * after all the broadcaster did before it (libc's destroy). */
+        spin_lock(&cv->lock);
+        r = cv->seq;
+        spin_unlock(&cv->lock);
         break;
     case KEEL_COND_INFO:
         r = cv->clock;
         break;
     case KEEL_COND_DESTROY:
+        /* C5: EBUSY only while a waiter is still queued (blocked); one
+         * that a broadcast or signal woke keeps the object alive by its
+         * pin until it has left, so destroy need not wait for it. */
         spin_lock(&cv->lock);
-        r = cv->nwait ? -EBUSY : 0;
+        spin_lock(&cv->wq.lock);
+        r = list_empty(&cv->wq.waiters) ? 0 : -EBUSY;
+        spin_unlock(&cv->wq.lock);
         spin_unlock(&cv->lock);
         if (!r)
             r = cap_kobj_close(p, (int)slot, CAP_TYPE_CONDVAR);

@@ -7,6 +7,20 @@
  * on the value it read; signal and broadcast advance __seq and, if
  * anyone waits, FUTEX_WAKE one or all. A signal between the read and the
  * sleep changes __seq, so the sleep returns at once: no wake-up is lost.
+ * __waiters counts the threads inside a wait, from before the mutex is
+ * released until the futex call returned (cond_leave, its one touch of
+ * the condvar after a wake-up). Destroy (POSIX: safe once no thread is
+ * blocked, so right after a broadcast) sets CW_DESTROY there, advances
+ * __seq so no waiter that looked at it before can fall asleep, and
+ * FUTEX_WAKEs the sleepers: if there were any, threads were blocked and
+ * destroy fails with EBUSY (they had a spurious wake-up). Otherwise every
+ * thread still counted is on its way out of its wait, running (woken by
+ * the broadcast, or just now by the sequence step) with nothing left
+ * to block on before cond_leave: destroy sleeps on __waiters until the
+ * last of them has left, which wakes it; so a condvar destroyed and freed
+ * right after a broadcast is never written to again. A wait that begins
+ * while CW_DESTROY is set fails with EINVAL (a destroy racing a wait is
+ * undefined; this keeps destroy's wait bounded).
  * The futex queue wakes the highest-priority waiter first. Waking more
  * than one thread on a signal now and then is allowed (POSIX: "at least
  * one"), as are spurious wake-ups. The mutex is relocked with
@@ -18,7 +32,11 @@
  * Process-shared (pthread_condattr_setpshared): a kernel condvar object
  * (SYS_cond) in __slot. With a kernel mutex (process-shared or robust)
  * the kernel releases the mutex and queues the waiter atomically; with
- * an in-process mutex the kernel's sequence plays __seq's part.
+ * an in-process mutex the kernel's sequence plays __seq's part, and the
+ * waiter is counted in __waiters from after SEQ until WAIT returned, so
+ * destroy (which closes the slot) waits for one that a broadcast found
+ * between the two (cond_destroy_kobj); a woken waiter in the kernel keeps
+ * the object alive by its own reference.
  *
  * Clocks: pthread_cond_timedwait's time is absolute on the condvar's
  * clock (pthread_condattr_setclock: CLOCK_REALTIME, the default, or
@@ -93,6 +111,9 @@ int pthread_condattr_getpshared(const pthread_condattr_t *a, int *pshared)
 
 /* ---- init, destroy, attach ---- */
 
+#define CW_DESTROY 0x80000000u /* __waiters: a destroy waits for the rest */
+#define CW_COUNT 0x7fffffffu   /* __waiters: the threads inside a wait */
+
 static long cv_call(long op, int slot, long a, long b, long c)
 {
     return keel_sc5(SYS_cond, op, slot, a, b, c);
@@ -135,17 +156,74 @@ int keel_cond_slot(const pthread_cond_t *c)
     return c && (c->__kind & C_KOBJ) ? c->__slot : -1;
 }
 
+/* A thread leaves its wait: the last one out wakes a destroy waiting
+ * for that. After the decrement the condvar may be destroyed and its
+ * memory reused: the wake-up names the address only (a spurious wake-up
+ * at worst for whatever lives there then). */
+static void cond_leave(pthread_cond_t *c)
+{
+    uint32_t old = __atomic_fetch_sub(&c->__waiters, 1, __ATOMIC_ACQ_REL);
+    if (old == (CW_DESTROY | 1))
+        keel_futex(&c->__waiters, KEEL_FUTEX_WAKE, 1, NULL);
+}
+
+/* Destroy, CW_DESTROY set and no waiter left blocked: sleeps until every
+ * counted thread has left its wait (the last one out wakes it). */
+static void cond_drain(pthread_cond_t *c)
+{
+    for (;;) {
+        uint32_t v = __atomic_load_n(&c->__waiters, __ATOMIC_ACQUIRE);
+        if (!(v & CW_COUNT))
+            return;
+        /* Not a cancellation point (destroy is none): a plain futex. */
+        keel_futex(&c->__waiters, KEEL_FUTEX_WAIT, v, NULL);
+    }
+}
+
+/* The in-process condvar's destroy (the header comment): 0 or EBUSY. */
+static int cond_destroy_local(pthread_cond_t *c)
+{
+    if (!(__atomic_load_n(&c->__waiters, __ATOMIC_ACQUIRE) & CW_COUNT))
+        return 0;
+    __atomic_fetch_or(&c->__waiters, CW_DESTROY, __ATOMIC_ACQ_REL);
+    __atomic_fetch_add(&c->__seq, 1, __ATOMIC_ACQ_REL);
+    if (keel_futex(&c->__seq, KEEL_FUTEX_WAKE, 0x7fffffff, NULL) > 0) {
+        __atomic_fetch_and(&c->__waiters, ~CW_DESTROY, __ATOMIC_ACQ_REL);
+        return EBUSY; /* they were blocked: destroying is not safe */
+    }
+    cond_drain(c);
+    return 0;
+}
+
+/* A kernel condvar's destroy: its waiters of this process that use an
+ * in-process mutex are counted in __waiters as an in-process condvar's
+ * are (between SEQ and WAIT they still need the slot); BROADCAST (which
+ * advances the sequence, so they do not block) says how many it woke
+ * that were blocked. Then DESTROY closes the slot (EBUSY while a waiter
+ * of any process is queued). 0 or the error. */
+static int cond_destroy_kobj(pthread_cond_t *c)
+{
+    if (__atomic_load_n(&c->__waiters, __ATOMIC_ACQUIRE) & CW_COUNT) {
+        __atomic_fetch_or(&c->__waiters, CW_DESTROY, __ATOMIC_ACQ_REL);
+        long n = cv_call(KEEL_COND_BROADCAST, c->__slot, 0, 0, 0);
+        if (n != 0) {
+            __atomic_fetch_and(&c->__waiters, ~CW_DESTROY, __ATOMIC_ACQ_REL);
+            return n > 0 ? EBUSY : keel_err(n);
+        }
+        cond_drain(c);
+    }
+    long r = cv_call(KEEL_COND_DESTROY, c->__slot, 0, 0, 0);
+    __atomic_fetch_and(&c->__waiters, ~CW_DESTROY, __ATOMIC_ACQ_REL);
+    return keel_err(r);
+}
+
 int pthread_cond_destroy(pthread_cond_t *c)
 {
     if (!c)
         return EINVAL;
-    if (c->__kind & C_KOBJ) {
-        long r = cv_call(KEEL_COND_DESTROY, c->__slot, 0, 0, 0);
-        if (r < 0)
-            return keel_err(r);
-    } else if (__atomic_load_n(&c->__waiters, __ATOMIC_ACQUIRE)) {
-        return EBUSY;
-    }
+    int r = c->__kind & C_KOBJ ? cond_destroy_kobj(c) : cond_destroy_local(c);
+    if (r)
+        return r;
     *c = (pthread_cond_t){0, 0, -1, 0};
     return 0;
 }
@@ -219,11 +297,11 @@ static int relock(pthread_mutex_t *m, uint32_t count, int waited);
 
 static void cond_unwind(struct keel_tcb *t)
 {
-    pthread_cond_t *c = t->cv_cond;
-    if (!(c->__kind & C_KOBJ))
-        __atomic_fetch_sub(&c->__waiters, 1, __ATOMIC_ACQ_REL);
-    if (t->cv_mutex)
+    /* A mutex to relock: a counted waiter (not a kernel mutex's, C1). */
+    if (t->cv_mutex) {
+        cond_leave(t->cv_cond);
         relock(t->cv_mutex, t->cv_count, 0);
+    }
 }
 
 /* The wait's system call, as a cancellation point that unwinds. */
@@ -255,18 +333,21 @@ static int cond_wait_futex(pthread_cond_t *c, pthread_mutex_t *m,
         if (!(c->__kind & C_MONO))
             op |= KEEL_FUTEX_CLOCK_REALTIME;
     }
+    if (__atomic_fetch_add(&c->__waiters, 1, __ATOMIC_ACQ_REL) & CW_DESTROY) {
+        cond_leave(c);
+        return EINVAL; /* being destroyed */
+    }
     uint32_t count = m->__count; /* a recursive mutex: all of it goes */
     m->__count = 0;
-    __atomic_fetch_add(&c->__waiters, 1, __ATOMIC_ACQ_REL);
     int r = pthread_mutex_unlock(m);
     if (r) {
-        __atomic_fetch_sub(&c->__waiters, 1, __ATOMIC_ACQ_REL);
+        cond_leave(c);
         m->__count = count;
         return r;
     }
     long w = cond_cp_call(t, c, m, count, SYS_futex, (long)&c->__seq, op, seq,
                           (long)abs, 0);
-    __atomic_fetch_sub(&c->__waiters, 1, __ATOMIC_ACQ_REL);
+    cond_leave(c); /* its last touch of c */
     r = relock(m, count, w == -ETIMEDOUT ? ETIMEDOUT : 0);
     if (w == -EINTR)
         keel_cancel_point(); /* the mutex is held again */
@@ -301,18 +382,31 @@ static int cond_wait_kobj(pthread_cond_t *c, pthread_mutex_t *m,
                 __keel_pp_leave(in.ceiling);
         }
     } else {
-        long seq = cv_call(KEEL_COND_SEQ, c->__slot, 0, 0, 0);
+        /* Counted from just after SEQ until WAIT returned, as an
+         * in-process condvar's waiter is from after its read of __seq
+         * (destroy waits for it: cond_destroy_kobj); the slot is read
+         * once, before. A SEQ that saw destroy's BROADCAST is followed
+         * by a count that sees CW_DESTROY (SEQ reads under cv->lock). */
+        int slot = c->__slot;
+        long seq = cv_call(KEEL_COND_SEQ, slot, 0, 0, 0);
         if (seq < 0)
             return keel_err(seq);
+        if (__atomic_fetch_add(&c->__waiters, 1, __ATOMIC_ACQ_REL) &
+            CW_DESTROY) {
+            cond_leave(c);
+            return EINVAL; /* being destroyed */
+        }
         count = m->__count;
         m->__count = 0;
         int r = pthread_mutex_unlock(m);
         if (r) {
+            cond_leave(c);
             m->__count = count;
             return r;
         }
-        w = cond_cp_call(t, c, m, count, SYS_cond, KEEL_COND_WAIT, c->__slot,
-                         -1, (long)abs, seq);
+        w = cond_cp_call(t, c, m, count, SYS_cond, KEEL_COND_WAIT, slot, -1,
+                         (long)abs, seq);
+        cond_leave(c); /* its last touch of c */
     }
     int waited = 0;
     if (w == -ETIMEDOUT)

@@ -87,12 +87,13 @@ static const struct utest *const tables[] = {
     ut_kmutex_tests,       ut_cond_tests,         /* issue 9 items 2-4 */
     ut_kmutex_xproc_tests, ut_timer_notify_tests, /* issue 9 item 2 */
     ut_setprio_tests,      ut_cputime_tests,      /* issue 9 conformance */
-    ut_mmap_tests,        /* session 10: mmap, in part */
-    ut_cond_cancel_tests, /* session 10: cond waits are cancellation points */
-    ut_settle_tests,      /* kstat threads_exiting */
-    ut_objstress_tests,   /* issue 9: every type */
-    ut_sigentry_tests,    /* found by objstress */
-    ut_cputimer_tests,    /* timers on CPU-time clocks */
+    ut_mmap_tests,         /* session 10: mmap, in part */
+    ut_cond_cancel_tests,  /* session 10: cond waits are cancellation points */
+    ut_cond_destroy_tests, /* session 12: destroy right after a broadcast */
+    ut_settle_tests,       /* kstat threads_exiting */
+    ut_objstress_tests,    /* issue 9: every type */
+    ut_sigentry_tests,     /* found by objstress */
+    ut_cputimer_tests,     /* timers on CPU-time clocks */
 };
 
 static const struct ut_mode *const mode_tables[] = {

@@ -382,6 +382,7 @@ extern const struct ut_mode ut_rwlock_modes[];
 extern const struct ut_mode ut_kmutex_modes[]; /* issue 9 */
 extern const struct ut_mode ut_kobj_util_modes[];
 extern const struct utest ut_mmap_tests[]; /* session 10: mmap, in part */
-extern const struct utest ut_cond_cancel_tests[]; /* session 10 */
+extern const struct utest ut_cond_cancel_tests[];  /* session 10 */
+extern const struct utest ut_cond_destroy_tests[]; /* session 12 */
 
 #endif

@@ -257,10 +257,11 @@ struct keel_mutex_info {
  *         -EPERM) and blocks; with -1, blocks only if the sequence is
  *         still c. Does NOT relock the mutex (libc does). 0 woken;
  *         -ETIMEDOUT; -EINTR; -EBADF; -EINVAL a bad time.
- *  SIGNAL: wakes the highest-priority waiter. BROADCAST: every waiter.
+ *  SIGNAL: wakes the highest-priority waiter (0). BROADCAST: every
+ *         waiter; how many of them were still blocked.
  *  SEQ: the sequence value (advanced by every SIGNAL and BROADCAST).
- *  INFO: the clock (0 or 1). DESTROY: closes the slot, -EBUSY while
- *         waited on.
+ *  INFO: the clock (0 or 1). DESTROY: closes the slot, -EBUSY while a
+ *         waiter is queued (not for one woken but not yet returned).
  */
 #define KEEL_COND_CREATE 0
 #define KEEL_COND_WAIT 1
