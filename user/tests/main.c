@@ -309,6 +309,17 @@ static void watchdog_report(void)
     char line[400];
     const char *t = cur_test;
     const char *s = cur_step;
+    /* Every thread's state (and wait queue): what a hang waits for. */
+    struct keel_threadinfo ti;
+    for (int i = 0; keel_threadinfo(i, &ti) == 1; i++) {
+        int n = snprintf(
+            line, sizeof(line), "# pid %d tid %d state %d wchan %s\n", ti.pid,
+            ti.tid, ti.state, ti.state == KEEL_TSTATE_BLOCKED ? ti.wchan : "-");
+        if (n > 0)
+            ut_write_full(1, line,
+                          (size_t)n < sizeof(line) ? (size_t)n
+                                                   : sizeof(line) - 1);
+    }
     int n = snprintf(line, sizeof(line),
                      "FAIL %s: still running after %d s (hung?), last "
                      "step: %s\n%d passed, %d failed\n",

@@ -314,18 +314,6 @@ static void os_run(void);
 
 TEST(objstress_every_type_revoke_leak)
 {
-    /* Known open defect: on one hart under host load this test hangs
-     * (150 s watchdog) when it runs after the cond_wait_cancel and
-     * settle tests (make utest SMP=1 T='cond_wait_cancel*,settle_*,
-     * objstress*': 3 of 5 runs here, and every full make check of
-     * session 11 in a fresh clone); alone it passes. Until that is found
-     * it runs on two or more harts only (docs/testing.md says so). */
-    struct keel_kstat kh;
-    if (keel_kstat(&kh) == 0 && kh.harts_online < 2) {
-        printf("# objstress: not run on one hart (known hang, see "
-               "docs/testing.md)\n");
-        return;
-    }
     os_peer = 0;
     os_run();
     if (os_peer > 0) { /* a check failed with the peer still there */
