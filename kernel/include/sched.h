@@ -106,6 +106,10 @@ struct thread {
     struct list pi_held;
     struct pi_lock *pi_blocked_on;
     int pi_base;
+    /* PTHREAD_PRIO_PROTECT (sync/pi.c, pi_glock): the highest ceiling of
+     * the protected mutexes it holds (0: none), set by the thread itself
+     * (KEEL_SCHED_PROTECT); it runs at no less, like a lent priority. */
+    int pp_floor;
     bool futex_exited; /* past futex_pi_exit: owns no PI futex (futex_pi.c) */
     bool exiting;      /* in thread_exit, not yet off its hart (thread.c) */
     struct list kmx_held; /* kernel mutex objects it owns (include/kmx.h) */
@@ -196,8 +200,19 @@ bool sched_wake(struct thread *t); /* BLOCKED -> READY; false if not blocked */
  *  SCHED_POS_SETPARAM  pthread_setschedparam, sched_setparam,
  *                      sched_setscheduler: the tail, ready or running,
  *                      whatever the change (the running one gives up its
- *                      hart to any thread ready at its new priority). */
-enum sched_pos { SCHED_POS_INHERIT, SCHED_POS_SETPRIO, SCHED_POS_SETPARAM };
+ *                      hart to any thread ready at its new priority);
+ *  SCHED_POS_HELD      SETPARAM on a thread that holds a PI lock the
+ *                      kernel knows of or a PRIO_PROTECT mutex (POSIX
+ *                      pthread_mutexattr_setprotocol: not moved to the
+ *                      tail when its own priority changes): it keeps its
+ *                      place if the priority it runs at stays, else goes
+ *                      to the head of its new level. */
+enum sched_pos {
+    SCHED_POS_INHERIT,
+    SCHED_POS_SETPRIO,
+    SCHED_POS_SETPARAM,
+    SCHED_POS_HELD, /* SETPARAM on a holder of a PI or PP lock: below */
+};
 /* Sets t's base priority and policy (sync/pi.c): the priority it runs
  * at is the base or a higher one inherited through PI locks. Takes
  * pi_glock, then slock and rq locks: call it holding none of those.
@@ -209,6 +224,10 @@ void sched_set_prio_pos(struct thread *t, int policy, int prio,
 /* The raw setter under it (sched.c, protocol S8): t runs at prio from
  * now on, re-queued (at the tail) if it is READY; _pos: the rule pos. */
 void sched_requeue_prio(struct thread *t, int policy, int prio);
+/* The calling thread's PRIO_PROTECT floor becomes floor (sync/pi.c;
+ * KEEL_SCHED_PROTECT): 0, or -EINVAL when enter and its own priority is
+ * above floor. Locks as sched_set_prio. */
+int sched_set_pp_floor(struct thread *t, int floor, bool enter);
 void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
                             enum sched_pos pos);
 /* The policy to report for t, which runs under `policy` (its own). */

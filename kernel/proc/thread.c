@@ -98,6 +98,7 @@ struct thread *thread_alloc(struct proc *p)
     list_init(&t->pi_held);
     t->pi_blocked_on = NULL;
     t->pi_base = 0;
+    t->pp_floor = 0;
     t->futex_exited = false;
     t->exiting = false;
     list_init(&t->kmx_held);
@@ -383,10 +384,25 @@ long sys_sched_yield(void)
     return 0;
 }
 
+/* KEEL_SCHED_PROTECT: the caller's own PRIO_PROTECT floor (abi.h). */
+static long thread_set_protect(struct thread *self, uint64_t tok, int policy,
+                               int floor)
+{
+    if (tok != 0 ||
+        (policy & ~(KEEL_SCHED_PROTECT | KEEL_SCHED_PROTECT_ENTER)) ||
+        floor < 0 || floor > KEEL_PRIO_MAX)
+        return -EINVAL;
+    if (floor > READ_ONCE(self->pp_floor) && floor > READ_ONCE(self->ceiling))
+        return -EPERM; /* a mutex grants no authority */
+    return sched_set_pp_floor(self, floor, policy & KEEL_SCHED_PROTECT_ENTER);
+}
+
 long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
 {
     struct thread *self = current();
     struct proc *p = self->proc;
+    if (policy & KEEL_SCHED_PROTECT)
+        return thread_set_protect(self, tok, policy, prio);
     bool setprio = policy == KEEL_SCHED_SETPRIO;
     int asked = policy;
     if (!setprio)

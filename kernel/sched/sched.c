@@ -382,12 +382,12 @@ void sched_requeue_prio_pos(struct thread *t, int policy, int prio,
         spin_unlock(&h->rq.lock);
         h = NULL; /* moved meanwhile (or blocked): look again */
     }
-    bool setprio = pos == SCHED_POS_SETPRIO;
-    if (h && state == T_READY && !(setprio && prio == old)) {
+    bool setprio = pos == SCHED_POS_SETPRIO, held = pos == SCHED_POS_HELD;
+    if (h && state == T_READY && !((setprio || held) && prio == old)) {
         rq_del(h, t);
         t->prio = prio;
         t->policy = policy;
-        rq_add(h, t, setprio && prio < old); /* lowered: the head */
+        rq_add(h, t, held || (setprio && prio < old)); /* the head */
     } else {
         t->prio = prio;
         t->policy = policy;

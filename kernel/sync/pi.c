@@ -18,6 +18,10 @@
  * MAX_THREADS waiters, plus one run-queue move (sched_requeue_prio) per
  * owner whose priority changes, at most PI_CHAIN_MAX.
  *
+ * A PRIO_PROTECT floor (t->pp_floor, the highest ceiling of the
+ * protected mutexes t holds, set by t itself) counts like a lent
+ * priority: t runs at no less, and its base stays its own.
+ *
  * Base and effective priority: t->pi_base is 0 while the thread runs at
  * its base (t->prio is the base), else the base while t->prio is a higher
  * inherited one. It is written under pi_glock and t->slock, ordered with
@@ -69,7 +73,7 @@ int pi_base_prio(struct thread *t)
 /* What t's effective priority should be given base (pi_glock held). */
 static int pi_target(struct thread *t, int base)
 {
-    int p = base;
+    int p = MAX(base, t->pp_floor);
     list_for_each(it, &t->pi_held)
     {
         struct pi_lock *l = list_entry(it, struct pi_lock, held_node);
@@ -122,10 +126,25 @@ void sched_set_prio_pos(struct thread *t, int policy, int prio,
                         enum sched_pos pos)
 {
     spin_lock(&pi_glock);
+    if (pos == SCHED_POS_SETPARAM && (t->pp_floor || !list_empty(&t->pi_held)))
+        pos = SCHED_POS_HELD; /* a lock holder is not moved to the tail */
     pi_apply(t, policy, prio, pi_target(t, prio), pos);
     if (t->pi_blocked_on)
         pi_update(t->pi_blocked_on->owner, PI_CHAIN_MAX);
     spin_unlock(&pi_glock);
+}
+
+int sched_set_pp_floor(struct thread *t, int floor, bool enter)
+{
+    spin_lock(&pi_glock);
+    if (enter && sched_base_prio(t) > floor) {
+        spin_unlock(&pi_glock);
+        return -EINVAL; /* POSIX: it runs above the mutex's ceiling */
+    }
+    t->pp_floor = floor;
+    pi_update(t, PI_CHAIN_MAX); /* a lowered one keeps its hart's head */
+    spin_unlock(&pi_glock);
+    return 0;
 }
 
 void pi_take(struct pi_lock *l, struct thread *t)

@@ -131,10 +131,9 @@ struct keel_tcb {
     struct _reent *reent; /* this thread's newlib state (errno, ...) */
     uint32_t id;          /* lock owner id: the thread slot; never 0 */
     int32_t slot;         /* thread slot from SYS_thread_self, or -1 */
-    /* PTHREAD_PRIO_PROTECT: the ceilings of the mutexes it holds, and the
-     * policy and priority it had before it took the first of them. */
+    /* PTHREAD_PRIO_PROTECT: the ceilings of the mutexes it holds (the
+     * kernel runs it at no less than the highest: KEEL_SCHED_PROTECT). */
     int32_t pp_n;
-    int32_t pp_policy, pp_prio;
     int32_t pp_ceiling[KEEL_PP_MAX];
     /* Cancellation (cancel.c): KEEL_CANCEL_* bits, atomic; the cleanup
      * handlers, innermost first (only the thread itself). */
@@ -330,7 +329,7 @@ void __keel_word_unlock_slow(uint32_t *w);
 int __keel_pp_enter(int ceiling);
 void __keel_pp_leave(int ceiling);
 /* The caller's new ceiling for a protected mutex it holds (mutex.c). */
-void __keel_pp_receil(int old, int ceiling);
+int __keel_pp_receil(int old, int ceiling);
 /* A normal mutex relocked by its owner: sleeps until abs (CLOCK_REALTIME,
  * NULL: for ever); ETIMEDOUT. */
 int __keel_mutex_deadlock(const struct keel_timespec *abs);

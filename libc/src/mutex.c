@@ -19,10 +19,11 @@
  * or until pthread_mutex_timedlock's time: ETIMEDOUT).
  *
  * PRIO_PROTECT: the thread's control block keeps the ceilings of the
- * protected mutexes it holds (at most KEEL_PP_MAX) and the policy and
- * priority it had before the first; while it holds any, it runs at the
- * highest of those ceilings and its own priority (set with
- * SYS_thread_setschedparam on itself), and goes back when it unlocks.
+ * protected mutexes it holds (at most KEEL_PP_MAX); the kernel keeps the
+ * highest as the thread's floor (KEEL_SCHED_PROTECT, set on every lock
+ * and on an unlock that lowers it): while it holds any, it runs at the
+ * higher of that and its own priority, which pthread_setschedparam may
+ * change meanwhile and pthread_getschedparam reports (POSIX).
  *
  * Process-shared and robust mutexes are kernel objects (kmutex.c): their
  * __word never matches the fast paths' compare-and-swap, and the slow
@@ -159,44 +160,38 @@ static struct keel_tcb *self_tcb(void)
     return t ? t : &__keel_main_tcb;
 }
 
-static int pp_effective(const struct keel_tcb *t)
+/* The highest ceiling t holds (0: none): the floor the kernel keeps. */
+static int pp_floor(const struct keel_tcb *t)
 {
-    int p = t->pp_prio;
+    int p = 0;
     for (int i = 0; i < t->pp_n; i++)
         if (t->pp_ceiling[i] > p)
             p = t->pp_ceiling[i];
     return p;
 }
 
-static int pp_set(const struct keel_tcb *t, int prio)
+static int pp_set(int floor, int flags)
 {
-    return keel_err(keel_sc3(SYS_thread_setschedparam, 0, t->pp_policy, prio));
+    return keel_err(keel_sc3(SYS_thread_setschedparam, 0,
+                             KEEL_SCHED_PROTECT | flags, floor));
 }
 
 /* Before taking a protected mutex: EINVAL if the caller runs above the
- * ceiling, EAGAIN with KEEL_PP_MAX held, EPERM if the ceiling is above
- * the thread's own ceiling (docs/syscalls.md); else raised to it. */
+ * ceiling (its own priority, or a ceiling it holds), EAGAIN with
+ * KEEL_PP_MAX held, EPERM if the ceiling is above the thread's own
+ * ceiling (docs/syscalls.md); else the kernel runs it at the ceiling at
+ * least, its own priority untouched. */
 int __keel_pp_enter(int ceiling)
 {
     struct keel_tcb *t = self_tcb();
     if (t->pp_n == KEEL_PP_MAX)
         return EAGAIN;
-    if (t->pp_n == 0) {
-        int pol, prio;
-        long r = keel_sc3(SYS_thread_getschedparam, 0, (long)&pol, (long)&prio);
-        if (r < 0)
-            return keel_err(r);
-        t->pp_policy = pol;
-        t->pp_prio = prio;
-    }
-    int cur = pp_effective(t);
-    if (cur > ceiling)
+    if (pp_floor(t) > ceiling)
         return EINVAL;
-    if (ceiling > cur) {
-        int err = pp_set(t, ceiling);
-        if (err)
-            return err;
-    }
+    /* Every ceiling held is at most this one: the floor becomes it. */
+    int err = pp_set(ceiling, KEEL_SCHED_PROTECT_ENTER);
+    if (err)
+        return err;
     t->pp_ceiling[t->pp_n++] = ceiling;
     return 0;
 }
@@ -205,35 +200,39 @@ int __keel_pp_enter(int ceiling)
 void __keel_pp_leave(int ceiling)
 {
     struct keel_tcb *t = self_tcb();
-    int before = pp_effective(t);
+    int before = pp_floor(t);
     int i = t->pp_n - 1;
     while (i > 0 && t->pp_ceiling[i] != ceiling)
         i--;
     for (; i + 1 < t->pp_n; i++)
         t->pp_ceiling[i] = t->pp_ceiling[i + 1];
     t->pp_n--;
-    int after = pp_effective(t);
+    int after = pp_floor(t);
     if (after != before)
-        pp_set(t, after);
+        pp_set(after, 0); /* a lower floor is never refused */
 }
 
 #define pp_enter __keel_pp_enter
 #define pp_leave __keel_pp_leave
 
 /* The caller holds a protected mutex whose ceiling goes from old to
- * ceiling: its priority follows at once. */
-void __keel_pp_receil(int old, int ceiling)
+ * ceiling: its floor follows at once. EPERM (nothing changed) for a
+ * floor above the thread's own ceiling. */
+int __keel_pp_receil(int old, int ceiling)
 {
     struct keel_tcb *t = self_tcb();
-    int before = pp_effective(t);
-    for (int i = t->pp_n - 1; i >= 0; i--)
-        if (t->pp_ceiling[i] == old) {
-            t->pp_ceiling[i] = ceiling;
-            break;
-        }
-    int after = pp_effective(t);
-    if (after != before)
-        pp_set(t, after);
+    int before = pp_floor(t);
+    int i = t->pp_n - 1;
+    while (i >= 0 && t->pp_ceiling[i] != old)
+        i--;
+    if (i < 0)
+        return 0;
+    t->pp_ceiling[i] = ceiling;
+    int after = pp_floor(t);
+    int err = after != before ? pp_set(after, 0) : 0;
+    if (err)
+        t->pp_ceiling[i] = old;
+    return err;
 }
 
 /* ---- lock, trylock, timedlock, unlock ---- */
@@ -457,8 +456,10 @@ int pthread_mutex_setprioceiling(pthread_mutex_t *m, int ceiling, int *old)
     uint32_t v = __atomic_load_n(&m->__word, __ATOMIC_RELAXED);
     int prev = m->__ceiling;
     if ((v & TID) == self) {
+        int err = __keel_pp_receil(prev, ceiling);
+        if (err)
+            return err;
         m->__ceiling = ceiling;
-        __keel_pp_receil(prev, ceiling);
     } else {
         if (!keel_cas_acq(&m->__word, 0, self))
             __keel_word_lock_slow(&m->__word, self, NULL);

@@ -94,6 +94,7 @@ static const struct utest *const tables[] = {
     ut_objstress_tests,    /* issue 9: every type */
     ut_sigentry_tests,     /* found by objstress */
     ut_cputimer_tests,     /* timers on CPU-time clocks */
+    ut_mutex_pp_tests,     /* PTHREAD_PRIO_PROTECT against POSIX */
 };
 
 static const struct ut_mode *const mode_tables[] = {

@@ -135,18 +135,24 @@ TEST(kmx_types_and_errors)
     CHECK_RC(pthread_mutex_getprioceiling(&m, &c), 0);
     CHECK_EQ(c, 30);
     CHECK_RC(pthread_mutex_setprioceiling(&m, 100, &old), EINVAL);
-    CHECK_RC(pthread_mutex_lock(&m), 0);
     struct sched_param sp;
     int pol;
     CHECK_RC(pthread_getschedparam(pthread_self(), &pol, &sp), 0);
-    CHECK_EQ(sp.sched_priority, 30); /* raised to the ceiling */
+    int own = sp.sched_priority;
+    struct keel_threadinfo ti;
+    int tid = (int)pthread_self();
+    CHECK_RC(pthread_mutex_lock(&m), 0);
+    CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
+    CHECK_EQ(ti.priority, 30); /* raised to the ceiling */
+    CHECK_RC(pthread_getschedparam(pthread_self(), &pol, &sp), 0);
+    CHECK_EQ(sp.sched_priority, own); /* its own priority stays */
     CHECK_RC(pthread_mutex_setprioceiling(&m, 32, &old), 0);
     CHECK_EQ(old, 30);
-    CHECK_RC(pthread_getschedparam(pthread_self(), &pol, &sp), 0);
-    CHECK_EQ(sp.sched_priority, 32);
+    CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
+    CHECK_EQ(ti.priority, 32);
     CHECK_RC(pthread_mutex_unlock(&m), 0);
-    CHECK_RC(pthread_getschedparam(pthread_self(), &pol, &sp), 0);
-    CHECK(sp.sched_priority < 30);
+    CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
+    CHECK_EQ(ti.priority, own);
     CHECK_RC(pthread_mutex_getprioceiling(&m, &c), 0);
     CHECK_EQ(c, 32);
     CHECK_RC(pthread_mutex_destroy(&m), 0);

@@ -118,6 +118,36 @@ int kx_ti(int pid, int tid, struct keel_threadinfo *out)
     return 0;
 }
 
+int kx_make_mutex(pthread_mutex_t *m, int type, int protocol, int ceil)
+{
+    pthread_mutexattr_t a;
+    int rc = pthread_mutexattr_init(&a);
+    if (!rc)
+        rc = pthread_mutexattr_settype(&a, type);
+    if (!rc)
+        rc = pthread_mutexattr_setprotocol(&a, protocol);
+    if (!rc && ceil)
+        rc = pthread_mutexattr_setprioceiling(&a, ceil);
+    if (!rc)
+        rc = pthread_mutex_init(m, &a);
+    pthread_mutexattr_destroy(&a);
+    return rc;
+}
+
+int kx_own_prio(void)
+{
+    struct sched_param sp;
+    int pol;
+    return pthread_getschedparam(pthread_self(), &pol, &sp) ? -1
+                                                            : sp.sched_priority;
+}
+
+int kx_runs_at(void)
+{
+    struct keel_threadinfo ti;
+    return kx_ti(getpid(), (int)pthread_self(), &ti) == 1 ? ti.priority : -1;
+}
+
 int kx_wait_blocked(int pid, int tid, const char *wchan)
 {
     struct keel_threadinfo ti;

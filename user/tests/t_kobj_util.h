@@ -1,6 +1,7 @@
 /*
  * Helpers shared by the kernel mutex and condvar tests (t_kobj_util.c
- * defines them; t_kmutex.c, t_kmutex_xproc.c and t_cond.c use them): the "kmx"
+ * defines them; t_kmutex.c, t_kmutex_xproc.c, t_cond.c, t_mutex.c and
+ * t_mutex_pp.c use them): the "kmx"
  * helper process and small utilities. Helper protocol: fd 0 carries struct
  * kx_cmd from the test, fd 1 one int reply per command (t_kobj_util.c,
  * mode_kmx).
@@ -41,6 +42,13 @@ int kx_wait_blocked(int pid, int tid, const char *wchan);
 struct timespec kx_in(clockid_t clk, int64_t ns);
 /* pthread_mutex_init with these attributes. */
 int kx_mutex(pthread_mutex_t *m, int type, int proto, int robust, int pshared);
+/* pthread_mutex_init with a type, a protocol and a ceiling (0: the
+ * default) (t_mutex.c, t_mutex_pp.c): 0 or the error. */
+int kx_make_mutex(pthread_mutex_t *m, int type, int protocol, int ceil);
+/* The calling thread's own priority (pthread_getschedparam), and the one
+ * it runs at (threadinfo: a lent priority or a ceiling included). */
+int kx_own_prio(void);
+int kx_runs_at(void);
 /* Runs op on m in a new thread (t_kobj_util.c kt_thread): its result. */
 int kx_other(pthread_mutex_t *m, int op);
 

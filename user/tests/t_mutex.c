@@ -53,30 +53,6 @@ static struct timespec ts_at(int64_t ns)
     return (struct timespec){ns / 1000000000ll, ns % 1000000000ll};
 }
 
-static int make_mutex(pthread_mutex_t *m, int type, int protocol, int ceil)
-{
-    pthread_mutexattr_t a;
-    int rc = pthread_mutexattr_init(&a);
-    if (!rc)
-        rc = pthread_mutexattr_settype(&a, type);
-    if (!rc)
-        rc = pthread_mutexattr_setprotocol(&a, protocol);
-    if (!rc && ceil)
-        rc = pthread_mutexattr_setprioceiling(&a, ceil);
-    if (!rc)
-        rc = pthread_mutex_init(m, &a);
-    pthread_mutexattr_destroy(&a);
-    return rc;
-}
-
-static int my_prio(void)
-{
-    struct sched_param sp;
-    int pol;
-    return pthread_getschedparam(pthread_self(), &pol, &sp) ? -1
-                                                            : sp.sched_priority;
-}
-
 TEST(mutex_attr_values)
 {
     pthread_mutexattr_t a;
@@ -160,10 +136,10 @@ TEST(mutex_errorcheck_and_default)
         for (int k = 0; k < 3; k++) {
             pthread_mutex_t m;
             if (k < 2)
-                CHECK_RC(make_mutex(&m,
-                                    k ? PTHREAD_MUTEX_DEFAULT
-                                      : PTHREAD_MUTEX_ERRORCHECK,
-                                    protos[p], 0),
+                CHECK_RC(kx_make_mutex(&m,
+                                       k ? PTHREAD_MUTEX_DEFAULT
+                                         : PTHREAD_MUTEX_ERRORCHECK,
+                                       protos[p], 0),
                          0);
             else
                 m = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
@@ -188,7 +164,7 @@ TEST(mutex_recursive_depth)
     static const int protos[] = {PTHREAD_PRIO_NONE, PTHREAD_PRIO_INHERIT};
     for (int p = 0; p < 2; p++) {
         pthread_mutex_t m;
-        CHECK_RC(make_mutex(&m, PTHREAD_MUTEX_RECURSIVE, protos[p], 0), 0);
+        CHECK_RC(kx_make_mutex(&m, PTHREAD_MUTEX_RECURSIVE, protos[p], 0), 0);
         for (int i = 0; i < 5; i++)
             CHECK_RC(pthread_mutex_lock(&m), 0);
         CHECK_RC(pthread_mutex_trylock(&m), 0);
@@ -211,7 +187,7 @@ TEST(mutex_normal_relock_deadlocks)
     /* POSIX: a NORMAL mutex relocked by its owner deadlocks. With
      * timedlock the "deadlock" ends at the timeout. */
     pthread_mutex_t m;
-    CHECK_RC(make_mutex(&m, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE, 0), 0);
+    CHECK_RC(kx_make_mutex(&m, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE, 0), 0);
     CHECK_RC(pthread_mutex_lock(&m), 0);
     CHECK_RC(pthread_mutex_trylock(&m), EBUSY);
     int64_t dl = rt_ns() + 20 * MS;
@@ -252,7 +228,7 @@ TEST(mutex_timedlock_errors)
     static const int protos[] = {PTHREAD_PRIO_NONE, PTHREAD_PRIO_INHERIT};
     for (int p = 0; p < 2; p++) {
         pthread_mutex_t m;
-        CHECK_RC(make_mutex(&m, PTHREAD_MUTEX_DEFAULT, protos[p], 0), 0);
+        CHECK_RC(kx_make_mutex(&m, PTHREAD_MUTEX_DEFAULT, protos[p], 0), 0);
         /* Free: locked at once, the time is not even looked at. */
         struct timespec bad = {0, 1000000000};
         CHECK_RC(pthread_mutex_timedlock(&m, &bad), 0);
@@ -305,7 +281,7 @@ TEST(mutex_contended_blocks_in_kernel)
     static const int protos[] = {PTHREAD_PRIO_NONE, PTHREAD_PRIO_INHERIT};
     for (int p = 0; p < 2; p++) {
         pthread_mutex_t m;
-        CHECK_RC(make_mutex(&m, PTHREAD_MUTEX_DEFAULT, protos[p], 0), 0);
+        CHECK_RC(kx_make_mutex(&m, PTHREAD_MUTEX_DEFAULT, protos[p], 0), 0);
         CHECK_RC(pthread_mutex_lock(&m), 0);
         struct blocked b = {&m, 0};
         pthread_t th;
@@ -356,7 +332,7 @@ TEST(mutex_contended_counter)
                 {"PRIO_NONE default", "PRIO_NONE recursive"},
                 {"PRIO_INHERIT default", "PRIO_INHERIT recursive"}};
             ut_step(steps[p][k]);
-            CHECK_RC(make_mutex(&cnt_m, types[k], protos[p], 0), 0);
+            CHECK_RC(kx_make_mutex(&cnt_m, types[k], protos[p], 0), 0);
             cnt = 0;
             intptr_t n = p ? CNT_ITERS_PI : CNT_ITERS;
             pthread_t th[CNT_THREADS];
@@ -372,39 +348,41 @@ TEST(mutex_contended_counter)
 
 TEST(mutex_prio_protect)
 {
-    int p = my_prio(), ceil = -1;
+    int p = kx_own_prio(), ceil = -1;
     CHECK(p > 2);
     CHECK_RC(keel_pthread_getceiling(pthread_self(), &ceil), 0);
     CHECK(ceil >= p + 2);
     int tid = (int)pthread_self();
     struct keel_threadinfo ti;
     pthread_mutex_t lo, hi, below;
+    CHECK_RC(kx_make_mutex(&lo, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_PROTECT,
+                           p + 1),
+             0);
     CHECK_RC(
-        make_mutex(&lo, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_PROTECT, p + 1),
+        kx_make_mutex(&hi, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_PROTECT, p + 2),
         0);
-    CHECK_RC(
-        make_mutex(&hi, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_PROTECT, p + 2), 0);
-    CHECK_RC(
-        make_mutex(&below, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_PROTECT, p - 1),
-        0);
+    CHECK_RC(kx_make_mutex(&below, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_PROTECT,
+                           p - 1),
+             0);
     ut_step("lock lo: raised to p+1");
     CHECK_RC(pthread_mutex_lock(&lo), 0);
-    CHECK_EQ(my_prio(), p + 1);
+    CHECK_EQ(kx_runs_at(), p + 1);
+    CHECK_EQ(kx_own_prio(), p); /* its own priority: POSIX */
     CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
     CHECK_EQ(ti.priority, p + 1);
     CHECK_RC(pthread_mutex_lock(&lo), EDEADLK);
-    CHECK_EQ(my_prio(), p + 1);
+    CHECK_EQ(kx_runs_at(), p + 1);
     ut_step("lock hi: p+2; unlock lo out of order: still p+2");
     CHECK_RC(pthread_mutex_trylock(&hi), 0);
-    CHECK_EQ(my_prio(), p + 2);
+    CHECK_EQ(kx_runs_at(), p + 2);
     CHECK_RC(pthread_mutex_lock(&below), EINVAL); /* we run above it */
     CHECK_RC(pthread_mutex_unlock(&lo), 0);
-    CHECK_EQ(my_prio(), p + 2);
+    CHECK_EQ(kx_runs_at(), p + 2);
     CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
     CHECK_EQ(ti.priority, p + 2);
     ut_step("unlock hi: back to p");
     CHECK_RC(pthread_mutex_unlock(&hi), 0);
-    CHECK_EQ(my_prio(), p);
+    CHECK_EQ(kx_runs_at(), p);
     CHECK_EQ(kx_ti(getpid(), tid, &ti), 1);
     CHECK_EQ(ti.priority, p);
     ut_step("a held ceiling moved by its owner");
@@ -412,23 +390,23 @@ TEST(mutex_prio_protect)
     CHECK_RC(pthread_mutex_lock(&lo), 0);
     CHECK_RC(pthread_mutex_setprioceiling(&lo, p + 2, &old), 0);
     CHECK_EQ(old, p + 1);
-    CHECK_EQ(my_prio(), p + 2);
+    CHECK_EQ(kx_runs_at(), p + 2);
     CHECK_RC(pthread_mutex_getprioceiling(&lo, &c), 0);
     CHECK_EQ(c, p + 2);
     CHECK_RC(pthread_mutex_unlock(&lo), 0);
-    CHECK_EQ(my_prio(), p);
+    CHECK_EQ(kx_runs_at(), p);
     ut_step("a free mutex's ceiling; bad ceilings; timedlock");
     CHECK_RC(pthread_mutex_setprioceiling(&below, p, &old), 0);
     CHECK_EQ(old, p - 1);
     CHECK_RC(pthread_mutex_setprioceiling(&below, 0, &old), EINVAL);
     CHECK_RC(pthread_mutex_lock(&below), 0); /* ceiling p: no change */
-    CHECK_EQ(my_prio(), p);
+    CHECK_EQ(kx_runs_at(), p);
     CHECK_RC(pthread_mutex_unlock(&below), 0);
     struct timespec t = ts_at(rt_ns() + 60000 * MS);
     CHECK_RC(pthread_mutex_timedlock(&hi, &t), 0);
-    CHECK_EQ(my_prio(), p + 2);
+    CHECK_EQ(kx_runs_at(), p + 2);
     CHECK_RC(pthread_mutex_unlock(&hi), 0);
-    CHECK_EQ(my_prio(), p);
+    CHECK_EQ(kx_runs_at(), p);
     ut_step("contended: another thread waits, then holds at the ceiling");
     CHECK_RC(pthread_mutex_lock(&hi), 0);
     struct blocked b = {&hi, 0};
@@ -440,7 +418,7 @@ TEST(mutex_prio_protect)
     CHECK_RC(pthread_mutex_unlock(&hi), 0);
     CHECK_RC(pthread_join(th, NULL), 0);
     CHECK_EQ(b.got, 1);
-    CHECK_EQ(my_prio(), p);
+    CHECK_EQ(kx_runs_at(), p);
     CHECK_RC(pthread_mutex_destroy(&lo), 0);
     CHECK_RC(pthread_mutex_destroy(&hi), 0);
     CHECK_RC(pthread_mutex_destroy(&below), 0);
@@ -452,15 +430,15 @@ TEST(mutex_prio_protect)
 static int mode_mutex_pp_above(int argc, char **argv)
 {
     (void)argc, (void)argv;
-    int p = my_prio();
+    int p = kx_own_prio();
     if (p < 1 || p > 22 || keel_pthread_setceiling(pthread_self(), 22))
         return 2;
     pthread_mutex_t m;
-    if (make_mutex(&m, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_PROTECT, 30))
+    if (kx_make_mutex(&m, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_PROTECT, 30))
         return 3;
     if (pthread_mutex_lock(&m) != EPERM)
         return 4;
-    if (my_prio() != p || pthread_mutex_trylock(&m) != EPERM)
+    if (kx_own_prio() != p || pthread_mutex_trylock(&m) != EPERM)
         return 5;
     return pthread_mutex_destroy(&m) ? 6 : 0;
 }
@@ -549,9 +527,9 @@ TEST(mutex_prio_inherit_inversion)
     CHECK_RC(pthread_getschedparam(pthread_self(), &pol0, &sp0), 0);
     /* Above all three: this thread only polls and sleeps. */
     CHECK_RC(pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp), 0);
-    CHECK_RC(
-        make_mutex(&inv_m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_INHERIT, 0),
-        0);
+    CHECK_RC(kx_make_mutex(&inv_m, PTHREAD_MUTEX_ERRORCHECK,
+                           PTHREAD_PRIO_INHERIT, 0),
+             0);
     inv_low_holds = inv_release = inv_done = 0;
     inv_nspin = harts_online() < INV_MAX_SPIN ? harts_online() : INV_MAX_SPIN;
     pthread_t lo, hi, med[INV_MAX_SPIN];

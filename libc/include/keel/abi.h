@@ -170,6 +170,15 @@ struct keel_dirent {
  * the thread's policy, set only its priority, with POSIX's queue rule for
  * it (raised: tail of the new level, same: unmoved, lowered: head). */
 #define KEEL_SCHED_SETPRIO 0x100
+/* thread_setschedparam(0, KEEL_SCHED_PROTECT, floor): the calling
+ * thread's PTHREAD_PRIO_PROTECT floor, the highest ceiling of the
+ * protected mutexes it holds (0: none; libc's mutex.c keeps it): it runs
+ * at no less, while its own priority (what getschedparam reports and
+ * setschedparam sets) stays as it is. A floor raised above the caller's
+ * ceiling: -EPERM. With KEEL_SCHED_PROTECT_ENTER or'd in (a lock): first
+ * -EINVAL if its own priority is above floor. */
+#define KEEL_SCHED_PROTECT 0x200
+#define KEEL_SCHED_PROTECT_ENTER 0x400
 
 /* sched_setattr / sched_getattr: Linux's struct sched_attr, field for
  * field. size is sizeof(struct keel_sched_attr) (KEEL_SCHED_ATTR_SIZE).

@@ -56,7 +56,23 @@
  *  _POSIX_THREAD_PROCESS_SHARED  PTHREAD_PROCESS_SHARED mutexes, condvars,
  *                                rwlocks and barriers: kernel objects
  *                                another process uses through a cap
- *                                (Keel has no shared memory).
+ *                                (Keel has no shared memory);
+ *  _POSIX_THREAD_PRIO_PROTECT    PTHREAD_PRIO_PROTECT mutexes: the holder
+ *                                runs at the higher of its own priority
+ *                                and the highest ceiling it holds (the
+ *                                kernel's floor, KEEL_SCHED_PROTECT), its
+ *                                own priority stays what getschedparam
+ *                                reports; locking above the ceiling is
+ *                                EINVAL; pthread_mutexattr_setprotocol/
+ *                                getprotocol/setprioceiling/getprioceiling,
+ *                                pthread_mutex_setprioceiling/
+ *                                getprioceiling.
+ * Not announced although PTHREAD_PRIO_INHERIT mutexes work (the kernel's
+ * PI): _POSIX_THREAD_PRIO_INHERIT. POSIX also forbids moving a thread that
+ * holds such a mutex to the tail of its list when its own priority is
+ * set; one taken without contention (one compare-and-swap in user space)
+ * is unknown to the kernel, which then moves its holder like any other
+ * thread (docs/posix.md).
  * Defined as -1 (POSIX: the option is not supported, and a program can
  * test that at compile time): _POSIX_SPORADIC_SERVER and
  * _POSIX_THREAD_SPORADIC_SERVER (SCHED_SPORADIC is refused with
@@ -143,6 +159,9 @@
 #endif
 #ifndef _POSIX_TIMEOUTS
 #define _POSIX_TIMEOUTS 200809L
+#endif
+#ifndef _POSIX_THREAD_PRIO_PROTECT
+#define _POSIX_THREAD_PRIO_PROTECT 200809L
 #endif
 #ifndef _POSIX_SPORADIC_SERVER
 #define _POSIX_SPORADIC_SERVER -1
