@@ -2,7 +2,10 @@
  * mlock, munlock, mlockall, munlockall (SYS_mlock). Keel never pages: a
  * mapped user page stays resident until it is unmapped, so locking has
  * nothing to do and the calls only validate what POSIX lets them check
- * (docs/syscalls.md "Memory locking").
+ * (docs/syscalls.md "Memory locking"). POSIX lets an implementation
+ * require a page-aligned address; Keel does not: mlock and munlock act on
+ * every page holding a byte of [addr, addr + len), so a buffer from
+ * malloc can be locked as it is.
  *
  * Locking: the range check holds p->vm_mutex (the heap's and the stacks'
  * mappings do not change meanwhile: proc/vm_step.c V1) and takes
@@ -44,10 +47,16 @@ long sys_mlock(int op, uint64_t a1, uint64_t a2)
     struct proc *p = current()->proc;
     switch (op) {
     case KEEL_MLOCK_LOCK:
-    case KEEL_MLOCK_UNLOCK:
-        if (a1 & (PAGE_SIZE - 1))
-            return -EINVAL;
-        return mlock_range_mapped(p, a1, a2);
+    case KEEL_MLOCK_UNLOCK: {
+        if (a2 == 0)
+            return 0;
+        /* From the start of addr's page (a range reaching past the top
+         * of the address space is not user memory: ENOMEM). */
+        uint64_t off = a1 & (PAGE_SIZE - 1);
+        if (a2 > UINT64_MAX - off)
+            return -ENOMEM;
+        return mlock_range_mapped(p, a1 - off, a2 + off);
+    }
     case KEEL_MLOCK_ALL:
         if (a1 == 0 || (a1 & ~(uint64_t)(KEEL_MCL_CURRENT | KEEL_MCL_FUTURE)))
             return -EINVAL;

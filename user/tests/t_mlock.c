@@ -4,10 +4,12 @@
  * every mapped page is resident) and fsync, fdatasync (the ramfs lives
  * in memory). Mapped ranges of the heap, the stack and a large buffer
  * (several of the kernel's 64-page check steps) succeed; an unaligned
- * address is EINVAL, a range reaching past the heap's end or outside
- * user space ENOMEM; bad mlockall flags EINVAL; fsync on a file and a
- * directory succeeds, on a pipe or device EINVAL, on a bad fd EBADF.
- * One test checks ranges while other threads grow and shrink the heap.
+ * address is taken (every page holding a byte of the range is checked:
+ * POSIX only lets an implementation require alignment), a range reaching
+ * past the heap's end or outside user space ENOMEM; bad mlockall flags EINVAL;
+ * fsync on a file and a directory succeeds, on a pipe or device EINVAL, on a
+ * bad fd EBADF. One test checks ranges while other threads grow and shrink the
+ * heap.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -54,12 +56,6 @@ TEST(mlock_mapped_ranges)
 
 TEST(mlock_errors)
 {
-    char *buf = malloc(2 * PG);
-    CHECK(buf != NULL);
-    char *p = (char *)page_up((uintptr_t)buf);
-    CHECK_ERRNO(mlock(p + 1, 16), EINVAL);
-    CHECK_ERRNO(munlock(p + 8, 16), EINVAL);
-    free(buf);
     /* Outside user space, and at the top of the address range. */
     CHECK_ERRNO(mlock((void *)0, PG), ENOMEM);
     CHECK_ERRNO(mlock((void *)(LONG_MAX - (LONG_MAX % PG)), 8), ENOMEM);
@@ -72,6 +68,34 @@ TEST(mlock_errors)
     CHECK_ERRNO(mlock((void *)(end - 100 * PG), 200 * PG), ENOMEM);
     CHECK_ERRNO(munlock((void *)end, PG), ENOMEM);
     CHECK_OK(mlock((void *)(end - PG), PG));
+    /* Unaligned: the pages of the bytes named, so a range starting in the
+     * last mapped page and ending past it fails, one ending in it works. */
+    CHECK_ERRNO(mlock((void *)(end - 100), 200), ENOMEM);
+    CHECK_ERRNO(munlock((void *)(end - 1), 2), ENOMEM);
+    CHECK_OK(mlock((void *)(end - 100), 100));
+    CHECK_OK(munlock((void *)(end - PG + 1), PG - 1));
+    CHECK_ERRNO(mlock((void *)(end - 1), (size_t)-1), ENOMEM); /* wraps */
+}
+
+/* A buffer as malloc gives it, at no particular alignment: POSIX allows
+ * requiring a page-aligned address, Keel does not (Linux does not
+ * either), so programs may lock what they allocate as it is. */
+TEST(mlock_unaligned_buffer)
+{
+    char *small = malloc(8);
+    CHECK(small != NULL);
+    CHECK_OK(mlock(small, 8));
+    CHECK_OK(munlock(small, 8));
+    CHECK_OK(mlock(small + 3, 0));
+    char *buf = malloc(3 * PG);
+    CHECK(buf != NULL);
+    char *p = (char *)page_up((uintptr_t)buf);
+    CHECK_OK(mlock(p + 1, 16));
+    CHECK_OK(munlock(p + 8, 16));
+    CHECK_OK(mlock(p + PG - 1, 2)); /* two pages, both mapped */
+    CHECK_OK(munlock(p + PG - 1, 2));
+    free(buf);
+    free(small);
 }
 
 TEST(mlockall_flags)
@@ -175,7 +199,11 @@ TEST(fsync_files_and_errors)
 }
 
 const struct utest ut_mlock_tests[] = {
-    UT_CASE(mlock_mapped_ranges),    UT_CASE(mlock_errors),
-    UT_CASE(mlockall_flags),         UT_CASE(mlock_while_heap_moves),
-    UT_CASE(fsync_files_and_errors), UT_END,
+    UT_CASE(mlock_unaligned_buffer),
+    UT_CASE(mlock_mapped_ranges),
+    UT_CASE(mlock_errors),
+    UT_CASE(mlockall_flags),
+    UT_CASE(mlock_while_heap_moves),
+    UT_CASE(fsync_files_and_errors),
+    UT_END,
 };

@@ -1,13 +1,15 @@
 /*
  * Issue 6, item 11 (the smaller defects): default signal actions, spawn
  * open-flag validation, failed spawns leaving no trace, detached
- * threads, thread stack sizes and attribute checks, CLOCK_REALTIME.
+ * threads, thread stack sizes and attribute checks, CLOCK_REALTIME,
+ * <search.h>'s lfind and lsearch.
  *
  * Thread functions use EXPECT (records and goes on), never CHECK.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <search.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,6 +507,35 @@ TEST(clock_realtime_from_rtc)
     CHECK(tv.tv_sec >= r2.tv_sec);
 }
 
+/* <search.h>'s linear searches (POSIX XSI; newlib has neither): lfind
+ * finds the first element compar calls equal, NULL when none is;
+ * lsearch appends a missing key and counts it, and finds it next time. */
+static int int_cmp(const void *a, const void *b)
+{
+    return *(const int *)a != *(const int *)b;
+}
+
+TEST(search_lfind_lsearch)
+{
+    int tab[6] = {7, 3, 9, 3};
+    size_t n = 4;
+    int k = 3;
+    CHECK(lfind(&k, tab, &n, sizeof(int), int_cmp) == &tab[1]);
+    k = 5;
+    CHECK(lfind(&k, tab, &n, sizeof(int), int_cmp) == NULL);
+    CHECK_EQ(n, 4);
+    size_t none = 0;
+    CHECK(lfind(&k, tab, &none, sizeof(int), int_cmp) == NULL);
+    CHECK(lsearch(&k, tab, &n, sizeof(int), int_cmp) == &tab[4]);
+    CHECK_EQ(n, 5);
+    CHECK_EQ(tab[4], 5);
+    CHECK(lsearch(&k, tab, &n, sizeof(int), int_cmp) == &tab[4]);
+    CHECK_EQ(n, 5);
+    k = 9;
+    CHECK(lsearch(&k, tab, &n, sizeof(int), int_cmp) == &tab[2]);
+    CHECK_EQ(n, 5);
+}
+
 const struct utest ut_small_tests[] = {
     UT_CASE(signal_default_ignored_self),
     UT_CASE(signal_default_ignored_other),
@@ -517,5 +548,6 @@ const struct utest ut_small_tests[] = {
     UT_ISOLATED(thread_stacksize_honoured),
     UT_CASE(thread_attr_checks),
     UT_CASE(clock_realtime_from_rtc),
+    UT_CASE(search_lfind_lsearch),
     UT_END,
 };
