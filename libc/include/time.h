@@ -8,8 +8,8 @@
  * CLOCK_THREAD_CPUTIME_ID and clock_getcpuclockid behind _POSIX_CPUTIME
  * and _POSIX_THREAD_CPUTIME), which are switched off again afterwards
  * unless <sys/features.h> announces them (docs/posix.md). The CPU-time
- * clocks are not announced: clock_gettime and clock_getres take them,
- * timer_create does not.
+ * clocks are announced there: clock_gettime, clock_getres and
+ * timer_create take them.
  * _POSIX_MONOTONIC_CLOCK is announced there (CLOCK_MONOTONIC works with every
  * clock call).
  */
