@@ -480,5 +480,10 @@ struct thread *cap_thread_lookup_locked(struct proc *p, uint64_t tok,
         return NULL;
     }
     struct thread *t = thread_by_index(capw_obj(w));
+    /* Gone once thread_exit has begun: it wakes the joiner before the
+     * thread is T_DEAD, and a cap held elsewhere must not name a thread
+     * its own process has already joined. */
+    if (READ_ONCE(t->exiting))
+        return NULL;
     return t->state == T_DEAD || t->state == T_FREE ? NULL : t;
 }

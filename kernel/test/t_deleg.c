@@ -281,6 +281,17 @@ KTEST(thread_cap_rights_are_enforced)
     /* The thread's own cap has WRITE: setting works through it. */
     KT_CHECK_EQ(sys_thread_setschedparam(ttok, KEEL_SCHED_RR, 5), 0);
     KT_CHECK_EQ(t->prio, 5);
+    /* A thread inside thread_exit (its joiner may have returned already)
+     * is gone for the other holders of its cap as well: ESRCH. */
+    t->exiting = true;
+    current()->proc = w.k.b;
+    w.k.a->pagetable = NULL;
+    w.k.b->pagetable = w.k.pt;
+    KT_CHECK_EQ(sys_thread_getschedparam(btok, UD, US), -ESRCH);
+    current()->proc = w.k.a;
+    w.k.b->pagetable = NULL;
+    w.k.a->pagetable = w.k.pt;
+    t->exiting = false; /* threads_exiting was not counted for it */
     t->state = T_DEAD;
     cap_thread_remove(w.k.a, 1);
     cap_space_teardown(w.k.b); /* drops b's copy: the last cap reference */
