@@ -201,17 +201,17 @@ bool sched_wake(struct thread *t); /* BLOCKED -> READY; false if not blocked */
  *                      sched_setscheduler: the tail, ready or running,
  *                      whatever the change (the running one gives up its
  *                      hart to any thread ready at its new priority);
- *  SCHED_POS_HELD      SETPARAM on a thread that holds a PI lock the
- *                      kernel knows of or a PRIO_PROTECT mutex (POSIX
- *                      pthread_mutexattr_setprotocol: not moved to the
- *                      tail when its own priority changes): it keeps its
- *                      place if the priority it runs at stays, else goes
- *                      to the head of its new level. */
+ *  SCHED_POS_HELD      SETPARAM or SETPRIO on a thread that holds a PI
+ *                      lock the kernel knows of or a PRIO_PROTECT mutex
+ *                      (POSIX pthread_mutexattr_setprotocol: not moved to
+ *                      the tail when its own priority changes): it keeps
+ *                      its place if the priority it runs at stays, else
+ *                      goes to the head of its new level. */
 enum sched_pos {
     SCHED_POS_INHERIT,
     SCHED_POS_SETPRIO,
     SCHED_POS_SETPARAM,
-    SCHED_POS_HELD, /* SETPARAM on a holder of a PI or PP lock: below */
+    SCHED_POS_HELD, /* SETPARAM/SETPRIO on a PI or PP holder: above */
 };
 /* Sets t's base priority and policy (sync/pi.c): the priority it runs
  * at is the base or a higher one inherited through PI locks. Takes

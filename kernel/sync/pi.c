@@ -126,7 +126,8 @@ void sched_set_prio_pos(struct thread *t, int policy, int prio,
                         enum sched_pos pos)
 {
     spin_lock(&pi_glock);
-    if (pos == SCHED_POS_SETPARAM && (t->pp_floor || !list_empty(&t->pi_held)))
+    if ((pos == SCHED_POS_SETPARAM || pos == SCHED_POS_SETPRIO) &&
+        (t->pp_floor || !list_empty(&t->pi_held)))
         pos = SCHED_POS_HELD; /* a lock holder is not moved to the tail */
     pi_apply(t, policy, prio, pi_target(t, prio), pos);
     if (t->pi_blocked_on)

@@ -152,6 +152,64 @@ TEST(mutex_pp_holder_not_moved_to_tail)
     CHECK_RC(pthread_setschedparam(pthread_self(), pol0, &sp0), 0);
 }
 
+/*
+ * The same rule for pthread_setschedprio, which would put a thread whose
+ * priority rises at the tail: a ready holder raised above its ceiling
+ * goes to the head of its new level. Probe h holds a mutex (ceiling 16)
+ * and is preempted by us; probe r waits at 20; h raised to 20 runs first
+ * (log "21"; without the rule "12"). One hart only: with more, h never
+ * waits behind us.
+ */
+static volatile int hq_go;
+
+static void *hq_holder(void *arg)
+{
+    pthread_mutex_t *m = arg;
+    if (pthread_mutex_lock(m))
+        return (void *)1L;
+    __atomic_store_n(&hq_go, 1, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&hq_go, __ATOMIC_ACQUIRE) != 2)
+        ; /* preempted here, holding m */
+    hq_probe((void *)2L);
+    pthread_mutex_unlock(m);
+    return NULL;
+}
+
+TEST(mutex_pp_holder_raised_keeps_head)
+{
+    if (sysconf(_SC_NPROCESSORS_ONLN) != 1)
+        return;
+    int pol0;
+    struct sched_param sp0;
+    CHECK_RC(pthread_getschedparam(pthread_self(), &pol0, &sp0), 0);
+    CHECK_RC(pp_set_own(30), 0);
+    pthread_mutex_t m;
+    CHECK_RC(kx_make_mutex(&m, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_PROTECT, 16),
+             0);
+    hq_n = 0;
+    hq_go = 0;
+    pthread_t h, r;
+    CHECK_RC(pthread_create(&h, NULL, hq_holder, &m), 0);
+    CHECK_RC(pthread_setschedprio(h, 10), 0);
+    /* Let h run and lock m; waking, we take the hart back from it. */
+    while (!__atomic_load_n(&hq_go, __ATOMIC_ACQUIRE))
+        ut_sleep_ms(2);
+    CHECK_RC(pthread_create(&r, NULL, hq_probe, (void *)1L), 0);
+    CHECK_RC(pthread_setschedprio(r, 20), 0); /* ready at 20 */
+    CHECK_RC(pthread_setschedprio(h, 20), 0); /* above its ceiling */
+    __atomic_store_n(&hq_go, 2, __ATOMIC_RELEASE);
+    CHECK_RC(pp_set_own(5), 0); /* both run now, in their order */
+    void *hv = NULL;
+    CHECK_RC(pthread_join(h, &hv), 0);
+    CHECK_RC(pthread_join(r, NULL), 0);
+    CHECK(hv == NULL);
+    CHECK_EQ(hq_n, 2);
+    CHECKF(hq_log[0] == 2 && hq_log[1] == 1, "ran as %d%d, expected 21",
+           hq_log[0], hq_log[1]);
+    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    CHECK_RC(pthread_setschedparam(pthread_self(), pol0, &sp0), 0);
+}
+
 /* _POSIX_THREAD_PRIO_PROTECT is announced and sysconf agrees. PRIO_INHERIT
  * is not (docs/posix.md says why): sysconf answers -1. */
 TEST(mutex_pp_option_announced)
@@ -171,6 +229,7 @@ TEST(mutex_pp_option_announced)
 const struct utest ut_mutex_pp_tests[] = {
     UT_CASE(mutex_pp_own_priority_while_held),
     UT_CASE(mutex_pp_holder_not_moved_to_tail),
+    UT_CASE(mutex_pp_holder_raised_keeps_head),
     UT_CASE(mutex_pp_option_announced),
     UT_END,
 };
