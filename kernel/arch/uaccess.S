@@ -11,7 +11,7 @@
     .globl __sigregs_to_user, __sigregs_from_user
     .globl __sigframe_to_user, __sigframe_head_from_user
 uaccess_start:
-/* long __copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
+/* int __copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
 __copy_user:
     li t6, SUM
     csrs sstatus, t6

@@ -105,13 +105,9 @@ int cap_kobj_get(struct proc *p, int slot, unsigned type, unsigned need,
         return -EBADF;
     cap_lock(p);
     cap_word_t w = p->caps.t.words[slot];
-    if (unlikely(!capw_valid(w) || capw_type(w) != type)) {
+    if (unlikely(!capw_is(w, type, need))) { /* one mask; then which error */
         cap_unlock(p);
-        return -EBADF;
-    }
-    if (unlikely((capw_rights(w) & need) != need)) {
-        cap_unlock(p);
-        return -EACCES;
+        return capw_valid(w) && capw_type(w) == type ? -EACCES : -EBADF;
     }
     struct kobj *o = kobj_by_index(capw_obj(w));
     kobj_get(o);

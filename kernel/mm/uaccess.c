@@ -2,7 +2,9 @@
  * arch/uaccess.S whose faults the trap handler turns into -EFAULT. */
 #include "../include/mm.h"
 
-long __copy_user(void *dst, const void *src, size_t n);
+/* uaccess.S: 0 or -EFAULT, as an int (sign-extended in a0), so that the
+ * two wrappers below end in a tail call. */
+int __copy_user(void *dst, const void *src, size_t n);
 long __strncpy_user(char *dst, const char *src, size_t max);
 long __cmpxchg32_user(uint32_t *uaddr, uint32_t old, uint32_t new);
 
@@ -10,14 +12,14 @@ int copy_from_user(void *dst, uint64_t usrc, size_t n)
 {
     if (!user_range_ok(usrc, n))
         return -EFAULT;
-    return (int)__copy_user(dst, (const void *)usrc, n);
+    return __copy_user(dst, (const void *)usrc, n);
 }
 
 int copy_to_user(uint64_t udst, const void *src, size_t n)
 {
     if (!user_range_ok(udst, n))
         return -EFAULT;
-    return (int)__copy_user((void *)udst, src, n);
+    return __copy_user((void *)udst, src, n);
 }
 
 long strncpy_from_user(char *dst, uint64_t usrc, size_t max)

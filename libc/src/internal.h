@@ -74,13 +74,14 @@ static inline long keel_sc5(long n, long a0, long a1, long a2, long a3, long a4)
     return keel_sc6(n, a0, a1, a2, a3, a4, 0);
 }
 
-/* POSIX convention: a negative kernel result becomes -1 and errno. */
+/* POSIX convention: a negative kernel result becomes -1 and errno. The
+ * failure is out of line (errno_ret.c) and an int, so a wrapper's success
+ * needs no stack frame and its failure is a tail call. */
+int __keel_errno_ret(long r);
 static inline long keel_ret(long r)
 {
-    if (r < 0) {
-        errno = (int)-r;
-        return -1;
-    }
+    if (__builtin_expect(r < 0, 0))
+        return __keel_errno_ret(r);
     return r;
 }
 
