@@ -4,7 +4,8 @@
  * EINVAL, ETIMEDOUT); readers inside together; writers alone; writer
  * preference (a waiting writer holds back new readers of its priority,
  * not one of higher priority; a read-holder's recursion still passes; a
- * writer that times out lets the held-back readers in); timed variants.
+ * writer that times out lets the held-back readers in; priority order
+ * at a write release); timed variants.
  * A signal handled while a writer waits does not end its wait (no
  * EINTR), for both kinds. The process-shared kind (the kernel object)
  * is otherwise in t_rwlock_k.c.
@@ -412,6 +413,52 @@ TEST(rwlock_writer_preference)
     CHECK_RC(pthread_rwlock_destroy(&pref_l), 0);
 }
 
+/* Priority order at a write release (POSIX: blocked threads get the
+ * lock in priority order, writers before readers of equal priority):
+ * main write-holds; a writer and a reader of main's priority and a
+ * writer of lower priority block; main's unlock lets the first writer
+ * in, then the reader (above the writer still waiting), then the low
+ * writer. */
+static pthread_rwlock_t ord_l = PTHREAD_RWLOCK_INITIALIZER;
+static int ord_seq, ord_at[3]; /* writer 1, reader, writer 2 */
+
+static void *ord_fn(void *arg)
+{
+    long who = (long)arg;
+    EXPECT((who == 1 ? pthread_rwlock_rdlock(&ord_l)
+                     : pthread_rwlock_wrlock(&ord_l)) == 0);
+    __atomic_store_n(&ord_at[who],
+                     __atomic_add_fetch(&ord_seq, 1, __ATOMIC_ACQ_REL),
+                     __ATOMIC_RELEASE);
+    ut_sleep_ms(20);
+    EXPECT(pthread_rwlock_unlock(&ord_l) == 0);
+    return NULL;
+}
+
+TEST(rwlock_priority_order_at_release)
+{
+    int prio = my_prio();
+    CHECK(prio > 1 && prio < ut_ceiling);
+    ord_seq = ord_at[0] = ord_at[1] = ord_at[2] = 0;
+    CHECK_RC(pthread_rwlock_wrlock(&ord_l), 0);
+    pthread_t th[3];
+    static const char *const what[3] = {"writer 1", "the reader", "writer 2"};
+    for (long i = 0; i < 3; i++) {
+        CHECK_RC(ut_thread_at(&th[i], SCHED_RR, i == 2 ? prio - 1 : prio,
+                              ord_fn, (void *)i),
+                 0);
+        CHECKF(rw_wait_blocked((int)th[i], "futex"), "%s never blocked",
+               what[i]);
+    }
+    CHECK_RC(pthread_rwlock_unlock(&ord_l), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_RC(pthread_join(th[i], NULL), 0);
+    CHECK_EQ(ord_at[0], 1);
+    CHECK_EQ(ord_at[1], 2); /* before writer 2, of lower priority */
+    CHECK_EQ(ord_at[2], 3);
+    CHECK_RC(pthread_rwlock_destroy(&ord_l), 0);
+}
+
 /* A waiting writer that times out lets the readers it held back in. */
 static void *tw_writer(void *arg)
 {
@@ -500,6 +547,7 @@ const struct utest ut_rwlock_tests[] = {
     UT_CASE(rwlock_readers_in_parallel),
     UT_CASE(rwlock_writers_exclusive),
     UT_CASE(rwlock_writer_preference),
+    UT_CASE(rwlock_priority_order_at_release),
     UT_CASE(rwlock_writer_timeout_releases_readers),
     UT_CASE(rwlock_signal_does_not_end_the_wait),
     UT_END,

@@ -490,7 +490,7 @@ TEST(rwlock_k_forged_and_stale)
     CHECK_RC(keel_rwlock_attach(&l, 0), EBADF);
     CHECK_RC(keel_rwlock_attach(&l, -5), EBADF);
     CHECK_RC(keel_rwlock_attach(NULL, 0), EINVAL);
-    pthread_rwlock_t forged = {0, 0, 0, 1, 1 /* stdout */};
+    pthread_rwlock_t forged = {.__kind = 1, .__slot = 1 /* stdout */};
     CHECK_RC(pthread_rwlock_rdlock(&forged), EBADF);
     CHECK_RC(pthread_rwlock_unlock(&forged), EBADF);
     CHECK_RC(make_shared(&l), 0);

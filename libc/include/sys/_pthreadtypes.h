@@ -145,11 +145,12 @@ typedef struct {
  * in force when this header is first read, so Keel's are unconditional.
  *
  * An in-process rwlock lives in user space: __word is the state (reader
- * count, waiting writers and their highest priority, the writer bit),
- * readers sleep on it, writers sleep on __wseq; __owner is the write
- * holder's lock id. A PTHREAD_PROCESS_SHARED one is a CAP_TYPE_RWLOCK
- * kernel object: __kind is 1 and __slot its cap slot. All zero
- * (PTHREAD_RWLOCK_INITIALIZER) is a default in-process rwlock.
+ * count, waiting writers, the writer bit), readers sleep on it, writers
+ * sleep on __wseq; __owner is the write holder's lock id; __wprio and
+ * __rprio count the blocked writers and readers of each priority. A
+ * PTHREAD_PROCESS_SHARED one is a CAP_TYPE_RWLOCK kernel object: __kind is 1
+ * and __slot its cap slot. All zero (PTHREAD_RWLOCK_INITIALIZER) is a default
+ * in-process rwlock.
  */
 typedef struct {
     __uint32_t __word;
@@ -157,6 +158,10 @@ typedef struct {
     __uint32_t __owner;
     __uint32_t __kind; /* 0 in-process, 1 process-shared (kernel object) */
     __int32_t __slot;  /* __kind 1: the CAP_TYPE_RWLOCK slot */
+    /* In-process: the blocked writers and readers by priority, four
+     * 8-bit counts a word (priorities 0..63). */
+    __uint32_t __wprio[16];
+    __uint32_t __rprio[16];
 } pthread_rwlock_t;
 
 typedef struct {
@@ -167,7 +172,10 @@ typedef struct {
 #undef _PTHREAD_RWLOCK_INITIALIZER
 #define _PTHREAD_RWLOCK_INITIALIZER                                            \
     {                                                                          \
-        0, 0, 0, 0, 0                                                          \
+        0, 0, 0, 0, 0, {0},                                                    \
+        {                                                                      \
+            0                                                                  \
+        }                                                                      \
     }
 
 /* 0 when free, else the holder's lock id. */
