@@ -176,6 +176,7 @@ long sys_cap_transfer(int dst_pid, uint64_t tok, unsigned rights,
          * cannot take it when self == dst. */
         cap_word_t nw =
             capw_make(capw_type(w), rights, capw_obj(w), 0) | CAPW_DELEGATED;
+        KASSERT(dslot < CAP_FD_SLOTS); /* cap_table_clear_deleg's rule */
         cap_table_install(&dst->caps.t, dslot, nw, d->id);
         /* A process cap's allow-list goes with it, never wider. */
         dst->caps.t.sigdeny[dslot] = self->caps.t.sigdeny[cap_token_slot(tok)];

@@ -48,6 +48,8 @@ int cap_table_check(const struct cap_table *t)
                 used++;
             if (t->deleg[s] && !(w & CAPW_DELEGATED))
                 return -__LINE__;
+            if (t->deleg[s] && s >= CAP_FD_SLOTS)
+                return -__LINE__; /* cap_table_clear_deleg looks no further */
         } else {
             if (t->deleg[s])
                 return -__LINE__;

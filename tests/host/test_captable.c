@@ -509,7 +509,7 @@ TEST(deleg_ids_searchable_and_cleared)
     cap_table_install(&tab, 10, dw, 7);
     cap_table_install(&tab, 11, dw, 8);
     cap_table_install(&tab, 70, dw, 7);
-    cap_table_install(&tab, CAP_SLOTS - 1, dw, 7);
+    cap_table_install(&tab, CAP_FD_SLOTS - 1, dw, 7);
     cap_table_install(&tab, 12, fd_word(CAP_RIGHT_READ, 3), 0);
     CHECK_EQ(cap_table_check(&tab), 0);
 
@@ -518,7 +518,7 @@ TEST(deleg_ids_searchable_and_cleared)
     CHECK_EQ(cap_table_find_deleg(&tab, 7, 3), 3);
     CHECK_EQ(cap_table_find_deleg(&tab, 7, 4), 10);
     CHECK_EQ(cap_table_find_deleg(&tab, 7, 11), 70);
-    CHECK_EQ(cap_table_find_deleg(&tab, 7, 71), CAP_SLOTS - 1);
+    CHECK_EQ(cap_table_find_deleg(&tab, 7, 71), CAP_FD_SLOTS - 1);
     CHECK_EQ(cap_table_find_deleg(&tab, 7, CAP_SLOTS), -1);
     CHECK_EQ(cap_table_find_deleg(&tab, 7, INT_MAX), -1);
     CHECK_EQ(cap_table_find_deleg(&tab, 8, 0), 11);
@@ -559,10 +559,10 @@ TEST(clear_deleg_one_pass)
     cap_table_install(&tab, 10, dw2, 7);
     cap_table_install(&tab, 11, dw, 8);
     cap_table_install(&tab, 70, dw, 7);
-    cap_table_install(&tab, CAP_SLOTS - 1, dw2, 7);
+    cap_table_install(&tab, CAP_FD_SLOTS - 1, dw2, 7);
     cap_table_install(&tab, 12, fd_word(CAP_RIGHT_READ, 3), 0);
     cap_word_t w3 = tab.words[3], w10 = tab.words[10], w70 = tab.words[70],
-               wl = tab.words[CAP_SLOTS - 1];
+               wl = tab.words[CAP_FD_SLOTS - 1];
     uint32_t used = tab.used;
     cap_word_t out[CAP_SLOTS];
     CHECK_EQ(cap_table_clear_deleg(&tab, 7, out), 4);
@@ -571,12 +571,13 @@ TEST(clear_deleg_one_pass)
     CHECK_EQ(out[2], w70);
     CHECK_EQ(out[3], wl);
     CHECK(!capw_valid(tab.words[3]) && !capw_valid(tab.words[10]) &&
-          !capw_valid(tab.words[70]) && !capw_valid(tab.words[CAP_SLOTS - 1]));
+          !capw_valid(tab.words[70]) &&
+          !capw_valid(tab.words[CAP_FD_SLOTS - 1]));
     CHECK_EQ(tab.deleg[3], 0);
-    CHECK_EQ(tab.deleg[CAP_SLOTS - 1], 0);
+    CHECK_EQ(tab.deleg[CAP_FD_SLOTS - 1], 0);
     CHECK(capw_valid(tab.words[11]) && tab.deleg[11] == 8);
     CHECK(capw_valid(tab.words[12]));
-    CHECK_EQ(tab.used, used - 3); /* CAP_SLOTS - 1 is past the fd slots */
+    CHECK_EQ(tab.used, used - 4); /* all four in the fd slots */
     CHECK_EQ(cap_table_check(&tab), 0);
     CHECK_EQ(cap_table_clear_deleg(&tab, 7, out), 0);
     CHECK_EQ(cap_table_clear_deleg(&tab, 8, out), 1);
