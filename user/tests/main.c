@@ -313,9 +313,16 @@ static void watchdog_report(void)
     /* Every thread's state (and wait queue): what a hang waits for. */
     struct keel_threadinfo ti;
     for (int i = 0; keel_threadinfo(i, &ti) == 1; i++) {
-        int n = snprintf(
-            line, sizeof(line), "# pid %d tid %d state %d wchan %s\n", ti.pid,
-            ti.tid, ti.state, ti.state == KEEL_TSTATE_BLOCKED ? ti.wchan : "-");
+        /* hart, priority and cpu time too: a READY thread whose cpu_ns
+         * stays put across two dumps was never picked (a placement or
+         * run-queue fault), one whose cpu_ns grows spins. */
+        int n = snprintf(line, sizeof(line),
+                         "# pid %d tid %d %s state %d wchan %s hart %d prio "
+                         "%d/%d cpu_ns %llu\n",
+                         ti.pid, ti.tid, ti.name, ti.state,
+                         ti.state == KEEL_TSTATE_BLOCKED ? ti.wchan : "-",
+                         ti.hart, ti.priority, ti.base_priority,
+                         (unsigned long long)ti.cpu_ns);
         if (n > 0)
             ut_write_full(1, line,
                           (size_t)n < sizeof(line) ? (size_t)n

@@ -61,50 +61,72 @@ static sem_t w_sem, w_tick;
 static mqd_t w_q;
 static long w_count, rw_a, rw_b;
 static volatile int w_bad, w_stop;
+static volatile int w_why; /* the first failure: OS_WHY_* << 8 | errno */
 static volatile long w_got_msgs, w_sum_msgs;
 static pid_t os_peer;
 
 #define W_TOTAL ((long)OS_NW * OS_ITER)
 
-static void w_fail(void)
+enum {
+    OS_WHY_MUTEX = 1,
+    OS_WHY_WRLOCK,
+    OS_WHY_RDLOCK,
+    OS_WHY_RW,
+    OS_WHY_BARRIER,
+    OS_WHY_COND,
+    OS_WHY_SEM,
+    OS_WHY_MQ,
+    OS_WHY_SIG
+};
+
+static void w_fail_why(int why, int err)
 {
-    __atomic_add_fetch(&w_bad, 1, __ATOMIC_RELAXED);
+    int none = 0;
+    __atomic_compare_exchange_n(&w_why, &none, why << 8 | (err & 0xff), 0,
+                                __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&w_bad, 1, __ATOMIC_RELEASE);
 }
 
 static void *w_worker(void *arg)
 {
     long id = (long)arg;
     for (int it = 0; it < OS_ITER; it++) {
-        if (pthread_mutex_lock(&w_lock)) {
-            w_fail();
-            return NULL;
-        }
-        long v = w_count;
-        sched_yield(); /* widen the window: mutual exclusion is checked */
-        w_count = v + 1;
-        if (w_count == W_TOTAL || it % 4 == 0)
-            pthread_cond_broadcast(&w_cond);
-        pthread_mutex_unlock(&w_lock);
-        if (id == 0 || it % 3 == 0) {
-            if (pthread_rwlock_wrlock(&w_rw)) {
-                w_fail();
-                return NULL;
-            }
-            rw_a++;
-            sched_yield();
-            rw_b++;
+        /* A failed lock skips its section but never the barrier: a
+         * worker leaving early would leave the others short at it and
+         * the test would hang instead of reporting (w_why says what). */
+        int e = pthread_mutex_lock(&w_lock);
+        if (e) {
+            w_fail_why(OS_WHY_MUTEX, e);
+            pthread_cond_broadcast(&w_cond); /* the waiter sees w_bad */
         } else {
-            if (pthread_rwlock_rdlock(&w_rw)) {
-                w_fail();
-                return NULL;
-            }
-            if (rw_a != rw_b)
-                w_fail();
+            long v = w_count;
+            sched_yield(); /* widen the window: mutual exclusion is checked */
+            w_count = v + 1;
+            if (w_count == W_TOTAL || it % 4 == 0 || w_bad)
+                pthread_cond_broadcast(&w_cond);
+            pthread_mutex_unlock(&w_lock);
         }
-        pthread_rwlock_unlock(&w_rw);
+        if (id == 0 || it % 3 == 0) {
+            if ((e = pthread_rwlock_wrlock(&w_rw)) != 0) {
+                w_fail_why(OS_WHY_WRLOCK, e);
+            } else {
+                rw_a++;
+                sched_yield();
+                rw_b++;
+                pthread_rwlock_unlock(&w_rw);
+            }
+        } else {
+            if ((e = pthread_rwlock_rdlock(&w_rw)) != 0) {
+                w_fail_why(OS_WHY_RDLOCK, e);
+            } else {
+                if (rw_a != rw_b)
+                    w_fail_why(OS_WHY_RW, 0);
+                pthread_rwlock_unlock(&w_rw);
+            }
+        }
         int r = pthread_barrier_wait(&w_bar);
         if (r && r != PTHREAD_BARRIER_SERIAL_THREAD)
-            w_fail();
+            w_fail_why(OS_WHY_BARRIER, r);
     }
     return NULL;
 }
@@ -113,9 +135,13 @@ static void *w_cond_waiter(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&w_lock);
-    while (w_count < W_TOTAL)
-        if (pthread_cond_wait(&w_cond, &w_lock))
-            w_fail();
+    /* A failed worker never brings w_count to W_TOTAL: w_bad ends the
+     * wait (the failing worker and the main thread broadcast). */
+    while (w_count < W_TOTAL && !__atomic_load_n(&w_bad, __ATOMIC_ACQUIRE)) {
+        int e = pthread_cond_wait(&w_cond, &w_lock);
+        if (e)
+            w_fail_why(OS_WHY_COND, e);
+    }
     pthread_mutex_unlock(&w_lock);
     return NULL;
 }
@@ -128,7 +154,7 @@ static void *w_sem_waiter(void *arg)
     for (long i = 0; i < n; i++)
         while (sem_wait(s) < 0)
             if (errno != EINTR) {
-                w_fail();
+                w_fail_why(OS_WHY_SEM, errno);
                 return NULL;
             }
     return NULL;
@@ -142,11 +168,11 @@ static void *w_mq_reader(void *arg)
         ssize_t n;
         while ((n = mq_receive(w_q, (char *)&v, 16, NULL)) < 0)
             if (errno != EINTR) {
-                w_fail();
+                w_fail_why(OS_WHY_MQ, errno);
                 return NULL;
             }
         if (n != sizeof(v))
-            w_fail();
+            w_fail_why(OS_WHY_MQ, 0);
         w_got_msgs++;
         w_sum_msgs += v;
     }
@@ -167,7 +193,7 @@ static void *w_timer_sigs(void *arg)
             continue;
         if (r != SIGRTMIN + 1 || si.si_code != SI_TIMER ||
             si.si_value.sival_int != 77)
-            w_fail();
+            w_fail_why(OS_WHY_SIG, 0);
         i++;
     }
     return NULL;
@@ -392,7 +418,7 @@ static void os_run(void)
     ut_step("the threads");
     pthread_t cw, sw, tw, mr, ts, sg;
     w_count = rw_a = rw_b = 0;
-    w_bad = w_stop = 0;
+    w_bad = w_stop = w_why = 0;
     w_got_msgs = w_sum_msgs = os_replies_shared = 0;
     for (long i = 0; i < OS_NW; i++)
         CHECK_RC(pthread_create(&w_th[i], NULL, w_worker, (void *)i), 0);
@@ -460,6 +486,14 @@ static void os_run(void)
     CHECK_EQ(os_replies_shared, OS_ROUNDS);
     for (int i = 0; i < OS_NW; i++)
         CHECK_RC(pthread_join(w_th[i], NULL), 0);
+    if (w_bad) { /* wake the condvar waiter under the lock: no lost wake-up */
+        if (pthread_mutex_lock(&w_lock) == 0) {
+            pthread_cond_broadcast(&w_cond);
+            pthread_mutex_unlock(&w_lock);
+        }
+    }
+    CHECKF(w_bad == 0, "%d thread failures, the first: what %d error %d", w_bad,
+           w_why >> 8, w_why & 0xff);
     CHECK_RC(pthread_join(cw, NULL), 0);
     CHECK_RC(pthread_join(sw, NULL), 0);
     CHECK_RC(pthread_join(tw, NULL), 0);
