@@ -1,7 +1,9 @@
 /*
  * Trap dispatch. A system call is dispatched by trapentry.S itself (bump
  * sepc, index the table with the arguments still in registers) and ends
- * in trap_syscall_return (store a0 or restart, the way back); every other
+ * there too when nothing is pending (the result in a0, never stored in
+ * the frame), else in trap_syscall_return (store a0 or restart, the way
+ * back); every other
  * user trap arrives in trap_user with the trapframe.
  * Kernel traps (trap_kernel) are interrupts taken in the idle loop and
  * faults in the user-copy routines; anything else is a kernel bug.
@@ -60,6 +62,23 @@ _Static_assert(sizeof(struct context) == CTXO_SIZE, "context size");
 _Static_assert(SSTATUS_FS_BITS == SSTATUS_FS, "sstatus.FS");
 _Static_assert(ASM_EXC_ECALL_U == EXC_ECALL_U && ASM_SYS_NR == SYS_NR,
                "trapentry.S's system-call dispatch");
+_Static_assert(ASM_ERESTARTSYS == ERESTARTSYS &&
+                   ASM_ERESTARTNOINTR == ERESTARTNOINTR &&
+                   ERESTARTNOINTR == ERESTARTSYS + 1,
+               "trapentry.S's restart check");
+#ifndef KEEL_LOCKCHECK /* the debug kernel's layout differs; it never
+                        * takes trapentry.S's own way back */
+_Static_assert(offsetof(struct hart, cur) == ASM_HART_CUR &&
+                   offsetof(struct hart, need_resched) ==
+                       ASM_HART_NEED_RESCHED &&
+                   sizeof(((struct hart *)0)->need_resched) == 4,
+               "trapentry.S's hart words");
+_Static_assert(offsetof(struct thread, killed) == ASM_THREAD_KILLED &&
+                   sizeof(((struct thread *)0)->killed) == 4 &&
+                   offsetof(struct thread, sig.attn) == ASM_THREAD_SIG_ATTN &&
+                   sizeof(((struct thread *)0)->sig.attn) == 4,
+               "trapentry.S's thread words");
+#endif
 _Static_assert(BOOT_STACK_SIZE % 16 == 0, "boot stacks 16-byte aligned");
 _Static_assert(BOOT_MAX_HARTS == MAX_HARTS, "a boot stack per hart");
 _Static_assert(KSTACK_SIZE == 1ul << KSTACK_GUARD_BIT &&
@@ -206,7 +225,10 @@ static __attribute__((noinline)) void trap_syscall_restart(struct trapframe *tf,
 }
 
 /* A system call's end (trapentry.S dispatched it: sepc is past the
- * ecall, the handler returned ret). */
+ * ecall, the handler returned ret). trapentry.S makes the same tests
+ * itself first and returns without this call when ret is no restart and
+ * user_return_prepare would find nothing to do (not in the debug
+ * kernel, whose lockstat_irqoff_end needs the call). */
 void trap_syscall_return(struct trapframe *tf, long ret)
 {
     /* regs[10] still holds the first argument: a restart needs it. */

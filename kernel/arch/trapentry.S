@@ -40,7 +40,6 @@ trap_vector:
     sd t0, TFO_REG(2)(sp)
     csrw sscratch, zero
     csrr t0, sepc
-    sd t0, TFO_SEPC(sp)
     ld tp, TFO_HART(sp)
     .option push
     .option norelax
@@ -48,7 +47,7 @@ trap_vector:
     .option pop
     /* A system call goes straight to its handler: a0-a5 still hold the
      * user's arguments and a7 the number (saved above all the same, for
-     * restarts and signal frames); t0 = sepc, which moves past the ecall.
+     * restarts and signal frames); t0 = sepc, saved moved past the ecall.
      * Everything else (interrupts, faults) goes through trap_user. */
     csrr t1, scause
     li t2, ASM_EXC_ECALL_U
@@ -70,18 +69,62 @@ trap_vector:
     li t1, ASM_SYS_NR
     bltu a7, t1, 1f
     li a7, 0 /* out of range: entry 0, ENOSYS */
-1:  lla t1, syscall_table
-    slli a7, a7, 3
+1:  slli a7, a7, 3
+2:  auipc t1, %pcrel_hi(syscall_table)
     add t1, t1, a7
-    ld t1, 0(t1)
+    ld t1, %pcrel_lo(2b)(t1)
     jalr t1
-    /* sp = trapframe still (the handler is C): the result, the restart
-     * check and the way back to user mode. */
-    mv a1, a0
+    /* sp = trapframe still (the handler is C), a0 = the result. The way
+     * back without a call when it needs nothing (trap.c
+     * trap_syscall_return does the same in C, and everything else): the
+     * result is no restart (-ERESTARTNOINTR .. -ERESTARTSYS) and the
+     * three words user_return_prepare tests (t->killed, h->need_resched,
+     * t->sig.attn) are 0. The debug kernel always takes the call (its
+     * lockstat_irqoff_end). */
+#ifndef KEEL_LOCKCHECK
+    addi t0, a0, ASM_ERESTARTNOINTR
+    sltiu t0, t0, ASM_ERESTARTNOINTR - ASM_ERESTARTSYS + 1
+    bnez t0, 4f
+    ld t0, ASM_HART_CUR(tp)
+    lw t1, ASM_HART_NEED_RESCHED(tp)
+    lw t2, ASM_THREAD_KILLED(t0)
+    lw t3, ASM_THREAD_SIG_ATTN(t0)
+    or t1, t1, t2
+    or t1, t1, t3
+    bnez t1, 4f
+    /* As trap_return_user, with a0 the result (not stored in the frame). */
+    li t0, SSTATUS_FS_BITS
+    csrc sstatus, t0
+    sd tp, TFO_HART(sp)
+    ld t0, TFO_SEPC(sp)
+    csrw sepc, t0
+    csrw sscratch, sp
+    ld ra, TFO_REG(1)(sp)
+    ld gp, TFO_REG(3)(sp)
+    ld tp, TFO_REG(4)(sp)
+    ld t0, TFO_REG(5)(sp)
+    ld t1, TFO_REG(6)(sp)
+    ld t2, TFO_REG(7)(sp)
+    ld a1, TFO_REG(11)(sp)
+    ld a2, TFO_REG(12)(sp)
+    ld a3, TFO_REG(13)(sp)
+    ld a4, TFO_REG(14)(sp)
+    ld a5, TFO_REG(15)(sp)
+    ld a6, TFO_REG(16)(sp)
+    ld a7, TFO_REG(17)(sp)
+    ld t3, TFO_REG(28)(sp)
+    ld t4, TFO_REG(29)(sp)
+    ld t5, TFO_REG(30)(sp)
+    ld t6, TFO_REG(31)(sp)
+    ld sp, TFO_REG(2)(sp)
+    sret
+#endif
+4:  mv a1, a0
     mv a0, sp
     call trap_syscall_return
     j trap_return_user
-3:  mv a0, sp
+3:  sd t0, TFO_SEPC(sp)
+    mv a0, sp
     call trap_user
     /* fall through: return to user with sp = trapframe */
 

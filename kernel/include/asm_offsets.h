@@ -27,6 +27,15 @@
  * (riscv.h EXC_ECALL_U) and the table's size (keel/abi.h SYS_NR). */
 #define ASM_EXC_ECALL_U 8
 #define ASM_SYS_NR 96
+/* Its way back (trap.c checks them): the restart results (signal.h
+ * ERESTARTSYS, ERESTARTNOINTR = ERESTARTSYS + 1), struct hart's cur and
+ * need_resched, struct thread's killed and sig.attn (each an int). */
+#define ASM_ERESTARTSYS 512
+#define ASM_ERESTARTNOINTR 513
+#define ASM_HART_CUR 0
+#define ASM_HART_NEED_RESCHED 12
+#define ASM_THREAD_KILLED 264
+#define ASM_THREAD_SIG_ATTN 1292
 
 /* sstatus.FS (bits 13-14): FP unit state; Off = 0. */
 #define SSTATUS_FS_BITS 0x6000
