@@ -341,6 +341,18 @@ int __keel_kmx_destroy(pthread_mutex_t *m);
 int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try);
 /* __keel_kmx_lock(m, NULL, 0) of a mutex without PRIO_PROTECT. */
 int __keel_kmx_lock_plain(pthread_mutex_t *m);
+/* kmutex.c: every lock call but the uncontended plain one (r: the first
+ * call's result, or 1 when none was made). */
+int __keel_kmx_lock_general(pthread_mutex_t *m, const struct timespec *abs,
+                            int try, long r);
+/* A kernel mutex without a ceiling locked in one system call (the
+ * kernel's fast path, M7 in kernel/sync/kobj_mutex.c), inline where
+ * pthread_mutex_lock sends it. */
+static inline int __keel_kmx_lock_call(pthread_mutex_t *m)
+{
+    long r = keel_sc3(SYS_mutex, KEEL_MUTEX_LOCK, KMX_SLOT(m), 0);
+    return r == 0 ? 0 : __keel_kmx_lock_general(m, NULL, 0, r);
+}
 int __keel_kmx_unlock(pthread_mutex_t *m);
 int __keel_kmx_getceiling(const pthread_mutex_t *m, int *ceiling);
 int __keel_kmx_setceiling(pthread_mutex_t *m, int ceiling, int *old);

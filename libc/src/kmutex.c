@@ -154,9 +154,9 @@ static int kmx_info(const pthread_mutex_t *m, struct keel_mutex_info *in)
  * PRIO_PROTECT: the ceiling is entered unless the caller holds the mutex
  * already (a recursive relock, or EDEADLK).
  */
-static __attribute__((noinline)) int
-kmx_lock_general(pthread_mutex_t *m, const struct timespec *abs, int try,
-                 long r)
+__attribute__((noinline)) int
+__keel_kmx_lock_general(pthread_mutex_t *m, const struct timespec *abs, int try,
+                        long r)
 {
     struct keel_mutex_info in = {0};
     bool pp = false;
@@ -195,20 +195,18 @@ kmx_lock_general(pthread_mutex_t *m, const struct timespec *abs, int try,
     return err;
 }
 
-/* The common case first: one system call (the kernel's fast path, M7
- * in kernel/sync/kobj_mutex.c); r > 0 tells the general path that no
- * attempt was made yet. */
+/* The common case first (internal.h): one system call; r > 0 tells the
+ * general path that no attempt was made yet. */
 int __keel_kmx_lock_plain(pthread_mutex_t *m)
 {
-    long r = keel_sc3(SYS_mutex, KEEL_MUTEX_LOCK, KMX_SLOT(m), 0);
-    return r == 0 ? 0 : kmx_lock_general(m, NULL, 0, r);
+    return __keel_kmx_lock_call(m);
 }
 
 int __keel_kmx_lock(pthread_mutex_t *m, const struct timespec *abs, int try)
 {
     if (!abs && !try && !(m->__kind & K_PP))
-        return __keel_kmx_lock_plain(m);
-    return kmx_lock_general(m, abs, try, 1);
+        return __keel_kmx_lock_call(m);
+    return __keel_kmx_lock_general(m, abs, try, 1);
 }
 
 int __keel_kmx_unlock(pthread_mutex_t *m)

@@ -36,6 +36,7 @@
 #include "internal.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* __kind: internal.h (K_*). */
 
@@ -324,18 +325,28 @@ mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
     return mutex_lock_contended(m, self, abs);
 }
 
-/* One test of __kind sends both exceptions to the user-space CAS to
- * mutex_lock_slow: a ceiling to enter (K_PP) and a kernel mutex (K_KOBJ,
- * whose word is never 0: no CAS would take it). */
+/* One test of __kind sends both exceptions to the user-space CAS aside,
+ * here: a ceiling to enter (K_PP) and a kernel mutex (K_KOBJ, whose word
+ * is never 0: no CAS would take it). A kernel mutex without a ceiling is
+ * one system call (kmutex.c, inline), the rest mutex_lock_slow's. */
+__attribute__((noinline)) static int
+mutex_lock_other(pthread_mutex_t *m, uint32_t self, uint32_t kind)
+{
+    if ((kind & (K_PP | K_KOBJ)) == K_KOBJ)
+        return __keel_kmx_lock_call(m);
+    return mutex_lock_slow(m, self, NULL);
+}
+
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
     if (!m)
         return EINVAL;
     uint32_t self = keel_self_id();
-    if (likely(!(m->__kind & (K_PP | K_KOBJ))) &&
+    uint32_t kind = m->__kind;
+    if (likely(!(kind & (K_PP | K_KOBJ))) &&
         likely(keel_cas_acq(&m->__word, 0, self)))
         return 0;
-    return mutex_lock_slow(m, self, NULL);
+    return mutex_lock_other(m, self, kind);
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
@@ -416,16 +427,29 @@ __attribute__((noinline)) static int mutex_unlock_slow(pthread_mutex_t *m,
     return mutex_unlock_contended(m, self);
 }
 
-/* As pthread_mutex_lock: one test for the exceptions to the CAS. */
+/* pthread_mutex_unlock's way aside, as mutex_lock_other's: one test for
+ * the exceptions to the CAS, a kernel mutex without a ceiling straight
+ * to its system call. */
+__attribute__((noinline)) static int
+mutex_unlock_other(pthread_mutex_t *m, uint32_t self, uint32_t kind)
+{
+    if ((kind & (K_PP | K_KOBJ)) == K_KOBJ) {
+        long r = keel_sc2(SYS_mutex, KEEL_MUTEX_UNLOCK, KMX_SLOT(m));
+        return likely(r == 0) ? 0 : keel_err(r);
+    }
+    return mutex_unlock_slow(m, self);
+}
+
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     if (!m)
         return EINVAL;
     uint32_t self = keel_self_id();
-    if (likely(!(m->__kind & (K_PP | K_KOBJ)) && m->__count == 0) &&
+    uint32_t kind = m->__kind;
+    if (likely(!(kind & (K_PP | K_KOBJ)) && m->__count == 0) &&
         likely(keel_cas_rel(&m->__word, self, 0)))
         return 0;
-    return mutex_unlock_slow(m, self);
+    return mutex_unlock_other(m, self, kind);
 }
 
 /* ---- ceilings of PRIO_PROTECT mutexes ---- */
