@@ -7,11 +7,14 @@
  * Locking: each mutex's m->lock (S1, "waitq lock" level) guards its
  * owner, count, state and waiters; m->lock -> pi_glock -> t->slock, and
  * m->lock -> m->wq.lock. A condvar's cv->lock is taken before the lock of
- * the mutex it releases (cv->lock -> m->lock). A thread's kmx_held list
- * (the mutex objects it owns) changes only under the lock of the mutex
- * being added or removed, and only by the thread itself or by the
- * releaser handing a mutex to it while it is blocked locking that mutex;
- * so the thread may walk it without a lock (at exit).
+ * the mutex it releases (cv->lock -> m->lock). The mutex objects a
+ * thread owns are its kmx_one (at most one, taken by the fast LOCK when
+ * kmx_one was NULL: a pointer store instead of a list insertion) and
+ * its kmx_held list (the others). Both change only under the lock of
+ * the mutex being added or removed, and only by the thread itself or
+ * (kmx_held only) by the releaser handing a mutex to it while it is
+ * blocked locking that mutex; so the thread may read them without a lock
+ * (at exit). An owned mutex is in exactly one of them.
  */
 #ifndef KEEL_KMX_H
 #define KEEL_KMX_H
@@ -25,13 +28,28 @@ struct kmx {
     struct thread *owner;  /* NULL when free */
     struct pi_lock pi;     /* PROTO_INHERIT with waiters: pi.owner == owner */
     struct waitq wq;       /* the other protocols: blocked lockers */
-    struct list held_node; /* on owner->kmx_held while owned */
-    uint32_t count;        /* recursive: locks beyond the first */
-    uint32_t flags;        /* KEEL_MUTEX_* type | protocol | F_ROBUST */
+    struct list held_node; /* on owner->kmx_held while owned, unless it
+                            * is owner->kmx_one */
+    /* Paired in one aligned doubleword each, so that the fast paths
+     * (kobj_mutex.c M7) test two of them with one load: count_nwait is 0
+     * when neither is set, state_died when the mutex is consistent
+     * (KEEL_MUTEX_CONSISTENT_STATE is 0) and its last owner did not die. */
+    union {
+        struct {
+            uint32_t count; /* recursive: locks beyond the first */
+            uint32_t nwait; /* threads inside a blocking lock */
+        };
+        uint64_t count_nwait;
+    };
+    union {
+        struct {
+            int state;     /* KEEL_MUTEX_CONSISTENT_STATE .. NOTRECOVERABLE */
+            uint32_t died; /* the last owner exited holding it: EOWNERDEAD */
+        };
+        uint64_t state_died;
+    };
+    uint32_t flags; /* KEEL_MUTEX_* type | protocol | F_ROBUST */
     int ceiling;
-    int state;      /* KEEL_MUTEX_CONSISTENT_STATE .. NOTRECOVERABLE */
-    bool died;      /* the last owner exited holding it: EOWNERDEAD next */
-    uint32_t nwait; /* threads inside a blocking lock */
 };
 
 /* Every kernel mutex the exiting thread t holds passes on with

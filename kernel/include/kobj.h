@@ -69,14 +69,46 @@ void kobj_get(struct kobj *o);
 /* The last reference (old 1: destroy and free) or an underflow (old 0:
  * panic); kobj_put's out-of-line part. */
 void kobj_put_last(struct kobj *o, uint32_t old);
+/* refs - 1, returning what it was: one acquire-release AMO (the
+ * compiler's builtin is a fence, the AMO and a sign extension). The
+ * result is amoadd.w's, sign-extended: as an unsigned long it is at most
+ * 1 exactly when the 32-bit value is (0 and 1 stay, the rest is more). */
+static inline unsigned long kobj_ref_dec(struct kobj *o)
+{
+    long old;
+    __asm__ volatile("amoadd.w.aqrl %0, %2, %1"
+                     : "=r"(old), "+A"(o->refs)
+                     : "r"(-1L)
+                     : "memory");
+    return (unsigned long)old;
+}
+/* A reference on o unless it has none left (refs 0: being destroyed, or
+ * a free cell): false then. Acquire, so what the caller reads next (the
+ * slot word again, to learn that the cell is still the object it named)
+ * comes after it. One LR/SC loop (the builtin compare-and-swap is a load
+ * and an LR/SC loop inside a retry loop). */
+static inline bool kobj_get_live(struct kobj *o)
+{
+    long v, fail;
+    __asm__ volatile("1: lr.w.aq %0, %2\n"
+                     "   beqz %0, 2f\n"
+                     "   addiw %0, %0, 1\n"
+                     "   sc.w %1, %0, %2\n"
+                     "   bnez %1, 1b\n"
+                     "2:"
+                     : "=&r"(v), "=&r"(fail), "+A"(o->refs)
+                     :
+                     : "memory");
+    return v != 0;
+}
 /* Inline, so a put that is not the last one is one atomic and a branch
  * (the fast paths of every object type put a pin per operation). */
 static inline void kobj_put(struct kobj *o)
 {
-    uint32_t old = __atomic_fetch_sub(&o->refs, 1, __ATOMIC_ACQ_REL);
+    unsigned long old = kobj_ref_dec(o);
     if (likely(old > 1))
         return;
-    kobj_put_last(o, old);
+    kobj_put_last(o, (uint32_t)old);
 }
 uint32_t kobj_index(const struct kobj *o);
 

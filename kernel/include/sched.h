@@ -117,6 +117,9 @@ struct thread {
     struct edf_thread dl;
     /* Signals (signal.h): mask, directed pending set, wait state. */
     struct thread_sig sig;
+    /* A kernel mutex object it owns that is not on kmx_held (include/
+     * kmx.h: the fast LOCK's record), or NULL. */
+    struct kmx *kmx_one;
 };
 
 struct runqueue {

@@ -64,10 +64,22 @@ void spin_lock_contended(spinlock_t *l); /* spins until it has l */
 
 /* Test-and-test-and-set with acquire/release ordering; inline because
  * every syscall's cap lookup takes one. */
+/* The acquiring swap as RVWMO maps an acquire exchange (amoswap.w.aq),
+ * written out so that its result needs no sign extension before the
+ * test (the compiler's builtin adds one). */
+static inline long spin_swap_acquire(spinlock_t *l)
+{
+    long old;
+    __asm__ volatile("amoswap.w.aq %0, %2, %1"
+                     : "=r"(old), "+A"(l->locked)
+                     : "r"(1L)
+                     : "memory");
+    return old;
+}
+
 static inline void spin_lock(spinlock_t *l)
 {
-    if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE),
-                         0)) {
+    if (__builtin_expect(spin_swap_acquire(l), 0)) {
         /* The slow path through a wrapper that saves every register it
          * uses (spinlock.c): to the compiler this is no call, so callers
          * keep their leaf-function code. */
@@ -93,7 +105,14 @@ static inline void spin_unlock(spinlock_t *l)
 #endif
     spin_count(-1);
     l->owner = 0;
-    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    /* The release store: the compiler's own is the same fence followed
+     * by an amoswap, which needs the word's address in a register of its
+     * own; a plain store after the fence is the same release (RVWMO), and
+     * iorw,ow keeps device accesses in the critical section before it. */
+    __asm__ volatile("fence iorw, ow\n\tsw zero, %0"
+                     : "=m"(l->locked)
+                     :
+                     : "memory");
 }
 
 #endif

@@ -102,6 +102,7 @@ struct thread *thread_alloc(struct proc *p)
     t->futex_exited = false;
     t->exiting = false;
     list_init(&t->kmx_held);
+    t->kmx_one = NULL;
     edf_init_thread(t);
     sig_thread_init(t, NULL); /* thread_create passes the creator's mask */
     return t;

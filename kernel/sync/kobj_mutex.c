@@ -33,6 +33,9 @@
  *  M7. the uncontended LOCK and UNLOCK skip the cap lock (sys_mutex,
  *      kmx_fast: the slot word read twice around the object's liveness
  *      check), for the mutex_cap bench row; all else goes through M1-M6.
+ *      The owner's record of a mutex is its thread's kmx_one when free
+ *      (one store), else its kmx_held list (include/kmx.h), whoever
+ *      takes it; M5 walks both.
  * Locking: include/kmx.h. No kobj_put with a spinlock held.
  */
 #include "../include/kmx.h"
@@ -67,6 +70,13 @@ static void kmx_cancel(struct kobj *o)
 
 static const struct kobj_ops kmx_ops = {"mutex", kmx_destroy, kmx_cancel};
 
+_Static_assert(KEEL_MUTEX_CONSISTENT_STATE == 0 &&
+                   offsetof(struct kmx, nwait) ==
+                       offsetof(struct kmx, count) + 4 &&
+                   offsetof(struct kmx, died) ==
+                       offsetof(struct kmx, state) + 4,
+               "the fast paths' paired words");
+
 int kmx_deadline(uint64_t uts, long clocksel, struct kdeadline *dl)
 {
     struct keel_timespec ts;
@@ -83,13 +93,32 @@ int kmx_deadline(uint64_t uts, long clocksel, struct kdeadline *dl)
     return 0;
 }
 
+/* t's record that it owns m (m->lock held; include/kmx.h): its kmx_one
+ * if free, else its kmx_held list. */
+static inline void kmx_hold(struct thread *t, struct kmx *m)
+{
+    if (likely(!t->kmx_one))
+        t->kmx_one = m;
+    else
+        list_push_back(&t->kmx_held, &m->held_node);
+}
+
+/* The record goes (m->lock held, t = m->owner). */
+static inline void kmx_unhold(struct thread *t, struct kmx *m)
+{
+    if (likely(t->kmx_one == m))
+        t->kmx_one = NULL;
+    else
+        list_remove(&m->held_node);
+}
+
 /* m is free (m->lock held): t owns it now. -EOWNERDEAD if the last
  * owner died holding it (M5). */
 static int kmx_take(struct kmx *m, struct thread *t)
 {
     m->owner = t;
     m->count = 0;
-    list_push_back(&t->kmx_held, &m->held_node);
+    kmx_hold(t, m);
     if (!m->died)
         return 0;
     m->died = false;
@@ -116,7 +145,8 @@ static void kmx_flush(struct kmx *m)
 
 bool kmx_release(struct kmx *m, bool died)
 {
-    list_remove(&m->held_node);
+    KASSERT(m->owner == current()); /* kmx_one is the caller's own */
+    kmx_unhold(m->owner, m);
     m->count = 0;
     if (died) {
         m->died = true;
@@ -281,8 +311,12 @@ static long kmx_unlock(struct kmx *m)
 
 void kmx_thread_exit(struct thread *t)
 {
-    while (!list_empty(&t->kmx_held)) {
-        struct kmx *m = list_entry(t->kmx_held.next, struct kmx, held_node);
+    for (;;) {
+        struct kmx *m = t->kmx_one;
+        if (!m && list_empty(&t->kmx_held))
+            break;
+        if (!m)
+            m = list_entry(t->kmx_held.next, struct kmx, held_node);
         spin_lock(&m->lock);
         KASSERT(m->owner == t);
         bool put = kmx_release(m, true); /* M5 */
@@ -383,8 +417,8 @@ static long kmx_op(struct kmx *m, long op, int slot, uint64_t a, uint64_t b,
 }
 
 /* The general path of every op. */
-static __attribute__((noinline)) long kmx_sys_slow(long op, long slot,
-                                                   uint64_t a, uint64_t b)
+static __attribute__((noinline, used)) long kmx_sys_slow(long op, long slot,
+                                                         uint64_t a, uint64_t b)
 {
     if (op == KEEL_MUTEX_CREATE)
         return kmx_create(a, (long)b);
@@ -404,19 +438,6 @@ static __attribute__((noinline)) long kmx_sys_slow(long op, long slot,
     if (!keep)
         kobj_put(o);
     return r;
-}
-
-/* A reference on o unless it is already gone (refs 0). Acquire: what
- * the caller reads next (the slot word again) comes after it. */
-static inline bool kmx_get_live(struct kobj *o)
-{
-    uint32_t v = __atomic_load_n(&o->refs, __ATOMIC_RELAXED);
-    do {
-        if (v == 0)
-            return false;
-    } while (!__atomic_compare_exchange_n(&o->refs, &v, v + 1, true,
-                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
-    return true;
 }
 
 /* The fast paths' ways out of line, each a tail call, so that sys_mutex
@@ -453,7 +474,7 @@ static __attribute__((noinline)) long kmx_put_last0(struct kmx *m, uint32_t old)
 static inline long kmx_fast_lock(struct thread *t, const cap_word_t *wp,
                                  cap_word_t w, struct kmx *m, long slot)
 {
-    if (unlikely(!kmx_get_live(&m->hdr)))
+    if (unlikely(!kobj_get_live(&m->hdr)))
         return kmx_sys_slow(KEEL_MUTEX_LOCK, slot, 0, 0);
     /* Relaxed: the acquire of the reference orders it. */
     if (unlikely(__atomic_load_n(wp, __ATOMIC_RELAXED) != w))
@@ -464,13 +485,13 @@ static inline long kmx_fast_lock(struct thread *t, const cap_word_t *wp,
      * revoke between the look above and this lock hold has run its
      * cancel already and must not see a lock taken after it. */
     if (unlikely(__atomic_load_n(wp, __ATOMIC_RELAXED) != w || m->owner ||
-                 m->died || m->state != KEEL_MUTEX_CONSISTENT_STATE)) {
+                 m->state_died)) { /* died, or not consistent */
         spin_unlock(&m->lock);
         return kmx_slow_after_put(m, KEEL_MUTEX_LOCK, slot, 0, 0);
     }
     m->owner = t; /* M1: our reference is the ownership one */
     m->count = 0;
-    list_push_back(&t->kmx_held, &m->held_node);
+    kmx_hold(t, m);
     spin_unlock(&m->lock);
     return 0;
 }
@@ -484,34 +505,71 @@ static inline long kmx_fast_unlock(struct thread *t, const cap_word_t *wp,
                  __atomic_load_n(wp, __ATOMIC_RELAXED) != w))
         return kmx_sys_slow(KEEL_MUTEX_UNLOCK, slot, 0, 0);
     spin_lock(&m->lock);
-    if (unlikely(m->count || m->nwait || m->pi.owner ||
-                 m->state != KEEL_MUTEX_CONSISTENT_STATE)) {
+    /* state_died: an owned mutex's died is clear (the taker cleared it),
+     * so this is the state. */
+    if (unlikely(m->count_nwait || m->pi.owner || m->state_died)) {
         spin_unlock(&m->lock);
         return kmx_sys_slow(KEEL_MUTEX_UNLOCK, slot, 0, 0);
     }
-    list_remove(&m->held_node);
+    kmx_unhold(t, m);
     m->owner = NULL;
     spin_unlock(&m->lock);
     /* The ownership reference: kobj_put, with the last put a tail call. */
-    uint32_t old = __atomic_fetch_sub(&m->hdr.refs, 1, __ATOMIC_ACQ_REL);
+    unsigned long old = kobj_ref_dec(&m->hdr);
     if (unlikely(old <= 1))
-        return kmx_put_last0(m, old);
+        return kmx_put_last0(m, (uint32_t)old);
     return 0;
 }
 
-long sys_mutex(long op, long slot, uint64_t a, uint64_t b)
+/* The slot's word and its checks, one copy in each of the two fast
+ * paths (so that each tests its op once, and the copies of the
+ * arguments the general path needs stay out of them). */
+static inline __attribute__((always_inline)) long kmx_fast(long op, long slot)
 {
-    bool lock = op == KEEL_MUTEX_LOCK && !a;
-    if (unlikely((!lock && op != KEEL_MUTEX_UNLOCK) ||
-                 (unsigned long)slot >= CAP_FD_SLOTS))
-        return kmx_sys_slow(op, slot, a, b);
+    if (unlikely((unsigned long)slot >= CAP_FD_SLOTS))
+        return kmx_sys_slow(op, slot, 0, 0);
     struct thread *t = current();
     const cap_word_t *wp = &t->proc->caps.t.words[slot];
     cap_word_t w = __atomic_load_n(wp, __ATOMIC_RELAXED);
     if (unlikely(!capw_is(w, CAP_TYPE_MUTEX, CAP_RIGHT_READ | CAP_RIGHT_WRITE)))
-        return kmx_sys_slow(op, slot, a, b);
+        return kmx_sys_slow(op, slot, 0, 0);
     struct kmx *m = (struct kmx *)kobj_by_index(capw_obj(w));
-    if (lock)
+    if (op == KEEL_MUTEX_LOCK)
         return kmx_fast_lock(t, wp, w, m, slot);
     return kmx_fast_unlock(t, wp, w, m, slot);
 }
+
+/* sys_mutex(op, slot, a, b) dispatches in assembly (below): the compiler
+ * keeps copies of the arguments around its tests for the general path's
+ * tail call. The two fast paths take (op, slot) as they came, op being
+ * LOCK (UNLOCK); noipa keeps them ordinary functions with that ABI. */
+static __attribute__((noipa, used)) long kmx_sys_lock(long op, long slot)
+{
+    (void)op;
+    return kmx_fast(KEEL_MUTEX_LOCK, slot);
+}
+
+static __attribute__((noipa, used)) long kmx_sys_unlock(long op, long slot)
+{
+    (void)op;
+    return kmx_fast(KEEL_MUTEX_UNLOCK, slot);
+}
+
+long sys_mutex(long op, long slot, uint64_t a, uint64_t b);
+_Static_assert(KEEL_MUTEX_LOCK == 1 && KEEL_MUTEX_UNLOCK == 3,
+               "sys_mutex's dispatch");
+/* UNLOCK and LOCK without a timeout (a == 0) to their fast paths, every
+ * other call to the general path, each with its arguments untouched. */
+__asm__(".text\n"
+        ".globl sys_mutex\n"
+        ".type sys_mutex, @function\n"
+        "sys_mutex:\n"
+        "  li t0, 3\n"
+        "  beq a0, t0, 1f\n"
+        "  li t0, 1\n"
+        "  bne a0, t0, 2f\n"
+        "  bnez a2, 2f\n"
+        "  j kmx_sys_lock\n"
+        "1: j kmx_sys_unlock\n"
+        "2: j kmx_sys_slow\n"
+        ".size sys_mutex, . - sys_mutex\n");

@@ -202,6 +202,63 @@ TEST(kmx_robust_thread_exit)
     CHECK_EQ(kx_objects(), o0);
 }
 
+/* ---- the owner's records: one pointer, then a list ---- */
+
+/* The kernel records the first kernel mutex a thread takes in one
+ * pointer (kmx_one) and any more on a list (include/kmx.h); unlocks in
+ * any order and an exit holding some from each must find every one. */
+static pthread_mutex_t kr_m[4];
+
+static void *kr_thread(void *p)
+{
+    int *r = p;
+    r[0] = pthread_mutex_lock(&kr_m[0]);    /* kmx_one */
+    r[1] = pthread_mutex_lock(&kr_m[1]);    /* the list */
+    r[2] = pthread_mutex_lock(&kr_m[2]);    /* the list */
+    r[3] = pthread_mutex_unlock(&kr_m[0]);  /* kmx_one free again */
+    r[4] = pthread_mutex_lock(&kr_m[3]);    /* kmx_one */
+    r[5] = pthread_mutex_unlock(&kr_m[2]);  /* off the list */
+    r[6] = pthread_mutex_unlock(&kr_m[0]);  /* not held any more */
+    r[7] = pthread_mutex_trylock(&kr_m[2]); /* the list again */
+    r[8] = pthread_mutex_unlock(&kr_m[2]);
+    return NULL; /* exits holding 1 (list) and 3 (kmx_one) */
+}
+
+TEST(kmx_owner_records_mixed)
+{
+    long o0 = kx_objects();
+    for (int i = 0; i < 4; i++)
+        CHECK_RC(kx_mutex(&kr_m[i], PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE,
+                          PTHREAD_MUTEX_ROBUST, PTHREAD_PROCESS_PRIVATE),
+                 0);
+    int r[9];
+    for (int i = 0; i < 9; i++)
+        r[i] = -1;
+    pthread_t t;
+    CHECK_RC(pthread_create(&t, NULL, kr_thread, r), 0);
+    CHECK_RC(pthread_join(t, NULL), 0);
+    const int want[9] = {0, 0, 0, 0, 0, 0, EPERM, 0, 0};
+    for (int i = 0; i < 9; i++)
+        CHECK_EQ(r[i], want[i]);
+    CHECK_RC(pthread_mutex_lock(&kr_m[0]), 0); /* released in time */
+    CHECK_RC(pthread_mutex_lock(&kr_m[1]), EOWNERDEAD);
+    CHECK_RC(pthread_mutex_lock(&kr_m[2]), 0);
+    CHECK_RC(pthread_mutex_lock(&kr_m[3]), EOWNERDEAD);
+    /* this thread's own four, unlocked out of order */
+    CHECK_RC(pthread_mutex_consistent(&kr_m[1]), 0);
+    CHECK_RC(pthread_mutex_consistent(&kr_m[3]), 0);
+    CHECK_RC(pthread_mutex_unlock(&kr_m[2]), 0);
+    CHECK_RC(pthread_mutex_unlock(&kr_m[0]), 0);
+    CHECK_RC(pthread_mutex_unlock(&kr_m[3]), 0);
+    CHECK_RC(pthread_mutex_unlock(&kr_m[1]), 0);
+    CHECK_RC(pthread_mutex_unlock(&kr_m[1]), EPERM);
+    for (int i = 0; i < 4; i++) {
+        CHECK_RC(kx_other(&kr_m[i], 'L'), 0);
+        CHECK_RC(pthread_mutex_destroy(&kr_m[i]), 0);
+    }
+    CHECK_EQ(kx_objects(), o0);
+}
+
 /* ---- robust: waiters blocked when the owner dies ---- */
 
 static pthread_mutex_t kw_m;
@@ -505,6 +562,7 @@ const struct utest ut_kmutex_tests[] = {
     UT_CASE(kmx_attrs),
     UT_CASE(kmx_types_and_errors),
     UT_CASE(kmx_robust_thread_exit),
+    UT_CASE(kmx_owner_records_mixed),
     UT_CASE(kmx_robust_waiters_owner_dies),
     UT_CASE(kmx_mutual_exclusion_under_load),
     UT_CASE(kmx_forged_and_stale),
