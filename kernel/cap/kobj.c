@@ -98,8 +98,8 @@ int cap_kobj_install(struct proc *p, struct kobj *o, unsigned rights,
     return slot;
 }
 
-int cap_kobj_get(struct proc *p, int slot, unsigned type, unsigned need,
-                 struct kobj **out, struct cap_pin *pin)
+int cap_kobj_get_locked(struct proc *p, int slot, unsigned type, unsigned need,
+                        struct kobj **out, struct cap_pin *pin)
 {
     if (unlikely(slot < 0 || slot >= CAP_FD_SLOTS))
         return -EBADF;
@@ -119,6 +119,13 @@ int cap_kobj_get(struct proc *p, int slot, unsigned type, unsigned need,
     }
     *out = o;
     return 0;
+}
+
+int cap_kobj_get_retry(struct kobj *o, struct proc *p, int slot, unsigned type,
+                       unsigned need, struct kobj **out, struct cap_pin *pin)
+{
+    kobj_put(o); /* no lock held: the callers hold none */
+    return cap_kobj_get_locked(p, slot, type, need, out, pin);
 }
 
 int cap_kobj_close(struct proc *p, int slot, unsigned type)

@@ -165,8 +165,14 @@ static inline void kobj_test_window_hit(void)
 #else
 static inline void kobj_test_window_hit(void) {}
 #endif
-int cap_kobj_get(struct proc *p, int slot, unsigned type, unsigned need,
-                 struct kobj **out, struct cap_pin *pin);
+/* cap_kobj_get itself is inline (include/proc.h): the lookup without
+ * the cap lock; these are its ways out of line, under the cap lock (the
+ * word was not a live cap of that type and rights when looked at, or it
+ * changed meanwhile: _retry first puts back the reference o taken). */
+int cap_kobj_get_locked(struct proc *p, int slot, unsigned type, unsigned need,
+                        struct kobj **out, struct cap_pin *pin);
+int cap_kobj_get_retry(struct kobj *o, struct proc *p, int slot, unsigned type,
+                       unsigned need, struct kobj **out, struct cap_pin *pin);
 int cap_kobj_close(struct proc *p, int slot, unsigned type);
 
 #endif

@@ -5,6 +5,7 @@
 #include "../lib/bitmap.h"
 #include "cap.h"
 #include "kmutex.h"
+#include "kobj.h"
 #include "mm.h"
 #include "quota.h"
 #include "sched.h"
@@ -104,6 +105,46 @@ static inline void cap_unlock(struct proc *p)
     spin_unlock(&p->caps.lock);
 }
 #endif
+
+/*
+ * cap_kobj_get (include/kobj.h has the contract): the object in p's
+ * slot, pinned by a new reference, looked up without the cap lock, as
+ * the mutex fast path does (sync/kobj_mutex.c M7): the slot word is read
+ * and checked (type and rights, one mask: constants here, the call being
+ * inline), the object's reference taken only if it still has one, and
+ * the word read again. A bit-identical word (a slot's generation moves
+ * on whenever it is cleared, and never wraps: cap_word.h) means the slot
+ * named this object, holding its reference, all the while, so the
+ * reference is on that object; the acquire of the reference orders the
+ * second read after it. Anything else takes the cap lock
+ * (cap_kobj_get_locked, which also tells EBADF from EACCES). The pin
+ * records the word and generation read, as before. No lock may be held
+ * (a reference put back may be the last).
+ */
+static inline int cap_kobj_get(struct proc *p, int slot, unsigned type,
+                               unsigned need, struct kobj **out,
+                               struct cap_pin *pin)
+{
+    if (unlikely((unsigned)slot >= CAP_FD_SLOTS))
+        return -EBADF;
+    const cap_word_t *wp = &p->caps.t.words[slot];
+    cap_word_t w = __atomic_load_n(wp, __ATOMIC_RELAXED);
+    if (unlikely(!capw_is(w, type, need)))
+        return cap_kobj_get_locked(p, slot, type, need, out, pin);
+    struct kobj *o = kobj_by_index(capw_obj(w));
+    if (unlikely(!kobj_get_live(o)))
+        return cap_kobj_get_locked(p, slot, type, need, out, pin);
+    /* Relaxed: the acquire of the reference orders it. */
+    if (unlikely(__atomic_load_n(wp, __ATOMIC_RELAXED) != w))
+        return cap_kobj_get_retry(o, p, slot, type, need, out, pin);
+    if (pin) { /* O1: the slot and generation this operation came through */
+        pin->word = wp;
+        pin->gen = capw_gen(w);
+        kobj_test_window_hit();
+    }
+    *out = o;
+    return 0;
+}
 
 /* signal.h: a kill, or a signal t would handle now, ends its wait. */
 static inline bool sig_interrupted(struct thread *t)

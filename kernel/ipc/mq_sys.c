@@ -191,11 +191,13 @@ long sys_mq_unlink(uint64_t uname)
     return err ? err : objname_unlink(CAP_TYPE_MQUEUE, name);
 }
 
-/* The queue in slot mqd with `need`; EBADF also for a missing right. */
-static int mq_get(int mqd, unsigned need, struct kobj **o, struct cap_pin *pin)
+/* The queue in slot mqd with `need`; EBADF also for a missing right.
+ * Inline: need is a constant at each call, and so the lookup's mask. */
+static inline __attribute__((always_inline)) int
+mq_get(int mqd, unsigned need, struct kobj **o, struct cap_pin *pin)
 {
     int r = cap_kobj_get(current()->proc, mqd, CAP_TYPE_MQUEUE, need, o, pin);
-    return r == -EACCES ? -EBADF : r;
+    return likely(r == 0) ? 0 : r == -EACCES ? -EBADF : r;
 }
 
 static int mq_wait_in(struct mq_wait *w, unsigned flags, uint64_t uts)
