@@ -326,13 +326,14 @@ mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
 }
 
 /* One test of __kind sends both exceptions to the user-space CAS aside,
- * here: a ceiling to enter (K_PP) and a kernel mutex (K_KOBJ, whose word
- * is never 0: no CAS would take it). A kernel mutex without a ceiling is
- * one system call (kmutex.c, inline), the rest mutex_lock_slow's. */
+ * here (ex: __kind's K_PP and K_KOBJ bits): a ceiling to enter (K_PP)
+ * and a kernel mutex (K_KOBJ, whose word is never 0: no CAS would take
+ * it). A kernel mutex without a ceiling is one system call (kmutex.c,
+ * inline), the rest mutex_lock_slow's. */
 __attribute__((noinline)) static int
-mutex_lock_other(pthread_mutex_t *m, uint32_t self, uint32_t kind)
+mutex_lock_other(pthread_mutex_t *m, uint32_t self, uint32_t ex)
 {
-    if ((kind & (K_PP | K_KOBJ)) == K_KOBJ)
+    if (ex == K_KOBJ)
         return __keel_kmx_lock_call(m);
     return mutex_lock_slow(m, self, NULL);
 }
@@ -342,11 +343,10 @@ int pthread_mutex_lock(pthread_mutex_t *m)
     if (!m)
         return EINVAL;
     uint32_t self = keel_self_id();
-    uint32_t kind = m->__kind;
-    if (likely(!(kind & (K_PP | K_KOBJ))) &&
-        likely(keel_cas_acq(&m->__word, 0, self)))
+    uint32_t ex = m->__kind & (K_PP | K_KOBJ);
+    if (likely(!ex) && likely(keel_cas_acq(&m->__word, 0, self)))
         return 0;
-    return mutex_lock_other(m, self, kind);
+    return mutex_lock_other(m, self, ex);
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
@@ -427,15 +427,23 @@ __attribute__((noinline)) static int mutex_unlock_slow(pthread_mutex_t *m,
     return mutex_unlock_contended(m, self);
 }
 
+/* A failed kernel-mutex call's error number, out of line. */
+__attribute__((noinline)) static int mutex_kmx_err(long r)
+{
+    return keel_err(r);
+}
+
 /* pthread_mutex_unlock's way aside, as mutex_lock_other's: one test for
  * the exceptions to the CAS, a kernel mutex without a ceiling straight
  * to its system call. */
 __attribute__((noinline)) static int
-mutex_unlock_other(pthread_mutex_t *m, uint32_t self, uint32_t kind)
+mutex_unlock_other(pthread_mutex_t *m, uint32_t self, uint32_t ex)
 {
-    if ((kind & (K_PP | K_KOBJ)) == K_KOBJ) {
+    if (ex == K_KOBJ) {
         long r = keel_sc2(SYS_mutex, KEEL_MUTEX_UNLOCK, KMX_SLOT(m));
-        return likely(r == 0) ? 0 : keel_err(r);
+        if (unlikely(r))
+            return mutex_kmx_err(r);
+        return 0;
     }
     return mutex_unlock_slow(m, self);
 }
@@ -445,11 +453,11 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
     if (!m)
         return EINVAL;
     uint32_t self = keel_self_id();
-    uint32_t kind = m->__kind;
-    if (likely(!(kind & (K_PP | K_KOBJ)) && m->__count == 0) &&
+    uint32_t ex = m->__kind & (K_PP | K_KOBJ);
+    if (likely(!ex && m->__count == 0) &&
         likely(keel_cas_rel(&m->__word, self, 0)))
         return 0;
-    return mutex_unlock_other(m, self, kind);
+    return mutex_unlock_other(m, self, ex);
 }
 
 /* ---- ceilings of PRIO_PROTECT mutexes ---- */
