@@ -17,6 +17,7 @@ static uint32_t kobj_links[MAX_KOBJS];
 static struct pool kobj_pool;
 #ifdef KEEL_KTEST
 void (*kobj_test_window)(void);
+void (*kobj_test_lookup)(void);
 #endif
 
 void kobj_init(void)

@@ -134,6 +134,7 @@ static inline int cap_kobj_get(struct proc *p, int slot, unsigned type,
     struct kobj *o = kobj_by_index(capw_obj(w));
     if (unlikely(!kobj_get_live(o)))
         return cap_kobj_get_locked(p, slot, type, need, out, pin);
+    kobj_test_lookup_hit();
     /* Relaxed: the acquire of the reference orders it. */
     if (unlikely(__atomic_load_n(wp, __ATOMIC_RELAXED) != w))
         return cap_kobj_get_retry(o, p, slot, type, need, out, pin);

@@ -142,6 +142,71 @@ KTEST(kobj_transfer_revoke_cancel_teardown)
 
 /* The object quota: a process limited to two objects gets NULL for the
  * third, and can create again once one is gone. */
+/* cap_kobj_get's lookup without the cap lock (include/proc.h) with the
+ * slot closed, or closed and given to another object, between its
+ * reference and its second look at the word (kobj_test_lookup): the
+ * changed word sends it to the cap lock, the reference it took goes back
+ * (here the last one: the object is destroyed), and it answers for the
+ * slot as it is now: EBADF, or the new object pinned. */
+static struct thread *kl_self;
+static struct proc *kl_p;
+static int kl_slot, kl_hits;
+static struct kt_obj *kl_new;
+
+static void kl_hook(void)
+{
+    if (current() != kl_self) { /* not the lookup under test */
+        kobj_test_lookup = kl_hook;
+        return;
+    }
+    kl_hits++;
+    KT_CHECK_EQ(cap_kobj_close(kl_p, kl_slot, CAP_TYPE_BARRIER), 0);
+    if (kl_new) /* the same slot, another generation */
+        KT_CHECK_EQ(
+            cap_kobj_install(kl_p, &kl_new->hdr, CAP_RIGHT_READ, kl_slot),
+            kl_slot);
+}
+
+KTEST(kobj_lookup_races_slot_reuse)
+{
+    struct kt_kw w;
+    kw_begin(&w);
+    kl_self = current();
+    kl_p = w.k.a;
+    for (int reuse = 0; reuse < 2; reuse++) {
+        kt_destroys = 0;
+        struct kt_obj *o = kt_obj_new();
+        KT_CHECK(o != NULL);
+        kl_slot = cap_kobj_install(w.k.a, &o->hdr, CAP_RIGHT_READ, 1);
+        KT_CHECK(kl_slot >= 1);
+        kobj_put(&o->hdr); /* the slot's reference is the only one */
+        kl_new = reuse ? kt_obj_new() : NULL;
+        kl_hits = 0;
+        struct kobj *got = NULL;
+        struct cap_pin pin;
+        kobj_test_lookup = kl_hook;
+        int r = cap_kobj_get(w.k.a, kl_slot, CAP_TYPE_BARRIER, CAP_RIGHT_READ,
+                             &got, &pin);
+        kobj_test_lookup = NULL;
+        KT_CHECK_EQ(kl_hits, 1);
+        KT_CHECK_EQ(kt_destroys, 1); /* o: the lookup's put was its last */
+        if (!reuse) {
+            KT_CHECK_EQ(r, -EBADF);
+            continue;
+        }
+        KT_CHECK_EQ(r, 0);
+        KT_CHECK(got == &kl_new->hdr);
+        KT_CHECK(cap_pin_live(&pin));
+        KT_CHECK_EQ(kl_new->hdr.refs, 3); /* creator, slot, this lookup */
+        kobj_put(got);
+        kobj_put(&kl_new->hdr);
+        KT_CHECK_EQ(cap_kobj_close(w.k.a, kl_slot, CAP_TYPE_BARRIER), 0);
+        KT_CHECK(!cap_pin_live(&pin));
+        KT_CHECK_EQ(kt_destroys, 2);
+    }
+    kw_end(&w);
+}
+
 KTEST(kobj_quota_exhaustion_and_recovery)
 {
     struct kt_kw w;
