@@ -14,7 +14,9 @@
  * the mutex being added or removed, and only by the thread itself or
  * (kmx_held only) by the releaser handing a mutex to it while it is
  * blocked locking that mutex; so the thread may read them without a lock
- * (at exit). An owned mutex is in exactly one of them.
+ * (at exit). An owned mutex is in exactly one of them. t->kmx_pi_listed
+ * counts the PI ones on kmx_held, changed with the list (WRITE_ONCE:
+ * other threads read it, kmx_holds_pi).
  */
 #ifndef KEEL_KMX_H
 #define KEEL_KMX_H
@@ -51,6 +53,11 @@ struct kmx {
     uint32_t flags; /* KEEL_MUTEX_* type | protocol | F_ROBUST */
     int ceiling;
 };
+
+/* t owns a PTHREAD_PRIO_INHERIT kernel mutex (kobj_mutex.c M8). Any
+ * thread, no lock: unlocked reads of t's records, exact unless t locks
+ * or unlocks one meanwhile. */
+bool kmx_holds_pi(const struct thread *t);
 
 /* Every kernel mutex the exiting thread t holds passes on with
  * EOWNERDEAD (thread_exit, before futex_pi_exit). */

@@ -120,6 +120,9 @@ struct thread {
     /* A kernel mutex object it owns that is not on kmx_held (include/
      * kmx.h: the fast LOCK's record), or NULL. */
     struct kmx *kmx_one;
+    /* How many mutexes on kmx_held are PTHREAD_PRIO_INHERIT ones (not
+     * kmx_one, whose protocol is read from the object): include/kmx.h. */
+    uint32_t kmx_pi_listed;
 };
 
 struct runqueue {

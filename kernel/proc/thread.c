@@ -103,6 +103,7 @@ struct thread *thread_alloc(struct proc *p)
     t->exiting = false;
     list_init(&t->kmx_held);
     t->kmx_one = NULL;
+    t->kmx_pi_listed = 0;
     edf_init_thread(t);
     sig_thread_init(t, NULL); /* thread_create passes the creator's mask */
     return t;
@@ -398,6 +399,36 @@ static long thread_set_protect(struct thread *self, uint64_t tok, int policy,
     return sched_set_pp_floor(self, floor, policy & KEEL_SCHED_PROTECT_ENTER);
 }
 
+/*
+ * Whether t holds an in-process PTHREAD_PRIO_INHERIT mutex: its libc
+ * counts them in the word KEEL_TCB_PI_HELD bytes past its thread pointer
+ * (abi.h), since one taken without contention is a user-space
+ * compare-and-swap the kernel never sees. Read in t's own address space:
+ * the caller's (copy_from_user: a fault is caught), or another process's
+ * (a thread cap received from it) through its table under its vm_lock
+ * (cap lock -> vm_lock; nothing is taken under it). A word that cannot
+ * be read counts as none. A lock or unlock by t racing this read may be
+ * seen or not: the call then counts as before or after it, except for
+ * the few instructions between libc's compare-and-swap and its count
+ * (libc/src/mutex.c), where t holds the mutex uncounted.
+ */
+static bool thread_user_pi_held(struct thread *t)
+{
+    uint64_t ua = READ_ONCE(t->tf->regs[TF_TP]) + KEEL_TCB_PI_HELD;
+    uint32_t n = 0;
+    if ((ua & 3) || !user_range_ok(ua, sizeof(n)))
+        return false;
+    struct proc *p = t->proc;
+    if (p == current()->proc)
+        return copy_from_user(&n, ua, sizeof(n)) == 0 && n;
+    spin_lock(&p->vm_lock);
+    uint64_t pa = p->pagetable ? vm_user_translate(p->pagetable, ua) : 0;
+    if (pa)
+        n = READ_ONCE(*(const uint32_t *)pa);
+    spin_unlock(&p->vm_lock);
+    return n != 0;
+}
+
 long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
 {
     struct thread *self = current();
@@ -425,8 +456,12 @@ long sys_thread_setschedparam(uint64_t tok, int policy, int prio)
     else if (prio > READ_ONCE(self->ceiling))
         r = -EPERM; /* the caller's ceiling is its authority */
     else {
-        sched_set_prio_pos(t, policy, prio,
-                           setprio ? SCHED_POS_SETPRIO : SCHED_POS_SETPARAM);
+        /* A holder of PI or PP mutexes the kernel knows of is found
+         * by sched_set_prio_pos; the user-space ones only here. */
+        enum sched_pos pos = setprio ? SCHED_POS_SETPRIO : SCHED_POS_SETPARAM;
+        if (thread_user_pi_held(t))
+            pos = SCHED_POS_HELD;
+        sched_set_prio_pos(t, policy, prio, pos);
         if (!setprio) /* setprio keeps the policy as it was asked for */
             WRITE_ONCE(t->sched_other, asked == KEEL_SCHED_OTHER);
     }

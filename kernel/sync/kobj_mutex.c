@@ -36,6 +36,12 @@
  *      The owner's record of a mutex is its thread's kmx_one when free
  *      (one store), else its kmx_held list (include/kmx.h), whoever
  *      takes it; M5 walks both.
+ *  M8. a thread holding a PROTO_INHERIT mutex keeps its place in its
+ *      run queue when its own priority is set (POSIX
+ *      pthread_mutexattr_setprotocol; sync/pi.c sched_set_prio_pos),
+ *      whether anyone waits or not: kmx_holds_pi answers from kmx_one's
+ *      protocol and kmx_pi_listed, the PI mutexes on kmx_held (counted
+ *      only off the fast paths' kmx_one branch, so those pay nothing).
  * Locking: include/kmx.h. No kobj_put with a spinlock held.
  */
 #include "../include/kmx.h"
@@ -93,6 +99,14 @@ int kmx_deadline(uint64_t uts, long clocksel, struct kdeadline *dl)
     return 0;
 }
 
+/* m goes on t's kmx_held (m->lock held), counted if PI (M8). */
+static void kmx_list(struct thread *t, struct kmx *m)
+{
+    list_push_back(&t->kmx_held, &m->held_node);
+    if (KMX_PI(m))
+        WRITE_ONCE(t->kmx_pi_listed, t->kmx_pi_listed + 1);
+}
+
 /* t's record that it owns m (m->lock held; include/kmx.h): its kmx_one
  * if free, else its kmx_held list. */
 static inline void kmx_hold(struct thread *t, struct kmx *m)
@@ -100,16 +114,27 @@ static inline void kmx_hold(struct thread *t, struct kmx *m)
     if (likely(!t->kmx_one))
         t->kmx_one = m;
     else
-        list_push_back(&t->kmx_held, &m->held_node);
+        kmx_list(t, m);
 }
 
 /* The record goes (m->lock held, t = m->owner). */
 static inline void kmx_unhold(struct thread *t, struct kmx *m)
 {
-    if (likely(t->kmx_one == m))
+    if (likely(t->kmx_one == m)) {
         t->kmx_one = NULL;
-    else
+    } else {
         list_remove(&m->held_node);
+        if (KMX_PI(m))
+            WRITE_ONCE(t->kmx_pi_listed, t->kmx_pi_listed - 1);
+    }
+}
+
+bool kmx_holds_pi(const struct thread *t)
+{
+    /* kmx_one names a cell of the object pool whatever happens to it (a
+     * stale one has some object's flags): the read is safe unlocked. */
+    struct kmx *one = READ_ONCE(t->kmx_one);
+    return READ_ONCE(t->kmx_pi_listed) || (one && KMX_PI(one));
 }
 
 /* m is free (m->lock held): t owns it now. -EOWNERDEAD if the last
@@ -160,7 +185,7 @@ bool kmx_release(struct kmx *m, bool died)
         struct thread *w = pi_release(&m->pi);
         KASSERT(w != NULL);
         m->owner = w;
-        list_push_back(&w->kmx_held, &m->held_node);
+        kmx_list(w, m);
         kmx_pi_idle(m);
         sched_wake(w);
         return false;

@@ -22,12 +22,20 @@
  * protected mutexes t holds, set by t itself) counts like a lent
  * priority: t runs at no less, and its base stays its own.
  *
+ * Set-priority placement (sched_set_prio_pos): a thread holding a PI
+ * lock (pi_held), a PRIO_PROTECT mutex (pp_floor) or a PI kernel mutex
+ * object nobody waits for (kmx_holds_pi, kobj_mutex.c M8) is not moved
+ * to the tail (SCHED_POS_HELD); an in-process PI futex taken without
+ * contention is one the caller found in the thread's user word
+ * (proc/thread.c) and passes as SCHED_POS_HELD itself.
+ *
  * Base and effective priority: t->pi_base is 0 while the thread runs at
  * its base (t->prio is the base), else the base while t->prio is a higher
  * inherited one. It is written under pi_glock and t->slock, ordered with
  * the re-queue so that a reader under slock (threadinfo, thread_create)
  * never sees a base above the effective priority.
  */
+#include "../include/kmx.h"
 #include "../include/pi.h"
 #include "../include/proc.h"
 
@@ -127,7 +135,7 @@ void sched_set_prio_pos(struct thread *t, int policy, int prio,
 {
     spin_lock(&pi_glock);
     if ((pos == SCHED_POS_SETPARAM || pos == SCHED_POS_SETPRIO) &&
-        (t->pp_floor || !list_empty(&t->pi_held)))
+        (t->pp_floor || !list_empty(&t->pi_held) || kmx_holds_pi(t)))
         pos = SCHED_POS_HELD; /* a lock holder is not moved to the tail */
     pi_apply(t, policy, prio, pi_target(t, prio), pos);
     if (t->pi_blocked_on)

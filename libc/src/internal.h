@@ -132,6 +132,10 @@ struct keel_tcb {
     struct _reent *reent; /* this thread's newlib state (errno, ...) */
     uint32_t id;          /* lock owner id: the thread slot; never 0 */
     int32_t slot;         /* thread slot from SYS_thread_self, or -1 */
+    /* The in-process PTHREAD_PRIO_INHERIT mutexes it holds (mutex.c; the
+     * kernel reads it at KEEL_TCB_PI_HELD when its priority is set).
+     * Written only by the thread itself. */
+    uint32_t pi_held;
     /* PTHREAD_PRIO_PROTECT: the ceilings of the mutexes it holds (the
      * kernel runs it at no less than the highest: KEEL_SCHED_PROTECT). */
     int32_t pp_n;
@@ -154,6 +158,9 @@ struct keel_tcb {
     void *cv_cond, *cv_mutex;
     uint32_t cv_count;
 };
+
+_Static_assert(__builtin_offsetof(struct keel_tcb, pi_held) == KEEL_TCB_PI_HELD,
+               "the control block word the kernel reads");
 
 #define KEEL_CANCEL_DISABLE 0x1   /* PTHREAD_CANCEL_DISABLE */
 #define KEEL_CANCEL_ASYNC 0x2     /* PTHREAD_CANCEL_ASYNCHRONOUS */

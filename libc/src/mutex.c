@@ -25,6 +25,17 @@
  * higher of that and its own priority, which pthread_setschedparam may
  * change meanwhile and pthread_getschedparam reports (POSIX).
  *
+ * PRIO_INHERIT (in-process): the control block counts the ones the
+ * thread holds (pi_held: +1 when it takes one, -1 when it gives one
+ * back; a recursive relock counts nothing), so that the kernel, which
+ * never sees a mutex taken without contention, can tell that its
+ * priority being set must not move it to the tail of its list (POSIX
+ * pthread_mutexattr_setprotocol; abi.h KEEL_TCB_PI_HELD). The count
+ * follows the compare-and-swap that takes the mutex and the one (or the
+ * UNLOCK_PI) that gives it back: for those few instructions a holder is
+ * uncounted (docs/posix.md). Only PRIO_INHERIT mutexes leave the
+ * one-compare-and-swap paths for it: the other protocols pay nothing.
+ *
  * Process-shared and robust mutexes are kernel objects (kmutex.c): their
  * __word never matches the fast paths' compare-and-swap, and the slow
  * paths send them there first (K_KOBJ).
@@ -250,6 +261,13 @@ int __keel_mutex_deadlock(const struct keel_timespec *abs)
             return ETIMEDOUT;
 }
 
+/* A PRIO_INHERIT mutex taken (or given back): the count the kernel reads. */
+static void pi_count(int d)
+{
+    struct keel_tcb *t = self_tcb();
+    __atomic_store_n(&t->pi_held, t->pi_held + d, __ATOMIC_RELAXED);
+}
+
 static int mutex_lock_pi(pthread_mutex_t *m, uint32_t self,
                          const struct keel_timespec *abs)
 {
@@ -303,9 +321,11 @@ mutex_lock_contended(pthread_mutex_t *m, uint32_t self,
         if (r)
             return r;
     }
-    if (kind & K_PI)
+    if (kind & K_PI) {
         r = mutex_lock_pi(m, self, tsp);
-    else
+        if (!r)
+            pi_count(1);
+    } else
         r = __keel_word_lock_slow(&m->__word, self, tsp);
     if (r && (kind & K_PP))
         pp_leave(m->__ceiling);
@@ -325,16 +345,22 @@ mutex_lock_slow(pthread_mutex_t *m, uint32_t self, const struct timespec *abs)
     return mutex_lock_contended(m, self, abs);
 }
 
-/* One test of __kind sends both exceptions to the user-space CAS aside,
- * here (ex: __kind's K_PP and K_KOBJ bits): a ceiling to enter (K_PP)
- * and a kernel mutex (K_KOBJ, whose word is never 0: no CAS would take
- * it). A kernel mutex without a ceiling is one system call (kmutex.c,
- * inline), the rest mutex_lock_slow's. */
+/* One test of __kind sends the exceptions to the user-space CAS aside,
+ * here (ex: __kind's K_PP, K_KOBJ and K_PI bits): a ceiling to enter
+ * (K_PP), a kernel mutex (K_KOBJ, whose word is never 0: no CAS would
+ * take it) and an in-process PI mutex (K_PI alone: the CAS, counted). A
+ * kernel mutex without a ceiling is one system call (kmutex.c, inline;
+ * with K_PI too, through mutex_lock_slow: the kernel counts those
+ * itself), the rest mutex_lock_slow's. */
 __attribute__((noinline)) static int
 mutex_lock_other(pthread_mutex_t *m, uint32_t self, uint32_t ex)
 {
     if (ex == K_KOBJ)
         return __keel_kmx_lock_call(m);
+    if (ex == K_PI && keel_cas_acq(&m->__word, 0, self)) {
+        pi_count(1);
+        return 0;
+    }
     return mutex_lock_slow(m, self, NULL);
 }
 
@@ -343,7 +369,7 @@ int pthread_mutex_lock(pthread_mutex_t *m)
     if (!m)
         return EINVAL;
     uint32_t self = keel_self_id();
-    uint32_t ex = m->__kind & (K_PP | K_KOBJ);
+    uint32_t ex = m->__kind & (K_PP | K_KOBJ | K_PI);
     if (likely(!ex) && likely(keel_cas_acq(&m->__word, 0, self)))
         return 0;
     return mutex_lock_other(m, self, ex);
@@ -354,8 +380,12 @@ int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
     if (!m || !abs)
         return EINVAL;
     uint32_t self = keel_self_id();
-    if (!(m->__kind & K_PP) && keel_cas_acq(&m->__word, 0, self))
-        return 0;
+    uint32_t kind = m->__kind;
+    if (!(kind & K_PP) && keel_cas_acq(&m->__word, 0, self)) {
+        if (kind & K_PI) /* never K_KOBJ: its word is never 0 */
+            pi_count(1);
+        return 0; /* abs is looked at only if the call would block */
+    }
     return mutex_lock_slow(m, self, abs);
 }
 
@@ -365,8 +395,11 @@ int pthread_mutex_trylock(pthread_mutex_t *m)
         return EINVAL;
     uint32_t self = keel_self_id();
     uint32_t kind = m->__kind;
-    if (!(kind & K_PP) && keel_cas_acq(&m->__word, 0, self))
+    if (!(kind & K_PP) && keel_cas_acq(&m->__word, 0, self)) {
+        if (kind & K_PI) /* never K_KOBJ: its word is never 0 */
+            pi_count(1);
         return 0;
+    }
     if (kind & K_KOBJ)
         return __keel_kmx_lock(m, NULL, 1);
     uint32_t v = __atomic_load_n(&m->__word, __ATOMIC_RELAXED);
@@ -389,8 +422,10 @@ int pthread_mutex_trylock(pthread_mutex_t *m)
     }
     /* A PI word whose owner died is the kernel's to give (TRYLOCK_PI). */
     if ((kind & K_PI) && v != 0 &&
-        keel_futex(&m->__word, KEEL_FUTEX_TRYLOCK_PI, 0, NULL) == 0)
+        keel_futex(&m->__word, KEEL_FUTEX_TRYLOCK_PI, 0, NULL) == 0) {
+        pi_count(1);
         return 0;
+    }
     return EBUSY;
 }
 
@@ -414,6 +449,8 @@ __attribute__((noinline)) static int mutex_unlock_contended(pthread_mutex_t *m,
             __keel_word_unlock_slow(&m->__word);
         }
     }
+    if (kind & K_PI)
+        pi_count(-1);
     if (kind & K_PP)
         pp_leave(m->__ceiling);
     return 0;
@@ -453,7 +490,7 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
     if (!m)
         return EINVAL;
     uint32_t self = keel_self_id();
-    uint32_t ex = m->__kind & (K_PP | K_KOBJ);
+    uint32_t ex = m->__kind & (K_PP | K_KOBJ | K_PI);
     if (likely(!ex && m->__count == 0) &&
         likely(keel_cas_rel(&m->__word, self, 0)))
         return 0;

@@ -95,6 +95,7 @@ static const struct utest *const tables[] = {
     ut_sigentry_tests,     /* found by objstress */
     ut_cputimer_tests,     /* timers on CPU-time clocks */
     ut_mutex_pp_tests,     /* PTHREAD_PRIO_PROTECT against POSIX */
+    ut_mutex_pi_place_tests, /* PRIO_INHERIT holders keep their place */
 };
 
 static const struct ut_mode *const mode_tables[] = {

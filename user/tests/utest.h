@@ -340,7 +340,8 @@ extern const struct utest ut_objstress_tests[];    /* issue 9 stress */
 extern const struct utest ut_sigentry_tests[];     /* found by objstress */
 extern const struct ut_mode ut_objstress_modes[];
 extern const struct ut_mode ut_sysconf_modes[];
-extern const struct utest ut_mutex_pp_tests[]; /* PRIO_PROTECT, POSIX */
+extern const struct utest ut_mutex_pp_tests[];       /* PRIO_PROTECT, POSIX */
+extern const struct utest ut_mutex_pi_place_tests[]; /* PI holders, POSIX */
 extern const struct utest ut_mq_proc_tests[];
 extern const struct ut_mode ut_mq_modes[];
 extern const struct utest ut_intro9_tests[]; /* issue 9 item 7 */

@@ -179,6 +179,14 @@ struct keel_dirent {
  * -EINVAL if its own priority is above floor. */
 #define KEEL_SCHED_PROTECT 0x200
 #define KEEL_SCHED_PROTECT_ENTER 0x400
+/* A thread's pointer (tp) names its control block; the aligned 32-bit
+ * word KEEL_TCB_PI_HELD bytes into it counts the in-process
+ * PTHREAD_PRIO_INHERIT mutexes the thread holds (libc's mutex.c keeps
+ * it; the kernel never sees one taken without contention).
+ * thread_setschedparam reads it: a thread whose count is not 0 is not
+ * moved to the tail of its list (POSIX pthread_mutexattr_setprotocol),
+ * as one holding a PRIO_PROTECT mutex or a PI one the kernel knows of. */
+#define KEEL_TCB_PI_HELD 16
 
 /* sched_setattr / sched_getattr: Linux's struct sched_attr, field for
  * field. size is sizeof(struct keel_sched_attr) (KEEL_SCHED_ATTR_SIZE).

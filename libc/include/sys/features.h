@@ -66,13 +66,18 @@
  *                                EINVAL; pthread_mutexattr_setprotocol/
  *                                getprotocol/setprioceiling/getprioceiling,
  *                                pthread_mutex_setprioceiling/
- *                                getprioceiling.
- * Not announced although PTHREAD_PRIO_INHERIT mutexes work (the kernel's
- * PI): _POSIX_THREAD_PRIO_INHERIT. POSIX also forbids moving a thread that
- * holds such a mutex to the tail of its list when its own priority is
- * set; one taken without contention (one compare-and-swap in user space)
- * is unknown to the kernel, which then moves its holder like any other
- * thread (docs/posix.md).
+ *                                getprioceiling;
+ *  _POSIX_THREAD_PRIO_INHERIT    PTHREAD_PRIO_INHERIT mutexes: the owner
+ *                                runs at least at the priority of every
+ *                                thread it blocks, transitively (the
+ *                                kernel's PI); a holder whose own priority
+ *                                is set keeps its place in its list (or
+ *                                goes to the head of a new level), never
+ *                                the tail: the kernel counts the kernel
+ *                                mutex objects it holds, libc the
+ *                                in-process ones (a word the kernel reads,
+ *                                <keel/abi.h> KEEL_TCB_PI_HELD;
+ *                                docs/posix.md says where that can race).
  * Defined as -1 (POSIX: the option is not supported, and a program can
  * test that at compile time): _POSIX_SPORADIC_SERVER and
  * _POSIX_THREAD_SPORADIC_SERVER (SCHED_SPORADIC is refused with
@@ -162,6 +167,9 @@
 #endif
 #ifndef _POSIX_THREAD_PRIO_PROTECT
 #define _POSIX_THREAD_PRIO_PROTECT 200809L
+#endif
+#ifndef _POSIX_THREAD_PRIO_INHERIT
+#define _POSIX_THREAD_PRIO_INHERIT 200809L
 #endif
 #ifndef _POSIX_SPORADIC_SERVER
 #define _POSIX_SPORADIC_SERVER -1
