@@ -8,12 +8,21 @@
  *
  * Four harts: T (the test thread, the waker, at ST_SELF, spinning, never
  * blocking while the holders run), K (ST_K1 spinning with interrupts off
- * until told, so every kick sent to it waits for one pick), M (ST_M at
- * preemption points: it reschedules only when kicked) and, for the first
- * test, A (ST_A, interrupts off until told), for the second W (a waker at
+ * until told, so every kick sent to it waits for one pick), M (ST_M, also
+ * interrupts off until told, which is after K's pick; then at preemption
+ * points: it reschedules only when kicked) and, for the first test, A
+ * (ST_A, interrupts off until told), for the second W (a waker at
  * ST_SPIN). More harts are held by spinners at ST_SPIN. Each priority
  * below is chosen so the loads every placement step reads name exactly
  * one hart; each step is checked before the next.
+ *
+ * Every holder takes its own pending reschedule (its sched_set_prio
+ * requests one) before it says it has started, and M stays out of
+ * schedule() until K has picked: a pick by M before that takes R or S
+ * itself (both outrank it) and the step checked is gone. Such a pick
+ * happened on a loaded host, which can stop a hart for milliseconds
+ * between the holder's start and its first preemption point. A kick sent
+ * to M meanwhile waits for it (interrupts off), as K's do.
  *
  * sched_stranded_on_other_queue (the case the utest sampler found: S on
  * hart 2's queue, the kick for it used up on hart 3 by a thread queued
@@ -145,18 +154,21 @@ static void st_spinner(void *arg)
     __atomic_fetch_add(&st_exited, 1, __ATOMIC_RELEASE);
 }
 
-/* A holder (A, K, M): FIFO at its priority; with interrupts off until
- * st_go[role] (A, K), then at preemption points until st_stop. */
+/* A holder (A, K, M, W): FIFO at its priority; with interrupts off until
+ * st_go[role], then at preemption points (W: spinning) until st_stop. */
 static void st_holder(void *arg)
 {
     int role = (int)(long)arg;
     sched_set_prio(current(), KEEL_SCHED_FIFO, st_hold_prio[role]);
     st_settle();
+    /* The reschedule our sched_set_prio asked for, and any kick already
+     * taken: nothing outranks us yet, so we keep the hart. */
+    while (READ_ONCE(this_hart()->need_resched))
+        sched_preempt_point();
     __atomic_store_n(&st_hart[role], this_hart()->id, __ATOMIC_RELEASE);
     __atomic_fetch_add(&st_started, 1, __ATOMIC_RELEASE);
-    if (role != ST_HOLD_M)
-        while (!READ_ONCE(st_go[role]) && !READ_ONCE(st_stop))
-            cpu_relax();
+    while (!READ_ONCE(st_go[role]) && !READ_ONCE(st_stop))
+        cpu_relax();
     if (role == ST_HOLD_W) {
         /* The second waker: R, while T's make_ready(S) is stopped. */
         st_release(&st_rwq, &st_rflag);
@@ -299,7 +311,9 @@ KTEST(sched_stranded_on_other_queue)
     __atomic_store_n(&st_go[ST_HOLD_K], 1, __ATOMIC_RELEASE);
     st_spin_until(&st_rhart, 0);
     KT_CHECK_EQ(st_rhart, k);
-    /* S outranks M, and only K's pass-on can send M for it. */
+    /* S outranks M, and only K's pass-on can send M for it: M, now at
+     * preemption points, takes a kick if one was sent. */
+    __atomic_store_n(&st_go[ST_HOLD_M], 1, __ATOMIC_RELEASE);
     st_spin_until(&st_shart, 0);
     KT_CHECK_EQ(st_shart, st_hart[ST_HOLD_M]);
 out:
@@ -331,7 +345,9 @@ KTEST(sched_stranded_on_own_queue)
     __atomic_store_n(&st_go[ST_HOLD_K], 1, __ATOMIC_RELEASE);
     st_spin_until(&st_rhart, 0);
     KT_CHECK_EQ(st_rhart, k);
-    /* S outranks M, and only K's pass-on can send M for it. */
+    /* S outranks M, and only K's pass-on can send M for it: M, now at
+     * preemption points, takes a kick if one was sent. */
+    __atomic_store_n(&st_go[ST_HOLD_M], 1, __ATOMIC_RELEASE);
     st_spin_until(&st_shart, 0);
     KT_CHECK_EQ(st_shart, st_hart[ST_HOLD_M]);
 out:
