@@ -75,6 +75,11 @@ BIN_ENTRIES = $(foreach p,$(UPROGS) utest,/bin/$(p)=$(B)/user/$(p).elf)
 # (the console's foreground program ends) instead of killing QEMU; mux=on
 # keeps QEMU's escape keys, so Ctrl-A x leaves QEMU.
 QEMU_SERIAL = -chardev stdio,id=con0,mux=on,signal=off -serial chardev:con0
+# Under -icount on several harts, `make exec` bounds QEMU's turns between
+# harts (the kernel's keel.turn_us; docs/realtime.md "Four harts under
+# QEMU"); TURN_US=0 turns it off.
+TURN_US ?= 10
+QEMU_TURN = $(if $(findstring -icount,$(QEMU_EXTRA)),$(if $(filter-out 1,$(SMP)),-append keel.turn_us=$(TURN_US)))
 QEMU_BASE = $(QEMU) -machine virt -bios default -m $(MEM) -smp $(SMP) \
 	-nographic -monitor none $(QEMU_SERIAL)
 TIMEOUT ?= 600
@@ -281,7 +286,7 @@ exec-image: $(B)/keel.elf $(B)/mkinitrd $(UELFS) $(APP_RUNTIME) FORCE
 		$(APP_LDFLAGS) $(ULIBS) -o $(APP_DIR)/app.elf
 	@echo "/bin/$(APP_NAME) $(APP_ARGS)" > $(APP_DIR)/autorun
 	@$(B)/mkinitrd $(APP_DIR)/initrd.img $(APP_BIN)
-	@printf '%s\n' $(QEMU_BASE) $(QEMU_EXTRA) -kernel $(B)/keel.elf \
+	@printf '%s\n' $(QEMU_BASE) $(QEMU_TURN) $(QEMU_EXTRA) -kernel $(B)/keel.elf \
 		-initrd $(APP_DIR)/initrd.img > $(APP_DIR)/qemu-cmd
 
 # make exec APP=path/to/prog.c [APP_ARGS=...] [SMP=n] [TIMEOUT=s] [V=1]: build, boot, run

@@ -239,6 +239,10 @@ static int on_prop(const struct fdt_blob *blob, struct walk *w, int depth,
             if (read_int(v, len, &w->initrd_end))
                 return -EINVAL;
             w->have_end = true;
+        } else if (w->top == TOP_CHOSEN && str_eq(name, "bootargs")) {
+            if (len == 0 || v[len - 1] != 0)
+                return -EINVAL; /* not a string */
+            out->bootargs = (const char *)v;
         } else if (w->top == TOP_CPUS && str_eq(name, "timebase-frequency")) {
             if (read_int(v, len, &x))
                 return -EINVAL;
@@ -388,6 +392,7 @@ static void info_clear(struct fdt_info *out)
         out->hart_ids[i] = 0;
     out->timebase_freq = 0;
     out->rtc_base = 0;
+    out->bootargs = NULL;
 }
 
 int fdt_parse(const void *dtb, size_t max_size, struct fdt_info *out)
@@ -413,4 +418,35 @@ int fdt_parse(const void *dtb, size_t max_size, struct fdt_info *out)
     if (!w.have_mem || out->nharts == 0)
         return -ENOENT;
     return 0;
+}
+
+int fdt_bootarg_u32(const char *args, const char *key, uint32_t *v)
+{
+    if (!args)
+        return -ENOENT;
+    for (const char *p = args; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *k = key;
+        while (*k && *p == *k) {
+            p++;
+            k++;
+        }
+        if (*k == 0 && *p == '=') {
+            uint64_t n = 0;
+            const char *d = ++p;
+            for (; *p >= '0' && *p <= '9'; p++) {
+                n = n * 10 + (uint64_t)(*p - '0');
+                if (n > 0xffffffffu)
+                    return -EINVAL;
+            }
+            if (p == d || (*p && *p != ' '))
+                return -EINVAL;
+            *v = (uint32_t)n;
+            return 0;
+        }
+        while (*p && *p != ' ')
+            p++; /* another word */
+    }
+    return -ENOENT;
 }

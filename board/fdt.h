@@ -26,6 +26,7 @@ struct fdt_info {
     uint64_t timebase_freq;            /* /cpus timebase-frequency, 0 if none */
     uint64_t rtc_base;                 /* goldfish RTC registers, 0 if none */
     uint64_t dtb_size;                 /* the header's totalsize */
+    const char *bootargs;              /* /chosen bootargs, NULL if none */
 };
 
 /* Parse the blob at dtb, of which at most max_size bytes may be read.
@@ -38,6 +39,8 @@ struct fdt_info {
  *   - the first "reg" entry of the first memory node (named "memory" or
  *     "memory@..." or with device_type "memory") under the root;
  *   - /chosen linux,initrd-start and linux,initrd-end (4 or 8 bytes each);
+ *   - /chosen bootargs (QEMU's -append), a string within the blob: a
+ *     bootargs without its terminating NUL is -EINVAL;
  *   - /cpus timebase-frequency (4 or 8 bytes);
  *   - the "reg" (hart id) of each /cpus child whose device_type is "cpu"
  *     and whose status is absent, "okay" or "ok"; the first 8 are kept;
@@ -47,5 +50,10 @@ struct fdt_info {
  *     parent's #address-cells;
  *   - the header's totalsize (the bytes the blob occupies), in dtb_size. */
 int fdt_parse(const void *dtb, size_t max_size, struct fdt_info *out);
+
+/* The value of the word `key=N` (N decimal) in the space-separated
+ * string args (NULL: none) into *v. Returns 0, -ENOENT if no word has
+ * that key, or -EINVAL if its value is not a decimal number below 2^32. */
+int fdt_bootarg_u32(const char *args, const char *key, uint32_t *v);
 
 #endif

@@ -9,7 +9,9 @@
 # (the irq_latency row: user/bench/rt_irq.c). Output: the per-operation
 # rows as "name value", then the real-time rows as "name 1-hart 4-harts"
 # (docs/performance.md). Guest lines starting "bench:" (problems) go to
-# stderr. Environment: QEMU, MEM, MEM4, TIMEOUT (seconds per boot).
+# stderr. Environment: QEMU, MEM, MEM4, TIMEOUT (seconds per boot),
+# TURN_US (the four-hart boot's keel.turn_us, default 10; 0: none;
+# docs/realtime.md "Four harts under QEMU").
 set -u
 kernel=$1
 img1=$2
@@ -33,6 +35,7 @@ run() {
         -smp "$1" -nographic -monitor none \
         -chardev stdio,id=con0,signal=off,logfile="$log" \
         -serial chardev:con0 -icount shift=0,sleep=off -kernel "$kernel" \
+        $([ "$1" -gt 1 ] && echo "-append keel.turn_us=${TURN_US:-10}") \
         -initrd "$3" <"$fifo" >/dev/null 2>"$out/qemu-err.$1" &
     qpid=$!
     tail -n +1 -f --pid="$qpid" "$log" |

@@ -133,6 +133,14 @@ void kmain(uint64_t hartid, const void *dtb)
     else
         printk("keel: no RTC, CLOCK_REALTIME starts at the epoch\n");
     nharts = info.nharts;
+    uint32_t turn_us = 0;
+    int targ = fdt_bootarg_u32(info.bootargs, "keel.turn_us", &turn_us);
+    if (targ == -EINVAL)
+        printk("keel: bootargs: keel.turn_us wants a number of us: ignored\n");
+    if (targ == 0 && turn_us && nharts > 1) {
+        sched_turn_bound_ticks = ns_to_ticks((uint64_t)turn_us * 1000);
+        printk("keel: turn bound %u us (keel.turn_us)\n", turn_us);
+    }
     uint64_t ram_end = info.mem_base + info.mem_size;
     printk("keel: %lu MiB RAM, %d harts, timebase %lu Hz\n",
            info.mem_size >> 20, nharts, timebase_hz);

@@ -481,5 +481,8 @@ bool timer_cancel(struct timer_node *tn);
  * (a periodic timer's next expiry; ktimer.c). */
 void timer_rearm_in_fire(struct timer_node *tn, uint64_t deadline);
 void timer_program(void); /* arm this hart's next timer event */
+/* 0, or the longest a busy hart goes without a timer event (ticks; the
+ * bootargs word keel.turn_us, several harts only: timer.c). */
+extern uint64_t sched_turn_bound_ticks;
 
 #endif

@@ -28,6 +28,22 @@
 #include "../include/ktimer.h"
 
 uint64_t timebase_hz = 10000000; /* from the device tree */
+
+/*
+ * The turn bound (docs/realtime.md "Four harts under QEMU"): 0, or the
+ * longest a hart running a thread goes without a timer event, in ticks;
+ * set at boot from the bootargs word keel.turn_us=N, only with several
+ * harts. Why: under -icount QEMU 7.2 runs the harts in turns on one host
+ * thread and sizes a whole round of turns once, at its start, from the
+ * nearest timer event then armed; a hart whose timer fired at that start
+ * has not armed its next one yet, so a round can last until the next
+ * far event (1 ms and more) while an interrupt raised in it waits for the
+ * round's end and then for the turns before its hart. With every running
+ * hart's timer at most N us ahead, each round lasts at most about N us.
+ * The cost is a tick with nothing due every N us on each busy hart; an
+ * idle hart (wfi) takes no turns and arms no extra tick.
+ */
+uint64_t sched_turn_bound_ticks;
 const char sched_sleep_wchan[] = "nanosleep";
 
 uint64_t time_now_ticks(void)
@@ -78,6 +94,8 @@ void timer_program(void)
         else
             h->need_resched = 1;
     }
+    if (unlikely(sched_turn_bound_ticks) && cur && !cur->is_idle)
+        next = MIN(next, time_now_ticks() + sched_turn_bound_ticks);
     next = MIN(next, edf_timer_next(h)); /* budget end, replenishment */
     next = MIN(next, h->cpt_deadline);   /* CPU-time timers (cputimer.c) */
     spin_lock(&h->sleep_lock);

@@ -49,3 +49,34 @@ KTEST(timer_hw_sstc_compare)
     if (on)
         intr_on();
 }
+
+/* keel.turn_us (sched_turn_bound_ticks, timer.c): with a bound set, a
+ * hart running a thread arms its timer no further ahead than the bound,
+ * and its next real event when that comes sooner; with none, the next
+ * event alone. */
+KTEST(timer_turn_bound_arms_soon)
+{
+    bool on = csr_read(sstatus) & SSTATUS_SIE;
+    intr_off();
+    struct hart *h = this_hart();
+    uint64_t saved = sched_turn_bound_ticks, bound = ns_to_ticks(50000);
+    sched_turn_bound_ticks = 0;
+    timer_program();
+    uint64_t real = h->timer_armed;
+    sched_turn_bound_ticks = bound;
+    uint64_t before = time_now_ticks();
+    timer_program();
+    uint64_t after = time_now_ticks(), armed = h->timer_armed;
+    sched_turn_bound_ticks = saved;
+    timer_program();
+    if (real <= after + bound)
+        printk("    (an event within the bound: only its arming checked)\n");
+    KT_CHECK(armed == real ||
+             (armed >= before + bound && armed <= after + bound));
+    KT_CHECK(armed <= real);
+    KT_CHECK(real <= after + bound || armed < real);
+    if (!saved)
+        KT_CHECK_EQ(h->timer_armed, real);
+    if (on)
+        intr_on();
+}

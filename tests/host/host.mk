@@ -27,6 +27,7 @@ HOST_SRCS_test_elf := kernel/proc/elf.c
 HOST_SRCS_test_path := kernel/fs/path.c
 HOST_SRCS_test_fdt := board/fdt.c
 HOST_SRCS_test_fdt_hand := board/fdt.c
+HOST_SRCS_test_bootargs := board/fdt.c
 HOST_SRCS_test_captable := kernel/cap/cap_table.c
 HOST_SRCS_test_initrd := kernel/fs/initrd_rec.c
 HOST_SRCS_test_timerq := kernel/sched/timerq.c

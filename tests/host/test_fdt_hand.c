@@ -191,6 +191,7 @@ TEST(fdt_hand_cells_and_initrd32)
     CHECK_EQ(info.initrd_end, 0x41001000);
     CHECK_EQ(info.timebase_freq, 1000000);
     CHECK_EQ(info.nharts, 1);
+    CHECK(info.bootargs == NULL);
     free(b);
 }
 
@@ -230,6 +231,30 @@ TEST(fdt_hand_initrd64_and_nops)
     CHECK_EQ(info.timebase_freq, 0x100000000ull);
     CHECK_EQ(info.nharts, 1);
     CHECK_EQ(info.hart_ids[0], 3);
+    /* bootargs points into the blob itself (kept for good by the kernel) */
+    CHECK_EQ(fdt_parse(b, n, &info), 0);
+    CHECK_STR_EQ(info.bootargs, "console=ttyS0");
+    free(b);
+}
+
+/* A bootargs without its NUL is not a string: the blob is malformed. */
+TEST(fdt_hand_bootargs_unterminated)
+{
+    struct fdtw w;
+    struct fdt_info info;
+    size_t n;
+    w_basic(&w);
+    begin(&w, "chosen");
+    prop(&w, "bootargs", "keel.turn_us=10", 15);
+    end(&w);
+    begin(&w, "cpus");
+    w_cpu(&w, "cpu@0", 0, "cpu", NULL);
+    end(&w);
+    end(&w);
+    w_tok(&w, FDT_END);
+    uint8_t *b = finish(&w, &n);
+    CHECK_EQ(parse_copy(b, n, &info), -EINVAL);
+    CHECK(info.bootargs == NULL);
     free(b);
 }
 
