@@ -73,7 +73,13 @@ static void kt_signal(struct ktimer *k, uint32_t n)
                 : -ESRCH;
     switch (r) {
     case SIG_TIMER_QUEUED: /* the previous instance was accepted */
-        ktimer_sig_settle(k);
+        /* Settled here, not by ktimer_sig_settle: the instance just
+         * queued carries the same tag, so that would see it pending and
+         * keep the old count while its overruns were overwritten below
+         * (timer_getoverrun after sigwaitinfo and one more expiry
+         * reported 0). */
+        if (k->sig_out)
+            k->overrun = k->pend_overrun;
         k->sig_out = 1;
         k->pend_overrun = e - 1;
         break;

@@ -327,6 +327,45 @@ TEST(timer_signal_overrun_ignored_expiries_keep_count)
     CHECKF(ov2 == ov, "overrun %d then %d", ov, ov2);
 }
 
+/* The count stays the accepted instance's after the next expiry queued
+ * a new one: a 2 ms periodic SIGUSR2 blocked for >= 40 ms (>= 19 expiries
+ * before the sleep ends, the first pending, the rest its overruns), taken
+ * by sigwaitinfo, then >= 10 ms more still armed (a new instance queued,
+ * still blocked). The post of that new one used to overwrite the count:
+ * timer_getoverrun said 0. */
+TEST(timer_signal_overrun_kept_after_next_queued)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    CHECK_OK(sigprocmask(SIG_BLOCK, &set, &old));
+    struct sigevent ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR2;
+    timer_t t;
+    CHECK_OK(timer_create(CLOCK_MONOTONIC, &ev, &t));
+    CHECK_OK(tn_arm(t, 0, 2 * MS, 2 * MS));
+    ut_sleep_ms(40);
+    siginfo_t si;
+    int sig = sigwaitinfo(&set, &si);
+    ut_sleep_ms(10);
+    int ov = timer_getoverrun(t);
+    sigset_t pend;
+    sigemptyset(&pend);
+    sigpending(&pend);
+    CHECK_OK(timer_delete(t));
+    struct timespec zero = {0, 0};
+    siginfo_t si2;
+    int next = sigtimedwait(&set, &si2, &zero); /* before unblocking */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    CHECK_EQ(sig, SIGUSR2);
+    CHECK_EQ(next, SIGUSR2);
+    CHECK_EQ(si.si_code, SI_TIMER);
+    CHECK(sigismember(&pend, SIGUSR2)); /* the next instance */
+    CHECKF(ov >= 15 && ov <= KEEL_DELAYTIMER_MAX, "overrun %d", ov);
+}
+
 /* ---- SIGEV_KEEL_SEM ---- */
 
 /* A periodic task waits on a semaphore the timer posts, no signals. */
@@ -363,6 +402,7 @@ const struct utest ut_timer_notify_tests[] = {
     UT_ISOLATED(timer_signal_overrun_while_pending),
     UT_ISOLATED(timer_signal_overrun_after_handler),
     UT_ISOLATED(timer_signal_overrun_ignored_expiries_keep_count),
+    UT_ISOLATED(timer_signal_overrun_kept_after_next_queued),
     UT_CASE(timer_periodic_task_waits_on_semaphore),
     UT_CASE(timer_periodic_task_waits_on_queue),
     UT_CASE(timer_queue_full_counts_overruns),
