@@ -146,6 +146,14 @@ struct hart {
     uint64_t slice_end;     /* timer tick when the RR slice ends */
     uint64_t timer_armed;   /* what this hart's timer is set to (own hart) */
     uint64_t spin_hints;    /* spin_wait_hint calls that armed it (own) */
+    /* The timer expiry budget (timer.c sched_tick), this hart only:
+     * exp_streak: when the current run of back-to-back expiring ticks
+     * began (0: none); exp_floor: expiry is held back until this tick
+     * (0: not held); exp_holds: how often it was held (a count
+     * to read from gdb). */
+    uint64_t exp_streak;
+    uint64_t exp_floor;
+    uint64_t exp_holds;
     volatile bool online;
     bool ran_user;
     uint64_t ticks_idle;
@@ -474,6 +482,12 @@ void timer_sleep_cancel(struct thread *t);
     (MAX_THREADS + KEEL_TIMERS_MAX + MAX_PROCS) /* alarms                      \
                                                  */
 #define TIMER_EXPIRE_BATCH 16 /* nodes popped per timer interrupt */
+/* The timer expiry budget (timer.c timer_expiry_budget, docs/realtime.md
+ * "The timer expiry budget"): back-to-back expiry a hart may spend before
+ * its threads get a turn as long, at most TIMER_EXPIRY_HOLD_MAX_NS (a
+ * host that stopped the guest inside the run made it look longer). */
+#define TIMER_EXPIRY_BUDGET_NS 100000u
+#define TIMER_EXPIRY_HOLD_MAX_NS 1000000u
 void timer_init_hart(struct hart *h);
 void timer_arm(struct timer_node *tn, uint64_t deadline, timer_fire_fn fire);
 bool timer_cancel(struct timer_node *tn);

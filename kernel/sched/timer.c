@@ -13,6 +13,15 @@
  * interrupt holds sleep_lock for a bounded time however many deadlines
  * fall due together.
  *
+ * The expiry budget: back-to-back expiring ticks (each leaving work
+ * already due) may hold the hart for TIMER_EXPIRY_BUDGET_NS; then
+ * expiry waits as long as that run lasted (h->exp_floor), so threads
+ * always get at least half of the hart. Without it, many periodic
+ * POSIX timers whose expiry costs more than their period (a slow host:
+ * no icount, virtual time = host time) left a deadline already past at
+ * every tick, and no thread ran again. Expiries held back come late and
+ * count as overruns (POSIX allows late expiry).
+ *
  * Locking: sleep_lock guards the hart's queue and, while a node is in it,
  * the node's deadline, idx and owner. Order S1 (sched.c): waitq lock ->
  * sleep_lock -> t->slock -> rq lock; fire runs under sleep_lock and may
@@ -79,9 +88,12 @@ void timer_init_hart(struct hart *h)
     timerq_init(&h->sleepers, sleep_heap[h->id], TIMER_HART_CAP);
 }
 
-void timer_program(void)
+static void timer_expiry_budget(struct hart *h, uint64_t start, uint64_t exp);
+
+/* Arms h's timer; tick_start: the start of the expiring tick this is
+ * the end of (sched_tick), or 0. */
+static void timer_program_hart(struct hart *h, uint64_t tick_start)
 {
-    struct hart *h = this_hart();
     uint64_t next = UINT64_MAX;
     struct thread *cur = h->cur;
     if (cur && !cur->is_idle && cur->policy == KEEL_SCHED_RR) {
@@ -97,15 +109,27 @@ void timer_program(void)
     if (unlikely(sched_turn_bound_ticks) && cur && !cur->is_idle)
         next = MIN(next, time_now_ticks() + sched_turn_bound_ticks);
     next = MIN(next, edf_timer_next(h)); /* budget end, replenishment */
-    next = MIN(next, h->cpt_deadline);   /* CPU-time timers (cputimer.c) */
+    uint64_t exp = h->cpt_deadline;      /* CPU-time timers (cputimer.c) */
     spin_lock(&h->sleep_lock);
     struct timer_node *first = timerq_first(&h->sleepers);
     if (first)
-        next = MIN(next, first->deadline);
+        exp = MIN(exp, first->deadline);
     spin_unlock(&h->sleep_lock);
+    if (tick_start)
+        timer_expiry_budget(h, tick_start, exp);
+    /* Expiry held back (the budget): not before the floor. The slice
+     * and EDF events above are the threads' and stay. */
+    if (exp != UINT64_MAX && exp < h->exp_floor)
+        exp = h->exp_floor;
+    next = MIN(next, exp);
     h->timer_armed = next;
     timer_hw_set(next);
     csr_set(sie, SIE_STIE);
+}
+
+void timer_program(void)
+{
+    timer_program_hart(this_hart(), 0);
 }
 
 /*
@@ -143,11 +167,9 @@ void spin_wait_hint(void)
     }
 }
 
-void sched_tick(void)
+/* Pops and fires up to TIMER_EXPIRE_BATCH due nodes (sleep_lock held). */
+static void timer_expire_batch(struct hart *h, uint64_t now)
 {
-    struct hart *h = this_hart();
-    uint64_t now = time_now_ticks();
-    spin_lock(&h->sleep_lock);
     for (int i = 0; i < TIMER_EXPIRE_BATCH; i++) {
         struct timer_node *tn = timerq_pop_due(&h->sleepers, now);
         if (!tn)
@@ -160,17 +182,67 @@ void sched_tick(void)
         if (!timer_node_queued(tn))
             __atomic_store_n(&tn->owner, -1, __ATOMIC_RELEASE);
     }
-    /* More due nodes left: timer_program arms a deadline already past,
-     * so the interrupt comes again as soon as interrupts are on. */
-    spin_unlock(&h->sleep_lock);
-    if (unlikely(now >= h->cpt_deadline))
-        cputimer_tick(h, now);      /* CPU-time timers' expiries */
-    ktimer_deliver_deferred(h->id); /* POSIX timers' notifications */
-    edf_tick(h);                    /* charge the deadline thread, replenish */
+}
+
+/*
+ * The expiry budget, after an expiring tick that began at `start`: work
+ * still due now (a node past its deadline: more than a batch was due, or
+ * expiring took longer than a period; a CPU-time look already due)
+ * makes the next interrupt come at once, and that run of back-to-back
+ * ticks (h->exp_streak on) may last TIMER_EXPIRY_BUDGET_NS. Past that,
+ * expiry is held back (h->exp_floor, which timer_program and sched_tick
+ * obey) for as long as the run lasted (at least the budget, at most
+ * TIMER_EXPIRY_HOLD_MAX_NS): the hart's threads get at least half of it
+ * while a run costs up to the cap, and a turn of the cap beyond. On hardware a
+ * batch takes microseconds, so only a storm of dozens of due nodes is
+ * ever held; a lone late sleep is not.
+ */
+static void timer_expiry_budget(struct hart *h, uint64_t start, uint64_t exp)
+{
+    uint64_t end = time_now_ticks();
+    if (!h->exp_streak)
+        h->exp_streak = start;
+    if (exp > end) {
+        h->exp_streak = 0; /* caught up */
+        return;
+    }
+    uint64_t ran = end - h->exp_streak;
+    if (ran < ns_to_ticks(TIMER_EXPIRY_BUDGET_NS))
+        return; /* the next tick comes at once and goes on with it */
+    /* As long as the run, so threads get half of the hart; capped, as
+     * without icount the run's length also counts any time the host did
+     * not run the guest, and expiries held longer would come later than
+     * the budget needs. */
+    h->exp_floor = end + MIN(ran, ns_to_ticks(TIMER_EXPIRY_HOLD_MAX_NS));
+    h->exp_streak = 0;
+    h->exp_holds++;
+}
+
+void sched_tick(void)
+{
+    struct hart *h = this_hart();
+    uint64_t now = time_now_ticks();
+    /* Expiry held back by the budget: only the threads' events (slice,
+     * EDF) are handled until the floor; a spin hint, slice end or EDF
+     * event before it expires nothing. */
+    bool expire = now >= h->exp_floor;
+    if (expire) {
+        h->exp_floor = 0;
+        spin_lock(&h->sleep_lock);
+        timer_expire_batch(h, now);
+        /* More due nodes left: timer_program arms a deadline already
+         * past (within the budget), so the interrupt comes again as soon
+         * as interrupts are on. */
+        spin_unlock(&h->sleep_lock);
+        if (unlikely(now >= h->cpt_deadline))
+            cputimer_tick(h, now);      /* CPU-time timers' expiries */
+        ktimer_deliver_deferred(h->id); /* POSIX timers' notifications */
+    }
+    edf_tick(h); /* charge the deadline thread, replenish */
     struct thread *cur = h->cur;
     if (!cur->is_idle && cur->policy == KEEL_SCHED_RR && now >= h->slice_end)
         h->need_resched = 1;
-    timer_program();
+    timer_program_hart(h, expire ? now : 0);
 }
 
 void timer_arm(struct timer_node *tn, uint64_t deadline, timer_fire_fn fire)

@@ -96,6 +96,7 @@ static const struct utest *const tables[] = {
     ut_cputimer_tests,     /* timers on CPU-time clocks */
     ut_mutex_pp_tests,     /* PTHREAD_PRIO_PROTECT against POSIX */
     ut_mutex_pi_place_tests, /* PRIO_INHERIT holders keep their place */
+    ut_timer_storm_tests,    /* the timer expiry budget */
 };
 
 static const struct ut_mode *const mode_tables[] = {
@@ -111,7 +112,7 @@ static const struct ut_mode *const mode_tables[] = {
     ut_sem_modes,       ut_signal2_modes,    ut_mq_modes,
     ut_rwlock_modes,    ut_kmutex_modes,     ut_kobj_util_modes,
     ut_setprio_modes,   ut_edfk_modes,       ut_signal3_modes,
-    ut_objstress_modes, ut_sysconf_modes,
+    ut_objstress_modes, ut_sysconf_modes,    ut_timer_storm_modes,
 };
 
 /* ---- failure state of the running test ---- */

@@ -343,6 +343,7 @@ extern const struct ut_mode ut_sysconf_modes[];
 extern const struct utest ut_mutex_pp_tests[];       /* PRIO_PROTECT, POSIX */
 extern const struct utest ut_mutex_pi_place_tests[]; /* PI holders, POSIX */
 extern const struct utest ut_mq_proc_tests[];
+extern const struct utest ut_timer_storm_tests[]; /* the expiry budget */
 extern const struct ut_mode ut_mq_modes[];
 extern const struct utest ut_intro9_tests[]; /* issue 9 item 7 */
 
@@ -378,7 +379,8 @@ extern const struct ut_mode ut_env_modes[];
 extern const struct ut_mode ut_edf_modes[];
 extern const struct ut_mode ut_edfk_modes[];
 extern const struct ut_mode ut_clock_modes[];
-extern const struct ut_mode ut_timer_modes[]; /* issue 9 item 2 */
+extern const struct ut_mode ut_timer_modes[];       /* issue 9 item 2 */
+extern const struct ut_mode ut_timer_storm_modes[]; /* the expiry budget */
 extern const struct ut_mode ut_rtbound_modes[];
 extern const struct ut_mode ut_rwlock_modes[];
 extern const struct ut_mode ut_kmutex_modes[]; /* issue 9 */
