@@ -113,6 +113,7 @@ struct rt_loads {
     pid_t pids[8];
     int n;
     pid_t pacer;
+    uint32_t procs_before; /* kstat procs_in_use before the loads */
 };
 #define RT_LOAD_KINDS 10
 extern const char *const rt_load_kinds[RT_LOAD_KINDS];

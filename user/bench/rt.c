@@ -163,6 +163,8 @@ void rt_loads_start(const char *row, const char *kind, struct rt_loads *l)
 {
     pid_t *pids = l->pids;
     int n = 0;
+    struct keel_kstat k;
+    l->procs_before = keel_kstat(&k) == 0 ? k.procs_in_use : 0;
     /* One console writer (QEMU is slow to pass bytes on): the other
      * harts spin. */
     int nkind = kind && !strcmp(kind, "console_64k") ? 1 : bench_harts;
@@ -199,7 +201,17 @@ void rt_loads_stop(const char *row, struct rt_loads *l)
         rt_load_path(pids[i], path, sizeof(path));
         unlink(path); /* the write loads' file, if any */
     }
-    settle(); /* a killed load's children finish */
+    settle();
+    /* A killed load's child lives on (init reaps it): the exit_32m
+     * load's still touches its 32 MiB, for tens of ms on four harts.
+     * Wait until every process the loads started is gone (at most 2 s),
+     * or it runs on into the next row (mutex_uncontended read 177 after
+     * exit_32m, 38 after the others, with keel.turn_us). */
+    struct keel_kstat k;
+    for (int ms = 0; ms < 2000 && keel_kstat(&k) == 0 &&
+                     (k.procs_in_use > l->procs_before || k.threads_exiting);
+         ms++)
+        sleep_until_ns(fine_ns() + 1000000ull);
 }
 
 /* One row: n loads of kind running (kind NULL: none). */
