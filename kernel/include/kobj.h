@@ -189,4 +189,9 @@ int cap_kobj_get_retry(struct kobj *o, struct proc *p, int slot, unsigned type,
                        unsigned need, struct kobj **out, struct cap_pin *pin);
 int cap_kobj_close(struct proc *p, int slot, unsigned type);
 
+struct thread;
+/* thread_exit: a barrier wait t was interrupted in and never resumed is
+ * left (counted out unless its cycle completed): sync/kbarrier.c. */
+void kbarrier_thread_exit(struct thread *t);
+
 #endif

@@ -123,6 +123,10 @@ struct thread {
     /* How many mutexes on kmx_held are PTHREAD_PRIO_INHERIT ones (not
      * kmx_one, whose protocol is read from the object): include/kmx.h. */
     uint32_t kmx_pi_listed;
+    /* A barrier wait a signal interrupted, still counted (its own; one
+     * reference on the object), and its cycle: sync/kbarrier.c. */
+    struct kobj *bar_intr;
+    uint32_t bar_cycle;
 };
 
 struct runqueue {

@@ -104,6 +104,7 @@ struct thread *thread_alloc(struct proc *p)
     list_init(&t->kmx_held);
     t->kmx_one = NULL;
     t->kmx_pi_listed = 0;
+    t->bar_intr = NULL;
     edf_init_thread(t);
     sig_thread_init(t, NULL); /* thread_create passes the creator's mask */
     return t;
@@ -176,9 +177,10 @@ void thread_exit(uint64_t retval)
     /* Leave the process's address space now: once nthreads drops, the
      * last thread may free the page table while this hart is still on
      * its way out. Nothing below touches user memory. */
-    kmx_thread_exit(t);     /* robust: EOWNERDEAD for the next locker */
-    futex_pi_exit(t);       /* it still writes the words it hands over */
-    krwlock_thread_exit(t); /* its process-shared rwlock holds go back */
+    kmx_thread_exit(t);      /* robust: EOWNERDEAD for the next locker */
+    futex_pi_exit(t);        /* it still writes the words it hands over */
+    krwlock_thread_exit(t);  /* its process-shared rwlock holds go back */
+    kbarrier_thread_exit(t); /* an interrupted barrier wait is left */
     vm_switch_kernel();
     /* Keep p's struct alive until we are done with its wait queue: the
      * last thread's teardown and a reap could otherwise free it. */

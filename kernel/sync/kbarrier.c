@@ -10,11 +10,20 @@
  * 0 once it sees the cycle number move. Rights: waiting needs READ and
  * WRITE, READ alone lets a holder query the count and the number waiting.
  *
- * A waiter that leaves before its cycle completed (EINTR: a signal or a
- * kill; EBADF: its slot was revoked) is no longer counted, so the cycle
- * still needs `count` arrivals; libc calls WAIT again after EINTR, as
- * pthread_barrier_wait never fails with EINTR. One whose cycle completed
- * while it was being interrupted returns the cycle's result instead.
+ * A waiter interrupted by a signal before its cycle completed stays
+ * counted (POSIX: it resumes waiting after its handler unless the cycle
+ * completed meanwhile, then it continues from that completed wait). The
+ * kernel records the barrier and cycle in the thread (bar_intr,
+ * bar_cycle, one reference on the object) and returns -EINTR; libc then
+ * calls RESUME, which returns 0 at once if the cycle moved past the
+ * recorded one (the final arrival of that cycle was its serial thread),
+ * else sleeps again without counting again. A waiter that leaves for
+ * good is counted out unless its cycle completed: a kill while blocked,
+ * revoke (EBADF, also seen by RESUME once the slot is gone), and an
+ * interrupted waiter that never resumes: its thread exits (pthread_exit
+ * or cancel in the handler, a kill; kbarrier_thread_exit) or it starts
+ * another WAIT (it left the handler by longjmp). A thread that longjmps
+ * out and never waits again stays counted until it exits (it arrived).
  *
  * Revoke: ops->cancel takes the lock (no waiter is between its pin check
  * and its sleep) and wakes every waiter; those whose pin died fail with
@@ -22,6 +31,9 @@
  *
  * Locking: kbarrier.lock guards arrived and cycle (S1: kbarrier.lock ->
  * the waitq's lock -> scheduler locks); count is fixed at creation.
+ * A thread's bar_intr and bar_cycle are its own (read and written only
+ * by itself, or by thread_exit on its way out); the reference they hold
+ * is dropped with no lock held (the last one frees the cell).
  */
 #include "../include/kobj.h"
 #include "../include/mm.h"
@@ -56,22 +68,13 @@ static void kbarrier_cancel(struct kobj *o)
 static const struct kobj_ops kbarrier_ops = {"barrier", kbarrier_destroy,
                                              kbarrier_cancel};
 
-/* 1 (the serial thread), 0, -EINTR or -EBADF. */
-static long kbarrier_wait(struct kbarrier *b, const struct cap_pin *pin)
+/* Sleeps (b->lock held, released on return) until cycle `mine` of b
+ * completes: 0; -EBADF (revoked; counted out); -EINTR: a kill (counted
+ * out) or a signal (still counted: recorded in the thread for RESUME). */
+static long kbarrier_sleep(struct kbarrier *b, const struct cap_pin *pin,
+                           uint32_t mine)
 {
-    spin_lock(&b->lock);
-    if (!cap_pin_live(pin)) {
-        spin_unlock(&b->lock);
-        return -EBADF;
-    }
-    if (++b->arrived == b->count) {
-        b->arrived = 0;
-        b->cycle++;
-        spin_unlock(&b->lock);
-        waitq_wake_all(&b->wq);
-        return 1;
-    }
-    uint32_t mine = b->cycle;
+    struct thread *t = current();
     long r;
     for (;;) {
         r = waitq_wait(&b->wq, &b->lock);
@@ -85,11 +88,97 @@ static long kbarrier_wait(struct kbarrier *b, const struct cap_pin *pin)
             break;
         }
         if (r == -EINTR) {
-            b->arrived--;
+            if (READ_ONCE(t->killed)) {
+                b->arrived--; /* it never comes back */
+            } else {
+                kobj_get(&b->hdr);
+                t->bar_intr = &b->hdr;
+                t->bar_cycle = mine;
+            }
             break;
         }
     }
     spin_unlock(&b->lock);
+    return r;
+}
+
+/* Drops t's record of an interrupted wait: counts it out unless its
+ * cycle completed meanwhile (then true). No lock held. */
+static bool kbarrier_abandon(struct thread *t)
+{
+    struct kbarrier *b = (struct kbarrier *)t->bar_intr;
+    t->bar_intr = NULL;
+    spin_lock(&b->lock);
+    bool done = b->cycle != t->bar_cycle;
+    if (!done)
+        b->arrived--;
+    spin_unlock(&b->lock);
+    kobj_put(&b->hdr);
+    return done;
+}
+
+void kbarrier_thread_exit(struct thread *t)
+{
+    if (unlikely(t->bar_intr))
+        (void)kbarrier_abandon(t);
+}
+
+/* 1 (the serial thread), 0, -EINTR or -EBADF. */
+static long kbarrier_wait(struct kbarrier *b, const struct cap_pin *pin)
+{
+    struct thread *t = current();
+    if (unlikely(t->bar_intr))
+        (void)kbarrier_abandon(t); /* it left that wait by longjmp */
+    spin_lock(&b->lock);
+    if (!cap_pin_live(pin)) {
+        spin_unlock(&b->lock);
+        return -EBADF;
+    }
+    if (++b->arrived == b->count) {
+        b->arrived = 0;
+        b->cycle++;
+        spin_unlock(&b->lock);
+        waitq_wake_all(&b->wq);
+        return 1;
+    }
+    return kbarrier_sleep(b, pin, b->cycle);
+}
+
+/* After -EINTR from WAIT or RESUME, the handler has run: 0 if the
+ * recorded cycle completed, else waits on (uncounted again): 0, -EINTR,
+ * -EBADF. -EINVAL without a record; a slot that no longer holds the
+ * recorded barrier counts the waiter out (-EBADF). */
+static long kbarrier_resume(struct proc *p, int slot)
+{
+    struct thread *t = current();
+    struct kobj *rec = t->bar_intr, *o;
+    struct cap_pin pin;
+    if (!rec)
+        return -EINVAL;
+    long r = cap_kobj_get(p, slot, CAP_TYPE_BARRIER,
+                          CAP_RIGHT_READ | CAP_RIGHT_WRITE, &o, &pin);
+    if (r == 0 && o != rec) {
+        kobj_put(o);
+        r = -EBADF;
+    }
+    if (r < 0)
+        return kbarrier_abandon(t) ? 0 : r;
+    struct kbarrier *b = (struct kbarrier *)rec;
+    uint32_t mine = t->bar_cycle;
+    t->bar_intr = NULL; /* its reference is dropped below */
+    spin_lock(&b->lock);
+    if (b->cycle != mine) {
+        spin_unlock(&b->lock);
+        r = 0;
+    } else if (!cap_pin_live(&pin)) {
+        b->arrived--;
+        spin_unlock(&b->lock);
+        r = -EBADF;
+    } else {
+        r = kbarrier_sleep(b, &pin, mine);
+    }
+    kobj_put(rec);
+    kobj_put(o);
     return r;
 }
 
@@ -131,6 +220,8 @@ long sys_barrier(long op, long slot, uint64_t a, uint64_t b)
         r = kbarrier_wait((struct kbarrier *)o, &pin);
         kobj_put(o);
         return r;
+    case KEEL_BARRIER_RESUME:
+        return kbarrier_resume(p, (int)slot);
     case KEEL_BARRIER_QUERY: {
         r = cap_kobj_get(p, (int)slot, CAP_TYPE_BARRIER, CAP_RIGHT_READ, &o,
                          NULL);

@@ -5,8 +5,11 @@
  * pthread_barrier_t records (PTHREAD_PROCESS_SHARED mints the cap with
  * GRANT, so it can be transferred or inherited; a process that received
  * one uses it with keel_barrier_attach, <keel/barrier.h>). Waiting is one
- * system call; pthread_barrier_wait never returns EINTR: the kernel
- * counts an interrupted waiter out again and it simply waits again.
+ * system call; pthread_barrier_wait never returns EINTR (SA_RESTART or
+ * not): a waiter a signal interrupted stays counted and, once its
+ * handler ran, RESUMEs the recorded wait, which returns at once if the
+ * cycle completed during the handler (POSIX: it continues from the
+ * completed wait) or waits on without counting again.
  * No state of its own, so no lock.
  */
 #include <keel/barrier.h>
@@ -49,10 +52,9 @@ int pthread_barrier_wait(pthread_barrier_t *b)
 {
     if (!b || b->__slot < 0)
         return EINVAL;
-    long r;
-    do
-        r = keel_sc2(SYS_barrier, KEEL_BARRIER_WAIT, b->__slot);
-    while (r == -EINTR);
+    long r = keel_sc2(SYS_barrier, KEEL_BARRIER_WAIT, b->__slot);
+    while (r == -EINTR)
+        r = keel_sc2(SYS_barrier, KEEL_BARRIER_RESUME, b->__slot);
     if (r < 0)
         return keel_err(r);
     return r == 1 ? PTHREAD_BARRIER_SERIAL_THREAD : 0;

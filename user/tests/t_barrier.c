@@ -6,7 +6,10 @@
  * threads, a count of 1, a process-shared barrier between two processes
  * through spawn inheritance and through cap_transfer, EACCES for a
  * READ-only cap (which may still query), revoke while blocked (EBADF, and
- * the waiter is no longer counted), and wrong-type and stale slots.
+ * the waiter is no longer counted), a waiter in a signal handler (still
+ * counted: it continues from a cycle completed meanwhile, else resumes
+ * waiting counted once; counted out if it exits there), and wrong-type
+ * and stale slots.
  * Thread functions use EXPECT, never CHECK; no time limits.
  */
 #include <fcntl.h>
@@ -181,6 +184,146 @@ TEST(barrier_wait_never_eintr)
     CHECK_OK(sigaction(SIGUSR1, &old, NULL));
 }
 
+/* POSIX pthread_barrier_wait: "upon return from the signal handler the
+ * thread shall resume waiting at the barrier if the barrier wait has not
+ * completed ...; otherwise, the thread shall continue as normal from the
+ * completed barrier wait". The handler below holds the waiter in it
+ * until the test lets it go (hold_go), or ends the thread (hold_exit). */
+static volatile int hold_in, hold_go, hold_exit;
+
+static void on_usr2_hold(int sig)
+{
+    (void)sig;
+    __atomic_add_fetch(&hold_in, 1, __ATOMIC_RELAXED);
+    while (!__atomic_load_n(&hold_go, __ATOMIC_ACQUIRE))
+        sched_yield();
+    if (hold_exit)
+        pthread_exit(NULL);
+}
+
+/* Installs on_usr2_hold, inits busy_bar with count and starts a
+ * busy_waiter into *th storing its result in *rc, asleep on busy_bar. */
+static int hold_start(struct sigaction *old, unsigned count, pthread_t *th,
+                      int *rc)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr2_hold;
+    hold_in = hold_go = hold_exit = 0;
+    if (sigaction(SIGUSR2, &sa, old) ||
+        pthread_barrier_init(&busy_bar, NULL, count) ||
+        pthread_create(th, NULL, busy_waiter, rc))
+        return -1;
+    return sem_wait_sleepers(0, "barrier_wait", 1) ? 0 : -1;
+}
+
+/* Signals th and waits until its handler has run `n` times in all. */
+static int hold_signal(pthread_t th, int n)
+{
+    if (pthread_kill(th, SIGUSR2))
+        return -1;
+    for (int i = 0; i < 2000 && hold_in < n; i++)
+        ut_sleep_ms(10);
+    return hold_in == n ? 0 : -1;
+}
+
+static unsigned bar_waiting(void)
+{
+    unsigned w = ~0u;
+    return keel_barrier_query(&busy_bar, NULL, &w) ? ~0u : w;
+}
+
+/* A cycle of count 2 on busy_bar between a new thread and us: exactly
+ * one serial thread, nobody else counted. */
+static void cycle_of_two(void)
+{
+    static int rc2 = -1;
+    pthread_t th;
+    CHECK_EQ(bar_waiting(), 0);
+    CHECK_RC(pthread_create(&th, NULL, busy_waiter, &rc2), 0);
+    CHECKF(sem_wait_sleepers(0, "barrier_wait", 1), "no second waiter");
+    CHECK_EQ(bar_waiting(), 1);
+    int mine = pthread_barrier_wait(&busy_bar);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK((mine == PTHREAD_BARRIER_SERIAL_THREAD && rc2 == 0) ||
+          (mine == 0 && rc2 == PTHREAD_BARRIER_SERIAL_THREAD));
+}
+
+TEST(barrier_signal_cycle_completes_in_handler)
+{
+    struct sigaction old;
+    static int rc = -1;
+    pthread_t th;
+    CHECK_OK(hold_start(&old, 2, &th, &rc));
+    CHECK_OK(hold_signal(th, 1));
+    /* In its handler the waiter is still at the barrier: counted. */
+    CHECK_EQ(bar_waiting(), 1);
+    /* Our arrival completes the cycle (we are the serial thread) ... */
+    CHECK_EQ(pthread_barrier_wait(&busy_bar), PTHREAD_BARRIER_SERIAL_THREAD);
+    /* ... and the waiter continues from that completed wait. */
+    __atomic_store_n(&hold_go, 1, __ATOMIC_RELEASE);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK_EQ(rc, 0);
+    cycle_of_two(); /* the next cycle needs two arrivals again */
+    CHECK_RC(pthread_barrier_destroy(&busy_bar), 0);
+    CHECK_OK(sigaction(SIGUSR2, &old, NULL));
+}
+
+TEST(barrier_signal_resumes_counted_once)
+{
+    struct sigaction old;
+    static int rc = -1;
+    pthread_t th;
+    CHECK_OK(hold_start(&old, 3, &th, &rc));
+    /* Twice: the second signal interrupts the resumed wait. */
+    for (int n = 1; n <= 2; n++) {
+        CHECK_OK(hold_signal(th, n));
+        CHECK_EQ(bar_waiting(), 1);
+        __atomic_store_n(&hold_go, 1, __ATOMIC_RELEASE);
+        CHECKF(sem_wait_sleepers(0, "barrier_wait", 1), "no wait resumed");
+        CHECK_EQ(bar_waiting(), 1); /* resumed, not counted again */
+        __atomic_store_n(&hold_go, 0, __ATOMIC_RELEASE);
+    }
+    static int rc2 = -1;
+    pthread_t th2;
+    CHECK_RC(pthread_create(&th2, NULL, busy_waiter, &rc2), 0);
+    CHECKF(sem_wait_sleepers(0, "barrier_wait", 2), "no second waiter");
+    CHECK_EQ(bar_waiting(), 2);
+    int mine = pthread_barrier_wait(&busy_bar); /* the third arrival */
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK_RC(pthread_join(th2, NULL), 0);
+    int serial = (mine == PTHREAD_BARRIER_SERIAL_THREAD) +
+                 (rc == PTHREAD_BARRIER_SERIAL_THREAD) +
+                 (rc2 == PTHREAD_BARRIER_SERIAL_THREAD);
+    CHECK_EQ(serial, 1);
+    CHECK(mine == 0 || mine == PTHREAD_BARRIER_SERIAL_THREAD);
+    CHECK(rc == 0 || rc == PTHREAD_BARRIER_SERIAL_THREAD);
+    CHECK(rc2 == 0 || rc2 == PTHREAD_BARRIER_SERIAL_THREAD);
+    CHECK_EQ(bar_waiting(), 0);
+    CHECK_RC(pthread_barrier_destroy(&busy_bar), 0);
+    CHECK_OK(sigaction(SIGUSR2, &old, NULL));
+}
+
+TEST(barrier_signal_exit_in_handler_counted_out)
+{
+    /* POSIX leaves it undefined; Keel: a waiter that ends in its handler
+     * never comes back, so it is counted out (no cycle released early,
+     * destroy not EBUSY forever). */
+    struct sigaction old;
+    static int rc = -1;
+    pthread_t th;
+    CHECK_OK(hold_start(&old, 2, &th, &rc));
+    CHECK_OK(hold_signal(th, 1));
+    CHECK_EQ(bar_waiting(), 1);
+    hold_exit = 1;
+    __atomic_store_n(&hold_go, 1, __ATOMIC_RELEASE);
+    CHECK_RC(pthread_join(th, NULL), 0);
+    CHECK_EQ(rc, -1); /* pthread_barrier_wait never returned */
+    cycle_of_two();   /* starts from 0 waiting */
+    CHECK_RC(pthread_barrier_destroy(&busy_bar), 0);
+    CHECK_OK(sigaction(SIGUSR2, &old, NULL));
+}
+
 /* barrier-inherit SLOT: waits 5 cycles on the inherited barrier; exit
  * code: the number of cycles it was the serial thread, or 100+ on error. */
 int ut_mode_barrier_inherit(int argc, char **argv)
@@ -318,6 +461,9 @@ const struct utest ut_barrier_tests[] = {
     UT_CASE(barrier_cycles_one_serial_each),
     UT_CASE(barrier_destroy_busy),
     UT_ISOLATED(barrier_wait_never_eintr),
+    UT_ISOLATED(barrier_signal_cycle_completes_in_handler),
+    UT_ISOLATED(barrier_signal_resumes_counted_once),
+    UT_ISOLATED(barrier_signal_exit_in_handler_counted_out),
     UT_CASE(barrier_pshared_spawn_inherited),
     UT_CASE(barrier_transfer_rights_and_revoke),
     UT_CASE(barrier_wrong_type_and_stale),

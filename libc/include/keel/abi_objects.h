@@ -98,14 +98,21 @@ struct keel_mq_notify {
  *           KEEL_BARRIER_PSHARED adds GRANT as for semaphores.
  *  WAIT     (op, slot): READ|WRITE; 1 for the one caller per cycle that
  *           is PTHREAD_BARRIER_SERIAL_THREAD, 0 for the others; EINTR
- *           when interrupted before the cycle completed (the caller is
- *           no longer counted: libc calls WAIT again).
+ *           when a signal interrupted it before the cycle completed (it
+ *           stays counted; the kernel records the cycle in the thread:
+ *           libc calls RESUME once the handler ran).
+ *  RESUME   (op, slot): READ|WRITE; after EINTR from WAIT or RESUME on
+ *           slot: 0 at once if the recorded cycle completed (never the
+ *           serial thread), else waits again without counting again (0,
+ *           EINTR, EBADF). EINVAL: no interrupted wait recorded; EBADF:
+ *           slot no longer holds that barrier (the caller is counted out).
  *  QUERY    (op, slot, uint32_t out[2]): READ; {count, waiting}.
  *  DESTROY  (op, slot): closes the slot; EBUSY while any thread waits. */
 #define KEEL_BARRIER_CREATE 0
 #define KEEL_BARRIER_WAIT 1
 #define KEEL_BARRIER_QUERY 2
 #define KEEL_BARRIER_DESTROY 3
+#define KEEL_BARRIER_RESUME 4
 #define KEEL_BARRIER_PSHARED 0x1
 
 /* ---- POSIX timers (SYS_timer_create .. SYS_timer_ctl) ----
