@@ -8,7 +8,8 @@
 # ready" line it prints is answered with one byte on the serial port
 # (the irq_latency row: user/bench/rt_irq.c). Output: the per-operation
 # rows as "name value", then the real-time rows as "name 1-hart 4-harts"
-# (docs/performance.md). Guest lines starting "bench:" (problems) go to
+# (docs/performance.md). Guest lines starting "bench:" (problems, and
+# notes such as each real-time row's timer ticks and expiry holds) go to
 # stderr. Environment: QEMU, MEM, MEM4, TIMEOUT (seconds per boot),
 # TURN_US (the four-hart boot's keel.turn_us, default 10; 0: none;
 # docs/realtime.md "Four harts under QEMU").

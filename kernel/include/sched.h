@@ -153,11 +153,13 @@ struct hart {
     /* The timer expiry budget (timer.c sched_tick), this hart only:
      * exp_streak: when the current run of back-to-back expiring ticks
      * began (0: none); exp_floor: expiry is held back until this tick
-     * (0: not held); exp_holds: how often it was held (a count
-     * to read from gdb). */
+     * (0: not held); exp_holds: how often it was held; ticks: timer
+     * interrupts taken (sched_tick calls). The two counts are read
+     * unlocked by kstat (make bench's notes per row). */
     uint64_t exp_streak;
     uint64_t exp_floor;
     uint64_t exp_holds;
+    uint64_t ticks;
     volatile bool online;
     bool ran_user;
     uint64_t ticks_idle;

@@ -222,6 +222,7 @@ void sched_tick(void)
 {
     struct hart *h = this_hart();
     uint64_t now = time_now_ticks();
+    h->ticks++;
     /* Expiry held back by the budget: only the threads' events (slice,
      * EDF) are handled until the floor; a spin hint, slice end or EDF
      * event before it expires nothing. */

@@ -78,6 +78,8 @@ long sys_kstat(uint64_t uout, unsigned flags)
     for (int h = 0; h < nharts; h++) {
         k.harts_online += harts[h].online;
         k.nharts_ran_user += harts[h].ran_user;
+        k.timer_ticks += READ_ONCE(harts[h].ticks);
+        k.timer_exp_holds += READ_ONCE(harts[h].exp_holds);
     }
     k.console_rx_irq_ns = console_rx_irq_ns();
 #ifdef KEEL_LOCKCHECK

@@ -120,5 +120,13 @@ extern const char *const rt_load_kinds[RT_LOAD_KINDS];
 void rt_loads_start(const char *row, const char *kind, struct rt_loads *l);
 void rt_loads_stop(const char *row, struct rt_loads *l);
 void bench_timer_latency(void); /* timer_latency.c */
+/* kstat's timer counters (all harts): rt_timer_read takes a reading;
+ * rt_timer_note prints "bench: ROW: T timer ticks, H expiry holds" for
+ * the ticks and the timer expiry budget's holds since `from` (rt.c). */
+struct rt_timer_counts {
+    uint64_t ticks, holds;
+};
+void rt_timer_read(struct rt_timer_counts *c);
+void rt_timer_note(const char *row, const struct rt_timer_counts *from);
 
 #endif

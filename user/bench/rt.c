@@ -214,12 +214,34 @@ void rt_loads_stop(const char *row, struct rt_loads *l)
         sleep_until_ns(fine_ns() + 1000000ull);
 }
 
-/* One row: n loads of kind running (kind NULL: none). */
+void rt_timer_read(struct rt_timer_counts *c)
+{
+    struct keel_kstat k;
+    if (keel_kstat(&k) < 0)
+        k.timer_ticks = k.timer_exp_holds = 0;
+    c->ticks = k.timer_ticks;
+    c->holds = k.timer_exp_holds;
+}
+
+void rt_timer_note(const char *row, const struct rt_timer_counts *from)
+{
+    struct rt_timer_counts now;
+    rt_timer_read(&now);
+    printf("bench: %s: %lu timer ticks, %lu expiry holds\n", row,
+           (unsigned long)(now.ticks - from->ticks),
+           (unsigned long)(now.holds - from->holds));
+}
+
+/* One row: n loads of kind running (kind NULL: none). The note counts
+ * the wake-ups' stretch only (no settling, no load start or stop). */
 static void wake_row(const char *row, const char *kind)
 {
     struct rt_loads l;
+    struct rt_timer_counts c;
     rt_loads_start(row, kind, &l);
+    rt_timer_read(&c);
     uint64_t max = wake_max(RT_WAKEUPS);
+    rt_timer_note(row, &c);
     rt_loads_stop(row, &l);
     report_rt(row, max);
 }

@@ -69,8 +69,14 @@ void bench_timer_latency(void)
     uint64_t max = 0;
     for (int i = 0; i < RT_LOAD_KINDS; i++) {
         struct rt_loads l;
+        struct rt_timer_counts c;
+        char note[64];
         rt_loads_start("timer_latency", rt_load_kinds[i], &l);
+        rt_timer_read(&c);
         uint64_t m = tl_max(TL_PERIODS);
+        snprintf(note, sizeof(note), "timer_latency under %s",
+                 rt_load_kinds[i]);
+        rt_timer_note(note, &c);
         rt_loads_stop("timer_latency", &l);
         printf("bench: timer_latency under %s: %lu\n", rt_load_kinds[i],
                (unsigned long)m);

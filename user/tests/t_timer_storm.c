@@ -15,6 +15,8 @@
  * hangs on one hart (the runner's time limit fails it); no timing is
  * measured. The timers' expiries then come late, as overruns, which
  * timer_getoverrun still counts (a blocked SIGEV_SIGNAL one here).
+ * Also kstat's timer counters (ticks, expiry holds), which make bench
+ * notes per real-time row.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -125,6 +127,19 @@ TEST(timer_storm_threads_progress)
     CHECK_EQ(k1.pool_used[KEEL_POOL_OBJECTS], k0.pool_used[KEEL_POOL_OBJECTS]);
 }
 
+/* kstat's timer counters (make bench's notes): a sleep ends only by a
+ * timer interrupt on its hart, so timer_ticks moves across one; holds
+ * never go back. */
+TEST(timer_kstat_counts_ticks)
+{
+    struct keel_kstat k0, k1;
+    CHECK_OK(keel_kstat(&k0));
+    ut_sleep_ms(1);
+    CHECK_OK(keel_kstat(&k1));
+    CHECK(k1.timer_ticks > k0.timer_ticks);
+    CHECK(k1.timer_exp_holds >= k0.timer_exp_holds);
+}
+
 const struct ut_mode ut_timer_storm_modes[] = {
     {"ktimer-storm", mode_ktimer_storm},
     UT_MODE_END,
@@ -132,5 +147,6 @@ const struct ut_mode ut_timer_storm_modes[] = {
 
 const struct utest ut_timer_storm_tests[] = {
     UT_CASE(timer_storm_threads_progress),
+    UT_CASE(timer_kstat_counts_ticks),
     UT_END,
 };

@@ -430,6 +430,12 @@ struct keel_kstat {
     uint64_t place_samples;
     uint64_t place_quiet;
     uint64_t place_violations;
+    /* Summed over the harts since boot: timer interrupts taken, and
+     * timer expiry budget holds (docs/realtime.md "The timer expiry
+     * budget": a run of back-to-back expiring ticks made a hart hold
+     * expiry back). make bench notes both per real-time row. */
+    uint64_t timer_ticks;
+    uint64_t timer_exp_holds;
 };
 #define KEEL_KSTAT_RESET_MAX 1 /* kstat flag: zero the maxima after reading */
 
