@@ -97,6 +97,7 @@ static const struct utest *const tables[] = {
     ut_mutex_pp_tests,     /* PTHREAD_PRIO_PROTECT against POSIX */
     ut_mutex_pi_place_tests, /* PRIO_INHERIT holders keep their place */
     ut_timer_storm_tests,    /* the timer expiry budget */
+    ut_kmutex_rprio_tests,   /* robust PRIO_INHERIT and PRIO_PROTECT */
 };
 
 static const struct ut_mode *const mode_tables[] = {

@@ -10,7 +10,8 @@
  * Locking one whose ceiling is below the caller's priority is EINVAL
  * (lock, trylock, timedlock), changing nothing. A holder whose own
  * priority is set is not moved to the tail of its list (observed with
- * one hart). Also _POSIX_THREAD_PRIO_PROTECT against sysconf.
+ * one hart; in-process and robust, a kernel object). Also
+ * _POSIX_THREAD_PRIO_PROTECT against sysconf.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -123,6 +124,24 @@ static void *hq_probe(void *arg)
     return NULL;
 }
 
+/* A PRIO_PROTECT mutex with ceiling ceil: in-process, or (robust) a
+ * kernel mutex object, whose ceiling the kernel applies itself. */
+static int pp_make(pthread_mutex_t *m, int robust, int ceil)
+{
+    pthread_mutexattr_t a;
+    int rc = pthread_mutexattr_init(&a);
+    if (!rc)
+        rc = pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_PROTECT);
+    if (!rc)
+        rc = pthread_mutexattr_setprioceiling(&a, ceil);
+    if (!rc && robust)
+        rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    if (!rc)
+        rc = pthread_mutex_init(m, &a);
+    pthread_mutexattr_destroy(&a);
+    return rc;
+}
+
 TEST(mutex_pp_holder_not_moved_to_tail)
 {
     int pol0;
@@ -130,25 +149,27 @@ TEST(mutex_pp_holder_not_moved_to_tail)
     CHECK_RC(pthread_getschedparam(pthread_self(), &pol0, &sp0), 0);
     int lo = 10, hi = 16;
     long harts = sysconf(_SC_NPROCESSORS_ONLN);
-    CHECK_RC(pp_set_own(lo), 0);
-    pthread_mutex_t m;
-    CHECK_RC(kx_make_mutex(&m, PTHREAD_MUTEX_DEFAULT, PTHREAD_PRIO_PROTECT, hi),
-             0);
-    hq_n = 0;
-    CHECK_RC(pthread_mutex_lock(&m), 0);
-    pthread_t q;
-    CHECK_RC(pthread_create(&q, NULL, hq_probe, (void *)1L), 0);
-    int r = pthread_setschedprio(q, hi); /* the tail of hi, behind us */
-    CHECK(r == 0 || (harts > 1 && r == ESRCH));
-    CHECK_RC(pp_set_own(lo + 1), 0);
-    hq_probe((void *)0L);
-    CHECK_RC(pthread_mutex_unlock(&m), 0);
-    CHECK_RC(pthread_join(q, NULL), 0);
-    CHECK_EQ(hq_n, 2);
-    if (harts == 1)
-        CHECKF(hq_log[0] == 0 && hq_log[1] == 1, "ran as %d%d, expected 01",
-               hq_log[0], hq_log[1]);
-    CHECK_RC(pthread_mutex_destroy(&m), 0);
+    for (int robust = 0; robust < 2; robust++) {
+        CHECK_RC(pp_set_own(lo), 0);
+        pthread_mutex_t m;
+        CHECK_RC(pp_make(&m, robust, hi), 0);
+        hq_n = 0;
+        CHECK_RC(pthread_mutex_lock(&m), 0);
+        pthread_t q;
+        CHECK_RC(pthread_create(&q, NULL, hq_probe, (void *)1L), 0);
+        int r = pthread_setschedprio(q, hi); /* the tail of hi, behind us */
+        CHECK(r == 0 || (harts > 1 && r == ESRCH));
+        CHECK_RC(pp_set_own(lo + 1), 0);
+        hq_probe((void *)0L);
+        CHECK_RC(pthread_mutex_unlock(&m), 0);
+        CHECK_RC(pthread_join(q, NULL), 0);
+        CHECK_EQ(hq_n, 2);
+        if (harts == 1)
+            CHECKF(hq_log[0] == 0 && hq_log[1] == 1,
+                   "robust %d: ran as %d%d, expected 01", robust, hq_log[0],
+                   hq_log[1]);
+        CHECK_RC(pthread_mutex_destroy(&m), 0);
+    }
     CHECK_RC(pthread_setschedparam(pthread_self(), pol0, &sp0), 0);
 }
 

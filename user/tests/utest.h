@@ -306,6 +306,7 @@ extern const struct utest ut_sem_named_tests[];
 extern const struct utest ut_mutex_tests[];
 extern const struct utest ut_kmutex_tests[]; /* issue 9 */
 extern const struct utest ut_kmutex_xproc_tests[];
+extern const struct utest ut_kmutex_rprio_tests[];
 extern const struct utest ut_cond_tests[];
 extern const struct utest ut_intro_tests[];
 extern const struct utest ut_cwd_tests[];          /* issue 7 items 4, 7 */

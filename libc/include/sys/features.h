@@ -78,6 +78,13 @@
  *                                in-process ones (a word the kernel reads,
  *                                <keel/abi.h> KEEL_TCB_PI_HELD;
  *                                docs/posix.md says where that can race).
+ *  _POSIX_THREAD_ROBUST_PRIO_INHERIT  the same for robust PRIO_INHERIT
+ *                                mutexes (kernel mutex objects): the
+ *                                owner inherits from its waiters, also
+ *                                across processes; its death gives the
+ *                                next locker EOWNERDEAD;
+ *  _POSIX_THREAD_ROBUST_PRIO_PROTECT  the same for robust PRIO_PROTECT
+ *                                mutexes: the owner runs at the ceiling.
  * Defined as -1 (POSIX: the option is not supported, and a program can
  * test that at compile time): _POSIX_SPORADIC_SERVER and
  * _POSIX_THREAD_SPORADIC_SERVER (SCHED_SPORADIC is refused with
@@ -170,6 +177,12 @@
 #endif
 #ifndef _POSIX_THREAD_PRIO_INHERIT
 #define _POSIX_THREAD_PRIO_INHERIT 200809L
+#endif
+#ifndef _POSIX_THREAD_ROBUST_PRIO_INHERIT
+#define _POSIX_THREAD_ROBUST_PRIO_INHERIT 200809L
+#endif
+#ifndef _POSIX_THREAD_ROBUST_PRIO_PROTECT
+#define _POSIX_THREAD_ROBUST_PRIO_PROTECT 200809L
 #endif
 #ifndef _POSIX_SPORADIC_SERVER
 #define _POSIX_SPORADIC_SERVER -1
